@@ -1,0 +1,43 @@
+/**
+ * One request the harness sent, legitimate or attack, as written to the attempt log. Never holds a
+ * raw token or proof: tokens appear by hash only (base64url SHA-256, the DPoP `ath` formula).
+ */
+import type { PrincipalType } from './evidence/record.ts'
+
+export interface ExpectedAttribution {
+  principal: { sub: string | null; type: PrincipalType }
+  /** current actor first; [] when the call carries no delegation */
+  actors: string[]
+  client_id: string | null
+  tenant: string
+  tool: string
+  aud: string
+}
+
+export interface AttemptRecord {
+  seq: number
+  trace_id: string
+  request_id: string
+  kind: 'legit' | 'attack'
+  /** attack case id; absent for legitimate traffic */
+  case?: string
+  /** attempts judged together (e.g. a replay and the original it copies) share a group */
+  group?: string
+  /** k6-style scenario name the iteration belonged to */
+  scenario: string
+  /** epoch ms: when the open model scheduled it, when it was sent, when it ended */
+  scheduled_at: number
+  started_at: number
+  ended_at: number
+  method: string
+  path: string
+  tool: string
+  expected: ExpectedAttribution
+  status: number | null
+  /** OAuth error code from WWW-Authenticate or the JSON body; null when none */
+  error_code: string | null
+  /** auth scheme of the first challenge (`DPoP`, `Bearer`), null when none */
+  challenge_scheme: string | null
+  transport_error: string | null
+  token_hash: string | null
+}

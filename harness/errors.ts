@@ -1,0 +1,113 @@
+/**
+ * Typed errors with stable codes (jose style). `code` never changes meaning once released;
+ * `hint` tells a user what to do (which file, which key, what is allowed).
+ * Programming misuse throws a plain TypeError instead.
+ */
+export type HarnessErrorCode =
+  | 'ERR_SCENARIO_INVALID'
+  | 'ERR_SCENARIO_LOAD'
+  | 'ERR_CLI_USAGE'
+  | 'ERR_TARGET_UNKNOWN'
+  | 'ERR_TARGET_START'
+  | 'ERR_FLAW_UNKNOWN'
+  | 'ERR_TARGET_UNREACHABLE'
+  | 'ERR_TARGET_UNSAFE'
+  | 'ERR_PROVISIONING'
+  | 'ERR_EVIDENCE_UNAVAILABLE'
+  | 'ERR_RUN_DIR'
+  | 'ERR_RUN_ABORTED'
+  | 'ERR_THRESHOLD_INVALID'
+
+export interface HarnessErrorOptions {
+  cause?: unknown
+  hint?: string
+}
+
+export class HarnessError extends Error {
+  static code: HarnessErrorCode | (string & {}) = 'ERR_HARNESS'
+  code: HarnessErrorCode | (string & {}) = 'ERR_HARNESS'
+  hint?: string
+  constructor(message: string, options: HarnessErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.name = new.target.name
+    this.hint = options.hint
+  }
+}
+
+export class ScenarioInvalid extends HarnessError {
+  static override code = 'ERR_SCENARIO_INVALID'
+  override code = 'ERR_SCENARIO_INVALID'
+  /** the file and the dotted key path at fault, e.g. `scenarios.workload.rate` */
+  file?: string
+  key?: string
+  constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
+    super(message, options)
+    this.file = options.file
+    this.key = options.key
+  }
+}
+
+export class ScenarioLoadFailed extends HarnessError {
+  static override code = 'ERR_SCENARIO_LOAD'
+  override code = 'ERR_SCENARIO_LOAD'
+}
+
+export class CliUsage extends HarnessError {
+  static override code = 'ERR_CLI_USAGE'
+  override code = 'ERR_CLI_USAGE'
+}
+
+export class TargetUnknown extends HarnessError {
+  static override code = 'ERR_TARGET_UNKNOWN'
+  override code = 'ERR_TARGET_UNKNOWN'
+}
+
+export class TargetStartFailed extends HarnessError {
+  static override code = 'ERR_TARGET_START'
+  override code = 'ERR_TARGET_START'
+}
+
+export class FlawUnknown extends HarnessError {
+  static override code = 'ERR_FLAW_UNKNOWN'
+  override code = 'ERR_FLAW_UNKNOWN'
+}
+
+export class TargetUnreachable extends HarnessError {
+  static override code = 'ERR_TARGET_UNREACHABLE'
+  override code = 'ERR_TARGET_UNREACHABLE'
+}
+
+/** The safety allowlist refused an address (only loopback unless a profile acknowledges more). */
+export class TargetUnsafe extends HarnessError {
+  static override code = 'ERR_TARGET_UNSAFE'
+  override code = 'ERR_TARGET_UNSAFE'
+}
+
+export class ProvisioningFailed extends HarnessError {
+  static override code = 'ERR_PROVISIONING'
+  override code = 'ERR_PROVISIONING'
+}
+
+export class EvidenceUnavailable extends HarnessError {
+  static override code = 'ERR_EVIDENCE_UNAVAILABLE'
+  override code = 'ERR_EVIDENCE_UNAVAILABLE'
+}
+
+export class RunDirFailed extends HarnessError {
+  static override code = 'ERR_RUN_DIR'
+  override code = 'ERR_RUN_DIR'
+}
+
+export class RunAborted extends HarnessError {
+  static override code = 'ERR_RUN_ABORTED'
+  override code = 'ERR_RUN_ABORTED'
+}
+
+export class ThresholdInvalid extends HarnessError {
+  static override code = 'ERR_THRESHOLD_INVALID'
+  override code = 'ERR_THRESHOLD_INVALID'
+}
+
+export function isHarnessError(e: unknown): e is HarnessError {
+  return e instanceof HarnessError
+}

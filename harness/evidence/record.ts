@@ -1,0 +1,43 @@
+/**
+ * Evidence record, version 1 (see docs/evidence-schema.md in the design notes). Every target's audit
+ * records are read into this shape; the reference target writes it natively.
+ */
+export type Decision = 'allow' | 'deny'
+export type PrincipalType = 'user' | 'agent' | 'workload' | 'anonymous'
+export type ReasonArea =
+  | 'ok' | 'auth' | 'token' | 'dpop' | 'scope' | 'tenant' | 'limit' | 'exchange' | 'client' | 'policy' | 'system'
+
+export interface EvidenceRecord {
+  v: 1
+  id: string
+  ts: string
+  component: string
+  decision: Decision
+  /** `<area>.<rule>`; an allow is `ok` */
+  reason: string
+  status: number
+  error?: string
+  principal: { sub: string | null; type: PrincipalType }
+  client_id?: string | null
+  /** act chain, current actor first; [] if none */
+  actors: string[]
+  key?: { jkt?: string | null }
+  resource: { aud?: string; method?: string; path?: string; tool?: string; tenant?: string }
+  scope?: { required?: string[]; held?: string[] }
+  policy?: { id: string; rule: string }
+  correlation: {
+    trace_id?: string | null
+    request_id?: string | null
+    token_jti?: string | null
+    token_hash?: string | null
+    parent_token_hash?: string | null
+  }
+  detail?: Record<string, unknown>
+  prev: string | null
+  hash: string
+}
+
+export function reasonArea(reason: string): string {
+  const dot = reason.indexOf('.')
+  return dot === -1 ? reason : reason.slice(0, dot)
+}

@@ -1,0 +1,74 @@
+/**
+ * The simulated workforce identity provider (design.md, Delegation model): it signs short user
+ * assertions for principals, and the target's authorization server is configured to trust its
+ * issuer and JWKS. An agent exchanges such an assertion (RFC 8693, subject_token_type jwt) for a
+ * token that names the user as `sub` and the agent as `act`.
+ *
+ * The issuer is under `.invalid` (RFC 2606 §2): it never resolves, so nothing can fetch from it;
+ * targets get its keys directly through `jwks()`.
+ *
+ * @example
+ *   const idp = new WorkforceIdp()
+ *   await target.start({ trust: { issuer: idp.issuer, jwks: idp.jwks() }, … })
+ *   const subjectToken = idp.assertionFor(principal, meta.issuer)
+ */
+import { encodeSegment, signCompact } from '../protocol/jws.ts'
+import { generateIdentityKey } from '../protocol/identity-key.ts'
+import type { IdentityKey, PublicEcJwk } from '../protocol/identity-key.ts'
+import { randomB64url } from '../protocol/random-id.ts'
+import type { Principal } from './spec.ts'
+
+export const WORKFORCE_IDP_ISSUER = 'https://workforce-idp.gatecrash.invalid'
+
+export interface IdpJwk extends PublicEcJwk {
+  kid: string
+  alg: 'ES256'
+  use: 'sig'
+}
+
+export interface UserAssertionClaims {
+  iss: string
+  sub: string
+  aud: string
+  iat: number
+  exp: number
+  jti: string
+  tenant: string
+  scope: string
+}
+
+export class WorkforceIdp {
+  readonly issuer: string
+  readonly #key: IdentityKey
+  readonly #headerB64: string
+
+  constructor(opts: { issuer?: string } = {}) {
+    this.issuer = opts.issuer ?? WORKFORCE_IDP_ISSUER
+    this.#key = generateIdentityKey()
+    this.#headerB64 = encodeSegment({ alg: 'ES256', typ: 'JWT', kid: this.#key.kid })
+  }
+
+  /** The verification key set the target's AS must trust for this issuer. */
+  jwks(): { keys: IdpJwk[] } {
+    return { keys: [{ ...this.#key.publicJwk, kid: this.#key.kid, alg: 'ES256', use: 'sig' }] }
+  }
+
+  /**
+   * A user assertion for `principal`, audience = the AS issuer. `scope` carries the user's
+   * entitlements: the ceiling an exchange for this user may grant. `iat` is overridable for the
+   * expired-subject lifecycle case.
+   */
+  assertionFor(principal: Pick<Principal, 'id' | 'tenant' | 'entitlements'>, audience: string, ttlS = 300, iat = Math.floor(Date.now() / 1000)): string {
+    const claims: UserAssertionClaims = {
+      iss: this.issuer,
+      sub: principal.id,
+      aud: audience,
+      iat,
+      exp: iat + ttlS,
+      jti: randomB64url(16),
+      tenant: principal.tenant,
+      scope: principal.entitlements.join(' '),
+    }
+    return signCompact(this.#key.privateKey, this.#headerB64, claims)
+  }
+}

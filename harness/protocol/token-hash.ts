@@ -1,0 +1,13 @@
+/**
+ * base64url(SHA-256(token)): the DPoP `ath` formula (RFC 9449 §4.2) and the only way a token
+ * appears in attempts, evidence and reports (never the raw token; evidence-schema.md).
+ *
+ * @example
+ *   tokenHash(accessToken) === proofPayload.ath
+ */
+import { b64urlSha256 } from '../evidence/chain.ts'
+
+export function tokenHash(token: string): string {
+  // ASCII in, so the utf8 default of createHash is exact; one shared formula keeps ath and evidence equal.
+  return b64urlSha256(token)
+}

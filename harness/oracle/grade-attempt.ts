@@ -1,0 +1,110 @@
+/**
+ * The verdict of one attempt (design.md, "Verdicts" and "Oracle rules"), from the attempt log line,
+ * the evidence records joined to it and, for attacks, the catalog case. Pure: same input, same verdict.
+ */
+import type { AttemptRecord } from '../attempt.ts'
+import type { AttackCase, ExpectedResponse } from '../attacks/catalog.ts'
+import type { EvidenceRecord } from '../evidence/record.ts'
+import { attackRecordProblems, legitRecordProblems, missingDetail, pickRecord } from './attribution.ts'
+import { worse, type GradedAttempt, type Verdict } from './verdict.ts'
+
+const is2xx = (status: number): boolean => status >= 200 && status < 300
+
+/** How the response looked, for `why`: `401 DPoP error=invalid_token`. */
+export function describeResponse(r: { status: number | null; error_code: string | null; challenge_scheme: string | null }): string {
+  const parts = [String(r.status), r.challenge_scheme ?? 'no challenge', r.error_code ? `error=${r.error_code}` : 'no error code']
+  return parts.join(' ')
+}
+
+const describeExpected = (e: ExpectedResponse): string =>
+  describeResponse({ status: e.status, error_code: e.error, challenge_scheme: e.scheme ?? 'any challenge' })
+
+/**
+ * Does the refusal match one of the catalog's alternatives? Any listed one passes. `error: null`
+ * means the response must carry no error code at all (RFC 6750 §3.1: a request without credentials
+ * gets a bare challenge). A scheme is compared only where the RFC fixes it; auth schemes are
+ * case-insensitive (RFC 9110 §11.1).
+ */
+export function matchesExpected(a: AttemptRecord, alternatives: readonly ExpectedResponse[]): boolean {
+  return alternatives.some(
+    (e) =>
+      e.status === a.status &&
+      e.error === a.error_code &&
+      (e.scheme === undefined || e.scheme.toLowerCase() === (a.challenge_scheme ?? '').toLowerCase()),
+  )
+}
+
+function lateNote(late: readonly EvidenceRecord[]): string {
+  return late.length > 0 ? `; record ${late.map((r) => r.id).join(', ')} arrived after the settle deadline` : ''
+}
+
+function result(a: AttemptRecord, verdict: Verdict, why: string[], record: EvidenceRecord | undefined, matched: boolean, faithful: boolean | null): GradedAttempt {
+  const g: GradedAttempt = { seq: a.seq, verdict, why: why.join('; '), matched, faithful }
+  if (record) g.evidence_id = record.id
+  return g
+}
+
+export function gradeLegit(a: AttemptRecord, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[]): GradedAttempt {
+  const record = records.length > 0 ? pickRecord(records, a.status !== null && is2xx(a.status) ? 'allow' : 'deny') : undefined
+  const problems = record ? legitRecordProblems(record, a.expected, a.status) : []
+  const faithful = record ? problems.length === 0 : null
+  const done = (v: Verdict, why: string[]): GradedAttempt => result(a, v, why, record, record !== undefined, faithful)
+
+  if (a.transport_error) return done('error', [`transport error: ${a.transport_error}`])
+  if (a.status === null) return done('error', ['no response and no transport error in the attempt log'])
+  if (!is2xx(a.status)) return done('false-deny', [`legitimate call refused: ${describeResponse(a)}`])
+  if (!record) return done('unrecorded', [`no evidence record for trace ${a.trace_id}${lateNote(late)}`])
+  if (problems.length > 0) return done('misattributed', [`record ${record.id}: ${problems.join(', ')}`])
+  return done('pass', [`${a.status} and allow record ${record.id}`])
+}
+
+/**
+ * Attack. Order matters: acceptance outranks everything (a breach stays a breach however well it
+ * was logged); then the refusal's conformance; then the evidence.
+ *
+ * A refusal with a status, error code or scheme the catalog does not list is graded `warn`, not
+ * `breach`: the attack was still blocked, and a wrong code is a conformance problem for the target's
+ * clients, not a crossed boundary. The mismatch goes into `why`, and a board can gate it with
+ * `gatecrash_warns{case:<id>}`.
+ */
+export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[]): GradedAttempt {
+  if (!c) return result(a, 'not-covered', [`case ${JSON.stringify(a.case ?? null)} is not in this catalog version`], undefined, records.length > 0, null)
+  if (a.status === null && !a.transport_error) {
+    return result(a, 'not-covered', ['the attempt was not sent (no response, no transport error)'], undefined, records.length > 0, null)
+  }
+  const accepted = (a.status !== null && is2xx(a.status)) || (a.transport_error !== null && records.some((r) => r.decision === 'allow'))
+  const record = records.length > 0 ? pickRecord(records, accepted ? 'allow' : 'deny') : undefined
+  const problems = record ? attackRecordProblems(record, c, a.expected, a.transport_error ? null : a.status) : []
+  const faithful = record ? problems.length === 0 : null
+  const done = (v: Verdict, why: string[]): GradedAttempt => result(a, v, why, record, record !== undefined, faithful)
+  const acceptedVerdict: Verdict = c.grading === 'must' ? 'breach' : 'warn'
+
+  if (a.transport_error) {
+    // A transport error proves nothing, unless the target's own record says it let the call through.
+    if (accepted) return done(acceptedVerdict, [`transport error (${a.transport_error}) but the target recorded allow ${record?.id}: accepted (${c.grading} rule: ${c.rule})`])
+    return done('error', [`transport error: ${a.transport_error}`])
+  }
+  if (accepted) {
+    const logged = record ? `recorded as ${record.decision} ${record.id}` : 'not recorded'
+    return done(acceptedVerdict, [`accepted with ${a.status} (${c.grading} rule: ${c.rule}); ${logged}`])
+  }
+
+  // Refused. Grouped concurrency cases (N parallel replays, at most one 2xx) are re-judged per group
+  // in grade.ts; here each member is judged alone. Cases judged on an issued token rather than a
+  // status (exchange up-scope) and side-effect checks (case.write) will hook in here once the attempt
+  // log carries the issued scope and the target's admin hook reports state.
+  const why: string[] = []
+  let verdict: Verdict = 'pass'
+  if (!matchesExpected(a, c.expect)) {
+    verdict = 'warn'
+    why.push(`refused, but with ${describeResponse(a)}; catalog expects ${c.expect.map(describeExpected).join(' or ')}`)
+  } else {
+    why.push(`refused with ${describeResponse(a)}`)
+  }
+  if (!record) return done(worse(verdict, 'unrecorded'), [...why, `no evidence record for trace ${a.trace_id}${lateNote(late)}`])
+  if (problems.length > 0) return done(worse(verdict, 'misattributed'), [...why, `record ${record.id}: ${problems.join(', ')}`])
+  const missing = missingDetail(record, c.evidence.detail)
+  if (missing.length > 0) why.push(`record ${record.id} lacks detail ${missing.join(', ')}`)
+  else why.push(`deny record ${record.id}`)
+  return done(verdict, why)
+}

@@ -1,0 +1,121 @@
+/**
+ * The oracle: a pure function of (attempt log, evidence, catalog) → verdicts, per-case table and
+ * evidence statistics (design.md, "Oracle rules"). No clock, no I/O, no target: it can re-grade a
+ * finished or crashed run offline, or attempts that came from k6.
+ *
+ * @example
+ * ```ts
+ * const g = grade({ attempts, evidence, catalog: CATALOG, settleDeadline: lastEnd + 5_000 })
+ * g.cases.filter((row) => row.verdict === 'breach')
+ * ```
+ */
+import type { AttemptRecord } from '../attempt.ts'
+import type { AttackCase } from '../attacks/catalog.ts'
+import { checkChain } from '../evidence/chain.ts'
+import type { EvidenceRecord } from '../evidence/record.ts'
+import type { CaseRow, RunJson } from '../run/run-json.ts'
+import { buildCaseRows } from './case-rows.ts'
+import { gradeAttack, gradeLegit } from './grade-attempt.ts'
+import { matchEvidence, type EvidenceMatch } from './match.ts'
+import type { GradedAttempt } from './verdict.ts'
+
+export interface GradeInput {
+  attempts: readonly AttemptRecord[]
+  evidence: readonly EvidenceRecord[]
+  catalog: readonly AttackCase[]
+  /** epoch ms after which records are late (design.md: settle window after the last attempt) */
+  settleDeadline?: number
+  /** chain head per component read before the run; a component absent here starts a fresh chain */
+  chainStart?: Record<string, string | null>
+  /** attack case ids the scenario selected: those never sent still get a `not-covered` row */
+  cases?: readonly string[]
+  /** slack for the token-hash fallback join, ms */
+  windowMs?: number
+}
+
+export interface GradeResult {
+  /** one per attempt, in attempt-log order */
+  attempts: GradedAttempt[]
+  cases: CaseRow[]
+  legit: RunJson['legit']
+  evidence: RunJson['evidence']
+  /** how records joined attempts (for evidence.csv and investigations) */
+  match: EvidenceMatch
+}
+
+/**
+ * Extension point for cases judged as a group (design.md: "N parallel replays of one proof: at most
+ * one 2xx"). When the catalog marks a case as a concurrency case, register a judge under its id: it
+ * receives the group's attempts and their individual verdicts and returns the final verdicts (e.g.
+ * the first 2xx passes as the original, any further 2xx is a breach). Empty until the catalog has
+ * such cases; members of groups without a judge keep their individual verdicts.
+ */
+export type GroupJudge = (members: readonly { attempt: AttemptRecord; graded: GradedAttempt }[], c: AttackCase) => GradedAttempt[]
+export const GROUP_JUDGES: ReadonlyMap<string, GroupJudge> = new Map()
+
+function applyGroupJudges(attempts: readonly AttemptRecord[], graded: Map<number, GradedAttempt>, catalog: readonly AttackCase[]): void {
+  if (GROUP_JUDGES.size === 0) return
+  const groups = new Map<string, { attempt: AttemptRecord; graded: GradedAttempt }[]>()
+  for (const a of attempts) {
+    if (a.kind !== 'attack' || !a.group || !a.case || !GROUP_JUDGES.has(a.case)) continue
+    const key = `${a.case}\u0000${a.group}`
+    const list = groups.get(key) ?? []
+    list.push({ attempt: a, graded: graded.get(a.seq) as GradedAttempt })
+    groups.set(key, list)
+  }
+  for (const members of groups.values()) {
+    const id = members[0].attempt.case as string
+    const c = catalog.find((x) => x.id === id)
+    const judge = GROUP_JUDGES.get(id)
+    if (!c || !judge) continue
+    for (const g of judge(members, c)) graded.set(g.seq, g)
+  }
+}
+
+function chainStats(evidence: readonly EvidenceRecord[], chainStart: Record<string, string | null> = {}): RunJson['evidence']['chains'] {
+  // One chain per writer, checked in the order the evidence source delivered the records.
+  const byComponent = new Map<string, EvidenceRecord[]>()
+  for (const r of evidence) {
+    const list = byComponent.get(r.component) ?? []
+    list.push(r)
+    byComponent.set(r.component, list)
+  }
+  return [...byComponent].map(([component, records]) => {
+    const check = checkChain(component, records, chainStart[component] ?? null)
+    return { component, records: check.records, ok: check.brokenAt === null, problem: check.problem }
+  })
+}
+
+export function grade(input: GradeInput): GradeResult {
+  const match = matchEvidence(input.attempts, input.evidence, { settleDeadline: input.settleDeadline, windowMs: input.windowMs })
+  const caseById = new Map(input.catalog.map((c) => [c.id, c]))
+  const bySeq = new Map<number, GradedAttempt>()
+  for (const a of input.attempts) {
+    const records = match.bySeq.get(a.seq) ?? []
+    const late = match.lateBySeq.get(a.seq) ?? []
+    const g =
+      a.kind === 'legit'
+        ? gradeLegit(a, records, late)
+        : gradeAttack(a, a.case === undefined ? undefined : caseById.get(a.case), records, late)
+    bySeq.set(a.seq, g)
+  }
+  applyGroupJudges(input.attempts, bySeq, input.catalog)
+
+  const legit: RunJson['legit'] = { attempts: 0, counts: {} }
+  for (const a of input.attempts) {
+    if (a.kind !== 'legit') continue
+    const v = (bySeq.get(a.seq) as GradedAttempt).verdict
+    legit.attempts++
+    legit.counts[v] = (legit.counts[v] ?? 0) + 1
+  }
+  let matched = 0
+  for (const list of match.bySeq.values()) matched += list.length
+
+  return {
+    attempts: input.attempts.map((a) => bySeq.get(a.seq) as GradedAttempt),
+    cases: buildCaseRows(input.attempts, bySeq, input.catalog, input.cases),
+    legit,
+    evidence: { records: input.evidence.length, matched, late: match.lateIds.size, chains: chainStats(input.evidence, input.chainStart) },
+    match,
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The end-of-run summary printed to the terminal: the verdict, volume, the security rates, p95
+ * latency and every failed gate with the cases behind it. Plain text unless `color` is set (the
+ * CLI sets it for a TTY), so CI logs stay greppable.
+ *
+ * @example
+ * ```ts
+ * for (const line of renderConsoleSummary(runJson, { color: process.stdout.isTTY })) console.log(line)
+ * ```
+ */
+import type { RunJson } from '../harness/run/run-json.ts'
+import { ms, observed, pct, rateOf } from './format.ts'
+import { redact } from './redact.ts'
+
+export interface ConsoleOptions {
+  color?: boolean
+}
+
+const ANSI = { red: 31, green: 32, yellow: 33, bold: 1 } as const
+
+export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {}): string[] {
+  const paint = (code: keyof typeof ANSI, text: string): string => (options.color ? `\u001b[${ANSI[code]}m${text}\u001b[0m` : text)
+  const verdict =
+    run.verdict === 'ready' ? paint('green', 'READY') : run.verdict === 'not-ready' ? paint('red', 'NOT READY') : paint('yellow', 'INCOMPLETE')
+  const m = run.metrics
+  const failed = run.gates.filter((g) => !g.ok)
+
+  const lines = [
+    `${paint('bold', 'gatecrash')} ${verdict}  run ${run.run_id}  ${run.scenario.name} → ${run.target.name} ${run.target.version}`,
+    `  attempts ${run.load.attempts} (legit ${run.load.legit}, attacks ${run.load.attacks}) in ${run.load.duration_s.toFixed(1)} s`,
+    `  block rate ${pct(rateOf(m.gatecrash_block_rate))}  evidence coverage ${pct(rateOf(m.gatecrash_evidence_coverage))}  ` +
+      `attribution ${pct(rateOf(m.gatecrash_attribution_accuracy))}  legit success ${pct(rateOf(m.gatecrash_legit_success))}`,
+    `  p95 http_req_duration ${m.http_req_duration.count ? `${ms(m.http_req_duration.p95)} ms` : 'n/a'}  ` +
+      `deny path ${m.deny_path_duration.count ? `${ms(m.deny_path_duration.p95)} ms` : 'n/a'}`,
+  ]
+  if (run.stopped) lines.push(`  ${paint('yellow', 'stopped early')}: ${redact(run.stopped)}`)
+  if (run.target.flaws.length > 0) lines.push(`  target flaws on: ${run.target.flaws.join(', ')}`)
+  for (const g of failed) {
+    const cases = g.cases.length > 0 ? `  cases: ${g.cases.join(', ')}` : ''
+    lines.push(`  ${paint('red', '✗')} ${g.metric} ${g.expression}  observed ${observed(g.observed)}${cases}`)
+  }
+  lines.push(
+    failed.length === 0
+      ? `  ${paint('green', '✓')} all ${run.gates.length} gates hold`
+      : `  ${failed.length} of ${run.gates.length} gates failed`,
+  )
+  return lines
+}

@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'vitest'
+import { CATALOG } from '../../../harness/attacks/catalog.ts'
+import { grade } from '../../../harness/oracle/grade.ts'
+import { aggregate } from '../../../harness/oracle/metric-set.ts'
+import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
+import { attack, chain, legit, recordFor, T0 } from './fixtures.ts'
+
+const attempts = [
+  legit(1),
+  legit(2, { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP', scheduled_at: T0 + 5_000, started_at: T0 + 5_001, ended_at: T0 + 5_040 }),
+  legit(3, { status: null, transport_error: 'ECONNRESET' }),
+  attack(4, 'escalate.tool-scope'),
+  attack(5, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null }),
+  attack(6, 'replay.dpop-jti-reuse', { ended_at: legit(6).scheduled_at + 250 }),
+  attack(7, 'replay.no-such-case'),
+]
+const evidence = chain([recordFor(attempts[0]), recordFor(attempts[1]), recordFor(attempts[3]), recordFor(attempts[5], { actors: [] })])
+const g = grade({ attempts, evidence, catalog: CATALOG })
+const set = buildMetrics({
+  attempts,
+  graded: g.attempts,
+  catalog: CATALOG,
+  durationS: 10,
+  extraCounters: [{ name: 'dropped_iterations', value: 3, tags: { scenario: 'workload' } }],
+  faultWindows: [{ start: T0 + 4_000, end: T0 + 6_000 }],
+})
+const agg = (name: string, kind: 'count' | 'rate' | 'min' | 'max', filter = {}) => aggregate(set, name, { kind }, filter)
+
+describe('metrics: k6-style metric set from graded attempts', () => {
+  test('every sample carries kind, case, class, grading, tool, scenario and fault tags', () => {
+    const samples = set.metrics.get('gatecrash_attempts')?.samples ?? []
+    expect(samples[3].tags).toEqual({ kind: 'attack', case: 'escalate.tool-scope', class: 'escalate', grading: 'must', tool: 'refund.issue', scenario: 'workload', fault: 'no' })
+    expect(samples[1].tags).toMatchObject({ kind: 'legit', case: '', grading: '', fault: 'yes' })
+  })
+
+  test('http_req_duration is measured from scheduled_at to ended_at, only for attempts with a status', () => {
+    expect(set.metrics.get('http_req_duration')?.samples.length).toBe(6)
+    expect(agg('http_req_duration', 'max')).toBe(250)
+    expect(agg('http_req_duration', 'max', { kind: 'legit' })).toBe(40)
+    // the deny path: refused attacks only (the accepted one went down the allow path)
+    expect(set.metrics.get('deny_path_duration')?.samples.length).toBe(3)
+  })
+
+  test('counters per verdict, http_reqs for sent attempts, extra counters from the caller', () => {
+    expect(agg('gatecrash_attempts', 'count')).toBe(7)
+    expect(agg('http_reqs', 'count')).toBe(7)
+    expect(agg('gatecrash_breaches', 'count')).toBe(1)
+    expect(agg('gatecrash_breaches', 'count', { case: 'escalate.tool-scope' })).toBe(1)
+    expect(agg('gatecrash_false_denies', 'count')).toBe(1)
+    expect(agg('gatecrash_errors', 'count')).toBe(1)
+    expect(agg('gatecrash_misattributed', 'count')).toBe(1)
+    expect(agg('gatecrash_not_covered', 'count')).toBe(1)
+    expect(agg('gatecrash_warns', 'count')).toBe(0)
+    expect(agg('dropped_iterations', 'count')).toBe(3)
+  })
+
+  test('gatecrash_block_rate: refused / attacks with a status, not-covered left out', () => {
+    expect(agg('gatecrash_block_rate', 'rate')).toBeCloseTo(2 / 3)
+    expect(agg('gatecrash_block_rate', 'rate', { grading: 'must' })).toBe(0.5)
+    expect(agg('gatecrash_block_rate', 'rate', { grading: 'should' })).toBe(1)
+  })
+
+  test('gatecrash_evidence_coverage: matched / attempts not graded error (or not-covered)', () => {
+    // 1 pass, 2 false-deny (recorded), 4 pass, 5 breach (unrecorded), 6 misattributed (recorded) → 4/5
+    expect(agg('gatecrash_evidence_coverage', 'rate')).toBe(0.8)
+  })
+
+  test('gatecrash_attribution_accuracy: faithful / matched', () => {
+    expect(agg('gatecrash_attribution_accuracy', 'rate')).toBe(0.75)
+    expect(agg('gatecrash_attribution_accuracy', 'rate', { case: 'replay.dpop-jti-reuse' })).toBe(0)
+  })
+
+  test('gatecrash_legit_success over all legit traffic, and outside fault windows with {fault:no}', () => {
+    expect(agg('gatecrash_legit_success', 'rate')).toBeCloseTo(1 / 3)
+    expect(agg('gatecrash_legit_success', 'rate', { fault: 'no' })).toBe(0.5)
+  })
+
+  test('http_req_failed: no response, legit refused, or attack accepted', () => {
+    expect(agg('http_req_failed', 'rate')).toBeCloseTo(3 / 7)
+  })
+
+  test('summarizeMetrics gives run.json trend summaries, counters and rates', () => {
+    const s = summarizeMetrics(set)
+    expect(s.http_req_duration).toMatchObject({ count: 6, max: 250, min: 11 })
+    expect(s.http_req_duration.p95).toBeGreaterThan(200)
+    expect(s.deny_path_duration.count).toBe(3)
+    expect(s.gatecrash_breaches).toEqual({ count: 1, rate: 0.1 })
+    expect(s.gatecrash_evidence_coverage).toEqual({ rate: 0.8, passes: 4, fails: 1 })
+  })
+})

@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest'
+import { renderMarkdown } from '../../../reports/markdown.ts'
+import { failingRun } from './run-fixture.ts'
+
+describe('design.md run directory: report.md', () => {
+  const { run } = failingRun()
+  const md = renderMarkdown(run)
+
+  test('title carries the verdict', () => {
+    expect(run.verdict).toBe('not-ready')
+    expect(md.split('\n')[0]).toBe('# gatecrash readiness report: NOT READY')
+  })
+
+  test('gates table marks the failed gate ❌ with the attack case behind it', () => {
+    const coverage = md.split('\n').find((l) => l.includes('`gatecrash_evidence_coverage`'))
+    expect(coverage).toMatch(/^\| ❌ \| `gatecrash_evidence_coverage` \| `rate==1` \| 0\.8333 \| default \| `escalate\.tool-scope` \|$/)
+    const raised = md.split('\n').find((l) => l.includes('`gatecrash_warns{case:replay.dpop-jti-reuse}`'))
+    expect(raised).toContain('❌')
+    expect(raised).toContain('scenario')
+    expect(md).toMatch(/\| ✅ \| `gatecrash_breaches` \| `count==0` \| 0 \|/)
+  })
+
+  test('per-case table with refs, and failing examples by trace id', () => {
+    expect(md).toMatch(/\| ❌ \| `escalate\.tool-scope` \| escalate \| must \| 2 \| \*\*unrecorded\*\* \| pass 1, unrecorded 1 \| RFC 6750 §3\.1 \|/)
+    expect(md).toContain('RFC 9449 §11.1; RFC 9449 §4.3 (11)')
+    expect(md).toContain('- `trace0004` — **unrecorded**: refused with 403 DPoP error=insufficient_scope; no evidence record for trace trace0004')
+    expect(md).toContain('- `trace0005` — **warn**: accepted with 200')
+  })
+
+  test('latency, evidence and chain, delegation samples', () => {
+    expect(md).toContain('| `http_req_duration` | 6 |')
+    expect(md).toContain('5 records read; 5 joined to attempts; 0 arrived after the settle window.')
+    expect(md).toContain('| ✅ | `rs-1` | 5 | — |')
+    expect(md).toContain('- `user_1 → agent_1 → subagent_1` — scope `tickets:read`')
+  })
+
+  test('sign-off block with empty name/role/date lines, and the unsigned-bundle note', () => {
+    expect(md).toContain('## Sign-off')
+    expect(md).toContain('- Name: ______________________________')
+    expect(md).toContain('- Role: ______________________________')
+    expect(md).toContain('- Date: ______________________________')
+    expect(md).toContain('**Unsigned bundle.**')
+  })
+
+  test('design.md safety: free text is escaped for tables and never carries a token', () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl'
+    const leaky = structuredClone(run)
+    leaky.cases[0].examples[0].why = `upstream said | Bearer ${jwt}`
+    leaky.stopped = `transport error with DPoP ${jwt}`
+    const out = renderMarkdown(leaky)
+    expect(out).not.toContain(jwt)
+    expect(out).toContain('upstream said \\| Bearer [redacted token]')
+  })
+
+  test('a flawed target and an early stop are called out', () => {
+    const out = renderMarkdown({ ...run, verdict: 'incomplete', stopped: 'user pressed Ctrl-C', target: { ...run.target, flaws: ['replay-cache-off'] } })
+    expect(out.split('\n')[0]).toBe('# gatecrash readiness report: INCOMPLETE')
+    expect(out).toContain('**Flawed target.**')
+    expect(out).toContain('`replay-cache-off`')
+    expect(out).toContain('**Stopped early:** user pressed Ctrl-C.')
+  })
+})

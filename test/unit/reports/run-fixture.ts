@@ -1,0 +1,50 @@
+/** A run.json built through the real oracle pipeline (grade → metrics → gates) from hand-built logs. */
+import { CATALOG, CATALOG_VERSION } from '../../../harness/attacks/catalog.ts'
+import { evaluateGates, runVerdict } from '../../../harness/oracle/gates.ts'
+import { grade } from '../../../harness/oracle/grade.ts'
+import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
+import { RUN_SCHEMA, type RunJson } from '../../../harness/run/run-json.ts'
+import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
+
+export function failingRun() {
+  const attempts = [
+    legit(1),
+    legit(2),
+    attack(3, 'escalate.tool-scope'),
+    attack(4, 'escalate.tool-scope'),
+    attack(5, 'replay.dpop-jti-reuse', { status: 200, error_code: null, challenge_scheme: null }),
+    attack(6, 'unattributed.no-credential'),
+  ]
+  // attempt 4 (escalate.tool-scope) is refused but never recorded
+  const evidence = chain(attempts.filter((a) => a.seq !== 4).map((a) => recordFor(a)))
+  const g = grade({ attempts, evidence, catalog: CATALOG, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
+  const metrics = buildMetrics({ attempts, graded: g.attempts, catalog: CATALOG, durationS: 10 })
+  const gates = evaluateGates(metrics, { 'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'], http_req_duration: ['p(95)<250'] })
+  const run: RunJson = {
+    schema: RUN_SCHEMA,
+    run_id: 'r-20261126-0300-abcd',
+    verdict: runVerdict(gates),
+    started_at: '2026-11-26T03:00:00.000Z',
+    ended_at: '2026-11-26T03:00:10.000Z',
+    tool: { name: 'gatecrash', version: '0.1.0', node: 'v24.21.0', catalog: CATALOG_VERSION },
+    scenario: { file: 'scenarios/sandbox-validation.ts', name: 'sandbox-validation' },
+    seed: 42,
+    target: { name: 'reference', version: '0.1.0', flaws: [], issuer: 'http://127.0.0.1:4000' },
+    population: { tenants: 2, principals: 4, agents: 3, sub_agents: 6, max_depth: 2 },
+    load: {
+      scenarios: [{ name: 'workload', executor: 'constant-arrival-rate', target_rate: 1, achieved_rate: 0.6, iterations: 6, dropped_iterations: 0 }],
+      attempts: attempts.length,
+      legit: 2,
+      attacks: 4,
+      duration_s: 10,
+    },
+    metrics: summarizeMetrics(metrics),
+    gates,
+    cases: g.cases,
+    legit: g.legit,
+    evidence: g.evidence,
+    delegation_samples: [{ principal: 'user_1', chain: ['agent_1', 'subagent_1'], scope: 'tickets:read' }],
+    files: ['run.json', 'report.md'],
+  }
+  return { run, attempts, evidence, graded: g }
+}

@@ -1,0 +1,70 @@
+import { CliUsage } from '../../harness/errors.ts'
+import { run } from '../../harness/run/run.ts'
+import { EXIT, exitCodeForError } from '../exit-codes.ts'
+import { parseFlags, printError } from '../main.ts'
+import { defaultReporters, printSummary } from '../reporters.ts'
+import { resolveTarget } from '../targets.ts'
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      target: { type: 'string', default: 'reference' },
+      flaw: { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      out: { type: 'string', default: 'runs' },
+      agents: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+    },
+    'run',
+  )
+  if (positionals.length !== 1) throw new CliUsage('run takes exactly one scenario file', { hint: 'gatecrash run scenarios/sandbox-validation.ts' })
+  const target = await resolveTarget(values.target as string)
+
+  // First Ctrl-C stops gracefully (the run directory is still written, exit 105); a second aborts.
+  const stop = new AbortController()
+  const onSignal = () => {
+    if (stop.signal.aborted) {
+      process.stderr.write('\nsecond interrupt: aborting now\n')
+      process.exit(EXIT.aborted)
+    }
+    process.stderr.write('\ninterrupted: stopping gracefully, writing the run directory (Ctrl-C again to abort)\n')
+    stop.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    const outcome = await run({
+      scenarioFile: positionals[0],
+      overrides: {
+        seed: intFlag(values.seed as string | undefined, 'seed'),
+        agents: intFlag(values.agents as string | undefined, 'agents'),
+        rate: intFlag(values.rate as string | undefined, 'rate'),
+        duration: values.duration as string | undefined,
+      },
+      target,
+      flaws: (values.flaw as string[] | undefined) ?? [],
+      outRoot: values.out as string,
+      reporters: defaultReporters(),
+      stop: stop.signal,
+    })
+    printSummary(outcome.run, outcome.dir)
+    if (outcome.failure) {
+      printError(outcome.failure)
+      return exitCodeForError(outcome.failure)
+    }
+    if (stop.signal.aborted) return EXIT.stoppedByUser
+    return outcome.run.verdict === 'ready' ? EXIT.ready : EXIT.gatesFailed
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+function intFlag(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new CliUsage(`--${name} must be a whole number, got '${v}'`, { hint: `e.g. --${name} 100` })
+  return n
+}

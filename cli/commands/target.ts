@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { CliUsage } from '../../harness/errors.ts'
+import { WorkforceIdp } from '../../harness/population/workforce-idp.ts'
+import { EXIT } from '../exit-codes.ts'
+import { parseFlags } from '../main.ts'
+import { resolveTarget } from '../targets.ts'
+
+/** `gatecrash target start <name>`: run a target alone (e.g. to point another tool at it). */
+export async function targetCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args
+  if (sub === 'flaws') {
+    const adapter = await resolveTarget(rest[0] ?? 'reference')
+    for (const f of adapter.flaws) process.stdout.write(`${f.name.padEnd(24)} breaks: ${f.control}; caught by ${f.caughtBy.join(', ')}\n`)
+    return EXIT.ready
+  }
+  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target start reference [--flaw NAME]… | gatecrash target flaws' })
+  const { values, positionals } = parseFlags(rest, { flaw: { type: 'string', multiple: true } }, 'target start')
+  const adapter = await resolveTarget(positionals[0] ?? 'reference')
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-target-'))
+  const idp = new WorkforceIdp()
+  const initialAccessToken = randomBytes(32).toString('base64url')
+  const target = await adapter.start({
+    trust: { issuer: idp.issuer, jwks: idp.jwks() },
+    flaws: (values.flaw as string[] | undefined) ?? [],
+    dataDir,
+    initialAccessToken,
+  })
+  // The bootstrap secret goes to a private file, never to the terminal or a log.
+  const secretFile = path.join(dataDir, 'initial-access-token')
+  await writeFile(secretFile, initialAccessToken, { mode: 0o600 })
+  process.stdout.write(
+    [
+      `${target.name} target ${target.version} running${target.flaws.length ? ` with flaws: ${target.flaws.join(', ')}` : ''}`,
+      `  authorization server  ${target.issuer}  (metadata: ${target.issuer}/.well-known/oauth-authorization-server)`,
+      ...target.resources.map((r) => `  resource server ${r.id}   ${r.origin}  (audience ${r.audience})`),
+      `  evidence sink         ${target.evidence.url}/records`,
+      `  trusted workforce IdP ${idp.issuer} (its key lives in this process only)`,
+      `  registration bootstrap token in ${secretFile}`,
+      'Ctrl-C stops it.',
+    ].join('\n') + '\n',
+  )
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await target.stop()
+  return EXIT.ready
+}

@@ -1,0 +1,27 @@
+/** Exit codes follow k6 where the meaning matches. Append only: a code never changes meaning. */
+export const EXIT = {
+  ready: 0,
+  internal: 1,
+  gatesFailed: 99,
+  invalidConfig: 104,
+  stoppedByUser: 105,
+  scriptError: 107,
+  aborted: 130,
+} as const
+
+const BY_ERROR_CODE: Record<string, number> = {
+  ERR_SCENARIO_INVALID: EXIT.invalidConfig,
+  ERR_THRESHOLD_INVALID: EXIT.invalidConfig,
+  ERR_CLI_USAGE: EXIT.invalidConfig,
+  ERR_FLAW_UNKNOWN: EXIT.invalidConfig,
+  ERR_TARGET_UNKNOWN: EXIT.invalidConfig,
+  ERR_TARGET_UNSAFE: EXIT.invalidConfig,
+  ERR_SCENARIO_LOAD: EXIT.scriptError,
+  ERR_RUN_ABORTED: EXIT.stoppedByUser,
+  ERR_RUN_DIR: EXIT.invalidConfig,
+}
+
+export function exitCodeForError(e: unknown): number {
+  const code = (e as { code?: unknown })?.code
+  return typeof code === 'string' && code in BY_ERROR_CODE ? BY_ERROR_CODE[code] : EXIT.internal
+}

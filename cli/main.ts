@@ -1,0 +1,66 @@
+/**
+ * The CLI: parses flags, wires plugins (targets, reporters) into the engine, prints, and maps
+ * errors to exit codes. It is the only place that decides the process's exit status.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { CliUsage, isHarnessError } from '../harness/errors.ts'
+import { EXIT, exitCodeForError } from './exit-codes.ts'
+
+const USAGE = `gatecrash: load and chaos tests for the privilege boundaries of AI-agent deployments
+
+usage:
+  gatecrash run <scenario.ts> [--target reference] [--flaw NAME]... [--seed N] [--out DIR]
+                              [--agents N] [--rate R] [--duration D]
+  gatecrash catalog [--json]                 attack cases with rules and expected responses
+  gatecrash target start reference [--flaw NAME]...   start the reference target alone
+  gatecrash target flaws                     the reference target's flaw switches
+  gatecrash report <run-dir>                 re-grade a run from its logs and re-render its reports
+
+exit codes: 0 ready · 99 gates failed (not ready) · 104 invalid scenario or flags · 105 stopped early
+            by the user · 107 scenario script error · 1 internal error · 130 aborted (second Ctrl-C)`
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'run':
+        return await (await import('./commands/run.ts')).runCommand(rest)
+      case 'catalog':
+        return await (await import('./commands/catalog.ts')).catalogCommand(rest)
+      case 'target':
+        return await (await import('./commands/target.ts')).targetCommand(rest)
+      case 'report':
+        return await (await import('./commands/report.ts')).reportCommand(rest)
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`)
+        return command === undefined ? EXIT.invalidConfig : EXIT.ready
+      default:
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report (gatecrash --help)' })
+    }
+  } catch (e) {
+    printError(e)
+    return exitCodeForError(e)
+  }
+}
+
+export function printError(e: unknown): void {
+  if (isHarnessError(e)) {
+    process.stderr.write(`error ${e.code}: ${e.message}\n`)
+    if (e.hint) process.stderr.write(`hint: ${e.hint}\n`)
+    return
+  }
+  // Not a user mistake: keep the stack, it is what a bug report needs.
+  process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`)
+}
+
+/** parseArgs with errors turned into CliUsage (exit 104) instead of a stack trace. */
+export function parseFlags<T extends ParseArgsConfig['options']>(args: string[], options: T, command: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (e) {
+    throw new CliUsage(`${command}: ${(e as Error).message}`, { hint: `see gatecrash --help for the flags of '${command}'` })
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * gatecrash: load and chaos tests for the privilege boundaries of AI-agent deployments.
+ *
+ * @example
+ * ```ts
+ * import { defineScenario } from 'gatecrash'
+ * export default defineScenario({ population: { tenants: 5, agents: 50 }, scenarios: { ... } })
+ * ```
+ */
+export { defineScenario } from './scenario/types.ts'
+export type { ScenarioConfig, ExecutorConfig, PopulationSpec, AttackMix, ThresholdValue } from './scenario/types.ts'
+export { CATALOG, CATALOG_VERSION } from './attacks/catalog.ts'
+export type { AttackCase } from './attacks/catalog.ts'
+export type { EvidenceRecord } from './evidence/record.ts'
+export type { TargetAdapter, StartedTarget } from './target/types.ts'
+export * as errors from './errors.ts'

@@ -1,0 +1,92 @@
+/**
+ * The measured phase: every named scenario of the k6-style map runs its executor; each iteration
+ * becomes a workflow step or an attack, as the seeded schedule says.
+ */
+import { ATTACK_MODULES } from '../attacks/modules.ts'
+import type { ActionEnv, AttackModule } from '../attacks/types.ts'
+import type { AttackCase } from '../attacks/catalog.ts'
+import type { AttemptRecord } from '../attempt.ts'
+import { runConstantArrivalRate, type ExecutorStats } from '../load/constant-arrival-rate.ts'
+import type { HttpPools } from '../load/http-pool.ts'
+import type { RunIdentity } from '../load/identity.ts'
+import { scheduleIteration } from '../load/schedule.ts'
+import { sendAttempt } from '../load/send-attempt.ts'
+import { workflowStep } from '../load/workflow.ts'
+import { parseDuration } from '../scenario/duration.ts'
+import type { ScenarioConfig } from '../scenario/types.ts'
+import type { ResourceServerInfo } from '../target/types.ts'
+
+export interface MeasureInput {
+  config: ScenarioConfig
+  seed: number
+  identities: RunIdentity[]
+  rs: ResourceServerInfo
+  cases: readonly AttackCase[]
+  pools: HttpPools
+  onAttempt(a: AttemptRecord): void
+  stop: AbortSignal
+}
+
+export interface ScenarioStats extends ExecutorStats {
+  name: string
+  executor: string
+}
+
+/** For each case, the identities that can carry it, so a scheduled attack always finds a carrier. */
+function carriers(identities: RunIdentity[], rs: ResourceServerInfo, mods: AttackModule[]): Map<string, number[]> {
+  const out = new Map<string, number[]>()
+  for (const m of mods) {
+    out.set(m.id, identities.flatMap((id, i) => (m.eligible(id, rs) ? [i] : [])))
+  }
+  return out
+}
+
+export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
+  const mods = input.cases.map((c) => ATTACK_MODULES.get(c.id)).filter((m): m is AttackModule => m !== undefined)
+  const eligible = carriers(input.identities, input.rs, mods)
+  const share = input.config.attacks?.share ?? 0
+  const runnable = input.cases.filter((c) => (eligible.get(c.id)?.length ?? 0) > 0)
+
+  const runOne = async (name: string): Promise<ScenarioStats> => {
+    const cfg = input.config.scenarios[name]
+    const delay = parseDuration(cfg.startTime ?? '0s')!
+    if (delay > 0) await sleep(delay, input.stop)
+    const stats = await runConstantArrivalRate(
+      cfg,
+      async ({ iteration, scheduledAt, signal }) => {
+        const plan = scheduleIteration({ seed: input.seed, identities: input.identities.length, attackShare: share, cases: runnable }, iteration)
+        let who = plan.identity
+        let attack: AttackModule | undefined
+        if (plan.kind === 'attack') {
+          attack = ATTACK_MODULES.get(plan.caseId!)
+          const list = eligible.get(plan.caseId!)!
+          who = list[plan.identity % list.length]
+        }
+        const env: ActionEnv = {
+          identity: input.identities[who],
+          rs: input.rs,
+          scenario: name,
+          scheduledAt,
+          salt: plan.salt,
+          signal,
+          send: async (spec) => {
+            const sent = await sendAttempt(input.pools, { ...spec, scenario: name, rs: input.rs, signal })
+            input.onAttempt(sent.record)
+            return sent
+          },
+        }
+        await (attack ? attack.fire(env) : workflowStep(env))
+      },
+      input.stop,
+    )
+    return { name, executor: cfg.executor, ...stats }
+  }
+  return Promise.all(Object.keys(input.config.scenarios).map(runOne))
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+  })
+}

@@ -1,0 +1,93 @@
+/**
+ * Set-up, before anything is measured: the workforce IdP, the target (trusting that IdP), the
+ * seeded population, and one registration and token exchange per agent and sub-agent.
+ */
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import type { RunIdentity } from '../load/identity.ts'
+import { buildPopulation } from '../population/generate.ts'
+import { provision } from '../population/provision.ts'
+import { WorkforceIdp } from '../population/workforce-idp.ts'
+import type { ScenarioConfig } from '../scenario/types.ts'
+import type { StartedTarget, TargetAdapter } from '../target/types.ts'
+import type { RunJson } from './run-json.ts'
+
+export interface ProvisionPhaseInput {
+  config: ScenarioConfig
+  seed: number
+  adapter: TargetAdapter
+  flaws: string[]
+  dir: string
+  log: (line: string) => void
+  stop: AbortSignal
+}
+
+export interface ProvisionPhaseResult {
+  target: StartedTarget
+  identities: RunIdentity[]
+  summary: RunJson['population']
+  samples: RunJson['delegation_samples']
+}
+
+export async function provisionPhase(input: ProvisionPhaseInput): Promise<ProvisionPhaseResult> {
+  const idp = new WorkforceIdp()
+  // The bootstrap secret is made per run and handed to the target directly: never in a file or log.
+  const initialAccessToken = randomBytes(32).toString('base64url')
+  const t0 = Date.now()
+  const target = await input.adapter.start({
+    trust: { issuer: idp.issuer, jwks: idp.jwks() },
+    flaws: input.flaws,
+    dataDir: path.join(input.dir, 'target'),
+    initialAccessToken,
+    log: input.log,
+  })
+  try {
+    input.log(`target ${target.name} ${target.version} up in ${Date.now() - t0} ms: ${target.components.map((c) => `${c.name} ${c.url}`).join(', ')}`)
+    const p = input.config.population
+    const pop = buildPopulation({ tenants: p.tenants, agents: p.agents, subAgentsPerAgent: p.subAgentsPerAgent ?? 0, depth: p.depth ?? 1, principalsPerTenant: p.principalsPerTenant }, input.seed)
+    const total = pop.agents.length + pop.subAgents.length
+    const t1 = Date.now()
+    let lastShown = 0
+    const prov = await provision(pop, {
+      issuer: target.issuer,
+      resource: target.resources[0].audience,
+      initialAccessToken,
+      idp,
+      concurrency: 16,
+      onProgress: (done) => {
+        const now = Date.now()
+        if (done === total || now - lastShown > 2000) {
+          lastShown = now
+          input.log(`provisioning: ${done}/${total} identities registered and delegated`)
+        }
+      },
+    })
+    input.log(`provisioned ${pop.agents.length} agents and ${pop.subAgents.length} sub-agents for ${pop.principals.length} principals in ${pop.tenants.length} tenants (${((Date.now() - t1) / 1000).toFixed(1)} s)`)
+    const identities: RunIdentity[] = prov.identities.map((i) => ({
+      ref: i.ref,
+      kind: i.kind,
+      clientId: i.clientId,
+      tenant: i.tenant,
+      principal: i.principal,
+      scope: i.scope,
+      actors: i.actors,
+      credential: { accessToken: i.accessToken, tokenHash: i.tokenHash, key: i.key },
+    }))
+    const deepest = prov.identities.filter((i) => i.depth === Math.max(...prov.identities.map((x) => x.depth))).slice(0, 5)
+    return {
+      target,
+      identities,
+      summary: {
+        tenants: pop.tenants.length,
+        principals: pop.principals.length,
+        agents: pop.agents.length,
+        sub_agents: pop.subAgents.length,
+        max_depth: Math.max(...prov.identities.map((i) => i.depth)),
+      },
+      samples: deepest.map((i) => ({ principal: i.principal, chain: [i.principal, ...[...i.actors].reverse()], scope: i.grantedScope.join(' ') })),
+    }
+  } catch (e) {
+    await target.stop().catch(() => {})
+    throw e
+  }
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { RunDirFailed } from '../errors.ts'
+
+export function newRunId(scenario: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
+  const safe = scenario.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 40)
+  return `${stamp}-${safe}-${randomBytes(2).toString('hex')}`
+}
+
+export async function makeRunDir(outRoot: string, runId: string): Promise<string> {
+  const dir = path.resolve(outRoot, runId)
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (e) {
+    throw new RunDirFailed(`cannot create run directory ${dir}: ${(e as Error).message}`, { cause: e, hint: 'pass --out with a writable directory' })
+  }
+  return dir
+}
+
+/** The names inside a run directory, in one place so writer and re-grader agree. */
+export const RUN_FILES = {
+  runJson: 'run.json',
+  attempts: 'attempts.jsonl',
+  evidence: 'evidence.jsonl',
+  attemptsCsv: 'attempts.csv',
+  evidenceCsv: 'evidence.csv',
+  report: 'report.md',
+  context: 'context.json',
+} as const

@@ -1,0 +1,139 @@
+/**
+ * One run, start to finish: load the scenario, start the target, provision the population, warm
+ * up, measure, let evidence settle, grade, write the run directory. Whatever happens midway, what
+ * was measured is on disk and graded (verdict `incomplete` if the run did not finish).
+ */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { selectCases } from '../attacks/catalog.ts'
+import { httpCursorSource } from '../evidence/http-cursor-source.ts'
+import { HttpPools } from '../load/http-pool.ts'
+import { loadScenario, type ScenarioOverrides } from '../scenario/load.ts'
+import type { TargetAdapter, StartedTarget } from '../target/types.ts'
+import { AttemptLog } from './attempt-log.ts'
+import { finalizeRun, type RunContext } from './finalize.ts'
+import { provisionPhase } from './provision-phase.ts'
+import { measure, type ScenarioStats } from './measure.ts'
+import { Progress } from './progress.ts'
+import type { Reporter } from './reporter.ts'
+import { makeRunDir, newRunId, RUN_FILES } from './run-dir.ts'
+import type { RunJson } from './run-json.ts'
+import { warmUp } from './warm-up.ts'
+import { parseDuration } from '../scenario/duration.ts'
+
+export interface RunOptions {
+  scenarioFile: string
+  overrides?: ScenarioOverrides
+  target: TargetAdapter
+  flaws?: string[]
+  outRoot?: string
+  reporters?: Reporter[]
+  /** first Ctrl-C: stop scheduling, finish in-flight work, still grade and write everything */
+  stop?: AbortSignal
+  log?: (line: string) => void
+  progressOut?: NodeJS.WriteStream
+}
+
+export interface RunOutcome {
+  dir: string
+  run: RunJson
+  /** the error that cut the run short; the run directory is written all the same */
+  failure?: unknown
+}
+
+export async function run(options: RunOptions): Promise<RunOutcome> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`))
+  const stop = options.stop ?? new AbortController().signal
+  const scenario = await loadScenario(options.scenarioFile, options.overrides)
+  const config = scenario.config
+  const seed = config.seed ?? 1
+  const runId = newRunId(scenario.name)
+  const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
+  const attempts = new AttemptLog(path.join(dir, RUN_FILES.attempts))
+  const { cases } = selectCases(config.attacks?.cases ?? [])
+  const ctx: RunContext = {
+    runId,
+    dir,
+    scenarioFile: options.scenarioFile,
+    scenarioName: scenario.name,
+    config,
+    seed,
+    startedAt: new Date().toISOString(),
+    target: { name: options.target.name, version: '', flaws: options.flaws ?? [], issuer: '' },
+    population: { tenants: 0, principals: 0, agents: 0, sub_agents: 0, max_depth: 0 },
+    scenarios: [],
+    delegationSamples: [],
+    chainStart: {},
+    evidenceCursor: null,
+  }
+  await writeContext(ctx)
+  log(`gatecrash run ${runId}: scenario ${scenario.name}, seed ${seed}, target ${options.target.name}${ctx.target.flaws.length ? ` (flaws: ${ctx.target.flaws.join(', ')})` : ''}`)
+
+  let target: StartedTarget | undefined
+  const pools = new HttpPools(Math.max(...Object.values(config.scenarios).map((s) => s.maxVUs ?? s.preAllocatedVUs)))
+  let stoppedEarly: string | undefined
+  let failure: unknown
+  try {
+    const phase = await provisionPhase({ config, seed, adapter: options.target, flaws: ctx.target.flaws, dir, log, stop })
+    target = phase.target
+    ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
+    ctx.population = phase.summary
+    ctx.delegationSamples = phase.samples
+    // Only this run's records are graded: skip what provisioning wrote, and remember each chain's
+    // head so the run's records must link onto it.
+    const evidence = httpCursorSource(target.evidence.url)
+    ctx.evidenceCursor = (await evidence.readAll()).cursor
+    ctx.chainStart = await evidence.heads()
+    await writeContext(ctx)
+    const rs = target.resources[0]
+
+    if (!stop.aborted) await warmUp({ identities: phase.identities, rs, pools, log })
+    const progress = new Progress(options.progressOut)
+    if (!stop.aborted) {
+      log(`measuring: ${Object.entries(config.scenarios).map(([n, s]) => `${n} ${s.executor} ${s.rate}/${s.timeUnit ?? '1s'} for ${s.duration}`).join('; ')}`)
+      progress.start()
+      try {
+        ctx.scenarios = await measure({
+          config,
+          seed,
+          identities: phase.identities,
+          rs,
+          cases,
+          pools,
+          stop,
+          onAttempt: (a) => {
+            attempts.append(a)
+            progress.observe(a)
+          },
+        })
+        progress.dropped = ctx.scenarios.reduce((n, s: ScenarioStats) => n + s.dropped, 0)
+      } finally {
+        progress.stop()
+      }
+    }
+    if (stop.aborted) stoppedEarly = 'stopped by the user'
+  } catch (e) {
+    failure = e
+    stoppedEarly = `failed: ${(e as Error).message}`
+  }
+
+  try {
+    await attempts.close()
+    const settleMs = parseDuration(config.evidence?.settle ?? '3s')!
+    const outcome = await finalizeRun(ctx, { target, settleMs, stoppedEarly, reporters: options.reporters ?? [], log })
+    await writeContext(ctx)
+    return { dir, run: outcome, failure }
+  } finally {
+    await pools.close()
+    await target?.stop().catch((e) => log(`warning: stopping the target failed: ${(e as Error).message}`))
+  }
+}
+
+async function writeContext(ctx: RunContext): Promise<void> {
+  await writeFile(path.join(ctx.dir, RUN_FILES.context), JSON.stringify(ctx, null, 2))
+}
+
+export function newInitialAccessToken(): string {
+  return randomBytes(32).toString('base64url')
+}

@@ -1,0 +1,85 @@
+import { access } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { selectCases } from '../attacks/catalog.ts'
+import { ScenarioInvalid, ScenarioLoadFailed, ThresholdInvalid } from '../errors.ts'
+import { METRIC_TYPES } from '../oracle/metrics.ts'
+import { parseThresholds, validateThresholds } from '../oracle/thresholds.ts'
+import { scenarioSchema } from './schema.ts'
+import type { ScenarioConfig } from './types.ts'
+
+export interface LoadedScenario {
+  file: string
+  name: string
+  config: ScenarioConfig
+}
+
+export interface ScenarioOverrides {
+  agents?: number
+  rate?: number
+  duration?: string
+  seed?: number
+}
+
+/** Imports a scenario script (TypeScript runs directly on Node 24) and validates it strictly. */
+export async function loadScenario(file: string, overrides: ScenarioOverrides = {}): Promise<LoadedScenario> {
+  const abs = path.resolve(file)
+  try {
+    await access(abs)
+  } catch {
+    throw new ScenarioLoadFailed(`scenario file not found: ${file}`, { hint: 'pass a path to a .ts or .js file that default-exports defineScenario({...})' })
+  }
+  let mod: { default?: unknown }
+  try {
+    mod = await import(pathToFileURL(abs).href)
+  } catch (e) {
+    throw new ScenarioLoadFailed(`${file}: the script failed to load: ${(e as Error).message}`, {
+      cause: e,
+      hint: 'scenario files may use erasable TypeScript only (no enums or namespaces) and must import with .ts extensions',
+    })
+  }
+  if (mod.default === undefined) {
+    throw new ScenarioInvalid(`${file}: no default export`, { file, key: '', hint: 'end the file with `export default defineScenario({...})`' })
+  }
+  const config = applyOverrides(structuredClone(mod.default) as ScenarioConfig, overrides)
+  return { file, name: config.name ?? path.basename(file).replace(/\.[cm]?[jt]s$/, ''), config: validateScenario(config, file) }
+}
+
+export function validateScenario(config: unknown, file: string): ScenarioConfig {
+  scenarioSchema(config, { file, key: '' })
+  const c = config as ScenarioConfig
+  if (Object.keys(c.scenarios).length === 0) {
+    throw new ScenarioInvalid(`${file}: \`scenarios\` is empty`, { file, key: 'scenarios', hint: 'allowed: at least one named executor, e.g. { workload: { executor: "constant-arrival-rate", ... } }' })
+  }
+  if (c.attacks) {
+    const { unknown } = selectCases(c.attacks.cases)
+    if (unknown.length > 0) {
+      throw new ScenarioInvalid(`${file}: \`attacks.cases\` names unknown case(s): ${unknown.join(', ')}`, {
+        file,
+        key: 'attacks.cases',
+        hint: 'allowed: ids listed by `npx gatecrash catalog`, or a class pattern such as `replay.*`',
+      })
+    }
+  }
+  if (c.thresholds) {
+    // Fail before anything starts: a typo in a gate must not pass silently after a long run.
+    try {
+      validateThresholds(parseThresholds(c.thresholds), METRIC_TYPES)
+    } catch (e) {
+      if (!(e instanceof ThresholdInvalid)) throw e
+      throw new ScenarioInvalid(`${file}: ${e.message}`, { file, key: 'thresholds', hint: e.hint, cause: e })
+    }
+  }
+  return c
+}
+
+function applyOverrides(config: ScenarioConfig, o: ScenarioOverrides): ScenarioConfig {
+  if (config === null || typeof config !== 'object') return config
+  if (o.seed !== undefined) config.seed = o.seed
+  if (o.agents !== undefined && config.population) config.population.agents = o.agents
+  for (const s of Object.values(config.scenarios ?? {})) {
+    if (o.rate !== undefined) s.rate = o.rate
+    if (o.duration !== undefined) s.duration = o.duration
+  }
+  return config
+}

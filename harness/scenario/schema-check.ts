@@ -1,0 +1,130 @@
+/**
+ * A small declarative checker for scenario objects. Hand-written on purpose: every message must
+ * name the file, the dotted key and what is allowed there (the allowed keys of that very object, the
+ * allowed executor names…), which generic schema libraries do not report.
+ */
+import { ScenarioInvalid } from '../errors.ts'
+import { parseDuration } from './duration.ts'
+
+export type Check = (value: unknown, at: Where) => void
+
+export interface Where {
+  file: string
+  key: string
+}
+
+function fail(at: Where, problem: string, allowed: string): never {
+  const where = at.key === '' ? 'the scenario' : `\`${at.key}\``
+  throw new ScenarioInvalid(`${at.file}: ${where} ${problem}`, {
+    file: at.file,
+    key: at.key,
+    hint: `allowed: ${allowed}`,
+  })
+}
+
+function child(at: Where, key: string): Where {
+  return { file: at.file, key: at.key === '' ? key : `${at.key}.${key}` }
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`
+}
+
+export function num(opts: { min?: number; max?: number; int?: boolean } = {}): Check {
+  const allowed = `${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`
+  return (v, at) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, `is ${typeName(v)}`, allowed)
+    if (opts.int && !Number.isInteger(v)) fail(at, `is ${v}, not an integer`, allowed)
+    if (opts.min !== undefined && v < opts.min) fail(at, `is ${v}, below the minimum`, allowed)
+    if (opts.max !== undefined && v > opts.max) fail(at, `is ${v}, above the maximum`, allowed)
+  }
+}
+
+export function str(opts: { oneOf?: readonly string[]; pattern?: RegExp; describe?: string } = {}): Check {
+  const allowed = opts.oneOf ? opts.oneOf.map((s) => `'${s}'`).join(', ') : (opts.describe ?? 'a string')
+  return (v, at) => {
+    if (typeof v !== 'string') fail(at, `is ${typeName(v)}`, allowed)
+    if (opts.oneOf && !opts.oneOf.includes(v)) fail(at, `is '${v}'`, allowed)
+    if (opts.pattern && !opts.pattern.test(v)) fail(at, `is '${v}'`, allowed)
+  }
+}
+
+export function duration(): Check {
+  const allowed = "a k6 duration such as '30s', '1m30s', '500ms'"
+  return (v, at) => {
+    if ((typeof v !== 'string' && typeof v !== 'number') || parseDuration(v) === null) fail(at, `is ${JSON.stringify(v)}`, allowed)
+  }
+}
+
+export function bool(): Check {
+  return (v, at) => {
+    if (typeof v !== 'boolean') fail(at, `is ${typeName(v)}`, 'true or false')
+  }
+}
+
+export function arr(item: Check, opts: { maxLength?: number; describe?: string } = {}): Check {
+  return (v, at) => {
+    if (!Array.isArray(v)) fail(at, `is ${typeName(v)}`, opts.describe ?? 'an array')
+    if (opts.maxLength !== undefined && v.length > opts.maxLength) fail(at, `has ${v.length} entries`, opts.describe ?? `at most ${opts.maxLength}`)
+    v.forEach((x, i) => item(x, child(at, String(i))))
+  }
+}
+
+export interface Field {
+  check: Check
+  required?: boolean
+}
+
+export function obj(fields: Record<string, Field | Check>): Check {
+  const norm = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, typeof f === 'function' ? { check: f } : f]))
+  const allowedKeys = Object.keys(norm).join(', ')
+  return (v, at) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(at, `is ${typeName(v)}`, `an object with keys ${allowedKeys}`)
+    for (const key of Object.keys(v)) {
+      if (!(key in norm)) fail(child(at, key), 'is not a known key', allowedKeys)
+    }
+    for (const [key, f] of Object.entries(norm)) {
+      const value = (v as Record<string, unknown>)[key]
+      if (value === undefined) {
+        if (f.required) fail(child(at, key), 'is missing', `${allowedKeys} (this one is required)`)
+        continue
+      }
+      f.check(value, child(at, key))
+    }
+  }
+}
+
+export function record(keyPattern: RegExp, keyDescribe: string, value: Check): Check {
+  return (v, at) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(at, `is ${typeName(v)}`, `an object keyed by ${keyDescribe}`)
+    for (const [k, x] of Object.entries(v)) {
+      if (!keyPattern.test(k)) fail(child(at, k), 'is not an allowed name', keyDescribe)
+      value(x, child(at, k))
+    }
+  }
+}
+
+/** A discriminated union on `tag` (k6's executors): the tag picks the object check. */
+export function tagged(tag: string, variants: Record<string, Check>): Check {
+  const names = Object.keys(variants)
+  return (v, at) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(at, `is ${typeName(v)}`, `an object with \`${tag}\``)
+    const t = (v as Record<string, unknown>)[tag]
+    if (typeof t !== 'string' || !(t in variants)) fail(child(at, tag), `is ${JSON.stringify(t)}`, names.map((n) => `'${n}'`).join(', '))
+    variants[t](v, at)
+  }
+}
+
+export function oneOfChecks(describe: string, ...checks: Check[]): Check {
+  return (v, at) => {
+    for (const c of checks) {
+      try {
+        c(v, at)
+        return
+      } catch (e) {
+        if (!(e instanceof ScenarioInvalid)) throw e
+      }
+    }
+    fail(at, `is ${JSON.stringify(v)}`, describe)
+  }
+}

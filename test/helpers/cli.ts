@@ -26,12 +26,19 @@ export async function writeScenario(dir: string, name: string, body: string): Pr
   return file
 }
 
-export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?: string } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?: string; interruptWhen?: RegExp } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, ['bin/gatecrash.js', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
+  child.stderr.on('data', (d) => {
+    stderr += d
+    // Like a user pressing Ctrl-C once the run has reached a given point.
+    if (opts.interruptWhen && opts.interruptWhen.test(stderr)) {
+      opts.interruptWhen = undefined
+      child.kill('SIGINT')
+    }
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 150_000)
   const code: number | null = await new Promise((resolve) => child.on('close', (c) => resolve(c)))
   clearTimeout(timer)

@@ -1,0 +1,25 @@
+/** Everything the AS endpoints share, built once in main.ts. */
+import type { JWTVerifyGetKey } from 'jose'
+import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
+import type { PublicKeyCache } from '../shared/jwk-keys.ts'
+import type { ReplayStore } from '../shared/replay-store.ts'
+import type { ClientRegistry } from './client-registry.ts'
+import type { SigningKeys } from './signing-keys.ts'
+
+export const AS_POLICY_ID = 'reference-delegation-v1'
+
+export interface AsContext {
+  issuer: string
+  tokenEndpoint: string
+  keys: SigningKeys
+  clients: ClientRegistry
+  /** resource server audience → scopes its tools use; filled in as resource servers start */
+  resources: Map<string, string[]>
+  trust: { issuer: string; keys: JWTVerifyGetKey }
+  /** DPoP proof jtis and client assertion jtis */
+  replay: ReplayStore
+  proofKeys: PublicKeyCache
+  writer: EvidenceWriter
+  tokenTtlS: number
+  initialAccessTokenHash: string
+}

@@ -1,0 +1,44 @@
+/** HTTP routes of the authorization server. */
+import type { RequestListener } from 'node:http'
+import { sendJson } from '../shared/http-io.ts'
+import type { AsContext } from './as-context.ts'
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from './client-registry.ts'
+import { handleRegister, handleRegistrationRead } from './registration.ts'
+import { handleToken } from './token-endpoint.ts'
+
+/** RFC 8414 §2 */
+export function asMetadata(issuer: string): Record<string, unknown> {
+  return {
+    issuer,
+    token_endpoint: `${issuer}/token`,
+    registration_endpoint: `${issuer}/register`,
+    jwks_uri: `${issuer}/jwks`,
+    grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['ES256'],
+    dpop_signing_alg_values_supported: ['ES256'],
+  }
+}
+
+export function asHandler(ctx: AsContext): RequestListener {
+  const metadata = asMetadata(ctx.issuer)
+  return (req, res) => {
+    const raw = req.url ?? '/'
+    const q = raw.indexOf('?')
+    const path = q === -1 ? raw : raw.slice(0, q)
+    const route = `${req.method} ${path}`
+    const fail = (e: unknown): void => {
+      process.stderr.write(`as: ${route} failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' })
+    }
+    if (route === 'GET /.well-known/oauth-authorization-server') return sendJson(res, 200, metadata)
+    if (route === 'GET /jwks') return sendJson(res, 200, ctx.keys.jwks(), { 'cache-control': 'max-age=60' })
+    if (route === 'GET /health') return sendJson(res, 200, { status: 'ok' })
+    if (route === 'POST /token') return void handleToken(ctx, req, res).catch(fail)
+    if (route === 'POST /register') return void handleRegister(ctx, req, res).catch(fail)
+    const read = /^GET \/register\/([A-Za-z0-9_-]{1,64})$/.exec(route)
+    if (read !== null) return handleRegistrationRead(ctx, req, res, read[1])
+    req.resume()
+    sendJson(res, 404, { error: 'not_found' })
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * private_key_jwt client authentication (RFC 7523 §2.2, §3; RFC 7521 §4.2). The assertion must be
+ * signed with the key registered for the client, name the token endpoint exactly as its audience,
+ * live at most 5 minutes, and be used once.
+ */
+import { decodeJwt, errors, jwtVerify } from 'jose'
+import { Refusal } from '../shared/oauth-error.ts'
+import type { AsContext } from './as-context.ts'
+import type { RegisteredClient } from './client-registry.ts'
+
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+const MAX_LIFETIME_S = 300
+const LEEWAY_S = 5
+
+function refuse(reason: string, description: string, detail: Record<string, unknown> = {}): Refusal {
+  return new Refusal(401, 'invalid_client', reason, description, detail)
+}
+
+function joseReason(e: unknown): string {
+  if (e instanceof errors.JWTExpired) return 'client.assertion_expired'
+  if (e instanceof errors.JWSSignatureVerificationFailed) return 'client.assertion_signature'
+  if (e instanceof errors.JWTClaimValidationFailed) return 'client.assertion_claims'
+  return 'client.assertion_invalid'
+}
+
+/** Returns the authenticated client, or throws a Refusal (401 invalid_client). */
+export async function authenticateClient(ctx: AsContext, params: URLSearchParams, authorization: string | null | 'multiple'): Promise<RegisteredClient> {
+  if (authorization !== null) throw refuse('client.auth_method', 'only private_key_jwt client authentication is supported')
+  if (params.has('client_secret')) throw refuse('client.auth_method', 'only private_key_jwt client authentication is supported')
+  const assertion = params.get('client_assertion')
+  if (params.get('client_assertion_type') !== ASSERTION_TYPE || assertion === null) {
+    throw refuse('client.auth_missing', `client_assertion with client_assertion_type ${ASSERTION_TYPE} is required`)
+  }
+  let iss: unknown
+  try {
+    iss = decodeJwt(assertion).iss
+  } catch {
+    throw refuse('client.assertion_invalid', 'client_assertion is not a JWT')
+  }
+  const client = typeof iss === 'string' ? ctx.clients.get(iss) : undefined
+  if (client === undefined) throw refuse('client.unknown', 'unknown client', { claimed_client_id: typeof iss === 'string' ? iss.slice(0, 128) : null })
+  const claimedId = params.get('client_id')
+  if (claimedId !== null && claimedId !== client.client_id) throw refuse('client.id_mismatch', 'client_id does not match the assertion issuer')
+
+  let payload
+  try {
+    ;({ payload } = await jwtVerify(assertion, client.key, {
+      algorithms: ['ES256'],
+      issuer: client.client_id,
+      subject: client.client_id,
+      requiredClaims: ['jti', 'exp', 'iat'],
+      clockTolerance: LEEWAY_S,
+    }))
+  } catch (e) {
+    throw refuse(joseReason(e), `client_assertion rejected: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  // RFC 7523 says aud "contains" the AS; a single exact value leaves no doubt which AS was meant.
+  const aud = payload.aud
+  if (!(aud === ctx.tokenEndpoint || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.tokenEndpoint))) {
+    throw refuse('client.assertion_audience', 'client_assertion aud must be the token endpoint URL', { aud: aud ?? null })
+  }
+  const exp = payload.exp as number
+  const iat = payload.iat as number
+  const nowS = Date.now() / 1000
+  if (exp - iat > MAX_LIFETIME_S) throw refuse('client.assertion_lifetime', `client_assertion may live at most ${MAX_LIFETIME_S} s`)
+  if (iat > nowS + 60) throw refuse('client.assertion_claims', 'client_assertion iat is in the future')
+  const ttlMs = Math.max(1, exp + LEEWAY_S - nowS) * 1000
+  if (await ctx.replay.seen(`assertion ${client.client_id} ${String(payload.jti)}`, ttlMs)) {
+    throw refuse('client.assertion_replay', 'client_assertion was already used')
+  }
+  return client
+}

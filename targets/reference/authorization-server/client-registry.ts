@@ -1,0 +1,56 @@
+/** Registered clients (agents and sub-agents), in memory, with their imported keys cached. */
+import type { CryptoKey, JWK } from 'jose'
+
+export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'
+export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+export const SUPPORTED_GRANTS = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE]
+
+export interface RegisteredClient {
+  client_id: string
+  client_id_issued_at: number
+  client_name: string | null
+  tenant: string
+  parent_client_id: string | null
+  scope: string[]
+  grant_types: string[]
+  jwk: JWK
+  key: CryptoKey
+  /** SHA-256 of the registration access token; the token itself is never kept */
+  registrationTokenHash: string
+}
+
+export class ClientRegistry {
+  readonly #clients = new Map<string, RegisteredClient>()
+
+  add(client: RegisteredClient): void {
+    this.#clients.set(client.client_id, client)
+  }
+
+  get(clientId: string): RegisteredClient | undefined {
+    return this.#clients.get(clientId)
+  }
+
+  /** Number of hops from `clientId` up to its top-level agent (0 for an agent). */
+  depth(clientId: string): number {
+    let depth = 0
+    for (let c = this.get(clientId); c?.parent_client_id != null && depth < 64; c = this.get(c.parent_client_id)) depth++
+    return depth
+  }
+
+  /** RFC 7591 response / RFC 7592 read body. */
+  metadata(c: RegisteredClient): Record<string, unknown> {
+    return {
+      client_id: c.client_id,
+      client_id_issued_at: c.client_id_issued_at,
+      ...(c.client_name !== null ? { client_name: c.client_name } : {}),
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [c.jwk] },
+      grant_types: c.grant_types,
+      scope: c.scope.join(' '),
+      dpop_bound_access_tokens: true,
+      tenant: c.tenant,
+      ...(c.parent_client_id !== null ? { parent_client_id: c.parent_client_id } : {}),
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The two grants and the delegation policy. client_credentials: an agent acting for itself.
+ * Token exchange (RFC 8693): an agent acting for a user (subject = the workforce IdP's assertion),
+ * or a sub-agent acting for its parent (subject = the parent's access token). Every hop keeps
+ * `sub`, nests `act` with the new actor first, and can only narrow scope.
+ */
+import { jwtVerify, type JWTPayload } from 'jose'
+import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { Refusal } from '../shared/oauth-error.ts'
+import { intersect, isSubset, isValidScopeString, parseScope } from '../shared/scope.ts'
+import type { AsContext } from './as-context.ts'
+import type { Audit } from './as-evidence.ts'
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type RegisteredClient } from './client-registry.ts'
+
+export const TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
+export const TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token'
+
+export interface Act {
+  sub: string
+  act?: Act
+}
+
+export interface Grant {
+  sub: string
+  principalType: 'user' | 'agent'
+  tenant: string
+  act?: Act
+  clientId: string
+  scope: string[]
+  aud: string
+}
+
+function requireGrantType(client: RegisteredClient, grant: string): void {
+  if (!client.grant_types.includes(grant)) throw new Refusal(400, 'unauthorized_client', 'client.grant_not_allowed', `client is not registered for ${grant}`)
+}
+
+/** RFC 8707: exactly one resource, and one this AS knows. */
+function resolveResource(ctx: AsContext, params: URLSearchParams, reason: string, audit: Audit): { aud: string; scopes: string[] } {
+  const resources = params.getAll('resource')
+  audit.detail.requested_target = resources.length === 1 ? resources[0].slice(0, 512) : resources.slice(0, 8)
+  const scopes = resources.length === 1 ? ctx.resources.get(resources[0]) : undefined
+  if (scopes === undefined) throw new Refusal(400, 'invalid_target', reason, 'resource must name exactly one known resource server')
+  return { aud: resources[0], scopes }
+}
+
+function requestedScope(params: URLSearchParams): string[] | null {
+  const raw = params.get('scope')
+  if (raw === null || raw.trim() === '') return null
+  if (!isValidScopeString(raw)) throw new Refusal(400, 'invalid_scope', 'scope.malformed', 'scope is not a valid scope string')
+  return parseScope(raw)
+}
+
+/** Picks the granted scope: what was asked for, which must lie within `allowed`; by default all of it. */
+function narrow(params: URLSearchParams, allowed: string[], audit: Audit, widenReason: string): string[] {
+  const requested = requestedScope(params)
+  audit.requested = requested ?? allowed
+  audit.held = allowed
+  if (requested !== null && !isSubset(requested, allowed)) {
+    audit.detail.requested_scope = requested
+    throw new Refusal(400, 'invalid_scope', widenReason, 'requested scope exceeds what this client may hold here', { requested_scope: requested, allowed_scope: allowed })
+  }
+  const granted = requested ?? allowed
+  if (granted.length === 0) throw new Refusal(400, 'invalid_scope', 'scope.empty', 'no scope can be granted')
+  return granted
+}
+
+export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Grant {
+  requireGrantType(client, GRANT_CLIENT_CREDENTIALS)
+  audit.principal = { sub: client.client_id, type: 'agent' }
+  const { aud, scopes } = resolveResource(ctx, params, 'policy.target_unknown', audit)
+  const scope = narrow(params, intersect(client.scope, scopes), audit, 'scope.not_allowed')
+  return { sub: client.client_id, principalType: 'agent', tenant: client.tenant, clientId: client.client_id, scope, aud }
+}
+
+async function verifySubject(ctx: AsContext, token: string, type: string): Promise<JWTPayload> {
+  try {
+    const { payload } = type === TYPE_JWT
+      ? await jwtVerify(token, ctx.trust.keys, { issuer: ctx.trust.issuer, audience: ctx.issuer, algorithms: ['ES256'], requiredClaims: ['exp', 'sub'], clockTolerance: 5 })
+      : await jwtVerify(token, ctx.keys.verifyKey, { issuer: ctx.issuer, typ: 'at+jwt', algorithms: ['ES256'], requiredClaims: ['exp', 'sub', 'client_id', 'jti'], clockTolerance: 5 })
+    if (typeof payload.tenant !== 'string' || typeof payload.scope !== 'string') throw new Error('tenant and scope claims are required')
+    return payload
+  } catch (e) {
+    throw new Refusal(400, 'invalid_request', 'exchange.subject_invalid', `subject_token rejected: ${e instanceof Error ? e.message : String(e)}`, { subject_token_type: type })
+  }
+}
+
+export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Promise<Grant> {
+  requireGrantType(client, GRANT_TOKEN_EXCHANGE)
+  const subjectToken = params.get('subject_token')
+  const type = params.get('subject_token_type')
+  if (subjectToken === null || type === null) throw new Refusal(400, 'invalid_request', 'exchange.subject_missing', 'subject_token and subject_token_type are required')
+  audit.parentHash = b64urlSha256(subjectToken)
+  audit.detail.subject_token_type = type
+  if (params.has('actor_token')) throw new Refusal(400, 'invalid_request', 'exchange.actor_token_unsupported', 'the authenticated client is the actor; actor_token is not accepted')
+  const wanted = params.get('requested_token_type')
+  if (wanted !== null && wanted !== TYPE_ACCESS_TOKEN) throw new Refusal(400, 'invalid_request', 'exchange.token_type_unsupported', 'only access tokens are issued')
+  if (type !== TYPE_JWT && type !== TYPE_ACCESS_TOKEN) throw new Refusal(400, 'invalid_request', 'exchange.subject_type_unsupported', `subject_token_type must be ${TYPE_JWT} or ${TYPE_ACCESS_TOKEN}`)
+  const { aud, scopes } = resolveResource(ctx, params, 'exchange.target_unknown', audit)
+  const subject = await verifySubject(ctx, subjectToken, type)
+  const tenant = subject.tenant as string
+  const subjectScope = parseScope(subject.scope)
+
+  if (type === TYPE_JWT) {
+    audit.principal = { sub: subject.sub!, type: 'user' }
+    audit.actors = [client.client_id]
+    if (client.parent_client_id !== null) {
+      throw new Refusal(400, 'invalid_request', 'exchange.not_top_level', 'only a top-level agent may exchange a user assertion; a sub-agent exchanges its parent\'s token', { parent_client_id: client.parent_client_id })
+    }
+    if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the user and the agent are in different tenants', { subject_tenant: tenant, client_tenant: client.tenant })
+    const scope = narrow(params, intersect(intersect(client.scope, subjectScope), scopes), audit, 'exchange.scope_widen')
+    return { sub: subject.sub!, principalType: 'user', tenant, act: { sub: client.client_id }, clientId: client.client_id, scope, aud }
+  }
+
+  const subjectAct = subject.act as Act | undefined
+  const principalType = subject.principal_type === 'user' ? 'user' : 'agent'
+  const currentActor = subjectAct?.sub ?? (subject.client_id as string)
+  audit.principal = { sub: subject.sub!, type: principalType }
+  audit.actors = [client.client_id, ...flatten(subjectAct)]
+  // The defence against laundering a stolen subject token: only a registered child of the
+  // subject's current actor may exchange it (RFC 8693 cannot prove possession of the subject).
+  if (client.parent_client_id !== currentActor) {
+    throw new Refusal(400, 'invalid_request', 'exchange.not_delegate', 'client is not a registered delegate of the subject token\'s current actor', { subject_actor: currentActor, parent_client_id: client.parent_client_id })
+  }
+  if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the subject token is from another tenant', { subject_tenant: tenant, client_tenant: client.tenant })
+  if (aud !== subject.aud) throw new Refusal(400, 'invalid_target', 'exchange.target_widen', 'a delegated token keeps its parent\'s audience', { subject_aud: subject.aud ?? null })
+  const scope = narrow(params, intersect(intersect(subjectScope, client.scope), scopes), audit, 'exchange.scope_widen')
+  const act: Act = subjectAct !== undefined ? { sub: client.client_id, act: subjectAct } : { sub: client.client_id }
+  return { sub: subject.sub!, principalType, tenant, act, clientId: client.client_id, scope, aud }
+}
+
+function flatten(act: Act | undefined): string[] {
+  const out: string[] = []
+  for (let a = act; a !== undefined && out.length < 16; a = a.act) out.push(a.sub)
+  return out
+}

@@ -1,0 +1,131 @@
+/**
+ * RFC 7591 dynamic client registration, gated by the initial access token, plus the RFC 7592 read.
+ * Every agent and sub-agent gets its own client_id and key; a sub-agent names its parent at
+ * registration (extension `parent_client_id`) and can never hold more scope than the parent.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { importJWK, type JWK } from 'jose'
+import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
+import { randomId } from '../shared/ids.ts'
+import { ecPublicJwkProblem } from '../shared/jwk-keys.ts'
+import { Refusal } from '../shared/oauth-error.ts'
+import { isSubset, isValidScopeString, parseScope } from '../shared/scope.ts'
+import type { AsContext } from './as-context.ts'
+import { asRecord, newAudit, type Audit } from './as-evidence.ts'
+import { GRANT_CLIENT_CREDENTIALS, SUPPORTED_GRANTS, type RegisteredClient } from './client-registry.ts'
+
+const TENANT = /^[A-Za-z0-9_.~-]{1,128}$/
+const MAX_DEPTH = 8
+
+function sameSecret(presented: string, expectedHash: string): boolean {
+  const a = createHash('sha256').update(presented).digest()
+  return timingSafeEqual(a, Buffer.from(expectedHash, 'base64url'))
+}
+
+function invalid(description: string, reason = 'client.invalid_metadata'): Refusal {
+  return new Refusal(400, 'invalid_client_metadata', reason, description)
+}
+
+type Metadata = Omit<RegisteredClient, 'client_id' | 'client_id_issued_at' | 'key' | 'registrationTokenHash'>
+
+function validate(m: Record<string, unknown>): Metadata {
+  if (m.token_endpoint_auth_method !== 'private_key_jwt') throw invalid('token_endpoint_auth_method must be private_key_jwt')
+  if (m.token_endpoint_auth_signing_alg !== undefined && m.token_endpoint_auth_signing_alg !== 'ES256') throw invalid('token_endpoint_auth_signing_alg must be ES256')
+  if (m.jwks_uri !== undefined) throw invalid('jwks_uri is not supported; send jwks')
+  const keys = (m.jwks as { keys?: unknown } | undefined)?.keys
+  if (!Array.isArray(keys) || keys.length !== 1) throw invalid('jwks must hold exactly one key')
+  const problem = ecPublicJwkProblem(keys[0])
+  if (problem !== null) throw invalid(`jwks: ${problem}`)
+  const grants = m.grant_types ?? [GRANT_CLIENT_CREDENTIALS]
+  if (!Array.isArray(grants) || grants.length === 0 || !grants.every((g) => SUPPORTED_GRANTS.includes(g as string))) {
+    throw invalid(`grant_types must be a non-empty subset of ${SUPPORTED_GRANTS.join(', ')}`)
+  }
+  if (typeof m.scope !== 'string' || !isValidScopeString(m.scope) || parseScope(m.scope).length === 0) throw invalid('scope must be a non-empty space-separated string')
+  if (m.dpop_bound_access_tokens !== undefined && m.dpop_bound_access_tokens !== true) throw invalid('dpop_bound_access_tokens must be true')
+  if (typeof m.tenant !== 'string' || !TENANT.test(m.tenant)) throw invalid('tenant is required: 1-128 characters of A-Z a-z 0-9 _ . ~ -')
+  if (m.parent_client_id !== undefined && typeof m.parent_client_id !== 'string') throw invalid('parent_client_id must be a string')
+  if (m.client_name !== undefined && (typeof m.client_name !== 'string' || m.client_name.length > 200)) throw invalid('client_name must be a string of at most 200 characters')
+  const { kty, crv, x, y } = keys[0] as JWK
+  return {
+    client_name: (m.client_name as string | undefined) ?? null,
+    tenant: m.tenant,
+    parent_client_id: (m.parent_client_id as string | undefined) ?? null,
+    scope: parseScope(m.scope),
+    grant_types: [...new Set(grants as string[])],
+    jwk: { kty, crv, x, y },
+  }
+}
+
+function checkParent(ctx: AsContext, meta: Metadata): void {
+  if (meta.parent_client_id === null) return
+  const parent = ctx.clients.get(meta.parent_client_id)
+  if (parent === undefined) throw invalid('parent_client_id is not a registered client', 'client.parent_unknown')
+  if (parent.tenant !== meta.tenant) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
+  if (!isSubset(meta.scope, parent.scope)) throw invalid('a sub-agent\'s scope must be within its parent\'s scope', 'client.parent_scope_widen')
+  if (ctx.clients.depth(parent.client_id) + 1 > MAX_DEPTH) throw invalid(`delegation deeper than ${MAX_DEPTH} levels`, 'client.depth_exceeded')
+}
+
+export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const audit: Audit = newAudit('POST', '/register', 'client.register', traceIdOf(req), requestIdOf(req))
+  try {
+    const raw = await readBody(req, 64 * 1024).catch(() => {
+      throw invalid('body too large or unreadable')
+    })
+    const authz = singleHeader(req, 'authorization')
+    const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
+    if (bearer === null || !sameSecret(bearer[1], ctx.initialAccessTokenHash)) {
+      throw new Refusal(401, 'invalid_token', 'client.registration_unauthorized', 'a valid initial access token is required')
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(raw.toString('utf8'))
+    } catch {
+      throw invalid('body must be JSON')
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('body must be a JSON object')
+    const meta = validate(body as Record<string, unknown>)
+    audit.tenant = meta.tenant
+    audit.requested = meta.scope
+    audit.detail = { parent_client_id: meta.parent_client_id, grant_types: meta.grant_types }
+    checkParent(ctx, meta)
+    const registrationAccessToken = randomBytes(32).toString('base64url')
+    const client: RegisteredClient = {
+      ...meta,
+      client_id: randomId(meta.parent_client_id === null ? 'agent' : 'subagent'),
+      client_id_issued_at: Math.floor(Date.now() / 1000),
+      key: await importJWK(meta.jwk, 'ES256') as RegisteredClient['key'],
+      registrationTokenHash: b64urlSha256(registrationAccessToken),
+    }
+    audit.clientId = client.client_id
+    audit.principal = { sub: client.client_id, type: 'agent' }
+    audit.actors = []
+    audit.held = client.scope
+    if (!ctx.writer.append(asRecord(ctx.issuer, audit, 201, 'ok'))) throw new Refusal(503, 'temporarily_unavailable', 'system.evidence_unavailable', 'evidence cannot be recorded')
+    ctx.clients.add(client)
+    sendJson(res, 201, {
+      ...ctx.clients.metadata(client),
+      registration_access_token: registrationAccessToken,
+      registration_client_uri: `${ctx.issuer}/register/${client.client_id}`,
+    })
+  } catch (e) {
+    if (!(e instanceof Refusal)) throw e
+    if (e.reason !== 'system.evidence_unavailable' && !ctx.writer.append(asRecord(ctx.issuer, audit, e.status, e.reason, e.error))) {
+      return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'evidence cannot be recorded', reason: 'system.evidence_unavailable' })
+    }
+    const headers = e.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : undefined
+    sendJson(res, e.status, { error: e.error, error_description: e.message }, headers)
+  }
+}
+
+/** RFC 7592 §2.1: read a registration with its registration access token. */
+export function handleRegistrationRead(ctx: AsContext, req: IncomingMessage, res: ServerResponse, clientId: string): void {
+  const client = ctx.clients.get(clientId)
+  const authz = singleHeader(req, 'authorization')
+  const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
+  if (client === undefined || bearer === null || !sameSecret(bearer[1], client.registrationTokenHash)) {
+    return sendJson(res, 401, { error: 'invalid_token', error_description: 'unknown client or wrong registration access token' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
+  }
+  sendJson(res, 200, { ...ctx.clients.metadata(client), registration_client_uri: `${ctx.issuer}/register/${client.client_id}` })
+}

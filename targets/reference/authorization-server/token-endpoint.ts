@@ -1,0 +1,114 @@
+/**
+ * POST /token: parse, authenticate the client (private_key_jwt), check the DPoP proof (RFC 9449
+ * §5, always required), run the grant, sign a DPoP-bound RFC 9068 access token. Every request,
+ * issued or refused, leaves one evidence record; an issued token is recorded before it is returned.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { checkDpopProof, normalizeHtu } from '../shared/dpop-proof.ts'
+import { readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
+import { Refusal } from '../shared/oauth-error.ts'
+import { ReplayStoreUnavailable } from '../shared/replay-store.ts'
+import type { AsContext } from './as-context.ts'
+import { asRecord, newAudit, type Audit } from './as-evidence.ts'
+import { authenticateClient } from './client-auth.ts'
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from './client-registry.ts'
+import { clientCredentialsGrant, tokenExchangeGrant, TYPE_ACCESS_TOKEN, type Grant } from './grants.ts'
+
+const IAT_WINDOW_S = 60
+const TOOLS: Record<string, string> = {
+  [GRANT_CLIENT_CREDENTIALS]: 'token.client_credentials',
+  [GRANT_TOKEN_EXCHANGE]: 'token.exchange',
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body must be application/x-www-form-urlencoded')
+  const raw = await readBody(req, 64 * 1024).catch(() => {
+    throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body too large or unreadable')
+  })
+  const params = new URLSearchParams(raw.toString('utf8'))
+  // RFC 6749 §3.2: request parameters must not repeat (resource is the RFC 8707 exception)
+  for (const key of new Set(params.keys())) {
+    if (key !== 'resource' && params.getAll(key).length > 1) throw new Refusal(400, 'invalid_request', 'policy.invalid_request', `parameter ${key} repeated`)
+  }
+  return params
+}
+
+async function checkProof(ctx: AsContext, req: IncomingMessage, audit: Audit): Promise<string> {
+  const header = singleHeader(req, 'dpop')
+  if (header === null) throw new Refusal(400, 'invalid_dpop_proof', 'dpop.missing', 'a DPoP proof is required')
+  if (header === 'multiple') throw new Refusal(400, 'invalid_dpop_proof', 'dpop.multiple', 'exactly one DPoP header is allowed')
+  const htu = normalizeHtu(ctx.tokenEndpoint)!
+  const nowS = Date.now() / 1000
+  const proof = checkDpopProof(header, { htm: 'POST', htu, nowS, iatWindowS: IAT_WINDOW_S }, ctx.proofKeys)
+  if (!proof.ok) throw new Refusal(400, 'invalid_dpop_proof', `dpop.${proof.check}`, proof.description, proof.detail)
+  audit.jkt = proof.jkt
+  if (await ctx.replay.seen(`${htu} ${proof.jti}`, 2 * IAT_WINDOW_S * 1000)) {
+    throw new Refusal(400, 'invalid_dpop_proof', 'dpop.jti_replay', 'DPoP proof was already used', { proof_jti_hash: b64urlSha256(proof.jti) })
+  }
+  return proof.jkt
+}
+
+async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): Promise<Record<string, unknown>> {
+  const iat = Math.floor(Date.now() / 1000)
+  const jti = randomUUID()
+  const token = await ctx.keys.sign({
+    iss: ctx.issuer,
+    sub: grant.sub,
+    aud: grant.aud,
+    client_id: grant.clientId,
+    iat,
+    exp: iat + ctx.tokenTtlS,
+    jti,
+    scope: grant.scope.join(' '),
+    cnf: { jkt },
+    tenant: grant.tenant,
+    ...(grant.act !== undefined ? { act: grant.act } : {}),
+    principal_type: grant.principalType,
+  })
+  audit.held = grant.scope
+  audit.issued = { jti, hash: b64urlSha256(token) }
+  if (!ctx.writer.append(asRecord(ctx.issuer, audit, 200, 'ok'))) {
+    throw new Refusal(503, 'temporarily_unavailable', 'system.evidence_unavailable', 'evidence cannot be recorded')
+  }
+  return {
+    access_token: token,
+    issued_token_type: TYPE_ACCESS_TOKEN,
+    token_type: 'DPoP',
+    expires_in: ctx.tokenTtlS,
+    scope: grant.scope.join(' '),
+  }
+}
+
+export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const audit = newAudit('POST', '/token', 'token.unknown', traceIdOf(req), requestIdOf(req))
+  try {
+    const params = await readForm(req)
+    const grantType = params.get('grant_type') ?? ''
+    audit.tool = TOOLS[grantType] ?? 'token.unsupported'
+    if (TOOLS[grantType] === undefined) {
+      throw new Refusal(400, 'unsupported_grant_type', 'policy.grant_unsupported', 'grant_type must be client_credentials or token exchange', { grant_type: grantType.slice(0, 128) })
+    }
+    const client = await authenticateClient(ctx, params, singleHeader(req, 'authorization'))
+    audit.clientId = client.client_id
+    audit.tenant = client.tenant
+    const jkt = await checkProof(ctx, req, audit)
+    const grant = grantType === GRANT_CLIENT_CREDENTIALS
+      ? clientCredentialsGrant(ctx, client, params, audit)
+      : await tokenExchangeGrant(ctx, client, params, audit)
+    sendJson(res, 200, await issue(ctx, grant, jkt, audit))
+  } catch (e) {
+    const refusal = e instanceof Refusal ? e
+      : e instanceof ReplayStoreUnavailable ? new Refusal(503, 'temporarily_unavailable', 'system.replay_store_unavailable', 'cannot check replay')
+      : new Refusal(500, 'server_error', 'system.internal_error', 'internal error')
+    if (!(e instanceof Refusal) && !(e instanceof ReplayStoreUnavailable)) process.stderr.write(`as: token request failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+    Object.assign(audit.detail, refusal.detail)
+    const recorded = refusal.reason === 'system.evidence_unavailable' || ctx.writer.append(asRecord(ctx.issuer, audit, refusal.status, refusal.reason, refusal.error))
+    if (!recorded) {
+      return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'evidence cannot be recorded', reason: 'system.evidence_unavailable' })
+    }
+    sendJson(res, refusal.status, { error: refusal.error, error_description: refusal.message })
+  }
+}

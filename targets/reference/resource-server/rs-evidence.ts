@@ -1,0 +1,52 @@
+/** Turns a resource-server decision into its evidence record (docs: evidence-schema.md). */
+import type { RecordInput } from '../evidence-writer/evidence-writer.ts'
+import type { Outcome } from './authorize-request.ts'
+import { POLICY_ID, type ToolRoute } from './tools.ts'
+
+export interface CallFacts {
+  audience: string
+  method: string
+  pathname: string
+  route: ToolRoute
+  traceId: string | null
+  requestId: string | null
+}
+
+/** The policy rule each reason area (or specific reason) falls under. */
+function ruleOf(reason: string): string {
+  switch (reason) {
+    case 'ok': return 'allow'
+    case 'dpop.jti_replay': return 'dpop-jti-unique'
+    case 'dpop.key_mismatch': return 'dpop-key-binding'
+    case 'dpop.bearer_downgrade': return 'dpop-scheme-required'
+  }
+  switch (reason.slice(0, reason.indexOf('.'))) {
+    case 'auth': return 'credential-required'
+    case 'token': return 'token-valid'
+    case 'dpop': return 'dpop-proof-valid'
+    case 'scope': return 'scope-required'
+    case 'tenant': return 'tenant-match'
+    case 'limit': return 'refund-ceiling'
+    case 'system': return 'fail-closed'
+    default: return 'request-valid'
+  }
+}
+
+export function rsRecord(o: Outcome, f: CallFacts): RecordInput {
+  const c = o.claims
+  return {
+    decision: o.decision,
+    reason: o.reason,
+    status: o.status,
+    error: o.error,
+    principal: c === null ? { sub: null, type: 'anonymous' } : { sub: c.sub, type: c.principalType },
+    client_id: c?.client_id ?? null,
+    actors: c?.actors ?? [],
+    key: { jkt: o.proofJkt },
+    resource: { aud: f.audience, method: f.method, path: f.pathname, tool: f.route.tool.name, tenant: f.route.tenant },
+    scope: { required: [f.route.tool.scope], held: c?.scope ?? [] },
+    policy: { id: POLICY_ID, rule: ruleOf(o.reason) },
+    correlation: { trace_id: f.traceId, request_id: f.requestId, token_jti: c?.jti ?? null, token_hash: o.tokenHash },
+    detail: o.detail,
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * HTTP face of a resource server: protected-resource metadata (RFC 9728), the tools, and a
+ * loopback-only admin read of side effects. Every tool call gets exactly one evidence record, and
+ * the record is buffered before any side effect happens or any response is sent.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
+import { BodyTooLarge, isLoopback, readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
+import type { Outcome, RequestAuthorizer } from './authorize-request.ts'
+import { rsRecord, type CallFacts } from './rs-evidence.ts'
+import { readCustomer, readTicket, type RefundLedger } from './tool-handlers.ts'
+import { matchTool, toolScopes } from './tools.ts'
+
+const MAX_TOOL_BODY = 16 * 1024
+
+export interface RsDeps {
+  audience: string
+  issuer: string
+  authorizer: RequestAuthorizer
+  writer: EvidenceWriter
+  ledger: RefundLedger
+}
+
+function failClosed(res: ServerResponse): void {
+  sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'evidence cannot be recorded', reason: 'system.evidence_unavailable' })
+}
+
+export function rsHandler(deps: RsDeps): RequestListener {
+  const metadata = {
+    resource: deps.audience,
+    authorization_servers: [deps.issuer],
+    scopes_supported: toolScopes(),
+    bearer_methods_supported: ['header'],
+    dpop_signing_alg_values_supported: ['ES256'],
+    dpop_bound_access_tokens_required: true,
+  }
+  return (req, res) => {
+    const raw = req.url ?? '/'
+    const q = raw.indexOf('?')
+    const pathname = q === -1 ? raw : raw.slice(0, q)
+    const method = req.method ?? 'GET'
+    if (method === 'GET' && pathname === '/.well-known/oauth-protected-resource') return sendJson(res, 200, metadata)
+    if (method === 'GET' && pathname === '/health') return sendJson(res, 200, { status: 'ok' })
+    if (method === 'GET' && pathname === '/admin/refunds') {
+      if (!isLoopback(req)) return sendJson(res, 403, { error: 'forbidden' })
+      const traceId = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)).get('trace_id')
+      return sendJson(res, 200, { count: deps.ledger.count(traceId) })
+    }
+    const route = matchTool(method, pathname)
+    if (route === null) return sendJson(res, 404, { error: 'not_found', error_description: 'no such tool' })
+    if (deps.writer.full) {
+      req.resume()
+      return failClosed(res)
+    }
+    const facts: CallFacts = { audience: deps.audience, method, pathname, route, traceId: traceIdOf(req), requestId: requestIdOf(req) }
+    handleCall(deps, req, res, facts).catch((e: unknown) => {
+      process.stderr.write(`rs: tool call failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+      const outcome: Outcome = { decision: 'deny', status: 500, reason: 'system.internal_error', error: 'server_error', description: 'internal error', claims: null, tokenHash: null, proofJkt: null }
+      if (!res.headersSent) respond(deps, res, outcome, facts)
+    })
+  }
+}
+
+async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerResponse, facts: CallFacts): Promise<void> {
+  let body: Buffer = Buffer.alloc(0)
+  if (facts.method === 'POST') {
+    try {
+      body = await readBody(req, MAX_TOOL_BODY)
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e
+      const outcome: Outcome = { decision: 'deny', status: 413, reason: 'policy.body_too_large', error: 'invalid_request', description: `body over ${MAX_TOOL_BODY} bytes`, claims: null, tokenHash: null, proofJkt: null }
+      return respond(deps, res, outcome, facts)
+    }
+  } else {
+    req.resume()
+  }
+  const outcome = await deps.authorizer.authorize({
+    method: facts.method,
+    pathname: facts.pathname,
+    route: facts.route,
+    authorization: singleHeader(req, 'authorization'),
+    dpop: singleHeader(req, 'dpop'),
+    body,
+    nowMs: Date.now(),
+  })
+  respond(deps, res, outcome, facts)
+}
+
+function respond(deps: RsDeps, res: ServerResponse, o: Outcome, facts: CallFacts): void {
+  // No record, no action: if evidence cannot take the record, neither the tool nor the refusal happens.
+  if (!deps.writer.append(rsRecord(o, facts))) return failClosed(res)
+  const headers: Record<string, string | string[]> = o.challenge !== undefined ? { 'www-authenticate': o.challenge } : {}
+  if (o.decision === 'deny') {
+    const body = o.error !== undefined ? { error: o.error, error_description: o.description } : { error_description: o.description }
+    return sendJson(res, o.status, body, headers)
+  }
+  const { route } = facts
+  switch (route.tool.name) {
+    case 'ticket.read': return sendJson(res, 200, readTicket(route))
+    case 'customer.read': return sendJson(res, 200, readCustomer(route))
+    case 'refund.issue': return sendJson(res, 200, deps.ledger.issue(o.refund!, route.tenant, facts.traceId))
+    default: return sendJson(res, 500, { error: 'server_error', error_description: `no handler for ${route.tool.name}` })
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The child side of a forked component: wait for its config over IPC, listen on 127.0.0.1:0,
+ * report `ready` with the URL, and shut down (flushing evidence first) on SIGTERM or when the
+ * parent goes away. This is a program's entry point, so it owns process.exit.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { ChildMessage, ParentMessage } from './component-config.ts'
+
+export interface ComponentRuntime {
+  handler: RequestListener
+  /** flush evidence and release resources; bounded in time by the component */
+  close(): Promise<void>
+  /** answers parent `call` messages (e.g. the AS learning resource audiences) */
+  onCall?(method: string, params: unknown): Promise<unknown>
+}
+
+function send(message: ChildMessage): void {
+  if (process.connected) process.send?.(message)
+}
+
+function notReady(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json' })
+  res.end('{"error":"temporarily_unavailable","error_description":"starting"}')
+}
+
+export function runComponent<C>(name: string, start: (config: C, baseUrl: string) => Promise<ComponentRuntime>): void {
+  if (process.send === undefined) {
+    process.stderr.write(`${name}: must be started by the reference target adapter (IPC channel missing)\n`)
+    process.exit(2)
+  }
+  let handler: RequestListener = notReady
+  let runtime: ComponentRuntime | null = null
+  let stopping = false
+  const server = createServer((req, res) => handler(req, res))
+  server.keepAliveTimeout = 30_000
+
+  const shutdown = async (why: string): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    server.close()
+    try {
+      await runtime?.close()
+    } catch (e) {
+      process.stderr.write(`${name}: close failed during ${why}: ${String(e)}\n`)
+    }
+    server.closeAllConnections()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  // The parent died or let go of us: nobody can stop us later, so stop now.
+  process.on('disconnect', () => void shutdown('disconnect'))
+
+  process.on('message', (raw: ParentMessage) => {
+    if (raw.type === 'start') {
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo
+        const url = `http://127.0.0.1:${port}`
+        start(raw.config as C, url).then(
+          (r) => {
+            runtime = r
+            handler = r.handler
+            send({ type: 'ready', url })
+          },
+          (e: unknown) => {
+            send({ type: 'failed', message: e instanceof Error ? e.message : String(e) })
+            process.stderr.write(`${name}: start failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+            process.exit(1)
+          },
+        )
+      })
+    } else if (raw.type === 'call') {
+      const call = runtime?.onCall?.(raw.method, raw.params) ?? Promise.reject(new Error(`${name}: no handler for ${raw.method}`))
+      call.then(
+        (value) => send({ type: 'reply', id: raw.id, ok: true, value }),
+        (e: unknown) => send({ type: 'reply', id: raw.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+      )
+    }
+  })
+}

@@ -1,0 +1,32 @@
+/** A throwaway workforce IdP: one ES256 key, short user assertions for the AS to exchange. */
+import { SignJWT } from 'jose'
+import type { TrustedIssuer } from '../../../../harness/target/types.ts'
+import { newKeyPair, type KeyPair } from './client-crypto.ts'
+
+export class WorkforceIdp {
+  readonly issuer = 'https://idp.gatecrash.test'
+  readonly #key: KeyPair
+
+  private constructor(key: KeyPair) {
+    this.#key = key
+  }
+
+  static async create(): Promise<WorkforceIdp> {
+    return new WorkforceIdp(await newKeyPair())
+  }
+
+  get trust(): TrustedIssuer {
+    return { issuer: this.issuer, jwks: { keys: [{ ...this.#key.publicJwk, kid: this.#key.jkt, alg: 'ES256', use: 'sig' }] } }
+  }
+
+  assertion(user: { sub: string; tenant: string; scope: string }, audience: string, lifetimeS = 300): Promise<string> {
+    return new SignJWT({ tenant: user.tenant, scope: user.scope })
+      .setProtectedHeader({ alg: 'ES256', kid: this.#key.jkt })
+      .setIssuer(this.issuer)
+      .setSubject(user.sub)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeS)
+      .sign(this.#key.privateKey)
+  }
+}

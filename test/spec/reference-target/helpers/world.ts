@@ -1,0 +1,178 @@
+/**
+ * A started reference target plus the client side the specs need: registration, token requests,
+ * tool calls and evidence read-back. Kept test-local on purpose (no dependency on harness/protocol).
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request } from 'undici'
+import type { EvidenceRecord } from '../../../../harness/evidence/record.ts'
+import type { StartedTarget } from '../../../../harness/target/types.ts'
+import { referenceTarget } from '../../../../targets/reference/adapter.ts'
+import { clientAssertion, dpopProof, newKeyPair, newTrace, type KeyPair } from './client-crypto.ts'
+import { WorkforceIdp } from './workforce-idp.ts'
+
+export const TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
+export const TYPE_AT = 'urn:ietf:params:oauth:token-type:access_token'
+export const GRANT_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+
+export interface Actor {
+  clientId: string
+  key: KeyPair
+  tenant: string
+}
+
+export interface HttpResult {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Record<string, unknown>
+  traceId: string
+}
+
+export interface CallOptions {
+  body?: unknown
+  /** a ready proof, several (sent as repeated DPoP headers), or null to send none */
+  proof?: string | string[] | null
+  scheme?: 'DPoP' | 'Bearer'
+  noAuth?: boolean
+  /** reuse a trace id (replays) */
+  traceId?: string
+}
+
+export class World {
+  readonly target: StartedTarget
+  readonly idp: WorkforceIdp
+  readonly iat: string
+  readonly #dataDir: string
+
+  private constructor(target: StartedTarget, idp: WorkforceIdp, iat: string, dataDir: string) {
+    this.target = target
+    this.idp = idp
+    this.iat = iat
+    this.#dataDir = dataDir
+  }
+
+  static async start(flaws: string[] = []): Promise<World> {
+    const idp = await WorkforceIdp.create()
+    const dataDir = await mkdtemp(join(tmpdir(), 'gatecrash-ref-'))
+    const iat = randomBytes(24).toString('base64url')
+    const target = await referenceTarget.start({ trust: idp.trust, flaws, dataDir, initialAccessToken: iat })
+    return new World(target, idp, iat, dataDir)
+  }
+
+  get rs(): { audience: string; origin: string } {
+    return this.target.resources[0]
+  }
+
+  get dataDir(): string {
+    return this.#dataDir
+  }
+
+  get tokenEndpoint(): string {
+    return `${this.target.issuer}/token`
+  }
+
+  async stop(): Promise<void> {
+    await this.target.stop()
+    await rm(this.#dataDir, { recursive: true, force: true })
+  }
+
+  async http(method: string, url: string, headers: Record<string, string | string[]>, body?: string, traceId?: string): Promise<HttpResult> {
+    const trace = traceId !== undefined ? { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } : newTrace()
+    const res = await request(url, { method: method as 'GET', headers: { traceparent: trace.traceparent, 'x-request-id': `req-${trace.traceId.slice(0, 8)}`, ...headers }, body })
+    const text = await res.body.text()
+    return { status: res.statusCode, headers: res.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>), traceId: trace.traceId }
+  }
+
+  async register(meta: { tenant: string; scope: string; parent?: string; grantTypes?: string[] }, key?: KeyPair): Promise<Actor & { response: HttpResult }> {
+    const k = key ?? (await newKeyPair())
+    const response = await this.http('POST', `${this.target.issuer}/register`, { authorization: `Bearer ${this.iat}`, 'content-type': 'application/json' }, JSON.stringify({
+      client_name: 'spec agent',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [k.publicJwk] },
+      grant_types: meta.grantTypes ?? ['client_credentials', GRANT_EXCHANGE],
+      scope: meta.scope,
+      dpop_bound_access_tokens: true,
+      tenant: meta.tenant,
+      ...(meta.parent !== undefined ? { parent_client_id: meta.parent } : {}),
+    }))
+    return { clientId: response.body.client_id as string, key: k, tenant: meta.tenant, response }
+  }
+
+  /** Token request authenticated as `actor` with a fresh assertion and DPoP proof by `actor.key`. */
+  async token(actor: Actor, params: Record<string, string>, proofKey: KeyPair = actor.key): Promise<HttpResult> {
+    const form = new URLSearchParams({
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: await clientAssertion(actor.key, actor.clientId, this.tokenEndpoint),
+      ...params,
+    })
+    const proof = await dpopProof(proofKey, { htm: 'POST', htu: this.tokenEndpoint })
+    return this.http('POST', this.tokenEndpoint, { 'content-type': 'application/x-www-form-urlencoded', dpop: proof }, form.toString())
+  }
+
+  exchange(actor: Actor, subjectToken: string, subjectType: string, scope?: string): Promise<HttpResult> {
+    return this.token(actor, {
+      grant_type: GRANT_EXCHANGE,
+      subject_token: subjectToken,
+      subject_token_type: subjectType,
+      resource: this.rs.audience,
+      ...(scope !== undefined ? { scope } : {}),
+    })
+  }
+
+  async proofFor(actor: Actor, method: string, path: string, token: string): Promise<string> {
+    return dpopProof(actor.key, { htm: method, htu: `${this.rs.origin}${path}`, accessToken: token })
+  }
+
+  /** Calls a tool on rs-1 with a DPoP-bound token. */
+  async call(actor: Actor, token: string, method: 'GET' | 'POST', path: string, o: CallOptions = {}): Promise<HttpResult> {
+    const headers: Record<string, string | string[]> = {}
+    if (o.noAuth !== true) headers.authorization = `${o.scheme ?? 'DPoP'} ${token}`
+    const proof = o.proof === undefined ? await this.proofFor(actor, method, path, token) : o.proof
+    if (proof !== null) headers.dpop = proof
+    let body: string | undefined
+    if (o.body !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(o.body)
+    }
+    return this.http(method, `${this.rs.origin}${path}`, headers, body, o.traceId)
+  }
+
+  async records(): Promise<EvidenceRecord[]> {
+    const all: EvidenceRecord[] = []
+    let after: string | null = null
+    for (let page = 0; page < 100; page++) {
+      const q: string = after === null ? '?limit=5000' : `?limit=5000&after=${encodeURIComponent(after)}`
+      const res = await request(`${this.target.evidence.url}/records${q}`)
+      const body = (await res.body.json()) as { records: EvidenceRecord[]; cursor: string }
+      all.push(...body.records)
+      if (body.records.length === 0) break
+      after = body.cursor
+    }
+    return all
+  }
+
+  /** Records carrying `traceId`, once at least `count` have arrived (evidence is shipped in batches). */
+  async recordsFor(traceId: string, count = 1, timeoutMs = 3_000): Promise<EvidenceRecord[]> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = (await this.records()).filter((r) => r.correlation.trace_id === traceId)
+      if (found.length >= count || Date.now() > deadline) return found
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  async recordFor(traceId: string): Promise<EvidenceRecord> {
+    const [r] = await this.recordsFor(traceId, 1)
+    if (r === undefined) throw new Error(`no evidence record for trace ${traceId}`)
+    return r
+  }
+
+  /** Waits long enough for any record of `traceId` to have arrived, then returns what did. */
+  async settledRecordsFor(traceId: string, settleMs = 300): Promise<EvidenceRecord[]> {
+    await new Promise((r) => setTimeout(r, settleMs))
+    return (await this.records()).filter((r) => r.correlation.trace_id === traceId)
+  }
+}

@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCli, scratchDir, shortScenario, writeScenario } from '../helpers/cli.ts'
@@ -29,6 +30,17 @@ describe('gatecrash run against the reference target', () => {
     expect(r.runJson.legit.counts.pass).toBe(r.runJson.legit.attempts)
     expect(r.runJson.evidence.chains.every((c: any) => c.ok)).toBe(true)
     expect(r.stdout).toMatch(/READY/)
+
+    // No raw token, proof or private key in any artifact or log line (tokens by hash only).
+    const jws = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/
+    const files = (await readdir(r.runDir!, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
+    expect(files.length).toBeGreaterThanOrEqual(7)
+    for (const f of files) {
+      const text = await readFile(path.join(f.parentPath, f.name), 'utf8')
+      expect(text, f.name).not.toMatch(jws)
+      expect(text, f.name).not.toMatch(/"d":\s*"/)
+    }
+    expect(r.stdout + r.stderr).not.toMatch(jws)
   })
 
   it('flaw replay-cache-off: exit 99 naming the gate and replay.dpop-jti-reuse', async () => {

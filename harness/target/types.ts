@@ -35,6 +35,8 @@ export interface TargetCapabilities {
   revocation: boolean
   clientDeletion: boolean
   adminHooks: boolean
+  /** resource-server replicas behind each front (concurrency cases need ≥ 2) */
+  replicas: number
 }
 
 export interface EvidenceSourceSpec {
@@ -66,6 +68,24 @@ export interface StartedComponent {
   pid?: number
 }
 
+/**
+ * Optional admin hooks (target contract: "rotate signing keys, offboard an agent, read state to
+ * detect side effects"). The reference target serves them on a loopback-only admin API; a case that
+ * needs a missing hook is `not-covered`.
+ */
+export interface TargetAdmin {
+  /** adds a new AS signing key and makes it the one new tokens are signed with */
+  rotateSigningKey(): Promise<{ kid: string }>
+  /** removes a key from the AS JWKS; tokens signed with it must stop working at once */
+  retireSigningKey(kid: string): Promise<void>
+  /** the kid new tokens are signed with now */
+  currentSigningKid(): Promise<string>
+  /** lifetime of the next tokens issued to this client (lifecycle cases without waiting minutes) */
+  setTokenTtl(clientId: string, ttlS: number): Promise<void>
+  /** side-effect probe: refunds the target recorded for a request with this trace id */
+  refundCount(traceId: string): Promise<number>
+}
+
 export interface StartedTarget extends AsyncDisposable {
   name: string
   version: string
@@ -76,6 +96,7 @@ export interface StartedTarget extends AsyncDisposable {
   evidence: EvidenceSourceSpec
   components: StartedComponent[]
   flaws: string[]
+  admin?: TargetAdmin
   stop(): Promise<void>
 }
 

@@ -82,6 +82,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
         revocation: false,
         clientDeletion: false,
         adminHooks: false,
+        replicas: 1,
       },
       evidence: { kind: 'http-cursor', url: sink.url },
       components: started.map((c) => ({ name: c.name, url: c.url, pid: c.pid })),

@@ -40,4 +40,8 @@ export interface AttemptRecord {
   challenge_scheme: string | null
   transport_error: string | null
   token_hash: string | null
+  /** for token-endpoint attempts that got a token: what was granted (the token itself is never kept) */
+  issued?: { scope: string[]; aud: string | null }
+  /** for attacks that try a write: whether the target's state shows it happened (admin probe); absent when not probed */
+  side_effect?: boolean
 }

@@ -4,6 +4,8 @@
  * evidence a correct target writes. The oracle grades only from this data.
  */
 import type { ReasonArea } from '../evidence/record.ts'
+import { AUTHORIZATION_SERVER_CASES } from './catalog/authorization-server-cases.ts'
+import { RESOURCE_SERVER_CASES } from './catalog/resource-server-cases.ts'
 
 export const CATALOG_VERSION = '2026.11.1'
 
@@ -38,46 +40,23 @@ export interface AttackCase {
   }
   /** the attempt tries a write: a refusal must leave no side effect */
   write: boolean
+  /**
+   * A control case: a correct target ACCEPTS it (e.g. htu with an upper-case host). Expect 2xx and an
+   * allow record; a refusal is graded by `grading` (usually a warn), never a breach.
+   */
+  control?: boolean
+  /**
+   * Judge the issued token rather than the status (RFC 8693 §2.2.1, RFC 6749 §3.3): a 200 whose
+   * token is no wider than the subject's is a pass; only a wider one is accepted-as-attack.
+   */
+  judge?: 'issued-token'
+  /** judged as a group (attempts sharing `group`): at most one of N may be accepted */
+  concurrency?: boolean
+  /** target capabilities the case needs; without them it is not-covered */
+  needs?: (keyof import('../target/types.ts').TargetCapabilities)[]
 }
 
-export const CATALOG: readonly AttackCase[] = [
-  {
-    id: 'replay.dpop-jti-reuse',
-    class: 'replay',
-    title: 'Resend a request with the same DPoP proof (same jti)',
-    rule: 'A proof is accepted once; a server can store jti per target URI to refuse repeats',
-    refs: ['RFC 9449 §11.1', 'RFC 9449 §4.3 (11)'],
-    owasp: ['ASI07'],
-    grading: 'should',
-    expect: [{ status: 401, error: 'invalid_dpop_proof', scheme: 'DPoP' }],
-    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['proof_jti_hash'] },
-    write: false,
-  },
-  {
-    id: 'escalate.tool-scope',
-    class: 'escalate',
-    title: 'Call a tool whose scope the token lacks',
-    rule: 'A request needing a scope the token does not hold is refused with insufficient_scope',
-    refs: ['RFC 6750 §3.1'],
-    owasp: ['ASI02', 'NHI5'],
-    grading: 'must',
-    expect: [{ status: 403, error: 'insufficient_scope', scheme: 'DPoP' }],
-    evidence: { decision: 'deny', area: 'scope', attribution: 'token', detail: [] },
-    write: true,
-  },
-  {
-    id: 'unattributed.no-credential',
-    class: 'unattributed',
-    title: 'Call a tool with no credential at all',
-    rule: 'No credential → 401 with a challenge and no error code',
-    refs: ['RFC 6750 §3.1', 'RFC 9449 §7.1 Fig. 15'],
-    owasp: ['NHI9'],
-    grading: 'must',
-    expect: [{ status: 401, error: null, scheme: 'DPoP' }],
-    evidence: { decision: 'deny', area: 'auth', attribution: 'anonymous', detail: [] },
-    write: false,
-  },
-]
+export const CATALOG: readonly AttackCase[] = [...RESOURCE_SERVER_CASES, ...AUTHORIZATION_SERVER_CASES]
 
 export function findCase(id: string): AttackCase | undefined {
   return CATALOG.find((c) => c.id === id)

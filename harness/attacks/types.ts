@@ -1,24 +1,44 @@
+import type { ExpectedAttribution } from '../attempt.ts'
 import type { RunIdentity } from '../load/identity.ts'
-import type { AttemptSpec, SentAttempt } from '../load/send-attempt.ts'
-import type { ResourceServerInfo, ToolSpec } from '../target/types.ts'
+import type { AttemptMeta, AttemptSpec, SentAttempt, SentRequest, WireRequest } from '../load/send-attempt.ts'
+import type { AsMetadata } from '../protocol/oauth-client.ts'
+import type { ResourceServerInfo, StartedTarget, ToolSpec } from '../target/types.ts'
+import type { CaseKit } from './kit.ts'
 
-/** Everything one action (a workflow step or an attack) may use; it sends only through `send`. */
+/** Everything one action (a workflow step or an attack) may use; it sends only through `send`/`request`. */
 export interface ActionEnv {
   identity: RunIdentity
+  /** the resource server workflows call (the target's first) */
   rs: ResourceServerInfo
+  target: StartedTarget
+  meta: AsMetadata
   scenario: string
   scheduledAt: number
   /** seeded number for resource ids and amounts */
   salt: number
   signal: AbortSignal
-  send(spec: Omit<AttemptSpec, 'scenario' | 'rs' | 'signal'>): Promise<SentAttempt>
+  /** what this case's prepare() returned, if it has one */
+  prepared: unknown
+  /** a tool call at a resource server with the identity's usual DPoP credential (or none) */
+  send(spec: Omit<AttemptSpec, 'scenario' | 'rs' | 'signal'> & { rs?: ResourceServerInfo }): Promise<SentAttempt>
+  /** any request exactly as given (token endpoint, malformed headers…), recorded as an attempt */
+  request(req: WireRequest, meta: Omit<AttemptMeta, 'scenario' | 'signal' | 'scheduledAt'>): Promise<SentRequest>
 }
 
-/** One module per attack case: which identities can carry it, and how to fire it. */
+/**
+ * One module per attack case: which identities can carry it, what it needs set up before the
+ * measured phase, and how to fire it. A prepare() that throws CaseNotCovered leaves the case
+ * `not-covered` (lost coverage, never a pass).
+ */
 export interface AttackModule {
   id: string
   eligible(identity: RunIdentity, rs: ResourceServerInfo): boolean
+  prepare?(kit: CaseKit): Promise<unknown>
   fire(env: ActionEnv): Promise<void>
+}
+
+export class CaseNotCovered extends Error {
+  code = 'ERR_CASE_NOT_COVERED'
 }
 
 export function toolByName(rs: ResourceServerInfo, name: string): ToolSpec {
@@ -34,4 +54,16 @@ export function readableTool(identity: RunIdentity, rs: ResourceServerInfo): Too
 
 export function resourceId(prefix: string, salt: number): string {
   return `${prefix}_${(salt % 100_000).toString().padStart(5, '0')}`
+}
+
+/** Attribution for a call at the token endpoint by `clientId` acting for `principal`. */
+export function tokenEndpointExpected(meta: AsMetadata, tool: string, who: { principal: string | null; actors: string[]; clientId: string | null; tenant: string }): ExpectedAttribution {
+  return {
+    principal: who.principal === null ? { sub: null, type: 'anonymous' } : { sub: who.principal, type: 'user' },
+    actors: who.actors,
+    client_id: who.clientId,
+    tenant: who.tenant,
+    tool,
+    aud: meta.issuer,
+  }
 }

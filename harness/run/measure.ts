@@ -14,13 +14,18 @@ import { sendAttempt } from '../load/send-attempt.ts'
 import { workflowStep } from '../load/workflow.ts'
 import { parseDuration } from '../scenario/duration.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
-import type { ResourceServerInfo } from '../target/types.ts'
+import type { ResourceServerInfo, StartedTarget } from '../target/types.ts'
+import type { CaseKit } from '../attacks/kit.ts'
+import { CaseNotCovered } from '../attacks/types.ts'
+import { sendRequest } from '../load/send-attempt.ts'
 
 export interface MeasureInput {
   config: ScenarioConfig
   seed: number
   identities: RunIdentity[]
   rs: ResourceServerInfo
+  target: StartedTarget
+  kit: CaseKit
   cases: readonly AttackCase[]
   pools: HttpPools
   onAttempt(a: AttemptRecord): void
@@ -41,11 +46,35 @@ function carriers(identities: RunIdentity[], rs: ResourceServerInfo, mods: Attac
   return out
 }
 
+/**
+ * Runs every selected case's prepare() before measuring; a case that cannot be set up against this
+ * target drops out (graded not-covered), the rest keep their prepared material.
+ */
+export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): Promise<{ mods: AttackModule[]; prepared: Map<string, unknown> }> {
+  const prepared = new Map<string, unknown>()
+  const mods: AttackModule[] = []
+  await Promise.all(
+    cases.map(async (c) => {
+      const m = ATTACK_MODULES.get(c.id)
+      if (!m) return kit.log(`case ${c.id}: no generator in this version (not-covered)`)
+      try {
+        prepared.set(c.id, m.prepare ? await m.prepare(kit) : undefined)
+        mods.push(m)
+      } catch (e) {
+        if (!(e instanceof CaseNotCovered)) throw e
+        kit.log(`case ${c.id}: not-covered: ${e.message}`)
+      }
+    }),
+  )
+  return { mods, prepared }
+}
+
 export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
-  const mods = input.cases.map((c) => ATTACK_MODULES.get(c.id)).filter((m): m is AttackModule => m !== undefined)
+  const { mods, prepared } = await prepareCases(input.cases, input.kit)
   const eligible = carriers(input.identities, input.rs, mods)
   const share = input.config.attacks?.share ?? 0
   const runnable = input.cases.filter((c) => (eligible.get(c.id)?.length ?? 0) > 0)
+  for (const c of input.cases) if (mods.some((m) => m.id === c.id) && !runnable.includes(c)) input.kit.log(`case ${c.id}: no identity can carry it (not-covered)`)
 
   const runOne = async (name: string): Promise<ScenarioStats> => {
     const cfg = input.config.scenarios[name]
@@ -65,12 +94,20 @@ export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
         const env: ActionEnv = {
           identity: input.identities[who],
           rs: input.rs,
+          target: input.target,
+          meta: input.kit.meta,
           scenario: name,
           scheduledAt,
           salt: plan.salt,
           signal,
+          prepared: attack ? prepared.get(attack.id) : undefined,
           send: async (spec) => {
-            const sent = await sendAttempt(input.pools, { ...spec, scenario: name, rs: input.rs, signal })
+            const sent = await sendAttempt(input.pools, { rs: input.rs, ...spec, scenario: name, signal })
+            input.onAttempt(sent.record)
+            return sent
+          },
+          request: async (req, meta) => {
+            const sent = await sendRequest(input.pools, req, { ...meta, scenario: name, scheduledAt, signal })
             input.onAttempt(sent.record)
             return sent
           },

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import type { RunIdentity } from '../load/identity.ts'
+import type { AsMetadata } from '../protocol/oauth-client.ts'
+import type { Principal } from '../population/spec.ts'
 import { buildPopulation } from '../population/generate.ts'
 import { provision } from '../population/provision.ts'
 import { WorkforceIdp } from '../population/workforce-idp.ts'
@@ -27,6 +29,11 @@ export interface ProvisionPhaseResult {
   identities: RunIdentity[]
   summary: RunJson['population']
   samples: RunJson['delegation_samples']
+  /** what attack cases need to set themselves up (attacks/kit.ts) */
+  meta: AsMetadata
+  idp: WorkforceIdp
+  principals: Principal[]
+  initialAccessToken: string
 }
 
 export async function provisionPhase(input: ProvisionPhaseInput): Promise<ProvisionPhaseResult> {
@@ -77,6 +84,10 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
     return {
       target,
       identities,
+      meta: prov.meta,
+      idp,
+      principals: pop.principals,
+      initialAccessToken,
       summary: {
         tenants: pop.tenants.length,
         principals: pop.principals.length,

@@ -20,6 +20,7 @@ import type { Reporter } from './reporter.ts'
 import { makeRunDir, newRunId, RUN_FILES } from './run-dir.ts'
 import type { RunJson } from './run-json.ts'
 import { warmUp } from './warm-up.ts'
+import { makeKit } from '../attacks/kit.ts'
 import { parseDuration } from '../scenario/duration.ts'
 
 export interface RunOptions {
@@ -99,6 +100,8 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
           seed,
           identities: phase.identities,
           rs,
+          target,
+          kit: makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools, log, initialAccessToken: phase.initialAccessToken }),
           cases,
           pools,
           stop,

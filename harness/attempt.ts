@@ -42,6 +42,11 @@ export interface AttemptRecord {
   token_hash: string | null
   /** for token-endpoint attempts that got a token: what was granted (the token itself is never kept) */
   issued?: { scope: string[]; aud: string | null }
+  /**
+   * for cases judged on the issued token: the most a correct server may grant (the subject's scope
+   * and audience); a 200 within it is a lawful narrower grant, beyond it a breach
+   */
+  ceiling?: { scope: string[]; aud?: string | null }
   /** for attacks that try a write: whether the target's state shows it happened (admin probe); absent when not probed */
   side_effect?: boolean
 }

@@ -37,6 +37,7 @@ export interface AttemptMeta {
   tool: string
   expected: ExpectedAttribution
   tokenHash: string | null
+  ceiling?: AttemptRecord['ceiling']
   signal?: AbortSignal
 }
 
@@ -72,6 +73,7 @@ export async function sendRequest(pools: HttpPools, req: WireRequest, meta: Atte
     challenge_scheme: null,
     transport_error: null,
     token_hash: meta.tokenHash,
+    ...(meta.ceiling ? { ceiling: meta.ceiling } : {}),
   }
   let json: unknown = null
   try {

@@ -72,6 +72,7 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
   if (a.status === null && !a.transport_error) {
     return result(a, 'not-covered', ['the attempt was not sent (no response, no transport error)'], undefined, records.length > 0, null)
   }
+  if (c.control) return gradeControl(a, c, records, late)
   const accepted = (a.status !== null && is2xx(a.status)) || (a.transport_error !== null && records.some((r) => r.decision === 'allow'))
   const record = records.length > 0 ? pickRecord(records, accepted ? 'allow' : 'deny') : undefined
   const problems = record ? attackRecordProblems(record, c, a.expected, a.transport_error ? null : a.status) : []
@@ -84,9 +85,19 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
     if (accepted) return done(acceptedVerdict, [`transport error (${a.transport_error}) but the target recorded allow ${record?.id}: accepted (${c.grading} rule: ${c.rule})`])
     return done('error', [`transport error: ${a.transport_error}`])
   }
+  if (accepted && c.judge === 'issued-token') {
+    // RFC 8693 §2.2.1 / RFC 6749 §3.3: a server may answer with a narrower token instead of an error.
+    const wider = widerThanCeiling(a)
+    if (wider !== null) return done(acceptedVerdict, [`accepted with ${a.status} and issued ${wider} (${c.grading} rule: ${c.rule})`])
+    const legit = gradeLegit(a, records, late)
+    return { ...legit, why: `issued a token no wider than the subject's (a lawful narrower grant); ${legit.why}` }
+  }
   if (accepted) {
     const logged = record ? `recorded as ${record.decision} ${record.id}` : 'not recorded'
     return done(acceptedVerdict, [`accepted with ${a.status} (${c.grading} rule: ${c.rule}); ${logged}`])
+  }
+  if (c.write && a.side_effect === true) {
+    return done(acceptedVerdict, [`refused with ${describeResponse(a)}, but the target's state shows the write happened (side effect)`])
   }
 
   // Refused. Grouped concurrency cases (N parallel replays, at most one 2xx) are re-judged per group
@@ -107,4 +118,26 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
   if (missing.length > 0) why.push(`record ${record.id} lacks detail ${missing.join(', ')}`)
   else why.push(`deny record ${record.id}`)
   return done(verdict, why)
+}
+
+/** What an issued token holds beyond the attempt's ceiling, or null when it is within it (or unknown). */
+function widerThanCeiling(a: AttemptRecord): string | null {
+  if (!a.issued) return 'a token the attempt log could not read'
+  if (!a.ceiling) return null
+  const extra = a.issued.scope.filter((s) => !a.ceiling!.scope.includes(s))
+  if (extra.length > 0) return `scope beyond the subject's: ${extra.join(' ')}`
+  if (a.ceiling.aud != null && a.issued.aud !== null && a.issued.aud !== a.ceiling.aud) return `audience ${a.issued.aud} instead of ${a.ceiling.aud}`
+  return null
+}
+
+/**
+ * A control case (e.g. htu with an upper-case host): a correct target accepts it and records an
+ * allow like any legitimate call. Refusing it is not a crossed boundary, so it grades as a warn
+ * (or as the case's grading says), never a breach.
+ */
+function gradeControl(a: AttemptRecord, c: AttackCase, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[]): GradedAttempt {
+  const g = gradeLegit(a, records, late)
+  if (g.verdict !== 'false-deny') return g
+  const verdict: Verdict = c.grading === 'must' ? 'false-deny' : 'warn'
+  return { ...g, verdict, why: `control refused: ${describeResponse(a)} (${c.grading} rule: ${c.rule})` }
 }

@@ -11,7 +11,7 @@
  */
 import type { AttemptRecord } from '../attempt.ts'
 import type { AttackCase } from '../attacks/catalog.ts'
-import { checkChain } from '../evidence/chain.ts'
+import { checkChain, recordHash } from '../evidence/chain.ts'
 import type { EvidenceRecord } from '../evidence/record.ts'
 import type { CaseRow, RunJson } from '../run/run-json.ts'
 import { buildCaseRows } from './case-rows.ts'
@@ -50,14 +50,34 @@ export interface GradeResult {
  * the first 2xx passes as the original, any further 2xx is a breach). Empty until the catalog has
  * such cases; members of groups without a judge keep their individual verdicts.
  */
-export type GroupJudge = (members: readonly { attempt: AttemptRecord; graded: GradedAttempt }[], c: AttackCase) => GradedAttempt[]
+export type GroupJudge = (members: readonly { attempt: AttemptRecord; graded: GradedAttempt }[], c: AttackCase, regrade: (a: AttemptRecord) => GradedAttempt) => GradedAttempt[]
+
+/**
+ * N parallel sends of one proof (or grant): a correct target accepts at most one of them, which is
+ * then judged like a legitimate call (served and recorded as an allow); every further acceptance
+ * keeps its individual verdict (breach or warn, by the case's grading).
+ */
+export const atMostOneAccepted: GroupJudge = (members, _c, regrade) => {
+  const accepted = members.filter((m) => m.attempt.status !== null && m.attempt.status >= 200 && m.attempt.status < 300)
+  if (accepted.length === 0) return []
+  const first = accepted.reduce((x, y) => (y.attempt.ended_at < x.attempt.ended_at ? y : x))
+  const g = regrade(first.attempt)
+  const others = accepted.length - 1
+  return [{ ...g, why: `the one accepted send of ${members.length} in its group${others ? ` (${others} more accepted: see them)` : ''}; ${g.why}` }]
+}
+
 export const GROUP_JUDGES: ReadonlyMap<string, GroupJudge> = new Map()
 
-function applyGroupJudges(attempts: readonly AttemptRecord[], graded: Map<number, GradedAttempt>, catalog: readonly AttackCase[]): void {
-  if (GROUP_JUDGES.size === 0) return
+function judgeFor(c: AttackCase): GroupJudge | undefined {
+  return GROUP_JUDGES.get(c.id) ?? (c.concurrency ? atMostOneAccepted : undefined)
+}
+
+function applyGroupJudges(attempts: readonly AttemptRecord[], graded: Map<number, GradedAttempt>, catalog: readonly AttackCase[], regrade: (a: AttemptRecord) => GradedAttempt): void {
+  const judged = new Set(catalog.filter((c) => judgeFor(c)).map((c) => c.id))
+  if (judged.size === 0) return
   const groups = new Map<string, { attempt: AttemptRecord; graded: GradedAttempt }[]>()
   for (const a of attempts) {
-    if (a.kind !== 'attack' || !a.group || !a.case || !GROUP_JUDGES.has(a.case)) continue
+    if (a.kind !== 'attack' || !a.group || !a.case || !judged.has(a.case)) continue
     const key = `${a.case}\u0000${a.group}`
     const list = groups.get(key) ?? []
     list.push({ attempt: a, graded: graded.get(a.seq) as GradedAttempt })
@@ -66,9 +86,9 @@ function applyGroupJudges(attempts: readonly AttemptRecord[], graded: Map<number
   for (const members of groups.values()) {
     const id = members[0].attempt.case as string
     const c = catalog.find((x) => x.id === id)
-    const judge = GROUP_JUDGES.get(id)
+    const judge = c && judgeFor(c)
     if (!c || !judge) continue
-    for (const g of judge(members, c)) graded.set(g.seq, g)
+    for (const g of judge(members, c, regrade)) graded.set(g.seq, g)
   }
 }
 
@@ -87,7 +107,12 @@ function chainStats(evidence: readonly EvidenceRecord[], chainStart: Record<stri
 }
 
 export function grade(input: GradeInput): GradeResult {
-  const match = matchEvidence(input.attempts, input.evidence, { settleDeadline: input.settleDeadline, windowMs: input.windowMs })
+  // A record whose hash does not recompute was altered after it was written: it proves nothing, so
+  // it joins no attempt (those attempts come out unrecorded, and say why).
+  const tampered = input.evidence.filter((r) => recordHash(r) !== r.hash)
+  const tamperedTraces = new Map(tampered.map((r) => [r.correlation?.trace_id ?? '', r.id]))
+  const trusted = tampered.length === 0 ? input.evidence : input.evidence.filter((r) => !tampered.includes(r))
+  const match = matchEvidence(input.attempts, trusted, { settleDeadline: input.settleDeadline, windowMs: input.windowMs })
   const caseById = new Map(input.catalog.map((c) => [c.id, c]))
   const bySeq = new Map<number, GradedAttempt>()
   for (const a of input.attempts) {
@@ -97,9 +122,10 @@ export function grade(input: GradeInput): GradeResult {
       a.kind === 'legit'
         ? gradeLegit(a, records, late)
         : gradeAttack(a, a.case === undefined ? undefined : caseById.get(a.case), records, late)
-    bySeq.set(a.seq, g)
+    const altered = tamperedTraces.get(a.trace_id)
+    bySeq.set(a.seq, altered && g.verdict === 'unrecorded' ? { ...g, why: `${g.why}; record ${altered} fails its hash (altered after it was written)` } : g)
   }
-  applyGroupJudges(input.attempts, bySeq, input.catalog)
+  applyGroupJudges(input.attempts, bySeq, input.catalog, (a) => gradeLegit(a, match.bySeq.get(a.seq) ?? [], match.lateBySeq.get(a.seq) ?? []))
 
   const legit: RunJson['legit'] = { attempts: 0, counts: {} }
   for (const a of input.attempts) {
@@ -115,7 +141,7 @@ export function grade(input: GradeInput): GradeResult {
     attempts: input.attempts.map((a) => bySeq.get(a.seq) as GradedAttempt),
     cases: buildCaseRows(input.attempts, bySeq, input.catalog, input.cases),
     legit,
-    evidence: { records: input.evidence.length, matched, late: match.lateIds.size, chains: chainStats(input.evidence, input.chainStart) },
+    evidence: { records: input.evidence.length, matched, late: match.lateIds.size, tampered: tampered.length, chains: chainStats(input.evidence, input.chainStart) },
     match,
   }
 }

@@ -3,21 +3,20 @@
  * becomes a workflow step or an attack, as the seeded schedule says.
  */
 import { ATTACK_MODULES } from '../attacks/modules.ts'
-import type { ActionEnv, AttackModule } from '../attacks/types.ts'
+import type { AttackModule } from '../attacks/types.ts'
 import type { AttackCase } from '../attacks/catalog.ts'
 import type { AttemptRecord } from '../attempt.ts'
 import { runConstantArrivalRate, type ExecutorStats } from '../load/constant-arrival-rate.ts'
 import type { HttpPools } from '../load/http-pool.ts'
 import type { RunIdentity } from '../load/identity.ts'
 import { scheduleIteration } from '../load/schedule.ts'
-import { sendAttempt } from '../load/send-attempt.ts'
 import { workflowStep } from '../load/workflow.ts'
 import { parseDuration } from '../scenario/duration.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
 import type { ResourceServerInfo, StartedTarget } from '../target/types.ts'
 import type { CaseKit } from '../attacks/kit.ts'
 import { CaseNotCovered } from '../attacks/types.ts'
-import { sendRequest } from '../load/send-attempt.ts'
+import { makeActionEnv } from './action-env.ts'
 
 export interface MeasureInput {
   config: ScenarioConfig
@@ -38,7 +37,7 @@ export interface ScenarioStats extends ExecutorStats {
 }
 
 /** For each case, the identities that can carry it, so a scheduled attack always finds a carrier. */
-function carriers(identities: RunIdentity[], rs: ResourceServerInfo, mods: AttackModule[]): Map<string, number[]> {
+export function carriers(identities: RunIdentity[], rs: ResourceServerInfo, mods: AttackModule[]): Map<string, number[]> {
   const out = new Map<string, number[]>()
   for (const m of mods) {
     out.set(m.id, identities.flatMap((id, i) => (m.eligible(id, rs) ? [i] : [])))
@@ -91,27 +90,19 @@ export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
           const list = eligible.get(plan.caseId!)!
           who = list[plan.identity % list.length]
         }
-        const env: ActionEnv = {
+        const env = makeActionEnv({
           identity: input.identities[who],
           rs: input.rs,
           target: input.target,
-          meta: input.kit.meta,
+          kit: input.kit,
+          pools: input.pools,
           scenario: name,
           scheduledAt,
           salt: plan.salt,
           signal,
           prepared: attack ? prepared.get(attack.id) : undefined,
-          send: async (spec) => {
-            const sent = await sendAttempt(input.pools, { rs: input.rs, ...spec, scenario: name, signal })
-            input.onAttempt(sent.record)
-            return sent
-          },
-          request: async (req, meta) => {
-            const sent = await sendRequest(input.pools, req, { ...meta, scenario: name, scheduledAt, signal })
-            input.onAttempt(sent.record)
-            return sent
-          },
-        }
+          onAttempt: input.onAttempt,
+        })
         await (attack ? attack.fire(env) : workflowStep(env))
       },
       input.stop,

@@ -80,6 +80,8 @@ export interface RunJson {
     records: number
     matched: number
     late: number
+    /** records whose hash does not recompute: altered after writing, so they count as no evidence */
+    tampered?: number
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
   }
   /** sample delegation chains (principal → agent → sub-agent), by id only */

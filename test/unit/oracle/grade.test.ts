@@ -222,6 +222,7 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
     expect(g.evidence).toEqual({
       records: 4,
       matched: 4,
+      tampered: 0,
       late: 0,
       chains: [
         { component: 'rs-1', records: 3, ok: true, problem: null },

@@ -1,0 +1,51 @@
+import type { CaseKit } from '../attacks/kit.ts'
+import type { ActionEnv } from '../attacks/types.ts'
+import type { AttemptRecord } from '../attempt.ts'
+import type { HttpPools } from '../load/http-pool.ts'
+import type { RunIdentity } from '../load/identity.ts'
+import { sendAttempt, sendRequest } from '../load/send-attempt.ts'
+import type { ResourceServerInfo, StartedTarget } from '../target/types.ts'
+
+export interface EnvInput {
+  identity: RunIdentity
+  rs: ResourceServerInfo
+  target: StartedTarget
+  kit: CaseKit
+  pools: HttpPools
+  scenario: string
+  scheduledAt: number
+  salt: number
+  signal: AbortSignal
+  prepared: unknown
+  onAttempt(a: AttemptRecord): void
+}
+
+/** The one way actions reach the target: every request they send is recorded as an attempt. */
+export function makeActionEnv(i: EnvInput): ActionEnv {
+  return {
+    identity: i.identity,
+    rs: i.rs,
+    target: i.target,
+    meta: i.kit.meta,
+    scenario: i.scenario,
+    scheduledAt: i.scheduledAt,
+    salt: i.salt,
+    signal: i.signal,
+    prepared: i.prepared,
+    send: async (spec) => {
+      const sent = await sendAttempt(i.pools, { rs: i.rs, ...spec, scenario: i.scenario, signal: i.signal })
+      // A refused write must leave no trace in the target's state: ask it (admin hook), don't assume.
+      const r = sent.record
+      if (spec.kind === 'attack' && spec.tool.writes && i.target.admin && r.status !== null && r.status >= 300) {
+        r.side_effect = await i.target.admin.refundCount(r.trace_id).then((n) => n > 0, () => undefined)
+      }
+      i.onAttempt(r)
+      return sent
+    },
+    request: async (req, meta) => {
+      const sent = await sendRequest(i.pools, req, { ...meta, scenario: i.scenario, scheduledAt: i.scheduledAt, signal: i.signal })
+      i.onAttempt(sent.record)
+      return sent
+    },
+  }
+}

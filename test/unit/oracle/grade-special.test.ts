@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'vitest'
+import { CATALOG, type AttackCase } from '../../../harness/attacks/catalog.ts'
+import { grade } from '../../../harness/oracle/grade.ts'
+import { attack, chain, legit, recordFor } from './fixtures.ts'
+
+// Cases with special judging rules (design.md "Oracle rules"); synthetic catalog entries keep the
+// tests independent of which cases the catalog currently holds.
+const control: AttackCase = { ...CATALOG[0], id: 'test.control', grading: 'should', control: true, expect: [{ status: 200, error: null }] }
+const upscope: AttackCase = { ...CATALOG[0], id: 'test.upscope', grading: 'must', judge: 'issued-token', expect: [{ status: 400, error: 'invalid_scope' }], evidence: { ...CATALOG[0].evidence, area: 'exchange' } }
+const parallel: AttackCase = { ...CATALOG[0], id: 'test.parallel', grading: 'should', concurrency: true }
+const write: AttackCase = { ...CATALOG.find((c) => c.id === 'escalate.tool-scope')!, id: 'test.write' }
+const catalog = [...CATALOG, control, upscope, parallel, write]
+
+const verdictOf = (attempts: ReturnType<typeof legit>[], evidence = chain(attempts.map((a) => recordFor(a)))) =>
+  grade({ attempts, evidence, catalog }).attempts.map((g) => g.verdict)
+
+describe('design.md oracle: control cases (a correct target accepts them)', () => {
+  test('accepted and recorded as allow → pass', () => {
+    const a = attack(1, 'test.control', { status: 200, error_code: null, challenge_scheme: null })
+    expect(verdictOf([a], chain([recordFor(a, { decision: 'allow', reason: 'ok' })]))).toEqual(['pass'])
+  })
+  test('refused → warn (SHOULD), never a breach', () => {
+    const a = attack(1, 'test.control', { status: 401, error_code: 'invalid_dpop_proof' })
+    expect(verdictOf([a], chain([recordFor(a, { reason: 'dpop.htu_mismatch' })]))).toEqual(['warn'])
+  })
+})
+
+describe('RFC 8693 §2.2.1 / RFC 6749 §3.3: exchange judged on the issued token', () => {
+  const granted = (scope: string[]) => attack(1, 'test.upscope', { status: 200, error_code: null, challenge_scheme: null, issued: { scope, aud: 'rs' }, ceiling: { scope: ['tickets:read', 'customers:read'], aud: 'rs' } })
+  test('a 200 with a narrower token and an allow record → pass', () => {
+    const a = granted(['tickets:read'])
+    expect(verdictOf([a], chain([recordFor(a, { decision: 'allow', reason: 'ok' })]))).toEqual(['pass'])
+  })
+  test('a 200 with scope beyond the subject → breach', () => {
+    const a = granted(['tickets:read', 'refunds:write'])
+    const g = grade({ attempts: [a], evidence: chain([recordFor(a, { decision: 'allow', reason: 'ok' })]), catalog }).attempts[0]
+    expect(g.verdict).toBe('breach')
+    expect(g.why).toContain('refunds:write')
+  })
+  test('400 invalid_scope with an exchange deny record → pass', () => {
+    const a = attack(1, 'test.upscope', { status: 400, error_code: 'invalid_scope', challenge_scheme: null })
+    expect(verdictOf([a], chain([recordFor(a, { reason: 'exchange.scope_widen' })]))).toEqual(['pass'])
+  })
+})
+
+describe('design.md oracle: concurrency cases are judged as a group (at most one of N accepted)', () => {
+  const send = (seq: number, ok: boolean) =>
+    attack(seq, 'test.parallel', ok ? { status: 200, error_code: null, challenge_scheme: null, group: 'g1' } : { group: 'g1' })
+  const records = (as: ReturnType<typeof send>[]) => chain(as.map((a) => recordFor(a, a.status === 200 ? { decision: 'allow', reason: 'ok' } : {})))
+  test('one accepted, three refused → all pass', () => {
+    const as = [send(1, true), send(2, false), send(3, false), send(4, false)]
+    expect(verdictOf(as, records(as))).toEqual(['pass', 'pass', 'pass', 'pass'])
+  })
+  test('two accepted → the second is a warn (SHOULD)', () => {
+    const as = [send(1, true), send(2, true), send(3, false)]
+    const v = verdictOf(as, records(as))
+    expect(v.filter((x) => x === 'warn')).toHaveLength(1)
+    expect(v.filter((x) => x === 'pass')).toHaveLength(2)
+  })
+})
+
+const refused403 = { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP' }
+
+describe('side effects: a refused write that still happened is a breach', () => {
+  test('403 insufficient_scope but the refund exists → breach', () => {
+    const a = attack(1, 'test.write', { ...refused403, side_effect: true })
+    const g = grade({ attempts: [a], evidence: chain([recordFor(a, { reason: 'scope.insufficient' })]), catalog }).attempts[0]
+    expect(g.verdict).toBe('breach')
+    expect(g.why).toContain('side effect')
+  })
+  test('403 and no refund → pass', () => {
+    const a = attack(1, 'test.write', { ...refused403, side_effect: false })
+    expect(verdictOf([a], chain([recordFor(a, { reason: 'scope.insufficient' })]))).toEqual(['pass'])
+  })
+})
+
+describe('evidence-schema.md hash: a record altered after writing proves nothing', () => {
+  test('the attempt whose record was altered comes out unrecorded, naming the record', () => {
+    const a = legit(1)
+    const [r] = chain([recordFor(a, { decision: 'allow', reason: 'ok' })])
+    const g = grade({ attempts: [a], evidence: [{ ...r, reason: 'ok.edited' }], catalog })
+    expect(g.attempts[0].verdict).toBe('unrecorded')
+    expect(g.attempts[0].why).toContain(`record ${r.id} fails its hash`)
+    expect(g.evidence.tampered).toBe(1)
+  })
+})

@@ -15,6 +15,7 @@ usage:
   gatecrash target start reference [--flaw NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
   gatecrash report <run-dir>                 re-grade a run from its logs and re-render its reports
+  gatecrash selftest [--fast] [--json]       catalog × flawed reference targets: the detection matrix
 
 exit codes: 0 ready · 99 gates failed (not ready) · 104 invalid scenario or flags · 105 stopped early
             by the user · 107 scenario script error · 1 internal error · 130 aborted (second Ctrl-C)`
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/target.ts')).targetCommand(rest)
       case 'report':
         return await (await import('./commands/report.ts')).reportCommand(rest)
+      case 'selftest':
+        return await (await import('./commands/selftest.ts')).selftestCommand(rest)
       case undefined:
       case 'help':
       case '--help':
@@ -38,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return command === undefined ? EXIT.invalidConfig : EXIT.ready
       default:
-        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report (gatecrash --help)' })
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, selftest (gatecrash --help)' })
     }
   } catch (e) {
     printError(e)

@@ -8,7 +8,7 @@
  * ```
  */
 export { defineScenario } from './scenario/types.ts'
-export type { ScenarioConfig, ExecutorConfig, PopulationSpec, AttackMix, ThresholdValue } from './scenario/types.ts'
+export type * from './scenario/types.ts'
 export { CATALOG, CATALOG_VERSION } from './attacks/catalog.ts'
 export type { AttackCase } from './attacks/catalog.ts'
 export type { EvidenceRecord } from './evidence/record.ts'

@@ -9,7 +9,7 @@ import { challengeSchemeOf, oauthErrorOf } from '../protocol/challenge.ts'
 import { createDpopProof } from '../protocol/dpop-proof.ts'
 import type { IdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
-import { epochNow } from './constant-arrival-rate.ts'
+import { epochNow } from './clock.ts'
 import type { HttpPools } from './http-pool.ts'
 import { newTraceContext } from './trace.ts'
 

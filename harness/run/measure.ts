@@ -6,10 +6,11 @@ import { ATTACK_MODULES } from '../attacks/modules.ts'
 import type { AttackModule } from '../attacks/types.ts'
 import type { AttackCase } from '../attacks/catalog.ts'
 import type { AttemptRecord } from '../attempt.ts'
-import { runConstantArrivalRate, type ExecutorStats } from '../load/constant-arrival-rate.ts'
+import { runExecutor, type ExecutorStats } from '../load/executors/index.ts'
 import type { HttpPools } from '../load/http-pool.ts'
 import type { RunIdentity } from '../load/identity.ts'
 import { scheduleIteration } from '../load/schedule.ts'
+import { seededUnit } from '../load/seeded.ts'
 import { workflowStep } from '../load/workflow.ts'
 import { parseDuration } from '../scenario/duration.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
@@ -77,12 +78,16 @@ export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
 
   const runOne = async (name: string): Promise<ScenarioStats> => {
     const cfg = input.config.scenarios[name]
+    // Each named scenario draws its own schedule from the run's seed, so two scenarios of one run do
+    // not repeat the same identities and attacks at the same iteration numbers.
+    const scenarioSeed = Math.floor(seededUnit(input.seed, 0, `scenario:${name}`) * 2 ** 32)
     const delay = parseDuration(cfg.startTime ?? '0s')!
     if (delay > 0) await sleep(delay, input.stop)
-    const stats = await runConstantArrivalRate(
+    // k6's executors by name (load/executors/): each numbers its iterations uniquely within this scenario
+    const stats = await runExecutor(
       cfg,
       async ({ iteration, scheduledAt, signal }) => {
-        const plan = scheduleIteration({ seed: input.seed, identities: input.identities.length, attackShare: share, cases: runnable }, iteration)
+        const plan = scheduleIteration({ seed: scenarioSeed, identities: input.identities.length, attackShare: share, cases: runnable }, iteration)
         let who = plan.identity
         let attack: AttackModule | undefined
         if (plan.kind === 'attack') {

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { selectCases } from '../attacks/catalog.ts'
 import { httpCursorSource } from '../evidence/http-cursor-source.ts'
 import { HttpPools } from '../load/http-pool.ts'
+import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
 import { loadScenario, type ScenarioOverrides } from '../scenario/load.ts'
 import type { TargetAdapter, StartedTarget } from '../target/types.ts'
 import { AttemptLog } from './attempt-log.ts'
@@ -72,7 +73,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
   log(`gatecrash run ${runId}: scenario ${scenario.name}, seed ${seed}, target ${options.target.name}${ctx.target.flaws.length ? ` (flaws: ${ctx.target.flaws.join(', ')})` : ''}`)
 
   let target: StartedTarget | undefined
-  const pools = new HttpPools(Math.max(...Object.values(config.scenarios).map((s) => s.maxVUs ?? s.preAllocatedVUs)))
+  const pools = new HttpPools(Math.max(...Object.values(config.scenarios).map(executorMaxVUs)))
   let stoppedEarly: string | undefined
   let failure: unknown
   try {
@@ -92,7 +93,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
     if (!stop.aborted) await warmUp({ identities: phase.identities, rs, pools, log })
     const progress = new Progress(options.progressOut)
     if (!stop.aborted) {
-      log(`measuring: ${Object.entries(config.scenarios).map(([n, s]) => `${n} ${s.executor} ${s.rate}/${s.timeUnit ?? '1s'} for ${s.duration}`).join('; ')}`)
+      log(`measuring: ${Object.entries(config.scenarios).map(([n, s]) => `${n} ${describeExecutor(s)}`).join('; ')}`)
       progress.start()
       try {
         ctx.scenarios = await measure({

@@ -78,8 +78,9 @@ function applyOverrides(config: ScenarioConfig, o: ScenarioOverrides): ScenarioC
   if (o.seed !== undefined) config.seed = o.seed
   if (o.agents !== undefined && config.population) config.population.agents = o.agents
   for (const s of Object.values(config.scenarios ?? {})) {
-    if (o.rate !== undefined) s.rate = o.rate
-    if (o.duration !== undefined) s.duration = o.duration
+    // --rate and --duration change the executors that have those options (constant-arrival-rate; constant-vus for duration)
+    if (o.rate !== undefined && s.executor === 'constant-arrival-rate') s.rate = o.rate
+    if (o.duration !== undefined && (s.executor === 'constant-arrival-rate' || s.executor === 'constant-vus')) s.duration = o.duration
   }
   return config
 }

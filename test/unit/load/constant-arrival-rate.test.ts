@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runConstantArrivalRate } from '../../../harness/load/constant-arrival-rate.ts'
+import { runConstantArrivalRate } from '../../../harness/load/executors/constant-arrival-rate.ts'
 
 const base = { executor: 'constant-arrival-rate' as const, timeUnit: '1s' }
 

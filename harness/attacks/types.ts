@@ -34,6 +34,11 @@ export interface AttackModule {
   id: string
   eligible(identity: RunIdentity, rs: ResourceServerInfo): boolean
   prepare?(kit: CaseKit): Promise<unknown>
+  /**
+   * prepare() changes target-wide state (e.g. rotates and retires signing keys): it runs alone,
+   * after every other case's prepare() has minted what it needs.
+   */
+  exclusive?: boolean
   fire(env: ActionEnv): Promise<void>
 }
 

@@ -58,7 +58,14 @@ export class WorkforceIdp {
    * entitlements: the ceiling an exchange for this user may grant. `iat` is overridable for the
    * expired-subject lifecycle case.
    */
-  assertionFor(principal: Pick<Principal, 'id' | 'tenant' | 'entitlements'>, audience: string, ttlS = 300, iat = Math.floor(Date.now() / 1000)): string {
+  assertionFor(
+    principal: Pick<Principal, 'id' | 'tenant' | 'entitlements'>,
+    audience: string,
+    ttlS = 300,
+    iat = Math.floor(Date.now() / 1000),
+    /** RFC 8693 §4.4 `may_act`: the one actor the user allows to act for them */
+    extra: { may_act?: { sub: string } } = {},
+  ): string {
     const claims: UserAssertionClaims = {
       iss: this.issuer,
       sub: principal.id,
@@ -68,6 +75,7 @@ export class WorkforceIdp {
       jti: randomB64url(16),
       tenant: principal.tenant,
       scope: principal.entitlements.join(' '),
+      ...extra,
     }
     return signCompact(this.#key.privateKey, this.#headerB64, claims)
   }

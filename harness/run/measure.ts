@@ -53,19 +53,22 @@ export function carriers(identities: RunIdentity[], rs: ResourceServerInfo, mods
 export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): Promise<{ mods: AttackModule[]; prepared: Map<string, unknown> }> {
   const prepared = new Map<string, unknown>()
   const mods: AttackModule[] = []
-  await Promise.all(
-    cases.map(async (c) => {
-      const m = ATTACK_MODULES.get(c.id)
-      if (!m) return kit.log(`case ${c.id}: no generator in this version (not-covered)`)
-      try {
-        prepared.set(c.id, m.prepare ? await m.prepare(kit) : undefined)
-        mods.push(m)
-      } catch (e) {
-        if (!(e instanceof CaseNotCovered)) throw e
-        kit.log(`case ${c.id}: not-covered: ${e.message}`)
-      }
-    }),
-  )
+  const one = async (c: AttackCase) => {
+    const m = ATTACK_MODULES.get(c.id)
+    if (!m) return kit.log(`case ${c.id}: no generator in this version (not-covered)`)
+    const missing = (c.needs ?? []).filter((cap) => !kit.target.capabilities[cap])
+    if (missing.length > 0) return kit.log(`case ${c.id}: not-covered: the target lacks ${missing.join(', ')}`)
+    try {
+      prepared.set(c.id, m.prepare ? await m.prepare(kit) : undefined)
+      mods.push(m)
+    } catch (e) {
+      if (!(e instanceof CaseNotCovered)) throw e
+      kit.log(`case ${c.id}: not-covered: ${e.message}`)
+    }
+  }
+  const exclusive = (c: AttackCase) => ATTACK_MODULES.get(c.id)?.exclusive === true
+  await Promise.all(cases.filter((c) => !exclusive(c)).map(one))
+  for (const c of cases.filter(exclusive)) await one(c)
   return { mods, prepared }
 }
 

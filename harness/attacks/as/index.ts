@@ -1,4 +1,32 @@
 import type { AttackModule } from '../types.ts'
+import { escalateExchangeTarget } from './escalate-exchange-target.ts'
+import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
+import { escalateMayAct } from './escalate-may-act.ts'
+import { lifecycleExpiredAt, lifecycleRetiredKey, lifecycleRevokedAt } from './lifecycle-dead-tokens.ts'
+import { lifecycleExpiredSubject } from './lifecycle-expired-subject.ts'
+import { lifecycleOffboardedOldToken, lifecycleOffboardedTokenRequest } from './lifecycle-offboarded-agent.ts'
+import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
+import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
+import { unattributedActorSpoof } from './unattributed-actor-spoof.ts'
+import { unattributedAnonExchange } from './unattributed-anon-exchange.ts'
+import { unattributedClientAssertionExpired, unattributedClientAssertionJtiReuse, unattributedClientAssertionWrongAud } from './unattributed-client-assertion.ts'
 
-/** Generators for the authorization-server cases (catalog/authorization-server-cases.ts). */
-export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = []
+/** Generators for the authorization-server cases (catalog/authorization-server-cases.ts), one per case id. */
+export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
+  replayExchangeLaundering,
+  escalateExchangeUpscope,
+  escalateExchangeTarget,
+  escalateMayAct,
+  unattributedActorSpoof,
+  unattributedAnonExchange,
+  unattributedClientAssertionWrongAud,
+  unattributedClientAssertionExpired,
+  unattributedClientAssertionJtiReuse,
+  lifecycleExpiredAt,
+  lifecycleRevokedAt,
+  lifecycleOffboardedTokenRequest,
+  lifecycleOffboardedOldToken,
+  lifecycleRetiredKey,
+  lifecycleReexchangeWiden,
+  lifecycleExpiredSubject,
+]

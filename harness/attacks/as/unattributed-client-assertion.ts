@@ -1,0 +1,72 @@
+/**
+ * unattributed.client-assertion.* (RFC 7523 §3): an identity's ordinary exchange, authenticated with
+ * a private_key_jwt assertion that is wrong in one way. The client is not authenticated, so a
+ * correct AS answers invalid_client (401, or 400) and records nobody:
+ *
+ * - wrong-aud: `aud` is the AS issuer identifier, not the token endpoint (MUST, §3 item 3);
+ * - expired: `exp` ten minutes in the past, `iat` a minute before it (MUST, §3 item 4);
+ * - jti-reuse: the same assertion twice. The first request is an ordinary exchange (graded as
+ *   legitimate traffic); the second, with a fresh DPoP proof, is the attack. §3 item 7 lets the AS
+ *   keep used jtis, it need not, so acceptance is a warn.
+ */
+import { clientAssertion } from '../../protocol/client-assertion.ts'
+import { tokenRequestWire } from '../kit.ts'
+import type { ActionEnv, AttackModule } from '../types.ts'
+import { ordinaryExchange, populationView, type Exchange, type PopulationView } from './population-view.ts'
+import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, trustedSubject, untrustedSubject } from './token-attempt.ts'
+
+/** Sends the carrier's ordinary exchange with `assertion` as its client authentication, as an attack. */
+async function sendWithAssertion(env: ActionEnv, caseId: string, assertion: (own: Exchange) => string): Promise<void> {
+  const self = env.identity
+  const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
+  if (!own) return
+  await sendTokenAttempt(env, {
+    kind: 'attack',
+    caseId,
+    tool: TOOL_EXCHANGE,
+    wire: tokenRequestWire(env.meta, authOf(self), exchangeParams(own, self.clientId), { assertion: assertion(own) }),
+    expected: untrustedSubject(env.meta, TOOL_EXCHANGE, null, self.tenant),
+  })
+}
+
+export const unattributedClientAssertionWrongAud: AttackModule = {
+  id: 'unattributed.client-assertion.wrong-aud',
+  eligible: () => true,
+  prepare: async (kit) => populationView(kit),
+  async fire(env) {
+    const { clientId, credential } = env.identity
+    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta.issuer))
+  },
+}
+
+export const unattributedClientAssertionExpired: AttackModule = {
+  id: 'unattributed.client-assertion.expired',
+  eligible: () => true,
+  prepare: async (kit) => populationView(kit),
+  async fire(env) {
+    const { clientId, credential } = env.identity
+    const iat = Math.floor(Date.now() / 1000) - 660
+    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta.token_endpoint, { iat, ttlS: 60 }))
+  },
+}
+
+export const unattributedClientAssertionJtiReuse: AttackModule = {
+  id: 'unattributed.client-assertion.jti-reuse',
+  eligible: () => true,
+  prepare: async (kit) => populationView(kit),
+  async fire(env) {
+    const self = env.identity
+    const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
+    if (!own) return
+    const assertion = clientAssertion(self.credential.key, self.clientId, env.meta.token_endpoint)
+    const first = await sendTokenAttempt(env, {
+      kind: 'legit',
+      tool: TOOL_EXCHANGE,
+      wire: tokenRequestWire(env.meta, authOf(self), exchangeParams(own, self.clientId), { assertion }),
+      expected: trustedSubject(env.meta, { principal: own.principal, actors: own.actors, clientId: self.clientId, tenant: self.tenant }),
+    })
+    // Only a reuse of an assertion the AS accepted tests its jti memory.
+    if (env.signal.aborted || first.record.status !== 200) return
+    await sendWithAssertion(env, this.id, () => assertion)
+  },
+}

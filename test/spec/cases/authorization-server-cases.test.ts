@@ -1,0 +1,96 @@
+/**
+ * Every authorization-server case against the correct reference target: one catalog sweep, then per
+ * case id, for every attack attempt it sent: the response is one the catalog lists, the joined
+ * evidence record is a deny in the case's reason area that attributes the attempt as the case says,
+ * and the oracle grades it `pass`. Legitimate traffic sent alongside (including the lifecycle cases'
+ * key rotation in prepare) must still pass.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { AttemptRecord } from '../../../harness/attempt.ts'
+import type { AttackCase } from '../../../harness/attacks/catalog.ts'
+import { AUTHORIZATION_SERVER_CASES } from '../../../harness/attacks/catalog/authorization-server-cases.ts'
+import { reasonArea, type EvidenceRecord } from '../../../harness/evidence/record.ts'
+import { sweep, type SweepResult } from '../../../harness/selftest/sweep.ts'
+import { referenceTarget } from '../../../targets/reference/adapter.ts'
+
+const log: string[] = []
+let dir: string
+let result: SweepResult
+
+beforeAll(async () => {
+  await mkdir('.tmp', { recursive: true })
+  dir = await mkdtemp(path.resolve('.tmp', 'as-cases-'))
+  result = await sweep({
+    adapter: referenceTarget,
+    cases: AUTHORIZATION_SERVER_CASES.map((c) => c.id),
+    attemptsPerCase: 2,
+    dataDir: dir,
+    log: (line) => log.push(line),
+  })
+}, 240_000)
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+const shown = (a: AttemptRecord): string => `#${a.seq} ${a.tool}: ${a.status} ${a.challenge_scheme ?? '-'} ${a.error_code ?? '-'}`
+
+function listed(c: AttackCase, a: AttemptRecord): boolean {
+  return c.expect.some((e) => e.status === a.status && e.error === a.error_code && (e.scheme === undefined || e.scheme.toLowerCase() === (a.challenge_scheme ?? '').toLowerCase()))
+}
+
+/** Attribution the case defines: nobody, or exactly the attempt's expected principal, actors and client. */
+function expectAttribution(c: AttackCase, a: AttemptRecord, r: EvidenceRecord): void {
+  const where = `${c.id} ${shown(a)} record ${r.id} (${r.reason})`
+  expect(r.resource.tool, where).toBe(a.expected.tool)
+  if (c.evidence.attribution === 'anonymous') {
+    expect(r.principal, where).toEqual({ sub: null, type: 'anonymous' })
+    expect(r.client_id ?? null, where).toBeNull()
+    expect(r.actors, where).toEqual([])
+    return
+  }
+  // the current actor is always the client the attempt authenticated as (or whose token it carries)
+  if (a.expected.actors.length > 0) expect(a.expected.actors[0], where).toBe(a.expected.client_id)
+  expect(r.principal.sub, where).toBe(a.expected.principal.sub)
+  expect(r.principal.type, where).toBe(a.expected.principal.type)
+  expect(r.actors, where).toEqual(a.expected.actors)
+  expect(r.client_id ?? null, where).toBe(a.expected.client_id)
+  if (a.expected.client_id !== null) expect(r.resource.tenant, where).toBe(a.expected.tenant)
+}
+
+for (const c of AUTHORIZATION_SERVER_CASES) {
+  describe(c.id, () => {
+    const answer = c.expect.map((e) => `${e.status} ${e.scheme ?? ''} ${e.error}`.replace('  ', ' ')).join(' or ')
+    test(`${c.refs.join(', ')}: refused with ${answer}, deny record in area ${c.evidence.area}, attribution ${c.evidence.attribution}, verdict pass`, () => {
+      const attacks = result.attempts.filter((a) => a.kind === 'attack' && a.case === c.id)
+      const why = log.filter((l) => l.includes(c.id)).join('\n') || 'no sweep log line names it'
+      expect(attacks.length, `no attack attempt was sent for ${c.id}: ${why}`).toBeGreaterThan(0)
+      for (const a of attacks) {
+        expect(a.transport_error, shown(a)).toBeNull()
+        expect(listed(c, a), `${shown(a)}; catalog lists ${answer}`).toBe(true)
+        const records = result.graded.match.bySeq.get(a.seq) ?? []
+        expect(records, `evidence for ${shown(a)}`).toHaveLength(1)
+        const r = records[0]
+        expect(r.decision, shown(a)).toBe('deny')
+        expect(reasonArea(r.reason), `${shown(a)} recorded ${r.reason}`).toBe(c.evidence.area)
+        expectAttribution(c, a, r)
+        const graded = result.graded.attempts.find((g) => g.seq === a.seq)!
+        expect(graded.verdict, `${shown(a)}: ${graded.why}`).toBe('pass')
+      }
+    })
+  })
+}
+
+describe('legitimate traffic next to the authorization-server cases', () => {
+  test('every legitimate attempt (workflows, the jti-reuse original) is served and recorded as an allow: pass', () => {
+    const legit = result.attempts.filter((a) => a.kind === 'legit')
+    expect(legit.length).toBeGreaterThan(0)
+    expect(legit.some((a) => a.tool === 'token.exchange'), 'the jti-reuse case sends its original exchange as legitimate traffic').toBe(true)
+    for (const a of legit) {
+      const g = result.graded.attempts.find((x) => x.seq === a.seq)!
+      expect(g.verdict, `${shown(a)}: ${g.why}`).toBe('pass')
+    }
+  })
+})

@@ -9,11 +9,153 @@ import type { FlawInfo } from '../../harness/target/types.ts'
 const DEFINITIONS = {
   'replay-cache-off': {
     control: 'resource server refuses a reused DPoP proof jti (RFC 9449 §11.1)',
-    caughtBy: ['replay.dpop-jti-reuse'],
+    caughtBy: ['replay.dpop-jti-reuse', 'replay.dpop-jti-reuse.parallel'],
   },
   'evidence-drops-denies': {
     control: 'every refusal writes a deny evidence record (AS and resource servers)',
     caughtBy: ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'unattributed.no-credential'],
+  },
+  // Resource servers, their shared replay store and the evidence pipeline.
+  'replay-cache-per-replica': {
+    control: 'every replica of a resource server checks proof jtis against one shared replay store (RFC 9449 §11.1)',
+    caughtBy: ['replay.dpop-jti-reuse.parallel'],
+  },
+  'evidence-omits-actors': {
+    control: 'resource-server records carry the act chain, current actor first (RFC 8693 §4.1; evidence schema)',
+    caughtBy: ['escalate.tool-scope', 'replay.dpop-jti-reuse'],
+  },
+  'evidence-wrong-principal': {
+    control: 'resource-server records name the token\'s sub as the principal, not the client',
+    caughtBy: ['escalate.tool-scope', 'replay.dpop-jti-reuse'],
+  },
+  'evidence-sampled': {
+    control: 'resource servers record every decision, not a sample (NIST SP 800-53 AU-2, AU-12)',
+    caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
+  },
+  'evidence-chain-broken': {
+    control: 'the evidence sink stores records exactly as verified, so every chain recomputes (NIST SP 800-53 AU-9)',
+    caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
+  },
+  'dpop-htu-unchecked': {
+    control: 'resource server compares the proof htu with its own public origin and path (RFC 9449 §4.3 (9))',
+    caughtBy: ['replay.dpop-htu-htm.other-uri'],
+  },
+  'dpop-htm-unchecked': {
+    control: 'resource server compares the proof htm with the request method (RFC 9449 §4.3 (8))',
+    caughtBy: ['replay.dpop-htu-htm.other-method'],
+  },
+  'dpop-iat-unchecked': {
+    control: 'resource server accepts a proof only within ±60 s of its iat (RFC 9449 §4.3 (11), §11.1)',
+    caughtBy: ['replay.dpop-iat-window.past-1h', 'replay.dpop-iat-window.future-1h'],
+  },
+  'dpop-proof-signature-unchecked': {
+    control: 'resource server verifies the proof signature with the embedded jwk (RFC 9449 §4.3 (6))',
+    caughtBy: ['replay.dpop-malformed.bad-signature'],
+  },
+  'dpop-alg-unchecked': {
+    control: 'resource server accepts only ES256 proofs, never none or a MAC (RFC 9449 §4.3 (5), §11.6)',
+    caughtBy: ['replay.dpop-malformed.alg-none', 'replay.dpop-malformed.alg-hs256'],
+  },
+  'dpop-binding-unchecked': {
+    control: 'resource server requires the proof key to be the key the token is bound to, cnf.jkt (RFC 9449 §4.3 (12), §6.1)',
+    caughtBy: ['replay.foreign-key', 'escalate.subagent-passthrough'],
+  },
+  'dpop-ath-unchecked': {
+    control: 'resource server requires the proof ath to be the hash of the presented token (RFC 9449 §4.3 (12), §7)',
+    caughtBy: ['replay.ath-swap'],
+  },
+  'bearer-accepted': {
+    control: 'resource server refuses a DPoP-bound token presented as Bearer (RFC 9449 §7.2)',
+    caughtBy: ['replay.bearer-downgrade'],
+  },
+  'audience-unchecked': {
+    control: 'resource server accepts only tokens whose aud names it (RFC 9068 §4; RFC 8725 §3.9)',
+    caughtBy: ['replay.cross-audience'],
+  },
+  'scope-unchecked': {
+    control: 'resource server requires the tool\'s scope in the token (RFC 6750 §3.1)',
+    caughtBy: ['escalate.tool-scope', 'escalate.nested-act'],
+  },
+  'tenant-unchecked': {
+    control: 'resource server serves a tenant\'s resources only to tokens of that tenant (OWASP API1)',
+    caughtBy: ['escalate.cross-tenant'],
+  },
+  'token-alg-none-accepted': {
+    control: 'resource server refuses unsigned (alg none) access tokens (RFC 8725 §3.1–3.2; RFC 9068 §4)',
+    caughtBy: ['escalate.forged-jwt.alg-none'],
+  },
+  'token-signature-unchecked': {
+    control: 'resource server verifies the access-token signature with the AS keys (RFC 9068 §4; RFC 8725 §3.3)',
+    caughtBy: ['escalate.claim-tamper', 'escalate.forged-jwt.null-sig'],
+  },
+  'no-credential-allowed': {
+    control: 'resource server refuses a tool call without a credential (RFC 6750 §3.1)',
+    caughtBy: ['unattributed.no-credential'],
+  },
+  'delegation-not-required': {
+    control: 'resource server serves tools only to delegated tokens (an act chain), never an agent acting as itself (policy)',
+    caughtBy: ['unattributed.agent-as-user'],
+  },
+  'expiry-unchecked': {
+    control: 'resource server refuses access tokens past exp (RFC 9068 §4; RFC 7519 §4.1.4)',
+    caughtBy: ['lifecycle.expired-at'],
+  },
+  // Authorization server: delegation policy, client authentication, lifecycle propagation.
+  'exchange-laundering': {
+    control: 'only a registered child of the subject token\'s current actor may exchange it (delegation model; RFC 8693 §5)',
+    caughtBy: ['replay.exchange-laundering'],
+  },
+  'exchange-upscope': {
+    control: 'a token exchanged from a user assertion holds no scope the assertion lacks (RFC 8693 §5; RFC 6749 §5.2 invalid_scope)',
+    caughtBy: ['escalate.exchange-upscope'],
+  },
+  'reexchange-widen': {
+    control: 'a token exchanged from an access token holds no scope its subject lacks (TXN §13.6, §13.15)',
+    caughtBy: ['lifecycle.reexchange-widen'],
+  },
+  'exchange-target-unchecked': {
+    control: 'token exchange accepts only a known resource, and a sub-agent only its subject token\'s audience (RFC 8693 §2.2.2; RFC 8707 §2)',
+    caughtBy: ['escalate.exchange-target'],
+  },
+  'may-act-ignored': {
+    control: 'a subject carrying may_act may be exchanged only by the actor it names (RFC 8693 §4.4)',
+    caughtBy: ['escalate.may-act'],
+  },
+  'actor-token-trusted': {
+    control: 'the actor in act is the authenticated client, never an actor_token or act parameter (RFC 8693 §2.1, §4.1)',
+    caughtBy: ['unattributed.actor-spoof'],
+  },
+  'anon-exchange-allowed': {
+    control: 'token exchange requires client authentication (RFC 8693 §2.1, §5)',
+    caughtBy: ['unattributed.anon-exchange'],
+  },
+  'client-assertion-aud-unchecked': {
+    control: 'a client assertion must name the token endpoint as its audience (RFC 7523 §3)',
+    caughtBy: ['unattributed.client-assertion.wrong-aud'],
+  },
+  'client-assertion-exp-unchecked': {
+    control: 'an expired client assertion is refused (RFC 7523 §3)',
+    caughtBy: ['unattributed.client-assertion.expired'],
+  },
+  'client-deletion-ignored': {
+    control: 'a deleted client can no longer authenticate (RFC 7592 §2.3)',
+    caughtBy: ['lifecycle.offboarded-agent.token-request'],
+  },
+  'offboarding-not-propagated': {
+    control: 'client deletion reaches every resource-server replica before it is answered (offboarding at once)',
+    caughtBy: ['lifecycle.offboarded-agent.old-token'],
+  },
+  'revocation-not-propagated': {
+    control: 'token revocation reaches every resource-server replica before it is answered (RFC 7009 §2)',
+    caughtBy: ['lifecycle.revoked-at'],
+  },
+  'retired-key-accepted': {
+    control: 'signing-key retirement reaches every resource-server replica, which then refuse the kid even if cached (RFC 8725 §3.8)',
+    caughtBy: ['lifecycle.retired-key'],
+  },
+  'expired-subject-accepted': {
+    control: 'token exchange refuses an expired subject token (RFC 8693 §2.2.2; TXN §6)',
+    caughtBy: ['lifecycle.expired-subject'],
   },
 } satisfies Record<string, Omit<FlawInfo, 'name'>>
 

@@ -5,6 +5,8 @@
  * the parent's Node binary (process.execPath): the system `node` may be an older version.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { TargetStartFailed } from '../../harness/errors.ts'
 import type { ChildMessage, ParentMessage } from './shared/component-config.ts'
 
@@ -18,6 +20,12 @@ export interface ComponentSpec {
 }
 
 const STDERR_TAIL = 4_096
+/**
+ * Node's on-disk compile cache for the children: a target is 9 processes that load the same
+ * modules (undici, jose, the components), and the cache cuts each one's start-up CPU by about a
+ * third. An explicit NODE_COMPILE_CACHE (or NODE_DISABLE_COMPILE_CACHE) in the environment wins.
+ */
+const COMPILE_CACHE = process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'gatecrash-node-compile-cache')
 
 export class ProcessComponent {
   readonly name: string
@@ -36,7 +44,13 @@ export class ProcessComponent {
     this.name = spec.name
     this.#spec = spec
     const log = spec.log ?? (() => {})
-    this.#child = fork(spec.entry, [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' })
+    this.#child = fork(spec.entry, [], {
+      execPath: process.execPath,
+      execArgv: [],
+      env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    })
     const forward = (chunk: Buffer, keep: boolean): void => {
       const text = chunk.toString('utf8')
       if (keep) this.#stderrTail = (this.#stderrTail + text).slice(-STDERR_TAIL)

@@ -1,9 +1,11 @@
 /** Everything the AS endpoints share, built once in main.ts. */
 import type { JWTVerifyGetKey } from 'jose'
 import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
+import type { FlawName } from '../flaws.ts'
 import type { PublicKeyCache } from '../shared/jwk-keys.ts'
 import type { ReplayStore } from '../shared/replay-store.ts'
 import type { ClientRegistry } from './client-registry.ts'
+import type { LifecyclePublisher } from './lifecycle-publisher.ts'
 import type { SigningKeys } from './signing-keys.ts'
 
 export const AS_POLICY_ID = 'reference-delegation-v1'
@@ -21,5 +23,17 @@ export interface AsContext {
   proofKeys: PublicKeyCache
   writer: EvidenceWriter
   tokenTtlS: number
+  /** per-client token lifetime set through the admin API (lifecycle cases without waiting minutes) */
+  tokenTtlByClient: Map<string, number>
   initialAccessTokenHash: string
+  /** SHA-256 of the admin API bearer secret; null when no admin secret was configured */
+  adminSecretHash: string | null
+  /** SHA-256 of the secret resource-server replicas present to pull the lifecycle snapshot */
+  lifecycleSecretHash: string | null
+  lifecycle: LifecyclePublisher
+  flaws: readonly string[]
+}
+
+export function flawed(ctx: AsContext, name: FlawName): boolean {
+  return ctx.flaws.includes(name)
 }

@@ -1,5 +1,6 @@
 /**
- * Evidence records of the authorization server: one per token request and one per registration.
+ * Evidence records of the authorization server: one per token request, registration, revocation,
+ * client deletion and admin action.
  * An audit object is filled in as a request proceeds, so a refusal at any step still records
  * everything known by then (who authenticated, which key, what was asked for).
  */
@@ -18,7 +19,8 @@ export interface Audit {
   jkt: string | null
   requested: string[] | null
   held: string[]
-  issued: { jti: string; hash: string } | null
+  /** the token issued, or the one acted on (revocation): correlation.token_jti / token_hash */
+  issued: { jti: string | null; hash: string } | null
   parentHash: string | null
   traceId: string | null
   requestId: string | null
@@ -41,10 +43,27 @@ export function newAudit(method: string, path: string, tool: string, traceId: st
   }
 }
 
-function ruleOf(reason: string): string {
-  if (reason === 'ok') return 'issue'
-  if (reason === 'exchange.scope_widen') return 'scope-narrows'
-  if (reason === 'exchange.not_delegate') return 'registered-delegate'
+function ruleOf(reason: string, tool: string): string {
+  if (reason === 'ok') {
+    if (tool === 'token.revoke') return 'revoke'
+    if (tool === 'client.delete') return 'offboard'
+    if (tool.startsWith('admin.')) return 'admin-action'
+    return 'issue'
+  }
+  switch (reason) {
+    case 'exchange.scope_widen': return 'scope-narrows'
+    case 'exchange.not_delegate': return 'registered-delegate'
+    case 'exchange.may_act': return 'may-act'
+    case 'exchange.actor_token_unsupported':
+    case 'exchange.actor_claimed': return 'actor-is-authenticated-client'
+    case 'exchange.target_unknown':
+    case 'exchange.target_widen': return 'target-allowed'
+    case 'exchange.subject_expired':
+    case 'exchange.subject_revoked':
+    case 'exchange.subject_offboarded':
+    case 'exchange.subject_invalid': return 'subject-valid'
+    case 'client.deleted': return 'client-not-offboarded'
+  }
   const area = reason.slice(0, reason.indexOf('.'))
   switch (area) {
     case 'client': return 'client-authenticated'
@@ -69,7 +88,7 @@ export function asRecord(issuer: string, a: Audit, status: number, reason: strin
     key: { jkt: a.jkt },
     resource: { aud: issuer, method: a.method, path: a.path, tool: a.tool, ...(a.tenant !== null ? { tenant: a.tenant } : {}) },
     scope: { required: a.requested ?? a.held, held: a.held },
-    policy: { id: AS_POLICY_ID, rule: ruleOf(reason) },
+    policy: { id: AS_POLICY_ID, rule: ruleOf(reason, a.tool) },
     correlation: {
       trace_id: a.traceId,
       request_id: a.requestId,

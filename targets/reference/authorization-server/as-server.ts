@@ -1,9 +1,13 @@
 /** HTTP routes of the authorization server. */
 import type { RequestListener } from 'node:http'
-import { sendJson } from '../shared/http-io.ts'
+import { isLoopback, sendJson } from '../shared/http-io.ts'
+import { LIFECYCLE_PATH } from '../shared/lifecycle-events.ts'
 import type { AsContext } from './as-context.ts'
+import { bearerMatches, handleAdmin } from './admin-api.ts'
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from './client-registry.ts'
+import { handleClientDelete } from './client-deletion.ts'
 import { handleRegister, handleRegistrationRead } from './registration.ts'
+import { handleRevoke } from './revocation.ts'
 import { handleToken } from './token-endpoint.ts'
 
 /** RFC 8414 §2 */
@@ -13,12 +17,17 @@ export function asMetadata(issuer: string): Record<string, unknown> {
     token_endpoint: `${issuer}/token`,
     registration_endpoint: `${issuer}/register`,
     jwks_uri: `${issuer}/jwks`,
+    revocation_endpoint: `${issuer}/revoke`,
     grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['ES256'],
+    revocation_endpoint_auth_methods_supported: ['private_key_jwt'],
+    revocation_endpoint_auth_signing_alg_values_supported: ['ES256'],
     dpop_signing_alg_values_supported: ['ES256'],
   }
 }
+
+const REGISTRATION = /^\/register\/([A-Za-z0-9_-]{1,64})$/
 
 export function asHandler(ctx: AsContext): RequestListener {
   const metadata = asMetadata(ctx.issuer)
@@ -35,10 +44,18 @@ export function asHandler(ctx: AsContext): RequestListener {
     if (route === 'GET /jwks') return sendJson(res, 200, ctx.keys.jwks(), { 'cache-control': 'max-age=60' })
     if (route === 'GET /health') return sendJson(res, 200, { status: 'ok' })
     if (route === 'POST /token') return void handleToken(ctx, req, res).catch(fail)
+    if (route === 'POST /revoke') return void handleRevoke(ctx, req, res).catch(fail)
     if (route === 'POST /register') return void handleRegister(ctx, req, res).catch(fail)
-    const read = /^GET \/register\/([A-Za-z0-9_-]{1,64})$/.exec(route)
-    if (read !== null) return handleRegistrationRead(ctx, req, res, read[1])
+    const registration = REGISTRATION.exec(path)
+    if (registration !== null && req.method === 'GET') return handleRegistrationRead(ctx, req, res, registration[1])
+    if (registration !== null && req.method === 'DELETE') return void handleClientDelete(ctx, req, res, registration[1]).catch(fail)
+    if (path.startsWith('/admin/')) return void handleAdmin(ctx, req, res, path).catch(fail)
     req.resume()
+    if (route === `GET ${LIFECYCLE_PATH}`) {
+      // resource-server replicas pull the lifecycle snapshot here when they start
+      if (!isLoopback(req) || !bearerMatches(req, ctx.lifecycleSecretHash)) return sendJson(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
+      return sendJson(res, 200, { events: ctx.lifecycle.snapshot() })
+    }
     sendJson(res, 404, { error: 'not_found' })
   }
 }

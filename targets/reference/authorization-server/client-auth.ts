@@ -5,7 +5,7 @@
  */
 import { decodeJwt, errors, jwtVerify } from 'jose'
 import { Refusal } from '../shared/oauth-error.ts'
-import type { AsContext } from './as-context.ts'
+import { flawed, type AsContext } from './as-context.ts'
 import type { RegisteredClient } from './client-registry.ts'
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -32,13 +32,18 @@ export async function authenticateClient(ctx: AsContext, params: URLSearchParams
     throw refuse('client.auth_missing', `client_assertion with client_assertion_type ${ASSERTION_TYPE} is required`)
   }
   let iss: unknown
+  let claimedExp: unknown
   try {
-    iss = decodeJwt(assertion).iss
+    ;({ iss, exp: claimedExp } = decodeJwt(assertion))
   } catch {
     throw refuse('client.assertion_invalid', 'client_assertion is not a JWT')
   }
   const client = typeof iss === 'string' ? ctx.clients.get(iss) : undefined
-  if (client === undefined) throw refuse('client.unknown', 'unknown client', { claimed_client_id: typeof iss === 'string' ? iss.slice(0, 128) : null })
+  if (client === undefined) {
+    const deletedAt = typeof iss === 'string' ? ctx.clients.deletedAt(iss) : null
+    if (deletedAt !== null) throw refuse('client.deleted', 'the client was deleted', { claimed_client_id: iss, offboarded_at: deletedAt })
+    throw refuse('client.unknown', 'unknown client', { claimed_client_id: typeof iss === 'string' ? iss.slice(0, 128) : null })
+  }
   const claimedId = params.get('client_id')
   if (claimedId !== null && claimedId !== client.client_id) throw refuse('client.id_mismatch', 'client_id does not match the assertion issuer')
 
@@ -50,13 +55,19 @@ export async function authenticateClient(ctx: AsContext, params: URLSearchParams
       subject: client.client_id,
       requiredClaims: ['jti', 'exp', 'iat'],
       clockTolerance: LEEWAY_S,
+      // flaw `client-assertion-exp-unchecked`: judge the assertion as of just before its own exp
+      ...(flawed(ctx, 'client-assertion-exp-unchecked') && typeof claimedExp === 'number' ? { currentDate: new Date(Math.min(Date.now(), (claimedExp - 1) * 1000)) } : {}),
     }))
   } catch (e) {
-    throw refuse(joseReason(e), `client_assertion rejected: ${e instanceof Error ? e.message : String(e)}`)
+    const exp = e instanceof errors.JWTExpired ? e.payload.exp : undefined
+    const detail = exp !== undefined ? { assertion_exp: exp, server_time: Math.floor(Date.now() / 1000) } : {}
+    throw refuse(joseReason(e), `client_assertion rejected: ${e instanceof Error ? e.message : String(e)}`, detail)
   }
   // RFC 7523 says aud "contains" the AS; a single exact value leaves no doubt which AS was meant.
+  // The issuer identifier is refused too: the assertion was then made for some other endpoint.
   const aud = payload.aud
-  if (!(aud === ctx.tokenEndpoint || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.tokenEndpoint))) {
+  const audOk = aud === ctx.tokenEndpoint || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.tokenEndpoint)
+  if (!audOk && !flawed(ctx, 'client-assertion-aud-unchecked')) {
     throw refuse('client.assertion_audience', 'client_assertion aud must be the token endpoint URL', { aud: aud ?? null })
   }
   const exp = payload.exp as number

@@ -1,4 +1,4 @@
-/** Registered clients (agents and sub-agents), in memory, with their imported keys cached. */
+/** Registered clients (agents and sub-agents), in memory, with their imported keys cached, and tombstones of deleted ones. */
 import type { CryptoKey, JWK } from 'jose'
 
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'
@@ -21,6 +21,8 @@ export interface RegisteredClient {
 
 export class ClientRegistry {
   readonly #clients = new Map<string, RegisteredClient>()
+  /** client_id → when it was deleted (RFC 7592 §2.3): ids are never reused, and refusals can say why */
+  readonly #deleted = new Map<string, string>()
 
   add(client: RegisteredClient): void {
     this.#clients.set(client.client_id, client)
@@ -28,6 +30,33 @@ export class ClientRegistry {
 
   get(clientId: string): RegisteredClient | undefined {
     return this.#clients.get(clientId)
+  }
+
+  /** Forgets the client (its key and registration token with it) and remembers when. */
+  delete(clientId: string, at: string): boolean {
+    const existed = this.#clients.delete(clientId)
+    if (existed) this.#deleted.set(clientId, at)
+    return existed
+  }
+
+  deletedAt(clientId: string): string | null {
+    return this.#deleted.get(clientId) ?? null
+  }
+
+  /** Registered clients below `clientId` in the delegation tree (its sub-agents, theirs, …). */
+  descendants(clientId: string, max = 100): string[] {
+    const out: string[] = []
+    for (const c of this.#clients.values()) {
+      if (out.length >= max) break
+      let depth = 0
+      for (let p = c.parent_client_id; p !== null && depth < 64; p = this.get(p)?.parent_client_id ?? null, depth++) {
+        if (p === clientId) {
+          out.push(c.client_id)
+          break
+        }
+      }
+    }
+    return out
   }
 
   /** Number of hops from `clientId` up to its top-level agent (0 for an agent). */

@@ -2,23 +2,18 @@
  * The two grants and the delegation policy. client_credentials: an agent acting for itself.
  * Token exchange (RFC 8693): an agent acting for a user (subject = the workforce IdP's assertion),
  * or a sub-agent acting for its parent (subject = the parent's access token). Every hop keeps
- * `sub`, nests `act` with the new actor first, and can only narrow scope.
+ * `sub`, nests `act` with the new actor first (always the authenticated client), can only narrow
+ * scope, and keeps the parent's audience.
  */
-import { jwtVerify, type JWTPayload } from 'jose'
 import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
 import { Refusal } from '../shared/oauth-error.ts'
 import { intersect, isSubset, isValidScopeString, parseScope } from '../shared/scope.ts'
-import type { AsContext } from './as-context.ts'
+import { flawed, type AsContext } from './as-context.ts'
 import type { Audit } from './as-evidence.ts'
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type RegisteredClient } from './client-registry.ts'
+import { actorClaim, checkMayAct, flattenAct, TYPE_ACCESS_TOKEN, TYPE_JWT, verifySubject, type Act } from './exchange-subject.ts'
 
-export const TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
-export const TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token'
-
-export interface Act {
-  sub: string
-  act?: Act
-}
+export { TYPE_ACCESS_TOKEN, TYPE_JWT, type Act } from './exchange-subject.ts'
 
 export interface Grant {
   sub: string
@@ -34,13 +29,17 @@ function requireGrantType(client: RegisteredClient, grant: string): void {
   if (!client.grant_types.includes(grant)) throw new Refusal(400, 'unauthorized_client', 'client.grant_not_allowed', `client is not registered for ${grant}`)
 }
 
-/** RFC 8707: exactly one resource, and one this AS knows. */
-function resolveResource(ctx: AsContext, params: URLSearchParams, reason: string, audit: Audit): { aud: string; scopes: string[] } {
+/**
+ * RFC 8707: exactly one resource, and one this AS knows. `anyTarget` (flaw
+ * `exchange-target-unchecked`) takes any single value, with the scopes of every known server.
+ */
+function resolveResource(ctx: AsContext, params: URLSearchParams, reason: string, audit: Audit, anyTarget = false): { aud: string; scopes: string[] } {
   const resources = params.getAll('resource')
   audit.detail.requested_target = resources.length === 1 ? resources[0].slice(0, 512) : resources.slice(0, 8)
   const scopes = resources.length === 1 ? ctx.resources.get(resources[0]) : undefined
-  if (scopes === undefined) throw new Refusal(400, 'invalid_target', reason, 'resource must name exactly one known resource server')
-  return { aud: resources[0], scopes }
+  if (scopes !== undefined) return { aud: resources[0], scopes }
+  if (anyTarget && resources.length === 1) return { aud: resources[0], scopes: [...new Set([...ctx.resources.values()].flat())] }
+  throw new Refusal(400, 'invalid_target', reason, 'resource must name exactly one known resource server')
 }
 
 function requestedScope(params: URLSearchParams): string[] | null {
@@ -72,64 +71,90 @@ export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient,
   return { sub: client.client_id, principalType: 'agent', tenant: client.tenant, clientId: client.client_id, scope, aud }
 }
 
-async function verifySubject(ctx: AsContext, token: string, type: string): Promise<JWTPayload> {
-  try {
-    const { payload } = type === TYPE_JWT
-      ? await jwtVerify(token, ctx.trust.keys, { issuer: ctx.trust.issuer, audience: ctx.issuer, algorithms: ['ES256'], requiredClaims: ['exp', 'sub'], clockTolerance: 5 })
-      : await jwtVerify(token, ctx.keys.verifyKey, { issuer: ctx.issuer, typ: 'at+jwt', algorithms: ['ES256'], requiredClaims: ['exp', 'sub', 'client_id', 'jti'], clockTolerance: 5 })
-    if (typeof payload.tenant !== 'string' || typeof payload.scope !== 'string') throw new Error('tenant and scope claims are required')
-    return payload
-  } catch (e) {
-    throw new Refusal(400, 'invalid_request', 'exchange.subject_invalid', `subject_token rejected: ${e instanceof Error ? e.message : String(e)}`, { subject_token_type: type })
-  }
+interface ExchangeInput {
+  subjectToken: string
+  type: string
 }
 
-export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Promise<Grant> {
-  requireGrantType(client, GRANT_TOKEN_EXCHANGE)
+/** Parameters every exchange needs, checked before anything is verified. */
+function exchangeInput(params: URLSearchParams, audit: Audit): ExchangeInput {
   const subjectToken = params.get('subject_token')
   const type = params.get('subject_token_type')
   if (subjectToken === null || type === null) throw new Refusal(400, 'invalid_request', 'exchange.subject_missing', 'subject_token and subject_token_type are required')
   audit.parentHash = b64urlSha256(subjectToken)
   audit.detail.subject_token_type = type
-  if (params.has('actor_token')) throw new Refusal(400, 'invalid_request', 'exchange.actor_token_unsupported', 'the authenticated client is the actor; actor_token is not accepted')
+  return { subjectToken, type }
+}
+
+function checkTypes(params: URLSearchParams, type: string): void {
   const wanted = params.get('requested_token_type')
   if (wanted !== null && wanted !== TYPE_ACCESS_TOKEN) throw new Refusal(400, 'invalid_request', 'exchange.token_type_unsupported', 'only access tokens are issued')
   if (type !== TYPE_JWT && type !== TYPE_ACCESS_TOKEN) throw new Refusal(400, 'invalid_request', 'exchange.subject_type_unsupported', `subject_token_type must be ${TYPE_JWT} or ${TYPE_ACCESS_TOKEN}`)
-  const { aud, scopes } = resolveResource(ctx, params, 'exchange.target_unknown', audit)
+}
+
+export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Promise<Grant> {
+  requireGrantType(client, GRANT_TOKEN_EXCHANGE)
+  const { subjectToken, type } = exchangeInput(params, audit)
+  // null unless flaw `actor-token-trusted` lets the request name the actor
+  const actor = actorClaim(ctx, params, client.client_id) ?? client.client_id
+  checkTypes(params, type)
+  const { aud, scopes } = resolveResource(ctx, params, 'exchange.target_unknown', audit, flawed(ctx, 'exchange-target-unchecked'))
   const subject = await verifySubject(ctx, subjectToken, type)
   const tenant = subject.tenant as string
   const subjectScope = parseScope(subject.scope)
+  audit.detail.subject_scope = subjectScope
 
   if (type === TYPE_JWT) {
     audit.principal = { sub: subject.sub!, type: 'user' }
-    audit.actors = [client.client_id]
+    audit.actors = [actor]
+    checkMayAct(ctx, subject, client.client_id)
     if (client.parent_client_id !== null) {
       throw new Refusal(400, 'invalid_request', 'exchange.not_top_level', 'only a top-level agent may exchange a user assertion; a sub-agent exchanges its parent\'s token', { parent_client_id: client.parent_client_id })
     }
     if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the user and the agent are in different tenants', { subject_tenant: tenant, client_tenant: client.tenant })
-    const scope = narrow(params, intersect(intersect(client.scope, subjectScope), scopes), audit, 'exchange.scope_widen')
-    return { sub: subject.sub!, principalType: 'user', tenant, act: { sub: client.client_id }, clientId: client.client_id, scope, aud }
+    const bound = flawed(ctx, 'exchange-upscope') ? client.scope : intersect(client.scope, subjectScope)
+    const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
+    return { sub: subject.sub!, principalType: 'user', tenant, act: { sub: actor }, clientId: client.client_id, scope, aud }
   }
 
   const subjectAct = subject.act as Act | undefined
   const principalType = subject.principal_type === 'user' ? 'user' : 'agent'
   const currentActor = subjectAct?.sub ?? (subject.client_id as string)
   audit.principal = { sub: subject.sub!, type: principalType }
-  audit.actors = [client.client_id, ...flatten(subjectAct)]
+  audit.actors = [actor, ...flattenAct(subjectAct)]
+  checkMayAct(ctx, subject, client.client_id)
   // The defence against laundering a stolen subject token: only a registered child of the
   // subject's current actor may exchange it (RFC 8693 cannot prove possession of the subject).
-  if (client.parent_client_id !== currentActor) {
+  if (client.parent_client_id !== currentActor && !flawed(ctx, 'exchange-laundering')) {
     throw new Refusal(400, 'invalid_request', 'exchange.not_delegate', 'client is not a registered delegate of the subject token\'s current actor', { subject_actor: currentActor, parent_client_id: client.parent_client_id })
   }
   if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the subject token is from another tenant', { subject_tenant: tenant, client_tenant: client.tenant })
-  if (aud !== subject.aud) throw new Refusal(400, 'invalid_target', 'exchange.target_widen', 'a delegated token keeps its parent\'s audience', { subject_aud: subject.aud ?? null })
-  const scope = narrow(params, intersect(intersect(subjectScope, client.scope), scopes), audit, 'exchange.scope_widen')
-  const act: Act = subjectAct !== undefined ? { sub: client.client_id, act: subjectAct } : { sub: client.client_id }
+  if (aud !== subject.aud && !flawed(ctx, 'exchange-target-unchecked')) {
+    throw new Refusal(400, 'invalid_target', 'exchange.target_widen', 'a delegated token keeps its parent\'s audience', { subject_aud: subject.aud ?? null })
+  }
+  const bound = flawed(ctx, 'reexchange-widen') ? client.scope : intersect(subjectScope, client.scope)
+  const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
+  const act: Act = subjectAct !== undefined ? { sub: actor, act: subjectAct } : { sub: actor }
   return { sub: subject.sub!, principalType, tenant, act, clientId: client.client_id, scope, aud }
 }
 
-function flatten(act: Act | undefined): string[] {
-  const out: string[] = []
-  for (let a = act; a !== undefined && out.length < 16; a = a.act) out.push(a.sub)
-  return out
+/**
+ * Flaw `anon-exchange-allowed` only: an exchange with no client authentication is served. With no
+ * authenticated actor the token keeps the subject's actors and client, and narrows nothing but scope.
+ */
+export async function anonymousExchangeGrant(ctx: AsContext, params: URLSearchParams, audit: Audit): Promise<Grant> {
+  const { subjectToken, type } = exchangeInput(params, audit)
+  checkTypes(params, type)
+  const { aud, scopes } = resolveResource(ctx, params, 'exchange.target_unknown', audit)
+  const subject = await verifySubject(ctx, subjectToken, type)
+  const subjectScope = parseScope(subject.scope)
+  audit.detail.subject_scope = subjectScope
+  const act = type === TYPE_ACCESS_TOKEN ? (subject.act as Act | undefined) : undefined
+  const principalType = type === TYPE_JWT || subject.principal_type === 'user' ? 'user' : 'agent'
+  const clientId = type === TYPE_ACCESS_TOKEN ? (subject.client_id as string) : (params.get('client_id') ?? 'anonymous').slice(0, 128)
+  audit.principal = { sub: subject.sub!, type: principalType }
+  audit.actors = flattenAct(act)
+  audit.tenant = subject.tenant as string
+  const scope = narrow(params, intersect(subjectScope, scopes), audit, 'exchange.scope_widen')
+  return { sub: subject.sub!, principalType, tenant: subject.tenant as string, ...(act !== undefined ? { act } : {}), clientId, scope, aud }
 }

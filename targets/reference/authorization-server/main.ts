@@ -10,15 +10,17 @@ import { MemoryReplayStore } from '../shared/replay-store.ts'
 import type { AsContext } from './as-context.ts'
 import { asHandler } from './as-server.ts'
 import { ClientRegistry } from './client-registry.ts'
+import { LifecyclePublisher } from './lifecycle-publisher.ts'
 import { SigningKeys } from './signing-keys.ts'
 
 runComponent<AsConfig>('authorization-server', async (config, baseUrl) => {
   const writer = new EvidenceWriter({ component: 'as', sinkUrl: config.sinkUrl, dropDenies: hasFlaw(config.flaws, 'evidence-drops-denies') })
   await writer.init()
+  const keys = await SigningKeys.generate()
   const ctx: AsContext = {
     issuer: baseUrl,
     tokenEndpoint: `${baseUrl}/token`,
-    keys: await SigningKeys.generate(),
+    keys,
     clients: new ClientRegistry(),
     resources: new Map(),
     trust: { issuer: config.trust.issuer, keys: createLocalJWKSet(config.trust.jwks) },
@@ -26,17 +28,30 @@ runComponent<AsConfig>('authorization-server', async (config, baseUrl) => {
     proofKeys: new PublicKeyCache(),
     writer,
     tokenTtlS: config.tokenTtlS,
-    // Only a hash is kept, so the secret is not sitting in this process's heap longer than needed.
+    tokenTtlByClient: new Map(),
+    // Only hashes are kept, so the secrets are not sitting in this process's heap longer than needed
+    // (the lifecycle secret itself is needed to push to the resource servers).
     initialAccessTokenHash: b64urlSha256(config.initialAccessToken),
+    adminSecretHash: config.adminSecret !== undefined ? b64urlSha256(config.adminSecret) : null,
+    lifecycleSecretHash: config.lifecycleSecret !== undefined ? b64urlSha256(config.lifecycleSecret) : null,
+    lifecycle: new LifecyclePublisher({ secret: config.lifecycleSecret ?? '', currentKid: () => keys.kid }),
+    flaws: config.flaws,
   }
   return {
     handler: asHandler(ctx),
-    close: () => writer.close(),
+    close: async () => {
+      ctx.lifecycle.close()
+      await writer.close()
+    },
     async onCall(method, params) {
       if (method !== 'add-resource') throw new Error(`unknown call ${method}`)
       const r = params as ResourceRegistration
       ctx.resources.set(r.audience, [...r.scopes])
-      return { ok: true }
+      // A replica listed for the first time is pushed the lifecycle snapshot before this answers; one
+      // that cannot take it (down, or configured without the lifecycle secret) fails the call loudly.
+      const pushed = await ctx.lifecycle.setReplicas(r.audience, r.replicaUrls ?? [])
+      if (pushed.failed.length > 0) throw new Error(`lifecycle snapshot not taken by ${pushed.failed.join(', ')} (retrying in the background)`)
+      return { ok: true, replicas: ctx.lifecycle.replicaUrls.length }
     },
   }
 })

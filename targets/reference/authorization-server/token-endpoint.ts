@@ -10,11 +10,11 @@ import { checkDpopProof, normalizeHtu } from '../shared/dpop-proof.ts'
 import { readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
 import { Refusal } from '../shared/oauth-error.ts'
 import { ReplayStoreUnavailable } from '../shared/replay-store.ts'
-import type { AsContext } from './as-context.ts'
+import { flawed, type AsContext } from './as-context.ts'
 import { asRecord, newAudit, type Audit } from './as-evidence.ts'
 import { authenticateClient } from './client-auth.ts'
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from './client-registry.ts'
-import { clientCredentialsGrant, tokenExchangeGrant, TYPE_ACCESS_TOKEN, type Grant } from './grants.ts'
+import { anonymousExchangeGrant, clientCredentialsGrant, tokenExchangeGrant, TYPE_ACCESS_TOKEN, type Grant } from './grants.ts'
 
 const IAT_WINDOW_S = 60
 const TOOLS: Record<string, string> = {
@@ -22,7 +22,7 @@ const TOOLS: Record<string, string> = {
   [GRANT_TOKEN_EXCHANGE]: 'token.exchange',
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body must be application/x-www-form-urlencoded')
   const raw = await readBody(req, 64 * 1024).catch(() => {
@@ -53,6 +53,7 @@ async function checkProof(ctx: AsContext, req: IncomingMessage, audit: Audit): P
 
 async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): Promise<Record<string, unknown>> {
   const iat = Math.floor(Date.now() / 1000)
+  const ttlS = ctx.tokenTtlByClient.get(grant.clientId) ?? ctx.tokenTtlS
   const jti = randomUUID()
   const token = await ctx.keys.sign({
     iss: ctx.issuer,
@@ -60,7 +61,7 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
     aud: grant.aud,
     client_id: grant.clientId,
     iat,
-    exp: iat + ctx.tokenTtlS,
+    exp: iat + ttlS,
     jti,
     scope: grant.scope.join(' '),
     cnf: { jkt },
@@ -77,7 +78,7 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
     access_token: token,
     issued_token_type: TYPE_ACCESS_TOKEN,
     token_type: 'DPoP',
-    expires_in: ctx.tokenTtlS,
+    expires_in: ttlS,
     scope: grant.scope.join(' '),
   }
 }
@@ -91,7 +92,20 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
     if (TOOLS[grantType] === undefined) {
       throw new Refusal(400, 'unsupported_grant_type', 'policy.grant_unsupported', 'grant_type must be client_credentials or token exchange', { grant_type: grantType.slice(0, 128) })
     }
-    const client = await authenticateClient(ctx, params, singleHeader(req, 'authorization'))
+    const authorization = singleHeader(req, 'authorization')
+    const subjectToken = grantType === GRANT_TOKEN_EXCHANGE ? params.get('subject_token') : null
+    if (subjectToken !== null) audit.parentHash = b64urlSha256(subjectToken)
+    // flaw `anon-exchange-allowed`: an exchange that does not even try to authenticate is served
+    if (subjectToken !== null && authorization === null && !params.has('client_assertion') && flawed(ctx, 'anon-exchange-allowed')) {
+      const jkt = await checkProof(ctx, req, audit)
+      const grant = await anonymousExchangeGrant(ctx, params, audit)
+      return sendJson(res, 200, await issue(ctx, grant, jkt, audit))
+    }
+    const client = await authenticateClient(ctx, params, authorization).catch((e: unknown) => {
+      // RFC 8693 §5: an unauthenticated exchange could launder a stolen token; record which one
+      if (e instanceof Refusal && subjectToken !== null) e.detail = { ...e.detail, subject_token_hash: b64urlSha256(subjectToken) }
+      throw e
+    })
     audit.clientId = client.client_id
     audit.tenant = client.tenant
     const jkt = await checkProof(ctx, req, audit)

@@ -27,10 +27,13 @@ export class SinkStore {
   readonly #heads = new Map<string, string | null>()
   /** file appends run one after another so the file order equals the memory order */
   #writes: Promise<void> = Promise.resolve()
+  /** flaw `evidence-chain-broken`: deny records are altered after they were verified */
+  readonly #alterDenies: boolean
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: { alterDenies?: boolean } = {}) {
     this.#dir = dataDir
     this.file = join(dataDir, 'evidence.jsonl')
+    this.#alterDenies = options.alterDenies ?? false
   }
 
   /** Reloads an earlier log (a restarted sink keeps its chains). */
@@ -55,14 +58,23 @@ export class SinkStore {
   ingest(batch: unknown): { result: IngestResult; written: Promise<void> } {
     const result = this.#check(batch)
     if (!result.ok) return { result, written: Promise.resolve() }
-    const records = batch as EvidenceRecord[]
+    const verified = batch as EvidenceRecord[]
+    if (verified.length > 0) this.#heads.set(verified[0].component, verified[verified.length - 1].hash)
+    const records = this.#alterDenies ? verified.map((r) => this.#alter(r)) : verified
     for (const r of records) this.#records.push(r)
-    if (records.length > 0) this.#heads.set(records[0].component, records[records.length - 1].hash)
     const lines = records.map((r) => JSON.stringify(r)).join('\n') + '\n'
     const written = this.#writes.then(() => appendFile(this.file, lines))
     // one failed append must not block every later one
     this.#writes = written.catch(() => {})
     return { result, written }
+  }
+
+  /**
+   * A tampering (or buggy) pipeline stage that rewrites refusals, the records an intruder most wants
+   * changed: upper-cases `reason`, so the stored hash no longer recomputes.
+   */
+  #alter(r: EvidenceRecord): EvidenceRecord {
+    return this.#alterDenies && r.decision === 'deny' ? { ...r, reason: r.reason.toUpperCase() } : r
   }
 
   #check(batch: unknown): IngestResult {

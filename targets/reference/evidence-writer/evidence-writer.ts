@@ -16,6 +16,8 @@ export interface EvidenceWriterOptions {
   sinkUrl: string
   /** flaw `evidence-drops-denies`: deny records vanish before they are chained */
   dropDenies?: boolean
+  /** flaw `evidence-sampled`: only every n-th record is kept (the others vanish before they are chained) */
+  keepOneIn?: number
   maxBuffer?: number
   flushIntervalMs?: number
   batchSize?: number
@@ -28,6 +30,8 @@ export class EvidenceWriter {
   readonly component: string
   readonly #pool: Pool
   readonly #dropDenies: boolean
+  readonly #keepOneIn: number
+  #offered = 0
   readonly #maxBuffer: number
   readonly #intervalMs: number
   readonly #batchSize: number
@@ -44,6 +48,7 @@ export class EvidenceWriter {
     this.component = options.component
     this.#pool = new Pool(options.sinkUrl, { connections: 1 })
     this.#dropDenies = options.dropDenies ?? false
+    this.#keepOneIn = options.keepOneIn ?? 1
     this.#maxBuffer = options.maxBuffer ?? 100_000
     this.#intervalMs = options.flushIntervalMs ?? 25
     this.#batchSize = options.batchSize ?? 500
@@ -78,6 +83,7 @@ export class EvidenceWriter {
   append(input: RecordInput): boolean {
     if (this.#closed || this.full) return false
     if (this.#dropDenies && input.decision === 'deny') return true
+    if (this.#keepOneIn > 1 && ++this.#offered % this.#keepOneIn !== 0) return true
     const record = {
       v: 1 as const,
       id: randomId('ev', 12),

@@ -1,9 +1,12 @@
 /**
  * RFC 9068 access token validation at the resource server (§4): typ, ES256 signature with the AS
  * JWKS, iss, aud, exp, plus the claims this deployment relies on (DPoP binding, tenant, actors).
- * Verified tokens are cached by hash, since agents reuse a token for many calls; exp is still
- * checked on every use.
+ * RFC 8725 hardening: the alg is pinned (no `none`, no HMAC, so no RS→HS confusion), key-carrying
+ * headers (`jku`, `x5u`, `jwk`, `x5c`) are refused and never fetched, and `kid` is only looked up
+ * in the AS JWKS (sanitised in evidence). Verified tokens are cached by hash, since agents reuse a
+ * token for many calls; exp is still checked on every use.
  */
+import { hasFlaw } from '../flaws.ts'
 import { BoundedCache } from '../shared/bounded-cache.ts'
 import { parseCompactJws, verifyEs256 } from '../shared/jws.ts'
 import type { JwksClient } from './jwks-client.ts'
@@ -25,13 +28,24 @@ export interface AccessClaims {
 
 export type TokenCheck =
   | { ok: true; claims: AccessClaims }
-  | { ok: false; reason: string; description: string; detail: Record<string, unknown> }
+  /** `claims` is set only when the signature verified (the token is genuine but unusable here) */
+  | { ok: false; reason: string; description: string; detail: Record<string, unknown>; claims?: AccessClaims }
 
 const MAX_ACT_DEPTH = 16
 const TYP = /^(application\/)?at\+jwt$/i
+/** kids this AS issues are RFC 7638 thumbprints; anything path- or query-like is not looked up */
+const KID = /^[A-Za-z0-9_-]{1,128}$/
+const KEY_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const
 
-function bad(reason: string, description: string, detail: Record<string, unknown> = {}): TokenCheck {
-  return { ok: false, reason, description, detail }
+function bad(reason: string, description: string, detail: Record<string, unknown> = {}, claims?: AccessClaims): TokenCheck {
+  return { ok: false, reason, description, detail, ...(claims !== undefined ? { claims } : {}) }
+}
+
+/** A header value as evidence may show it: printable ASCII only, at most `max` characters. */
+export function sanitise(value: unknown, max = 64): string | null {
+  if (value === undefined || value === null) return null
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  return text.replace(/[^\x20-\x7E]/g, '?').slice(0, max)
 }
 
 function flattenActors(act: unknown): string[] | null {
@@ -53,7 +67,7 @@ function readClaims(p: Record<string, unknown>): AccessClaims | string {
   if (typeof p.sub !== 'string' || typeof p.client_id !== 'string' || typeof p.jti !== 'string') return 'sub, client_id and jti are required'
   if (typeof p.exp !== 'number' || typeof p.iss !== 'string') return 'exp and iss are required'
   if (typeof p.scope !== 'string' || typeof p.tenant !== 'string') return 'scope and tenant are required'
-  if (cnf === undefined || typeof cnf.jkt !== 'string') return 'token is not DPoP-bound (cnf.jkt missing)'
+  if (cnf === undefined || cnf === null || typeof cnf.jkt !== 'string') return 'token is not DPoP-bound (cnf.jkt missing)'
   const actors = flattenActors(p.act)
   if (actors === null) return 'act must be nested objects with a sub'
   return {
@@ -76,13 +90,15 @@ export class AccessTokenVerifier {
   readonly #audience: string
   readonly #jwks: JwksClient
   readonly #leewayS: number
+  readonly #flaws: readonly string[]
   readonly #cache = new BoundedCache<string, AccessClaims>(100_000)
 
-  constructor(options: { issuer: string; audience: string; jwks: JwksClient; leewayS?: number }) {
+  constructor(options: { issuer: string; audience: string; jwks: JwksClient; leewayS?: number; flaws?: readonly string[] }) {
     this.#issuer = options.issuer
     this.#audience = options.audience
     this.#jwks = options.jwks
     this.#leewayS = options.leewayS ?? 5
+    this.#flaws = options.flaws ?? []
   }
 
   async verify(token: string, tokenHash: string, nowS: number): Promise<TokenCheck> {
@@ -90,8 +106,10 @@ export class AccessTokenVerifier {
     const result = cached !== undefined ? { ok: true as const, claims: cached } : await this.#verifyFresh(token)
     if (!result.ok) return result
     const c = result.claims
-    if (nowS > c.exp + this.#leewayS) return bad('token.expired', 'token has expired', { exp: c.exp, server_time: nowS })
-    if (c.nbf !== null && nowS < c.nbf - this.#leewayS) return bad('token.not_yet_valid', 'token is not valid yet', { nbf: c.nbf, server_time: nowS })
+    if (nowS > c.exp + this.#leewayS && !hasFlaw(this.#flaws, 'expiry-unchecked')) {
+      return bad('token.expired', 'token has expired', { exp: c.exp, server_time: Math.floor(nowS) }, c)
+    }
+    if (c.nbf !== null && nowS < c.nbf - this.#leewayS) return bad('token.not_yet_valid', 'token is not valid yet', { nbf: c.nbf, server_time: Math.floor(nowS) }, c)
     if (cached === undefined) this.#cache.set(tokenHash, c)
     return result
   }
@@ -100,20 +118,40 @@ export class AccessTokenVerifier {
     const jws = parseCompactJws(token)
     if (jws === null) return bad('token.malformed', 'access token is not a compact JWS')
     const { header, payload } = jws
-    if (typeof header.typ !== 'string' || !TYP.test(header.typ)) return bad('token.typ', 'typ must be at+jwt', { received_typ: header.typ ?? null })
-    if (header.alg !== 'ES256') return bad('token.alg', 'alg must be ES256', { alg: header.alg ?? null })
-    if (header.crit !== undefined) return bad('token.malformed', 'crit header parameters are not supported')
-    if (typeof header.kid !== 'string') return bad('token.kid_unknown', 'kid is missing')
-    const key = await this.#jwks.key(header.kid)
-    if (key === null) return bad('token.kid_unknown', 'kid is not in the AS JWKS', { kid: header.kid.slice(0, 64) })
-    if (!verifyEs256(key, jws.signingInput, jws.signature)) return bad('token.signature', 'signature does not verify')
-    if (payload.iss !== this.#issuer) return bad('token.issuer', 'iss is not the trusted AS', { iss: String(payload.iss).slice(0, 256) })
-    const aud = payload.aud
-    if (!(aud === this.#audience || (Array.isArray(aud) && aud.includes(this.#audience)))) {
-      return bad('token.audience', 'aud does not name this resource server', { aud: Array.isArray(aud) ? aud.slice(0, 8) : (aud ?? null), expected_aud: this.#audience })
+    // every refusal below names the alg and the (sanitised) kid the token claimed
+    const seen = { alg: sanitise(header.alg, 32), kid: sanitise(header.kid) }
+    const refuse = (reason: string, description: string, detail: Record<string, unknown> = {}, claims?: AccessClaims): TokenCheck =>
+      bad(reason, description, { ...seen, ...detail }, claims)
+
+    if (typeof header.typ !== 'string' || !TYP.test(header.typ)) return refuse('token.typ', 'typ must be at+jwt', { received_typ: sanitise(header.typ) })
+    // flaw token-alg-none-accepted: an unsigned token is taken at its word
+    const unsigned = header.alg === 'none' && hasFlaw(this.#flaws, 'token-alg-none-accepted')
+    if (header.alg !== 'ES256' && !unsigned) return refuse('token.alg', 'alg must be ES256')
+    if (header.crit !== undefined) return refuse('token.malformed', 'crit header parameters are not supported')
+    for (const name of KEY_HEADERS) {
+      if (header[name] === undefined) continue
+      const url = name === 'jku' || name === 'x5u' ? { blocked_url: sanitise(header[name], 256) } : {}
+      return refuse('token.key_header', `the ${name} header is not accepted: keys come only from the AS JWKS`, { header: name, ...url })
+    }
+    // before the key lookup, so a token from another issuer is named as such (and costs no JWKS fetch)
+    if (payload.iss !== this.#issuer) return refuse('token.issuer', 'iss is not the trusted AS', { iss: sanitise(payload.iss, 256) })
+    if (!unsigned) {
+      if (typeof header.kid !== 'string') return refuse('token.kid_missing', 'kid is missing')
+      if (!KID.test(header.kid)) return refuse('token.kid_invalid', 'kid is not a key id this AS uses')
+      const key = await this.#jwks.key(header.kid)
+      if (key === null) return refuse('token.kid_unknown', 'kid is not in the AS JWKS')
+      // flaw token-signature-unchecked: the signature is not verified; every claim still is
+      if (!hasFlaw(this.#flaws, 'token-signature-unchecked') && !verifyEs256(key, jws.signingInput, jws.signature)) {
+        return refuse('token.signature', 'signature does not verify')
+      }
     }
     const claims = readClaims(payload)
-    if (typeof claims === 'string') return bad('token.claims', claims)
+    if (typeof claims === 'string') return refuse('token.claims', claims)
+    const aud = payload.aud
+    if (!(aud === this.#audience || (Array.isArray(aud) && aud.includes(this.#audience))) && !hasFlaw(this.#flaws, 'audience-unchecked')) {
+      const shown = Array.isArray(aud) ? aud.slice(0, 8).map((a) => sanitise(a, 256)) : sanitise(aud, 256)
+      return refuse('token.audience', 'aud does not name this resource server', { aud: shown, expected: this.#audience }, claims)
+    }
     return { ok: true, claims }
   }
 }

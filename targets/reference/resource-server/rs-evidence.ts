@@ -1,5 +1,6 @@
 /** Turns a resource-server decision into its evidence record (docs: evidence-schema.md). */
 import type { RecordInput } from '../evidence-writer/evidence-writer.ts'
+import { hasFlaw } from '../flaws.ts'
 import type { Outcome } from './authorize-request.ts'
 import { POLICY_ID, type ToolRoute } from './tools.ts'
 
@@ -19,6 +20,8 @@ function ruleOf(reason: string): string {
     case 'dpop.jti_replay': return 'dpop-jti-unique'
     case 'dpop.key_mismatch': return 'dpop-key-binding'
     case 'dpop.bearer_downgrade': return 'dpop-scheme-required'
+    case 'dpop.dual_scheme': return 'one-credential'
+    case 'policy.delegation_required': return 'delegation-required'
   }
   switch (reason.slice(0, reason.indexOf('.'))) {
     case 'auth': return 'credential-required'
@@ -27,26 +30,37 @@ function ruleOf(reason: string): string {
     case 'scope': return 'scope-required'
     case 'tenant': return 'tenant-match'
     case 'limit': return 'refund-ceiling'
+    case 'client': return 'client-active'
     case 'system': return 'fail-closed'
     default: return 'request-valid'
   }
 }
 
-export function rsRecord(o: Outcome, f: CallFacts): RecordInput {
-  const c = o.claims
-  return {
-    decision: o.decision,
-    reason: o.reason,
-    status: o.status,
-    error: o.error,
-    principal: c === null ? { sub: null, type: 'anonymous' } : { sub: c.sub, type: c.principalType },
-    client_id: c?.client_id ?? null,
-    actors: c?.actors ?? [],
-    key: { jkt: o.proofJkt },
-    resource: { aud: f.audience, method: f.method, path: f.pathname, tool: f.route.tool.name, tenant: f.route.tenant },
-    scope: { required: [f.route.tool.scope], held: c?.scope ?? [] },
-    policy: { id: POLICY_ID, rule: ruleOf(o.reason) },
-    correlation: { trace_id: f.traceId, request_id: f.requestId, token_jti: c?.jti ?? null, token_hash: o.tokenHash },
-    detail: o.detail,
+export type RecordMaker = (o: Outcome, f: CallFacts) => RecordInput
+
+/** The record maker for a replica; the evidence flaws bend it (mutation self-test only). */
+export function recordMaker(flaws: readonly string[]): RecordMaker {
+  const omitActors = hasFlaw(flaws, 'evidence-omits-actors')
+  const clientAsPrincipal = hasFlaw(flaws, 'evidence-wrong-principal')
+  return (o, f) => {
+    const c = o.claims
+    return {
+      decision: o.decision,
+      reason: o.reason,
+      status: o.status,
+      error: o.error,
+      principal: c === null ? { sub: null, type: 'anonymous' } : { sub: clientAsPrincipal ? c.client_id : c.sub, type: c.principalType },
+      client_id: c?.client_id ?? null,
+      actors: omitActors ? [] : (c?.actors ?? []),
+      key: { jkt: o.proofJkt },
+      resource: { aud: f.audience, method: f.method, path: f.pathname, tool: f.route.tool.name, tenant: f.route.tenant },
+      scope: { required: [f.route.tool.scope], held: c?.scope ?? [] },
+      policy: { id: POLICY_ID, rule: ruleOf(o.reason) },
+      correlation: { trace_id: f.traceId, request_id: f.requestId, token_jti: c?.jti ?? null, token_hash: o.tokenHash },
+      detail: o.detail,
+    }
   }
 }
+
+/** The faithful record (no flaws). */
+export const rsRecord: RecordMaker = recordMaker([])

@@ -4,12 +4,14 @@
  * the record is buffered before any side effect happens or any response is sent.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { ToolSpec } from '../../../harness/target/types.ts'
 import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
 import { BodyTooLarge, isLoopback, readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
+import { LIFECYCLE_PATH } from '../shared/lifecycle-events.ts'
 import type { Outcome, RequestAuthorizer } from './authorize-request.ts'
-import { rsRecord, type CallFacts } from './rs-evidence.ts'
-import { readCustomer, readTicket, type RefundLedger } from './tool-handlers.ts'
-import { matchTool, toolScopes } from './tools.ts'
+import { rsRecord, type CallFacts, type RecordMaker } from './rs-evidence.ts'
+import { readArticle, readCustomer, readTicket, type RefundLedger } from './tool-handlers.ts'
+import { toolRouter, toolScopes, TOOLS } from './tools.ts'
 
 const MAX_TOOL_BODY = 16 * 1024
 
@@ -19,6 +21,12 @@ export interface RsDeps {
   authorizer: RequestAuthorizer
   writer: EvidenceWriter
   ledger: RefundLedger
+  /** this resource server's tools (default: rs-1's) */
+  tools?: readonly ToolSpec[]
+  /** builds the evidence record (default: the faithful one) */
+  record?: RecordMaker
+  /** takes the AS's lifecycle pushes at POST /internal/lifecycle (lifecycle-state.ts) */
+  lifecycle?: { handle(req: IncomingMessage, res: ServerResponse): void }
 }
 
 function failClosed(res: ServerResponse): void {
@@ -26,10 +34,12 @@ function failClosed(res: ServerResponse): void {
 }
 
 export function rsHandler(deps: RsDeps): RequestListener {
+  const tools = deps.tools ?? TOOLS
+  const matchTool = toolRouter(tools)
   const metadata = {
     resource: deps.audience,
     authorization_servers: [deps.issuer],
-    scopes_supported: toolScopes(),
+    scopes_supported: toolScopes(tools),
     bearer_methods_supported: ['header'],
     dpop_signing_alg_values_supported: ['ES256'],
     dpop_bound_access_tokens_required: true,
@@ -41,6 +51,7 @@ export function rsHandler(deps: RsDeps): RequestListener {
     const method = req.method ?? 'GET'
     if (method === 'GET' && pathname === '/.well-known/oauth-protected-resource') return sendJson(res, 200, metadata)
     if (method === 'GET' && pathname === '/health') return sendJson(res, 200, { status: 'ok' })
+    if (pathname === LIFECYCLE_PATH && deps.lifecycle !== undefined) return deps.lifecycle.handle(req, res)
     if (method === 'GET' && pathname === '/admin/refunds') {
       if (!isLoopback(req)) return sendJson(res, 403, { error: 'forbidden' })
       const traceId = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)).get('trace_id')
@@ -78,7 +89,7 @@ async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerRespons
     method: facts.method,
     pathname: facts.pathname,
     route: facts.route,
-    authorization: singleHeader(req, 'authorization'),
+    authorization: req.headersDistinct.authorization ?? [],
     dpop: singleHeader(req, 'dpop'),
     body,
     nowMs: Date.now(),
@@ -88,8 +99,8 @@ async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerRespons
 
 function respond(deps: RsDeps, res: ServerResponse, o: Outcome, facts: CallFacts): void {
   // No record, no action: if evidence cannot take the record, neither the tool nor the refusal happens.
-  if (!deps.writer.append(rsRecord(o, facts))) return failClosed(res)
-  const headers: Record<string, string | string[]> = o.challenge !== undefined ? { 'www-authenticate': o.challenge } : {}
+  if (!deps.writer.append((deps.record ?? rsRecord)(o, facts))) return failClosed(res)
+  const headers: Record<string, string | string[]> = { ...o.headers, ...(o.challenge !== undefined ? { 'www-authenticate': o.challenge } : {}) }
   if (o.decision === 'deny') {
     const body = o.error !== undefined ? { error: o.error, error_description: o.description } : { error_description: o.description }
     return sendJson(res, o.status, body, headers)
@@ -99,6 +110,7 @@ function respond(deps: RsDeps, res: ServerResponse, o: Outcome, facts: CallFacts
     case 'ticket.read': return sendJson(res, 200, readTicket(route))
     case 'customer.read': return sendJson(res, 200, readCustomer(route))
     case 'refund.issue': return sendJson(res, 200, deps.ledger.issue(o.refund!, route.tenant, facts.traceId))
+    case 'kb.read': return sendJson(res, 200, readArticle(route))
     default: return sendJson(res, 500, { error: 'server_error', error_description: `no handler for ${route.tool.name}` })
   }
 }

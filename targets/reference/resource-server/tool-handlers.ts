@@ -36,6 +36,17 @@ export function readCustomer(route: ToolRoute): Record<string, unknown> {
   }
 }
 
+export function readArticle(route: ToolRoute): Record<string, unknown> {
+  const s = seedOf(route)
+  return {
+    id: route.id,
+    tenant: route.tenant,
+    title: `How to ${pick(s, 0, ['reset a password', 'issue a refund', 'escalate a ticket', 'merge customers'])}`,
+    updated: `2026-${String(1 + (s[1] % 12)).padStart(2, '0')}-${String(1 + (s[2] % 28)).padStart(2, '0')}`,
+    words: 200 + s.readUInt16BE(3) % 1800,
+  }
+}
+
 export interface RefundRequest {
   ticket_id: string
   amount: number

@@ -2,17 +2,27 @@
  * The child side of a forked component: wait for its config over IPC, listen on 127.0.0.1:0,
  * report `ready` with the URL, and shut down (flushing evidence first) on SIGTERM or when the
  * parent goes away. This is a program's entry point, so it owns process.exit.
+ *
+ * runComponent serves HTTP (most components); runTcpComponent serves raw TCP connections (the
+ * round-robin front). Both share the same IPC protocol (component-config.ts).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import type { ChildMessage, ParentMessage } from './component-config.ts'
 
-export interface ComponentRuntime {
-  handler: RequestListener
+export interface ChildRuntime {
   /** flush evidence and release resources; bounded in time by the component */
   close(): Promise<void>
   /** answers parent `call` messages (e.g. the AS learning resource audiences) */
   onCall?(method: string, params: unknown): Promise<unknown>
+}
+
+export interface ComponentRuntime extends ChildRuntime {
+  handler: RequestListener
+}
+
+export interface TcpComponentRuntime extends ChildRuntime {
+  onConnection(socket: Socket): void
 }
 
 function send(message: ChildMessage): void {
@@ -24,16 +34,19 @@ function notReady(_req: IncomingMessage, res: ServerResponse): void {
   res.end('{"error":"temporarily_unavailable","error_description":"starting"}')
 }
 
-export function runComponent<C>(name: string, start: (config: C, baseUrl: string) => Promise<ComponentRuntime>): void {
+function runChild<R extends ChildRuntime>(
+  name: string,
+  server: Server,
+  closeConnections: () => void,
+  start: (config: unknown, baseUrl: string) => Promise<R>,
+  started: (runtime: R) => void,
+): void {
   if (process.send === undefined) {
     process.stderr.write(`${name}: must be started by the reference target adapter (IPC channel missing)\n`)
     process.exit(2)
   }
-  let handler: RequestListener = notReady
-  let runtime: ComponentRuntime | null = null
+  let runtime: R | null = null
   let stopping = false
-  const server = createServer((req, res) => handler(req, res))
-  server.keepAliveTimeout = 30_000
 
   const shutdown = async (why: string): Promise<void> => {
     if (stopping) return
@@ -44,7 +57,7 @@ export function runComponent<C>(name: string, start: (config: C, baseUrl: string
     } catch (e) {
       process.stderr.write(`${name}: close failed during ${why}: ${String(e)}\n`)
     }
-    server.closeAllConnections()
+    closeConnections()
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
@@ -56,10 +69,10 @@ export function runComponent<C>(name: string, start: (config: C, baseUrl: string
       server.listen(0, '127.0.0.1', () => {
         const { port } = server.address() as AddressInfo
         const url = `http://127.0.0.1:${port}`
-        start(raw.config as C, url).then(
+        start(raw.config, url).then(
           (r) => {
             runtime = r
-            handler = r.handler
+            started(r)
             send({ type: 'ready', url })
           },
           (e: unknown) => {
@@ -76,5 +89,27 @@ export function runComponent<C>(name: string, start: (config: C, baseUrl: string
         (e: unknown) => send({ type: 'reply', id: raw.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
       )
     }
+  })
+}
+
+export function runComponent<C>(name: string, start: (config: C, baseUrl: string) => Promise<ComponentRuntime>): void {
+  let handler: RequestListener = notReady
+  const server = createServer((req, res) => handler(req, res))
+  server.keepAliveTimeout = 30_000
+  runChild(name, server, () => server.closeAllConnections(), start as (config: unknown, baseUrl: string) => Promise<ComponentRuntime>, (r) => {
+    handler = r.handler
+  })
+}
+
+export function runTcpComponent<C>(name: string, start: (config: C, baseUrl: string) => Promise<TcpComponentRuntime>): void {
+  let onConnection: (socket: Socket) => void = (socket) => socket.destroy()
+  const sockets = new Set<Socket>()
+  const server = createTcpServer({ noDelay: true }, (socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    onConnection(socket)
+  })
+  runChild(name, server, () => sockets.forEach((s) => s.destroy()), start as (config: unknown, baseUrl: string) => Promise<TcpComponentRuntime>, (r) => {
+    onConnection = (socket) => r.onConnection(socket)
   })
 }

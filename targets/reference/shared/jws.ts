@@ -23,15 +23,19 @@ function decodeJsonObject(part: string): Record<string, unknown> | null {
   }
 }
 
-/** Splits and decodes a compact JWS; null when it is not three base64url parts with JSON objects. */
+/**
+ * Splits and decodes a compact JWS; null when it is not three base64url parts with JSON objects.
+ * The signature part may be empty (an `alg: none` JWT), so that callers can name the real problem
+ * (the alg) in their refusal; an empty signature never verifies.
+ */
 export function parseCompactJws(token: string): CompactJws | null {
   const first = token.indexOf('.')
   const second = token.indexOf('.', first + 1)
-  if (first <= 0 || second <= first + 1 || token.indexOf('.', second + 1) !== -1 || second === token.length - 1) return null
+  if (first <= 0 || second <= first + 1 || token.indexOf('.', second + 1) !== -1) return null
   const h = token.slice(0, first)
   const p = token.slice(first + 1, second)
   const s = token.slice(second + 1)
-  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) return null
+  if (!B64URL.test(h) || !B64URL.test(p) || (s !== '' && !B64URL.test(s))) return null
   const header = decodeJsonObject(h)
   const payload = decodeJsonObject(p)
   if (header === null || payload === null) return null

@@ -2,7 +2,7 @@
  * Evidence sink and writers: hash chains that verify (RFC 8785 JCS + SHA-256), all-or-nothing
  * ingest, cursor reads, chain heads, and failing closed when evidence cannot be written.
  */
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { checkChain, recordHash } from '../../../harness/evidence/chain.ts'
 import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
@@ -32,14 +32,17 @@ async function heads(): Promise<Record<string, string | null>> {
 }
 
 describe('hash chain', () => {
-  test('every component chain verifies with checkChain and ends at the sink head', async () => {
-    const calls = await Promise.all(Array.from({ length: 20 }, (_, i) => world.call(pop.sub, pop.subToken, 'GET', `/t/${TENANT}/tickets/C-${i}`)))
+  test('every component chain (the AS and each replica) verifies with checkChain and ends at the sink head', async () => {
+    // one connection per call, so the front spreads them over both replicas
+    const clients = Array.from({ length: 20 }, () => new Client(world.rs.origin))
+    const calls = await Promise.all(clients.map((dispatcher, i) => world.call(pop.sub, pop.subToken, 'GET', `/t/${TENANT}/tickets/C-${i}`, { dispatcher })))
+    await Promise.all(clients.map((c) => c.close()))
     expect(calls.every((c) => c.status === 200)).toBe(true)
     await world.recordsFor(calls[19].traceId)
     await new Promise((r) => setTimeout(r, 100))
     const records = await world.records()
     const h = await heads()
-    for (const component of ['as', 'rs-1']) {
+    for (const component of ['as', 'rs-1/0', 'rs-1/1']) {
       const chain = records.filter((r) => r.component === component)
       expect(chain.length).toBeGreaterThan(0)
       const check = checkChain(component, chain)

@@ -40,13 +40,16 @@ describe('reference target processes', () => {
     await world?.stop()
   })
 
-  test('StartedTarget describes three loopback components, tools and capabilities', () => {
+  test('StartedTarget describes every loopback process (sink, replay store, AS, a front and replicas per resource server), tools and capabilities', () => {
     const t = world.target
     expect(t).toMatchObject({ name: 'reference', version: expect.stringMatching(/^\d+\.\d+\.\d+/), flaws: [], evidence: { kind: 'http-cursor' } })
-    expect(t.capabilities).toMatchObject({ dpop: true, tokenExchange: true, clientCredentials: true, registration: true, revocation: false })
+    expect(t.capabilities).toMatchObject({ dpop: true, tokenExchange: true, clientCredentials: true, registration: true, replicas: 2 })
     expect(t.resources[0]).toMatchObject({ id: 'rs-1', audience: t.resources[0].origin })
     expect(t.resources[0].tools.map((x) => x.name)).toEqual(['ticket.read', 'customer.read', 'refund.issue'])
-    expect(t.components.map((c) => c.name)).toEqual(['evidence-sink', 'as', 'rs-1'])
+    expect(t.resources[1]).toMatchObject({ id: 'rs-2', audience: t.resources[1].origin })
+    expect(t.resources[1].tools.map((x) => x.name)).toEqual(['kb.read'])
+    expect(t.components.map((c) => c.name)).toEqual(['evidence-sink', 'replay-store', 'as', 'rs-1/front', 'rs-1/0', 'rs-1/1', 'rs-2/front', 'rs-2/0', 'rs-2/1'])
+    expect(t.components.find((c) => c.name === 'rs-1/front')?.url).toBe(t.resources[0].origin)
     for (const c of t.components) expect(c.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(t.components.every((c) => alive(c.pid!))).toBe(true)
   })

@@ -19,8 +19,9 @@ export class WorkforceIdp {
     return { issuer: this.issuer, jwks: { keys: [{ ...this.#key.publicJwk, kid: this.#key.jkt, alg: 'ES256', use: 'sig' }] } }
   }
 
-  assertion(user: { sub: string; tenant: string; scope: string }, audience: string, lifetimeS = 300): Promise<string> {
-    return new SignJWT({ tenant: user.tenant, scope: user.scope })
+  /** A user assertion; a negative lifetime makes it already expired, `extra` adds claims (e.g. may_act). */
+  assertion(user: { sub: string; tenant: string; scope: string }, audience: string, lifetimeS = 300, extra: Record<string, unknown> = {}): Promise<string> {
+    return new SignJWT({ ...extra, tenant: user.tenant, scope: user.scope })
       .setProtectedHeader({ alg: 'ES256', kid: this.#key.jkt })
       .setIssuer(this.issuer)
       .setSubject(user.sub)

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { request } from 'undici'
+import { request, type Dispatcher } from 'undici'
 import type { EvidenceRecord } from '../../../../harness/evidence/record.ts'
-import type { StartedTarget } from '../../../../harness/target/types.ts'
-import { referenceTarget } from '../../../../targets/reference/adapter.ts'
+import type { ResourceServerInfo, StartedTarget } from '../../../../harness/target/types.ts'
+import { referenceTarget, type ReferenceStartOptions } from '../../../../targets/reference/adapter.ts'
 import { clientAssertion, dpopProof, newKeyPair, newTrace, type KeyPair } from './client-crypto.ts'
 import { WorkforceIdp } from './workforce-idp.ts'
 
@@ -38,6 +38,12 @@ export interface CallOptions {
   noAuth?: boolean
   /** reuse a trace id (replays) */
   traceId?: string
+  /** the resource server to call (default rs-1) */
+  rs?: ResourceServerInfo
+  /** e.g. a one-connection undici Client, to pick a replica through the round-robin front */
+  dispatcher?: Dispatcher
+  /** send to this base URL instead of the front (an in-process replica); htu still names the front */
+  via?: string
 }
 
 export class World {
@@ -53,16 +59,44 @@ export class World {
     this.#dataDir = dataDir
   }
 
-  static async start(flaws: string[] = []): Promise<World> {
+  static async start(flaws: string[] = [], options: Pick<ReferenceStartOptions, 'replicas'> = {}): Promise<World> {
     const idp = await WorkforceIdp.create()
     const dataDir = await mkdtemp(join(tmpdir(), 'gatecrash-ref-'))
     const iat = randomBytes(24).toString('base64url')
-    const target = await referenceTarget.start({ trust: idp.trust, flaws, dataDir, initialAccessToken: iat })
+    const target = await referenceTarget.start({ trust: idp.trust, flaws, dataDir, initialAccessToken: iat, ...options })
     return new World(target, idp, iat, dataDir)
   }
 
-  get rs(): { audience: string; origin: string } {
+  /** rs-1, the support tools */
+  get rs(): ResourceServerInfo {
     return this.target.resources[0]
+  }
+
+  /** rs-2, the knowledge base */
+  get rs2(): ResourceServerInfo {
+    return this.target.resources[1]
+  }
+
+  /** a started component by name, e.g. `replay-store` or `rs-1/front` */
+  component(name: string): { name: string; url: string; pid?: number } {
+    const c = this.target.components.find((x) => x.name === name)
+    if (c === undefined) throw new Error(`no component ${name}`)
+    return c
+  }
+
+  /** the replica components of a resource server, e.g. rs-1/0, rs-1/1 */
+  replicas(rsId = 'rs-1'): { name: string; url: string; pid?: number }[] {
+    return this.target.components.filter((c) => c.name.startsWith(`${rsId}/`) && /\/\d+$/.test(c.name))
+  }
+
+  /** Refunds recorded for a trace id, summed over the rs-1 replicas (each keeps its own ledger). */
+  async refundCount(traceId: string): Promise<number> {
+    let total = 0
+    for (const r of this.replicas('rs-1')) {
+      const res = await request(`${r.url}/admin/refunds?trace_id=${traceId}`)
+      total += ((await res.body.json()) as { count: number }).count
+    }
+    return total
   }
 
   get dataDir(): string {
@@ -78,9 +112,9 @@ export class World {
     await rm(this.#dataDir, { recursive: true, force: true })
   }
 
-  async http(method: string, url: string, headers: Record<string, string | string[]>, body?: string, traceId?: string): Promise<HttpResult> {
+  async http(method: string, url: string, headers: Record<string, string | string[]>, body?: string, traceId?: string, dispatcher?: Dispatcher): Promise<HttpResult> {
     const trace = traceId !== undefined ? { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } : newTrace()
-    const res = await request(url, { method: method as 'GET', headers: { traceparent: trace.traceparent, 'x-request-id': `req-${trace.traceId.slice(0, 8)}`, ...headers }, body })
+    const res = await request(url, { method: method as 'GET', headers: { traceparent: trace.traceparent, 'x-request-id': `req-${trace.traceId.slice(0, 8)}`, ...headers }, body, dispatcher })
     const text = await res.body.text()
     return { status: res.statusCode, headers: res.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>), traceId: trace.traceId }
   }
@@ -112,32 +146,33 @@ export class World {
     return this.http('POST', this.tokenEndpoint, { 'content-type': 'application/x-www-form-urlencoded', dpop: proof }, form.toString())
   }
 
-  exchange(actor: Actor, subjectToken: string, subjectType: string, scope?: string): Promise<HttpResult> {
+  exchange(actor: Actor, subjectToken: string, subjectType: string, scope?: string, resource = this.rs.audience): Promise<HttpResult> {
     return this.token(actor, {
       grant_type: GRANT_EXCHANGE,
       subject_token: subjectToken,
       subject_token_type: subjectType,
-      resource: this.rs.audience,
+      resource,
       ...(scope !== undefined ? { scope } : {}),
     })
   }
 
-  async proofFor(actor: Actor, method: string, path: string, token: string): Promise<string> {
-    return dpopProof(actor.key, { htm: method, htu: `${this.rs.origin}${path}`, accessToken: token })
+  async proofFor(actor: Actor, method: string, path: string, token: string, rs = this.rs): Promise<string> {
+    return dpopProof(actor.key, { htm: method, htu: `${rs.origin}${path}`, accessToken: token })
   }
 
-  /** Calls a tool on rs-1 with a DPoP-bound token. */
+  /** Calls a tool (on rs-1 unless `o.rs` says otherwise) with a DPoP-bound token. */
   async call(actor: Actor, token: string, method: 'GET' | 'POST', path: string, o: CallOptions = {}): Promise<HttpResult> {
+    const rs = o.rs ?? this.rs
     const headers: Record<string, string | string[]> = {}
     if (o.noAuth !== true) headers.authorization = `${o.scheme ?? 'DPoP'} ${token}`
-    const proof = o.proof === undefined ? await this.proofFor(actor, method, path, token) : o.proof
+    const proof = o.proof === undefined ? await this.proofFor(actor, method, path.split('?')[0], token, rs) : o.proof
     if (proof !== null) headers.dpop = proof
     let body: string | undefined
     if (o.body !== undefined) {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(o.body)
     }
-    return this.http(method, `${this.rs.origin}${path}`, headers, body, o.traceId)
+    return this.http(method, `${o.via ?? rs.origin}${path}`, headers, body, o.traceId, o.dispatcher)
   }
 
   async records(): Promise<EvidenceRecord[]> {

@@ -1,0 +1,119 @@
+/**
+ * RFC 8693 inputs other than the grant itself: the subject token (validated per its type, §2.1,
+ * and refused once expired, revoked or issued along an offboarded client), the subject's `may_act`
+ * (§4.4), and actor claims a client may try to slip in (`actor_token`, `act`): the actor is always
+ * the authenticated client, never something the request says.
+ */
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose'
+import { Refusal } from '../shared/oauth-error.ts'
+import { flawed, type AsContext } from './as-context.ts'
+
+export const TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
+export const TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token'
+
+const LEEWAY_S = 5
+
+export interface Act {
+  sub: string
+  act?: Act
+}
+
+export function flattenAct(act: Act | undefined): string[] {
+  const out: string[] = []
+  for (let a = act; a !== undefined && out.length < 16; a = a.act) out.push(a.sub)
+  return out
+}
+
+function invalidSubject(reason: string, description: string, detail: Record<string, unknown>): Refusal {
+  return new Refusal(400, 'invalid_request', reason, description, detail)
+}
+
+/**
+ * Validates the subject token for its type: the workforce IdP's assertion (audience = this AS) or
+ * one of this AS's own access tokens (typ at+jwt, a published key, not revoked, no offboarded actor).
+ */
+export async function verifySubject(ctx: AsContext, token: string, type: string): Promise<JWTPayload> {
+  const nowS = Math.floor(Date.now() / 1000)
+  let claimedExp: unknown
+  try {
+    claimedExp = decodeJwt(token).exp
+  } catch {
+    // not a JWT: jwtVerify says so below
+  }
+  // flaw `expired-subject-accepted`: judge the subject as of just before its own exp
+  const when = flawed(ctx, 'expired-subject-accepted') && typeof claimedExp === 'number' ? { currentDate: new Date(Math.min(Date.now(), (claimedExp - 1) * 1000)) } : {}
+  let payload: JWTPayload
+  try {
+    ;({ payload } = type === TYPE_JWT
+      ? await jwtVerify(token, ctx.trust.keys, { issuer: ctx.trust.issuer, audience: ctx.issuer, algorithms: ['ES256'], requiredClaims: ['exp', 'sub'], clockTolerance: LEEWAY_S, ...when })
+      : await jwtVerify(token, ctx.keys.verifyKey, { issuer: ctx.issuer, typ: 'at+jwt', algorithms: ['ES256'], requiredClaims: ['exp', 'sub', 'client_id', 'jti'], clockTolerance: LEEWAY_S, ...when }))
+  } catch (e) {
+    if (e instanceof errors.JWTExpired) {
+      throw invalidSubject('exchange.subject_expired', 'subject_token has expired', { subject_token_type: type, subject_exp: e.payload.exp ?? null, server_time: nowS })
+    }
+    throw invalidSubject('exchange.subject_invalid', `subject_token rejected: ${e instanceof Error ? e.message : String(e)}`, { subject_token_type: type })
+  }
+  if (typeof payload.tenant !== 'string' || typeof payload.scope !== 'string') {
+    throw invalidSubject('exchange.subject_invalid', 'subject_token rejected: tenant and scope claims are required', { subject_token_type: type })
+  }
+  if (type === TYPE_ACCESS_TOKEN) {
+    const revokedAt = ctx.lifecycle.revokedAt(payload.jti as string)
+    if (revokedAt !== null) throw invalidSubject('exchange.subject_revoked', 'subject_token was revoked', { subject_jti: payload.jti, revoked_at: revokedAt })
+    for (const id of [payload.client_id as string, ...flattenAct(payload.act as Act | undefined)]) {
+      const at = ctx.lifecycle.offboardedAt(id)
+      if (at !== null) throw invalidSubject('exchange.subject_offboarded', 'a client in the subject token\'s delegation chain was offboarded', { offboarded_client: id, offboarded_at: at })
+    }
+  }
+  return payload
+}
+
+/** RFC 8693 §4.4: when the subject names who may act for it, nobody else may. */
+export function checkMayAct(ctx: AsContext, subject: JWTPayload, actor: string): void {
+  const mayAct = subject.may_act
+  if (mayAct === undefined || flawed(ctx, 'may-act-ignored')) return
+  const m = mayAct !== null && typeof mayAct === 'object' && !Array.isArray(mayAct) ? (mayAct as Record<string, unknown>) : null
+  const allowed = m !== null && m.sub === actor && (m.iss === undefined || m.iss === ctx.issuer)
+  if (!allowed) {
+    const shown = m === null ? null : { sub: typeof m.sub === 'string' ? m.sub.slice(0, 128) : null, ...(typeof m.iss === 'string' ? { iss: m.iss.slice(0, 256) } : {}) }
+    throw new Refusal(400, 'invalid_request', 'exchange.may_act', 'the subject token\'s may_act does not name this client', { may_act: shown, actor })
+  }
+}
+
+/** Who an actor_token claims to be: an access token's client, else its subject (nothing is verified). */
+function claimedSub(actorToken: string): string | null {
+  try {
+    const { client_id: clientId, sub } = decodeJwt(actorToken)
+    const who = typeof clientId === 'string' ? clientId : sub
+    return typeof who === 'string' ? who.slice(0, 128) : null
+  } catch {
+    return null
+  }
+}
+
+function claimedAct(act: string): string | null {
+  try {
+    const v: unknown = JSON.parse(act)
+    if (typeof v === 'string') return v.slice(0, 128)
+    const sub = (v as { sub?: unknown } | null)?.sub
+    return typeof sub === 'string' ? sub.slice(0, 128) : null
+  } catch {
+    return act.slice(0, 128)
+  }
+}
+
+/**
+ * The AS derives `act` only from the authenticated client (RFC 8693 §4.1; TXN-AGENTS SC 7), so a
+ * request naming an actor is refused. Returns the claimed actor only under flaw `actor-token-trusted`.
+ */
+export function actorClaim(ctx: AsContext, params: URLSearchParams, authenticated: string): string | null {
+  const actorToken = params.get('actor_token')
+  const act = params.get('act')
+  if (actorToken === null && act === null && !params.has('actor_token_type')) return null
+  const claimed = actorToken !== null ? claimedSub(actorToken) : act !== null ? claimedAct(act) : null
+  if (flawed(ctx, 'actor-token-trusted')) return claimed
+  const reason = actorToken === null && act !== null ? 'exchange.actor_claimed' : 'exchange.actor_token_unsupported'
+  throw new Refusal(400, 'invalid_request', reason, 'the authenticated client is the actor; actor_token and act are not accepted', {
+    claimed_actor: claimed,
+    authenticated_actor: authenticated,
+  })
+}

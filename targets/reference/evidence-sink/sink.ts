@@ -1,0 +1,20 @@
+/**
+ * The evidence sink built from its config. main.ts runs it as a process; the specs also build one
+ * in-process to test the sink's flaw switch without starting a whole target.
+ */
+import { hasFlaw } from '../flaws.ts'
+import type { ComponentRuntime } from '../shared/child-main.ts'
+import type { SinkConfig } from '../shared/component-config.ts'
+import { SinkStore } from './sink-store.ts'
+import { sinkHandler } from './sink-server.ts'
+
+export async function startSink(config: SinkConfig): Promise<ComponentRuntime> {
+  // flaw evidence-chain-broken: deny records are altered after they were verified and stored
+  const store = new SinkStore(config.dataDir, { alterDenies: hasFlaw(config.flaws ?? [], 'evidence-chain-broken') })
+  await store.load()
+  const log = (line: string): void => void process.stderr.write(`${line}\n`)
+  return {
+    handler: sinkHandler(store, log),
+    close: () => store.flushed().catch(() => {}),
+  }
+}

@@ -1,0 +1,180 @@
+/** The bench's result shape (bench/results/latest.json) and its markdown table. */
+import { median } from './child.ts'
+
+export interface CpuRow {
+  key: string
+  label: string
+  unit: 'req' | 'op'
+  cpuUsMedian: number
+  cpuUsRuns: number[]
+  rateMedian: number
+  /** trivial server CPU per request while this client ran (NaN for sign/proof) */
+  serverUsMedian: number
+  /** client CPU ÷ wall time (1 = one core busy): well below 1 means the client was starved or waiting, and its CPU per request inflated */
+  coreShareMedian: number
+  /** requests that did not get a 200 */
+  failures: number
+}
+
+export interface OpenModelLevel {
+  fraction: number
+  rate: number
+  accuracyMedian: number
+  accuracyRuns: number[]
+  achievedMedian: number
+  lagP50UsMedian: number
+  lagP99UsMedian: number
+  latencyP99MsMedian: number
+  cpuUsPerAttemptMedian: number
+  dropped: number
+  errors: number
+}
+
+export interface OpenModelBlock {
+  target: string
+  topRate: number
+  firstFailRate: number | null
+  probes: { rate: number; accuracy: number; lagP99Us: number; dropped: number; pass: boolean }[]
+  levels: OpenModelLevel[]
+  note?: string
+}
+
+export interface MemoryRow {
+  variant: string
+  /** -1 for the marginal row (slope between the two sizes) */
+  requested: number
+  identities: number
+  coldRss: number
+  warmRss: number
+  warmHeap: number
+  proofCpuUs: number
+  marginal?: boolean
+}
+
+export interface BenchResults {
+  environment: { node: string; cpus: number; cpuModel: string; loadavgStart: number[]; loadavgEnd?: number[]; commit: string; dirty: boolean; date: string }
+  settings: Record<string, number | boolean>
+  cpu: { rows: CpuRow[]; ratioRuns: number[]; ratioMedian: number; ratioOptionsSignRuns: number[]; ratioProposedRuns: number[] } | null
+  openModel: OpenModelBlock[]
+  memory: MemoryRow[] | null
+  errors: string[]
+  elapsedS: number
+  acceptance?: Acceptance[]
+}
+
+export interface Acceptance {
+  check: string
+  measured: string
+  pass: boolean | null
+}
+
+/** 5 KB read as 5 KiB (5,120 bytes). */
+export const MEMORY_BUDGET_BYTES = 5 * 1024
+
+const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '–')
+const pct = (x: number, d = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(d)} %` : '–')
+const kib = (b: number) => (Number.isFinite(b) ? `${(b / 1024).toFixed(2)} KiB` : '–')
+
+export function acceptance(r: BenchResults): Acceptance[] {
+  const out: Acceptance[] = []
+  const row = (k: string) => r.cpu?.rows.find((x) => x.key === k)
+  const g = row('gatecrash')
+  const p = row('proposed')
+  const a = row('autocannon')
+  const s = row('signBare')
+  const so = row('signOptions')
+  if (g && a && s && so) {
+    const limit = 1.5 * (a.cpuUsMedian + s.cpuUsMedian)
+    const lenient = 1.5 * (a.cpuUsMedian + so.cpuUsMedian)
+    out.push({
+      check: 'gatecrash CPU per DPoP attempt ≤ 1.5 × (autocannon CPU per request + bare ES256 sign CPU), same run',
+      measured: `${fmt(g.cpuUsMedian, 1)} µs vs 1.5 × (${fmt(a.cpuUsMedian, 1)} + ${fmt(s.cpuUsMedian, 1)}) = ${fmt(limit, 1)} µs; ratio to (autocannon + sign) ${fmt(r.cpu!.ratioMedian, 2)} (repetitions ${r.cpu!.ratioRuns.map((x) => fmt(x, 2)).join(' / ')}). Counting the sign as jws.ts does it (${fmt(so.cpuUsMedian, 1)} µs) the limit would be ${fmt(lenient, 1)} µs${g.cpuUsMedian <= lenient ? ' (met)' : ' (not met)'}`,
+      pass: g.cpuUsMedian <= limit,
+    })
+    if (p) {
+      out.push({
+        check: 'the same with the proposed signer (bench/lib/proposed-jws.ts; not yet in the harness)',
+        measured: `${fmt(p.cpuUsMedian, 1)} µs vs ${fmt(limit, 1)} µs; ratio ${fmt(median(r.cpu!.ratioProposedRuns), 2)} (repetitions ${r.cpu!.ratioProposedRuns.map((x) => fmt(x, 2)).join(' / ')})`,
+        pass: p.cpuUsMedian <= limit,
+      })
+    }
+  } else out.push({ check: 'CPU per attempt vs autocannon + sign', measured: 'not measured', pass: null })
+  const trivial = r.openModel.find((b) => b.target.startsWith('trivial'))
+  const half = trivial?.levels.find((l) => l.fraction === 0.5)
+  if (trivial && half) {
+    out.push({
+      check: 'achieved arrival rate within 1 % of target at 50 % of the top rate (trivial server)',
+      measured: `${pct(half.accuracyMedian)} of ${fmt(half.rate)}/s (median; runs ${half.accuracyRuns.map((x) => pct(x)).join(' / ')}; top rate ${fmt(trivial.topRate)}/s)`,
+      pass: half.accuracyMedian >= 0.99,
+    })
+  } else out.push({ check: 'achieved rate within 1 % at 50 % of the top rate', measured: 'not measured', pass: null })
+  const mem = r.memory?.filter((m) => !m.marginal && m.variant === 'provisioned')
+  const big = mem?.sort((x, y) => y.requested - x.requested)[0]
+  if (big) {
+    const lean = r.memory!.find((m) => !m.marginal && m.variant === 'lean' && m.requested === big.requested)
+    out.push({
+      check: `≤ 5 KB (read as ${MEMORY_BUDGET_BYTES} B) harness RSS per identity at ${fmt(big.requested)} identities (after signing)`,
+      measured: `today ${kib(big.warmRss)}${lean ? `; lean representation ${kib(lean.warmRss)}` : ''}`,
+      pass: big.requested >= 100_000 ? big.warmRss <= MEMORY_BUDGET_BYTES : null,
+    })
+  } else out.push({ check: '≤ 5 KB RSS per identity at 100k identities', measured: 'not measured', pass: null })
+  return out
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  r.acceptance = acceptance(r)
+  const e = r.environment
+  const L: string[] = []
+  L.push(`### gatecrash bench: ${e.date.slice(0, 16).replace('T', ' ')} UTC`)
+  L.push('')
+  L.push(`Node ${e.node}, ${e.cpus} × ${e.cpuModel}, load average ${e.loadavgStart.join(' ')} → ${(e.loadavgEnd ?? []).join(' ')}; commit ${e.commit}${e.dirty ? ' (+ uncommitted changes)' : ''}; ${r.settings.reps} repetitions, medians; ${r.elapsedS} s${r.settings.quick ? '; QUICK run (shorter windows, not for the record)' : ''}.`)
+  L.push('')
+  L.push('**Acceptance**')
+  L.push('')
+  L.push('| check | measured | holds |')
+  L.push('|---|---|---|')
+  for (const a of r.acceptance) L.push(`| ${a.check} | ${a.measured} | ${a.pass === null ? 'n/a' : a.pass ? 'yes' : '**no**'} |`)
+  L.push('')
+  if (r.cpu) {
+    L.push(`**Client CPU per request**: saturated closed loop, ${r.settings.connections} connections, trivial loopback server (node:http, 200 + 11-byte JSON) in its own process; each client in its own process, ${fmt(Number(r.settings.cpuMeasureMs) / 1000, 1)} s measured after ${fmt(Number(r.settings.cpuWarmMs) / 1000, 1)} s warm-up; CPU = user + system of the client process. A client core share well below 100 % means it was starved by other load or waiting, which inflates CPU per request (wake-ups).`)
+    L.push('')
+    L.push('| client | CPU µs per op (median) | runs | throughput (median) | client core share | server µs/req | non-200 |')
+    L.push('|---|---|---|---|---|---|---|')
+    for (const c of r.cpu.rows) {
+      L.push(`| ${c.label} | **${fmt(c.cpuUsMedian, 1)}** | ${c.cpuUsRuns.map((x) => fmt(x, 1)).join(' / ')} | ${fmt(c.rateMedian)} ${c.unit === 'req' ? 'req/s' : 'ops/s'} | ${c.unit === 'req' ? pct(c.coreShareMedian, 0) : '–'} | ${fmt(c.serverUsMedian, 1)} | ${c.unit === 'req' ? c.failures : '–'} |`)
+    }
+    L.push('')
+  }
+  for (const b of r.openModel) {
+    L.push(`**Open model, ${b.target}** (runConstantArrivalRate, maxVUs ${r.settings.maxVUs}; achieved = min(executor's rate, started ÷ real dispatch window))${b.note ? `: ${b.note}` : ''}.`)
+    L.push(`Top rate (achieved within ${pct(Number(r.settings.tolerance), 0)} of target, no drops or errors): **${fmt(b.topRate)}/s**${b.firstFailRate ? `, first failing rate ${fmt(b.firstFailRate)}/s` : ''}; probes: ${b.probes.map((p) => `${fmt(p.rate)} ${p.pass ? '✓' : '✗'}`).join(', ')}.`)
+    L.push('')
+    L.push('| level | target rate | achieved / target (median) | runs | lag p50 | lag p99 | latency p99 from schedule | client CPU µs/attempt | dropped / errors |')
+    L.push('|---|---|---|---|---|---|---|---|---|')
+    for (const l of b.levels) {
+      L.push(`| ${pct(l.fraction, 0)} of top | ${fmt(l.rate)}/s | **${pct(l.accuracyMedian)}** | ${l.accuracyRuns.map((x) => pct(x)).join(' / ')} | ${fmt(l.lagP50UsMedian / 1000, 2)} ms | **${fmt(l.lagP99UsMedian / 1000, 2)} ms** | ${fmt(l.latencyP99MsMedian, 2)} ms | ${fmt(l.cpuUsPerAttemptMedian, 0)} | ${l.dropped} / ${l.errors} |`)
+    }
+    L.push('')
+  }
+  if (r.memory) {
+    L.push('**Harness memory per identity** (agent or sub-agent with its key, registration and current token; seeded population, 1 agent : ~1.6 sub-agents; ΔRSS over a baseline after GC; "after signing" = every identity signed 2 DPoP proofs, as a run does).')
+    L.push('')
+    L.push('| representation | identities | RSS/identity provisioned | RSS/identity after signing | JS heap/identity | proof CPU µs (cache-cold keys) |')
+    L.push('|---|---|---|---|---|---|')
+    const name: Record<string, string> = { provisioned: 'today (ProvisionedIdentity + RunIdentity view + population)', lean: 'lean (bench/lib/lean-identity.ts)', 'key-only': 'floor: private KeyObjects only', run: 'today, RunIdentity only' }
+    for (const m of r.memory) {
+      if (m.marginal) L.push(`| ${name[m.variant] ?? m.variant}: marginal (slope between sizes) | +${fmt(m.identities)} | – | **${kib(m.warmRss)}** | – | – |`)
+      else L.push(`| ${name[m.variant] ?? m.variant} | ${fmt(m.identities)} | ${kib(m.coldRss)} | **${kib(m.warmRss)}** | ${kib(m.warmHeap)} | ${fmt(m.proofCpuUs, 0)} |`)
+    }
+    L.push('')
+  }
+  if (r.errors.length > 0) {
+    L.push('**Errors**')
+    L.push('')
+    for (const x of r.errors) L.push(`- ${x}`)
+    L.push('')
+  }
+  L.push('Reproduce: `npm ci && npm run bench` (Node 24 from node_modules; ~5 min; add `-- --quick` for a smoke run; `-- --floor` adds the KeyObject-only memory floor; `-- --help` for the rest). Results: `bench/results/latest.json`, `bench/results/latest.md`.')
+  L.push('')
+  return L.join('\n')
+}

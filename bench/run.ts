@@ -1,0 +1,396 @@
+/**
+ * `npm run bench`: the harness's cost and accuracy, side by side in one run (platform.md: this is a
+ * shared, noisy 2-core machine; compare CPU per op within one run, medians over ≥ 3 repetitions).
+ *
+ *   1. client CPU µs per request, saturated closed loop, same trivial loopback server, interleaved
+ *      repetitions: gatecrash attempt (fresh DPoP proof + undici + AttemptRecord) vs autocannon vs
+ *      a bare undici GET, and the bare ES256 sign cost;
+ *   2. the top rate on the trivial server (open model, achieved within 1 % of target), then
+ *      accuracy (achieved/target, scheduling lag p99) at 50 % and 90 % of it;
+ *   3. the same against the reference target (provisioned population, real DPoP-bound tokens);
+ *   4. harness RSS per identity at 10k and 100k identities, today's representation vs a lean one.
+ *
+ * Every measurement is its own child process; the trivial server is one more. Loopback only; every
+ * loop is bounded by time. Writes bench/results/latest.json and latest.md and prints the table.
+ *
+ *   npm run bench                       full run (~4–5 min)
+ *   npm run bench -- --quick            shorter windows and 10k/20k identities (smoke, ~1.5 min)
+ *   npm run bench -- --floor            also the KeyObject-only memory floor at 100k (+~40 s)
+ *   npm run bench -- --reps 5 --skip-reference --skip-memory
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { median, runChild } from './lib/child.ts'
+import type { ProbeResult, SearchOptions, SearchResult } from './lib/open-model.ts'
+import { renderMarkdown, type BenchResults, type CpuRow, type MemoryRow, type OpenModelBlock } from './lib/report.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const OUT_DIR = path.join(ROOT, 'bench', 'results')
+
+interface Flags {
+  reps: number
+  quick: boolean
+  skipReference: boolean
+  skipMemory: boolean
+  floor: boolean
+}
+
+function parseFlags(argv: string[]): Flags {
+  const f: Flags = { reps: 3, quick: false, skipReference: false, skipMemory: false, floor: false }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--reps') f.reps = Math.max(1, Math.min(20, Number(argv[++i]) || 3))
+    else if (a === '--quick') f.quick = true
+    else if (a === '--skip-reference') f.skipReference = true
+    else if (a === '--skip-memory') f.skipMemory = true
+    else if (a === '--floor') f.floor = true
+    else if (a === '--help' || a === '-h') {
+      console.log('npm run bench -- [--reps N] [--quick] [--skip-reference] [--skip-memory] [--floor]')
+      process.exit(0)
+    } else throw new Error(`unknown flag ${a}`)
+  }
+  return f
+}
+
+const flags = parseFlags(process.argv.slice(2))
+const Q = flags.quick
+const CONNECTIONS = 50
+const CPU_WARM_MS = Q ? 500 : 1000
+const CPU_MEASURE_MS = Q ? 1500 : 3000
+const SIGN_MS = Q ? 600 : 1000
+const CLIENT_IDENTITIES = 1000
+const MAX_VUS = 256
+const TOLERANCE = 0.01
+const FRACTIONS = [0.5, 0.9]
+const ACCURACY_MS = Q ? 1500 : 3000
+const ACCURACY_WARM_MS = Q ? 500 : 1000
+const MEMORY_SIZES = Q ? [10_000, 20_000] : [10_000, 100_000]
+
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
+const started = Date.now()
+
+// ---------- the trivial server ----------
+
+interface Server {
+  origin: string
+  child: ChildProcess
+  stats(): Promise<{ cpuUs: number; served: number }>
+  stop(): Promise<void>
+}
+
+function startServer(): Promise<Server> {
+  const child = fork(path.join(ROOT, 'bench/children/server.ts'), [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('trivial server did not start in 10 s')), 10_000)
+    child.once('error', reject)
+    child.once('message', (m: { type: string; origin: string }) => {
+      clearTimeout(timer)
+      resolve({
+        origin: m.origin,
+        child,
+        stats: () =>
+          new Promise((res) => {
+            child.once('message', (s: { cpuUs: number; served: number }) => res(s))
+            child.send({ type: 'stats' })
+          }),
+        stop: async () => {
+          child.send({ type: 'stop' })
+          const t = setTimeout(() => child.kill('SIGKILL'), 3000)
+          await exited
+          clearTimeout(t)
+        },
+      })
+    })
+  })
+}
+
+// ---------- 1. client CPU per request ----------
+
+interface ClientResult {
+  requests: number
+  ok: number
+  cpuUsPerRequest: number
+  rps: number
+  cpuShare: number
+}
+interface Timed {
+  cpuUsPerOp: number
+  opsPerSec: number
+}
+interface SignResult {
+  es256Options: Timed
+  es256Bare: Timed
+  proof: Timed
+  proofFast: Timed
+}
+
+export interface CpuSection {
+  rows: CpuRow[]
+  /** per repetition: gatecrash ÷ (autocannon + bare ES256 sign) */
+  ratios: number[]
+  /** per repetition: gatecrash ÷ (autocannon + ES256 sign with the options object, as jws.ts signs) */
+  ratiosOptionsSign: number[]
+  /** per repetition: proposed signer ÷ (autocannon + bare ES256 sign) */
+  ratiosProposed: number[]
+}
+
+async function cpuSection(server: Server): Promise<CpuSection> {
+  const runs: Record<string, { cpu: number[]; rate: number[]; serverUs: number[]; share: number[]; failures: number }> = {}
+  const add = (name: string, cpu: number, rate: number, serverUs: number, failures = 0, share = Number.NaN) => {
+    const r = (runs[name] ??= { cpu: [], rate: [], serverUs: [], share: [], failures: 0 })
+    r.share.push(share)
+    r.cpu.push(cpu)
+    r.rate.push(rate)
+    r.serverUs.push(serverUs)
+    r.failures += failures
+  }
+  const out: CpuSection = { rows: [], ratios: [], ratiosOptionsSign: [], ratiosProposed: [] }
+  const clientParams = { origin: server.origin, connections: CONNECTIONS, warmMs: CPU_WARM_MS, measureMs: CPU_MEASURE_MS, identities: CLIENT_IDENTITIES }
+  const timeoutMs = CPU_WARM_MS + CPU_MEASURE_MS + 30_000
+  for (let rep = 0; rep < flags.reps; rep++) {
+    // Rotate the order each repetition so no client always runs first (or last) in a noisy minute.
+    const order = ['gatecrash', 'autocannon', 'sign', 'proposed', 'minimal', 'undici']
+    for (let k = 0; k < rep % order.length; k++) order.push(order.shift()!)
+    const perRep: Record<string, number> = {}
+    for (const what of order) {
+      if (what === 'sign') {
+        const s = await runChild<SignResult>('sign', { ms: SIGN_MS }, { timeoutMs: SIGN_MS * 4 + 20_000 })
+        add('signOptions', s.es256Options.cpuUsPerOp, s.es256Options.opsPerSec, Number.NaN)
+        add('signBare', s.es256Bare.cpuUsPerOp, s.es256Bare.opsPerSec, Number.NaN)
+        add('proof', s.proof.cpuUsPerOp, s.proof.opsPerSec, Number.NaN)
+        add('proofFast', s.proofFast.cpuUsPerOp, s.proofFast.opsPerSec, Number.NaN)
+        perRep.signBare = s.es256Bare.cpuUsPerOp
+        perRep.signOptions = s.es256Options.cpuUsPerOp
+        log(`rep ${rep + 1}: ES256 sign ${s.es256Bare.cpuUsPerOp.toFixed(1)} µs bare, ${s.es256Options.cpuUsPerOp.toFixed(1)} µs with options; DPoP proof ${s.proof.cpuUsPerOp.toFixed(1)} µs (proposed ${s.proofFast.cpuUsPerOp.toFixed(1)} µs)`)
+        continue
+      }
+      const before = await server.stats()
+      const r =
+        what === 'autocannon'
+          ? await runChild<ClientResult>('autocannon', clientParams, { timeoutMs })
+          : await runChild<ClientResult>('client', { ...clientParams, mode: what }, { timeoutMs })
+      const after = await server.stats()
+      const serverUs = (after.cpuUs - before.cpuUs) / Math.max(1, after.served - before.served)
+      add(what, r.cpuUsPerRequest, r.rps, serverUs, r.requests - r.ok, r.cpuShare)
+      perRep[what] = r.cpuUsPerRequest
+      log(`rep ${rep + 1}: ${what} ${r.cpuUsPerRequest.toFixed(1)} µs/req at ${Math.round(r.rps)} req/s (client ${Math.round(r.cpuShare * 100)} % of a core; server ${serverUs.toFixed(1)} µs/req)`)
+    }
+    out.ratios.push(perRep.gatecrash / (perRep.autocannon + perRep.signBare))
+    out.ratiosOptionsSign.push(perRep.gatecrash / (perRep.autocannon + perRep.signOptions))
+    out.ratiosProposed.push(perRep.proposed / (perRep.autocannon + perRep.signBare))
+  }
+  const row = (key: string, label: string, unit: 'req' | 'op'): CpuRow => ({
+    key,
+    label,
+    unit,
+    cpuUsMedian: median(runs[key].cpu),
+    cpuUsRuns: runs[key].cpu,
+    rateMedian: median(runs[key].rate),
+    serverUsMedian: median(runs[key].serverUs),
+    coreShareMedian: median(runs[key].share),
+    failures: runs[key].failures,
+  })
+  out.rows = [
+    row('gatecrash', 'gatecrash attempt today: fresh DPoP proof + undici + AttemptRecord (sendAttempt)', 'req'),
+    row('proposed', 'same, proof signed as proposed (bench/lib/proposed-jws.ts)', 'req'),
+    row('minimal', 'floor for a DPoP attempt: hand-written client, inline proof (bare sign), undici, same headers, no record', 'req'),
+    row('autocannon', 'autocannon (same server, same connections)', 'req'),
+    row('undici', 'bare undici Pool GET, no credentials (same server, same connections)', 'req'),
+    row('signBare', 'bare ES256 sign: crypto.sign(sha256, input, keyObject) + DER → r‖s', 'op'),
+    row('signOptions', "ES256 sign as jws.ts does it: crypto.sign(…, { key, dsaEncoding: 'ieee-p1363' })", 'op'),
+    row('proof', 'whole DPoP proof today (createDpopProof)', 'op'),
+    row('proofFast', 'whole DPoP proof, proposed signer', 'op'),
+  ]
+  return out
+}
+
+// ---------- 2./3. open model ----------
+
+function searchOptions(kind: 'trivial' | 'reference'): SearchOptions {
+  return kind === 'trivial'
+    ? { startRate: 1000, maxRate: 20_000, minRate: 100, step: 50, precision: 0.05, maxProbes: Q ? 8 : 14, budgetMs: Q ? 20_000 : 45_000, durationMs: Q ? 1200 : 2000, warmMs: 500, maxVUs: MAX_VUS, tolerance: TOLERANCE }
+    : { startRate: 100, maxRate: 5000, minRate: 20, step: 10, precision: 0.05, maxProbes: Q ? 7 : 12, budgetMs: Q ? 20_000 : 40_000, durationMs: Q ? 1200 : 2000, warmMs: 500, maxVUs: MAX_VUS, tolerance: TOLERANCE }
+}
+
+function block(target: string, search: SearchResult, levels: { fraction: number; rate: number; runs: ProbeResult[] }[], note?: string): OpenModelBlock {
+  return {
+    target,
+    topRate: search.topRate,
+    firstFailRate: search.firstFailRate,
+    probes: search.probes.map((p) => ({ rate: p.targetRate, accuracy: p.accuracy, lagP99Us: p.lagP99Us, dropped: p.dropped, pass: p.pass })),
+    levels: levels.map((l) => ({
+      fraction: l.fraction,
+      rate: l.rate,
+      accuracyMedian: median(l.runs.map((r) => r.accuracy)),
+      accuracyRuns: l.runs.map((r) => r.accuracy),
+      achievedMedian: median(l.runs.map((r) => r.achievedRate)),
+      lagP50UsMedian: median(l.runs.map((r) => r.lagP50Us)),
+      lagP99UsMedian: median(l.runs.map((r) => r.lagP99Us)),
+      latencyP99MsMedian: median(l.runs.map((r) => r.latencyP99Ms)),
+      cpuUsPerAttemptMedian: median(l.runs.map((r) => r.cpuUsPerAttempt)),
+      dropped: l.runs.reduce((s, r) => s + r.dropped, 0),
+      errors: l.runs.reduce((s, r) => s + r.non200 + r.transportErrors, 0),
+    })),
+    note,
+  }
+}
+
+async function trivialOpenModel(server: Server): Promise<OpenModelBlock> {
+  const opts = searchOptions('trivial')
+  const search = await runChild<SearchResult>('open-model', { mode: 'search', origin: server.origin, identities: CLIENT_IDENTITIES, ...opts }, { timeoutMs: opts.budgetMs + 60_000 })
+  log(`trivial server: top rate ${search.topRate}/s (first fail ${search.firstFailRate ?? '–'}) after ${search.probes.length} probes: ${search.probes.map((p) => `${p.targetRate}${p.pass ? '✓' : '✗'}`).join(' ')}`)
+  const levels: { fraction: number; rate: number; runs: ProbeResult[] }[] = []
+  for (const fraction of FRACTIONS) levels.push({ fraction, rate: Math.max(1, Math.round(search.topRate * fraction)), runs: [] })
+  // Interleave the levels across repetitions, one child per run.
+  for (let rep = 0; rep < flags.reps; rep++) {
+    for (const l of levels) {
+      const r = await runChild<ProbeResult>('open-model', { mode: 'accuracy', origin: server.origin, identities: CLIENT_IDENTITIES, rate: l.rate, durationMs: ACCURACY_MS, warmMs: ACCURACY_WARM_MS, maxVUs: MAX_VUS, tolerance: TOLERANCE }, { timeoutMs: ACCURACY_MS + ACCURACY_WARM_MS + 40_000 })
+      l.runs.push(r)
+      log(`trivial server at ${Math.round(l.fraction * 100)} % (${l.rate}/s): achieved ${(r.accuracy * 100).toFixed(2)} %, lag p99 ${(r.lagP99Us / 1000).toFixed(2)} ms, ${r.cpuUsPerAttempt.toFixed(0)} µs CPU/attempt`)
+    }
+  }
+  return block('trivial loopback server', search, levels)
+}
+
+interface ReferenceResult {
+  setupMs: number
+  identities: number
+  tokenChars: number
+  components: string[]
+  search: SearchResult
+  accuracy: { fraction: number; rate: number; runs: ProbeResult[] }[]
+}
+
+async function referenceOpenModel(): Promise<OpenModelBlock> {
+  const opts = searchOptions('reference')
+  const r = await runChild<ReferenceResult>('reference', { agents: 16, search: opts, fractions: FRACTIONS, reps: flags.reps, accuracyMs: ACCURACY_MS, accuracyWarmMs: ACCURACY_WARM_MS }, { timeoutMs: opts.budgetMs + 180_000 })
+  log(`reference target (${r.components.join(', ')}; ${r.identities} identities provisioned in ${r.setupMs} ms, tokens ${r.tokenChars} chars): top rate ${r.search.topRate}/s`)
+  return block('reference target', r.search, r.accuracy, `${r.identities} provisioned agents, real DPoP-bound tokens (${r.tokenChars} chars), components: ${r.components.join(', ')}`)
+}
+
+// ---------- 4. memory ----------
+
+interface MemoryResult {
+  variant: string
+  requested: number
+  identities: number
+  buildMs: number
+  proofCpuUs: number
+  cold: { rssPerIdentity: number; heapPerIdentity: number }
+  warm: { rssPerIdentity: number; heapPerIdentity: number }
+}
+
+async function memorySection(): Promise<MemoryRow[]> {
+  const variants = ['provisioned', 'lean']
+  const jobs: { n: number; variant: string }[] = []
+  for (const n of MEMORY_SIZES) for (const variant of variants) jobs.push({ n, variant })
+  if (flags.floor) jobs.push({ n: MEMORY_SIZES[MEMORY_SIZES.length - 1], variant: 'key-only' })
+  const out: MemoryRow[] = []
+  // RSS does not depend on CPU contention, so the jobs of one size run side by side (last in the
+  // bench: they would disturb the CPU measurements).
+  for (const n of MEMORY_SIZES) {
+    const batch = jobs.filter((j) => j.n === n)
+    const results = await Promise.all(batch.map((j) => runChild<MemoryResult>('memory', { ...j, passes: 2 }, { execArgv: ['--expose-gc'], timeoutMs: 300_000 })))
+    for (const m of results) {
+      log(`memory ${m.variant} × ${m.identities}: ${(m.cold.rssPerIdentity / 1024).toFixed(2)} KiB cold, ${(m.warm.rssPerIdentity / 1024).toFixed(2)} KiB after signing (heap ${(m.warm.heapPerIdentity / 1024).toFixed(2)} KiB) in ${(m.buildMs / 1000).toFixed(1)} s`)
+      out.push({ variant: m.variant, requested: m.requested, identities: m.identities, coldRss: m.cold.rssPerIdentity, warmRss: m.warm.rssPerIdentity, warmHeap: m.warm.heapPerIdentity, proofCpuUs: m.proofCpuUs })
+    }
+  }
+  // Per-identity cost net of fixed overheads (young generation, code…): the slope between sizes.
+  for (const variant of variants) {
+    const [a, b] = MEMORY_SIZES.map((n) => out.find((r) => r.variant === variant && r.requested === n))
+    if (a && b) {
+      const slope = (b.warmRss * b.identities - a.warmRss * a.identities) / (b.identities - a.identities)
+      out.push({ variant, requested: -1, identities: b.identities - a.identities, coldRss: Number.NaN, warmRss: slope, warmHeap: Number.NaN, proofCpuUs: Number.NaN, marginal: true })
+    }
+  }
+  return out
+}
+
+// ---------- main ----------
+
+function environment(): BenchResults['environment'] {
+  let commit = 'unknown'
+  let dirty = false
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() !== ''
+  } catch {
+    // not a git checkout
+  }
+  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', loadavgStart: os.loadavg().map((x) => Number(x.toFixed(2))), commit, dirty, date: new Date().toISOString() }
+}
+
+async function main(): Promise<void> {
+  const env = environment()
+  log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavgStart.join(' ')}; ${flags.reps} repetitions${Q ? ', quick' : ''}`)
+  const results: BenchResults = { environment: env, settings: { connections: CONNECTIONS, reps: flags.reps, cpuWarmMs: CPU_WARM_MS, cpuMeasureMs: CPU_MEASURE_MS, clientIdentities: CLIENT_IDENTITIES, maxVUs: MAX_VUS, tolerance: TOLERANCE, accuracyMs: ACCURACY_MS, quick: Q }, cpu: null, openModel: [], memory: null, errors: [], elapsedS: 0 }
+  const server = await startServer()
+  log(`trivial server at ${server.origin}`)
+  try {
+    try {
+      const cpu = await cpuSection(server)
+      results.cpu = { rows: cpu.rows, ratioRuns: cpu.ratios, ratioMedian: median(cpu.ratios), ratioOptionsSignRuns: cpu.ratiosOptionsSign, ratioProposedRuns: cpu.ratiosProposed }
+    } catch (e) {
+      results.errors.push(`cpu: ${(e as Error).message}`)
+    }
+    try {
+      results.openModel.push(await trivialOpenModel(server))
+    } catch (e) {
+      results.errors.push(`open model (trivial): ${(e as Error).message}`)
+    }
+  } finally {
+    await server.stop()
+  }
+  if (!flags.skipReference) {
+    try {
+      results.openModel.push(await referenceOpenModel())
+    } catch (e) {
+      // The reference target may be mid-change; the rest of the bench still stands.
+      results.errors.push(`open model (reference): ${(e as Error).message.split('\n')[0]}`)
+      log(`reference target failed: ${(e as Error).message}`)
+    }
+  }
+  if (!flags.skipMemory) {
+    try {
+      results.memory = await memorySection()
+    } catch (e) {
+      results.errors.push(`memory: ${(e as Error).message.split('\n')[0]}`)
+    }
+  }
+  results.environment.loadavgEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
+  results.elapsedS = Math.round((Date.now() - started) / 1000)
+  const md = renderMarkdown(results)
+  await mkdir(OUT_DIR, { recursive: true })
+  await writeFile(path.join(OUT_DIR, 'latest.json'), JSON.stringify(results, null, 2) + '\n')
+  await writeFile(path.join(OUT_DIR, 'latest.md'), md)
+  await updateReadme(md)
+  console.log(md)
+  log(`done in ${results.elapsedS} s; wrote bench/results/latest.json and latest.md`)
+  if (results.errors.length > 0) process.exitCode = 1
+}
+
+/**
+ * Replaces the section between the bench markers in bench/README.md, and in the project README
+ * when it has the markers too.
+ */
+async function updateReadme(md: string): Promise<void> {
+  const begin = '<!-- bench:begin -->'
+  const end = '<!-- bench:end -->'
+  for (const file of [path.join(ROOT, 'bench', 'README.md'), path.join(ROOT, 'README.md')]) {
+    const text = await readFile(file, 'utf8').catch(() => null)
+    if (text === null) continue
+    const a = text.indexOf(begin)
+    const b = text.indexOf(end)
+    if (a === -1 || b < a) continue
+    await writeFile(file, `${text.slice(0, a + begin.length)}\n${md.trim()}\n${text.slice(b)}`)
+    log(`${path.relative(ROOT, file)}: bench section updated`)
+  }
+}
+
+await main()

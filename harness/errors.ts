@@ -18,6 +18,7 @@ export type HarnessErrorCode =
   | 'ERR_RUN_DIR'
   | 'ERR_RUN_ABORTED'
   | 'ERR_THRESHOLD_INVALID'
+  | 'ERR_FAULT_INJECTION_FAILED'
 
 export interface HarnessErrorOptions {
   cause?: unknown

@@ -130,6 +130,8 @@ export interface FlawInfo {
   control: string
   /** attack cases expected to catch this flaw */
   caughtBy: string[]
+  /** for flaws only a fault can reveal (fail-open under an outage): the chaos scenario that catches it */
+  caughtByScenario?: string
 }
 
 export interface TargetAdapter {

@@ -5,16 +5,33 @@
  * with distinct audiences (rs-1 support tools, rs-2 knowledge base), each N replicas behind a
  * round-robin TCP front whose URL is the resource server's origin and audience.
  *
+ * Chaos (design.md "Chaos"): given `proxy`, the adapter routes each link through the harness's
+ * fault proxy and uses the URL it returns wherever that link is used:
+ *  - `rs-1`, `rs-2`: the fronts the agents call; the proxied URL is the resource server's origin,
+ *    audience and DPoP `htu` origin;
+ *  - `jwks`: the replicas' path to the AS (JWKS fetches and the lifecycle snapshot pull); the
+ *    issuer stays the AS's own URL, an identifier;
+ *  - `replay-store`: the replicas' path to the shared replay store;
+ *  - `evidence-sink`: the AS's and the replicas' path to the sink (the harness reads evidence from
+ *    the sink directly).
+ * `chaos` also kills, pauses, resumes and restarts every component (chaos-hooks.ts says what each
+ * keeps across a restart). Under every fault the target fails closed: 503 with a `system.*` reason
+ * and a record where one can be written, never an unchecked call (see the `*-fail-open` flaws).
+ *
  * @example
  * await using target = await referenceTarget.start({ trust, dataDir, initialAccessToken })
  * const meta = await fetch(`${target.issuer}/.well-known/oauth-authorization-server`)
+ * await target.chaos!.pause('replay-store')   // tool calls: 503 system.replay_store_unavailable
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { StartedTarget, TargetAdapter, TargetStartOptions } from '../../harness/target/types.ts'
 import { ReferenceAdminClient } from './admin-client.ts'
+import { AS_STATE_FILE } from './authorization-server/as-state.ts'
+import { chaosHooks } from './chaos-hooks.ts'
 import { FLAWS, resolveFlaws } from './flaws.ts'
 import { ProcessComponent } from './process-component.ts'
 import { RESOURCE_SERVERS, toolScopes } from './resource-server/tools.ts'
@@ -26,13 +43,31 @@ export interface ReferenceStartOptions extends TargetStartOptions {
   readyTimeoutMs?: number
   /** replicas per resource server, each behind the server's round-robin front (default 2) */
   replicas?: number
+  /**
+   * records each evidence writer (the AS, each replica) buffers while the sink is unreachable; a
+   * full buffer refuses with 503 system.evidence_unavailable (default 100 000)
+   */
+  evidenceBuffer?: number
+  /** bound on one replay-store check at a replica, ms; slower is 503 system.replay_store_unavailable (default 1000) */
+  replayStoreTimeoutMs?: number
+  /** bound on one JWKS fetch at a replica, ms (default 1000) */
+  jwksTimeoutMs?: number
 }
+
+/** the links `proxy` is asked for, besides one per resource server */
+const SHARED_LINKS = ['jwks', 'replay-store', 'evidence-sink']
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 const entry = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
+function positiveInt(name: string, value: number | undefined, max: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > max)) throw new TypeError(`${name} must be an integer from 1 to ${max}`)
+}
+
 async function stopAll(components: ProcessComponent[]): Promise<void> {
-  // Writers first so their last evidence reaches the sink; the sink last.
+  // Paused components go on first (a stopped sink would hold up every writer's last flush); then
+  // writers, so their last evidence reaches the sink; the sink last.
+  await Promise.all(components.filter((c) => c.paused).map((c) => c.resume()))
   const sink = components.filter((c) => c.name === 'evidence-sink')
   const writers = components.filter((c) => c.name !== 'evidence-sink')
   const results = [...(await Promise.allSettled(writers.map((c) => c.stop()))), ...(await Promise.allSettled(sink.map((c) => c.stop())))]
@@ -46,12 +81,21 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
     throw new TypeError('initialAccessToken must be a string of at least 16 characters')
   }
   const replicas = options.replicas ?? 2
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new TypeError('replicas must be an integer from 1 to 16')
+  positiveInt('replicas', replicas, 16)
+  positiveInt('evidenceBuffer', options.evidenceBuffer, 10_000_000)
+  positiveInt('replayStoreTimeoutMs', options.replayStoreTimeoutMs, 60_000)
+  positiveInt('jwksTimeoutMs', options.jwksTimeoutMs, 60_000)
   const common = { readyTimeoutMs: options.readyTimeoutMs, log: options.log }
   // Secrets between components travel over IPC only (never argv or the environment): the admin API
-  // bearer secret (held by the admin client), and the AS ↔ replicas lifecycle push/pull secret.
+  // bearer secret (held by the admin client), the AS ↔ replicas lifecycle push/pull secret, and the
+  // key sealing the AS's signing keys in its state journal.
   const adminSecret = randomBytes(32).toString('base64url')
   const lifecycleSecret = randomBytes(32).toString('base64url')
+  const stateKey = randomBytes(32).toString('base64url')
+  const link = async (name: string, upstream: string): Promise<string> => {
+    if (options.proxy === undefined) return upstream
+    return (await options.proxy(name, upstream)).replace(/\/+$/, '')
+  }
   const forkOf = (name: string, path: string): ProcessComponent => ProcessComponent.fork({ name, entry: entry(path), ...common })
   // Fork everything at once so the processes load their code in parallel; configure them in
   // dependency order: sink, replay store and fronts; the AS; the replicas; then the fronts learn
@@ -67,38 +111,73 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
   const started: ProcessComponent[] = [sink, replayStore, as, ...servers.flatMap((s) => [s.front, ...s.replicas])]
   try {
     await mkdir(options.dataDir, { recursive: true })
+    // a new target starts a new AS; only a restart (chaos) reads an earlier journal
+    await rm(join(options.dataDir, AS_STATE_FILE), { force: true })
     await Promise.all([
       sink.start({ dataDir: options.dataDir, flaws } satisfies SinkConfig),
       replayStore.start({} satisfies ReplayStoreConfig),
       ...servers.map((s) => s.front.start({ upstreams: [] } satisfies FrontConfig)),
     ])
-    await as.start({
-      sinkUrl: sink.url,
+    // Links the harness may put its fault proxy into, asked for before anything uses them.
+    const [sinkLink, replayLink, ...origins] = await Promise.all([
+      link('evidence-sink', sink.url),
+      link('replay-store', replayStore.url),
+      ...servers.map((s) => link(s.id, s.front.url)),
+    ])
+    const writerSettings = { dataDir: options.dataDir, evidenceMaxBuffer: options.evidenceBuffer }
+    const asConfig: AsConfig = {
+      sinkUrl: sinkLink,
       trust: options.trust,
       initialAccessToken: options.initialAccessToken,
       flaws,
       tokenTtlS: options.tokenTtlS ?? 600,
       adminSecret,
       lifecycleSecret,
-    } satisfies AsConfig)
-    await Promise.all(servers.flatMap((s) => s.replicas.map((r) => r.start({
+      stateKey,
+      ...writerSettings,
+    }
+    await as.start(asConfig)
+    const asLink = await link('jwks', as.url)
+    await Promise.all(servers.flatMap((s, i) => s.replicas.map((r) => r.start({
       id: s.id,
       node: r.name,
-      // A resource server's audience and public origin are its front's URL, known once the front listens.
-      audience: s.front.url,
-      origin: s.front.url,
-      sinkUrl: sink.url,
-      replayStoreUrl: replayStore.url,
+      // A resource server's audience and public origin are its front's URL (the proxy's when one is given).
+      audience: origins[i],
+      origin: origins[i],
+      sinkUrl: sinkLink,
+      replayStoreUrl: replayLink,
+      replayTimeoutMs: options.replayStoreTimeoutMs,
       issuer: as.url,
-      jwksUri: `${as.url}/jwks`,
+      jwksUri: `${asLink}/jwks`,
+      jwksTimeoutMs: options.jwksTimeoutMs,
+      lifecycleUrl: asLink,
       flaws,
       lifecycleSecret,
+      ...writerSettings,
     } satisfies RsConfig))))
-    await Promise.all(servers.map((s) => s.front.call('set-upstreams', { upstreams: s.replicas.map((r) => r.url) })))
-    for (const s of servers) {
-      // replicaUrls: the AS pushes revocation, offboarding and key retirement to each replica
-      await as.call('add-resource', { audience: s.front.url, scopes: toolScopes(s.tools), replicaUrls: s.replicas.map((r) => r.url) } satisfies ResourceRegistration)
-    }
+    const upstreams = (s: (typeof servers)[number]): FrontConfig => ({ upstreams: s.replicas.map((r) => r.url) })
+    await Promise.all(servers.map((s) => s.front.call('set-upstreams', upstreams(s))))
+    // replicaUrls: the AS pushes revocation, offboarding and key retirement to each replica
+    const registrations: ResourceRegistration[] = servers.map((s, i) => ({ audience: origins[i], scopes: toolScopes(s.tools), replicaUrls: s.replicas.map((r) => r.url) }))
+    for (const r of registrations) await as.call('add-resource', r)
+    // a restarted AS knows the resource servers before it is ready
+    asConfig.resources = registrations
+
+    const frontOf = new Map(servers.flatMap((s) => s.replicas.map((r) => [r.name, s] as const)))
+    const chaos = chaosHooks({
+      links: options.proxy !== undefined ? [...servers.map((s) => s.id), ...SHARED_LINKS] : [],
+      components: [as, ...servers.flatMap((s) => s.replicas), ...servers.map((s) => s.front), replayStore, sink],
+      restartConfig: (name) => {
+        if (name === 'as') return asConfig // with its resource servers now
+        const front = servers.find((s) => s.front.name === name)
+        return front !== undefined ? upstreams(front) : undefined
+      },
+      async afterRestart(name) {
+        // same port, so the front's list is unchanged; told again all the same (re-registration)
+        const s = frontOf.get(name)
+        if (s !== undefined && s.front.running && !s.front.paused) await s.front.call('set-upstreams', upstreams(s), 1_000).catch(() => {})
+      },
+    })
 
     let stopping: Promise<void> | null = null
     const stop = (): Promise<void> => (stopping ??= stopAll(started))
@@ -106,7 +185,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
       name: 'reference',
       version: VERSION,
       issuer: as.url,
-      resources: servers.map((s) => ({ id: s.id, audience: s.front.url, origin: s.front.url, tools: s.tools.map((t) => ({ ...t })) })),
+      resources: servers.map((s, i) => ({ id: s.id, audience: origins[i], origin: origins[i], tools: s.tools.map((t) => ({ ...t })) })),
       capabilities: {
         dpop: true,
         tokenExchange: true,
@@ -118,7 +197,8 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
         replicas,
       },
       evidence: { kind: 'http-cursor', url: sink.url },
-      components: started.map((c) => ({ name: c.name, url: c.url, pid: c.pid })),
+      // pid is read live: a restart changes it
+      components: started.map((c) => ({ name: c.name, url: c.url, get pid() { return c.pid } })),
       flaws,
       admin: new ReferenceAdminClient({
         asUrl: as.url,
@@ -126,6 +206,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
         // read at call time: the replicas keeping the refund ledger, as they are now
         refundReplicaUrls: () => servers.filter((s) => s.tools.some((t) => t.name === 'refund.issue')).flatMap((s) => s.replicas.map((r) => r.url)),
       }),
+      chaos,
       stop,
       [Symbol.asyncDispose]: stop,
     }

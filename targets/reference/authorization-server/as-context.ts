@@ -4,6 +4,7 @@ import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
 import type { FlawName } from '../flaws.ts'
 import type { PublicKeyCache } from '../shared/jwk-keys.ts'
 import type { ReplayStore } from '../shared/replay-store.ts'
+import type { TokenTtls } from './as-state.ts'
 import type { ClientRegistry } from './client-registry.ts'
 import type { LifecyclePublisher } from './lifecycle-publisher.ts'
 import type { SigningKeys } from './signing-keys.ts'
@@ -24,7 +25,7 @@ export interface AsContext {
   writer: EvidenceWriter
   tokenTtlS: number
   /** per-client token lifetime set through the admin API (lifecycle cases without waiting minutes) */
-  tokenTtlByClient: Map<string, number>
+  tokenTtlByClient: TokenTtls
   initialAccessTokenHash: string
   /** SHA-256 of the admin API bearer secret; null when no admin secret was configured */
   adminSecretHash: string | null

@@ -49,7 +49,7 @@ export async function authenticateClient(ctx: AsContext, params: URLSearchParams
 
   let payload
   try {
-    ;({ payload } = await jwtVerify(assertion, client.key, {
+    ;({ payload } = await jwtVerify(assertion, await ctx.clients.keyOf(client), {
       algorithms: ['ES256'],
       issuer: client.client_id,
       subject: client.client_id,

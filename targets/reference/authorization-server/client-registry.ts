@@ -1,5 +1,10 @@
-/** Registered clients (agents and sub-agents), in memory, with their imported keys cached, and tombstones of deleted ones. */
-import type { CryptoKey, JWK } from 'jose'
+/**
+ * Registered clients (agents and sub-agents), in memory, with their imported keys cached, and
+ * tombstones of deleted ones. With a journal (as-state.ts) every change is written down first, and
+ * a restarted AS restores the registry from it.
+ */
+import { importJWK, type CryptoKey, type JWK } from 'jose'
+import type { ClientJournal, SavedState } from './as-state.ts'
 
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -14,7 +19,8 @@ export interface RegisteredClient {
   scope: string[]
   grant_types: string[]
   jwk: JWK
-  key: CryptoKey
+  /** the imported `jwk`; null until first use for a client restored from the journal (see keyOf) */
+  key: CryptoKey | null
   /** SHA-256 of the registration access token; the token itself is never kept */
   registrationTokenHash: string
 }
@@ -23,8 +29,32 @@ export class ClientRegistry {
   readonly #clients = new Map<string, RegisteredClient>()
   /** client_id → when it was deleted (RFC 7592 §2.3): ids are never reused, and refusals can say why */
   readonly #deleted = new Map<string, string>()
+  readonly #journal: ClientJournal | null
+
+  constructor(journal: ClientJournal | null = null) {
+    this.#journal = journal
+  }
+
+  /**
+   * The registry a journal kept (a restarted AS). Keys are imported on first use, not here: a
+   * restart with tens of thousands of clients would otherwise spend seconds importing them.
+   */
+  static restore(saved: Pick<SavedState, 'clients' | 'deleted'>, journal: ClientJournal | null): ClientRegistry {
+    const registry = new ClientRegistry(journal)
+    for (const c of saved.clients) registry.#clients.set(c.client_id, { ...c, key: null })
+    for (const [id, at] of saved.deleted) registry.#deleted.set(id, at)
+    return registry
+  }
+
+  /** The client's imported key (imported now if it was restored from the journal). */
+  async keyOf(client: RegisteredClient): Promise<CryptoKey> {
+    client.key ??= await importJWK(client.jwk, 'ES256') as CryptoKey
+    return client.key
+  }
 
   add(client: RegisteredClient): void {
+    const { key: _key, ...saved } = client
+    this.#journal?.added(saved)
     this.#clients.set(client.client_id, client)
   }
 
@@ -34,9 +64,11 @@ export class ClientRegistry {
 
   /** Forgets the client (its key and registration token with it) and remembers when. */
   delete(clientId: string, at: string): boolean {
-    const existed = this.#clients.delete(clientId)
-    if (existed) this.#deleted.set(clientId, at)
-    return existed
+    if (!this.#clients.has(clientId)) return false
+    this.#journal?.deleted(clientId, at)
+    this.#clients.delete(clientId)
+    this.#deleted.set(clientId, at)
+    return true
   }
 
   deletedAt(clientId: string): string | null {

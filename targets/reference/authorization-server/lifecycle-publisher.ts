@@ -24,6 +24,8 @@ export interface LifecyclePublisherOptions {
   currentKid: () => string
   pushTimeoutMs?: number
   retryIntervalMs?: number
+  /** writes each event down before it takes effect (as-state.ts), so a restarted AS keeps it */
+  persist?: ((event: LifecycleEvent, propagate: boolean) => void) | null
   /** seconds a revoked jti is remembered after its token's exp */
   keepAfterExpS?: number
   log?: (line: string) => void
@@ -50,7 +52,13 @@ export class LifecyclePublisher {
   #lastSweep = 0
 
   constructor(options: LifecyclePublisherOptions) {
-    this.#o = { pushTimeoutMs: 2_000, retryIntervalMs: 250, keepAfterExpS: 60, log: (l) => process.stderr.write(`${l}\n`), ...options }
+    this.#o = { pushTimeoutMs: 2_000, retryIntervalMs: 250, keepAfterExpS: 60, log: (l) => process.stderr.write(`${l}\n`), persist: null, ...options }
+  }
+
+  /** Takes back an event a journal kept (a restarted AS), without pushing it anywhere. */
+  restore(event: LifecycleEvent, propagate: boolean): void {
+    const key = keyOf(event)
+    if (key !== null) (propagate ? this.#state : this.#localOnly).set(key, event)
   }
 
   /** When the token with this jti was revoked, or null. */
@@ -78,6 +86,7 @@ export class LifecyclePublisher {
   async publish(event: LifecycleEvent, propagate = true): Promise<PublishResult> {
     this.#sweep()
     const key = keyOf(event)
+    if (key !== null) this.#o.persist?.(event, propagate)
     if (!propagate) {
       if (key !== null) this.#localOnly.set(key, event)
       return { replicas: 0, failed: [], propagated: false }

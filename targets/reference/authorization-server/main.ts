@@ -1,4 +1,8 @@
-/** Authorization server process entry (forked by the adapter). */
+/**
+ * Authorization server process entry (forked by the adapter). With a data directory and a state key
+ * it journals its clients, keys and lifecycle state (as-state.ts), so a restart on the same port
+ * carries on where the killed process stopped.
+ */
 import { createLocalJWKSet } from 'jose'
 import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
 import { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
@@ -9,33 +13,52 @@ import { PublicKeyCache } from '../shared/jwk-keys.ts'
 import { MemoryReplayStore } from '../shared/replay-store.ts'
 import type { AsContext } from './as-context.ts'
 import { asHandler } from './as-server.ts'
+import { AsStateJournal, TokenTtls } from './as-state.ts'
 import { ClientRegistry } from './client-registry.ts'
 import { LifecyclePublisher } from './lifecycle-publisher.ts'
 import { SigningKeys } from './signing-keys.ts'
 
 runComponent<AsConfig>('authorization-server', async (config, baseUrl) => {
-  const writer = new EvidenceWriter({ component: 'as', sinkUrl: config.sinkUrl, dropDenies: hasFlaw(config.flaws, 'evidence-drops-denies') })
+  const writer = new EvidenceWriter({
+    component: 'as',
+    sinkUrl: config.sinkUrl,
+    dropDenies: hasFlaw(config.flaws, 'evidence-drops-denies'),
+    dropWhenSinkDown: hasFlaw(config.flaws, 'evidence-drop-when-sink-down'),
+    dataDir: config.dataDir,
+    audience: baseUrl,
+    maxBuffer: config.evidenceMaxBuffer,
+  })
   await writer.init()
-  const keys = await SigningKeys.generate()
+  const state = config.dataDir !== undefined && config.stateKey !== undefined ? AsStateJournal.open(config.dataDir, config.stateKey) : null
+  const journal = state?.journal ?? null
+  const keys = state !== null ? await SigningKeys.restore(state.saved, journal!.keys) : await SigningKeys.generate()
+  const lifecycle = new LifecyclePublisher({ secret: config.lifecycleSecret ?? '', currentKid: () => keys.kid, persist: journal?.lifecycle ?? null })
+  for (const { event, propagate } of state?.saved.lifecycle ?? []) lifecycle.restore(event, propagate)
   const ctx: AsContext = {
     issuer: baseUrl,
     tokenEndpoint: `${baseUrl}/token`,
     keys,
-    clients: new ClientRegistry(),
+    clients: state !== null ? ClientRegistry.restore(state.saved, journal!.clients) : new ClientRegistry(),
     resources: new Map(),
     trust: { issuer: config.trust.issuer, keys: createLocalJWKSet(config.trust.jwks) },
     replay: new MemoryReplayStore(),
     proofKeys: new PublicKeyCache(),
     writer,
     tokenTtlS: config.tokenTtlS,
-    tokenTtlByClient: new Map(),
+    tokenTtlByClient: new TokenTtls(state?.saved.ttls, journal?.ttl ?? null),
     // Only hashes are kept, so the secrets are not sitting in this process's heap longer than needed
     // (the lifecycle secret itself is needed to push to the resource servers).
     initialAccessTokenHash: b64urlSha256(config.initialAccessToken),
     adminSecretHash: config.adminSecret !== undefined ? b64urlSha256(config.adminSecret) : null,
     lifecycleSecretHash: config.lifecycleSecret !== undefined ? b64urlSha256(config.lifecycleSecret) : null,
-    lifecycle: new LifecyclePublisher({ secret: config.lifecycleSecret ?? '', currentKid: () => keys.kid }),
+    lifecycle,
     flaws: config.flaws,
+  }
+  // A restart: the resource servers are known already. Replicas get the snapshot pushed in the
+  // background (one that is down or paused now takes it when it answers again).
+  for (const r of config.resources ?? []) {
+    ctx.resources.set(r.audience, [...r.scopes])
+    void ctx.lifecycle.setReplicas(r.audience, r.replicaUrls ?? [])
   }
   return {
     handler: asHandler(ctx),

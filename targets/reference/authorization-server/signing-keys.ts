@@ -2,12 +2,14 @@
  * The AS's access-token signing keys (ES256, P-256), its public JWKS, and verification of the AS's
  * own tokens when they come back as RFC 8693 subject tokens. One key signs (the current one); the
  * JWKS publishes every key not retired, so tokens signed before a rotation keep verifying until the
- * old key is retired. Generated at start: a restarted AS has new keys, and older tokens stop verifying.
+ * old key is retired. With a journal (as-state.ts) every change is written down before it takes
+ * effect, and a restarted AS restores the same keys; without one, a restarted AS has new keys.
  *
  * Rotation is two steps so no resource server ever sees a kid it cannot resolve: prepare() publishes
  * a new key, the caller tells the resource servers, then activate() makes it the signing key.
  */
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import type { KeyJournal, SavedState } from './as-state.ts'
 
 interface SigningKey {
   kid: string
@@ -17,28 +19,51 @@ interface SigningKey {
 
 export type RetireResult = 'retired' | 'unknown' | 'current'
 
-async function newKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256')
-  const jwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(jwk)
-  return { kid, privateKey, publicJwk: { ...jwk, kid, alg: 'ES256', use: 'sig' } }
+async function keyOf(privateKey: CryptoKey, publicJwk: JWK): Promise<SigningKey> {
+  const { kty, crv, x, y } = publicJwk
+  const kid = await calculateJwkThumbprint({ kty, crv, x, y })
+  return { kid, privateKey, publicJwk: { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' } }
+}
+
+/** A fresh key; journaled (its private half sealed) before anyone can use it. */
+async function newKey(journal: KeyJournal | null): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: journal !== null })
+  const key = await keyOf(privateKey, await exportJWK(publicKey))
+  journal?.added(key.kid, await exportJWK(privateKey))
+  return key
 }
 
 export class SigningKeys {
   readonly #keys = new Map<string, SigningKey>()
+  readonly #journal: KeyJournal | null
   #current: SigningKey
   #localSet: JWTVerifyGetKey
   /** verifies with the published keys as they are now (a retired key no longer verifies) */
   readonly verifyKey: JWTVerifyGetKey = (header, token) => this.#localSet(header, token)
 
-  private constructor(first: SigningKey) {
-    this.#current = first
-    this.#keys.set(first.kid, first)
+  private constructor(keys: SigningKey[], current: SigningKey, journal: KeyJournal | null) {
+    this.#journal = journal
+    this.#current = current
+    for (const k of keys) this.#keys.set(k.kid, k)
     this.#localSet = createLocalJWKSet(this.jwks())
   }
 
-  static async generate(): Promise<SigningKeys> {
-    return new SigningKeys(await newKey())
+  /** One new key, signing at once. */
+  static async generate(journal: KeyJournal | null = null): Promise<SigningKeys> {
+    const first = await newKey(journal)
+    journal?.current(first.kid)
+    return new SigningKeys([first], first, journal)
+  }
+
+  /** The keys a journal kept (a restarted AS); a new one when it kept none. */
+  static async restore(saved: Pick<SavedState, 'keys' | 'current'>, journal: KeyJournal | null): Promise<SigningKeys> {
+    const keys = await Promise.all(saved.keys.map(async ({ privateJwk }) => {
+      const { d: _private, ...publicJwk } = privateJwk
+      return keyOf(await importJWK(privateJwk, 'ES256', { extractable: false }) as CryptoKey, publicJwk)
+    }))
+    const current = keys.find((k) => k.kid === saved.current)
+    if (current === undefined) return SigningKeys.generate(journal)
+    return new SigningKeys(keys, current, journal)
   }
 
   /** kid new tokens are signed with */
@@ -52,7 +77,7 @@ export class SigningKeys {
 
   /** Generates and publishes a new key without signing with it yet; returns its kid. */
   async prepare(): Promise<string> {
-    const key = await newKey()
+    const key = await newKey(this.#journal)
     this.#keys.set(key.kid, key)
     this.#republish()
     return key.kid
@@ -62,13 +87,16 @@ export class SigningKeys {
   activate(kid: string): void {
     const key = this.#keys.get(kid)
     if (key === undefined) throw new TypeError(`signing key ${kid} is not published`)
+    this.#journal?.current(kid)
     this.#current = key
   }
 
   /** Removes a key from the JWKS and forgets its private half; the signing key cannot be retired. */
   retire(kid: string): RetireResult {
     if (kid === this.#current.kid) return 'current'
-    if (!this.#keys.delete(kid)) return 'unknown'
+    if (!this.#keys.has(kid)) return 'unknown'
+    this.#journal?.retired(kid)
+    this.#keys.delete(kid)
     this.#republish()
     return 'retired'
   }

@@ -3,7 +3,7 @@
  * is accepted whole or not at all, and only if every record's hash recomputes and its `prev` links
  * to its writer's current head, so the stored log is always a set of intact chains.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { recordHash } from '../../../harness/evidence/chain.ts'
 import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
@@ -36,7 +36,11 @@ export class SinkStore {
     this.#alterDenies = options.alterDenies ?? false
   }
 
-  /** Reloads an earlier log (a restarted sink keeps its chains). */
+  /**
+   * Reloads an earlier log (a restarted sink keeps its chains). A sink killed in the middle of an
+   * append leaves a torn last line: that batch was never acknowledged (the sink answers only once
+   * it is on disk), so the line is cut off and its writer sends the batch again.
+   */
   async load(): Promise<void> {
     await mkdir(this.#dir, { recursive: true })
     let text: string
@@ -45,6 +49,11 @@ export class SinkStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
       throw e
+    }
+    const complete = text.lastIndexOf('\n') + 1
+    if (complete < text.length) {
+      await truncate(this.file, Buffer.byteLength(text.slice(0, complete)))
+      text = text.slice(0, complete)
     }
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue

@@ -2,6 +2,12 @@
  * The resource server's side of the shared replay store: a keep-alive undici pool speaking
  * `POST /check-and-set`. Any failure (refused, timed out, non-200, odd body) throws, and the
  * resource server answers 503 rather than serve a proof it could not check (fail closed).
+ *
+ * Every check is bounded as a whole (default 1000 ms), queueing for a pool connection included: a
+ * store that is paused, blackholed or slowed by a latency fault makes calls fail within the bound,
+ * rather than pile up behind it. Tighter bounds (250 ms) refuse legitimate calls on a busy machine
+ * (measured on 2 cores with a second target starting: 250 ms and 500 ms both did, 1000 ms did not),
+ * so the adapter's `replayStoreTimeoutMs` lowers it where the machine allows.
  */
 import { Pool } from 'undici'
 import { BoundedCache } from '../shared/bounded-cache.ts'
@@ -35,6 +41,7 @@ export class HttpReplayStore implements ReplayStore {
         body: JSON.stringify({ key, ttl_ms: Math.round(ttlMs) }),
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
+        signal: AbortSignal.timeout(this.#timeoutMs),
       })
       status = res.statusCode
       body = (await res.body.json()) as typeof body

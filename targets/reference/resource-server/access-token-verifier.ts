@@ -4,7 +4,8 @@
  * RFC 8725 hardening: the alg is pinned (no `none`, no HMAC, so no RS→HS confusion), key-carrying
  * headers (`jku`, `x5u`, `jwk`, `x5c`) are refused and never fetched, and `kid` is only looked up
  * in the AS JWKS (sanitised in evidence). Verified tokens are cached by hash, since agents reuse a
- * token for many calls; exp is still checked on every use.
+ * token for many calls; exp is still checked on every use. A kid the replica has not cached while
+ * the JWKS cannot be fetched is `system.jwks_unavailable` (503 at the caller): fail closed.
  */
 import { hasFlaw } from '../flaws.ts'
 import { BoundedCache } from '../shared/bounded-cache.ts'
@@ -30,6 +31,9 @@ export type TokenCheck =
   | { ok: true; claims: AccessClaims }
   /** `claims` is set only when the signature verified (the token is genuine but unusable here) */
   | { ok: false; reason: string; description: string; detail: Record<string, unknown>; claims?: AccessClaims }
+
+/** the one refusal that is the system's fault, not the token's: the caller answers 503, not 401 */
+export const JWKS_UNAVAILABLE = 'system.jwks_unavailable'
 
 const MAX_ACT_DEPTH = 16
 const TYP = /^(application\/)?at\+jwt$/i
@@ -138,10 +142,16 @@ export class AccessTokenVerifier {
     if (!unsigned) {
       if (typeof header.kid !== 'string') return refuse('token.kid_missing', 'kid is missing')
       if (!KID.test(header.kid)) return refuse('token.kid_invalid', 'kid is not a key id this AS uses')
-      const key = await this.#jwks.key(header.kid)
-      if (key === null) return refuse('token.kid_unknown', 'kid is not in the AS JWKS')
+      const found = await this.#jwks.lookup(header.kid)
+      if (found.state === 'unknown') return refuse('token.kid_unknown', 'kid is not in the AS JWKS')
+      // Fail closed: an unknown kid while the JWKS cannot be fetched may be the AS's newest key or
+      // an attacker's; nobody can tell, so the call is refused as unavailable (503), never served.
+      // flaw jwks-fail-open: the token is taken without verifying its signature instead
+      if (found.state === 'unavailable' && !hasFlaw(this.#flaws, 'jwks-fail-open')) {
+        return refuse(JWKS_UNAVAILABLE, 'the AS keys cannot be fetched to verify this token; try again', { cause: found.cause })
+      }
       // flaw token-signature-unchecked: the signature is not verified; every claim still is
-      if (!hasFlaw(this.#flaws, 'token-signature-unchecked') && !verifyEs256(key, jws.signingInput, jws.signature)) {
+      if (found.state === 'found' && !hasFlaw(this.#flaws, 'token-signature-unchecked') && !verifyEs256(found.key, jws.signingInput, jws.signature)) {
         return refuse('token.signature', 'signature does not verify')
       }
     }

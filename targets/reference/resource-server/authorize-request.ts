@@ -11,7 +11,7 @@ import { hasFlaw, type FlawName } from '../flaws.ts'
 import { checkDpopProof, normalizeHtu, type ProofCheck } from '../shared/dpop-proof.ts'
 import type { PublicKeyCache } from '../shared/jwk-keys.ts'
 import type { ReplayStore } from '../shared/replay-store.ts'
-import type { AccessClaims, AccessTokenVerifier } from './access-token-verifier.ts'
+import { JWKS_UNAVAILABLE, type AccessClaims, type AccessTokenVerifier } from './access-token-verifier.ts'
 import { bearerDowngradeChallenge, dpopChallenge } from './challenge.ts'
 import { parseRefund, type RefundRequest } from './tool-handlers.ts'
 import type { ToolRoute } from './tools.ts'
@@ -124,6 +124,9 @@ export class RequestAuthorizer {
 
     if (!bearer && c.dpop === null) return deny(t, 401, 'dpop.missing', 'invalid_dpop_proof', 'DPoP proof required', dpopChallenge('invalid_dpop_proof'))
     if (!bearer && c.dpop === 'multiple') return deny(t, 401, 'dpop.multiple', 'invalid_dpop_proof', 'exactly one DPoP header is allowed', dpopChallenge('invalid_dpop_proof'))
+    if (!checked.ok && checked.reason === JWKS_UNAVAILABLE) {
+      return { ...deny(t, 503, checked.reason, 'temporarily_unavailable', checked.description, undefined, { ...checked.detail, node: this.#o.node }), headers: { 'retry-after': '1' } }
+    }
     if (!checked.ok) return deny(t, 401, checked.reason, 'invalid_token', checked.description, tokenChallenge, { ...schemeDetail, ...checked.detail })
     const gone = this.#o.lifecycle?.check(token, checked.claims) ?? null
     if (gone !== null) return deny(t, 401, gone.reason, 'invalid_token', gone.description, tokenChallenge, { ...schemeDetail, ...gone.detail })
@@ -145,6 +148,8 @@ export class RequestAuthorizer {
       try {
         replayed = await this.#o.replay.seen(key, 2 * this.#o.iatWindowS * 1000)
       } catch (e) {
+        // flaw replay-store-fail-open: a store that cannot answer is taken to mean "not seen"
+        if (hasFlaw(this.#flaws, 'replay-store-fail-open')) return p
         return {
           ...deny(p, 503, 'system.replay_store_unavailable', 'temporarily_unavailable', 'cannot check the proof for replay; try again', undefined, { node: this.#o.node, cause: String(e).slice(0, 200) }),
           headers: { 'retry-after': '1' },

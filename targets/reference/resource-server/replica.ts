@@ -1,8 +1,10 @@
 /**
  * One resource-server replica (N per resource server behind a round-robin front), built from its
- * config. The audience and the public origin are the front's URL, from the config; the replica's
- * own listening address matters to nobody but the front. main.ts runs it as a process; the specs
- * also build one in-process to test a flaw switch without starting a whole target.
+ * config. The audience and the public origin are the front's URL (or the fault proxy's in front of
+ * it), from the config; the replica's own listening address matters to nobody but the front. A
+ * replica needs the AS (its keys and lifecycle state) and the evidence sink to start: one that
+ * cannot reach them does not report ready, rather than serve without them. main.ts runs it as a
+ * process; the specs also build one in-process to test a flaw switch without starting a whole target.
  */
 import { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
 import { hasFlaw } from '../flaws.ts'
@@ -20,6 +22,18 @@ import { rsHandler } from './rs-server.ts'
 import { RefundLedger } from './tool-handlers.ts'
 import { toolsOf } from './tools.ts'
 
+/** A start-up fetch from the AS, tried a few times (a busy machine, an AS restarting next door). */
+async function retried<T>(fetch: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch()
+    } catch (e) {
+      if (i >= attempts) throw e
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+}
+
 export async function startReplica(config: RsConfig): Promise<ComponentRuntime> {
   const { flaws, audience } = config
   const writer = new EvidenceWriter({
@@ -27,14 +41,19 @@ export async function startReplica(config: RsConfig): Promise<ComponentRuntime> 
     sinkUrl: config.sinkUrl,
     dropDenies: hasFlaw(flaws, 'evidence-drops-denies'),
     keepOneIn: hasFlaw(flaws, 'evidence-sampled') ? 100 : 1,
+    dropWhenSinkDown: hasFlaw(flaws, 'evidence-drop-when-sink-down'),
+    dataDir: config.dataDir,
+    audience,
+    maxBuffer: config.evidenceMaxBuffer,
   })
-  const jwks = new JwksClient(config.jwksUri)
-  await Promise.all([writer.init(), jwks.refresh()])
-  // revocations, offboarding and retired keys: pulled from the AS before this replica is ready, then pushed
+  const jwks = new JwksClient(config.jwksUri, { timeoutMs: config.jwksTimeoutMs })
+  await Promise.all([writer.init(), retried(() => jwks.refresh())])
+  // Revocations, offboarding and retired keys: pulled from the AS before this replica is ready (so
+  // a restarted replica cannot serve a token revoked while it was down), then pushed.
   const lifecycle = new LifecycleState({ secret: config.lifecycleSecret ?? null, refreshKeys: () => jwks.refresh() })
-  await lifecycle.syncFrom(config.issuer)
+  await retried(() => lifecycle.syncFrom(config.lifecycleUrl ?? config.issuer))
   // flaw replay-cache-per-replica: each replica remembers only the proofs it saw itself
-  const shared = hasFlaw(flaws, 'replay-cache-per-replica') ? null : new HttpReplayStore(config.replayStoreUrl)
+  const shared = hasFlaw(flaws, 'replay-cache-per-replica') ? null : new HttpReplayStore(config.replayStoreUrl, { timeoutMs: config.replayTimeoutMs })
   const replay: ReplayStore = shared ?? new MemoryReplayStore()
   const authorizer = new RequestAuthorizer({
     node: config.node,

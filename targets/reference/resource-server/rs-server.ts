@@ -61,6 +61,7 @@ export function rsHandler(deps: RsDeps): RequestListener {
     if (route === null) return sendJson(res, 404, { error: 'not_found', error_description: 'no such tool' })
     if (deps.writer.full) {
       req.resume()
+      deps.writer.noteRefused(traceIdOf(req))
       return failClosed(res)
     }
     const facts: CallFacts = { audience: deps.audience, method, pathname, route, traceId: traceIdOf(req), requestId: requestIdOf(req) }

@@ -1,7 +1,8 @@
 /**
- * The child side of a forked component: wait for its config over IPC, listen on 127.0.0.1:0,
- * report `ready` with the URL, and shut down (flushing evidence first) on SIGTERM or when the
- * parent goes away. This is a program's entry point, so it owns process.exit.
+ * The child side of a forked component: wait for its config over IPC, listen on 127.0.0.1 (a free
+ * port, or on a restart the port it had before), report `ready` with the URL, and shut down
+ * (flushing evidence first) on SIGTERM or when the parent goes away. This is a program's entry
+ * point, so it owns process.exit.
  *
  * runComponent serves HTTP (most components); runTcpComponent serves raw TCP connections (the
  * round-robin front). Both share the same IPC protocol (component-config.ts).
@@ -34,6 +35,31 @@ function notReady(_req: IncomingMessage, res: ServerResponse): void {
   res.end('{"error":"temporarily_unavailable","error_description":"starting"}')
 }
 
+/**
+ * Listens on 127.0.0.1:`port` (0: any free port). A restarted component asks for its old port,
+ * which its killed predecessor may hold for a moment longer: EADDRINUSE is retried for ~3 s.
+ */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let tries = 0
+    const attempt = (): void => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        server.off('listening', onListening)
+        if (e.code === 'EADDRINUSE' && port !== 0 && ++tries < 60) setTimeout(attempt, 50)
+        else reject(e)
+      }
+      const onListening = (): void => {
+        server.off('error', onError)
+        resolve()
+      }
+      server.once('error', onError)
+      server.once('listening', onListening)
+      server.listen(port, '127.0.0.1')
+    }
+    attempt()
+  })
+}
+
 function runChild<R extends ChildRuntime>(
   name: string,
   server: Server,
@@ -64,9 +90,15 @@ function runChild<R extends ChildRuntime>(
   // The parent died or let go of us: nobody can stop us later, so stop now.
   process.on('disconnect', () => void shutdown('disconnect'))
 
+  const failStart = (e: unknown): never => {
+    send({ type: 'failed', message: e instanceof Error ? e.message : String(e) })
+    process.stderr.write(`${name}: start failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+    process.exit(1)
+  }
+
   process.on('message', (raw: ParentMessage) => {
     if (raw.type === 'start') {
-      server.listen(0, '127.0.0.1', () => {
+      listen(server, raw.port ?? 0).then(() => {
         const { port } = server.address() as AddressInfo
         const url = `http://127.0.0.1:${port}`
         start(raw.config, url).then(
@@ -75,13 +107,9 @@ function runChild<R extends ChildRuntime>(
             started(r)
             send({ type: 'ready', url })
           },
-          (e: unknown) => {
-            send({ type: 'failed', message: e instanceof Error ? e.message : String(e) })
-            process.stderr.write(`${name}: start failed: ${e instanceof Error ? e.stack : String(e)}\n`)
-            process.exit(1)
-          },
+          failStart,
         )
-      })
+      }, failStart)
     } else if (raw.type === 'call') {
       const call = runtime?.onCall?.(raw.method, raw.params) ?? Promise.reject(new Error(`${name}: no handler for ${raw.method}`))
       call.then(

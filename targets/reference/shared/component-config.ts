@@ -5,12 +5,25 @@
 import type { TrustedIssuer } from '../../../harness/target/types.ts'
 
 export interface SinkConfig {
+  /** the JSONL log lives here; a restarted sink reloads it */
   dataDir: string
   /** flaw switches that act in the sink (`evidence-chain-broken`) */
   flaws: string[]
 }
 
-export interface AsConfig {
+/** Settings every evidence writer (AS and replicas) takes from the adapter. */
+export interface WriterSettings {
+  /**
+   * the target's data directory: each writer keeps a small delivery marker there, so a writer
+   * restarted after losing buffered records writes a `system.evidence_gap` record. Omitted: no marker.
+   */
+  dataDir?: string
+  /** records a writer buffers while the sink is unreachable before it refuses (default 100 000) */
+  evidenceMaxBuffer?: number
+}
+
+export interface AsConfig extends WriterSettings {
+  /** the AS's path to the evidence sink (through the fault proxy when the harness gave one) */
   sinkUrl: string
   trust: TrustedIssuer
   initialAccessToken: string
@@ -20,9 +33,17 @@ export interface AsConfig {
   adminSecret?: string
   /** shared with the resource servers: authenticates lifecycle pushes (AS → replica) and snapshot pulls */
   lifecycleSecret?: string
+  /**
+   * 32 random bytes (base64url) sealing the signing keys in the AS state journal (`as-state.jsonl`
+   * in `dataDir`), which is what lets a restarted AS keep its clients, keys and lifecycle state.
+   * Without `dataDir` and this key the AS keeps its state in memory only (a restart loses it).
+   */
+  stateKey?: string
+  /** resource servers known before start (a restart): as if each was sent as `add-resource` */
+  resources?: ResourceRegistration[]
 }
 
-export interface RsConfig {
+export interface RsConfig extends WriterSettings {
   /** the resource server this replica belongs to, e.g. `rs-1`; picks its tool set */
   id: string
   /** this replica: evidence component name and replay-record `node`, e.g. `rs-1/0` */
@@ -34,8 +55,16 @@ export interface RsConfig {
   sinkUrl: string
   /** the shared replay store (replay-store/); unused under `replay-cache-per-replica` */
   replayStoreUrl: string
+  /** bound on one replay check, queueing to answer; slower is unavailable (503, fail closed). Default 1000 */
+  replayTimeoutMs?: number
+  /** the AS issuer identifier tokens must carry (never a proxied URL) */
   issuer: string
+  /** where the replica fetches the AS keys (the 'jwks' link: through the fault proxy when one is given) */
   jwksUri: string
+  /** bound on one JWKS fetch (default 1000 ms); an unknown kid meanwhile is 503, never served */
+  jwksTimeoutMs?: number
+  /** base URL the replica pulls the lifecycle snapshot from (default: `issuer`); the 'jwks' link too */
+  lifecycleUrl?: string
   flaws: string[]
   /** the AS's lifecycle secret (lifecycle-events.ts); without it the replica takes no lifecycle pushes */
   lifecycleSecret?: string
@@ -63,9 +92,9 @@ export interface ResourceRegistration {
   replicaUrls?: string[]
 }
 
-/** Parent → child messages */
+/** Parent → child messages; `port` (a restart) makes the child listen where it listened before */
 export type ParentMessage =
-  | { type: 'start'; config: unknown }
+  | { type: 'start'; config: unknown; port?: number }
   | { type: 'call'; id: number; method: string; params: unknown }
 
 /** Child → parent messages */

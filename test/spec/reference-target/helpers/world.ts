@@ -59,7 +59,7 @@ export class World {
     this.#dataDir = dataDir
   }
 
-  static async start(flaws: string[] = [], options: Pick<ReferenceStartOptions, 'replicas'> = {}): Promise<World> {
+  static async start(flaws: string[] = [], options: Omit<ReferenceStartOptions, 'trust' | 'flaws' | 'dataDir' | 'initialAccessToken'> = {}): Promise<World> {
     const idp = await WorkforceIdp.create()
     const dataDir = await mkdtemp(join(tmpdir(), 'gatecrash-ref-'))
     const iat = randomBytes(24).toString('base64url')

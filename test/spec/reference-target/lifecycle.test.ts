@@ -72,7 +72,8 @@ describe('reference target processes', () => {
     const entry = join(dir, 'stuck.ts')
     await writeFile(entry, "process.stderr.write('stuck: waiting for a database that never comes\\n')\nsetInterval(() => {}, 1000)\n")
     try {
-      const stuck = ProcessComponent.fork({ name: 'stuck', entry, readyTimeoutMs: 400 })
+      // generous: on a loaded 2-core box Node itself can take a second to start and write the line
+      const stuck = ProcessComponent.fork({ name: 'stuck', entry, readyTimeoutMs: 4000 })
       const err = await stuck.start({}).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(TargetStartFailed)
       expect(err).toMatchObject({ code: 'ERR_TARGET_START' })

@@ -12,7 +12,9 @@ export default defineScenario({
   },
   attacks: { share: 0.1, cases: ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'unattributed.no-credential'] },
   thresholds: {
-    http_req_duration: ['p(95)<250'],
+    // A stall guard, not an SLO: nine target processes share these two cores with the harness, and
+    // a noisy neighbour can push p95 past a few hundred ms without anything being wrong.
+    http_req_duration: ['p(95)<1000'],
     gatecrash_breaches: ['count==0'],
     gatecrash_evidence_coverage: ['rate==1'],
     'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'],

@@ -52,3 +52,10 @@ export function checkChain(component: string, records: EvidenceRecord[], startPr
   }
   return { component, records: records.length, brokenAt: null, problem: null, head: prev }
 }
+
+/** The last hash per writer in records read in delivery order: the heads a later read must link to. */
+export function headsOf(records: readonly EvidenceRecord[]): Record<string, string | null> {
+  const heads: Record<string, string | null> = {}
+  for (const r of records) heads[r.component] = r.hash
+  return heads
+}

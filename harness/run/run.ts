@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { selectCases } from '../attacks/catalog.ts'
+import { headsOf } from '../evidence/chain.ts'
 import { httpCursorSource } from '../evidence/http-cursor-source.ts'
 import { HttpPools } from '../load/http-pool.ts'
 import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
@@ -84,9 +85,10 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
     ctx.delegationSamples = phase.samples
     // Only this run's records are graded: skip what provisioning wrote, and remember each chain's
     // head so the run's records must link onto it.
-    const evidence = httpCursorSource(target.evidence.url)
-    ctx.evidenceCursor = (await evidence.readAll()).cursor
-    ctx.chainStart = await evidence.heads()
+    const before = await httpCursorSource(target.evidence.url).readAll()
+    ctx.evidenceCursor = before.cursor
+    // From the same read as the cursor: a separate heads() call races records landing in between.
+    ctx.chainStart = headsOf(before.records)
     await writeContext(ctx)
     const rs = target.resources[0]
 

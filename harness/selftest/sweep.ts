@@ -6,6 +6,7 @@
 import { selectCases, CATALOG, type AttackCase } from '../attacks/catalog.ts'
 import { makeKit } from '../attacks/kit.ts'
 import type { AttemptRecord } from '../attempt.ts'
+import { headsOf } from '../evidence/chain.ts'
 import { httpCursorSource } from '../evidence/http-cursor-source.ts'
 import type { EvidenceRecord } from '../evidence/record.ts'
 import { epochNow } from '../load/constant-arrival-rate.ts'
@@ -67,8 +68,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const attempts: AttemptRecord[] = []
   try {
     const source = httpCursorSource(target.evidence.url)
-    const cursor = (await source.readAll()).cursor
-    const chainStart = await source.heads()
+    const before = await source.readAll()
+    const cursor = before.cursor
+    const chainStart = headsOf(before.records)
     const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools, log, initialAccessToken: phase.initialAccessToken })
     const rs = target.resources[0]
     const { mods, prepared } = await prepareCases(cases, kit)

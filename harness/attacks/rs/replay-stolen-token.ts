@@ -24,20 +24,25 @@ function target(env: ActionEnv) {
   return { tool, resourceId, htu: htuOf(env.rs, tool, env.identity.tenant, resourceId), cred: env.identity.credential }
 }
 
+/** The victim's read call, sent with exactly the given auth headers (the part each case varies). */
+async function sendStolen(env: ActionEnv, caseId: string, headers: (t: ReturnType<typeof target>) => [string, string][]): Promise<void> {
+  const t = target(env)
+  await sendToolCall(env, {
+    caseId,
+    tool: t.tool,
+    tenant: env.identity.tenant,
+    resourceId: t.resourceId,
+    headers: headers(t),
+    expected: expectedFor(env.identity, t.tool, env.rs),
+    tokenHash: t.cred.tokenHash,
+  })
+}
+
 export const replayDpopNoProof: AttackModule = {
   id: 'replay.dpop-no-proof',
   eligible,
   async fire(env) {
-    const { tool, resourceId, cred } = target(env)
-    await sendToolCall(env, {
-      caseId: this.id,
-      tool,
-      tenant: env.identity.tenant,
-      resourceId,
-      headers: [['authorization', `DPoP ${cred.accessToken}`]],
-      expected: expectedFor(env.identity, tool, env.rs),
-      tokenHash: cred.tokenHash,
-    })
+    await sendStolen(env, this.id, ({ cred }) => [['authorization', `DPoP ${cred.accessToken}`]])
   },
 }
 
@@ -45,16 +50,7 @@ export const replayBearerDowngrade: AttackModule = {
   id: 'replay.bearer-downgrade',
   eligible,
   async fire(env) {
-    const { tool, resourceId, cred } = target(env)
-    await sendToolCall(env, {
-      caseId: this.id,
-      tool,
-      tenant: env.identity.tenant,
-      resourceId,
-      headers: [['authorization', `Bearer ${cred.accessToken}`]],
-      expected: expectedFor(env.identity, tool, env.rs),
-      tokenHash: cred.tokenHash,
-    })
+    await sendStolen(env, this.id, ({ cred }) => [['authorization', `Bearer ${cred.accessToken}`]])
   },
 }
 
@@ -62,20 +58,11 @@ export const replayDualScheme: AttackModule = {
   id: 'replay.dual-scheme',
   eligible,
   async fire(env) {
-    const { tool, resourceId, htu, cred } = target(env)
-    await sendToolCall(env, {
-      caseId: this.id,
-      tool,
-      tenant: env.identity.tenant,
-      resourceId,
-      headers: [
-        ['authorization', `Bearer ${cred.accessToken}`],
-        ['authorization', `DPoP ${cred.accessToken}`],
-        ['dpop', createDpopProof(cred.key, { htm: tool.method, htu, ath: cred.tokenHash }).proof],
-      ],
-      expected: expectedFor(env.identity, tool, env.rs),
-      tokenHash: cred.tokenHash,
-    })
+    await sendStolen(env, this.id, ({ tool, htu, cred }) => [
+      ['authorization', `Bearer ${cred.accessToken}`],
+      ['authorization', `DPoP ${cred.accessToken}`],
+      ['dpop', createDpopProof(cred.key, { htm: tool.method, htu, ath: cred.tokenHash }).proof],
+    ])
   },
 }
 

@@ -18,12 +18,11 @@ export function defaultReporters(): Reporter[] {
     },
     {
       name: 'csv',
+      // Rows stream from the run store page by page, so a run of millions of attempts writes its
+      // CSVs in constant memory; the verdict and join of each row are looked up as it is written.
       async onRunEnd(_run, files) {
-        await writeAttemptsCsv(path.join(files.dir, 'attempts.csv'), files.attemptRecords, files.graded.attempts)
-        await writeEvidenceCsv(path.join(files.dir, 'evidence.csv'), files.evidenceRecords, {
-          seqById: files.graded.match.seqById,
-          lateIds: files.graded.match.lateIds,
-        })
+        await writeAttemptsCsv(path.join(files.dir, 'attempts.csv'), files.attempts(), files.verdicts)
+        await writeEvidenceCsv(path.join(files.dir, 'evidence.csv'), files.evidence(), { seqById: files.seqById, lateIds: files.lateIds })
         return ['attempts.csv', 'evidence.csv']
       },
     },

@@ -9,6 +9,9 @@
  */
 export { defineScenario } from './scenario/types.ts'
 export type * from './scenario/types.ts'
+export { Fault } from './chaos/fault.ts'
+export type { FaultSpec, FaultKind } from './chaos/fault.ts'
+export type { FaultInjector, ActiveFault, InjectContext } from './chaos/injector.ts'
 export { CATALOG, CATALOG_VERSION } from './attacks/catalog.ts'
 export type { AttackCase } from './attacks/catalog.ts'
 export type { EvidenceRecord } from './evidence/record.ts'

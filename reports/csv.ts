@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * await writeAttemptsCsv(join(dir, 'attempts.csv'), attempts, g.attempts)
+ * await writeAttemptsCsv(join(dir, 'attempts.csv'), attempts, g.attempts)   // or a lookup: { get(seq) }
  * await writeEvidenceCsv(join(dir, 'evidence.csv'), records, { seqById: g.match.seqById, lateIds: g.match.lateIds })
  * ```
  */
@@ -51,9 +51,19 @@ async function writeCsv<T, C extends readonly string[]>(path: string, columns: C
   )
 }
 
-export async function writeAttemptsCsv(path: string, attempts: Rows<AttemptRecord>, graded: Iterable<GradedAttempt> = []): Promise<void> {
-  const bySeq = new Map<number, GradedAttempt>()
-  for (const g of graded) bySeq.set(g.seq, g)
+/** Verdicts by seq without holding them all: a run store answers per row (harness/run/store-rows.ts). */
+export interface VerdictLookup {
+  get(seq: number): GradedAttempt | undefined
+}
+
+export async function writeAttemptsCsv(path: string, attempts: Rows<AttemptRecord>, graded: Iterable<GradedAttempt> | VerdictLookup = []): Promise<void> {
+  let bySeq: VerdictLookup
+  if ('get' in graded && typeof graded.get === 'function') bySeq = graded
+  else {
+    const map = new Map<number, GradedAttempt>()
+    for (const g of graded as Iterable<GradedAttempt>) map.set(g.seq, g)
+    bySeq = map
+  }
   await writeCsv(path, ATTEMPT_COLUMNS, attempts, (a) => {
     const g = bySeq.get(a.seq)
     return {
@@ -90,10 +100,10 @@ export async function writeAttemptsCsv(path: string, attempts: Rows<AttemptRecor
 }
 
 export interface EvidenceCsvOptions {
-  /** record id → the attempt it joined (grade(...).match.seqById) */
-  seqById?: ReadonlyMap<string, number>
-  /** ids of records that arrived after the settle deadline (grade(...).match.lateIds) */
-  lateIds?: ReadonlySet<string>
+  /** record id → the attempt it joined (grade(...).match.seqById, or a run store's lookup) */
+  seqById?: Pick<ReadonlyMap<string, number>, 'get'>
+  /** ids of records that arrived after the settle deadline (grade(...).match.lateIds, or a run store's lookup) */
+  lateIds?: Pick<ReadonlySet<string>, 'has'>
 }
 
 export async function writeEvidenceCsv(path: string, records: Rows<EvidenceRecord>, options: EvidenceCsvOptions = {}): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import type { CaseRow, GateResult, RunJson, TrendSummary } from '../harness/run/run-json.ts'
 import type { Verdict } from '../harness/oracle/verdict.ts'
+import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
 
@@ -80,7 +81,7 @@ function gates(list: readonly GateResult[]): string[] {
       `\`${cell(g.expression)}\``,
       observed(g.observed),
       g.source,
-      g.cases.length === 0 ? '—' : g.cases.map((c) => `\`${cell(c)}\``).join(', '),
+      [g.cases.length === 0 ? '—' : g.cases.map((c) => `\`${cell(c)}\``).join(', '), ...(g.detail && !g.ok ? [cell(g.detail)] : [])].join(' — '),
     ])),
   ]
 }
@@ -179,6 +180,7 @@ export function renderMarkdown(run: RunJson): string {
     [`# gatecrash readiness report: ${VERDICT_TITLE[run.verdict]}`, '', `${cell(run.scenario.name)} against ${cell(run.target.name)} ${cell(run.target.version)}, run \`${cell(run.run_id)}\`.`],
     summary(run),
     gates(run.gates),
+    renderFaults(run),
     cases(run.cases),
     legit(run),
     latency(run),

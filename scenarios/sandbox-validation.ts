@@ -1,7 +1,9 @@
-import { defineScenario } from 'gatecrash'
+import { defineScenario, Fault } from 'gatecrash'
 
 // The main job: a minute of agent and sub-agent traffic against the target with one attack in ten,
 // graded by the default security gates plus the jti-replay rule most approval boards raise to a gate.
+// One short fault window (the replay store slowed for 5 s, within what the resource servers wait
+// for) shows the chaos gates on the timeline: a correct target rides through it.
 export default defineScenario({
   name: 'sandbox-validation',
   description: 'Pre-release sandbox validation: delegated agent traffic with replay, escalation and unattributed calls mixed in',
@@ -11,9 +13,8 @@ export default defineScenario({
     workload: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '60s', preAllocatedVUs: 64, maxVUs: 256 },
   },
   attacks: { share: 0.1, cases: ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'unattributed.no-credential'] },
+  faults: [Fault.latency({ component: 'replay-store', ms: 100, at: '20s', for: '5s' })],
   thresholds: {
-    // A stall guard, not an SLO: nine target processes share these two cores with the harness, and
-    // a noisy neighbour can push p95 past a few hundred ms without anything being wrong.
     http_req_duration: ['p(95)<1000'],
     gatecrash_breaches: ['count==0'],
     gatecrash_evidence_coverage: ['rate==1'],

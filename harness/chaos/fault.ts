@@ -1,8 +1,11 @@
 /**
  * Faults as scenario scripts declare them (design.md "Chaos"): each has a start (`at`, from the
- * start of the measured phase) and, except one-shot actions, a duration (`for`), in k6 duration
- * syntax. `Fault.*` builds them with the right `kind`, so a scenario reads
+ * start of the measured phase) and a duration (`for`), in k6 duration syntax. `Fault.*` builds them
+ * with the right `kind`, so a scenario reads
  * `Fault.latency({ component: 'jwks', ms: 800, at: '20s', for: '10s' })`.
+ *
+ * One-shot actions (`restart`, `key-rotation`) happen at `at`; their `for` is the window watched
+ * after them (attempts inside it must still be refused and recorded).
  */
 
 interface Window {
@@ -10,6 +13,12 @@ interface Window {
   at: string
   /** k6 duration; the fault heals itself at the end of it */
   for: string
+  /**
+   * k6 duration: how soon after healing legitimate success must be back above its threshold. Sets
+   * a time-to-recover gate for this fault and keeps that recovery time out of the `fault:no`
+   * samples. Without it, time to recover is reported, not gated.
+   */
+  recoverWithin?: string
 }
 
 interface LinkFault extends Window {
@@ -45,6 +54,11 @@ export interface SlowCloseFault extends LinkFault {
   kind: 'slow-close'
   delayMs: number
 }
+/**
+ * `kill`: SIGKILL at `at`, started again (same address and configuration) when the window ends.
+ * `pause`: SIGSTOP at `at` (sockets stay open, nothing answers), SIGCONT when the window ends.
+ * `restart`: stopped and started again at `at`; `for` is the window watched afterwards.
+ */
 export interface ProcessFault extends Window {
   kind: 'kill' | 'pause' | 'restart'
   /** a process the target exposes: 'as', 'rs-1/0', 'replay-store', 'evidence-sink' … */
@@ -57,13 +71,39 @@ export interface ClockSkewFault extends Window {
   /** fraction of identities whose clocks are off, 0..1; default 1 */
   share?: number
 }
-export interface KeyRotationFault {
+export interface KeyRotationFault extends Omit<Window, 'for'> {
   kind: 'key-rotation'
-  at: string
+  /** the window watched after the rotation; default 5s */
+  for?: string
+  /** fraction of identities that exchange their tokens again after the rotation (new kid), 0..1; default 0.5 */
+  reexchange?: number
 }
 
-export type FaultSpec = LatencyFault | BandwidthFault | ResetFault | BlackholeFault | SlowCloseFault | ProcessFault | ClockSkewFault | KeyRotationFault
+/**
+ * A fault an injector plugin handles (RunOptions.injectors): `injector` names the plugin, `params`
+ * are its own options, passed through untouched.
+ */
+export interface CustomFault extends Window {
+  kind: 'custom'
+  injector: string
+  component: string
+  params?: Record<string, string | number | boolean>
+}
+
+export type FaultSpec = LatencyFault | BandwidthFault | ResetFault | BlackholeFault | SlowCloseFault | ProcessFault | ClockSkewFault | KeyRotationFault | CustomFault
 export type FaultKind = FaultSpec['kind']
+export type LinkFaultSpec = LatencyFault | BandwidthFault | ResetFault | BlackholeFault | SlowCloseFault
+
+export const LINK_FAULT_KINDS: readonly FaultKind[] = ['latency', 'bandwidth', 'reset', 'blackhole', 'slow-close']
+export const PROCESS_FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'restart']
+
+export function isLinkFault(f: FaultSpec): f is LinkFaultSpec {
+  return LINK_FAULT_KINDS.includes(f.kind)
+}
+
+export function isProcessFault(f: FaultSpec): f is ProcessFault {
+  return PROCESS_FAULT_KINDS.includes(f.kind)
+}
 
 type Args<T extends FaultSpec> = Omit<T, 'kind'>
 
@@ -78,4 +118,5 @@ export const Fault = {
   restart: (a: Omit<ProcessFault, 'kind'>): ProcessFault => ({ kind: 'restart', ...a }),
   clockSkew: (a: Args<ClockSkewFault>): ClockSkewFault => ({ kind: 'clock-skew', ...a }),
   keyRotation: (a: Args<KeyRotationFault>): KeyRotationFault => ({ kind: 'key-rotation', ...a }),
+  custom: (a: Args<CustomFault>): CustomFault => ({ kind: 'custom', ...a }),
 }

@@ -1,13 +1,22 @@
 /**
  * Evidence source over an HTTP pull endpoint with a cursor: GET {url}/records?after=&limit=,
- * GET {url}/heads. Reads pages until the sink has nothing newer.
+ * GET {url}/heads. Reads pages until the sink has nothing newer: pages() hands each one on as it
+ * arrives (a run store takes them without the run's evidence ever being in memory at once),
+ * readAll() collects them for small reads.
  */
 import { request } from 'undici'
 import { EvidenceUnavailable } from '../errors.ts'
 import { assertLoopback } from '../protocol/http.ts'
 import type { EvidenceRecord } from './record.ts'
 
+export interface EvidencePage {
+  records: EvidenceRecord[]
+  /** the cursor after this page */
+  cursor: string | null
+}
+
 export interface EvidenceSource {
+  pages(after?: string | null): AsyncGenerator<EvidencePage>
   readAll(after?: string | null): Promise<{ records: EvidenceRecord[]; cursor: string | null }>
   heads(): Promise<Record<string, string | null>>
 }
@@ -32,17 +41,25 @@ export function httpCursorSource(url: string): EvidenceSource {
       })
     }
   }
+  async function* pages(after: string | null = null): AsyncGenerator<EvidencePage> {
+    let cursor = after
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const q = new URLSearchParams({ limit: String(PAGE) })
+      if (cursor) q.set('after', cursor)
+      const body = await getJson<{ records: EvidenceRecord[]; cursor: string | null }>(`/records?${q}`)
+      if (body.cursor) cursor = body.cursor
+      yield { records: body.records, cursor }
+      if (body.records.length < PAGE) break
+    }
+  }
   return {
+    pages,
     async readAll(after = null) {
       const records: EvidenceRecord[] = []
       let cursor = after
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const q = new URLSearchParams({ limit: String(PAGE) })
-        if (cursor) q.set('after', cursor)
-        const body = await getJson<{ records: EvidenceRecord[]; cursor: string | null }>(`/records?${q}`)
-        for (const r of body.records) records.push(r)
-        if (body.cursor) cursor = body.cursor
-        if (body.records.length < PAGE) break
+      for await (const page of pages(after)) {
+        for (const r of page.records) records.push(r)
+        cursor = page.cursor
       }
       return { records, cursor }
     },

@@ -25,44 +25,71 @@ function emptyRow(id: string, c: AttackCase | undefined): CaseRow {
   }
 }
 
+type Example = CaseRow['examples'][number] & { seq: number }
+
+const rank = (v: Verdict): number => VERDICTS.indexOf(v)
+/** Worst first, then in send order, so the first example is the one to look at. */
+const before = (x: Example, y: Example): boolean => rank(x.verdict) > rank(y.verdict) || (x.verdict === y.verdict && x.seq < y.seq)
+
+/**
+ * The per-case table built one graded attack at a time (the streaming grader feeds it in any order).
+ * It keeps only the best MAX_EXAMPLES failing examples per case, so memory is per case, not per attempt.
+ */
+export class CaseRowsBuilder {
+  private readonly rows = new Map<string, CaseRow>()
+  private readonly examples = new Map<string, Example[]>()
+  private readonly catalog: readonly AttackCase[]
+
+  constructor(catalog: readonly AttackCase[], selected: readonly string[] = []) {
+    this.catalog = catalog
+    for (const id of selected) this.rowFor(id)
+  }
+
+  private rowFor(id: string): CaseRow {
+    let row = this.rows.get(id)
+    if (!row) {
+      row = emptyRow(id, this.catalog.find((c) => c.id === id))
+      this.rows.set(id, row)
+    }
+    return row
+  }
+
+  add(a: AttemptRecord, g: GradedAttempt): void {
+    if (a.kind !== 'attack') return
+    const id = a.case ?? '(no case)'
+    const row = this.rowFor(id)
+    row.attempts++
+    row.counts[g.verdict] = (row.counts[g.verdict] ?? 0) + 1
+    row.verdict = row.attempts === 1 ? g.verdict : worse(row.verdict, g.verdict)
+    if (g.verdict === 'pass') return
+    const list = this.examples.get(id) ?? []
+    const e: Example = { trace_id: a.trace_id, verdict: g.verdict, why: g.why, seq: a.seq }
+    if (list.length === MAX_EXAMPLES && !before(e, list[list.length - 1])) return
+    const at = list.findIndex((x) => before(e, x))
+    list.splice(at === -1 ? list.length : at, 0, e)
+    if (list.length > MAX_EXAMPLES) list.pop()
+    this.examples.set(id, list)
+  }
+
+  build(): CaseRow[] {
+    for (const row of this.rows.values()) {
+      if (row.attempts === 0) row.verdict = 'not-covered'
+      row.examples = (this.examples.get(row.id) ?? []).map(({ trace_id, verdict, why }) => ({ trace_id, verdict, why }))
+    }
+    return [...this.rows.values()].sort((x, y) => x.id.localeCompare(y.id))
+  }
+}
+
 export function buildCaseRows(
   attempts: readonly AttemptRecord[],
   graded: ReadonlyMap<number, GradedAttempt>,
   catalog: readonly AttackCase[],
   selected: readonly string[] = [],
 ): CaseRow[] {
-  const rows = new Map<string, CaseRow>()
-  const failing = new Map<string, { a: AttemptRecord; g: GradedAttempt }[]>()
-  const rowFor = (id: string): CaseRow => {
-    let row = rows.get(id)
-    if (!row) {
-      row = emptyRow(id, catalog.find((c) => c.id === id))
-      rows.set(id, row)
-    }
-    return row
-  }
-  for (const id of selected) rowFor(id)
+  const builder = new CaseRowsBuilder(catalog, selected)
   for (const a of attempts) {
-    if (a.kind !== 'attack') continue
     const g = graded.get(a.seq)
-    if (!g) continue
-    const id = a.case ?? '(no case)'
-    const row = rowFor(id)
-    row.attempts++
-    row.counts[g.verdict] = (row.counts[g.verdict] ?? 0) + 1
-    row.verdict = row.attempts === 1 ? g.verdict : worse(row.verdict, g.verdict)
-    if (g.verdict !== 'pass') {
-      const list = failing.get(id) ?? []
-      list.push({ a, g })
-      failing.set(id, list)
-    }
+    if (g) builder.add(a, g)
   }
-  const rank = (v: Verdict): number => VERDICTS.indexOf(v)
-  for (const row of rows.values()) {
-    if (row.attempts === 0) row.verdict = 'not-covered'
-    // Worst first, then in send order, so the first example is the one to look at.
-    const list = (failing.get(row.id) ?? []).sort((x, y) => rank(y.g.verdict) - rank(x.g.verdict) || x.a.seq - y.a.seq)
-    row.examples = list.slice(0, MAX_EXAMPLES).map(({ a, g }) => ({ trace_id: a.trace_id, verdict: g.verdict, why: g.why }))
-  }
-  return [...rows.values()].sort((x, y) => x.id.localeCompare(y.id))
+  return builder.build()
 }

@@ -14,7 +14,7 @@
  */
 import { ThresholdInvalid } from '../errors.ts'
 import type { GateResult } from '../run/run-json.ts'
-import { selectSamples, type MetricSet, type Sample } from './metric-set.ts'
+import { selectSeries, type MetricSet, type Series } from './metric-set.ts'
 import { evaluateThreshold, parseThresholdKey, parseThresholds, type ParsedThreshold, type ThresholdMap } from './thresholds.ts'
 
 /**
@@ -52,28 +52,29 @@ function hurtingSide(t: ParsedThreshold, observed: number): 'high' | 'low' | 'an
  * samples when the count is too high; for a trend, samples beyond the threshold value. Only attack
  * samples name a case, so a gate failing on legit traffic alone names none. A counter that is too low
  * cannot point at samples that are missing, so it names the case of its filter, if any.
+ *
+ * Samples are folded into one series per tag set, and a tag set carries `case`, so the question is
+ * asked per series: does it hold a hurting sample? Its pass count and exact min/max answer that
+ * exactly as a look at every sample would.
  */
 export function blameCases(t: ParsedThreshold, set: MetricSet, observed: number): string[] {
   const metric = set.metrics.get(t.metric)
   if (!metric) return []
   const side = hurtingSide(t, observed)
-  const samples = selectSamples(metric, t.filter)
-  let hurting: Sample[]
-  switch (metric.type) {
-    case 'rate':
-      hurting = side === 'any' ? samples : samples.filter((s) => (side === 'high' ? s.value !== 0 : s.value === 0))
-      break
-    case 'counter':
-      hurting = side === 'low' ? [] : samples.filter((s) => s.value > 0)
-      break
-    case 'trend':
-      hurting = side === 'any' ? samples : samples.filter((s) => (side === 'high' ? s.value >= t.value : s.value <= t.value))
-      break
-    default:
-      hurting = samples
+  const hurts = (s: Series): boolean => {
+    switch (metric.type) {
+      case 'rate':
+        return side === 'any' || (side === 'high' ? s.passes > 0 : s.passes < s.count)
+      case 'counter':
+        return side !== 'low' && s.max > 0
+      case 'trend':
+        return side === 'any' || (side === 'high' ? s.max >= t.value : s.min <= t.value)
+      default:
+        return true
+    }
   }
   const cases = new Set<string>()
-  for (const s of hurting) if (s.tags.kind === 'attack' && s.tags.case) cases.add(s.tags.case)
+  for (const s of selectSeries(metric, t.filter)) if (s.tags.kind === 'attack' && s.tags.case && hurts(s)) cases.add(s.tags.case)
   if (cases.size === 0 && t.filter.case) cases.add(t.filter.case)
   return [...cases].sort()
 }

@@ -3,6 +3,10 @@
  * evidence statistics (design.md, "Oracle rules"). No clock, no I/O, no target: it can re-grade a
  * finished or crashed run offline, or attempts that came from k6.
  *
+ * grade() works on arrays (the self-test sweep, tests). A run's own grading streams from its run
+ * store through gradeStream() (grade-stream.ts), which shares gradeOne(), the group judges and the
+ * case-table and chain builders with this file and must agree with it (test/unit/run/stream-grade.test.ts).
+ *
  * @example
  * ```ts
  * const g = grade({ attempts, evidence, catalog: CATALOG, settleDeadline: lastEnd + 5_000 })
@@ -11,10 +15,11 @@
  */
 import type { AttemptRecord } from '../attempt.ts'
 import type { AttackCase } from '../attacks/catalog.ts'
-import { checkChain, recordHash } from '../evidence/chain.ts'
+import { recordHash } from '../evidence/chain.ts'
 import type { EvidenceRecord } from '../evidence/record.ts'
 import type { CaseRow, RunJson } from '../run/run-json.ts'
 import { buildCaseRows } from './case-rows.ts'
+import { chainStats } from './chain-stats.ts'
 import { gradeAttack, gradeLegit } from './grade-attempt.ts'
 import { matchEvidence, type EvidenceMatch } from './match.ts'
 import type { GradedAttempt } from './verdict.ts'
@@ -68,7 +73,7 @@ export const atMostOneAccepted: GroupJudge = (members, _c, regrade) => {
 
 export const GROUP_JUDGES: ReadonlyMap<string, GroupJudge> = new Map()
 
-function judgeFor(c: AttackCase): GroupJudge | undefined {
+export function judgeFor(c: AttackCase): GroupJudge | undefined {
   return GROUP_JUDGES.get(c.id) ?? (c.concurrency ? atMostOneAccepted : undefined)
 }
 
@@ -92,18 +97,14 @@ function applyGroupJudges(attempts: readonly AttemptRecord[], graded: Map<number
   }
 }
 
-function chainStats(evidence: readonly EvidenceRecord[], chainStart: Record<string, string | null> = {}): RunJson['evidence']['chains'] {
-  // One chain per writer, checked in the order the evidence source delivered the records.
-  const byComponent = new Map<string, EvidenceRecord[]>()
-  for (const r of evidence) {
-    const list = byComponent.get(r.component) ?? []
-    list.push(r)
-    byComponent.set(r.component, list)
-  }
-  return [...byComponent].map(([component, records]) => {
-    const check = checkChain(component, records, chainStart[component] ?? null)
-    return { component, records: check.records, ok: check.brokenAt === null, problem: check.problem }
-  })
+/**
+ * One attempt's individual verdict from the records joined to it in time and late. `altered` names
+ * a record with the attempt's trace id whose hash fails: it joined nothing, and an unrecorded
+ * verdict says why.
+ */
+export function gradeOne(a: AttemptRecord, c: AttackCase | undefined, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[], altered?: string): GradedAttempt {
+  const g = a.kind === 'legit' ? gradeLegit(a, records, late) : gradeAttack(a, c, records, late)
+  return altered && g.verdict === 'unrecorded' ? { ...g, why: `${g.why}; record ${altered} fails its hash (altered after it was written)` } : g
 }
 
 export function grade(input: GradeInput): GradeResult {
@@ -116,14 +117,8 @@ export function grade(input: GradeInput): GradeResult {
   const caseById = new Map(input.catalog.map((c) => [c.id, c]))
   const bySeq = new Map<number, GradedAttempt>()
   for (const a of input.attempts) {
-    const records = match.bySeq.get(a.seq) ?? []
-    const late = match.lateBySeq.get(a.seq) ?? []
-    const g =
-      a.kind === 'legit'
-        ? gradeLegit(a, records, late)
-        : gradeAttack(a, a.case === undefined ? undefined : caseById.get(a.case), records, late)
-    const altered = tamperedTraces.get(a.trace_id)
-    bySeq.set(a.seq, altered && g.verdict === 'unrecorded' ? { ...g, why: `${g.why}; record ${altered} fails its hash (altered after it was written)` } : g)
+    const c = a.case === undefined ? undefined : caseById.get(a.case)
+    bySeq.set(a.seq, gradeOne(a, c, match.bySeq.get(a.seq) ?? [], match.lateBySeq.get(a.seq) ?? [], tamperedTraces.get(a.trace_id)))
   }
   applyGroupJudges(input.attempts, bySeq, input.catalog, (a) => gradeLegit(a, match.bySeq.get(a.seq) ?? [], match.lateBySeq.get(a.seq) ?? []))
 

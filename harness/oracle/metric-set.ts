@@ -1,11 +1,18 @@
 /**
  * A k6-style metric set: named counters, gauges, rates and trends whose samples carry tags, so a
  * threshold key such as `gatecrash_block_rate{grading:must}` can select a sub-metric after the run.
- * Samples are kept (not pre-aggregated) because gates filter by arbitrary tag combinations and
- * name the attack cases behind a failure; a run's attempt count keeps this small.
+ *
+ * Samples are aggregated as they arrive into one series per (metric, tag set), as k6 keeps one sink
+ * per sub-metric: a counter keeps its sum, a rate its passes and total, a trend an HDR histogram
+ * plus exact count/min/max/sum. Memory grows with the number of distinct tag sets (kinds × cases ×
+ * tools × scenarios × fault), never with the number of attempts, so a long run at the top rate stays
+ * flat. A tag filter aggregates over the matching series (sums, merged histograms); a tag set
+ * carries `case`, so gates still name the cases behind a failure, one series at a time.
  *
  * Percentiles come from Node's HDR histogram (`perf_hooks.createHistogram`), the same structure
  * the load engine merges across workers, so the numbers agree and no percentile code is ours.
+ * Merging histograms of one configuration is exact (same buckets), so a filter's p95 equals the
+ * p95 of a histogram fed the matching samples directly.
  *
  * @example
  * ```ts
@@ -20,21 +27,37 @@ import type { TrendSummary } from '../run/run-json.ts'
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend'
 export type Tags = Readonly<Record<string, string>>
 
-export interface Sample {
-  value: number
+/** Every sample of one metric that carried exactly one tag set, folded together. */
+export interface Series {
   tags: Tags
+  /** samples recorded */
+  count: number
+  sum: number
+  /** exact extremes (a histogram reports bucket bounds, one part in a thousand off) */
+  min: number
+  max: number
+  /** samples ≠ 0 (what a rate counts as passes) */
+  passes: number
+  /** the latest sample and its position in the whole set, for a gauge's `value` */
+  last: number
+  lastOrder: number
+  /** trends only: the samples in integer microseconds */
+  hist: RecordableHistogram | null
 }
 
 export interface Metric {
   name: string
   type: MetricType
-  samples: Sample[]
+  /** tag-set key → series */
+  series: Map<string, Series>
 }
 
 export interface MetricSet {
   /** measured duration, for a counter's per-second `rate` */
   durationS: number
   metrics: Map<string, Metric>
+  /** samples added so far (orders gauge values across series) */
+  samples: number
 }
 
 export type Aggregation =
@@ -50,7 +73,7 @@ export const AGGREGATIONS_BY_TYPE: Readonly<Record<MetricType, readonly Aggregat
 }
 
 export function createMetricSet(durationS: number): MetricSet {
-  return { durationS, metrics: new Map() }
+  return { durationS, metrics: new Map(), samples: 0 }
 }
 
 /** Declares a metric so it exists (and a counter reads 0) even when nothing was sampled. */
@@ -60,29 +83,63 @@ export function defineMetric(set: MetricSet, name: string, type: MetricType): Me
     if (existing.type !== type) throw new TypeError(`metric ${name} is a ${existing.type}, not a ${type}`)
     return existing
   }
-  const metric: Metric = { name, type, samples: [] }
+  const metric: Metric = { name, type, series: new Map() }
   set.metrics.set(name, metric)
   return metric
 }
 
-export function addSample(set: MetricSet, name: string, type: MetricType, value: number, tags: Tags): void {
-  defineMetric(set, name, type).samples.push({ value, tags })
-}
-
-/** Samples whose tags carry every filter tag with the same value (an absent tag reads as ''). */
-export function selectSamples(metric: Metric, filter: Tags): Sample[] {
-  const keys = Object.keys(filter)
-  if (keys.length === 0) return metric.samples
-  return metric.samples.filter((s) => keys.every((k) => (s.tags[k] ?? '') === filter[k]))
+/** A tag set's identity, independent of key order. Callers adding many samples with one tag set pass it to addSample. */
+export function tagKey(tags: Tags): string {
+  return Object.keys(tags).sort().map((k) => `${k}\u0000${tags[k]}`).join('\u0001')
 }
 
 /**
- * HDR histogram of millisecond samples recorded as integer microseconds: the histogram takes
- * integers ≥ 1 only, and µs keeps sub-millisecond loopback latencies distinguishable.
+ * HDR histogram samples are integer microseconds ≥ 1: the histogram takes integers ≥ 1 only, and
+ * µs keeps sub-millisecond loopback latencies distinguishable.
  */
-function histogramOf(samples: readonly Sample[]): RecordableHistogram {
+const toMicros = (ms: number): number => Math.max(1, Math.round(ms * 1000))
+
+export function addSample(set: MetricSet, name: string, type: MetricType, value: number, tags: Tags, key: string = tagKey(tags)): void {
+  const metric = defineMetric(set, name, type)
+  let s = metric.series.get(key)
+  if (!s) {
+    s = { tags, count: 0, sum: 0, min: Infinity, max: -Infinity, passes: 0, last: 0, lastOrder: -1, hist: type === 'trend' ? createHistogram() : null }
+    metric.series.set(key, s)
+  }
+  s.count++
+  s.sum += value
+  if (value < s.min) s.min = value
+  if (value > s.max) s.max = value
+  if (value !== 0) s.passes++
+  s.last = value
+  s.lastOrder = set.samples++
+  s.hist?.record(toMicros(value))
+}
+
+/** Series whose tags carry every filter tag with the same value (an absent tag reads as ''). */
+export function selectSeries(metric: Metric, filter: Tags): Series[] {
+  const keys = Object.keys(filter)
+  const all = [...metric.series.values()].filter((s) => s.count > 0)
+  if (keys.length === 0) return all
+  return all.filter((s) => keys.every((k) => (s.tags[k] ?? '') === filter[k]))
+}
+
+/** The series of a metric matching a filter (for reports and tests); [] for an unknown metric. */
+export function seriesOf(set: MetricSet, name: string, filter: Tags = {}): Series[] {
+  const metric = set.metrics.get(name)
+  return metric ? selectSeries(metric, filter) : []
+}
+
+/** Samples behind a metric (or the part a filter selects). */
+export function sampleCount(set: MetricSet, name: string, filter: Tags = {}): number {
+  return seriesOf(set, name, filter).reduce((n, s) => n + s.count, 0)
+}
+
+/** One histogram holding every matching series' samples (the series' own when only one matches). */
+function mergedHistogram(series: readonly Series[]): RecordableHistogram {
+  if (series.length === 1 && series[0].hist) return series[0].hist
   const h = createHistogram()
-  for (const s of samples) h.record(Math.max(1, Math.round(s.value * 1000)))
+  for (const s of series) if (s.hist) h.add(s.hist)
   return h
 }
 
@@ -91,50 +148,51 @@ function percentileMs(h: RecordableHistogram, p: number): number {
   return (p <= 0 ? h.min : h.percentile(Math.min(p, 100))) / 1000
 }
 
-/**
- * min, max and avg are exact, straight from the samples: the histogram reports bucket bounds (one
- * part in a thousand off), and `max<=100` must not fail on a true maximum of exactly 100 ms.
- */
-function exact(samples: readonly Sample[]): { min: number; max: number; avg: number } {
+/** Exact min, max and avg over series: a `max<=100` must not fail on a true maximum of exactly 100 ms. */
+function exact(series: readonly Series[]): { min: number; max: number; avg: number } {
   let min = Infinity
   let max = -Infinity
   let sum = 0
-  for (const s of samples) {
-    if (s.value < min) min = s.value
-    if (s.value > max) max = s.value
-    sum += s.value
+  let count = 0
+  for (const s of series) {
+    if (s.min < min) min = s.min
+    if (s.max > max) max = s.max
+    sum += s.sum
+    count += s.count
   }
-  return { min, max, avg: sum / samples.length }
+  return { min, max, avg: sum / count }
 }
 
 /**
- * Evaluates one aggregation over the samples matching `filter`. Returns null when a rate, gauge or
+ * Evaluates one aggregation over the series matching `filter`. Returns null when a rate, gauge or
  * trend has no samples (nothing to judge); a counter with no samples is 0, because "never counted"
  * is exactly what `count==0` asks.
  */
 export function aggregate(set: MetricSet, name: string, agg: Aggregation, filter: Tags): number | null {
   const metric = set.metrics.get(name)
   if (!metric) return null
-  const samples = selectSamples(metric, filter)
+  const series = selectSeries(metric, filter)
   switch (metric.type) {
     case 'counter': {
-      const sum = samples.reduce((a, s) => a + s.value, 0)
+      const sum = series.reduce((a, s) => a + s.sum, 0)
       if (agg.kind === 'rate') return set.durationS > 0 ? sum / set.durationS : null
       return sum
     }
     case 'gauge':
-      return samples.length === 0 ? null : samples[samples.length - 1].value
-    case 'rate':
-      return samples.length === 0 ? null : samples.filter((s) => s.value !== 0).length / samples.length
+      return series.length === 0 ? null : series.reduce((x, y) => (y.lastOrder > x.lastOrder ? y : x)).last
+    case 'rate': {
+      const total = series.reduce((a, s) => a + s.count, 0)
+      return total === 0 ? null : series.reduce((a, s) => a + s.passes, 0) / total
+    }
     case 'trend': {
-      if (samples.length === 0) return null
+      if (series.length === 0) return null
       switch (agg.kind) {
         case 'avg':
         case 'min':
         case 'max':
-          return exact(samples)[agg.kind]
-        case 'med': return percentileMs(histogramOf(samples), 50)
-        case 'p': return percentileMs(histogramOf(samples), agg.p)
+          return exact(series)[agg.kind]
+        case 'med': return percentileMs(mergedHistogram(series), 50)
+        case 'p': return percentileMs(mergedHistogram(series), agg.p)
         default: return null
       }
     }
@@ -143,13 +201,13 @@ export function aggregate(set: MetricSet, name: string, agg: Aggregation, filter
 
 /** The run.json summary of a trend (all zeros with count 0 when it has no samples). */
 export function trendSummary(set: MetricSet, name: string, filter: Tags = {}): TrendSummary {
-  const metric = set.metrics.get(name)
-  const samples = metric ? selectSamples(metric, filter) : []
-  if (samples.length === 0) return { count: 0, min: 0, max: 0, avg: 0, med: 0, p90: 0, p95: 0, p99: 0 }
-  const h = histogramOf(samples)
+  const series = seriesOf(set, name, filter)
+  const count = series.reduce((n, s) => n + s.count, 0)
+  if (count === 0) return { count: 0, min: 0, max: 0, avg: 0, med: 0, p90: 0, p95: 0, p99: 0 }
+  const h = mergedHistogram(series)
   return {
-    count: samples.length,
-    ...exact(samples),
+    count,
+    ...exact(series),
     med: percentileMs(h, 50),
     p90: percentileMs(h, 90),
     p95: percentileMs(h, 95),

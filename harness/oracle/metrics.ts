@@ -1,7 +1,8 @@
 /**
- * Builds the run's k6-style metric set from graded attempts: k6's own names where the meaning is
- * the same (http_req_duration, http_reqs, http_req_failed, dropped_iterations) and `gatecrash_*`
- * for the security measures the gates read. Every attempt's samples carry the same tags —
+ * Builds the run's k6-style metric set from graded attempts, one at a time (MetricsBuilder, for the
+ * streaming grader) or from arrays (buildMetrics): k6's own names where the meaning is the same
+ * (http_req_duration, http_reqs, http_req_failed, dropped_iterations) and `gatecrash_*` for the
+ * security measures the gates read. Every attempt's samples carry the same tags —
  * kind, case, class, grading, tool, scenario, fault — so any gate can narrow to
  * `{case:escalate.tool-scope}`, `{grading:must}` or `{fault:no}`. Legit traffic has empty
  * case/class/grading tags.
@@ -15,7 +16,7 @@
 import type { AttemptRecord } from '../attempt.ts'
 import type { AttackCase } from '../attacks/catalog.ts'
 import type { RunJson } from '../run/run-json.ts'
-import { addSample, aggregate, createMetricSet, defineMetric, trendSummary, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
+import { addSample, aggregate, createMetricSet, defineMetric, seriesOf, tagKey, trendSummary, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
 import type { GradedAttempt, Verdict } from './verdict.ts'
 
 export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
@@ -83,49 +84,79 @@ export function attemptTags(a: AttemptRecord, c: AttackCase | undefined, faultWi
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300
 
-export function buildMetrics(input: MetricsInput): MetricSet {
-  const set = createMetricSet(input.durationS)
-  // Declare everything up front: a gate on a metric nobody sampled must still find it (a counter reads 0).
-  for (const [name, type] of Object.entries(METRIC_TYPES)) defineMetric(set, name, type)
+/**
+ * Feeds graded attempts into a metric set one at a time, so the streaming grader never holds a
+ * run's attempts: memory is one series per tag set. buildMetrics() is the same over arrays.
+ */
+export class MetricsBuilder {
+  readonly set: MetricSet
+  private readonly caseById: ReadonlyMap<string, AttackCase>
+  private readonly faultWindows: readonly FaultWindow[]
+  /** tag-set key → the one tags object its series share */
+  private readonly interned = new Map<string, Tags>()
 
-  const caseById = new Map(input.catalog.map((c) => [c.id, c]))
-  const gradedBySeq = new Map(input.graded.map((g) => [g.seq, g]))
-  for (const a of input.attempts) {
-    const g = gradedBySeq.get(a.seq)
-    if (!g) continue
-    const tags = attemptTags(a, a.case === undefined ? undefined : caseById.get(a.case), input.faultWindows)
+  constructor(catalog: readonly AttackCase[], options: { durationS?: number; faultWindows?: readonly FaultWindow[] } = {}) {
+    this.set = createMetricSet(options.durationS ?? 0)
+    this.caseById = new Map(catalog.map((c) => [c.id, c]))
+    this.faultWindows = options.faultWindows ?? []
+    // Declare everything up front: a gate on a metric nobody sampled must still find it (a counter reads 0).
+    for (const [name, type] of Object.entries(METRIC_TYPES)) defineMetric(this.set, name, type)
+  }
+
+  add(a: AttemptRecord, g: GradedAttempt): void {
+    const fresh = attemptTags(a, a.case === undefined ? undefined : this.caseById.get(a.case), this.faultWindows)
+    // One key per attempt, not per sample: up to nine samples share it.
+    const key = tagKey(fresh)
+    let tags = this.interned.get(key)
+    if (!tags) this.interned.set(key, (tags = fresh))
+    const add = (name: string, type: MetricType, value: number): void => addSample(this.set, name, type, value, tags, key)
     const attack = a.kind === 'attack'
     const sent = a.status !== null || a.transport_error !== null
     // Not-covered attempts (unknown case, never sent) prove nothing: they stay out of every security rate.
     const judged = g.verdict !== 'not-covered'
 
-    addSample(set, 'gatecrash_attempts', 'counter', 1, tags)
+    add('gatecrash_attempts', 'counter', 1)
     const counter = VERDICT_COUNTERS[g.verdict]
-    if (counter) addSample(set, counter, 'counter', 1, tags)
+    if (counter) add(counter, 'counter', 1)
     if (sent) {
-      addSample(set, 'http_reqs', 'counter', 1, tags)
+      add('http_reqs', 'counter', 1)
       // k6 with a response callback: a request failed when it got no response or not the kind of
       // answer its traffic expects (legit: 2xx; attack: a refusal). A wrong refusal code is a warn, not a failure.
       const failed = a.status === null || (attack ? is2xx(a.status) : !is2xx(a.status))
-      addSample(set, 'http_req_failed', 'rate', failed ? 1 : 0, tags)
+      add('http_req_failed', 'rate', failed ? 1 : 0)
     }
     if (a.status !== null) {
       // Open-model latency from the scheduled time, so a stalled target is not hidden (coordinated omission).
       const ms = Math.max(0, a.ended_at - a.scheduled_at)
-      addSample(set, 'http_req_duration', 'trend', ms, tags)
-      if (attack && !is2xx(a.status)) addSample(set, 'deny_path_duration', 'trend', ms, tags)
-      if (attack && judged) addSample(set, 'gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1, tags)
+      add('http_req_duration', 'trend', ms)
+      if (attack && !is2xx(a.status)) add('deny_path_duration', 'trend', ms)
+      if (attack && judged) add('gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1)
     }
-    if (judged && g.verdict !== 'error') addSample(set, 'gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0, tags)
-    if (judged && g.matched) addSample(set, 'gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0, tags)
-    if (!attack) addSample(set, 'gatecrash_legit_success', 'rate', g.verdict === 'pass' ? 1 : 0, tags)
+    if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
+    if (judged && g.matched) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)
+    if (!attack) add('gatecrash_legit_success', 'rate', g.verdict === 'pass' ? 1 : 0)
   }
-  for (const extra of input.extraCounters ?? []) {
-    const type = METRIC_TYPES[extra.name]
-    if (type !== undefined && type !== 'counter') throw new TypeError(`${extra.name} is a ${type}, not a counter`)
-    addSample(set, extra.name, 'counter', extra.value, extra.tags ?? {})
+
+  /** Adds the load engine's counters and the measured duration; returns the finished set. */
+  finish(options: { durationS?: number; extraCounters?: MetricsInput['extraCounters'] } = {}): MetricSet {
+    if (options.durationS !== undefined) this.set.durationS = options.durationS
+    for (const extra of options.extraCounters ?? []) {
+      const type = METRIC_TYPES[extra.name]
+      if (type !== undefined && type !== 'counter') throw new TypeError(`${extra.name} is a ${type}, not a counter`)
+      addSample(this.set, extra.name, 'counter', extra.value, extra.tags ?? {})
+    }
+    return this.set
   }
-  return set
+}
+
+export function buildMetrics(input: MetricsInput): MetricSet {
+  const builder = new MetricsBuilder(input.catalog, { durationS: input.durationS, faultWindows: input.faultWindows })
+  const gradedBySeq = new Map(input.graded.map((g) => [g.seq, g]))
+  for (const a of input.attempts) {
+    const g = gradedBySeq.get(a.seq)
+    if (g) builder.add(a, g)
+  }
+  return builder.finish({ extraCounters: input.extraCounters })
 }
 
 /** run.json's `metrics`: trends as TrendSummary, counters as {count, rate}, rates as {rate, passes, fails}. */
@@ -144,8 +175,9 @@ export function summarizeMetrics(set: MetricSet): RunJson['metrics'] {
         out[name] = { count: aggregate(set, name, { kind: 'count' }, {}), rate: aggregate(set, name, { kind: 'rate' }, {}) }
         break
       case 'rate': {
-        const passes = m.samples.filter((s) => s.value !== 0).length
-        out[name] = { rate: aggregate(set, name, { kind: 'rate' }, {}), passes, fails: m.samples.length - passes }
+        const series = seriesOf(set, name)
+        const passes = series.reduce((n, s) => n + s.passes, 0)
+        out[name] = { rate: aggregate(set, name, { kind: 'rate' }, {}), passes, fails: series.reduce((n, s) => n + s.count, 0) - passes }
         break
       }
       case 'gauge':

@@ -8,6 +8,7 @@
  * @example
  *   const assertion = clientAssertion(key, clientId, meta.token_endpoint)
  */
+import { agentClock } from './agent-clock.ts'
 import type { IdentityKey } from './identity-key.ts'
 import { encodeSegment, signCompact } from './jws.ts'
 import { randomB64url } from './random-id.ts'
@@ -15,7 +16,7 @@ import { randomB64url } from './random-id.ts'
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
 export interface ClientAssertionOptions {
-  /** seconds since the epoch; defaults to now (the expired-assertion case passes an old one) */
+  /** seconds since the epoch; defaults to the client's clock (agent-clock.ts); the expired-assertion case passes an old one */
   iat?: number
   /** lifetime in seconds; RFC 7523 §3 wants a short one. Default 60 */
   ttlS?: number
@@ -46,5 +47,6 @@ export function clientAssertion(
 ): string {
   // `kid` lets the AS pick the right key from the registered jwks once keys rotate.
   const header = encodeSegment({ alg: 'ES256', typ: 'JWT', kid: key.kid })
-  return signCompact(key.privateKey, header, clientAssertionClaims(clientId, audience, opts))
+  const withClock = opts.iat !== undefined || agentClock.skewed === 0 ? opts : { ...opts, iat: agentClock.nowS(key.privateKey) }
+  return signCompact(key.privateKey, header, clientAssertionClaims(clientId, audience, withClock))
 }

@@ -8,6 +8,7 @@
  *   const { proof, jti } = createDpopProof(key, { htm: 'GET', htu: 'http://127.0.0.1:8081/t/t_1/tickets/9', accessToken })
  *   headers.authorization = `DPoP ${accessToken}`; headers.dpop = proof
  */
+import { agentClock } from './agent-clock.ts'
 import type { IdentityKey } from './identity-key.ts'
 import { signCompact } from './jws.ts'
 import { randomB64url } from './random-id.ts'
@@ -25,7 +26,7 @@ export interface DpopProofOptions {
    * token on every request (~3 µs of a ~70 µs proof). Wins over `accessToken`.
    */
   ath?: string
-  /** seconds since the epoch; defaults to now (clock-skew faults and `iat` attacks pass their own) */
+  /** seconds since the epoch; defaults to the signing agent's clock (agent-clock.ts: skewed during a clock-skew fault); `iat` attacks pass their own */
   iat?: number
   /** defaults to 16 random bytes, base64url (attacks reuse one on purpose) */
   jti?: string
@@ -76,6 +77,6 @@ export function dpopProofPayload(opts: DpopProofOptions): DpopProofPayload {
 }
 
 export function createDpopProof(key: Pick<IdentityKey, 'privateKey' | 'dpopHeaderB64'>, opts: DpopProofOptions): DpopProof {
-  const payload = dpopProofPayload(opts)
+  const payload = dpopProofPayload(opts.iat !== undefined || agentClock.skewed === 0 ? opts : { ...opts, iat: agentClock.nowS(key.privateKey) })
   return { proof: signCompact(key.privateKey, key.dpopHeaderB64, payload), jti: payload.jti }
 }

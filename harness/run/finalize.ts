@@ -1,25 +1,27 @@
 /**
- * The end of every run, finished or not: collect evidence after the settle window, grade, evaluate
- * gates, write run.json and hand the result to the reporters. `gatecrash report` re-enters at
- * gradeRun() with the logs already on disk.
+ * The end of every run, finished or not: collect evidence after the settle window into the run
+ * store, grade it, evaluate gates, write run.json and hand the result to the reporters. `gatecrash
+ * report` re-enters at gradeRun() with the store already on disk. Nothing here holds the run's
+ * attempts or evidence in memory: they stream from run.db (run-store.ts).
  */
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { CATALOG, CATALOG_VERSION, selectCases } from '../attacks/catalog.ts'
-import type { AttemptRecord } from '../attempt.ts'
 import { httpCursorSource } from '../evidence/http-cursor-source.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
 import { evaluateGates, runVerdict } from '../oracle/gates.ts'
-import { grade, type GradeResult } from '../oracle/grade.ts'
-import { buildMetrics, summarizeMetrics } from '../oracle/metrics.ts'
+import { gradeStream } from '../oracle/grade-stream.ts'
+import { summarizeMetrics } from '../oracle/metrics.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
 import type { StartedTarget } from '../target/types.ts'
-import { readJsonLines } from './attempt-log.ts'
 import type { ScenarioStats } from './measure.ts'
 import { runReporters, type Reporter } from './reporter.ts'
 import { RUN_FILES } from './run-dir.ts'
 import { RUN_SCHEMA, type RunJson } from './run-json.ts'
+import { RunStore } from './run-store.ts'
+import { storeRows } from './store-rows.ts'
 import { TOOL_VERSION } from './version.ts'
+import { ChaosGrading, storedEvidence } from '../chaos/chaos-grading.ts'
+import type { FaultWindowRecord } from '../chaos/windows.ts'
 
 /** What a run knows about itself besides its logs; saved as context.json for re-grading. */
 export interface RunContext {
@@ -39,6 +41,8 @@ export interface RunContext {
   chainStart: Record<string, string | null>
   /** the evidence source's cursor when measuring began */
   evidenceCursor: string | null
+  /** the fault windows as they happened (harness/chaos), so a re-grade judges the same ones */
+  faults?: FaultWindowRecord[]
 }
 
 export interface FinalizeOptions {
@@ -49,51 +53,56 @@ export interface FinalizeOptions {
   log: (line: string) => void
 }
 
-export interface GradedRun {
-  run: RunJson
-  attempts: AttemptRecord[]
-  evidence: EvidenceRecord[]
-  graded: GradeResult
-}
-
 export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Promise<RunJson> {
   ctx.endedAt = new Date().toISOString()
   ctx.stoppedEarly = options.stoppedEarly
-  const attempts = await readJsonLines<AttemptRecord>(path.join(ctx.dir, RUN_FILES.attempts))
-  let evidence: EvidenceRecord[] = []
-  if (options.target) {
-    const lastEnd = attempts.reduce((m, a) => Math.max(m, a.ended_at), 0)
-    const wait = lastEnd + options.settleMs - Date.now()
-    if (wait > 0) {
-      options.log(`waiting ${(wait / 1000).toFixed(1)} s for evidence to settle`)
-      await new Promise((r) => setTimeout(r, wait))
+  const store = RunStore.open(path.join(ctx.dir, RUN_FILES.db))
+  try {
+    if (options.target) {
+      const wait = store.attemptSummary().lastEnd + options.settleMs - Date.now()
+      if (wait > 0) {
+        options.log(`waiting ${(wait / 1000).toFixed(1)} s for evidence to settle`)
+        await new Promise((r) => setTimeout(r, wait))
+      }
+      try {
+        // Page by page into the store: the run's evidence is never all in memory.
+        for await (const page of httpCursorSource(options.target.evidence.url).pages(ctx.evidenceCursor)) store.appendEvidence(page.records)
+      } catch (e) {
+        ctx.stoppedEarly ??= `evidence unavailable: ${(e as Error).message}`
+        options.log(`warning: ${(e as Error).message}; grading with the evidence read so far (${store.evidenceCount()} records)`)
+      }
     }
-    try {
-      evidence = (await httpCursorSource(options.target.evidence.url).readAll(ctx.evidenceCursor)).records
-    } catch (e) {
-      ctx.stoppedEarly ??= `evidence unavailable: ${(e as Error).message}`
-      options.log(`warning: ${(e as Error).message}; grading without evidence`)
-    }
+    return await gradeRun(ctx, store, options)
+  } finally {
+    store.close()
   }
-  await writeFile(path.join(ctx.dir, RUN_FILES.evidence), evidence.map((r) => JSON.stringify(r)).join('\n') + (evidence.length ? '\n' : ''))
-  return (await gradeRun(ctx, attempts, evidence, options)).run
 }
 
-export async function gradeRun(ctx: RunContext, attempts: AttemptRecord[], evidence: EvidenceRecord[], options: Pick<FinalizeOptions, 'reporters' | 'log' | 'settleMs'>): Promise<GradedRun> {
+/**
+ * Grades what the store holds (streaming, oracle/grade-stream.ts), evaluates the gates, hands the
+ * run to the reporters and writes run.json. The store stays open for the reporters; the caller closes it.
+ */
+export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<FinalizeOptions, 'reporters' | 'log' | 'settleMs'>): Promise<RunJson> {
   const selected = selectCases(ctx.config.attacks?.cases ?? []).cases.map((c) => c.id)
-  const lastEnd = attempts.reduce((m, a) => Math.max(m, a.ended_at), 0)
-  const graded = grade({ attempts, evidence, catalog: CATALOG, settleDeadline: lastEnd + options.settleMs, chainStart: ctx.chainStart, cases: selected })
-  const measuredMs = ctx.scenarios.reduce((m, s) => Math.max(m, s.durationMs), 0) || Math.max(1, lastEnd - (attempts[0]?.scheduled_at ?? lastEnd))
-  const metrics = buildMetrics({
-    attempts,
-    graded: graded.attempts,
+  const summary = store.attemptSummary()
+  const settleDeadline = summary.lastEnd + options.settleMs
+  const measuredMs = ctx.scenarios.reduce((m, s) => Math.max(m, s.durationMs), 0) || Math.max(1, summary.lastEnd - (summary.firstScheduled ?? summary.lastEnd))
+  const chaos = new ChaosGrading({ windows: ctx.faults ?? [], catalog: CATALOG, thresholds: ctx.config.thresholds, evidence: storedEvidence(store) })
+  const graded = gradeStream(store, {
+    faultWindows: chaos.metricWindows,
+    adjust: chaos.adjust,
     catalog: CATALOG,
+    settleDeadline,
+    chainStart: ctx.chainStart,
+    cases: selected,
     durationS: measuredMs / 1000,
     extraCounters: ctx.scenarios.map((s) => ({ name: 'dropped_iterations', value: s.dropped, tags: { scenario: s.name } })),
   })
-  const gates = evaluateGates(metrics, ctx.config.thresholds)
+  store.setMeta('settle_deadline', String(settleDeadline))
+  store.commit()
+  const faults = chaos.finish()
+  const gates = [...evaluateGates(graded.metrics, ctx.config.thresholds), ...faults.gates]
   const gateVerdict = runVerdict(gates)
-  const legit = attempts.filter((a) => a.kind === 'legit').length
   const run: RunJson = {
     schema: RUN_SCHEMA,
     run_id: ctx.runId,
@@ -115,24 +124,24 @@ export async function gradeRun(ctx: RunContext, attempts: AttemptRecord[], evide
         iterations: s.iterations,
         dropped_iterations: s.dropped,
       })),
-      attempts: attempts.length,
-      legit,
-      attacks: attempts.length - legit,
+      attempts: summary.attempts,
+      legit: summary.legit,
+      attacks: summary.attempts - summary.legit,
       duration_s: measuredMs / 1000,
     },
-    metrics: summarizeMetrics(metrics),
+    metrics: summarizeMetrics(graded.metrics),
     gates,
     cases: graded.cases,
     legit: graded.legit,
     evidence: graded.evidence,
     delegation_samples: ctx.delegationSamples,
-    files: [RUN_FILES.runJson, RUN_FILES.attempts, RUN_FILES.evidence, RUN_FILES.context],
+    ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
+    files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],
   }
-  const files = { dir: ctx.dir, attempts: path.join(ctx.dir, RUN_FILES.attempts), evidence: path.join(ctx.dir, RUN_FILES.evidence) }
-  const written = await runReporters(options.reporters, run, { ...files, graded, attemptRecords: attempts, evidenceRecords: evidence }, (name, e) =>
+  const written = await runReporters(options.reporters, run, storeRows(store, ctx.dir, settleDeadline), (name, e) =>
     options.log(`warning: reporter ${name} failed: ${(e as Error).message}`),
   )
   run.files.push(...written)
   await writeFile(path.join(ctx.dir, RUN_FILES.runJson), JSON.stringify(run, null, 2) + '\n')
-  return { run, attempts, evidence, graded }
+  return run
 }

@@ -30,6 +30,8 @@ export interface MeasureInput {
   pools: HttpPools
   onAttempt(a: AttemptRecord): void
   stop: AbortSignal
+  /** called once cases are prepared, right before the executors start: the start of the measured phase (the fault schedule's zero) */
+  onStart?(): void
 }
 
 export interface ScenarioStats extends ExecutorStats {
@@ -78,6 +80,7 @@ export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
   const share = input.config.attacks?.share ?? 0
   const runnable = input.cases.filter((c) => (eligible.get(c.id)?.length ?? 0) > 0)
   for (const c of input.cases) if (mods.some((m) => m.id === c.id) && !runnable.includes(c)) input.kit.log(`case ${c.id}: no identity can carry it (not-covered)`)
+  input.onStart?.()
 
   const runOne = async (name: string): Promise<ScenarioStats> => {
     const cfg = input.config.scenarios[name]

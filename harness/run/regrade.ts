@@ -1,18 +1,22 @@
 /**
- * Re-grade a run directory offline from its logs (design.md: the oracle is a pure function, so a
- * finished or crashed run can be graded again, e.g. after a catalog update).
+ * Re-grade a run directory offline from its run store (design.md: the oracle is a pure function, so
+ * a finished or crashed run can be graded again, e.g. after a catalog update). A run that died
+ * midway left run.db with a WAL and no run.json: SQLite replays the WAL on open, and the run is
+ * graded from what it committed, with verdict `incomplete`. A directory from before the run store
+ * (attempts.jsonl / evidence.jsonl, no run.db) is imported into a new run.db first.
  */
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { AttemptRecord } from '../attempt.ts'
 import { RunDirFailed } from '../errors.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
 import { parseDuration } from '../scenario/duration.ts'
-import { readJsonLines } from './attempt-log.ts'
+import { importJsonLines } from './attempt-log.ts'
 import { gradeRun, type RunContext } from './finalize.ts'
 import type { Reporter } from './reporter.ts'
 import { RUN_FILES } from './run-dir.ts'
 import type { RunJson } from './run-json.ts'
+import { RunStore } from './run-store.ts'
+
+const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false)
 
 export async function regrade(dir: string, options: { reporters: Reporter[]; log: (l: string) => void }): Promise<RunJson> {
   let ctx: RunContext
@@ -27,10 +31,23 @@ export async function regrade(dir: string, options: { reporters: Reporter[]; log
   ctx.dir = path.resolve(dir)
   ctx.endedAt ??= new Date().toISOString()
   // A run that died before finalizing never recorded why: say so rather than call it complete.
-  const hasRunJson = await readFile(path.join(dir, RUN_FILES.runJson), 'utf8').then(() => true, () => false)
-  if (!hasRunJson) ctx.stoppedEarly ??= 'the run ended before it was finalized; re-graded from its logs'
-  const attempts = await readJsonLines<AttemptRecord>(path.join(dir, RUN_FILES.attempts)).catch(() => [] as AttemptRecord[])
-  const evidence = await readJsonLines<EvidenceRecord>(path.join(dir, RUN_FILES.evidence)).catch(() => [] as EvidenceRecord[])
-  const settleMs = parseDuration(ctx.config.evidence?.settle ?? '3s')!
-  return (await gradeRun(ctx, attempts, evidence, { ...options, settleMs })).run
+  if (!(await exists(path.join(dir, RUN_FILES.runJson)))) ctx.stoppedEarly ??= 'the run ended before it was finalized; re-graded from its run store'
+  const dbFile = path.join(ctx.dir, RUN_FILES.db)
+  const legacy = !(await exists(dbFile))
+  let store: RunStore
+  try {
+    store = RunStore.open(dbFile)
+  } catch (e) {
+    throw new RunDirFailed(`cannot open ${dbFile}: ${(e as Error).message}`, { cause: e, hint: 'the run store must be writable (SQLite replays its WAL on open)' })
+  }
+  try {
+    if (legacy) {
+      options.log(`importing ${RUN_FILES.attempts} and ${RUN_FILES.evidence} into ${RUN_FILES.db}`)
+      await importJsonLines(store, { attempts: path.join(ctx.dir, RUN_FILES.attempts), evidence: path.join(ctx.dir, RUN_FILES.evidence) })
+    }
+    const settleMs = parseDuration(ctx.config.evidence?.settle ?? '3s')!
+    return await gradeRun(ctx, store, { ...options, settleMs })
+  } finally {
+    store.close()
+  }
 }

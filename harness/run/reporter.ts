@@ -1,16 +1,27 @@
 import type { AttemptRecord } from '../attempt.ts'
 import type { EvidenceRecord } from '../evidence/record.ts'
-import type { GradeResult } from '../oracle/grade.ts'
+import type { GradedAttempt } from '../oracle/verdict.ts'
 import type { RunJson } from './run-json.ts'
 
+/**
+ * A run's rows for reporters that list attempts and records (CSV), read from run.db page by page:
+ * a reporter streams them to its file and never holds the run in memory. The lookups answer for
+ * any key, and cost nothing for the row just yielded (they read the current page first).
+ */
 export interface RunFiles {
   dir: string
-  attempts: string
-  evidence: string
-  /** the graded run in memory, for reporters that list attempts and records (CSV) */
-  graded: GradeResult
-  attemptRecords: AttemptRecord[]
-  evidenceRecords: EvidenceRecord[]
+  /** the run store, for reporters that query it themselves */
+  db: string
+  /** attempts in seq order */
+  attempts(): Iterable<AttemptRecord>
+  /** an attempt's verdict by seq */
+  verdicts: { get(seq: number): GradedAttempt | undefined }
+  /** evidence records in the order the source delivered them */
+  evidence(): Iterable<EvidenceRecord>
+  /** record id → the attempt it joined (in time or late) */
+  seqById: { get(id: string): number | undefined }
+  /** ids of records stamped after the settle deadline */
+  lateIds: { has(id: string): boolean }
 }
 
 /**

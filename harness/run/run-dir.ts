@@ -22,6 +22,9 @@ export async function makeRunDir(outRoot: string, runId: string): Promise<string
 /** The names inside a run directory, in one place so writer and re-grader agree. */
 export const RUN_FILES = {
   runJson: 'run.json',
+  /** the run store: attempts, evidence, verdicts (run-store.ts) */
+  db: 'run.db',
+  /** the logs of run directories written before the run store; `gatecrash report` imports them */
   attempts: 'attempts.jsonl',
   evidence: 'evidence.jsonl',
   attemptsCsv: 'attempts.csv',

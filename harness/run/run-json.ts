@@ -21,6 +21,66 @@ export interface GateResult {
   source: 'default' | 'scenario'
   /** attack cases whose attempts made this gate fail (empty when ok) */
   cases: string[]
+  /** chaos gates: the fault window the gate judges, e.g. `pause replay-store 10s–20s` */
+  window?: string
+  /** chaos gates: what failed, e.g. `2 attacks accepted: trace 4bf9… (replay.dpop-jti-reuse)` */
+  detail?: string
+}
+
+/** One fault of the run (harness/chaos): when it was in effect and how the target behaved meanwhile. */
+export interface FaultResult {
+  id: string
+  kind: string
+  component: string
+  /** `pause replay-store 10s–20s`: kind, component and the planned window from the start of the load */
+  label: string
+  /** what was done, e.g. `latency 800±100 ms on jwks` */
+  detail: string
+  at_s: number
+  for_s: number
+  /** ISO times the fault was injected and healed; null when it never was */
+  start: string | null
+  end: string | null
+  healed: boolean
+  error: string | null
+  /** seconds after healing until legitimate success was back above its threshold (1 s buckets); null: not measurable */
+  ttr_s: number | null
+  /** false: legitimate success never came back above its threshold before the run ended; null: no traffic to tell */
+  recovered: boolean | null
+  /** the allowance the scenario set (`recoverWithin`), seconds; null when time to recover is only reported */
+  recover_within_s: number | null
+  /** attempts in flight while the fault was in effect */
+  during: {
+    attempts: number
+    /** attempts per second over the window */
+    rate: number
+    p95_ms: number | null
+    /** attacks refused / attacks answered */
+    block_rate: number | null
+    legit_success: number | null
+    /** attacks accepted that fail a gate (MUST cases, or SHOULD cases the scenario raised to a gate) */
+    breaches: number
+    /** attempts with neither a record nor a recorded evidence gap */
+    unrecorded: number
+    /** attempts without a record of their own, covered by the target's `system.evidence_gap` record */
+    gap_covered: number
+  }
+}
+
+/** One second of the measured phase, for the report's timeline. */
+export interface TimelineBucket {
+  /** seconds from the start of the measured phase */
+  t_s: number
+  attempts: number
+  legit: number
+  attacks: number
+  p95_ms: number | null
+  block_rate: number | null
+  legit_success: number | null
+  breaches: number
+  errors: number
+  /** ids of the faults in effect during this second */
+  faults: string[]
 }
 
 export interface CaseRow {
@@ -86,5 +146,9 @@ export interface RunJson {
   }
   /** sample delegation chains (principal → agent → sub-agent), by id only */
   delegation_samples: { principal: string; chain: string[]; scope: string }[]
+  /** the run's faults, in scenario order (absent when the scenario has none) */
+  faults?: FaultResult[]
+  /** 1 s buckets of the measured phase (present when the scenario has faults) */
+  timeline?: TimelineBucket[]
   files: string[]
 }

@@ -24,6 +24,9 @@ import type { RunJson } from './run-json.ts'
 import { warmUp } from './warm-up.ts'
 import { makeKit } from '../attacks/kit.ts'
 import { parseDuration } from '../scenario/duration.ts'
+import { ChaosSession } from '../chaos/chaos-session.ts'
+import type { FaultInjector } from '../chaos/injector.ts'
+import type { FaultWindowRecord } from '../chaos/windows.ts'
 
 export interface RunOptions {
   scenarioFile: string
@@ -36,6 +39,10 @@ export interface RunOptions {
   stop?: AbortSignal
   log?: (line: string) => void
   progressOut?: NodeJS.WriteStream
+  /** fault injector plugins for `Fault.custom(...)` (tried before the built-ins) */
+  injectors?: FaultInjector[]
+  /** state for cleaning up after a killed harness (fault proxy, paused target processes); default `.gatecrash` */
+  stateDir?: string
 }
 
 export interface RunOutcome {
@@ -53,9 +60,10 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
   const seed = config.seed ?? 1
   const runId = newRunId(scenario.name)
   const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
-  const attempts = new AttemptLog(path.join(dir, RUN_FILES.attempts))
+  const attempts = await AttemptLog.open(path.join(dir, RUN_FILES.db))
   const { cases } = selectCases(config.attacks?.cases ?? [])
-  const ctx: RunContext = {
+  // `faults`: the fault windows as they happened, so a re-grade judges the same windows.
+  const ctx: RunContext & { faults?: FaultWindowRecord[] } = {
     runId,
     dir,
     scenarioFile: options.scenarioFile,
@@ -77,8 +85,16 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
   const pools = new HttpPools(Math.max(...Object.values(config.scenarios).map(executorMaxVUs)))
   let stoppedEarly: string | undefined
   let failure: unknown
+  let chaos: ChaosSession | undefined
+  // Ctrl-C / SIGTERM: faults heal at once, not when the in-flight work has drained.
+  const healOnStop = (): void => void chaos?.heal()
+  stop.addEventListener('abort', healOnStop, { once: true })
   try {
-    const phase = await provisionPhase({ config, seed, adapter: options.target, flaws: ctx.target.flaws, dir, log, stop })
+    // each fault window change is saved (in order), so a crashed run's re-grade still sees the windows
+    let saving = Promise.resolve()
+    const onChange = (): void => void (saving = saving.then(() => writeContext(ctx)).catch(() => {}))
+    chaos = await ChaosSession.open({ faults: config.faults ?? [], seed, stateDir: options.stateDir, injectors: options.injectors, log, onChange })
+    const phase = await provisionPhase({ config, seed, adapter: chaos.wrap(options.target), flaws: ctx.target.flaws, dir, log, stop })
     target = phase.target
     ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
     ctx.population = phase.summary
@@ -92,6 +108,10 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
     await writeContext(ctx)
     const rs = target.resources[0]
 
+    const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools, log, initialAccessToken: phase.initialAccessToken })
+    await chaos.attach({ target, identities: phase.identities, kit, scenarioFile: options.scenarioFile })
+    if (chaos.enabled) ctx.faults = chaos.windows
+
     if (!stop.aborted) await warmUp({ identities: phase.identities, rs, pools, log })
     const progress = new Progress(options.progressOut)
     if (!stop.aborted) {
@@ -104,10 +124,11 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
           identities: phase.identities,
           rs,
           target,
-          kit: makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools, log, initialAccessToken: phase.initialAccessToken }),
+          kit,
           cases,
           pools,
           stop,
+          onStart: () => chaos?.start(),
           onAttempt: (a) => {
             attempts.append(a)
             progress.observe(a)
@@ -116,6 +137,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
         progress.dropped = ctx.scenarios.reduce((n, s: ScenarioStats) => n + s.dropped, 0)
       } finally {
         progress.stop()
+        await chaos.heal()
       }
     }
     if (stop.aborted) stoppedEarly = 'stopped by the user'
@@ -125,14 +147,17 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
   }
 
   try {
+    await chaos?.heal()
     await attempts.close()
     const settleMs = parseDuration(config.evidence?.settle ?? '3s')!
     const outcome = await finalizeRun(ctx, { target, settleMs, stoppedEarly, reporters: options.reporters ?? [], log })
     await writeContext(ctx)
     return { dir, run: outcome, failure }
   } finally {
+    stop.removeEventListener('abort', healOnStop)
     await pools.close()
     await target?.stop().catch((e) => log(`warning: stopping the target failed: ${(e as Error).message}`))
+    await chaos?.close()
   }
 }
 

@@ -1,5 +1,6 @@
 import { ScenarioInvalid } from '../errors.ts'
 import { parseDuration } from './duration.ts'
+import { faultsSchema } from './fault-schema.ts'
 import { arr, bool, duration, num, obj, oneOfChecks, record, str, tagged, type Check } from './schema-check.ts'
 
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/
@@ -168,7 +169,7 @@ export const scenarioSchema: Check = obj({
     share: { check: num({ min: 0, max: 0.5 }), required: true },
     cases: { check: arr(str({ describe: "an attack case id or a 'class.*' pattern (see `gatecrash catalog`)" })), required: true },
   }),
-  faults: arr(() => {}, { maxLength: 0, describe: 'an empty list (fault injection is not available yet)' }),
+  faults: faultsSchema,
   thresholds: record(/^[a-z_][a-z0-9_]*(\{[^}]*\})?$/, "metric names with an optional {tag:value} filter, e.g. 'gatecrash_warns{case:replay.dpop-jti-reuse}'", arr(threshold)),
   evidence: obj({ settle: duration() }),
 })

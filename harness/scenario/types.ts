@@ -1,4 +1,5 @@
 /** Scenario shape (design.md "Scenario shape"): k6's vocabulary so k6 users can read it. */
+import type { FaultSpec } from '../chaos/fault.ts'
 
 export interface PopulationSpec {
   tenants: number
@@ -114,7 +115,8 @@ export interface ScenarioConfig {
   population: PopulationSpec
   scenarios: Record<string, ExecutorConfig>
   attacks?: AttackMix
-  faults?: never[]
+  /** chaos during the measured phase, built with `Fault.*` (harness/chaos/fault.ts) */
+  faults?: FaultSpec[]
   thresholds?: Record<string, ThresholdValue[]>
   evidence?: EvidenceOptions
 }

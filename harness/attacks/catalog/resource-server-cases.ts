@@ -293,6 +293,7 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
   forged('inline-jwk', 'signed by the attacker, its key inlined as the jwk header', ['RFC 8725 §3.10', 'RFC 8725 §3.8'], ['header']),
   forged('jku', 'signed by the attacker, jku pointing at an attacker JWKS (must not be fetched)', ['RFC 8725 §3.10', 'RFC 8725 §2.9'], ['blocked_url']),
   forged('kid-traversal', 'kid ../../../../dev/null with an empty HS256 key', ['RFC 8725 §3.10', 'RFC 8725 §3.1'], ['alg', 'kid']),
+  forged('unknown-kid', 'signed by the attacker under a well-formed kid the AS never published (a JWKS outage must not let it through)', ['RFC 8725 §3.3', 'RFC 8725 §2.1'], ['kid']),
   {
     id: 'escalate.claim-tamper',
     class: 'escalate',

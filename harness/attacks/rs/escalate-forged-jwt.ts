@@ -28,7 +28,7 @@ import { CaseNotCovered, type ActionEnv, type AttackModule } from '../types.ts'
 import { compactJws, unverifiedHeader, type Signer } from './forge-jws.ts'
 import { actClaim, allScopes, callArgs, writeTool } from './tool-call.ts'
 
-export type ForgeVariant = 'alg-none' | 'null-sig' | 'blank-hmac' | 'psychic-sig' | 'key-confusion' | 'inline-jwk' | 'jku' | 'kid-traversal'
+export type ForgeVariant = 'alg-none' | 'null-sig' | 'blank-hmac' | 'psychic-sig' | 'key-confusion' | 'inline-jwk' | 'jku' | 'kid-traversal' | 'unknown-kid'
 
 export const FOREIGN_ISSUER = 'https://staging-as.gatecrash.invalid'
 /** discard port on loopback: nothing listens, so a fetch fails fast and nothing leaves the box */
@@ -96,6 +96,10 @@ export function forgery(variant: ForgeVariant, m: AsKeyMaterial, attacker: Ident
       return { header: { alg: 'ES256', typ, kid: attacker.kid, jku: JKU_URL }, signer: { es256: attacker.privateKey } }
     case 'kid-traversal':
       return { header: { alg: 'HS256', typ, kid: '../../../../dev/null' }, signer: { hs256: '' } }
+    case 'unknown-kid':
+      // ES256 by the attacker under a kid shaped like the AS's (a thumbprint) that the AS never
+      // published: only a JWKS lookup can refuse it, so it is what a JWKS outage tests
+      return { header: { alg: 'ES256', typ, kid: attacker.kid }, signer: { es256: attacker.privateKey } }
   }
 }
 
@@ -143,6 +147,7 @@ export const escalateForgedKeyConfusion = module('key-confusion')
 export const escalateForgedInlineJwk = module('inline-jwk')
 export const escalateForgedJku = module('jku')
 export const escalateForgedKidTraversal = module('kid-traversal')
+export const escalateForgedUnknownKid = module('unknown-kid')
 
 export const escalateForeignIssuer: AttackModule = {
   id: 'escalate.foreign-issuer',

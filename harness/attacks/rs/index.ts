@@ -11,6 +11,7 @@ import {
   escalateForgedKidTraversal,
   escalateForgedNullSig,
   escalateForgedPsychicSig,
+  escalateForgedUnknownKid,
 } from './escalate-forged-jwt.ts'
 import { escalateNestedAct } from './escalate-nested-act.ts'
 import { escalateSubagentPassthrough } from './escalate-subagent-passthrough.ts'
@@ -75,6 +76,7 @@ export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   escalateForgedInlineJwk,
   escalateForgedJku,
   escalateForgedKidTraversal,
+  escalateForgedUnknownKid,
   escalateClaimTamper,
   escalateTypConfusionDpopProof,
   escalateTypConfusionUserAssertion,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import { grade } from '../../../harness/oracle/grade.ts'
-import { aggregate } from '../../../harness/oracle/metric-set.ts'
+import { aggregate, sampleCount, seriesOf } from '../../../harness/oracle/metric-set.ts'
 import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
 import { attack, chain, legit, recordFor, T0 } from './fixtures.ts'
 
@@ -28,17 +28,27 @@ const agg = (name: string, kind: 'count' | 'rate' | 'min' | 'max', filter = {}) 
 
 describe('metrics: k6-style metric set from graded attempts', () => {
   test('every sample carries kind, case, class, grading, tool, scenario and fault tags', () => {
-    const samples = set.metrics.get('gatecrash_attempts')?.samples ?? []
-    expect(samples[3].tags).toEqual({ kind: 'attack', case: 'escalate.tool-scope', class: 'escalate', grading: 'must', tool: 'refund.issue', scenario: 'workload', fault: 'no' })
-    expect(samples[1].tags).toMatchObject({ kind: 'legit', case: '', grading: '', fault: 'yes' })
+    // Samples fold into one series per tag set: attempt 4's tag set is a series of its own.
+    const tags = seriesOf(set, 'gatecrash_attempts').map((s) => s.tags)
+    expect(tags).toContainEqual({ kind: 'attack', case: 'escalate.tool-scope', class: 'escalate', grading: 'must', tool: 'refund.issue', scenario: 'workload', fault: 'no' })
+    // attempt 2 was scheduled inside the fault window
+    expect(seriesOf(set, 'gatecrash_attempts', { kind: 'legit', fault: 'yes' }).map((s) => [s.tags, s.count])).toEqual([
+      [expect.objectContaining({ kind: 'legit', case: '', grading: '', fault: 'yes' }), 1],
+    ])
+    expect(sampleCount(set, 'gatecrash_attempts')).toBe(7)
+  })
+
+  test('memory is per tag set, not per sample: attempts with the same tags share one series', () => {
+    // legit 1 and 3 share every tag (attempt 2 fell in the fault window)
+    expect(seriesOf(set, 'gatecrash_attempts', { kind: 'legit', fault: 'no' }).map((s) => s.count)).toEqual([2])
   })
 
   test('http_req_duration is measured from scheduled_at to ended_at, only for attempts with a status', () => {
-    expect(set.metrics.get('http_req_duration')?.samples.length).toBe(6)
+    expect(sampleCount(set, 'http_req_duration')).toBe(6)
     expect(agg('http_req_duration', 'max')).toBe(250)
     expect(agg('http_req_duration', 'max', { kind: 'legit' })).toBe(40)
     // the deny path: refused attacks only (the accepted one went down the allow path)
-    expect(set.metrics.get('deny_path_duration')?.samples.length).toBe(3)
+    expect(sampleCount(set, 'deny_path_duration')).toBe(3)
   })
 
   test('counters per verdict, http_reqs for sent attempts, extra counters from the caller', () => {

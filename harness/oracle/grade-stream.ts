@@ -1,0 +1,271 @@
+/**
+ * The oracle over a store instead of arrays: the same verdicts, per-case table, evidence statistics
+ * and metrics as grade() + buildMetrics(), computed page by page so memory stays flat however many
+ * attempts a run made. The store does the lookups (indexed by trace id, token hash and group); this
+ * file keeps the oracle's rules and no I/O of its own, so grade() and gradeStream() can be checked
+ * against each other (test/unit/run/stream-grade.test.ts).
+ *
+ * Three passes, each in a fixed order so the result does not depend on page sizes:
+ * 1. every record in delivery order: hash it once for the tamper check and the chain check, count
+ *    late ones, and join it to the attempt with its trace id (match.ts: trace id first);
+ * 2. untraced records with a token hash, in time order: each claims the nearest unclaimed attempt
+ *    of its token within the window (match.ts's fallback, one token's attempts at a time);
+ * 3. attempts in seq order: grade each with the records joined to it, judge concurrency groups
+ *    together (members are fetched whole when the first is met), feed metrics and the case table,
+ *    write the verdicts back.
+ *
+ * Where attempts are ordered, the order is seq (send order), where grade() uses log order (completion
+ * order); the two differ only on exact ties (equal token-window distances, equal group end times).
+ */
+import type { AttemptRecord } from '../attempt.ts'
+import type { AttackCase } from '../attacks/catalog.ts'
+import { recordHash } from '../evidence/chain.ts'
+import type { EvidenceRecord } from '../evidence/record.ts'
+import type { CaseRow, RunJson } from '../run/run-json.ts'
+import { CaseRowsBuilder } from './case-rows.ts'
+import { ChainTracker } from './chain-stats.ts'
+import { gradeOne, judgeFor } from './grade.ts'
+import { gradeLegit } from './grade-attempt.ts'
+import { DEFAULT_TOKEN_WINDOW_MS } from './match.ts'
+import type { MetricSet } from './metric-set.ts'
+import { MetricsBuilder, type FaultWindow, type MetricsInput } from './metrics.ts'
+import type { GradedAttempt } from './verdict.ts'
+
+export interface StoredRecord {
+  /** the record's position in delivery order */
+  rowid: number
+  record: EvidenceRecord
+}
+
+export interface EvidenceJoin {
+  rowid: number
+  seq: number
+  via: 'trace' | 'token-window'
+}
+
+/** What the streaming grader asks of a store. RunStore (run/run-store.ts) answers it from SQLite. */
+export interface GradeSource {
+  /** drops the output of an earlier grading (joins, tamper marks, verdicts) */
+  resetGrading(): void
+  /** every record in delivery order */
+  evidencePages(size: number): Iterable<StoredRecord[]>
+  /**
+   * joins each record with rowid in [from, to] that carries a trace id and is not marked tampered
+   * to the first attempt (lowest seq) carrying that trace id (match.ts: should one repeat, the first
+   * attempt keeps it); one statement per page instead of a lookup per record
+   */
+  joinByTrace(from: number, to: number): void
+  addJoins(joins: readonly EvidenceJoin[]): void
+  addTampered(rowids: readonly number[]): void
+  /** untampered records without a trace id but with a token hash and a readable ts, by (ts, rowid) */
+  tokenRecordPages(size: number): Iterable<{ rowid: number; tokenHash: string; ts: number }[]>
+  /**
+   * attempts of a token that no record has joined yet and whose [started_at, ended_at] may come
+   * within windowMs of t (a superset is fine: distances are checked here), in seq order
+   */
+  tokenCandidates(tokenHash: string, t: number, windowMs: number): { seq: number; started_at: number; ended_at: number }[]
+  /** attempts in seq order */
+  attemptPages(size: number): Iterable<AttemptRecord[]>
+  /** records joined to attempts with seq in [from, to], in delivery order */
+  joinedRecords(from: number, to: number): { seq: number; record: EvidenceRecord }[]
+  /** the attack attempts of one concurrency group, in seq order */
+  groupMembers(caseId: string, group: string): AttemptRecord[]
+  /** the id of the last-delivered tampered record carrying a trace id */
+  tamperedIdForTrace(traceId: string): string | undefined
+  addVerdicts(graded: readonly GradedAttempt[]): void
+  /** between pages: a store may commit there, so grading never builds one huge transaction */
+  pageDone?(): void
+}
+
+export interface GradeStreamInput {
+  catalog: readonly AttackCase[]
+  /** epoch ms after which records are late */
+  settleDeadline?: number
+  chainStart?: Record<string, string | null>
+  /** attack case ids the scenario selected (never-sent ones get a `not-covered` row) */
+  cases?: readonly string[]
+  windowMs?: number
+  /** measured duration in seconds, for counters' per-second rate */
+  durationS: number
+  extraCounters?: MetricsInput['extraCounters']
+  faultWindows?: readonly FaultWindow[]
+  pageSize?: number
+  /**
+   * sees every graded attempt once (in seq order, group members together) with the in-time records
+   * joined to it, and may return a changed grade (e.g. harness/chaos: a recorded evidence gap);
+   * what it returns is what metrics, the case table and the verdicts table get
+   */
+  adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly EvidenceRecord[]) => GradedAttempt
+  /** sees every final grade once, for folds of its own */
+  observe?: (a: AttemptRecord, g: GradedAttempt) => void
+}
+
+export interface GradeStreamResult {
+  cases: CaseRow[]
+  legit: RunJson['legit']
+  evidence: RunJson['evidence']
+  metrics: MetricSet
+  /** attempts graded */
+  attempts: number
+}
+
+const PAGE = 5_000
+
+export function gradeStream(source: GradeSource, input: GradeStreamInput): GradeStreamResult {
+  const size = input.pageSize ?? PAGE
+  const isLate = (r: EvidenceRecord): boolean => {
+    if (input.settleDeadline === undefined) return false
+    const t = Date.parse(r.ts)
+    return Number.isFinite(t) && t > input.settleDeadline
+  }
+  source.resetGrading()
+  const evidence = joinEvidence(source, size, isLate, input.chainStart)
+  joinByToken(source, size, input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS)
+  const graded = gradeAttempts(source, size, isLate, input)
+  return { ...graded, evidence: { ...evidence, matched: graded.matched } }
+}
+
+/** Pass 1: tamper check, chain check, late count and trace-id joins, in delivery order. */
+function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, chainStart?: Record<string, string | null>): Omit<RunJson['evidence'], 'matched'> {
+  const chains = new ChainTracker(chainStart)
+  let records = 0
+  let late = 0
+  let tampered = 0
+  for (const page of source.evidencePages(size)) {
+    if (page.length === 0) continue
+    const altered: number[] = []
+    for (const { rowid, record } of page) {
+      records++
+      // A record whose hash does not recompute was altered after it was written: it proves
+      // nothing, so it joins no attempt (grade.ts) — but it still counts in its chain.
+      const hashOk = recordHash(record) === record.hash
+      chains.add(record, hashOk)
+      if (!hashOk) {
+        tampered++
+        altered.push(rowid)
+        continue
+      }
+      if (isLate(record)) late++
+    }
+    source.addTampered(altered)
+    source.joinByTrace(page[0].rowid, page[page.length - 1].rowid)
+    source.pageDone?.()
+  }
+  return { records, late, tampered, chains: chains.stats() }
+}
+
+/**
+ * Pass 2, match.ts's fallback: one token serves many attempts of an agent, so each record (in time
+ * order) goes to the nearest attempt of its token that no record has claimed yet. Attempts joined
+ * by trace id are claimed already: their target propagates trace context.
+ */
+function joinByToken(source: GradeSource, size: number, windowMs: number): void {
+  for (const page of source.tokenRecordPages(size)) {
+    for (const r of page) {
+      let best: number | undefined
+      let bestDistance = Infinity
+      for (const a of source.tokenCandidates(r.tokenHash, r.ts, windowMs)) {
+        const distance = r.ts < a.started_at ? a.started_at - r.ts : r.ts > a.ended_at ? r.ts - a.ended_at : 0
+        if (distance <= windowMs && distance < bestDistance) {
+          best = a.seq
+          bestDistance = distance
+        }
+      }
+      // Written at once: the next record must see this attempt as claimed.
+      if (best !== undefined) source.addJoins([{ rowid: r.rowid, seq: best, via: 'token-window' }])
+    }
+    source.pageDone?.()
+  }
+}
+
+/** Pass 3: verdicts, group judges, metrics, the case table and legit counts. */
+function gradeAttempts(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, input: GradeStreamInput) {
+  const caseById = new Map(input.catalog.map((c) => [c.id, c]))
+  const judged = new Set(input.catalog.filter((c) => judgeFor(c)).map((c) => c.id))
+  const metrics = new MetricsBuilder(input.catalog, { faultWindows: input.faultWindows })
+  const cases = new CaseRowsBuilder(input.catalog, input.cases)
+  const legit: RunJson['legit'] = { attempts: 0, counts: {} }
+  let matched = 0
+  let attempts = 0
+  /** groups already judged → their highest seq (forgotten once pages have moved past it) */
+  const judgedGroups = new Map<string, number>()
+
+  for (const page of source.attemptPages(size)) {
+    if (page.length === 0) continue
+    const first = page[0].seq
+    for (const [key, maxSeq] of judgedGroups) if (maxSeq < first) judgedGroups.delete(key)
+    const joined = bySeq(source.joinedRecords(first, page[page.length - 1].seq))
+    const out: GradedAttempt[] = []
+    const split = (seq: number) => {
+      const all = joined.get(seq) ?? (seq < first || seq > page[page.length - 1].seq ? source.joinedRecords(seq, seq).map((j) => j.record) : [])
+      const inTime = all.filter((r) => !isLate(r))
+      return { inTime, late: all.length === inTime.length ? [] : all.filter(isLate) }
+    }
+    const individual = (a: AttemptRecord) => {
+      const { inTime, late } = split(a.seq)
+      const c = a.case === undefined ? undefined : caseById.get(a.case)
+      let g = gradeOne(a, c, inTime, late)
+      // grade.ts: an unrecorded attempt whose record was altered says so (asked only then: it is rare)
+      if (g.verdict === 'unrecorded') {
+        const altered = source.tamperedIdForTrace(a.trace_id)
+        if (altered) g = gradeOne(a, c, inTime, late, altered)
+      }
+      return { g, inTime, late }
+    }
+    const emit = (a: AttemptRecord, graded: GradedAttempt, inTime: readonly EvidenceRecord[]): void => {
+      const g = input.adjust ? input.adjust(a, graded, inTime) : graded
+      out.push(g)
+      input.observe?.(a, g)
+      metrics.add(a, g)
+      cases.add(a, g)
+      attempts++
+      matched += inTime.length
+      if (a.kind === 'legit') {
+        legit.attempts++
+        legit.counts[g.verdict] = (legit.counts[g.verdict] ?? 0) + 1
+      }
+    }
+
+    for (const a of page) {
+      if (!(a.kind === 'attack' && a.group && a.case && judged.has(a.case))) {
+        const { g, inTime } = individual(a)
+        emit(a, g, inTime)
+        continue
+      }
+      // Concurrency case (design.md: "N parallel replays of one proof: at most one 2xx"): the
+      // group's members are few and close in seq, so the first one met brings in the rest.
+      const key = `${a.case}\u0000${a.group}`
+      if (judgedGroups.has(key)) continue
+      const c = caseById.get(a.case) as AttackCase
+      const members = source.groupMembers(a.case, a.group).map((m) => ({ attempt: m, ...individual(m) }))
+      const verdicts = new Map(members.map((m) => [m.attempt.seq, m.g]))
+      const regrade = (x: AttemptRecord): GradedAttempt => {
+        const m = members.find((y) => y.attempt === x) as (typeof members)[number]
+        return gradeLegit(x, m.inTime, m.late)
+      }
+      const judge = judgeFor(c)
+      if (judge) for (const g of judge(members.map((m) => ({ attempt: m.attempt, graded: m.g })), c, regrade)) verdicts.set(g.seq, g)
+      for (const m of members) emit(m.attempt, verdicts.get(m.attempt.seq) as GradedAttempt, m.inTime)
+      judgedGroups.set(key, members.reduce((x, m) => Math.max(x, m.attempt.seq), a.seq))
+    }
+    source.addVerdicts(out)
+    source.pageDone?.()
+  }
+  return {
+    cases: cases.build(),
+    legit,
+    metrics: metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters }),
+    matched,
+    attempts,
+  }
+}
+
+function bySeq(rows: readonly { seq: number; record: EvidenceRecord }[]): Map<number, EvidenceRecord[]> {
+  const out = new Map<number, EvidenceRecord[]>()
+  for (const { seq, record } of rows) {
+    const list = out.get(seq)
+    if (list) list.push(record)
+    else out.set(seq, [record])
+  }
+  return out
+}

@@ -1,0 +1,284 @@
+/**
+ * The run store: `runs/<id>/run.db`, one SQLite file (Node 24's built-in `node:sqlite`, no native
+ * addon) holding a run's attempts, the target's evidence and the oracle's output. It replaces the
+ * JSON Lines logs as the source of truth for grading and reporting, so nothing a run records has to
+ * fit in memory: attempts stream in while the run goes (through AttemptLog's writer thread),
+ * evidence streams in page by page after it, and the grader and the CSV writers read it back in pages.
+ *
+ * Schema (gatecrash.run-db/1):
+ *   attempts  seq PK, trace_id, token_hash, kind, case_id, group_id, started_at, ended_at, json
+ *   evidence  rowid PK (delivery order), id UNIQUE, trace_id, token_hash, ts (epoch ms or NULL),
+ *             component, json
+ *   joins     evidence rowid PK → seq, via ('trace' | 'token-window')         ┐ grading output,
+ *   tampered  evidence rowid PK (hash does not recompute)                     │ cleared and
+ *   verdicts  seq PK, verdict, why, evidence_id, matched, faithful            ┘ rewritten per grading
+ *   meta      key PK, value (schema version; the settle deadline of the last grading)
+ * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
+ * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
+ *
+ * The lookup indexes are built when grading starts, not kept up to date while recording: a random
+ * trace id index costs several times the insert itself per row on the hot path, and building it
+ * once from the finished table is a sort.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { AttemptRecord } from '../attempt.ts'
+import type { EvidenceRecord } from '../evidence/record.ts'
+import type { EvidenceJoin, GradeSource, StoredRecord } from '../oracle/grade-stream.ts'
+import type { GradedAttempt } from '../oracle/verdict.ts'
+
+export const RUN_DB_SCHEMA = 'gatecrash.run-db/1'
+
+/** Rows per write transaction: a crash loses at most one uncommitted batch. */
+export const MAX_ROWS_PER_TRANSACTION = 1_000
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY, trace_id TEXT NOT NULL, token_hash TEXT, kind TEXT NOT NULL,
+  case_id TEXT, group_id TEXT, started_at REAL NOT NULL, ended_at REAL NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, trace_id TEXT, token_hash TEXT, ts REAL,
+  component TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS joins (rowid INTEGER PRIMARY KEY, seq INTEGER NOT NULL, via TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tampered (rowid INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS verdicts (seq INTEGER PRIMARY KEY, verdict TEXT NOT NULL, why TEXT NOT NULL, evidence_id TEXT,
+  matched INTEGER NOT NULL, faithful INTEGER);
+`
+
+const READ_INDEXES = `
+CREATE INDEX IF NOT EXISTS attempts_trace ON attempts(trace_id);
+CREATE INDEX IF NOT EXISTS attempts_token_window ON attempts(token_hash, ended_at, started_at) WHERE token_hash IS NOT NULL;
+CREATE INDEX IF NOT EXISTS attempts_group ON attempts(case_id, group_id) WHERE group_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS evidence_trace ON evidence(trace_id) WHERE trace_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS evidence_untraced ON evidence(ts, rowid) WHERE trace_id IS NULL AND token_hash IS NOT NULL;
+CREATE INDEX IF NOT EXISTS joins_seq ON joins(seq);
+`
+
+/** An attempt as the columns of its row, in table order; built on the hot path, inserted by the writer thread. */
+export type AttemptRow = [seq: number, traceId: string, tokenHash: string | null, kind: string, caseId: string | null, group: string | null, startedAt: number, endedAt: number, json: string]
+export const ATTEMPT_ROW_LENGTH = 9
+
+export function attemptRow(a: AttemptRecord): AttemptRow {
+  return [a.seq, a.trace_id, a.token_hash || null, a.kind, a.case ?? null, a.group ?? null, a.started_at, a.ended_at, JSON.stringify(a)]
+}
+
+const tsMs = (ts: string): number | null => {
+  const t = Date.parse(ts)
+  return Number.isFinite(t) ? t : null
+}
+
+export class RunStore implements GradeSource {
+  readonly file: string
+  readonly db: DatabaseSync
+  private readonly cache = new Map<string, StatementSync>()
+  /** the longest attempt, bounding the token-window candidate range (set when grading starts) */
+  private maxDurationMs = 0
+
+  private constructor(file: string, db: DatabaseSync) {
+    this.file = file
+    this.db = db
+  }
+
+  /** Opens (creating if needed) a run store; a store a crashed run left behind is recovered from its WAL here. */
+  static open(file: string): RunStore {
+    const db = new DatabaseSync(file, { timeout: 5_000 })
+    db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;')
+    db.exec(SCHEMA)
+    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', RUN_DB_SCHEMA)
+    return new RunStore(file, db)
+  }
+
+  /** Prepared once per SQL text: grading runs the same few queries millions of times. */
+  sql(text: string): StatementSync {
+    let s = this.cache.get(text)
+    if (!s) this.cache.set(text, (s = this.db.prepare(text)))
+    return s
+  }
+
+  /** Runs fn in a transaction of its own, or inside the one already open. */
+  transaction<T>(fn: () => T): T {
+    if (this.db.isTransaction) return fn()
+    this.db.exec('BEGIN')
+    try {
+      const out = fn()
+      this.db.exec('COMMIT')
+      return out
+    } catch (e) {
+      this.db.exec('ROLLBACK')
+      throw e
+    }
+  }
+
+  /** Commits the transaction grading keeps open between pages, if any. */
+  commit(): void {
+    if (this.db.isTransaction) this.db.exec('COMMIT')
+  }
+
+  close(): void {
+    if (!this.db.isOpen) return
+    this.commit()
+    this.db.close()
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value)
+  }
+
+  /**
+   * Inserts attempt rows given flat (ATTEMPT_ROW_LENGTH values each), in one transaction. Returns how
+   * many were dropped for repeating a seq already stored (the key of every verdict).
+   */
+  insertAttemptRows(flat: readonly unknown[]): number {
+    const insert = this.sql('INSERT OR IGNORE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    let dropped = 0
+    this.transaction(() => {
+      for (let i = 0; i < flat.length; i += ATTEMPT_ROW_LENGTH) {
+        const r = flat.slice(i, i + ATTEMPT_ROW_LENGTH) as AttemptRow
+        if (insert.run(...r).changes === 0) dropped++
+      }
+    })
+    return dropped
+  }
+
+  appendAttempts(attempts: readonly AttemptRecord[]): number {
+    let dropped = 0
+    for (let i = 0; i < attempts.length; i += MAX_ROWS_PER_TRANSACTION) {
+      dropped += this.insertAttemptRows(attempts.slice(i, i + MAX_ROWS_PER_TRANSACTION).flatMap(attemptRow))
+    }
+    return dropped
+  }
+
+  /**
+   * Appends records in delivery order (rowid), ≤ MAX_ROWS_PER_TRANSACTION per transaction. A record
+   * id already stored (a page read twice) is skipped; returns how many were.
+   */
+  appendEvidence(records: readonly EvidenceRecord[]): number {
+    const insert = this.sql('INSERT OR IGNORE INTO evidence (id, trace_id, token_hash, ts, component, json) VALUES (?, ?, ?, ?, ?, ?)')
+    let skipped = 0
+    for (let i = 0; i < records.length; i += MAX_ROWS_PER_TRANSACTION) {
+      this.transaction(() => {
+        for (const r of records.slice(i, i + MAX_ROWS_PER_TRANSACTION)) {
+          const c = r.correlation ?? {}
+          const changes = insert.run(r.id, c.trace_id || null, c.token_hash || null, tsMs(r.ts), r.component, JSON.stringify(r)).changes
+          if (changes === 0) skipped++
+        }
+      })
+    }
+    return skipped
+  }
+
+  /** Counts and time bounds of the stored attempts, for run.json's load section and the settle deadline. */
+  attemptSummary(): { attempts: number; legit: number; lastEnd: number; firstScheduled: number | null } {
+    const row = this.sql(`SELECT count(*) AS n, coalesce(sum(kind = 'legit'), 0) AS legit, coalesce(max(ended_at), 0) AS last FROM attempts`).get() as { n: number; legit: number; last: number }
+    const first = this.sql('SELECT json FROM attempts ORDER BY seq LIMIT 1').get() as { json: string } | undefined
+    return { attempts: row.n, legit: row.legit, lastEnd: row.last, firstScheduled: first ? (JSON.parse(first.json) as AttemptRecord).scheduled_at : null }
+  }
+
+  evidenceCount(): number {
+    return (this.sql('SELECT count(*) AS n FROM evidence').get() as { n: number }).n
+  }
+
+  // ---- GradeSource: what the streaming grader asks (oracle/grade-stream.ts) ----
+
+  resetGrading(): void {
+    this.db.exec(READ_INDEXES)
+    this.transaction(() => this.db.exec('DELETE FROM joins; DELETE FROM tampered; DELETE FROM verdicts;'))
+    const row = this.sql('SELECT max(ended_at - started_at) AS d FROM attempts').get() as { d: number | null }
+    this.maxDurationMs = Math.max(0, row.d ?? 0)
+  }
+
+  /** Grading writes inside one transaction per page; BEGIN lazily, COMMIT in pageDone. */
+  private writing(): void {
+    if (!this.db.isTransaction) this.db.exec('BEGIN')
+  }
+
+  pageDone(): void {
+    this.commit()
+  }
+
+  *evidencePages(size: number): Generator<StoredRecord[]> {
+    for (let after = 0; ; ) {
+      const rows = this.sql('SELECT rowid, json FROM evidence WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, size) as { rowid: number; json: string }[]
+      if (rows.length === 0) return
+      after = rows[rows.length - 1].rowid
+      yield rows.map((r) => ({ rowid: r.rowid, record: JSON.parse(r.json) as EvidenceRecord }))
+    }
+  }
+
+  joinByTrace(from: number, to: number): void {
+    this.writing()
+    this.sql(`INSERT OR REPLACE INTO joins (rowid, seq, via)
+      SELECT e.rowid, min(a.seq), 'trace' FROM evidence e JOIN attempts a ON a.trace_id = e.trace_id
+      WHERE e.rowid BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM tampered t WHERE t.rowid = e.rowid)
+      GROUP BY e.rowid`).run(from, to)
+  }
+
+  addJoins(joins: readonly EvidenceJoin[]): void {
+    if (joins.length === 0) return
+    this.writing()
+    const insert = this.sql('INSERT OR REPLACE INTO joins (rowid, seq, via) VALUES (?, ?, ?)')
+    for (const j of joins) insert.run(j.rowid, j.seq, j.via)
+  }
+
+  addTampered(rowids: readonly number[]): void {
+    if (rowids.length === 0) return
+    this.writing()
+    const insert = this.sql('INSERT OR IGNORE INTO tampered (rowid) VALUES (?)')
+    for (const rowid of rowids) insert.run(rowid)
+  }
+
+  *tokenRecordPages(size: number): Generator<{ rowid: number; tokenHash: string; ts: number }[]> {
+    const page = this.sql(`SELECT rowid, token_hash AS tokenHash, ts FROM evidence
+      WHERE trace_id IS NULL AND token_hash IS NOT NULL AND ts IS NOT NULL AND (ts, rowid) > (?, ?)
+        AND NOT EXISTS (SELECT 1 FROM tampered t WHERE t.rowid = evidence.rowid)
+      ORDER BY ts, rowid LIMIT ?`)
+    for (let ts = -Number.MAX_VALUE, rowid = 0; ; ) {
+      const rows = page.all(ts, rowid, size) as { rowid: number; tokenHash: string; ts: number }[]
+      if (rows.length === 0) return
+      ;({ ts, rowid } = rows[rows.length - 1])
+      yield rows
+    }
+  }
+
+  tokenCandidates(tokenHash: string, t: number, windowMs: number): { seq: number; started_at: number; ended_at: number }[] {
+    return this.sql(`SELECT seq, started_at, ended_at FROM attempts
+      WHERE token_hash = ? AND ended_at BETWEEN ? AND ? AND started_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM joins j WHERE j.seq = attempts.seq)
+      ORDER BY seq`).all(tokenHash, t - windowMs, t + windowMs + this.maxDurationMs, t + windowMs) as { seq: number; started_at: number; ended_at: number }[]
+  }
+
+  *attemptPages(size: number): Generator<AttemptRecord[]> {
+    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+      const rows = this.sql('SELECT seq, json FROM attempts WHERE seq > ? ORDER BY seq LIMIT ?').all(after, size) as { seq: number; json: string }[]
+      if (rows.length === 0) return
+      after = rows[rows.length - 1].seq
+      yield rows.map((r) => JSON.parse(r.json) as AttemptRecord)
+    }
+  }
+
+  joinedRecords(from: number, to: number): { seq: number; record: EvidenceRecord }[] {
+    const rows = this.sql(`SELECT j.seq, e.json FROM joins j JOIN evidence e ON e.rowid = j.rowid
+      WHERE j.seq BETWEEN ? AND ? ORDER BY j.seq, j.rowid`).all(from, to) as { seq: number; json: string }[]
+    return rows.map((r) => ({ seq: r.seq, record: JSON.parse(r.json) as EvidenceRecord }))
+  }
+
+  groupMembers(caseId: string, group: string): AttemptRecord[] {
+    const rows = this.sql(`SELECT json FROM attempts WHERE case_id = ? AND group_id = ? AND kind = 'attack' ORDER BY seq`).all(caseId, group) as { json: string }[]
+    return rows.map((r) => JSON.parse(r.json) as AttemptRecord)
+  }
+
+  tamperedIdForTrace(traceId: string): string | undefined {
+    const row = this.sql(`SELECT e.id FROM evidence e JOIN tampered t ON t.rowid = e.rowid
+      WHERE e.trace_id = ? ORDER BY e.rowid DESC LIMIT 1`).get(traceId) as { id: string } | undefined
+    return row?.id
+  }
+
+  addVerdicts(graded: readonly GradedAttempt[]): void {
+    if (graded.length === 0) return
+    this.writing()
+    const insert = this.sql('INSERT OR REPLACE INTO verdicts (seq, verdict, why, evidence_id, matched, faithful) VALUES (?, ?, ?, ?, ?, ?)')
+    for (const g of graded) insert.run(g.seq, g.verdict, g.why, g.evidence_id ?? null, g.matched ? 1 : 0, g.faithful === null ? null : g.faithful ? 1 : 0)
+  }
+}

@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import type { AttemptRecord } from '../../../harness/attempt.ts'
+import { CATALOG, type AttackCase } from '../../../harness/attacks/catalog.ts'
+import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import { evaluateGates } from '../../../harness/oracle/gates.ts'
+import { grade } from '../../../harness/oracle/grade.ts'
+import { gradeStream, type GradeStreamInput } from '../../../harness/oracle/grade-stream.ts'
+import { buildMetrics, summarizeMetrics, type FaultWindow } from '../../../harness/oracle/metrics.ts'
+import { storeRows } from '../../../harness/run/store-rows.ts'
+import { writeAttemptsCsv, writeEvidenceCsv } from '../../../reports/csv.ts'
+import { attack, chain, legit, recordFor, T0 } from '../oracle/fixtures.ts'
+import { mixedTraffic, scratch, storeWith, removeScratch } from './store-fixtures.ts'
+
+afterAll(removeScratch)
+
+// Synthetic cases with special judging (as in grade-special.test.ts).
+const parallel: AttackCase = { ...CATALOG[0], id: 'test.parallel', grading: 'should', concurrency: true }
+const control: AttackCase = { ...CATALOG[0], id: 'test.control', grading: 'should', control: true, expect: [{ status: 200, error: null }] }
+const catalog = [...CATALOG, parallel, control]
+const THRESHOLDS = { 'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'], http_req_duration: ['p(95)<250', 'max<12'] }
+
+interface Case {
+  attempts: AttemptRecord[]
+  evidence: EvidenceRecord[]
+  settleDeadline?: number
+  chainStart?: Record<string, string | null>
+  cases?: string[]
+  faultWindows?: FaultWindow[]
+}
+
+/** grade() + buildMetrics() in memory, and gradeStream() over a run store, on the same input. */
+async function both(c: Case, pageSize?: number) {
+  const memory = grade({ attempts: c.attempts, evidence: c.evidence, catalog, settleDeadline: c.settleDeadline, chainStart: c.chainStart, cases: c.cases })
+  const extraCounters = [{ name: 'dropped_iterations', value: 2, tags: { scenario: 'workload' } }]
+  const set = buildMetrics({ attempts: c.attempts, graded: memory.attempts, catalog, durationS: 10, extraCounters, faultWindows: c.faultWindows })
+  const store = await storeWith(c.attempts, c.evidence)
+  const input: GradeStreamInput = { catalog, settleDeadline: c.settleDeadline, chainStart: c.chainStart, cases: c.cases, durationS: 10, extraCounters, faultWindows: c.faultWindows, pageSize }
+  const streamed = gradeStream(store, input)
+  store.commit()
+  return { memory, set, store, streamed }
+}
+
+async function expectSame(c: Case, pageSize?: number): Promise<ReturnType<typeof grade>> {
+  const { memory, set, store, streamed } = await both(c, pageSize)
+  const rows = storeRows(store, path.dirname(store.file), c.settleDeadline)
+  expect(c.attempts.map((a) => rows.verdicts.get(a.seq))).toEqual(memory.attempts)
+  expect(streamed.cases).toEqual(memory.cases)
+  expect(streamed.legit).toEqual(memory.legit)
+  expect(streamed.evidence).toEqual(memory.evidence)
+  expect(summarizeMetrics(streamed.metrics)).toEqual(summarizeMetrics(set))
+  expect(evaluateGates(streamed.metrics, THRESHOLDS)).toEqual(evaluateGates(set, THRESHOLDS))
+  for (const r of c.evidence) {
+    expect(rows.seqById.get(r.id), r.id).toBe(memory.match.seqById.get(r.id))
+    expect(rows.lateIds.has(r.id), r.id).toBe(memory.match.lateIds.has(r.id))
+  }
+  // The CSVs written from the store are byte for byte the ones written from memory.
+  const dir = await scratch('gatecrash-csv-')
+  await writeAttemptsCsv(path.join(dir, 'mem-attempts.csv'), c.attempts, memory.attempts)
+  await writeAttemptsCsv(path.join(dir, 'db-attempts.csv'), rows.attempts(), rows.verdicts)
+  await writeEvidenceCsv(path.join(dir, 'mem-evidence.csv'), c.evidence, { seqById: memory.match.seqById, lateIds: memory.match.lateIds })
+  await writeEvidenceCsv(path.join(dir, 'db-evidence.csv'), rows.evidence(), { seqById: rows.seqById, lateIds: rows.lateIds })
+  const read = (f: string) => readFile(path.join(dir, f), 'utf8')
+  expect(await read('db-attempts.csv')).toBe(await read('mem-attempts.csv'))
+  expect(await read('db-evidence.csv')).toBe(await read('mem-evidence.csv'))
+  store.close()
+  return memory
+}
+
+const perCase = (() => {
+  const attempts = [legit(1), legit(2), attack(3, 'escalate.tool-scope'), attack(4, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null }), attack(5, 'escalate.tool-scope'), attack(6, 'replay.dpop-jti-reuse')]
+  const evidence = chain([recordFor(attempts[0]), recordFor(attempts[2]), recordFor(attempts[3]), recordFor(attempts[5], { component: 'rs-2' })])
+  return { attempts, evidence, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] }
+})()
+
+describe('design.md oracle rules: the streaming grader over run.db agrees with grade() in memory', () => {
+  test('per-case rows, examples, legit counts, evidence statistics, metrics, gates and both CSVs', async () => {
+    await expectSame(perCase)
+  })
+
+  test('evidence contract: records without a trace id join by token hash within the window, nearest unclaimed first', async () => {
+    const a = legit(1)
+    const b = legit(2, { token_hash: 'tokhash-1' })
+    const c = legit(3, { token_hash: 'tokhash-1' })
+    const evidence = chain([
+      recordFor(b, { correlation: { token_hash: 'tokhash-1' } }),
+      recordFor(a, { correlation: { token_hash: 'tokhash-1' } }),
+      recordFor(c), // traced: attempt 3 is claimed by trace id, so no untraced record may take it
+      recordFor(c, { correlation: { token_hash: 'tokhash-1' } }),
+      recordFor(a, { correlation: { token_hash: 'tokhash-1' }, ts: new Date(T0 + 3_600_000).toISOString() }),
+    ])
+    await expectSame({ attempts: [a, b, c], evidence })
+  })
+
+  test('late records (after the settle deadline) are joined for the report but are not evidence', async () => {
+    const a = legit(1)
+    const b = attack(2, 'escalate.tool-scope')
+    await expectSame({ attempts: [a, b], evidence: chain([recordFor(a, { ts: new Date(T0 + 60_000).toISOString() }), recordFor(b)]), settleDeadline: T0 + 30_000 })
+  })
+
+  test('altered records join nothing and say so; chains that do not link to the head read before the run are reported', async () => {
+    const tampered = perCase.evidence.map((r) => (r.id === 'ev_2' ? { ...r, reason: 'scope.other' } : r))
+    await expectSame({ ...perCase, evidence: tampered, chainStart: { 'rs-2': 'head-before-run' } })
+  })
+
+  test('concurrency groups are judged together: at most one accepted send of a group passes', async () => {
+    const send = (seq: number, ok: boolean, group: string) =>
+      attack(seq, 'test.parallel', ok ? { status: 200, error_code: null, challenge_scheme: null, group } : { group })
+    const attempts = [send(1, true, 'g1'), send(2, false, 'g1'), legit(3), send(4, true, 'g2'), send(5, true, 'g2'), send(6, false, 'g1'), send(7, false, 'g2')]
+    const evidence = chain(attempts.map((a) => recordFor(a, a.status === 200 ? { decision: 'allow', reason: 'ok' } : {})))
+    // page sizes that split the groups across pages must not change a verdict
+    for (const pageSize of [1, 2, 3, 5_000]) await expectSame({ attempts, evidence }, pageSize)
+  })
+
+  test('fault windows tag metrics; unknown cases and transport errors stay out of the security rates', async () => {
+    const attempts = [
+      legit(1),
+      legit(2, { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP', scheduled_at: T0 + 5_000, started_at: T0 + 5_001, ended_at: T0 + 5_040 }),
+      legit(3, { status: null, transport_error: 'ECONNRESET' }),
+      attack(4, 'escalate.tool-scope'),
+      attack(5, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null }),
+      attack(6, 'replay.dpop-jti-reuse', { ended_at: legit(6).scheduled_at + 250 }),
+      attack(7, 'replay.no-such-case'),
+    ]
+    const evidence = chain([recordFor(attempts[0]), recordFor(attempts[1]), recordFor(attempts[3]), recordFor(attempts[5], { actors: [] })])
+    await expectSame({ attempts, evidence, faultWindows: [{ start: T0 + 4_000, end: T0 + 6_000 }] })
+  })
+
+  test.each([1, 2, 3])('mixed traffic (seed %i): every join rule at once, at several page sizes', async (seed) => {
+    const { attempts, evidence, deadline } = mixedTraffic(600, seed)
+    const c = { attempts, evidence, settleDeadline: deadline, cases: ['escalate.tool-scope', 'unattributed.no-credential'] }
+    for (const pageSize of [7, 5_000]) {
+      const memory = await expectSame(c, pageSize)
+      // the fixture really exercises every rule
+      expect([...memory.match.via.values()].filter((v) => v === 'token-window').length).toBeGreaterThan(10)
+      expect(memory.evidence.late).toBeGreaterThan(0)
+      expect(memory.evidence.tampered).toBeGreaterThan(0)
+      expect(memory.attempts.filter((g) => g.why.includes('in its group')).length).toBeGreaterThan(0)
+      expect(new Set(memory.attempts.map((g) => g.verdict)).size).toBeGreaterThanOrEqual(7)
+    }
+  })
+
+  test('grading twice gives the same result (the second run replaces the first one\'s output)', async () => {
+    const { attempts, evidence, deadline } = mixedTraffic(200, 9)
+    const store = await storeWith(attempts, evidence)
+    const input = { catalog, settleDeadline: deadline, durationS: 10 }
+    const first = gradeStream(store, input)
+    const second = gradeStream(store, input)
+    store.commit()
+    expect(second.cases).toEqual(first.cases)
+    expect(second.evidence).toEqual(first.evidence)
+    expect((store.db.prepare('SELECT count(*) AS n FROM verdicts').get() as { n: number }).n).toBe(200)
+    store.close()
+  })
+})

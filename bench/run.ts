@@ -8,7 +8,8 @@
  *   2. the top rate on the trivial server (open model, achieved within 1 % of target), then
  *      accuracy (achieved/target, scheduling lag p99) at 50 % and 90 % of it;
  *   3. the same against the reference target (provisioned population, real DPoP-bound tokens);
- *   4. harness RSS per identity at 10k and 100k identities, today's representation vs a lean one.
+ *   4. harness RSS per identity at 10k and 100k identities (the harness's own identity objects,
+ *      compact keys + the bounded KeyObject cache), and what a key-cache miss costs per signature.
  *
  * Every measurement is its own child process; the trivial server is one more. Loopback only; every
  * loop is bounded by time. Writes bench/results/latest.json and latest.md and prints the table.
@@ -17,6 +18,8 @@
  *   npm run bench -- --quick            shorter windows and 10k/20k identities (smoke, ~1.5 min)
  *   npm run bench -- --floor            also the KeyObject-only memory floor at 100k (+~40 s)
  *   npm run bench -- --reps 5 --skip-reference --skip-memory
+ *   npm run bench -- --only memory      just section 4 (~4 min); merged into latest.json, the other
+ *                                       sections kept from the last run that measured them
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
@@ -26,7 +29,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { median, runChild } from './lib/child.ts'
 import type { ProbeResult, SearchOptions, SearchResult } from './lib/open-model.ts'
-import { renderMarkdown, type BenchResults, type CpuRow, type MemoryRow, type OpenModelBlock } from './lib/report.ts'
+import { renderMarkdown, type BenchResults, type CpuRow, type KeyCacheSection, type MemoryRow, type OpenModelBlock } from './lib/report.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT_DIR = path.join(ROOT, 'bench', 'results')
@@ -37,10 +40,15 @@ interface Flags {
   skipReference: boolean
   skipMemory: boolean
   floor: boolean
+  /** run only these sections (the rest are kept from bench/results/latest.json) */
+  only: Set<Section> | null
 }
 
+type Section = 'cpu' | 'trivial' | 'reference' | 'memory'
+const SECTIONS: Section[] = ['cpu', 'trivial', 'reference', 'memory']
+
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { reps: 3, quick: false, skipReference: false, skipMemory: false, floor: false }
+  const f: Flags = { reps: 3, quick: false, skipReference: false, skipMemory: false, floor: false, only: null }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--reps') f.reps = Math.max(1, Math.min(20, Number(argv[++i]) || 3))
@@ -48,8 +56,12 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--skip-reference') f.skipReference = true
     else if (a === '--skip-memory') f.skipMemory = true
     else if (a === '--floor') f.floor = true
-    else if (a === '--help' || a === '-h') {
-      console.log('npm run bench -- [--reps N] [--quick] [--skip-reference] [--skip-memory] [--floor]')
+    else if (a === '--only') {
+      const list = (argv[++i] ?? '').split(',') as Section[]
+      for (const x of list) if (!SECTIONS.includes(x)) throw new Error(`--only takes ${SECTIONS.join(',')}; got ${x}`)
+      f.only = new Set(list)
+    } else if (a === '--help' || a === '-h') {
+      console.log(`npm run bench -- [--reps N] [--quick] [--skip-reference] [--skip-memory] [--floor] [--only ${SECTIONS.join('|')}[,…]]`)
       process.exit(0)
     } else throw new Error(`unknown flag ${a}`)
   }
@@ -154,7 +166,7 @@ async function cpuSection(server: Server): Promise<CpuSection> {
   const timeoutMs = CPU_WARM_MS + CPU_MEASURE_MS + 30_000
   for (let rep = 0; rep < flags.reps; rep++) {
     // Rotate the order each repetition so no client always runs first (or last) in a noisy minute.
-    const order = ['gatecrash', 'autocannon', 'sign', 'proposed', 'minimal', 'undici']
+    const order = ['gatecrash', 'autocannon', 'sign', 'gatecrash-miss', 'proposed', 'minimal', 'undici']
     for (let k = 0; k < rep % order.length; k++) order.push(order.shift()!)
     const perRep: Record<string, number> = {}
     for (const what of order) {
@@ -196,7 +208,8 @@ async function cpuSection(server: Server): Promise<CpuSection> {
     failures: runs[key].failures,
   })
   out.rows = [
-    row('gatecrash', 'gatecrash attempt today: fresh DPoP proof + undici + AttemptRecord (sendAttempt)', 'req'),
+    row('gatecrash', 'gatecrash attempt today: fresh DPoP proof + undici + AttemptRecord (sendAttempt); 1,000 identities, all keys in the key cache', 'req'),
+    row('gatecrash-miss', 'the same, every key re-imported (key cache smaller than the rotation: a population far above the cache size, e.g. 100k)', 'req'),
     row('proposed', 'same, proof signed as proposed (bench/lib/proposed-jws.ts)', 'req'),
     row('minimal', 'floor for a DPoP attempt: hand-written client, inline proof (bare sign), undici, same headers, no record', 'req'),
     row('autocannon', 'autocannon (same server, same connections)', 'req'),
@@ -281,35 +294,75 @@ interface MemoryResult {
   identities: number
   buildMs: number
   proofCpuUs: number
+  keyCache?: { capacity: number; misses: number; imports: number; direct: number }
   cold: { rssPerIdentity: number; heapPerIdentity: number }
   warm: { rssPerIdentity: number; heapPerIdentity: number }
 }
 
-async function memorySection(): Promise<MemoryRow[]> {
-  const variants = ['provisioned', 'lean']
+interface KeyImportResult {
+  cpuUsPerOp: Record<'proofHit' | 'proofMiss' | 'importRaw' | 'importJwk' | 'importPkcs8', number>
+}
+
+const MEMORY_VARIANTS = ['run', 'run+copy']
+
+async function memorySection(): Promise<{ rows: MemoryRow[]; keyCache: KeyCacheSection }> {
   const jobs: { n: number; variant: string }[] = []
-  for (const n of MEMORY_SIZES) for (const variant of variants) jobs.push({ n, variant })
+  for (const n of MEMORY_SIZES) for (const variant of MEMORY_VARIANTS) jobs.push({ n, variant })
   if (flags.floor) jobs.push({ n: MEMORY_SIZES[MEMORY_SIZES.length - 1], variant: 'key-only' })
-  const out: MemoryRow[] = []
+  const runs = new Map<string, MemoryResult[]>()
+  const keyImports: KeyImportResult[] = []
   // RSS does not depend on CPU contention, so the jobs of one size run side by side (last in the
-  // bench: they would disturb the CPU measurements).
-  for (const n of MEMORY_SIZES) {
-    const batch = jobs.filter((j) => j.n === n)
-    const results = await Promise.all(batch.map((j) => runChild<MemoryResult>('memory', { ...j, passes: 2 }, { execArgv: ['--expose-gc'], timeoutMs: 300_000 })))
-    for (const m of results) {
-      log(`memory ${m.variant} × ${m.identities}: ${(m.cold.rssPerIdentity / 1024).toFixed(2)} KiB cold, ${(m.warm.rssPerIdentity / 1024).toFixed(2)} KiB after signing (heap ${(m.warm.heapPerIdentity / 1024).toFixed(2)} KiB) in ${(m.buildMs / 1000).toFixed(1)} s`)
-      out.push({ variant: m.variant, requested: m.requested, identities: m.identities, coldRss: m.cold.rssPerIdentity, warmRss: m.warm.rssPerIdentity, warmHeap: m.warm.heapPerIdentity, proofCpuUs: m.proofCpuUs })
+  // bench: they would disturb the CPU measurements). Repeated, medians.
+  for (let rep = 0; rep < flags.reps; rep++) {
+    for (const n of MEMORY_SIZES) {
+      const batch = jobs.filter((j) => j.n === n)
+      const results = await Promise.all(batch.map((j) => runChild<MemoryResult>('memory', { ...j, passes: 2 }, { execArgv: ['--expose-gc'], timeoutMs: 600_000 })))
+      for (const m of results) {
+        const k = `${m.variant}@${m.requested}`
+        runs.set(k, [...(runs.get(k) ?? []), m])
+        log(`rep ${rep + 1}: memory ${m.variant} × ${m.identities}: ${(m.cold.rssPerIdentity / 1024).toFixed(2)} KiB cold, ${(m.warm.rssPerIdentity / 1024).toFixed(2)} KiB after signing (heap ${(m.warm.heapPerIdentity / 1024).toFixed(2)} KiB); ${m.proofCpuUs.toFixed(0)} µs/proof, ${m.keyCache ? `key cache: ${m.keyCache.misses} misses, ${m.keyCache.imports} KeyObjects imported, ${m.keyCache.direct} signed from the JWK` : ''} in ${(m.buildMs / 1000).toFixed(1)} s`)
+      }
     }
+    // Alone, so nothing else competes for the CPU while it is timed.
+    const ki = await runChild<KeyImportResult>('key-import', { keys: 2000, ms: Q ? 1000 : 2000 }, { timeoutMs: 120_000 })
+    keyImports.push(ki)
+    log(`rep ${rep + 1}: key cache: proof ${ki.cpuUsPerOp.proofHit.toFixed(1)} µs on a hit, ${ki.cpuUsPerOp.proofMiss.toFixed(1)} µs on a miss; import + first sign: raw ${ki.cpuUsPerOp.importRaw.toFixed(1)}, jwk ${ki.cpuUsPerOp.importJwk.toFixed(1)}, pkcs8 ${ki.cpuUsPerOp.importPkcs8.toFixed(1)} µs`)
   }
-  // Per-identity cost net of fixed overheads (young generation, code…): the slope between sizes.
-  for (const variant of variants) {
+  const out: MemoryRow[] = []
+  for (const [, list] of runs) {
+    const m = list[0]
+    out.push({
+      variant: m.variant,
+      requested: m.requested,
+      identities: m.identities,
+      coldRss: median(list.map((x) => x.cold.rssPerIdentity)),
+      warmRss: median(list.map((x) => x.warm.rssPerIdentity)),
+      warmRssRuns: list.map((x) => x.warm.rssPerIdentity),
+      warmHeap: median(list.map((x) => x.warm.heapPerIdentity)),
+      proofCpuUs: median(list.map((x) => x.proofCpuUs)),
+      keyCacheCapacity: m.keyCache?.capacity,
+    })
+  }
+  // Per-identity cost net of fixed overheads (young generation, code, the key cache…): the slope between sizes.
+  for (const variant of MEMORY_VARIANTS) {
     const [a, b] = MEMORY_SIZES.map((n) => out.find((r) => r.variant === variant && r.requested === n))
     if (a && b) {
       const slope = (b.warmRss * b.identities - a.warmRss * a.identities) / (b.identities - a.identities)
       out.push({ variant, requested: -1, identities: b.identities - a.identities, coldRss: Number.NaN, warmRss: slope, warmHeap: Number.NaN, proofCpuUs: Number.NaN, marginal: true })
     }
   }
-  return out
+  const keyRow = (key: keyof KeyImportResult['cpuUsPerOp'], label: string) => ({ key, label, cpuUsMedian: median(keyImports.map((k) => k.cpuUsPerOp[key])), cpuUsRuns: keyImports.map((k) => k.cpuUsPerOp[key]) })
+  const keyCache: KeyCacheSection = {
+    capacity: out.find((r) => r.keyCacheCapacity !== undefined)?.keyCacheCapacity ?? Number.NaN,
+    rows: [
+      keyRow('proofHit', 'whole DPoP proof, key in the cache (createDpopProof)'),
+      keyRow('proofMiss', 'whole DPoP proof, key not cached and the cache full: signed straight from its private JWK (what the harness does on such a miss)'),
+      keyRow('importJwk', 'createPrivateKey from a private JWK + first sign (the form identity-key.ts imports while the cache has room)'),
+      keyRow('importRaw', "createPrivateKey from the 32-byte scalar ('raw-private') + first sign"),
+      keyRow('importPkcs8', 'createPrivateKey from PKCS#8 DER (138 B) + first sign'),
+    ],
+  }
+  return { rows: out, keyCache }
 }
 
 // ---------- main ----------
@@ -326,28 +379,36 @@ function environment(): BenchResults['environment'] {
   return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', loadavgStart: os.loadavg().map((x) => Number(x.toFixed(2))), commit, dirty, date: new Date().toISOString() }
 }
 
+const runs = (section: Section): boolean => flags.only === null || flags.only.has(section)
+
 async function main(): Promise<void> {
   const env = environment()
-  log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavgStart.join(' ')}; ${flags.reps} repetitions${Q ? ', quick' : ''}`)
+  log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavgStart.join(' ')}; ${flags.reps} repetitions${Q ? ', quick' : ''}${flags.only ? `; only ${[...flags.only].join(', ')}` : ''}`)
   const results: BenchResults = { environment: env, settings: { connections: CONNECTIONS, reps: flags.reps, cpuWarmMs: CPU_WARM_MS, cpuMeasureMs: CPU_MEASURE_MS, clientIdentities: CLIENT_IDENTITIES, maxVUs: MAX_VUS, tolerance: TOLERANCE, accuracyMs: ACCURACY_MS, quick: Q }, cpu: null, openModel: [], memory: null, errors: [], elapsedS: 0 }
-  const server = await startServer()
-  log(`trivial server at ${server.origin}`)
-  try {
+  if (runs('cpu') || runs('trivial')) {
+    const server = await startServer()
+    log(`trivial server at ${server.origin}`)
     try {
-      const cpu = await cpuSection(server)
-      results.cpu = { rows: cpu.rows, ratioRuns: cpu.ratios, ratioMedian: median(cpu.ratios), ratioOptionsSignRuns: cpu.ratiosOptionsSign, ratioProposedRuns: cpu.ratiosProposed }
-    } catch (e) {
-      results.errors.push(`cpu: ${(e as Error).message}`)
+      if (runs('cpu')) {
+        try {
+          const cpu = await cpuSection(server)
+          results.cpu = { rows: cpu.rows, ratioRuns: cpu.ratios, ratioMedian: median(cpu.ratios), ratioOptionsSignRuns: cpu.ratiosOptionsSign, ratioProposedRuns: cpu.ratiosProposed }
+        } catch (e) {
+          results.errors.push(`cpu: ${(e as Error).message}`)
+        }
+      }
+      if (runs('trivial')) {
+        try {
+          results.openModel.push(await trivialOpenModel(server))
+        } catch (e) {
+          results.errors.push(`open model (trivial): ${(e as Error).message}`)
+        }
+      }
+    } finally {
+      await server.stop()
     }
-    try {
-      results.openModel.push(await trivialOpenModel(server))
-    } catch (e) {
-      results.errors.push(`open model (trivial): ${(e as Error).message}`)
-    }
-  } finally {
-    await server.stop()
   }
-  if (!flags.skipReference) {
+  if (!flags.skipReference && runs('reference')) {
     try {
       results.openModel.push(await referenceOpenModel())
     } catch (e) {
@@ -356,15 +417,18 @@ async function main(): Promise<void> {
       log(`reference target failed: ${(e as Error).message}`)
     }
   }
-  if (!flags.skipMemory) {
+  if (!flags.skipMemory && runs('memory')) {
     try {
-      results.memory = await memorySection()
+      const m = await memorySection()
+      results.memory = m.rows
+      results.keyCache = m.keyCache
     } catch (e) {
       results.errors.push(`memory: ${(e as Error).message.split('\n')[0]}`)
     }
   }
   results.environment.loadavgEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
   results.elapsedS = Math.round((Date.now() - started) / 1000)
+  if (flags.only) await mergeWithPrevious(results, flags.only)
   const md = renderMarkdown(results)
   await mkdir(OUT_DIR, { recursive: true })
   await writeFile(path.join(OUT_DIR, 'latest.json'), JSON.stringify(results, null, 2) + '\n')
@@ -373,6 +437,40 @@ async function main(): Promise<void> {
   console.log(md)
   log(`done in ${results.elapsedS} s; wrote bench/results/latest.json and latest.md`)
   if (results.errors.length > 0) process.exitCode = 1
+}
+
+/**
+ * `--only`: the sections not run now come from the previous latest.json, each labelled with the run
+ * that measured it (`results.previous`), so the table never passes old figures off as new.
+ */
+async function mergeWithPrevious(results: BenchResults, only: Set<Section>): Promise<void> {
+  const text = await readFile(path.join(OUT_DIR, 'latest.json'), 'utf8').catch(() => null)
+  if (text === null) return
+  const prev = JSON.parse(text) as BenchResults
+  const previous: NonNullable<BenchResults['previous']> = []
+  const keep = (label: string) => {
+    const origin = prev.previous?.find((p) => p.sections.includes(label)) ?? { date: prev.environment.date, commit: prev.environment.commit, dirty: prev.environment.dirty }
+    let entry = previous.find((p) => p.date === origin.date)
+    if (!entry) previous.push((entry = { date: origin.date, commit: origin.commit, dirty: origin.dirty, sections: [] }))
+    entry.sections.push(label)
+  }
+  if (!only.has('cpu') && prev.cpu) {
+    results.cpu = prev.cpu
+    keep('client CPU')
+  }
+  for (const b of prev.openModel) {
+    const section: Section = b.target.startsWith('trivial') ? 'trivial' : 'reference'
+    if (!only.has(section)) {
+      results.openModel.push(b)
+      keep(`open model (${b.target})`)
+    }
+  }
+  if (!only.has('memory') && prev.memory) {
+    results.memory = prev.memory
+    results.keyCache = prev.keyCache
+    keep('memory')
+  }
+  if (previous.length > 0) results.previous = previous
 }
 
 /**

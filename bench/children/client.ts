@@ -1,6 +1,9 @@
 /**
  * A saturated closed loop against the trivial server, CPU µs per completed request of this process:
  *   gatecrash: the harness hot path per attempt (fresh DPoP proof + undici + AttemptRecord);
+ *   gatecrash-miss: the same with a key cache of 16 KeyObjects for the rotation of identities, so
+ *              every proof imports its key first (harness/protocol/identity-key.ts): what a
+ *              population far larger than the key cache costs per attempt;
  *   proposed:  the same with the proposed signer (bench/lib/proposed-jws.ts);
  *   minimal:   the floor for a DPoP attempt: a hand-written client (proof assembled inline with the
  *              cheapest signing form, undici Pool, same headers as gatecrash, body read, no record);
@@ -10,12 +13,13 @@
 import { randomUUID, sign } from 'node:crypto'
 import { Pool } from 'undici'
 import { HttpPools } from '../../harness/load/http-pool.ts'
+import { exportIdentityKey, identityKeyFrom, setKeyCacheSize } from '../../harness/protocol/identity-key.ts'
 import { childMain, cpuSinceUs, sleep } from '../lib/child.ts'
 import { derToJose } from '../../harness/protocol/der-to-jose.ts'
 import { attemptFn, attemptFnProposed, benchIdentities, closedLoop, trivialResource, type Attempt } from '../lib/fixtures.ts'
 
 interface Params {
-  mode: 'gatecrash' | 'proposed' | 'minimal' | 'undici'
+  mode: 'gatecrash' | 'gatecrash-miss' | 'proposed' | 'minimal' | 'undici'
   origin: string
   connections: number
   warmMs: number
@@ -26,10 +30,21 @@ interface Params {
 await childMain<Params, unknown>(async (p) => {
   let attempt: Attempt
   let close: () => Promise<void>
-  if (p.mode === 'gatecrash' || p.mode === 'proposed') {
+  if (p.mode === 'gatecrash' || p.mode === 'gatecrash-miss' || p.mode === 'proposed') {
     const rs = trivialResource(p.origin)
     const pools = new HttpPools(p.connections)
-    attempt = (p.mode === 'gatecrash' ? attemptFn : attemptFnProposed)(pools, rs, benchIdentities(p.identities, rs))
+    const identities = benchIdentities(p.identities, rs)
+    // Every proof misses: each attempt reads a key rebuilt from its exported form (~2 µs), which has
+    // no cached or still-live KeyObject, so it is imported, as after an eviction and a GC.
+    if (p.mode === 'gatecrash-miss') {
+      setKeyCacheSize(16)
+      for (const i of identities) {
+        const { accessToken, tokenHash } = i.credential
+        const wire = exportIdentityKey(i.credential.key)
+        i.credential = { accessToken, tokenHash, get key() { return identityKeyFrom(wire) } }
+      }
+    }
+    attempt = (p.mode === 'proposed' ? attemptFnProposed : attemptFn)(pools, rs, identities)
     close = () => pools.close()
   } else if (p.mode === 'minimal') {
     const rs = trivialResource(p.origin)

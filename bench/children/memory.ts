@@ -1,31 +1,34 @@
 /**
  * Harness memory per identity (agent or sub-agent, with its key, registration and current token):
  * builds a seeded population of about `n` identities with the harness's own generator, then the
- * in-memory identities the way the harness holds them, from JSON.parse'd registration and token
- * responses as real provisioning would receive them. ΔRSS / identity after GC (--expose-gc), twice:
+ * identities with the harness's own constructors (lib/identity-builders.ts), from JSON.parse'd
+ * registration and token responses as real provisioning receives them. ΔRSS / identity after GC
+ * (--expose-gc), twice:
  *   cold: right after provisioning;
- *   warm: after every identity signed two DPoP proofs (what a run does; OpenSSL keeps ~0.8 KB more
- *         per key once it has signed with it, so cold numbers flatter).
+ *   warm: after every identity signed `passes` DPoP proofs, in turn (what a run does; with more
+ *         identities than the key cache holds, most signatures miss and sign from the JWK).
  * Variants:
- *   provisioned: the end of provisioning today: population + ProvisionedIdentity (+ byRef) + RunIdentity view
- *   run:         the load phase today: only RunIdentity[] (+ principals) survive provisionPhase
- *   lean:        one LeanIdentity object per identity (bench/lib/lean-identity.ts), population dropped
- *   key-only:    just the private KeyObjects (the floor a node:crypto signer cannot go below)
+ *   run:      what the load phase holds: the ProvisionedIdentity objects (each is the run's
+ *             RunIdentity, with its compact key, registration and token) + the principals; the key
+ *             cache (identity-key.ts) at its configured size;
+ *   run+copy: the same plus the RunIdentity copy harness/run/provision-phase.ts still makes;
+ *   key-only: just n private KeyObjects, all live (what one KeyObject per identity costs).
  */
 import type { KeyObject } from 'node:crypto'
 import { buildPopulation } from '../../harness/population/generate.ts'
 import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
-import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
+import { DEFAULT_KEY_CACHE_SIZE, clearKeyCache, generateIdentityKey, keyCacheStats, resetKeyCacheStats, setKeyCacheSize, type KeyCacheStats } from '../../harness/protocol/identity-key.ts'
 import { childMain } from '../lib/child.ts'
+import { HTU, nodesOf, provisionPhaseCopy, provisioned } from '../lib/identity-builders.ts'
 
-import { HTU, leanIdentities, nodesOf, provisionedToday, runView } from '../lib/identity-builders.ts'
-
-type Variant = 'provisioned' | 'run' | 'lean' | 'key-only'
+type Variant = 'run' | 'run+copy' | 'key-only'
 interface Params {
   n: number
   variant: Variant
   /** DPoP proofs signed per identity before the warm measurement */
   passes: number
+  /** key cache capacity; the harness default when absent */
+  keyCache?: number
 }
 
 declare const gc: () => void
@@ -42,15 +45,28 @@ interface Built {
   keep: unknown
   count: number
   /** one DPoP proof per identity, the way the hot path signs (no per-identity objects kept for it) */
-  signAll(): void
+  signAll(): Promise<void>
+}
+
+/**
+ * Calls `sign` for each item, yielding to the event loop every 32: in a run every attempt is its
+ * own task, and V8 keeps every object a WeakRef was made for or dereferenced to alive until the
+ * current task ends (identity-key.ts makes one per evicted KeyObject), so one synchronous loop over
+ * 100k identities would pin all their KeyObjects at once, which no run does.
+ */
+async function inTasks<T>(items: readonly T[], sign: (item: T) => unknown): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    sign(items[i])
+    if (i % 32 === 31) await new Promise((r) => setImmediate(r))
+  }
 }
 
 const proof = (key: { privateKey: KeyObject; dpopHeaderB64: string }, ath: string) => createDpopProof(key, { htm: 'GET', htu: HTU, ath })
 
 /**
  * Builds what the variant keeps and returns only that (plus how to sign with each identity). Sync
- * and separate, so no transient (the population, ProvisionedIdentity…) stays reachable from the
- * async caller's frame when the variant says it is dropped.
+ * and separate, so no transient (the population, the byRef map…) stays reachable from the async
+ * caller's frame.
  */
 function build(n: number, variant: Variant): Built {
   // About n identities: agents + 2 sub-agents each (agents with a single scope stay leaves).
@@ -59,22 +75,20 @@ function build(n: number, variant: Variant): Built {
   if (variant === 'key-only') {
     const dpopHeaderB64 = generateIdentityKey().dpopHeaderB64
     const keys = nodesOf(pop).map(() => generateIdentityKey().privateKey)
-    return { keep: keys, count, signAll: () => keys.forEach((privateKey) => proof({ privateKey, dpopHeaderB64 }, 'x'.repeat(43))) }
+    return { keep: keys, count, signAll: () => inTasks(keys, (privateKey) => proof({ privateKey, dpopHeaderB64 }, 'x'.repeat(43))) }
   }
-  if (variant === 'lean') {
-    const lean = leanIdentities(pop)
-    return { keep: { lean, principals: pop.principals }, count, signAll: () => lean.identities.forEach((i) => proof(i, i.tokenHash)) }
-  }
-  const prov = provisionedToday(pop)
-  const view = runView(prov.identities)
-  const signAll = () => view.forEach((i) => proof(i.credential.key, i.credential.tokenHash))
-  // provisioned: everything provisioning holds at its end; run: what provisionPhase hands on.
-  return { keep: variant === 'provisioned' ? { pop, prov, view } : { view, principals: pop.principals }, count, signAll }
+  const { identities } = provisioned(pop)
+  const copy = variant === 'run+copy' ? provisionPhaseCopy(identities) : null
+  const signAll = () => inTasks(identities, (i) => proof(i.credential.key, i.credential.tokenHash))
+  return { keep: { identities, copy, principals: pop.principals }, count, signAll }
 }
 
-await childMain<Params, unknown>(async ({ n, variant, passes }) => {
+await childMain<Params, unknown>(async ({ n, variant, passes, keyCache }) => {
   // Everything loaded and OpenSSL initialised before the baseline: sign with a few throwaway keys.
   for (let i = 0; i < 200; i++) createDpopProof(generateIdentityKey(), { htm: 'GET', htu: HTU, ath: 'x' })
+  // Then an empty cache, so the KeyObjects it holds at the end count against the identities.
+  setKeyCacheSize(keyCache ?? DEFAULT_KEY_CACHE_SIZE)
+  clearKeyCache()
   const base = await settle()
   const t0 = performance.now()
   let built: Built | null = build(n, variant)
@@ -83,9 +97,11 @@ await childMain<Params, unknown>(async ({ n, variant, passes }) => {
   const cold = await settle()
 
   // A run signs with every identity; `passes` proofs each, timed (keys touched in turn: cache-cold).
+  resetKeyCacheStats()
   const cpu0 = process.cpuUsage()
-  for (let pass = 0; pass < passes; pass++) built.signAll()
+  for (let pass = 0; pass < passes; pass++) await built.signAll()
   const cpu = process.cpuUsage(cpu0)
+  const cache: KeyCacheStats = keyCacheStats()
   const warm = await settle()
   const per = (m: NodeJS.MemoryUsage, k: keyof NodeJS.MemoryUsage) => (m[k] - base[k]) / count
   const result = {
@@ -95,6 +111,7 @@ await childMain<Params, unknown>(async ({ n, variant, passes }) => {
     buildMs: Math.round(buildMs),
     proofCpuUs: (cpu.user + cpu.system) / (passes * count),
     signPasses: passes,
+    keyCache: cache,
     cold: { rssPerIdentity: per(cold, 'rss'), heapPerIdentity: per(cold, 'heapUsed'), externalPerIdentity: per(cold, 'external') },
     warm: { rssPerIdentity: per(warm, 'rss'), heapPerIdentity: per(warm, 'heapUsed'), externalPerIdentity: per(warm, 'external') },
     baseRssMb: base.rss / 2 ** 20,

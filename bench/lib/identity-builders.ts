@@ -1,24 +1,23 @@
 /**
- * The in-memory identities the bench's memory measurement builds: today's (exactly as
- * provisionOne/applyToken and provisionPhase hold them) and the lean proposal, from JSON.parse'd
- * registration and token responses as real provisioning receives them.
+ * The in-memory identities the bench's memory measurement builds, with the harness's own
+ * constructors (population/provision.ts: `new ProvisionedIdentity`, `applyToken`; protocol/
+ * identity-key.ts: `generateIdentityKey`), from JSON.parse'd registration and token responses of
+ * the reference AS's shape, as real provisioning receives them. Only the HTTP round trips are left
+ * out (100k registrations and exchanges over loopback would take minutes).
  */
 import type { RunIdentity } from '../../harness/load/identity.ts'
-import type { ProvisionedIdentity } from '../../harness/population/provision.ts'
+import { ProvisionedIdentity, applyToken } from '../../harness/population/provision.ts'
 import type { Population, PopulationNode } from '../../harness/population/spec.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
-import { unverifiedPayload } from '../../harness/protocol/jws.ts'
 import type { RegisteredClient, TokenResponse } from '../../harness/protocol/oauth-client.ts'
 import { randomB64url } from '../../harness/protocol/random-id.ts'
-import { tokenHash } from '../../harness/protocol/token-hash.ts'
 import { fakeAccessToken } from './fixtures.ts'
-import { generateLeanKey, internScope, type LeanIdentity } from './lean-identity.ts'
 
 export const ISSUER = 'http://127.0.0.1:41234'
 export const AUDIENCE = 'http://127.0.0.1:41235'
 export const HTU = `${AUDIENCE}/t/t_1/tickets/T-00001`
 
-/** What a registration answer looks like once parsed (reference AS shape). */
+/** What a registration answer looks like once registerClient has parsed it (reference AS shape). */
 export function registrationResponse(node: PopulationNode): RegisteredClient {
   const clientId = `${node.kind === 'agent' ? 'agent' : 'subagent'}_${randomB64url(12)}`
   const body = JSON.parse(
@@ -44,47 +43,30 @@ export function nodesOf(pop: Population): PopulationNode[] {
   return [...pop.agents, ...pop.subAgents]
 }
 
-/** ProvisionedIdentity exactly as provisionOne + applyToken build it today. */
-export function provisionedToday(pop: Population): { identities: ProvisionedIdentity[]; byRef: Map<string, ProvisionedIdentity> } {
+/**
+ * The identities exactly as provision.ts's provisionOne builds them: a fresh key, the parsed
+ * registration, `new ProvisionedIdentity`, then `applyToken` with the parsed token response.
+ */
+export function provisioned(pop: Population): { identities: ProvisionedIdentity[]; byRef: Map<string, ProvisionedIdentity> } {
   const byRef = new Map<string, ProvisionedIdentity>()
   const identities: ProvisionedIdentity[] = []
   for (const node of nodesOf(pop)) {
     const parent = node.kind === 'sub-agent' ? byRef.get(node.parentRef)! : null
     const key = generateIdentityKey()
-    const registration = registrationResponse(node)
-    const identity: ProvisionedIdentity = {
-      ref: node.ref,
-      kind: node.kind,
-      parentRef: parent?.ref ?? null,
-      depth: node.depth,
-      clientId: registration.clientId,
-      key,
-      tenant: node.tenant,
-      principal: node.principal,
-      scope: [...node.scope],
-      grantedScope: [],
-      actors: [registration.clientId, ...(parent?.actors ?? [])],
-      accessToken: '',
-      tokenHash: '',
-      tokenJti: null,
-      expiresAt: 0,
-      registration,
-    }
-    const token = tokenResponse({ clientId: identity.clientId, node, actors: identity.actors, jkt: key.jkt })
-    const claims = unverifiedPayload(token.access_token)
-    identity.accessToken = token.access_token
-    identity.tokenHash = tokenHash(token.access_token)
-    identity.tokenJti = typeof claims?.jti === 'string' ? claims.jti : null
-    identity.expiresAt = typeof claims?.exp === 'number' ? claims.exp * 1000 : Date.now() + 600_000
-    identity.grantedScope = typeof token.scope === 'string' ? token.scope.split(' ').filter(Boolean) : [...identity.scope]
+    const identity = new ProvisionedIdentity(node, parent, key, registrationResponse(node))
+    applyToken(identity, tokenResponse({ clientId: identity.clientId, node, actors: identity.actors, jkt: key.jkt }))
     identities.push(identity)
     byRef.set(node.ref, identity)
   }
   return { identities, byRef }
 }
 
-/** provisionPhase's view for the load phase. */
-export function runView(identities: ProvisionedIdentity[]): RunIdentity[] {
+/**
+ * The per-identity copy harness/run/provision-phase.ts makes today (`prov.identities.map(i => ({ …,
+ * credential: { accessToken, tokenHash, key } }))`). ProvisionedIdentity is a RunIdentity itself, so
+ * the copy is no longer needed; the bench measures it too while provision-phase.ts still makes it.
+ */
+export function provisionPhaseCopy(identities: ProvisionedIdentity[]): RunIdentity[] {
   return identities.map((i) => ({
     ref: i.ref,
     kind: i.kind,
@@ -96,40 +78,3 @@ export function runView(identities: ProvisionedIdentity[]): RunIdentity[] {
     credential: { accessToken: i.accessToken, tokenHash: i.tokenHash, key: i.key },
   }))
 }
-
-export function leanIdentities(pop: Population): { identities: LeanIdentity[]; byRef: Map<string, LeanIdentity> } {
-  const byRef = new Map<string, LeanIdentity>()
-  const identities: LeanIdentity[] = []
-  for (const node of nodesOf(pop)) {
-    const parent = node.kind === 'sub-agent' ? byRef.get(node.parentRef)! : null
-    const { privateKey, jkt, dpopHeaderB64 } = generateLeanKey()
-    const registration = registrationResponse(node)
-    const actors = [registration.clientId, ...(parent?.actors ?? [])]
-    const token = tokenResponse({ clientId: registration.clientId, node, actors, jkt })
-    const claims = unverifiedPayload(token.access_token)
-    const scope = internScope(node.scope)
-    const granted = typeof token.scope === 'string' ? token.scope : scope.join(' ')
-    const identity: LeanIdentity = {
-      privateKey,
-      dpopHeaderB64,
-      ref: node.ref,
-      kind: node.kind,
-      parentRef: parent?.ref ?? null,
-      clientId: registration.clientId,
-      tenant: node.tenant,
-      principal: node.principal,
-      scope,
-      grantedScope: granted === scope.join(' ') ? scope : internScope(granted.split(' ').filter(Boolean)),
-      actors,
-      accessToken: token.access_token,
-      tokenHash: tokenHash(token.access_token),
-      expiresAt: typeof claims?.exp === 'number' ? claims.exp * 1000 : Date.now() + 600_000,
-      registrationAccessToken: registration.registrationAccessToken,
-      registrationClientUri: registration.registrationClientUri,
-    }
-    identities.push(identity)
-    byRef.set(node.ref, identity)
-  }
-  return { identities, byRef }
-}
-

@@ -13,12 +13,14 @@
  *   const a1 = prov.byRef.get('a1')!   // { clientId, key, accessToken, actors: [clientId], … }
  */
 import { ProvisioningFailed, TargetUnsafe } from '../errors.ts'
+import { TokenCredential } from '../load/identity.ts'
+import type { RunIdentity } from '../load/identity.ts'
+import type { Credential } from '../load/send-attempt.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
 import type { IdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import { OAuthError, SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, deleteClient, discover, registerClient, tokenExchange } from '../protocol/oauth-client.ts'
 import type { AsMetadata, RegisteredClient, TokenResponse } from '../protocol/oauth-client.ts'
-import { tokenHash } from '../protocol/token-hash.ts'
 import { forEachBounded } from './bounded-pool.ts'
 import type { Population, PopulationNode, Principal } from './spec.ts'
 import type { WorkforceIdp } from './workforce-idp.ts'
@@ -37,29 +39,111 @@ export interface ProvisionOptions {
   onProgress?(done: number, total: number): void
 }
 
-export interface ProvisionedIdentity {
-  ref: string
-  kind: 'agent' | 'sub-agent'
-  parentRef: string | null
-  depth: number
-  clientId: string
-  key: IdentityKey
-  tenant: string
+/**
+ * One provisioned agent or sub-agent, as the harness holds it for the whole run: it is also the
+ * run's RunIdentity (load/identity.ts), so nothing is copied per identity. Built for 100k+
+ * identities (≤ 5 KB each with key, registration and token, bench/README.md): the key is compact
+ * (identity-key.ts), scope arrays are interned, the token is stored once (in `credential`) and
+ * hashed lazily, the registration is two strings, and `tokenJti`/`expiresAt` are derived or packed.
+ */
+export class ProvisionedIdentity implements RunIdentity {
+  readonly ref: string
+  readonly kind: 'agent' | 'sub-agent'
+  readonly parentRef: string | null
+  readonly depth: number
+  readonly clientId: string
+  readonly tenant: string
   /** the principal (user id) the delegation chain acts for: the token's `sub` */
-  principal: string
-  /** the scope the population assigns (ground truth for legitimate workflows) */
-  scope: string[]
-  /** what the AS says it granted (response `scope`, else the request); differs only if the AS narrowed or widened */
+  readonly principal: string
+  /** the scope the population assigns (ground truth for legitimate workflows); interned, frozen */
+  readonly scope: string[]
+  /** what the AS says it granted (response `scope`, else the request); differs only if the AS narrowed or widened. Interned, frozen */
   grantedScope: string[]
   /** client ids, current actor first: the expected nested `act` chain */
-  actors: string[]
-  accessToken: string
-  tokenHash: string
+  readonly actors: string[]
+  /** the current token and key; replaced as a whole on refresh (requests in flight keep theirs) */
+  credential: Credential
+  /** expiry, whole seconds since the epoch (a small integer: no heap number per identity) */
+  #expS = 0
+  readonly #regToken: string | undefined
+  /** the RFC 7592 client URI, or only its interned prefix when it is `<prefix><clientId>` */
+  readonly #regUri: string | undefined
+  readonly #regUriIsPrefix: boolean
+
+  constructor(node: PopulationNode, parent: ProvisionedIdentity | null, key: IdentityKey, registration: RegisteredClient) {
+    this.ref = node.ref
+    this.kind = node.kind
+    this.parentRef = parent?.ref ?? null
+    this.depth = node.depth
+    this.clientId = registration.clientId
+    this.tenant = node.tenant
+    this.principal = node.principal
+    this.scope = internScope(node.scope)
+    this.grantedScope = EMPTY_SCOPE
+    this.actors = [registration.clientId, ...(parent?.actors ?? [])]
+    this.credential = new TokenCredential('', key)
+    this.#regToken = registration.registrationAccessToken
+    const uri = registration.registrationClientUri
+    this.#regUriIsPrefix = uri !== undefined && uri.length > this.clientId.length && uri.endsWith(this.clientId)
+    this.#regUri = this.#regUriIsPrefix ? internString(uri!.slice(0, uri!.length - this.clientId.length)) : uri
+  }
+
+  get key(): IdentityKey {
+    return this.credential.key
+  }
+
+  get accessToken(): string {
+    return this.credential.accessToken
+  }
+
+  get tokenHash(): string {
+    return this.credential.tokenHash
+  }
+
   /** the access token's `jti` (RFC 9068), read unverified, for evidence correlation; null if absent */
-  tokenJti: string | null
-  /** epoch ms */
-  expiresAt: number
-  registration: RegisteredClient
+  get tokenJti(): string | null {
+    const jti = unverifiedPayload(this.credential.accessToken)?.jti
+    return typeof jti === 'string' ? jti : null
+  }
+
+  /** epoch ms (kept to the second) */
+  get expiresAt(): number {
+    return this.#expS * 1000
+  }
+
+  set expiresAt(ms: number) {
+    this.#expS = Math.floor(ms / 1000)
+  }
+
+  /** RFC 7592 credentials, for cleanup (deprovision) and the offboarding cases */
+  get registration(): RegisteredClient {
+    return {
+      clientId: this.clientId,
+      registrationAccessToken: this.#regToken,
+      registrationClientUri: this.#regUriIsPrefix ? this.#regUri! + this.clientId : this.#regUri,
+    }
+  }
+}
+
+const EMPTY_SCOPE: string[] = Object.freeze([]) as unknown as string[]
+const scopes = new Map<string, string[]>()
+const strings = new Map<string, string>()
+
+/**
+ * One frozen array per distinct scope list (a population has a handful), shared by every identity
+ * that has it. Frozen so a caller that tried to edit one identity's scope would throw, not edit all.
+ */
+export function internScope(scope: readonly string[]): string[] {
+  const k = scope.join(' ')
+  let v = scopes.get(k)
+  if (v === undefined) scopes.set(k, (v = Object.freeze([...scope]) as unknown as string[]))
+  return v
+}
+
+function internString(s: string): string {
+  let v = strings.get(s)
+  if (v === undefined) strings.set(s, (v = s))
+  return v
 }
 
 export interface ProvisionedPopulation {
@@ -99,14 +183,13 @@ function expiryOf(token: TokenResponse, claims: Record<string, unknown> | null, 
   return now + (token.expires_in ?? DEFAULT_TTL_S) * 1000
 }
 
-/** Fills the token fields of an identity from a token response (also used on refresh). */
-function applyToken(identity: Pick<ProvisionedIdentity, 'accessToken' | 'tokenHash' | 'tokenJti' | 'expiresAt' | 'grantedScope' | 'scope'>, token: TokenResponse): void {
+/** Fills the token fields of an identity from a token response (at provisioning and on refresh). */
+export function applyToken(identity: ProvisionedIdentity, token: TokenResponse): void {
   const claims = unverifiedPayload(token.access_token)
-  identity.accessToken = token.access_token
-  identity.tokenHash = tokenHash(token.access_token)
-  identity.tokenJti = typeof claims?.jti === 'string' ? claims.jti : null
   identity.expiresAt = expiryOf(token, claims, Date.now())
-  identity.grantedScope = typeof token.scope === 'string' ? token.scope.split(' ').filter(Boolean) : [...identity.scope]
+  identity.grantedScope = typeof token.scope === 'string' ? internScope(token.scope.split(' ').filter(Boolean)) : identity.scope
+  // Last, and as a whole: a request in flight keeps the credential it read.
+  identity.credential = new TokenCredential(token.access_token, identity.key)
 }
 
 interface Ctx {
@@ -160,24 +243,7 @@ async function provisionOne(ctx: Ctx, node: PopulationNode, registered: Register
       name: `gatecrash ${node.ref}`,
     })
     registered.push(registration)
-    const identity: ProvisionedIdentity = {
-      ref: node.ref,
-      kind: node.kind,
-      parentRef: parent?.ref ?? null,
-      depth: node.depth,
-      clientId: registration.clientId,
-      key,
-      tenant: node.tenant,
-      principal: node.principal,
-      scope: [...node.scope],
-      grantedScope: [],
-      actors: [registration.clientId, ...(parent?.actors ?? [])],
-      accessToken: '',
-      tokenHash: '',
-      tokenJti: null,
-      expiresAt: 0,
-      registration,
-    }
+    const identity = new ProvisionedIdentity(node, parent, key, registration)
     step = 'exchange'
     applyToken(identity, await exchangeFor(ctx, identity, ctx.opts.idp))
     return identity

@@ -9,8 +9,8 @@
  *   const assertion = clientAssertion(key, clientId, meta.token_endpoint)
  */
 import { agentClock } from './agent-clock.ts'
-import type { IdentityKey } from './identity-key.ts'
-import { encodeSegment, signCompact } from './jws.ts'
+import { signCompactAs, type IdentityKey } from './identity-key.ts'
+import { encodeSegment } from './jws.ts'
 import { randomB64url } from './random-id.ts'
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -47,6 +47,7 @@ export function clientAssertion(
 ): string {
   // `kid` lets the AS pick the right key from the registered jwks once keys rotate.
   const header = encodeSegment({ alg: 'ES256', typ: 'JWT', kid: key.kid })
-  const withClock = opts.iat !== undefined || agentClock.skewed === 0 ? opts : { ...opts, iat: agentClock.nowS(key.privateKey) }
-  return signCompact(key.privateKey, header, clientAssertionClaims(clientId, audience, withClock))
+  const withClock = opts.iat !== undefined || agentClock.skewed === 0 ? opts : { ...opts, iat: agentClock.nowS(key) }
+  // Through the identity's key cache (identity-key.ts): a miss with the cache full makes no KeyObject.
+  return signCompactAs(key, header, clientAssertionClaims(clientId, audience, withClock))
 }

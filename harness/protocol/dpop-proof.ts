@@ -9,8 +9,7 @@
  *   headers.authorization = `DPoP ${accessToken}`; headers.dpop = proof
  */
 import { agentClock } from './agent-clock.ts'
-import type { IdentityKey } from './identity-key.ts'
-import { signCompact } from './jws.ts'
+import { signCompactAs, type IdentityKey } from './identity-key.ts'
 import { randomB64url } from './random-id.ts'
 import { tokenHash } from './token-hash.ts'
 
@@ -77,6 +76,7 @@ export function dpopProofPayload(opts: DpopProofOptions): DpopProofPayload {
 }
 
 export function createDpopProof(key: Pick<IdentityKey, 'privateKey' | 'dpopHeaderB64'>, opts: DpopProofOptions): DpopProof {
-  const payload = dpopProofPayload(opts.iat !== undefined || agentClock.skewed === 0 ? opts : { ...opts, iat: agentClock.nowS(key.privateKey) })
-  return { proof: signCompact(key.privateKey, key.dpopHeaderB64, payload), jti: payload.jti }
+  const payload = dpopProofPayload(opts.iat !== undefined || agentClock.skewed === 0 ? opts : { ...opts, iat: agentClock.nowS(key) })
+  // Through the identity's key cache (identity-key.ts): a miss with the cache full makes no KeyObject.
+  return { proof: signCompactAs(key, key.dpopHeaderB64, payload), jti: payload.jti }
 }

@@ -70,16 +70,9 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
       },
     })
     input.log(`provisioned ${pop.agents.length} agents and ${pop.subAgents.length} sub-agents for ${pop.principals.length} principals in ${pop.tenants.length} tenants (${((Date.now() - t1) / 1000).toFixed(1)} s)`)
-    const identities: RunIdentity[] = prov.identities.map((i) => ({
-      ref: i.ref,
-      kind: i.kind,
-      clientId: i.clientId,
-      tenant: i.tenant,
-      principal: i.principal,
-      scope: i.scope,
-      actors: i.actors,
-      credential: { accessToken: i.accessToken, tokenHash: i.tokenHash, key: i.key },
-    }))
+    // The provisioned identities themselves, not copies: a refreshed token (key rotation, renewing
+    // cases) reaches the load at once, and 100k identities are not held twice.
+    const identities: RunIdentity[] = prov.identities
     const deepest = prov.identities.filter((i) => i.depth === Math.max(...prov.identities.map((x) => x.depth))).slice(0, 5)
     return {
       target,

@@ -20,7 +20,7 @@ export const clockSkewInjector: FaultInjector = {
   async inject(spec, ctx) {
     if (spec.kind !== 'clock-skew') throw new TypeError(`clock-skew cannot inject ${spec.kind}`)
     const chosen = skewedIdentities(ctx.identities, spec.share ?? 1, ctx.seed, ctx.index)
-    const keys = chosen.map((id) => id.credential.key.privateKey)
+    const keys = chosen.map((id) => id.credential.key)
     for (const k of keys) agentClock.skew(k, spec.skewS * 1000)
     let healed = false
     return {

@@ -25,6 +25,10 @@ export interface AttemptRecord {
   group?: string
   /** k6-style scenario name the iteration belonged to */
   scenario: string
+  /** the iteration number within the scenario (the seeded schedule's key); absent outside the measured phase */
+  iteration?: number
+  /** ref of the population identity that carried the iteration (not a client id: refs are seeded, client ids are not) */
+  identity?: string
   /** epoch ms: when the open model scheduled it, when it was sent, when it ended */
   scheduled_at: number
   started_at: number

@@ -16,6 +16,7 @@ export async function runCommand(args: string[]): Promise<number> {
       agents: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      workers: { type: 'string' },
     },
     'run',
   )
@@ -42,6 +43,7 @@ export async function runCommand(args: string[]): Promise<number> {
         agents: intFlag(values.agents as string | undefined, 'agents'),
         rate: intFlag(values.rate as string | undefined, 'rate'),
         duration: values.duration as string | undefined,
+        workers: intFlag(values.workers as string | undefined, 'workers'),
       },
       target,
       flaws: (values.flaw as string[] | undefined) ?? [],

@@ -10,9 +10,12 @@ export interface EnvInput {
   identity: RunIdentity
   rs: ResourceServerInfo
   target: StartedTarget
-  kit: CaseKit
+  /** only the metadata is used, so a worker thread can pass what it rebuilt without a whole kit */
+  kit: Pick<CaseKit, 'meta'>
   pools: HttpPools
   scenario: string
+  /** the executor's iteration number; written on every attempt so runs can be compared across worker counts */
+  iteration?: number
   scheduledAt: number
   salt: number
   signal: AbortSignal
@@ -22,6 +25,11 @@ export interface EnvInput {
 
 /** The one way actions reach the target: every request they send is recorded as an attempt. */
 export function makeActionEnv(i: EnvInput): ActionEnv {
+  const tag = (r: AttemptRecord): AttemptRecord => {
+    if (i.iteration !== undefined) r.iteration = i.iteration
+    r.identity = i.identity.ref
+    return r
+  }
   return {
     identity: i.identity,
     rs: i.rs,
@@ -39,12 +47,12 @@ export function makeActionEnv(i: EnvInput): ActionEnv {
       if (spec.kind === 'attack' && spec.tool.writes && i.target.admin && r.status !== null && r.status >= 300) {
         r.side_effect = await i.target.admin.refundCount(r.trace_id).then((n) => n > 0, () => undefined)
       }
-      i.onAttempt(r)
+      i.onAttempt(tag(r))
       return sent
     },
     request: async (req, meta) => {
       const sent = await sendRequest(i.pools, req, { ...meta, scenario: i.scenario, scheduledAt: i.scheduledAt, signal: i.signal })
-      i.onAttempt(sent.record)
+      i.onAttempt(tag(sent.record))
       return sent
     },
   }

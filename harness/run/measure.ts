@@ -1,6 +1,7 @@
 /**
  * The measured phase: every named scenario of the k6-style map runs its executor; each iteration
- * becomes a workflow step or an attack, as the seeded schedule says.
+ * becomes a workflow step or an attack, as the seeded schedule says. With `workers` > 1 the
+ * iterations run in worker threads, each owning a segment of the population (load/workers/).
  */
 import { ATTACK_MODULES } from '../attacks/modules.ts'
 import type { AttackModule } from '../attacks/types.ts'
@@ -9,15 +10,14 @@ import type { AttemptRecord } from '../attempt.ts'
 import { runExecutor, type ExecutorStats } from '../load/executors/index.ts'
 import type { HttpPools } from '../load/http-pool.ts'
 import type { RunIdentity } from '../load/identity.ts'
-import { scheduleIteration } from '../load/schedule.ts'
-import { seededUnit } from '../load/seeded.ts'
-import { workflowStep } from '../load/workflow.ts'
+import { act } from '../load/workers/act.ts'
+import { runWorkers } from '../load/workers/coordinator.ts'
+import { routeIteration, scenarioSeed, type RouteInput } from '../load/workers/route.ts'
 import { parseDuration } from '../scenario/duration.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
 import type { ResourceServerInfo, StartedTarget } from '../target/types.ts'
 import type { CaseKit } from '../attacks/kit.ts'
 import { CaseNotCovered } from '../attacks/types.ts'
-import { makeActionEnv } from './action-env.ts'
 
 export interface MeasureInput {
   config: ScenarioConfig
@@ -80,41 +80,27 @@ export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
   const share = input.config.attacks?.share ?? 0
   const runnable = input.cases.filter((c) => (eligible.get(c.id)?.length ?? 0) > 0)
   for (const c of input.cases) if (mods.some((m) => m.id === c.id) && !runnable.includes(c)) input.kit.log(`case ${c.id}: no identity can carry it (not-covered)`)
-  input.onStart?.()
+  const route: RouteInput = { identities: input.identities.length, attackShare: share, cases: runnable, eligible }
 
+  if ((input.config.workers ?? 1) > 1) {
+    // Workers warm up on their own and call onStart at their common start epoch.
+    const stats = await runWorkers({ ...input, workers: input.config.workers!, route, prepared })
+    return Object.entries(input.config.scenarios).map(([name, cfg]) => ({ name, executor: cfg.executor, ...stats[name] }))
+  }
+
+  input.onStart?.()
   const runOne = async (name: string): Promise<ScenarioStats> => {
     const cfg = input.config.scenarios[name]
-    // Each named scenario draws its own schedule from the run's seed, so two scenarios of one run do
-    // not repeat the same identities and attacks at the same iteration numbers.
-    const scenarioSeed = Math.floor(seededUnit(input.seed, 0, `scenario:${name}`) * 2 ** 32)
+    const seed = scenarioSeed(input.seed, name)
     const delay = parseDuration(cfg.startTime ?? '0s')!
     if (delay > 0) await sleep(delay, input.stop)
     // k6's executors by name (load/executors/): each numbers its iterations uniquely within this scenario
     const stats = await runExecutor(
       cfg,
       async ({ iteration, scheduledAt, signal }) => {
-        const plan = scheduleIteration({ seed: scenarioSeed, identities: input.identities.length, attackShare: share, cases: runnable }, iteration)
-        let who = plan.identity
-        let attack: AttackModule | undefined
-        if (plan.kind === 'attack') {
-          attack = ATTACK_MODULES.get(plan.caseId!)
-          const list = eligible.get(plan.caseId!)!
-          who = list[plan.identity % list.length]
-        }
-        const env = makeActionEnv({
-          identity: input.identities[who],
-          rs: input.rs,
-          target: input.target,
-          kit: input.kit,
-          pools: input.pools,
-          scenario: name,
-          scheduledAt,
-          salt: plan.salt,
-          signal,
-          prepared: attack ? prepared.get(attack.id) : undefined,
-          onAttempt: input.onAttempt,
-        })
-        await (attack ? attack.fire(env) : workflowStep(env))
+        const r = routeIteration(route, seed, iteration)
+        const env = { identity: input.identities[r.who], rs: input.rs, target: input.target, kit: input.kit, pools: input.pools, scenario: name, iteration, scheduledAt, signal, onAttempt: input.onAttempt }
+        await act(r, env, prepared)
       },
       input.stop,
     )

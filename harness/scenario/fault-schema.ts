@@ -5,7 +5,7 @@
  */
 import { ScenarioInvalid } from '../errors.ts'
 import { parseDuration } from './duration.ts'
-import { arr, bool, duration, num, obj, oneOfChecks, record, str, tagged, type Check, type Field } from './schema-check.ts'
+import { arr, bool, duration, fn, num, obj, oneOfChecks, record, str, tagged, type Check, type Field } from './schema-check.ts'
 
 /** A link ('rs-1', 'jwks', 'replay-store') or a process ('rs-1/0', 'as') the target exposes. */
 const COMPONENT = str({ pattern: /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9._-]+)?$/, describe: "a target component such as 'jwks', 'rs-1', 'rs-1/0', 'replay-store', 'evidence-sink'" })
@@ -60,7 +60,7 @@ export const FAULT_SCHEMAS: Record<string, Check> = {
   }),
   custom: obj({
     kind: kind('custom'),
-    injector: { check: str({ pattern: /^[\w.-]+$/, describe: 'the name of an injector plugin passed to run()' }), required: true },
+    injector: { check: str({ pattern: /^[\w.-]+$/, describe: "the name of an injector plugin listed in the scenario's `injectors`" }), required: true },
     component: { check: COMPONENT, required: true },
     ...window,
     params: record(/^\w+$/, 'parameter names of letters, digits and _', oneOfChecks('a string, number or boolean', str(), num(), bool())),
@@ -70,3 +70,13 @@ export const FAULT_SCHEMAS: Record<string, Check> = {
 export const faultsSchema: Check = arr(tagged('kind', FAULT_SCHEMAS), {
   describe: "a list of faults built with Fault.* (e.g. Fault.latency({ component: 'jwks', ms: 800, at: '20s', for: '10s' }))",
 })
+
+/** `injectors`: fault injector plugins (harness/chaos/injector.ts FaultInjector) that `Fault.custom` faults name. */
+export const injectorsSchema: Check = arr(
+  obj({
+    name: { check: str({ pattern: /^[\w.-]+$/, describe: 'a name of letters, digits, ., _ or -' }), required: true },
+    kinds: { check: arr(str({ describe: "fault kinds it handles, e.g. 'custom' or 'pause'" })), required: true },
+    inject: { check: fn('a function (spec, ctx) => Promise<ActiveFault>'), required: true },
+  }),
+  { describe: 'a list of FaultInjector objects ({ name, kinds, inject })' },
+)

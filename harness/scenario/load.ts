@@ -19,6 +19,8 @@ export interface ScenarioOverrides {
   rate?: number
   duration?: string
   seed?: number
+  /** `--workers N`: worker threads for the measured phase */
+  workers?: number
 }
 
 /** Imports a scenario script (TypeScript runs directly on Node 24) and validates it strictly. */
@@ -41,7 +43,10 @@ export async function loadScenario(file: string, overrides: ScenarioOverrides = 
   if (mod.default === undefined) {
     throw new ScenarioInvalid(`${file}: no default export`, { file, key: '', hint: 'end the file with `export default defineScenario({...})`' })
   }
-  const config = applyOverrides(structuredClone(mod.default) as ScenarioConfig, overrides)
+  // A copy, so overrides never change the module's own object; fault plugins (functions) are not
+  // cloneable and are shared as they are.
+  const { injectors, ...data } = (mod.default ?? {}) as ScenarioConfig
+  const config = applyOverrides({ ...(structuredClone(data) as ScenarioConfig), ...(injectors === undefined ? {} : { injectors }) }, overrides)
   return { file, name: config.name ?? path.basename(file).replace(/\.[cm]?[jt]s$/, ''), config: validateScenario(config, file) }
 }
 
@@ -61,6 +66,15 @@ export function validateScenario(config: unknown, file: string): ScenarioConfig 
       })
     }
   }
+  const identityFaults = (c.faults ?? []).filter((f) => f.kind === 'clock-skew' || f.kind === 'key-rotation')
+  if ((c.workers ?? 1) > 1 && identityFaults.length > 0) {
+    // These faults change identities the main thread holds; worker threads hold their own copies.
+    throw new ScenarioInvalid(`${file}: \`workers\` is ${c.workers}, but \`faults\` has a ${identityFaults[0].kind} fault`, {
+      file,
+      key: 'workers',
+      hint: 'clock-skew and key-rotation faults need workers: 1',
+    })
+  }
   if (c.thresholds) {
     // Fail before anything starts: a typo in a gate must not pass silently after a long run.
     try {
@@ -76,6 +90,7 @@ export function validateScenario(config: unknown, file: string): ScenarioConfig 
 function applyOverrides(config: ScenarioConfig, o: ScenarioOverrides): ScenarioConfig {
   if (config === null || typeof config !== 'object') return config
   if (o.seed !== undefined) config.seed = o.seed
+  if (o.workers !== undefined) config.workers = o.workers
   if (o.agents !== undefined && config.population) config.population.agents = o.agents
   for (const s of Object.values(config.scenarios ?? {})) {
     // --rate and --duration change the executors that have those options (constant-arrival-rate; constant-vus for duration)

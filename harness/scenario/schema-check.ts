@@ -49,6 +49,12 @@ export function str(opts: { oneOf?: readonly string[]; pattern?: RegExp; describ
   }
 }
 
+export function fn(describe: string): Check {
+  return (v, at) => {
+    if (typeof v !== 'function') fail(at, `is ${typeName(v)}`, describe)
+  }
+}
+
 export function duration(): Check {
   const allowed = "a k6 duration such as '30s', '1m30s', '500ms'"
   return (v, at) => {

@@ -1,6 +1,6 @@
 import { ScenarioInvalid } from '../errors.ts'
 import { parseDuration } from './duration.ts'
-import { faultsSchema } from './fault-schema.ts'
+import { faultsSchema, injectorsSchema } from './fault-schema.ts'
 import { arr, bool, duration, num, obj, oneOfChecks, record, str, tagged, type Check } from './schema-check.ts'
 
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/
@@ -170,6 +170,8 @@ export const scenarioSchema: Check = obj({
     cases: { check: arr(str({ describe: "an attack case id or a 'class.*' pattern (see `gatecrash catalog`)" })), required: true },
   }),
   faults: faultsSchema,
+  injectors: injectorsSchema,
   thresholds: record(/^[a-z_][a-z0-9_]*(\{[^}]*\})?$/, "metric names with an optional {tag:value} filter, e.g. 'gatecrash_warns{case:replay.dpop-jti-reuse}'", arr(threshold)),
   evidence: obj({ settle: duration() }),
+  workers: num({ min: 1, max: 64, int: true }),
 })

@@ -1,5 +1,6 @@
 /** Scenario shape (design.md "Scenario shape"): k6's vocabulary so k6 users can read it. */
 import type { FaultSpec } from '../chaos/fault.ts'
+import type { FaultInjector } from '../chaos/injector.ts'
 
 export interface PopulationSpec {
   tenants: number
@@ -117,8 +118,15 @@ export interface ScenarioConfig {
   attacks?: AttackMix
   /** chaos during the measured phase, built with `Fault.*` (harness/chaos/fault.ts) */
   faults?: FaultSpec[]
+  /** fault injector plugins: a `Fault.custom({ injector: name })` fault goes to the one of that name (tried before the built-ins) */
+  injectors?: FaultInjector[]
   thresholds?: Record<string, ThresholdValue[]>
   evidence?: EvidenceOptions
+  /**
+   * worker threads for the measured phase (default 1: no thread). The population splits into
+   * contiguous segments like k6 execution segments; the seeded schedule stays the same for any count.
+   */
+  workers?: number
 }
 
 /** Identity function that exists for type inference in scenario files (like vitest's defineConfig). */

@@ -2,7 +2,7 @@
 import { parseDuration } from '../../scenario/duration.ts'
 import type { ConstantArrivalRate } from '../../scenario/types.ts'
 import { runOpenModel, type ArrivalSchedule } from './open-model.ts'
-import type { ExecutorModule, ExecutorStats, Iterate } from './types.ts'
+import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'
 
 /** Guards floor() against 2.9999999 where the exact count is 3. */
 const EPS = 1e-9
@@ -23,9 +23,10 @@ export function maxVUs(cfg: { preAllocatedVUs: number; maxVUs?: number }): numbe
   return Math.max(cfg.maxVUs ?? cfg.preAllocatedVUs, cfg.preAllocatedVUs)
 }
 
-export function runConstantArrivalRate(cfg: ConstantArrivalRate, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
+export function runConstantArrivalRate(cfg: ConstantArrivalRate, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
   const graceMs = parseDuration(cfg.gracefulStop ?? '30s')!
-  return runOpenModel(constantArrivalSchedule(cfg), { maxVUs: maxVUs(cfg), graceMs }, iterate, stop)
+  const vus = segment ? segment.poolVUs(maxVUs(cfg)) : maxVUs(cfg)
+  return runOpenModel(constantArrivalSchedule(cfg), { maxVUs: vus, graceMs }, iterate, stop, segment)
 }
 
 export const constantArrivalRate: ExecutorModule<ConstantArrivalRate> = {

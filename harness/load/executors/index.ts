@@ -10,9 +10,9 @@ import { perVUIterations } from './per-vu-iterations.ts'
 import { rampingArrivalRate } from './ramping-arrival-rate.ts'
 import { rampingVUs } from './ramping-vus.ts'
 import { sharedIterations } from './shared-iterations.ts'
-import type { ExecutorModule, ExecutorStats, Iterate } from './types.ts'
+import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'
 
-export type { ExecutorStats, Iterate, IterationContext } from './types.ts'
+export type { ExecutionSegment, ExecutorStats, Iterate, IterationContext } from './types.ts'
 
 const EXECUTORS: { [K in ExecutorName]: ExecutorModule<Extract<ExecutorConfig, { executor: K }>> } = {
   'constant-arrival-rate': constantArrivalRate,
@@ -32,8 +32,9 @@ function moduleOf(cfg: ExecutorConfig): ExecutorModule<ExecutorConfig> {
   return m
 }
 
-export function runExecutor(cfg: ExecutorConfig, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
-  return moduleOf(cfg).run(cfg, iterate, stop)
+/** `segment`: this worker's part of the scenario when the run has several workers */
+export function runExecutor(cfg: ExecutorConfig, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
+  return moduleOf(cfg).run(cfg, iterate, stop, segment)
 }
 
 export function executorMaxVUs(cfg: ExecutorConfig): number {

@@ -6,7 +6,7 @@
  */
 import { createHistogram } from 'node:perf_hooks'
 import { epochNow, timerDelay } from '../clock.ts'
-import { graceAfter, type ExecutorStats, type Iterate } from './types.ts'
+import { graceAfter, type ExecutionSegment, type ExecutorStats, type Iterate } from './types.ts'
 
 /** When each iteration is due. Pure, so a schedule can be checked without a clock. */
 export interface ArrivalSchedule {
@@ -27,16 +27,24 @@ export interface OpenModelOptions {
   graceMs: number
 }
 
-export async function runOpenModel(schedule: ArrivalSchedule, opts: OpenModelOptions, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
+/**
+ * `segment` (several workers): every worker walks the whole timeline from the common start and
+ * starts only its own iterations; maxVUs is then this worker's share, so a due own iteration that
+ * finds this worker's VUs busy is dropped here and counted.
+ */
+export async function runOpenModel(schedule: ArrivalSchedule, opts: OpenModelOptions, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
   const { total, durationMs } = schedule
-  const lag = createHistogram()
+  const lag = segment?.lag ?? createHistogram()
   const hardStop = new AbortController()
   const inFlight = new Set<Promise<void>>()
   let started = 0
   let dropped = 0
   let peak = 0
   let lastDispatch = 0
-  const t0 = epochNow()
+  /** the next iteration of the schedule to look at (started, dropped or another worker's before it) */
+  let cursor = 0
+  const owns = segment ? (i: number) => segment.owns(i) : () => true
+  const t0 = segment?.startAt ?? epochNow()
 
   await new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined
@@ -50,10 +58,12 @@ export async function runOpenModel(schedule: ArrivalSchedule, opts: OpenModelOpt
     const tick = () => {
       const now = epochNow()
       // Dispatch everything that is due, in order; a late tick catches up rather than skipping.
-      while (started + dropped < total) {
-        const i = started + dropped
+      while (cursor < total) {
+        const i = cursor
         const due = t0 + schedule.at(i)
         if (due > now) break
+        cursor++
+        if (!owns(i)) continue
         if (inFlight.size >= opts.maxVUs) {
           dropped++
           continue
@@ -66,9 +76,11 @@ export async function runOpenModel(schedule: ArrivalSchedule, opts: OpenModelOpt
         if (inFlight.size > peak) peak = inFlight.size
         void p.finally(() => inFlight.delete(p))
       }
+      // Another worker's iterations need no timer here: sleep until this worker's next own one.
+      while (cursor < total && !owns(cursor)) cursor++
       // Past the last due time the scenario still lasts until its end (k6 semantics), then gracefulStop starts.
-      const next = started + dropped < total ? t0 + schedule.at(started + dropped) : t0 + durationMs
-      if (stop.aborted || (started + dropped >= total && now >= next)) return finish()
+      const next = cursor < total ? t0 + schedule.at(cursor) : t0 + durationMs
+      if (stop.aborted || (cursor >= total && now >= next)) return finish()
       timer = setTimeout(tick, timerDelay(next - epochNow()))
     }
     tick()

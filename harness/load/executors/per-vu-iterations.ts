@@ -7,26 +7,32 @@
 import { parseDuration } from '../../scenario/duration.ts'
 import type { PerVUIterations } from '../../scenario/types.ts'
 import { runClosedModel } from './closed-model.ts'
-import type { ExecutorModule, ExecutorStats, Iterate } from './types.ts'
+import { ownedCount, ownedCounter } from './constant-vus.ts'
+import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'
 
-export async function runPerVUIterations(cfg: PerVUIterations, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
+/**
+ * With several workers the set of numbers stays [0, vus·iterations) for any W, but which VU runs a
+ * number cannot: a number belongs to the worker owning its identity, not to VU ⌊n / iterations⌋. So
+ * each worker's VUs (its share of `vus`) share the numbers it owns, like shared-iterations.
+ */
+export async function runPerVUIterations(cfg: PerVUIterations, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
   const vus = cfg.vus ?? 1
   const perVU = cfg.iterations ?? 1
   const done = new Array<number>(vus).fill(0)
   const r = await runClosedModel(
     {
-      steps: [{ at: 0, vus }],
+      steps: [{ at: 0, vus: segment ? segment.vus(vus) : vus }],
       endMs: parseDuration(cfg.maxDuration ?? '10m')!,
       graceMs: parseDuration(cfg.gracefulStop ?? '30s')!,
       finishWhenIdle: true,
-      next: (vu) => (done[vu] < perVU ? vu * perVU + done[vu]++ : null),
+      next: segment ? ownedCounter(vus * perVU, segment.owns) : (vu) => (done[vu] < perVU ? vu * perVU + done[vu]++ : null),
     },
     iterate,
     stop,
   )
   return {
     iterations: r.started,
-    dropped: r.reachedEnd ? vus * perVU - r.started : 0,
+    dropped: r.reachedEnd ? ownedCount(vus * perVU, segment) - r.started : 0,
     achievedRate: r.windowMs > 0 ? r.started / (r.windowMs / 1000) : 0,
     peakVUs: r.peakVUs,
     durationMs: r.elapsedMs,

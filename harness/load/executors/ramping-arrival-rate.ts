@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../../scenario/duration.ts'
 import type { RampingArrivalRate } from '../../scenario/types.ts'
 import { maxVUs } from './constant-arrival-rate.ts'
 import { runOpenModel, type ArrivalSchedule } from './open-model.ts'
-import type { ExecutorModule, ExecutorStats, Iterate } from './types.ts'
+import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'
 
 /** Floating-point slack on iteration counts (areas like 4.9999999 that are exactly 5). */
 const EPS = 1e-9
@@ -82,9 +82,10 @@ export function scheduleOf(cfg: Pick<RampingArrivalRate, 'startRate' | 'timeUnit
   )
 }
 
-export function runRampingArrivalRate(cfg: RampingArrivalRate, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
+export function runRampingArrivalRate(cfg: RampingArrivalRate, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
   const graceMs = parseDuration(cfg.gracefulStop ?? '30s')!
-  return runOpenModel(scheduleOf(cfg), { maxVUs: maxVUs(cfg), graceMs }, iterate, stop)
+  const vus = segment ? segment.poolVUs(maxVUs(cfg)) : maxVUs(cfg)
+  return runOpenModel(scheduleOf(cfg), { maxVUs: vus, graceMs }, iterate, stop, segment)
 }
 
 export const rampingArrivalRate: ExecutorModule<RampingArrivalRate> = {

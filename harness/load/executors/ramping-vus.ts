@@ -9,8 +9,8 @@
 import { parseDuration } from '../../scenario/duration.ts'
 import type { RampingVUs } from '../../scenario/types.ts'
 import { runClosedModel, type VUStep } from './closed-model.ts'
-import { sharedCounter } from './constant-vus.ts'
-import type { ExecutorModule, ExecutorStats, Iterate } from './types.ts'
+import { ownedCounter, sharedCounter } from './constant-vus.ts'
+import { ITERATION_LIMIT, type ExecutionSegment, type ExecutorModule, type ExecutorStats, type Iterate } from './types.ts'
 
 export interface VUStage {
   durationMs: number
@@ -36,20 +36,26 @@ export function* rampingVUSteps(startVUs: number, stages: readonly VUStage[]): G
   }
 }
 
+function* shareSteps(steps: Iterable<VUStep>, segment: ExecutionSegment): Generator<VUStep> {
+  for (const s of steps) yield { at: s.at, vus: segment.vus(s.vus) }
+}
+
 function stagesMs(cfg: RampingVUs): VUStage[] {
   return cfg.stages.map((s) => ({ durationMs: parseDuration(s.duration)!, target: s.target }))
 }
 
-export async function runRampingVUs(cfg: RampingVUs, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
+/** With several workers each step's count is split across them (segments.ts vuShare); numbering as in constant-vus. */
+export async function runRampingVUs(cfg: RampingVUs, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
   const stages = stagesMs(cfg)
+  const steps = segment ? () => shareSteps(rampingVUSteps(cfg.startVUs ?? 1, stages), segment) : () => rampingVUSteps(cfg.startVUs ?? 1, stages)
   const r = await runClosedModel(
     {
-      steps: { [Symbol.iterator]: () => rampingVUSteps(cfg.startVUs ?? 1, stages) },
+      steps: { [Symbol.iterator]: steps },
       endMs: stages.reduce((n, s) => n + s.durationMs, 0),
       graceMs: parseDuration(cfg.gracefulStop ?? '30s')!,
       rampDownGraceMs: parseDuration(cfg.gracefulRampDown ?? '30s')!,
       finishWhenIdle: false,
-      next: sharedCounter(),
+      next: segment ? ownedCounter(ITERATION_LIMIT, segment.owns) : sharedCounter(),
     },
     iterate,
     stop,

@@ -7,25 +7,27 @@
 import { parseDuration } from '../../scenario/duration.ts'
 import type { SharedIterations } from '../../scenario/types.ts'
 import { runClosedModel } from './closed-model.ts'
-import { sharedCounter } from './constant-vus.ts'
-import type { ExecutorModule, ExecutorStats, Iterate } from './types.ts'
+import { ownedCount, ownedCounter, sharedCounter } from './constant-vus.ts'
+import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'
 
-export async function runSharedIterations(cfg: SharedIterations, iterate: Iterate, stop: AbortSignal): Promise<ExecutorStats> {
+/** With several workers, each runs the numbers of [0, iterations) it owns: the set is the same for any W. */
+export async function runSharedIterations(cfg: SharedIterations, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment): Promise<ExecutorStats> {
   const total = cfg.iterations ?? 1
+  const vus = cfg.vus ?? 1
   const r = await runClosedModel(
     {
-      steps: [{ at: 0, vus: cfg.vus ?? 1 }],
+      steps: [{ at: 0, vus: segment ? segment.vus(vus) : vus }],
       endMs: parseDuration(cfg.maxDuration ?? '10m')!,
       graceMs: parseDuration(cfg.gracefulStop ?? '30s')!,
       finishWhenIdle: true,
-      next: sharedCounter(total),
+      next: segment ? ownedCounter(total, segment.owns) : sharedCounter(total),
     },
     iterate,
     stop,
   )
   return {
     iterations: r.started,
-    dropped: r.reachedEnd ? total - r.started : 0,
+    dropped: r.reachedEnd ? ownedCount(total, segment) - r.started : 0,
     achievedRate: r.windowMs > 0 ? r.started / (r.windowMs / 1000) : 0,
     peakVUs: r.peakVUs,
     durationMs: r.elapsedMs,

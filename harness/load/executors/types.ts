@@ -1,4 +1,5 @@
 /** What every executor (k6's names, one file each) receives and returns. */
+import type { RecordableHistogram } from 'node:perf_hooks'
 
 export interface IterationContext {
   /** iteration number, unique within its scenario; the seeded schedule maps it to an action */
@@ -36,8 +37,25 @@ export interface ExecutorStats {
   durationMs: number
 }
 
+/**
+ * One worker's part of a scenario, like a k6 execution segment (load/workers/): every worker walks
+ * the same numbered schedule and starts only the iterations it owns; another worker's iteration is
+ * neither started nor dropped here. Absent when the run has one worker.
+ */
+export interface ExecutionSegment {
+  owns(iteration: number): boolean
+  /** this worker's part of a VU count (closed model) */
+  vus(total: number): number
+  /** this worker's part of an arrival-rate executor's maxVUs */
+  poolVUs(total: number): number
+  /** epoch ms the scenario starts: the same instant in every worker, so their arrival timelines align */
+  startAt: number
+  /** the open model records its dispatch lag here, so the workers' histograms merge exactly */
+  lag: RecordableHistogram
+}
+
 /** A k6 executor: runs its schedule, calling iterate, until done, out of time or stopped. */
-export type ExecutorRun<C> = (cfg: C, iterate: Iterate, stop: AbortSignal) => Promise<ExecutorStats>
+export type ExecutorRun<C> = (cfg: C, iterate: Iterate, stop: AbortSignal, segment?: ExecutionSegment) => Promise<ExecutorStats>
 
 export interface ExecutorModule<C> {
   run: ExecutorRun<C>

@@ -74,6 +74,12 @@ export class AttemptLog {
     else if (this.timer === null) this.timer = setTimeout(() => this.flush(), FLUSH_MS).unref()
   }
 
+  /** Evidence read while the run measures (evidence-tail.ts): stored in delivery order, after the attempts handed so far. */
+  appendEvidence(records: EvidenceRecord[]): void {
+    if (this.closed || records.length === 0) return
+    this.post({ evidence: records })
+  }
+
   /** Hands the buffered rows to the writer thread (committed in the order they were handed). */
   flush(): void {
     if (this.timer !== null) clearTimeout(this.timer)

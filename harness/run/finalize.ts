@@ -41,6 +41,8 @@ export interface RunContext {
   chainStart: Record<string, string | null>
   /** the evidence source's cursor when measuring began */
   evidenceCursor: string | null
+  /** where the live evidence tail stopped: its records are in the store already, the final read goes on from here */
+  evidenceTailCursor?: string | null
   /** the fault windows as they happened (harness/chaos), so a re-grade judges the same ones */
   faults?: FaultWindowRecord[]
 }
@@ -66,7 +68,7 @@ export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Pr
       }
       try {
         // Page by page into the store: the run's evidence is never all in memory.
-        for await (const page of httpCursorSource(options.target.evidence.url).pages(ctx.evidenceCursor)) store.appendEvidence(page.records)
+        for await (const page of httpCursorSource(options.target.evidence.url).pages(ctx.evidenceTailCursor ?? ctx.evidenceCursor)) store.appendEvidence(page.records)
       } catch (e) {
         ctx.stoppedEarly ??= `evidence unavailable: ${(e as Error).message}`
         options.log(`warning: ${(e as Error).message}; grading with the evidence read so far (${store.evidenceCount()} records)`)

@@ -22,6 +22,7 @@ import type { Reporter } from './reporter.ts'
 import { makeRunDir, newRunId, RUN_FILES } from './run-dir.ts'
 import type { RunJson } from './run-json.ts'
 import { warmUp } from './warm-up.ts'
+import { EvidenceTail } from './evidence-tail.ts'
 import { makeKit } from '../attacks/kit.ts'
 import { parseDuration } from '../scenario/duration.ts'
 import { ChaosSession } from '../chaos/chaos-session.ts'
@@ -86,6 +87,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
   let stoppedEarly: string | undefined
   let failure: unknown
   let chaos: ChaosSession | undefined
+  let tail: EvidenceTail | undefined
   // Ctrl-C / SIGTERM: faults heal at once, not when the in-flight work has drained.
   const healOnStop = (): void => void chaos?.heal()
   stop.addEventListener('abort', healOnStop, { once: true })
@@ -93,7 +95,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
     // each fault window change is saved (in order), so a crashed run's re-grade still sees the windows
     let saving = Promise.resolve()
     const onChange = (): void => void (saving = saving.then(() => writeContext(ctx)).catch(() => {}))
-    chaos = await ChaosSession.open({ faults: config.faults ?? [], seed, stateDir: options.stateDir, injectors: options.injectors, log, onChange })
+    chaos = await ChaosSession.open({ faults: config.faults ?? [], seed, stateDir: options.stateDir, injectors: [...(options.injectors ?? []), ...(config.injectors ?? [])], log, onChange })
     const phase = await provisionPhase({ config, seed, adapter: chaos.wrap(options.target), flaws: ctx.target.flaws, dir, log, stop })
     target = phase.target
     ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
@@ -114,9 +116,20 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
 
     if (!stop.aborted) await warmUp({ identities: phase.identities, rs, pools, log })
     const progress = new Progress(options.progressOut)
+    progress.activeFaults = () => chaos?.windows.filter((w) => w.start !== null && w.end === null) ?? []
+    // The evidence join streams too: records read while measuring go to the store as they come.
+    tail = new EvidenceTail({
+      source: httpCursorSource(target.evidence.url),
+      cursor: ctx.evidenceCursor,
+      onRecords: (records, readAt) => {
+        attempts.appendEvidence(records)
+        progress.observeEvidence(records, readAt)
+      },
+    })
     if (!stop.aborted) {
       log(`measuring: ${Object.entries(config.scenarios).map(([n, s]) => `${n} ${describeExecutor(s)}`).join('; ')}`)
       progress.start()
+      tail.start()
       try {
         ctx.scenarios = await measure({
           config,
@@ -138,6 +151,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
       } finally {
         progress.stop()
         await chaos.heal()
+        ctx.evidenceTailCursor = await tail.stop()
       }
     }
     if (stop.aborted) stoppedEarly = 'stopped by the user'
@@ -148,6 +162,7 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
 
   try {
     await chaos?.heal()
+    if (tail) ctx.evidenceTailCursor = await tail.stop()
     await attempts.close()
     const settleMs = parseDuration(config.evidence?.settle ?? '3s')!
     const outcome = await finalizeRun(ctx, { target, settleMs, stoppedEarly, reporters: options.reporters ?? [], log })

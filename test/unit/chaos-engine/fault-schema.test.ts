@@ -72,3 +72,20 @@ describe('scenario faults', () => {
     expect(refused({ kind: 'pause' } as never).key).toBe('faults')
   })
 })
+
+describe('scenario injectors (fault plugins)', () => {
+  const plugin = { name: 'dns', kinds: ['custom'], inject: async () => ({ heal: async () => {} }) }
+  test('a plugin object is accepted beside the Fault.custom fault that names it', () => {
+    const faults = [Fault.custom({ injector: 'dns', component: 'as', at: '1s', for: '1s' })]
+    expect(validateScenario({ ...base(), faults, injectors: [plugin] }, 'scenarios/chaos-x.ts').injectors).toEqual([plugin])
+  })
+  test('a plugin without inject() is refused (exit 104) naming the key and what is allowed', () => {
+    try {
+      validateScenario({ ...base(), injectors: [{ name: 'dns', kinds: ['custom'] }] }, 'scenarios/chaos-x.ts')
+      expect.unreachable()
+    } catch (e: any) {
+      expect([e.code, e.key]).toEqual(['ERR_SCENARIO_INVALID', 'injectors.0.inject'])
+      expect(e.hint).toContain('inject')
+    }
+  })
+})

@@ -1,0 +1,79 @@
+/**
+ * Follows the target's evidence while the run measures: each poll reads the records after the last
+ * cursor and hands them on (to the run store, so the join at the end only reads what arrived after
+ * the last poll, and to the live progress line, which turns them into an evidence lag).
+ *
+ * A poll that fails (the sink is down: a chaos window may do exactly that) is counted and retried
+ * at the next tick; it never fails the run. The final read in finalize.ts decides what is graded.
+ */
+import type { EvidenceRecord } from '../evidence/record.ts'
+import type { EvidenceSource } from '../evidence/http-cursor-source.ts'
+
+export interface EvidenceTailOptions {
+  source: EvidenceSource
+  /** where the run's records begin (what provisioning wrote is before it) */
+  cursor: string | null
+  /** each page of new records, in delivery order, with the time it was read */
+  onRecords(records: EvidenceRecord[], readAt: number): void
+  intervalMs?: number
+  /** longest stop() waits for a poll in flight (a paused sink can hold a request for many seconds) */
+  stopWaitMs?: number
+}
+
+export class EvidenceTail {
+  #cursor: string | null
+  #stopped = false
+  #polling: Promise<void> | null = null
+  #timer: NodeJS.Timeout | null = null
+  readonly #options: EvidenceTailOptions
+  /** records handed on */
+  records = 0
+  /** polls that failed (sink unreachable) */
+  failures = 0
+
+  constructor(options: EvidenceTailOptions) {
+    this.#options = options
+    this.#cursor = options.cursor
+  }
+
+  start(): void {
+    const tick = (): void => {
+      if (this.#stopped) return
+      this.#polling = this.#poll().finally(() => {
+        this.#polling = null
+        if (!this.#stopped) this.#timer = setTimeout(tick, this.#options.intervalMs ?? 1000).unref()
+      })
+    }
+    this.#timer = setTimeout(tick, this.#options.intervalMs ?? 1000).unref()
+  }
+
+  /**
+   * Stops polling and returns the cursor after the last page handed on: the final read starts
+   * there. A page that lands after stop() is dropped with its cursor, so nothing is lost or doubled.
+   */
+  async stop(): Promise<string | null> {
+    this.#stopped = true
+    if (this.#timer) clearTimeout(this.#timer)
+    if (this.#polling) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([this.#polling, new Promise((r) => (timer = setTimeout(r, this.#options.stopWaitMs ?? 2000).unref()))])
+      clearTimeout(timer)
+    }
+    return this.#cursor
+  }
+
+  async #poll(): Promise<void> {
+    try {
+      for await (const page of this.#options.source.pages(this.#cursor)) {
+        if (this.#stopped) return
+        if (page.records.length > 0) {
+          this.records += page.records.length
+          this.#options.onRecords(page.records, Date.now())
+        }
+        this.#cursor = page.cursor ?? this.#cursor
+      }
+    } catch {
+      this.failures++
+    }
+  }
+}

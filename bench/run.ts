@@ -210,14 +210,14 @@ async function cpuSection(server: Server): Promise<CpuSection> {
   out.rows = [
     row('gatecrash', 'gatecrash attempt today: fresh DPoP proof + undici + AttemptRecord (sendAttempt); 1,000 identities, all keys in the key cache', 'req'),
     row('gatecrash-miss', 'the same, every key re-imported (key cache smaller than the rotation: a population far above the cache size, e.g. 100k)', 'req'),
-    row('proposed', 'same, proof signed as proposed (bench/lib/proposed-jws.ts)', 'req'),
-    row('minimal', 'floor for a DPoP attempt: hand-written client, inline proof (bare sign), undici, same headers, no record', 'req'),
+    row('proposed', 'same, proof signed by bench/lib/proposed-jws.ts (cross-check of the signing form jws.ts uses)', 'req'),
+    row('minimal', 'hand-written client, inline proof (bare sign), undici request() + body.text(), same headers, no record (gatecrash now uses undici dispatch(), so this is no longer a floor)', 'req'),
     row('autocannon', 'autocannon (same server, same connections)', 'req'),
     row('undici', 'bare undici Pool GET, no credentials (same server, same connections)', 'req'),
     row('signBare', 'bare ES256 sign: crypto.sign(sha256, input, keyObject) + DER → r‖s', 'op'),
-    row('signOptions', "ES256 sign as jws.ts does it: crypto.sign(…, { key, dsaEncoding: 'ieee-p1363' })", 'op'),
+    row('signOptions', "ES256 sign with the dsaEncoding option: crypto.sign(…, { key, dsaEncoding: 'ieee-p1363' }) (what jws.ts did before; Node 24 throws and catches two native errors per call)", 'op'),
     row('proof', 'whole DPoP proof today (createDpopProof)', 'op'),
-    row('proofFast', 'whole DPoP proof, proposed signer', 'op'),
+    row('proofFast', 'whole DPoP proof, bench/lib/proposed-jws.ts', 'op'),
   ]
   return out
 }

@@ -1,6 +1,7 @@
 /**
  * undici Pools per origin for the hot path (platform.md: global fetch costs ~6× more CPU per
  * request). Origins are checked against the loopback allowlist once, when the pool is made.
+ * Requests go out through `Pool.dispatch` (dispatch-request.ts), not `Pool.request`.
  */
 import { Pool } from 'undici'
 import { assertLoopback } from '../protocol/http.ts'

@@ -9,7 +9,9 @@ import { challengeSchemeOf, oauthErrorOf } from '../protocol/challenge.ts'
 import { createDpopProof } from '../protocol/dpop-proof.ts'
 import type { IdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
+import type { HttpHeaders } from '../protocol/http.ts'
 import { epochNow } from './clock.ts'
+import { dispatchRequest } from './dispatch-request.ts'
 import type { HttpPools } from './http-pool.ts'
 import { newTraceContext } from './trace.ts'
 
@@ -50,13 +52,101 @@ export interface SentRequest {
 let seq = 0
 
 export async function sendRequest(pools: HttpPools, req: WireRequest, meta: AttemptMeta): Promise<SentRequest> {
+  const tail: string[] = []
+  if (req.headers) for (const [k, v] of req.headers) tail.push(k, v)
+  return send(pools, req.origin, req.method, req.path, tail, req.body, meta, true)
+}
+
+/** The status and headers tell whether the body is needed: error codes (≥ 400) and JSON bodies. */
+function wantBody(status: number, headers: HttpHeaders): boolean {
+  return status >= 400 || isJson(headers)
+}
+
+function isJson(headers: HttpHeaders): boolean {
+  return String(headers['content-type'] ?? '').includes('json')
+}
+
+/**
+ * The one request path: trace headers first, then `tail` (flat name/value pairs, names may repeat)
+ * in order; the response becomes the AttemptRecord. `wantJson`: the caller wants the parsed JSON
+ * body back (token responses); otherwise a JSON body is parsed only when it could carry a token.
+ */
+async function send(
+  pools: HttpPools,
+  origin: string,
+  method: string,
+  path: string,
+  tail: string[],
+  body: string | undefined,
+  meta: AttemptMeta,
+  wantJson: boolean,
+): Promise<SentRequest> {
   const trace = newTraceContext()
-  const flat: string[] = ['traceparent', trace.traceparent, 'x-request-id', trace.requestId]
-  for (const [k, v] of req.headers ?? []) flat.push(k, v)
-  const record: AttemptRecord = {
+  const headers = ['traceparent', trace.traceparent, 'x-request-id', trace.requestId]
+  for (let i = 0; i < tail.length; i++) headers.push(tail[i])
+  const record = newRecord(trace.traceId, trace.requestId, method, path, meta)
+  let json: unknown = null
+  try {
+    const res = await dispatchRequest(pools.get(origin), {
+      method,
+      path,
+      headers,
+      body,
+      signal: meta.signal,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      wantBody,
+    })
+    record.status = res.status
+    record.challenge_scheme = challengeSchemeOf(res.headers)
+    if (res.status >= 400) record.error_code = oauthErrorOf(res.headers, res.text ?? '')
+    if (res.text !== null && isJson(res.headers) && (wantJson || mayHoldToken(res.text))) json = parseJson(res.text)
+    const issued = issuedOf(json)
+    if (issued) record.issued = issued
+  } catch (e) {
+    record.transport_error = (e as Error).name === 'AbortError' ? 'aborted' : ((e as { code?: string }).code ?? (e as Error).message)
+  }
+  record.ended_at = epochNow()
+  return { record, json: wantJson ? json : null }
+}
+
+/**
+ * Whether JSON.parse(text) could have a string `access_token` member (what issuedOf looks for):
+ * the name appears literally, or escaped, which takes a backslash. Saves parsing every tool
+ * response body on the hot path; the outcome is the same as parsing.
+ */
+function mayHoldToken(text: string): boolean {
+  return text.includes('"access_token"') || text.includes('\\')
+}
+
+/** The record before the response, members in the order the attempt log has always had them. */
+function newRecord(traceId: string, requestId: string, method: string, path: string, meta: AttemptMeta): AttemptRecord {
+  if (!meta.caseId && !meta.group && !meta.ceiling) {
+    // legitimate traffic: one literal, no spreads
+    return {
+      seq: ++seq,
+      trace_id: traceId,
+      request_id: requestId,
+      kind: meta.kind,
+      scenario: meta.scenario,
+      scheduled_at: meta.scheduledAt,
+      started_at: epochNow(),
+      ended_at: 0,
+      method,
+      path,
+      tool: meta.tool,
+      expected: meta.expected,
+      status: null,
+      error_code: null,
+      challenge_scheme: null,
+      transport_error: null,
+      token_hash: meta.tokenHash,
+    }
+  }
+  return {
     seq: ++seq,
-    trace_id: trace.traceId,
-    request_id: trace.requestId,
+    trace_id: traceId,
+    request_id: requestId,
     kind: meta.kind,
     ...(meta.caseId ? { case: meta.caseId } : {}),
     ...(meta.group ? { group: meta.group } : {}),
@@ -64,8 +154,8 @@ export async function sendRequest(pools: HttpPools, req: WireRequest, meta: Atte
     scheduled_at: meta.scheduledAt,
     started_at: epochNow(),
     ended_at: 0,
-    method: req.method,
-    path: req.path,
+    method,
+    path,
     tool: meta.tool,
     expected: meta.expected,
     status: null,
@@ -75,29 +165,6 @@ export async function sendRequest(pools: HttpPools, req: WireRequest, meta: Atte
     token_hash: meta.tokenHash,
     ...(meta.ceiling ? { ceiling: meta.ceiling } : {}),
   }
-  let json: unknown = null
-  try {
-    const res = await pools.get(req.origin).request({
-      method: req.method as 'GET',
-      path: req.path,
-      headers: flat,
-      body: req.body,
-      signal: meta.signal,
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-    })
-    const text = await res.body.text()
-    record.status = res.statusCode
-    record.challenge_scheme = challengeSchemeOf(res.headers)
-    if (res.statusCode >= 400) record.error_code = oauthErrorOf(res.headers, text)
-    if (String(res.headers['content-type'] ?? '').includes('json')) json = parseJson(text)
-    const issued = issuedOf(json)
-    if (issued) record.issued = issued
-  } catch (e) {
-    record.transport_error = (e as Error).name === 'AbortError' ? 'aborted' : ((e as { code?: string }).code ?? (e as Error).message)
-  }
-  record.ended_at = epochNow()
-  return { record, json }
 }
 
 function parseJson(text: string): unknown {
@@ -119,7 +186,16 @@ function issuedOf(json: unknown): AttemptRecord['issued'] | undefined {
 }
 
 export function toolPath(tool: ToolSpec, tenant: string, id = ''): string {
-  return tool.path.replace('{tenant}', encodeURIComponent(tenant)).replace('{id}', encodeURIComponent(id))
+  return replaceFirst(replaceFirst(tool.path, '{tenant}', encodeURIComponent(tenant)), '{id}', encodeURIComponent(id))
+}
+
+/**
+ * `s.replace(pattern, value)` for a string pattern, without its `$` substitutions (none can occur:
+ * encodeURIComponent encodes `$`) and cheaper on the hot path.
+ */
+function replaceFirst(s: string, pattern: string, value: string): string {
+  const at = s.indexOf(pattern)
+  return at === -1 ? s : s.slice(0, at) + value + s.slice(at + pattern.length)
 }
 
 export interface AttemptSpec {
@@ -150,20 +226,25 @@ export interface SentAttempt {
 /** A tool call with the usual DPoP credential: fresh proof unless one is given. */
 export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<SentAttempt> {
   const path = toolPath(spec.tool, spec.tenant, spec.resourceId)
-  const headers: [string, string][] = []
+  const tail: string[] = []
   let proof: string | null = null
-  if (spec.credential) {
-    proof = spec.proof ?? createDpopProof(spec.credential.key, { htm: spec.tool.method, htu: spec.rs.origin + path, ath: spec.credential.tokenHash }).proof
-    headers.push(['authorization', `DPoP ${spec.credential.accessToken}`], ['dpop', proof])
+  const credential = spec.credential
+  if (credential) {
+    proof = spec.proof ?? createDpopProof(credential.key, { htm: spec.tool.method, htu: spec.rs.origin + path, ath: credential.tokenHash }).proof
+    tail.push('authorization', `DPoP ${credential.accessToken}`, 'dpop', proof)
   }
   let body: string | undefined
   if (spec.body) {
     body = JSON.stringify(spec.body)
-    headers.push(['content-type', 'application/json'])
+    tail.push('content-type', 'application/json')
   }
-  const { record } = await sendRequest(
+  const { record } = await send(
     pools,
-    { origin: spec.rs.origin, method: spec.tool.method, path, headers, body },
+    spec.rs.origin,
+    spec.tool.method,
+    path,
+    tail,
+    body,
     {
       kind: spec.kind,
       caseId: spec.caseId,
@@ -172,9 +253,10 @@ export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<
       scheduledAt: spec.scheduledAt,
       tool: spec.tool.name,
       expected: spec.expected,
-      tokenHash: spec.credential?.tokenHash ?? null,
+      tokenHash: credential?.tokenHash ?? null,
       signal: spec.signal,
     },
+    false,
   )
   return { record, proof }
 }

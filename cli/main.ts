@@ -10,7 +10,7 @@ const USAGE = `gatecrash: load and chaos tests for the privilege boundaries of A
 
 usage:
   gatecrash run <scenario.ts> [--target reference] [--flaw NAME]... [--seed N] [--out DIR]
-                              [--agents N] [--rate R] [--duration D]
+                              [--agents N] [--rate R] [--duration D] [--workers N]
   gatecrash catalog [--json]                 attack cases with rules and expected responses
   gatecrash target start reference [--flaw NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches

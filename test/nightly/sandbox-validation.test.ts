@@ -24,6 +24,17 @@ describe('sandbox-validation at full size', () => {
     }
   }, 320_000)
 
+  it('the same with --workers 2: ready, the arrival rate held across both workers, nothing dropped', async () => {
+    const out = path.join(await scratchDir(), 'workers')
+    const r = await runCli(['run', SCENARIO, '--workers', '2', '--out', out], { outDir: out, timeoutMs: 300_000 })
+    expect(r.code, r.stderr.slice(-2000)).toBe(0)
+    expect(r.runJson.verdict).toBe('ready')
+    const [workload] = r.runJson.load.scenarios
+    expect(workload.dropped_iterations).toBe(0)
+    expect(workload.achieved_rate / workload.target_rate).toBeGreaterThan(0.99)
+    expect(r.runJson.load.attempts).toBeGreaterThanOrEqual(10_000)
+  }, 320_000)
+
   for (const [flaw, gate, caseId] of [
     ['replay-cache-off', 'gatecrash_warns{case:replay.dpop-jti-reuse}', 'replay.dpop-jti-reuse'],
     ['evidence-drops-denies', 'gatecrash_evidence_coverage', 'escalate.tool-scope'],

@@ -11,8 +11,9 @@ const USAGE = `gatecrash: load and chaos tests for the privilege boundaries of A
 usage:
   gatecrash run <scenario.ts> [--target reference] [--flaw NAME]... [--seed N] [--out DIR]
                               [--agents N] [--rate R] [--duration D] [--workers N]
+                              [--container replay-store|evidence-sink]...
   gatecrash catalog [--json]                 attack cases with rules and expected responses
-  gatecrash target start reference [--flaw NAME]...   start the reference target alone
+  gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
   gatecrash report <run-dir>                 re-grade a run from its logs and re-render its reports
   gatecrash selftest [--fast] [--json]       catalog × flawed reference targets: the detection matrix

@@ -1,4 +1,5 @@
 import { CliUsage } from '../../harness/errors.ts'
+import type { TargetAdapter, TargetStartOptions } from '../../harness/target/types.ts'
 import { run } from '../../harness/run/run.ts'
 import { EXIT, exitCodeForError } from '../exit-codes.ts'
 import { parseFlags, printError } from '../main.ts'
@@ -11,6 +12,7 @@ export async function runCommand(args: string[]): Promise<number> {
     {
       target: { type: 'string', default: 'reference' },
       flaw: { type: 'string', multiple: true },
+      container: { type: 'string', multiple: true },
       seed: { type: 'string' },
       out: { type: 'string', default: 'runs' },
       agents: { type: 'string' },
@@ -21,7 +23,7 @@ export async function runCommand(args: string[]): Promise<number> {
     'run',
   )
   if (positionals.length !== 1) throw new CliUsage('run takes exactly one scenario file', { hint: 'gatecrash run scenarios/sandbox-validation.ts' })
-  const target = await resolveTarget(values.target as string)
+  const target = await withContainers(await resolveTarget(values.target as string), values.container as string[] | undefined)
 
   // First Ctrl-C stops gracefully (the run directory is still written, exit 105); a second aborts.
   const stop = new AbortController()
@@ -69,4 +71,21 @@ function intFlag(v: string | undefined, name: string): number | undefined {
   const n = Number(v)
   if (!Number.isInteger(n) || n < 0) throw new CliUsage(`--${name} must be a whole number, got '${v}'`, { hint: `e.g. --${name} 100` })
   return n
+}
+
+/**
+ * `--container NAME`…: the reference target runs those components in containers through
+ * testcontainers (their process faults then go through Docker). Unknown names are exit 104.
+ */
+export async function withContainers(adapter: TargetAdapter, names: string[] | undefined): Promise<TargetAdapter> {
+  if (names === undefined || names.length === 0) return adapter
+  if (adapter.name !== 'reference') throw new CliUsage(`--container works with the reference target only, not '${adapter.name}'`, { hint: 'gatecrash run <scenario> --target reference --container replay-store' })
+  const { CONTAINER_COMPONENTS } = await import('../../targets/reference/adapter.ts')
+  const allowed: readonly string[] = CONTAINER_COMPONENTS
+  const unknown = names.filter((n) => !allowed.includes(n))
+  if (unknown.length > 0) {
+    throw new CliUsage(`--container ${unknown.map((n) => `'${n}'`).join(', ')}: not a component the reference target can run in a container`, { hint: `allowed: ${allowed.join(', ')} (needs a Docker engine)` })
+  }
+  const containers = [...new Set(names)]
+  return { ...adapter, start: (o: TargetStartOptions) => adapter.start({ ...o, containers } as TargetStartOptions) }
 }

@@ -7,6 +7,7 @@ import { WorkforceIdp } from '../../harness/population/workforce-idp.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
 import { resolveTarget } from '../targets.ts'
+import { withContainers } from './run.ts'
 
 /** `gatecrash target start <name>`: run a target alone (e.g. to point another tool at it). */
 export async function targetCommand(args: string[]): Promise<number> {
@@ -16,9 +17,9 @@ export async function targetCommand(args: string[]): Promise<number> {
     for (const f of adapter.flaws) process.stdout.write(`${f.name.padEnd(24)} breaks: ${f.control}; caught by ${f.caughtBy.join(', ')}\n`)
     return EXIT.ready
   }
-  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target start reference [--flaw NAME]… | gatecrash target flaws' })
-  const { values, positionals } = parseFlags(rest, { flaw: { type: 'string', multiple: true } }, 'target start')
-  const adapter = await resolveTarget(positionals[0] ?? 'reference')
+  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target start reference [--flaw NAME]… [--container NAME]… | gatecrash target flaws' })
+  const { values, positionals } = parseFlags(rest, { flaw: { type: 'string', multiple: true }, container: { type: 'string', multiple: true } }, 'target start')
+  const adapter = await withContainers(await resolveTarget(positionals[0] ?? 'reference'), values.container as string[] | undefined)
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-target-'))
   const idp = new WorkforceIdp()
   const initialAccessToken = randomBytes(32).toString('base64url')

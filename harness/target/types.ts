@@ -76,6 +76,8 @@ export interface TargetChaosHooks {
   links: string[]
   /** components that can be killed, paused, resumed and restarted */
   processes: string[]
+  /** those of them that run in containers (their faults go through the container engine, not signals) */
+  containers?: string[]
   kill(component: string): Promise<void>
   /** SIGSTOP: the process stops answering but keeps its sockets */
   pause(component: string): Promise<void>

@@ -18,6 +18,12 @@
  * keeps across a restart). Under every fault the target fails closed: 503 with a `system.*` reason
  * and a record where one can be written, never an unchecked call (see the `*-fail-open` flaws).
  *
+ * Containers: `containers: ['replay-store']` (CLI `--container replay-store`) runs those components
+ * in containers started through testcontainers (container/), on an image imported from this Node
+ * binary, with host networking on 127.0.0.1; their process faults then go through testcontainers
+ * (Docker kill, pause/unpause, restart). Containers left by a killed harness are removed at the
+ * next start that asks for containers.
+ *
  * @example
  * await using target = await referenceTarget.start({ trust, dataDir, initialAccessToken })
  * const meta = await fetch(`${target.issuer}/.well-known/oauth-authorization-server`)
@@ -26,13 +32,16 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { StartedTarget, TargetAdapter, TargetStartOptions } from '../../harness/target/types.ts'
 import { ReferenceAdminClient } from './admin-client.ts'
 import { AS_STATE_FILE } from './authorization-server/as-state.ts'
 import { chaosHooks } from './chaos-hooks.ts'
 import { FLAWS, resolveFlaws } from './flaws.ts'
+import type { Component } from './component.ts'
+import { ContainerComponent } from './container/container-component.ts'
+import { cleanupIfContainersWereUsed, cleanupStaleContainers, dockerClient, markContainersUsed } from './container/docker.ts'
 import { ProcessComponent } from './process-component.ts'
 import { RESOURCE_SERVERS, toolScopes } from './resource-server/tools.ts'
 import type { AsConfig, FrontConfig, ReplayStoreConfig, ResourceRegistration, RsConfig, SinkConfig } from './shared/component-config.ts'
@@ -52,6 +61,24 @@ export interface ReferenceStartOptions extends TargetStartOptions {
   replayStoreTimeoutMs?: number
   /** bound on one JWKS fetch at a replica, ms (default 1000) */
   jwksTimeoutMs?: number
+  /**
+   * components to run in containers through testcontainers instead of as child processes (one of
+   * CONTAINER_COMPONENTS); needs a Docker engine
+   */
+  containers?: string[]
+}
+
+/**
+ * Components that can run in a container: their configuration holds no secret (it travels in the
+ * container's environment, not over IPC) and the adapter makes no calls to them after start.
+ */
+export const CONTAINER_COMPONENTS = ['replay-store', 'evidence-sink'] as const
+
+/** The names `containers` takes; a TypeError naming the allowed ones otherwise (the CLI checks first). */
+export function resolveContainers(names: readonly string[] = []): string[] {
+  const unknown = names.filter((n) => !(CONTAINER_COMPONENTS as readonly string[]).includes(n))
+  if (unknown.length > 0) throw new TypeError(`containers: ${unknown.map((n) => `"${n}"`).join(', ')} cannot run in a container; allowed: ${CONTAINER_COMPONENTS.join(', ')}`)
+  return [...new Set(names)]
 }
 
 /** the links `proxy` is asked for, besides one per resource server */
@@ -59,12 +86,13 @@ const SHARED_LINKS = ['jwks', 'replay-store', 'evidence-sink']
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 const entry = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/+$/, '')
 
 function positiveInt(name: string, value: number | undefined, max: number): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > max)) throw new TypeError(`${name} must be an integer from 1 to ${max}`)
 }
 
-async function stopAll(components: ProcessComponent[]): Promise<void> {
+async function stopAll(components: Component[]): Promise<void> {
   // Paused components go on first (a stopped sink would hold up every writer's last flush); then
   // writers, so their last evidence reaches the sink; the sink last.
   await Promise.all(components.filter((c) => c.paused).map((c) => c.resume()))
@@ -85,7 +113,16 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
   positiveInt('evidenceBuffer', options.evidenceBuffer, 10_000_000)
   positiveInt('replayStoreTimeoutMs', options.replayStoreTimeoutMs, 60_000)
   positiveInt('jwksTimeoutMs', options.jwksTimeoutMs, 60_000)
+  const containers = resolveContainers(options.containers)
+  // absolute: a component in a container runs in another working directory
+  const dataDir = resolve(options.dataDir)
   const common = { readyTimeoutMs: options.readyTimeoutMs, log: options.log }
+  if (containers.length > 0) {
+    // no engine: fail before forking anything; then clean up after harnesses that were killed
+    const client = await dockerClient()
+    await cleanupStaleContainers(client, options.log)
+    await markContainersUsed()
+  } else await cleanupIfContainersWereUsed(options.log)
   // Secrets between components travel over IPC only (never argv or the environment): the admin API
   // bearer secret (held by the admin client), the AS ↔ replicas lifecycle push/pull secret, and the
   // key sealing the AS's signing keys in its state journal.
@@ -96,7 +133,10 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
     if (options.proxy === undefined) return upstream
     return (await options.proxy(name, upstream)).replace(/\/+$/, '')
   }
-  const forkOf = (name: string, path: string): ProcessComponent => ProcessComponent.fork({ name, entry: entry(path), ...common })
+  const forkOf = (name: string, path: string): Component =>
+    containers.includes(name)
+      ? new ContainerComponent({ name, entry: entry(path), repoRoot: REPO_ROOT, dataDir: name === 'evidence-sink' ? dataDir : undefined, ...common })
+      : ProcessComponent.fork({ name, entry: entry(path), ...common })
   // Fork everything at once so the processes load their code in parallel; configure them in
   // dependency order: sink, replay store and fronts; the AS; the replicas; then the fronts learn
   // their replicas and the AS its resource servers.
@@ -108,13 +148,13 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
     front: forkOf(`${rs.id}/front`, './front/main.ts'),
     replicas: Array.from({ length: replicas }, (_, i) => forkOf(`${rs.id}/${i}`, './resource-server/main.ts')),
   }))
-  const started: ProcessComponent[] = [sink, replayStore, as, ...servers.flatMap((s) => [s.front, ...s.replicas])]
+  const started: Component[] = [sink, replayStore, as, ...servers.flatMap((s) => [s.front, ...s.replicas])]
   try {
-    await mkdir(options.dataDir, { recursive: true })
+    await mkdir(dataDir, { recursive: true })
     // a new target starts a new AS; only a restart (chaos) reads an earlier journal
-    await rm(join(options.dataDir, AS_STATE_FILE), { force: true })
+    await rm(join(dataDir, AS_STATE_FILE), { force: true })
     await Promise.all([
-      sink.start({ dataDir: options.dataDir, flaws } satisfies SinkConfig),
+      sink.start({ dataDir, flaws } satisfies SinkConfig),
       replayStore.start({} satisfies ReplayStoreConfig),
       ...servers.map((s) => s.front.start({ upstreams: [] } satisfies FrontConfig)),
     ])
@@ -124,7 +164,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
       link('replay-store', replayStore.url),
       ...servers.map((s) => link(s.id, s.front.url)),
     ])
-    const writerSettings = { dataDir: options.dataDir, evidenceMaxBuffer: options.evidenceBuffer }
+    const writerSettings = { dataDir, evidenceMaxBuffer: options.evidenceBuffer }
     const asConfig: AsConfig = {
       sinkUrl: sinkLink,
       trust: options.trust,

@@ -1,7 +1,9 @@
 /**
  * TargetChaosHooks for the reference target (design.md "Chaos"): process faults on the components
  * the adapter started. kill = SIGKILL, pause = SIGSTOP, resume = SIGCONT, restart = a new process on
- * the same port with the same configuration. What each component keeps across a restart:
+ * the same port with the same configuration. For a component run in a container (`containers`) the
+ * same hooks go through testcontainers: kill = `docker kill`, pause/resume = Docker pause/unpause,
+ * restart = the container restarted on the same port. What each component keeps across a restart:
  *
  * | component        | after a restart                                                            |
  * |------------------|----------------------------------------------------------------------------|
@@ -19,13 +21,13 @@
  * ready without them, and restart() then rejects with ERR_TARGET_START.
  */
 import type { TargetChaosHooks } from '../../harness/target/types.ts'
-import type { ProcessComponent } from './process-component.ts'
+import type { Component } from './component.ts'
 
 export interface ChaosHookDeps {
   /** links routed through the harness's proxy (empty when it gave none) */
   links: string[]
   /** every component, in the order `processes` lists them */
-  components: ProcessComponent[]
+  components: Component[]
   /** the configuration a restart uses when it is not the component's last one (a front: its replicas now) */
   restartConfig?: (name: string) => unknown
   /** what follows a component's restart (a replica: its front is told its replicas again) */
@@ -34,7 +36,7 @@ export interface ChaosHookDeps {
 
 export function chaosHooks(d: ChaosHookDeps): TargetChaosHooks {
   const byName = new Map(d.components.map((c) => [c.name, c]))
-  const component = (name: string): ProcessComponent => {
+  const component = (name: string): Component => {
     const c = byName.get(name)
     if (c === undefined) throw new TypeError(`the reference target has no component "${name}"; it has ${[...byName.keys()].join(', ')}`)
     return c
@@ -42,6 +44,7 @@ export function chaosHooks(d: ChaosHookDeps): TargetChaosHooks {
   return {
     links: [...d.links],
     processes: d.components.map((c) => c.name),
+    containers: d.components.filter((c) => c.containerised).map((c) => c.name),
     kill: (name) => component(name).kill(),
     pause: (name) => component(name).pause(),
     resume: (name) => component(name).resume(),
@@ -51,6 +54,7 @@ export function chaosHooks(d: ChaosHookDeps): TargetChaosHooks {
       await (config === undefined ? c.restart() : c.restart(config))
       await d.afterRestart?.(name)
     },
+    // containers are cleaned up through their labels (container/docker.ts), not by pid
     pids: () => d.components.filter((c) => c.running && c.pid !== undefined).map((c) => c.pid!),
   }
 }

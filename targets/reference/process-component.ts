@@ -18,6 +18,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TargetStartFailed } from '../../harness/errors.ts'
+import type { Component } from './component.ts'
 import type { ChildMessage, ParentMessage } from './shared/component-config.ts'
 
 export interface ComponentSpec {
@@ -94,8 +95,9 @@ class Incarnation {
   }
 }
 
-export class ProcessComponent {
+export class ProcessComponent implements Component {
   readonly name: string
+  readonly containerised = false
   readonly #spec: ComponentSpec
   #life: Incarnation
   #config: unknown = undefined

@@ -1,6 +1,7 @@
 /**
  * Process faults for targets the harness started itself, through the adapter's chaos hooks:
- * `kill` (started again when the window ends), `pause` (SIGSTOP, then SIGCONT) and `restart`.
+ * `kill` (started again when the window ends), `pause` (SIGSTOP, then SIGCONT; a container is paused
+ * and unpaused by its engine) and `restart`.
  * The target's pids are in the stale-state file from the start, so a harness killed outright
  * leaves none stopped for good (stale-state.ts); one that exits abruptly SIGCONTs them on its way out.
  */
@@ -20,18 +21,19 @@ export const processInjector: FaultInjector = {
       })
     }
     const c = spec.component
+    const inContainer = hooks.containers?.includes(c) ?? false
     switch (spec.kind) {
       case 'kill': {
         await hooks.kill(c)
-        return { detail: `SIGKILL ${c}, restarted when the window ends`, heal: once(() => hooks.restart(c)) }
+        return { detail: `${inContainer ? 'docker kill' : 'SIGKILL'} ${c}, restarted when the window ends`, heal: once(() => hooks.restart(c)) }
       }
       case 'pause': {
         await hooks.pause(c)
-        return { detail: `SIGSTOP ${c}, SIGCONT when the window ends`, heal: once(() => hooks.resume(c)) }
+        return { detail: inContainer ? `docker pause ${c}, unpaused when the window ends` : `SIGSTOP ${c}, SIGCONT when the window ends`, heal: once(() => hooks.resume(c)) }
       }
       case 'restart': {
         await hooks.restart(c)
-        return { detail: `restarted ${c}`, heal: async () => {} }
+        return { detail: `restarted ${c}${inContainer ? ' (container)' : ''}`, heal: async () => {} }
       }
     }
   },

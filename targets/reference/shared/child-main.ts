@@ -6,6 +6,10 @@
  *
  * runComponent serves HTTP (most components); runTcpComponent serves raw TCP connections (the
  * round-robin front). Both share the same IPC protocol (component-config.ts).
+ *
+ * In a container (container/container-component.ts) there is no IPC channel: the start message
+ * comes in the environment (CONTAINER_START_ENV; only components whose config holds no secret run
+ * there) and `ready` is a line on stdout (CONTAINER_READY) the adapter waits for.
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
@@ -26,8 +30,14 @@ export interface TcpComponentRuntime extends ChildRuntime {
   onConnection(socket: Socket): void
 }
 
+/** the start message of a component run in a container, as JSON */
+export const CONTAINER_START_ENV = 'GATECRASH_CONTAINER_START'
+/** the line (then a space and the URL) a component in a container writes on stdout once ready */
+export const CONTAINER_READY = 'gatecrash-component-ready'
+
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message)
+  else if (process.env[CONTAINER_START_ENV] !== undefined && message.type === 'ready') process.stdout.write(`${CONTAINER_READY} ${message.url}\n`)
 }
 
 function notReady(_req: IncomingMessage, res: ServerResponse): void {
@@ -67,7 +77,8 @@ function runChild<R extends ChildRuntime>(
   start: (config: unknown, baseUrl: string) => Promise<R>,
   started: (runtime: R) => void,
 ): void {
-  if (process.send === undefined) {
+  const containerStart = process.send === undefined ? process.env[CONTAINER_START_ENV] : undefined
+  if (process.send === undefined && containerStart === undefined) {
     process.stderr.write(`${name}: must be started by the reference target adapter (IPC channel missing)\n`)
     process.exit(2)
   }
@@ -96,7 +107,7 @@ function runChild<R extends ChildRuntime>(
     process.exit(1)
   }
 
-  process.on('message', (raw: ParentMessage) => {
+  const onMessage = (raw: ParentMessage): void => {
     if (raw.type === 'start') {
       listen(server, raw.port ?? 0).then(() => {
         const { port } = server.address() as AddressInfo
@@ -117,7 +128,9 @@ function runChild<R extends ChildRuntime>(
         (e: unknown) => send({ type: 'reply', id: raw.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
       )
     }
-  })
+  }
+  if (containerStart !== undefined) onMessage({ type: 'start', ...(JSON.parse(containerStart) as { config: unknown; port?: number }) })
+  else process.on('message', onMessage)
 }
 
 export function runComponent<C>(name: string, start: (config: C, baseUrl: string) => Promise<ComponentRuntime>): void {

@@ -303,7 +303,7 @@ interface KeyImportResult {
   cpuUsPerOp: Record<'proofHit' | 'proofMiss' | 'importRaw' | 'importJwk' | 'importPkcs8', number>
 }
 
-const MEMORY_VARIANTS = ['run', 'run+copy']
+const MEMORY_VARIANTS = ['run']
 
 async function memorySection(): Promise<{ rows: MemoryRow[]; keyCache: KeyCacheSection }> {
   const jobs: { n: number; variant: string }[] = []

@@ -11,7 +11,6 @@
  *   run:      what the load phase holds: the ProvisionedIdentity objects (each is the run's
  *             RunIdentity, with its compact key, registration and token) + the principals; the key
  *             cache (identity-key.ts) at its configured size;
- *   run+copy: the same plus the RunIdentity copy harness/run/provision-phase.ts still makes;
  *   key-only: just n private KeyObjects, all live (what one KeyObject per identity costs).
  */
 import type { KeyObject } from 'node:crypto'
@@ -19,9 +18,9 @@ import { buildPopulation } from '../../harness/population/generate.ts'
 import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
 import { DEFAULT_KEY_CACHE_SIZE, clearKeyCache, generateIdentityKey, keyCacheStats, resetKeyCacheStats, setKeyCacheSize, type KeyCacheStats } from '../../harness/protocol/identity-key.ts'
 import { childMain } from '../lib/child.ts'
-import { HTU, nodesOf, provisionPhaseCopy, provisioned } from '../lib/identity-builders.ts'
+import { HTU, nodesOf, provisioned } from '../lib/identity-builders.ts'
 
-type Variant = 'run' | 'run+copy' | 'key-only'
+type Variant = 'run' | 'key-only'
 interface Params {
   n: number
   variant: Variant
@@ -78,9 +77,8 @@ function build(n: number, variant: Variant): Built {
     return { keep: keys, count, signAll: () => inTasks(keys, (privateKey) => proof({ privateKey, dpopHeaderB64 }, 'x'.repeat(43))) }
   }
   const { identities } = provisioned(pop)
-  const copy = variant === 'run+copy' ? provisionPhaseCopy(identities) : null
   const signAll = () => inTasks(identities, (i) => proof(i.credential.key, i.credential.tokenHash))
-  return { keep: { identities, copy, principals: pop.principals }, count, signAll }
+  return { keep: { identities, principals: pop.principals }, count, signAll }
 }
 
 await childMain<Params, unknown>(async ({ n, variant, passes, keyCache }) => {

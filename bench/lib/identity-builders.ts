@@ -5,7 +5,6 @@
  * the reference AS's shape, as real provisioning receives them. Only the HTTP round trips are left
  * out (100k registrations and exchanges over loopback would take minutes).
  */
-import type { RunIdentity } from '../../harness/load/identity.ts'
 import { ProvisionedIdentity, applyToken } from '../../harness/population/provision.ts'
 import type { Population, PopulationNode } from '../../harness/population/spec.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
@@ -59,22 +58,4 @@ export function provisioned(pop: Population): { identities: ProvisionedIdentity[
     byRef.set(node.ref, identity)
   }
   return { identities, byRef }
-}
-
-/**
- * The per-identity copy harness/run/provision-phase.ts makes today (`prov.identities.map(i => ({ …,
- * credential: { accessToken, tokenHash, key } }))`). ProvisionedIdentity is a RunIdentity itself, so
- * the copy is no longer needed; the bench measures it too while provision-phase.ts still makes it.
- */
-export function provisionPhaseCopy(identities: ProvisionedIdentity[]): RunIdentity[] {
-  return identities.map((i) => ({
-    ref: i.ref,
-    kind: i.kind,
-    clientId: i.clientId,
-    tenant: i.tenant,
-    principal: i.principal,
-    scope: i.scope,
-    actors: i.actors,
-    credential: { accessToken: i.accessToken, tokenHash: i.tokenHash, key: i.key },
-  }))
 }

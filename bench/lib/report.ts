@@ -121,10 +121,9 @@ export function acceptance(r: BenchResults): Acceptance[] {
   const mem = r.memory?.filter((m) => !m.marginal && m.variant === 'run')
   const big = mem?.sort((x, y) => y.requested - x.requested)[0]
   if (big) {
-    const copy = r.memory!.find((m) => !m.marginal && m.variant === 'run+copy' && m.requested === big.requested)
     out.push({
       check: `≤ 5 KB (read as ${fmt(MEMORY_BUDGET_BYTES)} B; 5 KiB would be 5,120 B) harness RSS per identity at ${fmt(big.requested)} identities (after signing; key, registration, current token)`,
-      measured: `${fmt(big.warmRss)} B = ${kib(big.warmRss)} (median; runs ${(big.warmRssRuns ?? []).map((x) => fmt(x)).join(' / ')}); with provision-phase.ts's per-identity copy still made: ${copy ? `${fmt(copy.warmRss)} B = ${kib(copy.warmRss)}` : '–'}`,
+      measured: `${fmt(big.warmRss)} B = ${kib(big.warmRss)} (median; runs ${(big.warmRssRuns ?? []).map((x) => fmt(x)).join(' / ')})`,
       pass: big.requested >= 100_000 ? big.warmRss <= MEMORY_BUDGET_BYTES : null,
     })
   } else out.push({ check: '≤ 5 KB RSS per identity at 100k identities', measured: 'not measured', pass: null })
@@ -176,7 +175,6 @@ export function renderMarkdown(r: BenchResults): string {
     L.push('|---|---|---|---|---|---|---|')
     const name: Record<string, string> = {
       run: 'harness: ProvisionedIdentity (= RunIdentity) + compact key + key cache + principals',
-      'run+copy': 'the same + the RunIdentity copy harness/run/provision-phase.ts still makes',
       'key-only': 'one live private KeyObject per identity, nothing else',
     }
     for (const m of r.memory) {

@@ -61,8 +61,17 @@ function summary(run: RunJson): string[] {
   if (run.stopped) lines.push('', `> **Stopped early:** ${cell(run.stopped)}. Results cover only what ran.`)
   if (load.scenarios.length > 0) {
     lines.push('', ...table(
-      ['load scenario', 'executor', 'target rate', 'achieved rate', 'iterations', 'dropped'],
-      load.scenarios.map((s) => [cell(s.name), cell(s.executor), s.target_rate === undefined ? '—' : `${s.target_rate}/s`, `${s.achieved_rate.toFixed(1)}/s`, String(s.iterations), String(s.dropped_iterations)]),
+      ['load scenario', 'executor', 'target rate', 'achieved rate', 'iterations', 'dropped', 'scheduling lag p50 / p99', 'peak VUs'],
+      load.scenarios.map((s) => [
+        cell(s.name),
+        cell(s.executor),
+        s.target_rate === undefined ? '—' : `${s.target_rate}/s`,
+        `${s.achieved_rate.toFixed(1)}/s`,
+        String(s.iterations),
+        String(s.dropped_iterations),
+        s.lag_p50_ms === undefined ? '—' : `${fmtMs(s.lag_p50_ms)} / ${fmtMs(s.lag_p99_ms ?? s.lag_p50_ms)} ms`,
+        s.peak_vus === undefined ? '—' : String(s.peak_vus),
+      ]),
     ))
   }
   return lines
@@ -189,4 +198,8 @@ export function renderMarkdown(run: RunJson): string {
     signOff(),
   ]
   return `${sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n')}\n`
+}
+
+function fmtMs(ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms.toFixed(1)
 }

@@ -125,6 +125,9 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
         achieved_rate: s.achievedRate,
         iterations: s.iterations,
         dropped_iterations: s.dropped,
+        // open model only: how late iterations started against their due time (merged across workers)
+        ...(s.lagP50Us === undefined ? {} : { lag_p50_ms: s.lagP50Us / 1000, lag_p99_ms: (s.lagP99Us ?? s.lagP50Us) / 1000 }),
+        peak_vus: s.peakVUs,
       })),
       attempts: summary.attempts,
       legit: summary.legit,

@@ -121,7 +121,19 @@ export interface RunJson {
   target: { name: string; version: string; flaws: string[]; issuer: string }
   population: { tenants: number; principals: number; agents: number; sub_agents: number; max_depth: number }
   load: {
-    scenarios: { name: string; executor: string; target_rate?: number; achieved_rate: number; iterations: number; dropped_iterations: number }[]
+    scenarios: {
+      name: string
+      executor: string
+      target_rate?: number
+      achieved_rate: number
+      iterations: number
+      dropped_iterations: number
+      /** arrival-rate executors: scheduling lag (start − due time) percentiles, ms */
+      lag_p50_ms?: number
+      lag_p99_ms?: number
+      /** most iterations in flight at once (with workers: the sum of each worker's peak) */
+      peak_vus?: number
+    }[]
     attempts: number
     legit: number
     attacks: number

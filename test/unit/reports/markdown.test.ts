@@ -60,3 +60,17 @@ describe('design.md run directory: report.md', () => {
     expect(out).toContain('**Stopped early:** user pressed Ctrl-C.')
   })
 })
+
+describe('report.md load table: dropped iterations and scheduling lag are shown, never hidden', () => {
+  test('an arrival-rate scenario shows lag p50 / p99 and peak VUs; a closed-model one shows a dash for lag', () => {
+    const { run } = failingRun()
+    run.load.scenarios = [
+      { name: 'arrivals', executor: 'constant-arrival-rate', target_rate: 300, achieved_rate: 299.7, iterations: 35964, dropped_iterations: 36, lag_p50_ms: 0.93, lag_p99_ms: 11.32, peak_vus: 41 },
+      { name: 'vus', executor: 'constant-vus', achieved_rate: 55.2, iterations: 3312, dropped_iterations: 0, peak_vus: 10 },
+    ]
+    const lines = renderMarkdown(run).split('\n')
+    expect(lines).toContain('| load scenario | executor | target rate | achieved rate | iterations | dropped | scheduling lag p50 / p99 | peak VUs |')
+    expect(lines).toContain('| arrivals | constant-arrival-rate | 300/s | 299.7/s | 35964 | 36 | 0.93 / 11.3 ms | 41 |')
+    expect(lines).toContain('| vus | constant-vus | — | 55.2/s | 3312 | 0 | — | 10 |')
+  })
+})

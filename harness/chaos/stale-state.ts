@@ -42,7 +42,8 @@ function cmdlineOf(pid: number): string | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** The process exists (EPERM: it does, but is not ours to signal). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -53,7 +54,7 @@ function alive(pid: number): boolean {
 
 /** Still the same process: alive and running the recorded command line (a reused pid is not). */
 function same(entry: PidEntry): boolean {
-  return entry.cmdline !== '' && alive(entry.pid) && cmdlineOf(entry.pid) === entry.cmdline
+  return entry.cmdline !== '' && pidAlive(entry.pid) && cmdlineOf(entry.pid) === entry.cmdline
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -121,28 +121,6 @@ function mayHoldToken(text: string): boolean {
 
 /** The record before the response, members in the order the attempt log has always had them. */
 function newRecord(traceId: string, requestId: string, method: string, path: string, meta: AttemptMeta): AttemptRecord {
-  if (!meta.caseId && !meta.group && !meta.ceiling) {
-    // legitimate traffic: one literal, no spreads
-    return {
-      seq: ++seq,
-      trace_id: traceId,
-      request_id: requestId,
-      kind: meta.kind,
-      scenario: meta.scenario,
-      scheduled_at: meta.scheduledAt,
-      started_at: epochNow(),
-      ended_at: 0,
-      method,
-      path,
-      tool: meta.tool,
-      expected: meta.expected,
-      status: null,
-      error_code: null,
-      challenge_scheme: null,
-      transport_error: null,
-      token_hash: meta.tokenHash,
-    }
-  }
   return {
     seq: ++seq,
     trace_id: traceId,

@@ -126,20 +126,8 @@ class CompactIdentityKey implements IdentityKey {
   }
 
   get privateKey(): KeyObject {
-    const live = CompactIdentityKey.#live
-    if (CompactIdentityKey.#mru === this) {
-      CompactIdentityKey.#stats.hits++
-      return live.get(this)!
-    }
-    let k = live.get(this)
-    if (k !== undefined) {
-      CompactIdentityKey.#stats.hits++
-      live.delete(this)
-      live.set(this, k)
-      CompactIdentityKey.#mru = this
-      return k
-    }
-    CompactIdentityKey.#stats.misses++
+    let k = this.#lookup()
+    if (k !== undefined) return k
     k = this.#evicted?.deref()
     this.#evicted = undefined
     if (k === undefined) {
@@ -158,24 +146,9 @@ class CompactIdentityKey implements IdentityKey {
    * would otherwise hold most of them (measured: ~+2.8 KiB per identity after signing).
    */
   signingKey(): KeyObject | { key: JsonWebKey; format: 'jwk' } {
-    const live = CompactIdentityKey.#live
-    let k = CompactIdentityKey.#mru === this ? live.get(this) : undefined
-    if (k !== undefined) {
-      CompactIdentityKey.#stats.hits++
-      return k
-    }
-    k = live.get(this)
-    if (k !== undefined) {
-      CompactIdentityKey.#stats.hits++
-      live.delete(this)
-      live.set(this, k)
-      CompactIdentityKey.#mru = this
-      return k
-    }
-    CompactIdentityKey.#stats.misses++
-    k = this.#evicted?.deref()
+    let k = this.#lookup() ?? this.#evicted?.deref()
     if (k !== undefined) return k
-    if (live.size < CompactIdentityKey.#capacity) {
+    if (CompactIdentityKey.#live.size < CompactIdentityKey.#capacity) {
       k = this.#import()
       CompactIdentityKey.#stats.imports++
       CompactIdentityKey.#admit(this, k)
@@ -183,6 +156,24 @@ class CompactIdentityKey implements IdentityKey {
     }
     CompactIdentityKey.#stats.direct++
     return { key: this.#privateJwk(), format: 'jwk' }
+  }
+
+  /** The cached KeyObject, made the most recently used (a hit); undefined on a miss. Both are counted. */
+  #lookup(): KeyObject | undefined {
+    const live = CompactIdentityKey.#live
+    const k = live.get(this)
+    if (k === undefined) {
+      CompactIdentityKey.#stats.misses++
+      return undefined
+    }
+    CompactIdentityKey.#stats.hits++
+    if (CompactIdentityKey.#mru !== this) {
+      // a Map keeps insertion order: re-inserting makes this the most recent entry
+      live.delete(this)
+      live.set(this, k)
+      CompactIdentityKey.#mru = this
+    }
+    return k
   }
 
   get publicJwk(): PublicEcJwk {

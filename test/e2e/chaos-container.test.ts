@@ -131,28 +131,14 @@ describe.skipIf(!engine)('chaos in containers: process faults through testcontai
 
   it('cleanup after a killed harness: its containers (paused too) are removed, a live owner’s are not', async () => {
     const client = await dockerClient()
-    const docker = client.container.dockerode
-    const image = await baseImage(client)
-    // a pid that is gone: a process that has exited
-    const gone = spawn(process.execPath, ['-e', ''])
-    await new Promise((r) => gone.once('exit', r))
-    const make = async (owner: number) => {
-      const c = await docker.createContainer({
-        Image: image,
-        Cmd: [IMAGE_NODE, '-e', 'setInterval(() => {}, 1e6)'],
-        Labels: { [LABEL]: 'cleanup-test', [LABEL_OWNER_PID]: String(owner) },
-        HostConfig: { NetworkMode: 'host' },
-      })
-      await c.start()
-      return c
-    }
-    const orphan = await make(gone.pid!)
+    const gone = await exitedPid()
+    const orphan = await labelledContainer(gone)
     await orphan.pause()
-    const mine = await make(process.pid)
+    const mine = await labelledContainer(process.pid)
     try {
       const logs: string[] = []
       expect(await cleanupStaleContainers(client, (l) => logs.push(l))).toBeGreaterThanOrEqual(1)
-      expect(logs.join('\n')).toContain(`pid ${gone.pid}`)
+      expect(logs.join('\n')).toContain(`pid ${gone}`)
       const left = (await gatecrashContainers(client)).map((c) => c.id)
       expect(left).not.toContain(orphan.id)
       expect(left).toContain(mine.id)
@@ -164,23 +150,14 @@ describe.skipIf(!engine)('chaos in containers: process faults through testcontai
 
   it('a later start without --container still removes what a killed harness left (the containers-used mark)', async () => {
     const client = await dockerClient()
-    const docker = client.container.dockerode
-    const image = await baseImage(client)
-    const gone = spawn(process.execPath, ['-e', ''])
-    await new Promise((r) => gone.once('exit', r))
-    const orphan = await docker.createContainer({
-      Image: image,
-      Cmd: [IMAGE_NODE, '-e', 'setInterval(() => {}, 1e6)'],
-      Labels: { [LABEL]: 'cleanup-test', [LABEL_OWNER_PID]: String(gone.pid) },
-      HostConfig: { NetworkMode: 'host' },
-    })
-    await orphan.start()
+    const gone = await exitedPid()
+    const orphan = await labelledContainer(gone)
     await orphan.pause()
     try {
       await markContainersUsed()
       const logs: string[] = []
       await cleanupIfContainersWereUsed((l) => logs.push(l))
-      expect(logs.join('\n')).toContain(`pid ${gone.pid}`)
+      expect(logs.join('\n')).toContain(`pid ${gone}`)
       expect((await gatecrashContainers(client)).map((c) => c.id)).not.toContain(orphan.id)
       expect(existsSync(CONTAINERS_MARK), 'nothing left: the mark goes too').toBe(false)
     } finally {
@@ -188,6 +165,26 @@ describe.skipIf(!engine)('chaos in containers: process faults through testcontai
     }
   })
 })
+
+/** A pid that is gone: a process that has exited. */
+async function exitedPid(): Promise<number> {
+  const gone = spawn(process.execPath, ['-e', ''])
+  await new Promise((r) => gone.once('exit', r))
+  return gone.pid!
+}
+
+/** A running gatecrash-labelled container owned (by its labels) by `owner`. */
+async function labelledContainer(owner: number) {
+  const client = await dockerClient()
+  const c = await client.container.dockerode.createContainer({
+    Image: await baseImage(client),
+    Cmd: [IMAGE_NODE, '-e', 'setInterval(() => {}, 1e6)'],
+    Labels: { [LABEL]: 'cleanup-test', [LABEL_OWNER_PID]: String(owner) },
+    HostConfig: { NetworkMode: 'host' },
+  })
+  await c.start()
+  return c
+}
 
 // needs no engine: the flag is checked before anything starts
 describe('--container flag', () => {

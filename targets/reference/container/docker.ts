@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import type { ContainerRuntimeClient } from 'testcontainers'
+import { pidAlive } from '../../../harness/chaos/stale-state.ts'
 import { TargetStartFailed } from '../../../harness/errors.ts'
 
 // Read by testcontainers when it first starts a container; an explicit setting wins.
@@ -44,15 +45,6 @@ function startTimeOf(pid: number): string | null {
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
   } catch {
     return null
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -158,7 +150,7 @@ export async function cleanupStaleContainers(client: ContainerRuntimeClient, log
   for (const info of list) {
     const pid = Number(info.Labels[LABEL_OWNER_PID])
     const start = info.Labels[LABEL_OWNER_START] ?? ''
-    const ownerLives = Number.isInteger(pid) && pid > 0 && (pid === process.pid || (alive(pid) && (start === '' || startTimeOf(pid) === start)))
+    const ownerLives = Number.isInteger(pid) && pid > 0 && (pid === process.pid || (pidAlive(pid) && (start === '' || startTimeOf(pid) === start)))
     if (ownerLives) continue
     const c = docker.getContainer(info.Id)
     try {

@@ -102,3 +102,22 @@ export function chain(inputs: RecordInput[]): EvidenceRecord[] {
     return record
   })
 }
+
+/**
+ * Seven attempts covering what the metrics must sort apart: a pass, a false deny inside a fault
+ * window (T0 + 4 s … 6 s), a transport error, a blocked and an accepted must-attack, a should-case
+ * record with the wrong actors, and an unknown case.
+ */
+export function metricsTraffic(): { attempts: AttemptRecord[]; evidence: EvidenceRecord[] } {
+  const attempts = [
+    legit(1),
+    legit(2, { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP', scheduled_at: T0 + 5_000, started_at: T0 + 5_001, ended_at: T0 + 5_040 }),
+    legit(3, { status: null, transport_error: 'ECONNRESET' }),
+    attack(4, 'escalate.tool-scope'),
+    attack(5, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null }),
+    attack(6, 'replay.dpop-jti-reuse', { ended_at: legit(6).scheduled_at + 250 }),
+    attack(7, 'replay.no-such-case'),
+  ]
+  const evidence = chain([recordFor(attempts[0]), recordFor(attempts[1]), recordFor(attempts[3]), recordFor(attempts[5], { actors: [] })])
+  return { attempts, evidence }
+}

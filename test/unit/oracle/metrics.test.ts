@@ -3,18 +3,9 @@ import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import { grade } from '../../../harness/oracle/grade.ts'
 import { aggregate, sampleCount, seriesOf } from '../../../harness/oracle/metric-set.ts'
 import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
-import { attack, chain, legit, recordFor, T0 } from './fixtures.ts'
+import { attack, legit, metricsTraffic, T0 } from './fixtures.ts'
 
-const attempts = [
-  legit(1),
-  legit(2, { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP', scheduled_at: T0 + 5_000, started_at: T0 + 5_001, ended_at: T0 + 5_040 }),
-  legit(3, { status: null, transport_error: 'ECONNRESET' }),
-  attack(4, 'escalate.tool-scope'),
-  attack(5, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null }),
-  attack(6, 'replay.dpop-jti-reuse', { ended_at: legit(6).scheduled_at + 250 }),
-  attack(7, 'replay.no-such-case'),
-]
-const evidence = chain([recordFor(attempts[0]), recordFor(attempts[1]), recordFor(attempts[3]), recordFor(attempts[5], { actors: [] })])
+const { attempts, evidence } = metricsTraffic()
 const g = grade({ attempts, evidence, catalog: CATALOG })
 const set = buildMetrics({
   attempts,

@@ -10,7 +10,7 @@ import { gradeStream, type GradeStreamInput } from '../../../harness/oracle/grad
 import { buildMetrics, summarizeMetrics, type FaultWindow } from '../../../harness/oracle/metrics.ts'
 import { storeRows } from '../../../harness/run/store-rows.ts'
 import { writeAttemptsCsv, writeEvidenceCsv } from '../../../reports/csv.ts'
-import { attack, chain, legit, recordFor, T0 } from '../oracle/fixtures.ts'
+import { attack, chain, legit, metricsTraffic, recordFor, T0 } from '../oracle/fixtures.ts'
 import { mixedTraffic, scratch, storeWith, removeScratch } from './store-fixtures.ts'
 
 afterAll(removeScratch)
@@ -114,16 +114,7 @@ describe('design.md oracle rules: the streaming grader over run.db agrees with g
   })
 
   test('fault windows tag metrics; unknown cases and transport errors stay out of the security rates', async () => {
-    const attempts = [
-      legit(1),
-      legit(2, { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP', scheduled_at: T0 + 5_000, started_at: T0 + 5_001, ended_at: T0 + 5_040 }),
-      legit(3, { status: null, transport_error: 'ECONNRESET' }),
-      attack(4, 'escalate.tool-scope'),
-      attack(5, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null }),
-      attack(6, 'replay.dpop-jti-reuse', { ended_at: legit(6).scheduled_at + 250 }),
-      attack(7, 'replay.no-such-case'),
-    ]
-    const evidence = chain([recordFor(attempts[0]), recordFor(attempts[1]), recordFor(attempts[3]), recordFor(attempts[5], { actors: [] })])
+    const { attempts, evidence } = metricsTraffic()
     await expectSame({ attempts, evidence, faultWindows: [{ start: T0 + 4_000, end: T0 + 6_000 }] })
   })
 

@@ -6,13 +6,12 @@
 import type { AttemptRecord, ExpectedAttribution } from '../attempt.ts'
 import type { ResourceServerInfo, ToolSpec } from '../target/types.ts'
 import { challengeSchemeOf, oauthErrorOf } from '../protocol/challenge.ts'
-import { createDpopProof } from '../protocol/dpop-proof.ts'
 import type { IdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import type { HttpHeaders } from '../protocol/http.ts'
 import { epochNow } from './clock.ts'
-import { dispatchRequest } from './dispatch-request.ts'
 import type { HttpPools } from './http-pool.ts'
+import { batchedDpopProof } from './proof-batch.ts'
 import { newTraceContext } from './trace.ts'
 
 export interface Credential {
@@ -87,7 +86,7 @@ async function send(
   const record = newRecord(trace.traceId, trace.requestId, method, path, meta)
   let json: unknown = null
   try {
-    const res = await dispatchRequest(pools.get(origin), {
+    const res = await pools.get(origin).request({
       method,
       path,
       headers,
@@ -208,7 +207,7 @@ export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<
   let proof: string | null = null
   const credential = spec.credential
   if (credential) {
-    proof = spec.proof ?? createDpopProof(credential.key, { htm: spec.tool.method, htu: spec.rs.origin + path, ath: credential.tokenHash }).proof
+    proof = spec.proof ?? (await batchedDpopProof(credential.key, { htm: spec.tool.method, htu: spec.rs.origin + path, ath: credential.tokenHash }))
     tail.push('authorization', `DPoP ${credential.accessToken}`, 'dpop', proof)
   }
   let body: string | undefined

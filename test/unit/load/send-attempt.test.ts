@@ -1,10 +1,9 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ExpectedAttribution } from '../../../harness/attempt.ts'
-import { dispatchRequest } from '../../../harness/load/dispatch-request.ts'
+import { Http1Pool } from '../../../harness/load/http1-pool.ts'
 import { HttpPools } from '../../../harness/load/http-pool.ts'
 import { sendAttempt, sendRequest, toolPath, type AttemptMeta } from '../../../harness/load/send-attempt.ts'
 import { newTraceContext } from '../../../harness/load/trace.ts'
@@ -101,7 +100,7 @@ function rawPairs(raw: string[]): [string, string][] {
   return out
 }
 
-describe('sendRequest on the dispatch path', () => {
+describe('sendRequest on the hot-path pool', () => {
   test('200: status, trace headers first, then the given headers in order, repeated names kept', async () => {
     const { record, json } = await sendRequest(
       pools,
@@ -200,11 +199,11 @@ describe('sendRequest on the dispatch path', () => {
   test('abort while queued behind a busy connection: "aborted" at once, never sent', async () => {
     for (const r of hung) r.destroy()
     hung = []
-    const pool = new Pool(origin, { connections: 1, pipelining: 1 })
-    const first = dispatchRequest(pool, { method: 'GET', path: '/hang', headers: [], wantBody: () => true }).catch((e: Error) => e)
+    const pool = new Http1Pool(origin, { connections: 1 })
+    const first = pool.request({ method: 'GET', path: '/hang', headers: [], wantBody: () => true }).catch((e: Error) => e)
     await waitFor(() => hung.length > 0)
     const ctl = new AbortController()
-    const queued = dispatchRequest(pool, { method: 'GET', path: '/ok?queued', headers: [], signal: ctl.signal, wantBody: () => true })
+    const queued = pool.request({ method: 'GET', path: '/ok?queued', headers: [], signal: ctl.signal, wantBody: () => true })
     ctl.abort()
     await expect(queued).rejects.toMatchObject({ name: 'AbortError' })
     for (const r of hung) r.writeHead(200).end('late')
@@ -230,7 +229,7 @@ describe('sendRequest on the dispatch path', () => {
   test('an invalid header value is a transport error, not a throw', async () => {
     const { record } = await sendRequest(pools, { origin, method: 'GET', path: '/ok', headers: [['x-bad', 'a\r\nb']] }, META)
     expect(record.status).toBeNull()
-    expect(record.transport_error).toBe('UND_ERR_INVALID_ARG')
+    expect(record.transport_error).toBe('HTTP_INVALID_HEADER')
   })
 
   test('only loopback origins', () => {

@@ -1,10 +1,11 @@
 /**
  * The bare ES256 sign cost, over a DPoP-sized signing input with a P-256 private KeyObject, in two
- * forms, plus one whole DPoP proof as the harness makes it and as proposed:
- *   es256Options: crypto.sign(…, { key, dsaEncoding: 'ieee-p1363' }): what harness jws.ts does;
- *   es256Bare:    crypto.sign(…, key) + DER → r‖s in JS: the cheapest JWS-ready ES256 signature;
- *   proof:        harness createDpopProof (payload, base64url, sign, concatenation);
- *   proofFast:    the same with bench/lib/proposed-jws.ts.
+ * forms, plus one whole DPoP proof as the harness makes it:
+ *   es256Options: crypto.sign(…, { key, dsaEncoding: 'ieee-p1363' }): what harness jws.ts did before
+ *                 (Node 24 throws and catches two native errors per call with an options object);
+ *   es256Bare:    crypto.sign(…, key) + DER → r‖s in JS: the cheapest JWS-ready ES256 signature, the
+ *                 form jws.ts uses;
+ *   proof:        harness createDpopProof (payload, base64url, sign, concatenation).
  * CPU µs per op of this process. The converted signatures are verified first (ieee-p1363).
  */
 import { createPublicKey, sign, verify } from 'node:crypto'
@@ -12,7 +13,6 @@ import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { childMain, cpuSinceUs } from '../lib/child.ts'
 import { derToJose } from '../../harness/protocol/der-to-jose.ts'
-import { createDpopProofFast } from '../lib/proposed-jws.ts'
 
 interface Params {
   ms: number
@@ -52,12 +52,11 @@ await childMain<Params, unknown>(async ({ ms }) => {
   const ath = 'x'.repeat(43)
   const htu = 'http://127.0.0.1:40000/t/t_1/tickets/T-00001'
   // Interleaved in halves so a noisy second hits both forms alike.
-  const parts: Record<string, Timed[]> = { es256Options: [], es256Bare: [], proof: [], proofFast: [] }
+  const parts: Record<string, Timed[]> = { es256Options: [], es256Bare: [], proof: [] }
   for (let half = 0; half < 2; half++) {
     parts.es256Options.push(timed(ms / 2, () => sign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' })))
     parts.es256Bare.push(timed(ms / 2, () => derToJose(sign('sha256', input, key.privateKey))))
-    parts.proof.push(timed(ms / 4, () => createDpopProof(key, { htm: 'GET', htu, ath })))
-    parts.proofFast.push(timed(ms / 4, () => createDpopProofFast(key, { htm: 'GET', htu, ath })))
+    parts.proof.push(timed(ms / 2, () => createDpopProof(key, { htm: 'GET', htu, ath })))
   }
   const merge = (t: Timed[]): Timed => {
     const ops = t.reduce((s, x) => s + x.ops, 0)

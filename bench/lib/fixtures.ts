@@ -1,20 +1,28 @@
 /**
- * What the bench's gatecrash client sends: the harness's own hot path. One attempt is exactly what a
+ * What the bench's gatecrash clients send: the harness's own hot path. One attempt is exactly what a
  * legitimate workflow read costs in a run: `expectedFor` + `sendAttempt` (trace context, a fresh
- * hand-assembled ES256 DPoP proof with the identity's pre-encoded header and precomputed `ath`,
- * an undici Pool request, the response read and parsed, an AttemptRecord built).
+ * ES256 DPoP proof with the identity's pre-encoded header and precomputed `ath`, signed in a batch
+ * with the others asked for in the same event-loop turn (harness/load/proof-batch.ts), the request
+ * on the keep-alive HTTP/1.1 pool (harness/load/http1-pool.ts), the response read and parsed, an
+ * AttemptRecord built). Two variants each undo one of those two design choices, so the bench shows
+ * what each saves: `attemptFnInline` signs every proof inline as its attempt starts (no batching);
+ * attemptFn over `undiciPools` sends the same attempt through undici `Pool.dispatch` (the previous
+ * client).
  */
+import type { Pool } from 'undici'
 import type { AttemptRecord } from '../../harness/attempt.ts'
 import { epochNow } from '../../harness/load/clock.ts'
+import type { Http1Pool } from '../../harness/load/http1-pool.ts'
 import type { HttpPools } from '../../harness/load/http-pool.ts'
 import { expectedFor, type RunIdentity } from '../../harness/load/identity.ts'
-import { sendAttempt, sendRequest, toolPath } from '../../harness/load/send-attempt.ts'
+import { sendAttempt, toolPath } from '../../harness/load/send-attempt.ts'
+import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { encodeSegment } from '../../harness/protocol/jws.ts'
 import { randomB64url } from '../../harness/protocol/random-id.ts'
 import { tokenHash } from '../../harness/protocol/token-hash.ts'
 import type { ResourceServerInfo, ToolSpec } from '../../harness/target/types.ts'
-import { createDpopProofFast } from './proposed-jws.ts'
+import { dispatchRequest } from './undici-dispatch.ts'
 
 /** The read tool the reference workload uses most (same shape as the reference target's). */
 export const TICKET_READ: ToolSpec = { name: 'ticket.read', method: 'GET', path: '/t/{tenant}/tickets/{id}', scope: 'tickets:read', writes: false }
@@ -69,6 +77,8 @@ export function benchIdentities(n: number, rs: ResourceServerInfo): RunIdentity[
 /** One legitimate read attempt by identity `i mod n`, scheduled at `scheduledAt`. */
 export type Attempt = (i: number, scheduledAt?: number, signal?: AbortSignal) => Promise<AttemptRecord>
 
+const resourceId = (i: number) => `T-${(i % 100_000).toString().padStart(5, '0')}`
+
 export function attemptFn(pools: HttpPools, rs: ResourceServerInfo, identities: RunIdentity[], tool: ToolSpec = TICKET_READ): Attempt {
   return async (i, scheduledAt, signal) => {
     const identity = identities[i % identities.length]
@@ -79,7 +89,7 @@ export function attemptFn(pools: HttpPools, rs: ResourceServerInfo, identities: 
       rs,
       tool,
       tenant: identity.tenant,
-      resourceId: `T-${(i % 100_000).toString().padStart(5, '0')}`,
+      resourceId: resourceId(i),
       credential: identity.credential,
       expected: expectedFor(identity, tool, rs),
       signal,
@@ -89,23 +99,47 @@ export function attemptFn(pools: HttpPools, rs: ResourceServerInfo, identities: 
 }
 
 /**
- * The same attempt with the proposed signer (bench/lib/proposed-jws.ts): sendAttempt's own steps
- * (toolPath, DPoP + Authorization headers, the harness's sendRequest), only the proof is made by
- * createDpopProofFast. Shows in the same run what the jws.ts change would save.
+ * The gatecrash attempt with its proof signed inline and synchronously as the attempt starts
+ * (`createDpopProof`, as sendAttempt did before proof-batch.ts), handed to sendAttempt as `proof`,
+ * which sends a given proof as is. Everything else is attemptFn's. (The one extra step: the path is
+ * built here for the proof's htu and again inside sendAttempt, well under a µs.)
  */
-export function attemptFnProposed(pools: HttpPools, rs: ResourceServerInfo, identities: RunIdentity[], tool: ToolSpec = TICKET_READ): Attempt {
+export function attemptFnInline(pools: HttpPools, rs: ResourceServerInfo, identities: RunIdentity[], tool: ToolSpec = TICKET_READ): Attempt {
   return async (i, scheduledAt, signal) => {
     const identity = identities[i % identities.length]
     const cred = identity.credential
-    const path = toolPath(tool, identity.tenant, `T-${(i % 100_000).toString().padStart(5, '0')}`)
-    const proof = createDpopProofFast(cred.key, { htm: tool.method, htu: rs.origin + path, ath: cred.tokenHash }).proof
-    const { record } = await sendRequest(
-      pools,
-      { origin: rs.origin, method: tool.method, path, headers: [['authorization', `DPoP ${cred.accessToken}`], ['dpop', proof]] },
-      { kind: 'legit', scenario: 'bench', scheduledAt: scheduledAt ?? epochNow(), tool: tool.name, expected: expectedFor(identity, tool, rs), tokenHash: cred.tokenHash, signal },
-    )
+    const id = resourceId(i)
+    const proof = createDpopProof(cred.key, { htm: tool.method, htu: rs.origin + toolPath(tool, identity.tenant, id), ath: cred.tokenHash }).proof
+    const { record } = await sendAttempt(pools, {
+      kind: 'legit',
+      scenario: 'bench',
+      scheduledAt: scheduledAt ?? epochNow(),
+      rs,
+      tool,
+      tenant: identity.tenant,
+      resourceId: id,
+      credential: cred,
+      proof,
+      expected: expectedFor(identity, tool, rs),
+      signal,
+    })
     return record
   }
+}
+
+/**
+ * HttpPools whose every origin is `pool`, requests going through `dispatchRequest` (undici
+ * `Pool.dispatch`, ./undici-dispatch.ts, the previous hot-path client). With attemptFn this is the
+ * gatecrash attempt unchanged (sendAttempt: path, batched proof, trace headers, Authorization + DPoP,
+ * the AttemptRecord, the response read into it) but for the client under it. The request and
+ * response shapes are checked against Http1Pool's; the casts only cover the classes' private
+ * members. send() only calls `pools.get(origin).request(…)`; were it to call more, the attempts
+ * would fail and show as non-200 in the table.
+ */
+export function undiciPools(pool: Pool): HttpPools {
+  const request: Http1Pool['request'] = (req) => dispatchRequest(pool, req)
+  const client = { request } as unknown as Http1Pool
+  return { get: () => client, close: () => pool.close() } as unknown as HttpPools
 }
 
 /** A saturated closed loop: `concurrency` attempts always in flight until `deadline` (epoch ms). */

@@ -1,5 +1,4 @@
 /** The bench's result shape (bench/results/latest.json) and its markdown table. */
-import { median } from './child.ts'
 
 export interface CpuRow {
   key: string
@@ -63,7 +62,7 @@ export interface KeyCacheSection {
 export interface BenchResults {
   environment: { node: string; cpus: number; cpuModel: string; loadavgStart: number[]; loadavgEnd?: number[]; commit: string; dirty: boolean; date: string }
   settings: Record<string, number | boolean>
-  cpu: { rows: CpuRow[]; ratioRuns: number[]; ratioMedian: number; ratioOptionsSignRuns: number[]; ratioProposedRuns: number[] } | null
+  cpu: { rows: CpuRow[]; ratioRuns: number[]; ratioMedian: number } | null
   openModel: OpenModelBlock[]
   memory: MemoryRow[] | null
   keyCache?: KeyCacheSection
@@ -91,7 +90,6 @@ export function acceptance(r: BenchResults): Acceptance[] {
   const out: Acceptance[] = []
   const row = (k: string) => r.cpu?.rows.find((x) => x.key === k)
   const g = row('gatecrash')
-  const p = row('proposed')
   const a = row('autocannon')
   const s = row('signBare')
   if (g && a && s) {
@@ -101,13 +99,6 @@ export function acceptance(r: BenchResults): Acceptance[] {
       measured: `${fmt(g.cpuUsMedian, 1)} µs vs 1.5 × (${fmt(a.cpuUsMedian, 1)} + ${fmt(s.cpuUsMedian, 1)}) = ${fmt(limit, 1)} µs; ratio to (autocannon + sign) ${fmt(r.cpu!.ratioMedian, 2)} (repetitions ${r.cpu!.ratioRuns.map((x) => fmt(x, 2)).join(' / ')})`,
       pass: g.cpuUsMedian <= limit,
     })
-    if (p) {
-      out.push({
-        check: 'the same with bench/lib/proposed-jws.ts (the signing form jws.ts already uses; kept as a cross-check)',
-        measured: `${fmt(p.cpuUsMedian, 1)} µs vs ${fmt(limit, 1)} µs; ratio ${fmt(median(r.cpu!.ratioProposedRuns), 2)} (repetitions ${r.cpu!.ratioProposedRuns.map((x) => fmt(x, 2)).join(' / ')})`,
-        pass: p.cpuUsMedian <= limit,
-      })
-    }
   } else out.push({ check: 'CPU per attempt vs autocannon + sign', measured: 'not measured', pass: null })
   const trivial = r.openModel.find((b) => b.target.startsWith('trivial'))
   const half = trivial?.levels.find((l) => l.fraction === 0.5)

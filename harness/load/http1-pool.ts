@@ -140,6 +140,10 @@ class Connection {
   gotBytes = false
   informational = false
   closeAfter = false
+  /** the current response completed during this read; the socket is released once the read is parsed */
+  ended = false
+  /** the server sent a response nobody asked for: framing is lost, the socket goes */
+  stray = false
   closed = false
   idleSince = 0
   /** idle and unref'd */
@@ -201,11 +205,23 @@ class Connection {
     if (r instanceof Error) {
       ex.fail(new HttpTransportError('HTTP_PARSE_ERROR', `the response could not be parsed: ${(r as NodeJS.ErrnoException).code ?? r.message}`))
       this.socket.destroy()
+      return
+    }
+    // Released only now, not from onComplete: bytes after the response in this same read must not
+    // be parsed as the answer to a request sent in the meantime.
+    if (this.ended) {
+      this.ended = false
+      if (this.closeAfter || this.stray) this.socket.destroy()
+      else this.pool.release(this)
     }
   }
 
   private onHead(status: number, raw: string[], keepAlive: boolean): number {
-    const ex = this.ex!
+    const ex = this.ex
+    if (ex === null) {
+      this.stray = true
+      return 1
+    }
     if (status < 200) {
       this.informational = true
       return 1
@@ -226,13 +242,20 @@ class Connection {
     if (!keepAlive) this.closeAfter = true
     ex.status = status
     ex.headers = headers
-    ex.keep = ex.req.wantBody(status, headers)
+    try {
+      ex.keep = ex.req.wantBody(status, headers)
+    } catch (e) {
+      // the caller's predicate threw: the request fails with it, the body is read and dropped
+      ex.fail(e)
+      this.closeAfter = true
+    }
     return status === 204 || status === 304 || ex.req.method === 'HEAD' ? 1 : 0
   }
 
   private onBody(chunk: Buffer, offset: number, length: number): void {
-    const ex = this.ex!
-    if (ex.keep) (ex.chunks ??= []).push(offset === 0 && length === chunk.length ? chunk : chunk.subarray(offset, offset + length))
+    const ex = this.ex
+    if (ex === null) this.stray = true
+    else if (ex.keep) (ex.chunks ??= []).push(offset === 0 && length === chunk.length ? chunk : chunk.subarray(offset, offset + length))
   }
 
   private onComplete(): void {
@@ -240,19 +263,22 @@ class Connection {
       this.informational = false
       return
     }
-    const ex = this.ex!
+    const ex = this.ex
+    if (ex === null) {
+      this.stray = true
+      return
+    }
     this.ex = null
     this.served++
+    this.ended = true
     ex.succeed({ status: ex.status, headers: ex.headers ?? {}, text: ex.keep ? decode(ex.chunks) : null })
-    if (this.closeAfter) this.socket.destroy()
-    else this.pool.release(this)
   }
 
   /** The server's FIN: completes a body read to EOF, fails anything else in flight. */
   private onEnd(): void {
     if (this.ex !== null && (this.parser as unknown as { state: string }).state === 'BODY_RAW' && !this.informational) {
-      this.closeAfter = true
       this.onComplete()
+      this.ended = false
     }
     this.socket.destroy()
   }
@@ -290,6 +316,7 @@ export class Http1Pool {
   private sweepMs = 0
   private clock = 0
   private onDrained: (() => void) | null = null
+  private drained: Promise<void> | null = null
 
   constructor(origin: string, opts: Http1PoolOptions) {
     const u = new URL(origin)
@@ -324,16 +351,20 @@ export class Http1Pool {
 
   /** Ends the pool: queued requests fail with HTTP_POOL_CLOSED, requests in flight finish first. */
   close(): Promise<void> {
+    if (this.drained !== null) return this.drained
     this.closing = true
     const queued = this.queue
     this.queue = []
     for (const ex of queued) ex.fail(new HttpTransportError('HTTP_POOL_CLOSED', 'the pool closed before the request was sent'))
     for (const c of this.idle) c.destroy()
     this.idle.length = 0
-    if (this.all.size === 0) return this.stopped()
-    return new Promise((resolve) => {
-      this.onDrained = resolve
-    })
+    this.drained =
+      this.all.size === 0
+        ? this.stopped()
+        : new Promise((resolve) => {
+            this.onDrained = resolve
+          })
+    return this.drained
   }
 
   /** ms, for the timeout sweep; one clock read per request */

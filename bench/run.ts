@@ -20,6 +20,7 @@
  *   npm run bench -- --quick            shorter windows and 10k/20k identities (smoke, ~1.5 min)
  *   npm run bench -- --floor            also the KeyObject-only memory floor at 100k (+~40 s)
  *   npm run bench -- --reps 5 --skip-reference --skip-memory
+ *   npm run bench -- --cpu-reps 7       the CPU section's repetitions (default 5, or --reps if larger)
  *   npm run bench -- --only memory      just section 4 (~4 min); merged into latest.json, the other
  *                                       sections kept from the last run that measured them
  */
@@ -38,6 +39,8 @@ const OUT_DIR = path.join(ROOT, 'bench', 'results')
 
 interface Flags {
   reps: number
+  /** repetitions of the CPU section: its 3 s windows swing ±30 % on these shared machines, so it takes more */
+  cpuReps: number | null
   quick: boolean
   skipReference: boolean
   skipMemory: boolean
@@ -50,10 +53,11 @@ type Section = 'cpu' | 'trivial' | 'reference' | 'memory'
 const SECTIONS: Section[] = ['cpu', 'trivial', 'reference', 'memory']
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { reps: 3, quick: false, skipReference: false, skipMemory: false, floor: false, only: null }
+  const f: Flags = { reps: 3, cpuReps: null, quick: false, skipReference: false, skipMemory: false, floor: false, only: null }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--reps') f.reps = Math.max(1, Math.min(20, Number(argv[++i]) || 3))
+    else if (a === '--cpu-reps') f.cpuReps = Math.max(1, Math.min(20, Number(argv[++i]) || 5))
     else if (a === '--quick') f.quick = true
     else if (a === '--skip-reference') f.skipReference = true
     else if (a === '--skip-memory') f.skipMemory = true
@@ -63,7 +67,7 @@ function parseFlags(argv: string[]): Flags {
       for (const x of list) if (!SECTIONS.includes(x)) throw new Error(`--only takes ${SECTIONS.join(',')}; got ${x}`)
       f.only = new Set(list)
     } else if (a === '--help' || a === '-h') {
-      console.log(`npm run bench -- [--reps N] [--quick] [--skip-reference] [--skip-memory] [--floor] [--only ${SECTIONS.join('|')}[,…]]`)
+      console.log(`npm run bench -- [--reps N] [--cpu-reps N] [--quick] [--skip-reference] [--skip-memory] [--floor] [--only ${SECTIONS.join('|')}[,…]]`)
       process.exit(0)
     } else throw new Error(`unknown flag ${a}`)
   }
@@ -72,6 +76,7 @@ function parseFlags(argv: string[]): Flags {
 
 const flags = parseFlags(process.argv.slice(2))
 const Q = flags.quick
+const CPU_REPS = flags.cpuReps ?? (Q ? flags.reps : Math.max(flags.reps, 5))
 const CONNECTIONS = 50
 const CPU_WARM_MS = Q ? 500 : 1000
 const CPU_MEASURE_MS = Q ? 1500 : 3000
@@ -161,7 +166,7 @@ async function cpuSection(server: Server): Promise<CpuSection> {
   const out: CpuSection = { rows: [], ratios: [] }
   const clientParams = { origin: server.origin, connections: CONNECTIONS, warmMs: CPU_WARM_MS, measureMs: CPU_MEASURE_MS, identities: CLIENT_IDENTITIES }
   const timeoutMs = CPU_WARM_MS + CPU_MEASURE_MS + 30_000
-  for (let rep = 0; rep < flags.reps; rep++) {
+  for (let rep = 0; rep < CPU_REPS; rep++) {
     // Rotate the order each repetition so no client always runs first (or last) in a noisy minute.
     const order = ['gatecrash', 'autocannon', 'sign', 'gatecrash-miss', 'gatecrash-inline', 'gatecrash-undici', 'undici']
     for (let k = 0; k < rep % order.length; k++) order.push(order.shift()!)
@@ -376,7 +381,7 @@ const runs = (section: Section): boolean => flags.only === null || flags.only.ha
 async function main(): Promise<void> {
   const env = environment()
   log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavgStart.join(' ')}; ${flags.reps} repetitions${Q ? ', quick' : ''}${flags.only ? `; only ${[...flags.only].join(', ')}` : ''}`)
-  const results: BenchResults = { environment: env, settings: { connections: CONNECTIONS, reps: flags.reps, cpuWarmMs: CPU_WARM_MS, cpuMeasureMs: CPU_MEASURE_MS, clientIdentities: CLIENT_IDENTITIES, maxVUs: MAX_VUS, tolerance: TOLERANCE, accuracyMs: ACCURACY_MS, quick: Q }, cpu: null, openModel: [], memory: null, errors: [], elapsedS: 0 }
+  const results: BenchResults = { environment: env, settings: { connections: CONNECTIONS, reps: flags.reps, cpuReps: CPU_REPS, cpuWarmMs: CPU_WARM_MS, cpuMeasureMs: CPU_MEASURE_MS, clientIdentities: CLIENT_IDENTITIES, maxVUs: MAX_VUS, tolerance: TOLERANCE, accuracyMs: ACCURACY_MS, quick: Q }, cpu: null, openModel: [], memory: null, errors: [], elapsedS: 0 }
   if (runs('cpu') || runs('trivial')) {
     const server = await startServer()
     log(`trivial server at ${server.origin}`)

@@ -138,7 +138,7 @@ export function renderMarkdown(r: BenchResults): string {
   for (const a of r.acceptance) L.push(`| ${a.check} | ${a.measured} | ${a.pass === null ? 'n/a' : a.pass ? 'yes' : '**no**'} |`)
   L.push('')
   if (r.cpu) {
-    L.push(`**Client CPU per request**: saturated closed loop, ${r.settings.connections} connections, trivial loopback server (node:http, 200 + 11-byte JSON) in its own process; each client in its own process, ${fmt(Number(r.settings.cpuMeasureMs) / 1000, 1)} s measured after ${fmt(Number(r.settings.cpuWarmMs) / 1000, 1)} s warm-up; CPU = user + system of the client process. A client core share well below 100 % means it was starved by other load or waiting, which inflates CPU per request (wake-ups).`)
+    L.push(`**Client CPU per request**: saturated closed loop, ${r.settings.connections} connections, trivial loopback server (node:http, 200 + 11-byte JSON) in its own process; each client in its own process, ${fmt(Number(r.settings.cpuMeasureMs) / 1000, 1)} s measured after ${fmt(Number(r.settings.cpuWarmMs) / 1000, 1)} s warm-up; CPU = user + system of the client process; ${r.settings.cpuReps ?? r.settings.reps} repetitions, order rotated, medians. A client core share well below 100 % means it was starved by other load or waiting, which inflates CPU per request (wake-ups).`)
     L.push('')
     L.push('| client | CPU µs per op (median) | runs | throughput (median) | client core share | server µs/req | non-200 |')
     L.push('|---|---|---|---|---|---|---|')

@@ -67,6 +67,15 @@ export interface Http1PoolOptions {
 const DEFAULT_TIMEOUT_MS = 30_000
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
+/**
+ * Long header values that passed the check: access tokens (~700 chars) come back on every request
+ * of their identity, and a Set lookup reuses the string's cached hash instead of scanning it again
+ * (~2 µs per request by the bench profile). Fresh DPoP proofs are shorter and never repeat, so they
+ * stay out. Cleared when full.
+ */
+const CHECKED_MIN_LENGTH = 600
+const CHECKED_MAX = 4_096
+const checked = new Set<string>()
 const KEEP_ALIVE_HINT = /timeout=(\d+)/i
 const HAS_BODY_METHOD = new Set(['POST', 'PUT', 'PATCH'])
 
@@ -429,7 +438,7 @@ export class Http1Pool {
       const name = h[i]
       const value = h[i + 1]
       if (!TOKEN.test(name)) throw new HttpTransportError('HTTP_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`)
-      if (BAD_VALUE.test(value)) throw new HttpTransportError('HTTP_INVALID_HEADER', `invalid value for header ${name} (control characters)`)
+      if (!checkedValue(value)) throw new HttpTransportError('HTTP_INVALID_HEADER', `invalid value for header ${name} (control characters)`)
       if (name.length === 4 && name.toLowerCase() === 'host') host = true
       else if (name.length === 14 && name.toLowerCase() === 'content-length') length = true
       head += `${name}: ${value}\r\n`
@@ -473,6 +482,16 @@ export class Http1Pool {
     this.sweep = null
     return Promise.resolve()
   }
+}
+
+/** A header value without CR, LF, NUL or other characters a header may not carry. */
+function checkedValue(value: string): boolean {
+  if (value.length < CHECKED_MIN_LENGTH) return !BAD_VALUE.test(value)
+  if (checked.has(value)) return true
+  if (BAD_VALUE.test(value)) return false
+  if (checked.size >= CHECKED_MAX) checked.clear()
+  checked.add(value)
+  return true
 }
 
 function abortError(): Error {

@@ -158,7 +158,7 @@ class CompactIdentityKey implements IdentityKey {
     return { key: this.#privateJwk(), format: 'jwk' }
   }
 
-  /** The cached KeyObject, made the most recently used (a hit); undefined on a miss. Both are counted. */
+  /** The cached KeyObject (a hit, made the most recent once the cache is over half full); undefined on a miss. Both are counted. */
   #lookup(): KeyObject | undefined {
     const live = CompactIdentityKey.#live
     const k = live.get(this)
@@ -167,7 +167,10 @@ class CompactIdentityKey implements IdentityKey {
       return undefined
     }
     CompactIdentityKey.#stats.hits++
-    if (CompactIdentityKey.#mru !== this) {
+    // Recency matters only once eviction is near: below half the capacity, at least that many more
+    // imports come before the first eviction, and a key used again by then is moved up then. Saves a
+    // Map delete + set per signature (~2.5 µs by the bench profile) for populations the cache holds.
+    if (CompactIdentityKey.#mru !== this && live.size * 2 > CompactIdentityKey.#capacity) {
       // a Map keeps insertion order: re-inserting makes this the most recent entry
       live.delete(this)
       live.set(this, k)

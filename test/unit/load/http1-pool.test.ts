@@ -635,12 +635,19 @@ describe('invalid input', () => {
       ['CRLF in the path', { path: '/a\r\nx-injected: 1' }],
       ['a path without a slash', { path: 'a' }],
       ['a method with a space', { method: 'GET /x' }],
+      // long values (access tokens) are remembered once checked: a bad one never is, a good one stays good
+      ['LF at the end of a token-sized value', { headers: ['authorization', `DPoP ${'a'.repeat(700)}\n`] }],
+      ['the same bad token-sized value again', { headers: ['authorization', `DPoP ${'a'.repeat(700)}\n`] }],
+      ['a non-latin1 character in a token-sized value', { headers: ['authorization', `DPoP ${'a'.repeat(700)}\u010a`] }],
     ]
     for (const [what, r] of bad) {
       const e = await failure(get(pool, '/ok', r))
       expect(e.code, what).toBe('HTTP_INVALID_HEADER')
     }
     expect(srv.conns.length).toBe(0)
+    const token = `DPoP ${'b'.repeat(700)}`
+    for (let i = 0; i < 2; i++) expect((await get(pool, '/token', { headers: ['authorization', token] })).text).toBe('ok')
+    srv.conns[0].received.length = 0
     // the pool still works, and only the good request reaches the server
     expect((await get(pool, '/good', { headers: ['x-a', 'tab\tand latin1 \u00e9'] })).text).toBe('ok')
     expect(srv.bytes()).toBe(`GET /good HTTP/1.1\r\nx-a: tab\tand latin1 \u00e9\r\nhost: 127.0.0.1:${srv.port}\r\n\r\n`)

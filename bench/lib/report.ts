@@ -127,7 +127,7 @@ export function renderMarkdown(r: BenchResults): string {
   const L: string[] = []
   L.push(`### gatecrash bench: ${e.date.slice(0, 16).replace('T', ' ')} UTC`)
   L.push('')
-  L.push(`Node ${e.node}, ${e.cpus} × ${e.cpuModel}, load average ${e.loadavgStart.join(' ')} → ${(e.loadavgEnd ?? []).join(' ')}; commit ${e.commit}${e.dirty ? ' (+ uncommitted changes)' : ''}; ${r.settings.reps} repetitions, medians; ${r.elapsedS} s${r.settings.quick ? '; QUICK run (shorter windows, not for the record)' : ''}.`)
+  L.push(`Node ${e.node}, ${e.cpus} × ${e.cpuModel}, load average ${e.loadavgStart.join(' ')} → ${(e.loadavgEnd ?? []).join(' ')}; commit ${e.commit}${e.dirty ? ' (+ uncommitted changes)' : ''}; ${r.settings.reps} repetitions${r.settings.cpuReps !== undefined && r.settings.cpuReps !== r.settings.reps ? ` (client CPU ${r.settings.cpuReps})` : ''}, medians; ${r.elapsedS} s${r.settings.quick ? '; QUICK run (shorter windows, not for the record)' : ''}.`)
   L.push('')
   for (const p of r.previous ?? []) L.push(`Kept from the run of ${p.date.slice(0, 16).replace('T', ' ')} UTC (commit ${p.commit}${p.dirty ? ' + uncommitted changes' : ''}), not measured now: ${p.sections.join(', ')}.`)
   if (r.previous?.length) L.push('')

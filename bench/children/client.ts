@@ -16,7 +16,7 @@ import { Pool } from 'undici'
 import { HttpPools } from '../../harness/load/http-pool.ts'
 import { exportIdentityKey, identityKeyFrom, setKeyCacheSize } from '../../harness/protocol/identity-key.ts'
 import { childMain, cpuSinceUs, sleep } from '../lib/child.ts'
-import { attemptFn, attemptFnInline, benchIdentities, closedLoop, trivialResource, undiciPools, type Attempt } from '../lib/fixtures.ts'
+import { attemptFn, benchIdentities, closedLoop, trivialResource, undiciPools, type Attempt } from '../lib/fixtures.ts'
 
 interface Params {
   mode: 'gatecrash' | 'gatecrash-miss' | 'gatecrash-inline' | 'gatecrash-undici' | 'undici'
@@ -47,7 +47,7 @@ await childMain<Params, unknown>(async (p) => {
         i.credential = { accessToken, tokenHash, get key() { return identityKeyFrom(wire) } }
       }
     }
-    attempt = (p.mode === 'gatecrash-inline' ? attemptFnInline : attemptFn)(pools, rs, identities)
+    attempt = attemptFn(pools, rs, identities, { inlineProof: p.mode === 'gatecrash-inline' })
     close = () => pools.close()
   } else {
     const pool = new Pool(p.origin, poolOptions(p.connections))

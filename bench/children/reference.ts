@@ -48,7 +48,7 @@ await childMain<Params, unknown>(async (p) => {
     const readers = phase.identities.filter((i) => readableTool(i, rs))
     if (readers.length === 0) throw new Error('no provisioned identity can read a tool')
     // Per identity its own readable tool, so every attempt is a legitimate, authorised call.
-    const perIdentity = readers.map((identity) => attemptFn(pools, rs, [identity], readableTool(identity, rs)))
+    const perIdentity = readers.map((identity) => attemptFn(pools, rs, [identity], {}, readableTool(identity, rs)))
     const attempt = (i: number, scheduledAt?: number, signal?: AbortSignal) => perIdentity[i % perIdentity.length](i, scheduledAt, signal)
     await warmUp({ identities: readers, rs, pools, log: (l) => log.push(l), requests: 400 })
     const search = await searchTopRate(attempt, p.search)

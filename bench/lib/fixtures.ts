@@ -5,7 +5,7 @@
  * with the others asked for in the same event-loop turn (harness/load/proof-batch.ts), the request
  * on the keep-alive HTTP/1.1 pool (harness/load/http1-pool.ts), the response read and parsed, an
  * AttemptRecord built). Two variants each undo one of those two design choices, so the bench shows
- * what each saves: `attemptFnInline` signs every proof inline as its attempt starts (no batching);
+ * what each saves: `attemptFn(…, { inlineProof: true })` signs every proof inline as its attempt starts (no batching);
  * attemptFn over `undiciPools` sends the same attempt through undici `Pool.dispatch` (the previous
  * client).
  */
@@ -79,9 +79,16 @@ export type Attempt = (i: number, scheduledAt?: number, signal?: AbortSignal) =>
 
 const resourceId = (i: number) => `T-${(i % 100_000).toString().padStart(5, '0')}`
 
-export function attemptFn(pools: HttpPools, rs: ResourceServerInfo, identities: RunIdentity[], tool: ToolSpec = TICKET_READ): Attempt {
+/**
+ * `inlineProof`: the proof is signed inline and synchronously as the attempt starts
+ * (`createDpopProof`, as sendAttempt did before proof-batch.ts) and handed to sendAttempt as
+ * `proof`, which sends a given proof as is; the path is then built twice (well under a µs).
+ */
+export function attemptFn(pools: HttpPools, rs: ResourceServerInfo, identities: RunIdentity[], opts: { inlineProof?: boolean } = {}, tool: ToolSpec = TICKET_READ): Attempt {
   return async (i, scheduledAt, signal) => {
     const identity = identities[i % identities.length]
+    const cred = identity.credential
+    const proof = opts.inlineProof ? createDpopProof(cred.key, { htm: tool.method, htu: rs.origin + toolPath(tool, identity.tenant, resourceId(i)), ath: cred.tokenHash }).proof : undefined
     const { record } = await sendAttempt(pools, {
       kind: 'legit',
       scenario: 'bench',
@@ -90,34 +97,6 @@ export function attemptFn(pools: HttpPools, rs: ResourceServerInfo, identities: 
       tool,
       tenant: identity.tenant,
       resourceId: resourceId(i),
-      credential: identity.credential,
-      expected: expectedFor(identity, tool, rs),
-      signal,
-    })
-    return record
-  }
-}
-
-/**
- * The gatecrash attempt with its proof signed inline and synchronously as the attempt starts
- * (`createDpopProof`, as sendAttempt did before proof-batch.ts), handed to sendAttempt as `proof`,
- * which sends a given proof as is. Everything else is attemptFn's. (The one extra step: the path is
- * built here for the proof's htu and again inside sendAttempt, well under a µs.)
- */
-export function attemptFnInline(pools: HttpPools, rs: ResourceServerInfo, identities: RunIdentity[], tool: ToolSpec = TICKET_READ): Attempt {
-  return async (i, scheduledAt, signal) => {
-    const identity = identities[i % identities.length]
-    const cred = identity.credential
-    const id = resourceId(i)
-    const proof = createDpopProof(cred.key, { htm: tool.method, htu: rs.origin + toolPath(tool, identity.tenant, id), ath: cred.tokenHash }).proof
-    const { record } = await sendAttempt(pools, {
-      kind: 'legit',
-      scenario: 'bench',
-      scheduledAt: scheduledAt ?? epochNow(),
-      rs,
-      tool,
-      tenant: identity.tenant,
-      resourceId: id,
       credential: cred,
       proof,
       expected: expectedFor(identity, tool, rs),
@@ -126,6 +105,7 @@ export function attemptFnInline(pools: HttpPools, rs: ResourceServerInfo, identi
     return record
   }
 }
+
 
 /**
  * HttpPools whose every origin is `pool`, requests going through `dispatchRequest` (undici

@@ -25,31 +25,11 @@
 import type { Dispatcher } from 'undici'
 import { errors } from 'undici'
 import type { HttpHeaders } from '../../harness/protocol/http.ts'
+import { decodeBody, type Http1Request, type Http1Response } from '../../harness/load/http1-pool.ts'
 
-export interface DispatchedResponse {
-  status: number
-  /** all response headers, parsed by undici (lower-cased names, repeated ones as arrays) */
-  headers: HttpHeaders
-  /** the body as text when `wantBody` said so, else null (the body was read and dropped) */
-  text: string | null
-}
-
-export interface DispatchRequestOptions {
-  method: string
-  path: string
-  /** flat name/value list, sent in this order; a name may repeat */
-  headers: string[]
-  body?: string
-  signal?: AbortSignal
-  headersTimeout?: number
-  bodyTimeout?: number
-  /** whether the body is needed as text, given the final status and headers */
-  wantBody: (status: number, headers: HttpHeaders) => boolean
-}
-
-const BOM0 = 0xef
-const BOM1 = 0xbb
-const BOM2 = 0xbf
+/** The pool's own request and response shapes, so the bench swaps one client for the other. */
+export type DispatchRequestOptions = Http1Request
+export type DispatchedResponse = Http1Response
 
 class Handler implements Dispatcher.DispatchHandler {
   status = 0
@@ -103,7 +83,7 @@ class Handler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.settled) return
-    const text = this.keep ? decode(this.chunks) : null
+    const text = this.keep ? decodeBody(this.chunks) : null
     this.finish()
     this.resolve({ status: this.status, headers: this.headers ?? {}, text })
   }
@@ -119,14 +99,6 @@ class Handler implements Dispatcher.DispatchHandler {
     this.chunks = null
     this.signal?.removeEventListener('abort', this)
   }
-}
-
-/** The body as undici's `text()` returns it: UTF-8, a leading BOM dropped, '' when empty. */
-function decode(chunks: Buffer[] | null): string {
-  if (chunks === null) return ''
-  const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-  const start = buf.length > 2 && buf[0] === BOM0 && buf[1] === BOM1 && buf[2] === BOM2 ? 3 : 0
-  return buf.toString('utf8', start)
 }
 
 export function dispatchRequest(dispatcher: Dispatcher, opts: DispatchRequestOptions): Promise<DispatchedResponse> {

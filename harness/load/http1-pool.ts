@@ -280,7 +280,7 @@ class Connection {
     this.ex = null
     this.served++
     this.ended = true
-    ex.succeed({ status: ex.status, headers: ex.headers ?? {}, text: ex.keep ? decode(ex.chunks) : null })
+    ex.succeed({ status: ex.status, headers: ex.headers ?? {}, text: ex.keep ? decodeBody(ex.chunks) : null })
   }
 
   /** The server's FIN: completes a body read to EOF, fails anything else in flight. */
@@ -505,7 +505,7 @@ const BOM1 = 0xbb
 const BOM2 = 0xbf
 
 /** The body as undici's `text()` returns it: UTF-8, a leading BOM dropped, '' when empty. */
-function decode(chunks: Buffer[] | null): string {
+export function decodeBody(chunks: Buffer[] | null): string {
   if (chunks === null) return ''
   const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
   const start = buf.length > 2 && buf[0] === BOM0 && buf[1] === BOM1 && buf[2] === BOM2 ? 3 : 0

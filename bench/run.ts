@@ -16,7 +16,7 @@
  * Every measurement is its own child process; the trivial server is one more. Loopback only; every
  * loop is bounded by time. Writes bench/results/latest.json and latest.md and prints the table.
  *
- *   npm run bench                       full run (~4–5 min)
+ *   npm run bench                       full run (~9 min)
  *   npm run bench -- --quick            shorter windows and 10k/20k identities (smoke, ~1.5 min)
  *   npm run bench -- --floor            also the KeyObject-only memory floor at 100k (+~40 s)
  *   npm run bench -- --reps 5 --skip-reference --skip-memory

@@ -10,6 +10,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
 import { Http1Pool, HttpTransportError, type Http1Request, type Http1Response } from '../../../harness/load/http1-pool.ts'
+import { closedPort } from '../../helpers/closed-port.ts'
 
 const POOL_URL = new URL('../../../harness/load/http1-pool.ts', import.meta.url).href
 
@@ -590,12 +591,7 @@ describe('transport and parse errors', () => {
   })
 
   test('a refused port → ECONNREFUSED', async () => {
-    const probe = createNetServer()
-    probe.listen(0, '127.0.0.1')
-    await once(probe, 'listening')
-    const port = (probe.address() as AddressInfo).port
-    probe.close()
-    await once(probe, 'close')
+    const port = await closedPort()
     const pool = newPool(`http://127.0.0.1:${port}`, { connections: 1 })
     expect((await failure(get(pool, '/'))).code).toBe('ECONNREFUSED')
   })

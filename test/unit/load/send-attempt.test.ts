@@ -11,6 +11,7 @@ import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
 import { encodeSegment } from '../../../harness/protocol/jws.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
 import type { ResourceServerInfo, ToolSpec } from '../../../harness/target/types.ts'
+import { closedPort } from '../../helpers/closed-port.ts'
 
 const EXPECTED: ExpectedAttribution = { principal: { sub: 'user_1', type: 'user' }, actors: ['client_1'], client_id: 'client_1', tenant: 't_1', tool: 'ticket.read', aud: 'rs' }
 const META: AttemptMeta = { kind: 'legit', scenario: 's', scheduledAt: 1, tool: 'ticket.read', expected: EXPECTED, tokenHash: null }
@@ -214,12 +215,7 @@ describe('sendRequest on the hot-path pool', () => {
   })
 
   test('a refused connection: transport_error ECONNREFUSED', async () => {
-    const closed = createServer()
-    closed.listen(0, '127.0.0.1')
-    await once(closed, 'listening')
-    const port = (closed.address() as AddressInfo).port
-    closed.close()
-    await once(closed, 'close')
+    const port = await closedPort()
     const local = new HttpPools(1)
     const { record } = await sendRequest(local, { origin: `http://127.0.0.1:${port}`, method: 'GET', path: '/' }, META)
     await local.close()

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { assertLoopback, httpRequest, isLoopbackAddress } from '../../../harness/protocol/http.ts'
+import { closedPort } from '../../helpers/closed-port.ts'
 
 describe('Safety: loopback allowlist (ERR_TARGET_UNSAFE)', () => {
   test.each(['http://10.0.0.1/', 'https://example.com/token', 'http://[::ffff:10.0.0.1]/', 'http://localhost.example/', 'file:///etc/passwd', 'http://169.254.169.254/'])(
@@ -66,12 +67,7 @@ describe('W3C Trace Context: every call carries traceparent and X-Request-Id', (
   })
 
   test('connection refused → ERR_TARGET_UNREACHABLE with a hint', async () => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1')
-    await once(s, 'listening')
-    const port = (s.address() as AddressInfo).port
-    s.close()
-    await once(s, 'close')
+    const port = await closedPort()
     await expect(httpRequest(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'ERR_TARGET_UNREACHABLE', hint: expect.any(String) })
   })
 })

@@ -82,7 +82,6 @@ const HAS_BODY_METHOD = new Set(['POST', 'PUT', 'PATCH'])
 /** One request from the call until it settles. */
 class Exchange {
   readonly head: string
-  readonly body: string | undefined
   readonly req: Http1Request
   readonly headersTimeout: number
   readonly bodyTimeout: number
@@ -100,10 +99,9 @@ class Exchange {
   chunks: Buffer[] | null = null
   pool: Http1Pool
 
-  constructor(pool: Http1Pool, head: string, body: string | undefined, req: Http1Request) {
+  constructor(pool: Http1Pool, head: string, req: Http1Request) {
     this.pool = pool
     this.head = head
-    this.body = body
     this.req = req
     this.headersTimeout = req.headersTimeout ?? DEFAULT_TIMEOUT_MS
     this.bodyTimeout = req.bodyTimeout ?? DEFAULT_TIMEOUT_MS
@@ -186,12 +184,13 @@ class Connection {
       this.parked = false
       s.ref()
     }
-    if (ex.body === undefined) {
+    const body = ex.req.body
+    if (body === undefined) {
       s.write(ex.head, 'latin1')
     } else {
       s.cork()
       s.write(ex.head, 'latin1')
-      s.write(ex.body, 'utf8')
+      s.write(body, 'utf8')
       s.uncork()
     }
   }
@@ -347,7 +346,7 @@ export class Http1Pool {
     } catch (e) {
       return Promise.reject(e)
     }
-    const ex = new Exchange(this, head, req.body, req)
+    const ex = new Exchange(this, head, req)
     const promise = new Promise<Http1Response>((resolve, reject) => {
       ex.resolve = resolve
       ex.reject = reject
@@ -367,12 +366,10 @@ export class Http1Pool {
     for (const ex of queued) ex.fail(new HttpTransportError('HTTP_POOL_CLOSED', 'the pool closed before the request was sent'))
     for (const c of this.idle) c.destroy()
     this.idle.length = 0
-    this.drained =
-      this.all.size === 0
-        ? this.stopped()
-        : new Promise((resolve) => {
-            this.onDrained = resolve
-          })
+    this.drained = new Promise((resolve) => {
+      this.onDrained = resolve
+    })
+    if (this.all.size === 0) this.stopped()
     return this.drained
   }
 
@@ -399,7 +396,7 @@ export class Http1Pool {
     if (i !== -1) this.idle.splice(i, 1)
     // a slot is free: a waiting request may now open a socket
     if (this.queue.length > 0 && !this.closing) this.dispatch(this.queue.shift()!)
-    else if (this.closing && this.all.size === 0) void this.stopped().then(() => this.onDrained?.())
+    else if (this.closing && this.all.size === 0) this.stopped()
   }
 
   requeue(ex: Exchange): void {
@@ -464,7 +461,7 @@ export class Http1Pool {
     for (const c of this.all) {
       const ex = c.ex
       if (ex === null) {
-        if (now - c.idleSince >= c.idleLimit && this.idle.includes(c)) c.destroy()
+        if (c.parked && now - c.idleSince >= c.idleLimit) c.destroy()
         continue
       }
       if (ex.headers === null && now - ex.sentAt >= ex.headersTimeout) {
@@ -477,10 +474,11 @@ export class Http1Pool {
     }
   }
 
-  private stopped(): Promise<void> {
+  /** The last socket is gone after close(): stop the sweep, settle close(). */
+  private stopped(): void {
     if (this.sweep !== null) clearInterval(this.sweep)
     this.sweep = null
-    return Promise.resolve()
+    this.onDrained?.()
   }
 }
 

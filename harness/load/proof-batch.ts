@@ -27,20 +27,14 @@ function flush(): void {
   scheduled = false
   const batch = pending
   pending = []
-  const proofs: (string | null)[] = new Array(batch.length)
-  const errors: unknown[] = new Array(batch.length)
-  for (let i = 0; i < batch.length; i++) {
+  // Resolving runs no continuation now (they are microtasks): every proof is signed before any
+  // request of the batch is written.
+  for (const p of batch) {
     try {
-      proofs[i] = createDpopProof(batch[i].key, batch[i].claims).proof
+      p.resolve(createDpopProof(p.key, p.claims).proof)
     } catch (e) {
-      proofs[i] = null
-      errors[i] = e
+      p.reject(e)
     }
-  }
-  for (let i = 0; i < batch.length; i++) {
-    const p = proofs[i]
-    if (p === null) batch[i].reject(errors[i])
-    else batch[i].resolve(p)
   }
 }
 

@@ -6,32 +6,19 @@
 import { ATTACK_MODULES } from '../attacks/modules.ts'
 import type { AttackModule } from '../attacks/types.ts'
 import type { AttackCase } from '../attacks/catalog.ts'
-import type { AttemptRecord } from '../attempt.ts'
 import { runExecutor, type ExecutorStats } from '../load/executors/index.ts'
-import type { HttpPools } from '../load/http-pool.ts'
 import type { RunIdentity } from '../load/identity.ts'
+import type { LoadPhaseInput } from '../load/phase-input.ts'
 import { act } from '../load/workers/act.ts'
 import { runWorkers } from '../load/workers/coordinator.ts'
 import { routeIteration, scenarioSeed, type RouteInput } from '../load/workers/route.ts'
 import { parseDuration } from '../scenario/duration.ts'
-import type { ScenarioConfig } from '../scenario/types.ts'
-import type { ResourceServerInfo, StartedTarget } from '../target/types.ts'
+import type { ResourceServerInfo } from '../target/types.ts'
 import type { CaseKit } from '../attacks/kit.ts'
 import { CaseNotCovered } from '../attacks/types.ts'
 
-export interface MeasureInput {
-  config: ScenarioConfig
-  seed: number
-  identities: RunIdentity[]
-  rs: ResourceServerInfo
-  target: StartedTarget
-  kit: CaseKit
+export interface MeasureInput extends LoadPhaseInput {
   cases: readonly AttackCase[]
-  pools: HttpPools
-  onAttempt(a: AttemptRecord): void
-  stop: AbortSignal
-  /** called once cases are prepared, right before the executors start: the start of the measured phase (the fault schedule's zero) */
-  onStart?(): void
 }
 
 export interface ScenarioStats extends ExecutorStats {

@@ -9,15 +9,11 @@
  */
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { CaseKit } from '../../attacks/kit.ts'
 import type { AttemptRecord } from '../../attempt.ts'
 import { HarnessError } from '../../errors.ts'
-import type { ScenarioConfig } from '../../scenario/types.ts'
-import type { ResourceServerInfo, StartedTarget } from '../../target/types.ts'
 import { epochNow } from '../clock.ts'
 import { executorMaxVUs, type ExecutorStats } from '../executors/index.ts'
-import type { HttpPools } from '../http-pool.ts'
-import type { RunIdentity } from '../identity.ts'
+import type { LoadPhaseInput } from '../phase-input.ts'
 import { act } from './act.ts'
 import { mergeStats, type WorkerPart } from './merge-stats.ts'
 import { encodePortable } from './portable-value.ts'
@@ -37,21 +33,10 @@ const START_MARGIN_MS = 100
 /** After a stop or a failure, workers that have not finished by then (past their own gracefulStop) are terminated. */
 const TERMINATE_AFTER_MS = 35_000
 
-export interface CoordinatorInput {
+export interface CoordinatorInput extends LoadPhaseInput {
   workers: number
-  config: ScenarioConfig
-  seed: number
-  identities: RunIdentity[]
-  rs: ResourceServerInfo
-  target: StartedTarget
-  kit: CaseKit
-  /** the main thread's pools, for the cases it fires itself */
-  pools: HttpPools
   route: RouteInput
   prepared: ReadonlyMap<string, unknown>
-  stop: AbortSignal
-  onAttempt(a: AttemptRecord): void
-  onStart?(): void
 }
 
 interface Running {

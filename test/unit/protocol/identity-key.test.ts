@@ -66,12 +66,17 @@ describe('RFC 7638 §3 JWK thumbprint of an identity key', () => {
   })
 })
 
+/** An empty key cache of `capacity`, its counters at zero, and `n` fresh keys to fill it with. */
+function emptyCacheOf(capacity: number, n: number): IdentityKey[] {
+  setKeyCacheSize(capacity)
+  clearKeyCache()
+  resetKeyCacheStats()
+  return Array.from({ length: n }, () => generateIdentityKey())
+}
+
 describe('the bounded KeyObject cache', () => {
   test('signing never holds more than the capacity: once full, misses sign from the JWK (no KeyObject), and verify', async () => {
-    setKeyCacheSize(8)
-    clearKeyCache()
-    resetKeyCacheStats()
-    const keys = Array.from({ length: 40 }, () => generateIdentityKey())
+    const keys = emptyCacheOf(8, 40)
     for (let round = 0; round < 3; round++) {
       for (const key of keys) {
         const { proof } = createDpopProof(key, { htm: 'GET', htu: HTU })
@@ -90,10 +95,7 @@ describe('the bounded KeyObject cache', () => {
   })
 
   test('privateKey is an LRU bounded by the capacity; a key evicted long ago still signs proofs that verify', () => {
-    setKeyCacheSize(8)
-    clearKeyCache()
-    resetKeyCacheStats()
-    const keys = Array.from({ length: 40 }, () => generateIdentityKey())
+    const keys = emptyCacheOf(8, 40)
     for (let round = 0; round < 3; round++) {
       for (const key of keys) {
         expect(key.privateKey.asymmetricKeyType).toBe('ec')

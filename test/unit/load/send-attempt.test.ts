@@ -281,14 +281,19 @@ describe('sendAttempt', () => {
 describe('trace context', () => {
   test('W3C shapes, fresh per call', () => {
     const seenIds = new Set<string>()
+    const seenRequestIds = new Set<string>()
+    // 2,000 calls cross several refills of the shared random pool
     for (let i = 0; i < 2000; i++) {
       const t = newTraceContext()
       expect(t.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
       expect(t.traceparent.slice(3, 35)).toBe(t.traceId)
-      expect(t.requestId).toMatch(/^[0-9a-f-]{36}$/)
+      // RFC 9562 §5.4: version 4, variant 10
+      expect(t.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      seenRequestIds.add(t.requestId)
       seenIds.add(t.traceId)
     }
     expect(seenIds.size).toBe(2000)
+    expect(seenRequestIds.size).toBe(2000)
   })
 })
 

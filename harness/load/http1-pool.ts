@@ -77,6 +77,9 @@ const CHECKED_MIN_LENGTH = 600
 const CHECKED_MAX = 4_096
 const checked = new Set<string>()
 const KEEP_ALIVE_HINT = /timeout=(\d+)/i
+const LOWER_NAMES_MAX = 256
+const LOWER_NAMES = new Map<string, string>()
+const TOKEN_NAMES = new Set<string>()
 const HAS_BODY_METHOD = new Set(['POST', 'PUT', 'PATCH'])
 
 /** One request from the call until it settles. */
@@ -236,7 +239,7 @@ class Connection {
     }
     const headers: HttpHeaders = {}
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase()
+      const name = lowerName(raw[i])
       const prev = headers[name]
       headers[name] = prev === undefined ? raw[i + 1] : Array.isArray(prev) ? [...prev, raw[i + 1]] : [prev, raw[i + 1]]
     }
@@ -434,7 +437,7 @@ export class Http1Pool {
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]
       const value = h[i + 1]
-      if (!TOKEN.test(name)) throw new HttpTransportError('HTTP_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`)
+      if (!checkedName(name)) throw new HttpTransportError('HTTP_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`)
       if (!checkedValue(value)) throw new HttpTransportError('HTTP_INVALID_HEADER', `invalid value for header ${name} (control characters)`)
       if (name.length === 4 && name.toLowerCase() === 'host') host = true
       else if (name.length === 14 && name.toLowerCase() === 'content-length') length = true
@@ -480,6 +483,30 @@ export class Http1Pool {
     this.sweep = null
     this.onDrained?.()
   }
+}
+
+/**
+ * A response header name in lower case, from a bounded map: servers send the same few names on
+ * every response, and a repeated name then costs a lookup on a short string instead of a new
+ * lower-cased string that the headers object must then intern as a property key.
+ */
+function lowerName(raw: string): string {
+  let name = LOWER_NAMES.get(raw)
+  if (name === undefined) {
+    name = raw.toLowerCase()
+    if (LOWER_NAMES.size >= LOWER_NAMES_MAX) LOWER_NAMES.clear()
+    LOWER_NAMES.set(raw, name)
+  }
+  return name
+}
+
+/** A request header name that is an RFC 9110 token; names repeat, so each one is tested once. */
+function checkedName(name: string): boolean {
+  if (TOKEN_NAMES.has(name)) return true
+  if (!TOKEN.test(name)) return false
+  if (TOKEN_NAMES.size >= LOWER_NAMES_MAX) TOKEN_NAMES.clear()
+  TOKEN_NAMES.add(name)
+  return true
 }
 
 /** A header value without CR, LF, NUL or other characters a header may not carry. */

@@ -99,7 +99,8 @@ async function send(
     record.status = res.status
     record.challenge_scheme = challengeSchemeOf(res.headers)
     if (res.status >= 400) record.error_code = oauthErrorOf(res.headers, res.text ?? '')
-    if (res.text !== null && isJson(res.headers) && (wantJson || mayHoldToken(res.text))) json = parseJson(res.text)
+    // wantBody kept the text of every JSON response and of error responses of any type
+    if (res.text !== null && (res.status < 400 || isJson(res.headers)) && (wantJson || mayHoldToken(res.text))) json = parseJson(res.text)
     const issued = issuedOf(json)
     if (issued) record.issued = issued
   } catch (e) {
@@ -200,6 +201,25 @@ export interface SentAttempt {
   proof: string | null
 }
 
+const AUTHORIZATIONS_MAX = 4_096
+const authorizations = new Map<string, string>()
+
+/**
+ * `DPoP <token>`, made once per token while it is in this bounded map (cleared when full, like the
+ * key cache's 4,096): the same string object then goes out on every request of that identity, so
+ * the pool's header check finds it by its cached hash instead of hashing a fresh 700-char
+ * concatenation per request (~3 µs per attempt in the bench profile). ~0.7 KiB per entry.
+ */
+function dpopAuthorization(token: string): string {
+  let value = authorizations.get(token)
+  if (value === undefined) {
+    if (authorizations.size >= AUTHORIZATIONS_MAX) authorizations.clear()
+    value = `DPoP ${token}`
+    authorizations.set(token, value)
+  }
+  return value
+}
+
 /** A tool call with the usual DPoP credential: fresh proof unless one is given. */
 export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<SentAttempt> {
   const path = toolPath(spec.tool, spec.tenant, spec.resourceId)
@@ -208,7 +228,7 @@ export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<
   const credential = spec.credential
   if (credential) {
     proof = spec.proof ?? (await batchedDpopProof(credential.key, { htm: spec.tool.method, htu: spec.rs.origin + path, ath: credential.tokenHash }))
-    tail.push('authorization', `DPoP ${credential.accessToken}`, 'dpop', proof)
+    tail.push('authorization', dpopAuthorization(credential.accessToken), 'dpop', proof)
   }
   let body: string | undefined
   if (spec.body) {

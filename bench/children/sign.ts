@@ -12,7 +12,7 @@ import { createPublicKey, sign, verify } from 'node:crypto'
 import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { childMain, cpuSinceUs } from '../lib/child.ts'
-import { derToJose } from '../../harness/protocol/der-to-jose.ts'
+import { derToJose, derToJoseB64url } from '../../harness/protocol/der-to-jose.ts'
 
 interface Params {
   ms: number
@@ -55,7 +55,7 @@ await childMain<Params, unknown>(async ({ ms }) => {
   const parts: Record<string, Timed[]> = { es256Options: [], es256Bare: [], proof: [] }
   for (let half = 0; half < 2; half++) {
     parts.es256Options.push(timed(ms / 2, () => sign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' })))
-    parts.es256Bare.push(timed(ms / 2, () => derToJose(sign('sha256', input, key.privateKey))))
+    parts.es256Bare.push(timed(ms / 2, () => derToJoseB64url(sign('sha256', input, key.privateKey))))
     parts.proof.push(timed(ms / 2, () => createDpopProof(key, { htm: 'GET', htu, ath })))
   }
   const merge = (t: Timed[]): Timed => {

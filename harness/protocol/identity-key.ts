@@ -26,7 +26,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
-import { derToJose } from './der-to-jose.ts'
+import { derToJoseB64url } from './der-to-jose.ts'
 import { encodeSegment } from './jws.ts'
 
 /** A public EC P-256 JWK with only the members RFC 7638 §3.2 hashes (never `d`). */
@@ -350,7 +350,7 @@ export function signEs256(key: Pick<IdentityKey, 'privateKey'>, data: Buffer): B
  */
 export function signCompactAs(key: Pick<IdentityKey, 'privateKey'>, headerB64: string, payload: object): string {
   const signingInput = `${headerB64}.${encodeSegment(payload)}`
-  return `${signingInput}.${derToJose(signEs256(key, Buffer.from(signingInput, 'latin1'))).toString('base64url')}`
+  return `${signingInput}.${derToJoseB64url(signEs256(key, Buffer.from(signingInput, 'latin1')))}`
 }
 
 /** The public half as a KeyObject (for verifying our own signatures in tests and self-checks). */

@@ -6,7 +6,9 @@
  * the response read by http-parser-js), and issue 4 holds the whole attempt to 1.5 × (autocannon +
  * one ES256 signature). Everything off the hot path (provisioning, admin and evidence calls) still
  * goes through undici (protocol/http.ts). The response parser is http-parser-js, the one autocannon
- * uses: chunked and sized bodies, bodies read to EOF, keep-alive, duplicate Content-Length errors.
+ * uses: chunked and sized bodies, bodies read to EOF, keep-alive, duplicate Content-Length errors;
+ * a read holding exactly one whole Content-Length response skips it (simple-response.ts, held to
+ * http-parser-js's results by a differential test).
  *
  * Behaviour the harness relies on (and test/unit/load/http1-pool.test.ts holds it to):
  * - at most `connections` sockets, opened on demand, reused (most recently idle first); requests
@@ -27,12 +29,19 @@
 import { connect, type Socket } from 'node:net'
 import { HTTPParser } from 'http-parser-js'
 import type { HttpHeaders } from '../protocol/http.ts'
+import { parseSimpleResponse } from './simple-response.ts'
 
 export interface Http1Request {
   method: string
   path: string
-  /** flat name/value list, written in this order; a name may repeat */
+  /** flat name/value list, written in this order; a name may repeat; every name and value is checked */
   headers: string[]
+  /**
+   * name/value pairs written before `headers` WITHOUT the check: only for values the harness built
+   * itself from characters that cannot break a header line (its trace ids, its own fresh DPoP
+   * proofs: base64url and dots). Anything a target, a scenario or a user supplied goes in `headers`.
+   */
+  trusted?: string[]
   body?: string
   signal?: AbortSignal
   headersTimeout?: number
@@ -81,6 +90,8 @@ const LOWER_NAMES_MAX = 256
 const LOWER_NAMES = new Map<string, string>()
 const TOKEN_NAMES = new Set<string>()
 const HAS_BODY_METHOD = new Set(['POST', 'PUT', 'PATCH'])
+/** every socket's reads, one at a time (each is parsed, and its body bytes copied, before the next) */
+const READ_BUFFER = Buffer.alloc(64 * 1024)
 
 /** One request from the call until it settles. */
 class Exchange {
@@ -161,16 +172,19 @@ class Connection {
   idleLimit: number
   /** the last Keep-Alive header seen on this socket */
   hint = ''
+  /** the parser holds no part of a message: the next read may take the simple-response path */
+  parserIdle = true
 
   constructor(pool: Http1Pool) {
     this.pool = pool
     this.idleLimit = pool.keepAliveTimeout
-    this.socket = connect({ host: pool.host, port: pool.port, noDelay: true })
+    // Reads land in one buffer shared by every socket (onread) and are handed over straight from
+    // the read callback, without the Readable stream's push, 'data' event and per-read Buffer.
+    this.socket = connect({ host: pool.host, port: pool.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) } })
     this.parser = new HTTPParser(HTTPParser.RESPONSE)
     this.parser[HTTPParser.kOnHeadersComplete] = (info: { statusCode: number; headers: string[]; shouldKeepAlive: boolean }) => this.onHead(info.statusCode, info.headers, info.shouldKeepAlive)
     this.parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length)
     this.parser[HTTPParser.kOnMessageComplete] = () => this.onComplete()
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk))
     this.socket.on('end', () => this.onEnd())
     this.socket.on('error', (e: NodeJS.ErrnoException) => this.onClose(new HttpTransportError(e.code ?? 'HTTP_SOCKET_ERROR', e.message)))
     this.socket.on('close', () => this.onClose(new HttpTransportError('HTTP_SOCKET_CLOSED', 'the server closed the connection before the response ended')))
@@ -203,6 +217,12 @@ class Connection {
     this.socket.destroy()
   }
 
+  /** onread's callback: true keeps the socket reading */
+  private onRead(n: number, buf: Uint8Array): boolean {
+    this.onData((buf as Buffer).subarray(0, n))
+    return true
+  }
+
   private onData(chunk: Buffer): void {
     const ex = this.ex
     if (ex === null) {
@@ -212,11 +232,22 @@ class Connection {
     }
     this.gotBytes = true
     ex.lastDataAt = this.pool.now()
-    const r = this.parser.execute(chunk)
-    if (r instanceof Error) {
-      ex.fail(new HttpTransportError('HTTP_PARSE_ERROR', `the response could not be parsed: ${(r as NodeJS.ErrnoException).code ?? r.message}`))
-      this.socket.destroy()
-      return
+    // A whole response in this read, framed by Content-Length, is read without the parser
+    // (simple-response.ts); anything else, or anything while the parser holds part of a message, goes to it.
+    const simple = this.parserIdle && ex.req.method !== 'HEAD' ? parseSimpleResponse(chunk) : null
+    if (simple !== null) {
+      this.onHead(simple.status, simple.rawHeaders, simple.keepAlive)
+      if (simple.bodyLength > 0) this.onBody(chunk, simple.bodyStart, simple.bodyLength)
+      this.onComplete()
+    } else {
+      const r = this.parser.execute(chunk)
+      if (r instanceof Error) {
+        ex.fail(new HttpTransportError('HTTP_PARSE_ERROR', `the response could not be parsed: ${(r as NodeJS.ErrnoException).code ?? r.message}`))
+        this.socket.destroy()
+        return
+      }
+      const state = this.parser as unknown as { state: string; line: string }
+      this.parserIdle = state.state === 'RESPONSE_LINE' && state.line === ''
     }
     // Released only now, not from onComplete: bytes after the response in this same read must not
     // be parsed as the answer to a request sent in the meantime.
@@ -266,7 +297,8 @@ class Connection {
   private onBody(chunk: Buffer, offset: number, length: number): void {
     const ex = this.ex
     if (ex === null) this.stray = true
-    else if (ex.keep) (ex.chunks ??= []).push(offset === 0 && length === chunk.length ? chunk : chunk.subarray(offset, offset + length))
+    // a copy: the read buffer is reused by the next read of any socket
+    else if (ex.keep) (ex.chunks ??= []).push(Buffer.from(chunk.subarray(offset, offset + length)))
   }
 
   private onComplete(): void {
@@ -434,6 +466,8 @@ export class Http1Pool {
     let head = `${req.method} ${req.path} HTTP/1.1\r\n`
     let host = false
     let length = false
+    const trusted = req.trusted
+    if (trusted !== undefined) for (let i = 0; i < trusted.length; i += 2) head += `${trusted[i]}: ${trusted[i + 1]}\r\n`
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]
       const value = h[i + 1]

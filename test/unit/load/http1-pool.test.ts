@@ -307,6 +307,16 @@ describe('the request on the wire', () => {
       ]).toString('latin1'),
     )
   })
+
+  test('trusted pairs go out first, as given and unchecked; the checked headers follow', async () => {
+    const srv = await rawServer((req) => req.conn.socket.write(ok('ok')))
+    const pool = newPool(srv.origin, { connections: 1 })
+    const res = await pool.request({ method: 'GET', path: '/t', trusted: ['traceparent', '00-ab-cd-01', 'dpop', 'h.p.s'], headers: ['authorization', 'DPoP t'], wantBody: () => true })
+    expect(res.text).toBe('ok')
+    expect(srv.bytes()).toBe(`GET /t HTTP/1.1\r\ntraceparent: 00-ab-cd-01\r\ndpop: h.p.s\r\nauthorization: DPoP t\r\nhost: 127.0.0.1:${srv.port}\r\n\r\n`)
+    // the checked list is still checked when trusted pairs come with it
+    await expect(pool.request({ method: 'GET', path: '/t', trusted: ['dpop', 'h.p.s'], headers: ['x-bad', 'a\r\nb'], wantBody: () => true })).rejects.toMatchObject({ code: 'HTTP_INVALID_HEADER' })
+  })
 })
 
 describe('responses', () => {

@@ -115,7 +115,8 @@ export function dispatchRequest(dispatcher: Dispatcher, opts: DispatchRequestOpt
       {
         method: opts.method,
         path: opts.path,
-        headers: opts.headers,
+        // undici checks every header itself: the pool's trusted pairs join the rest, first, as on its wire
+        headers: opts.trusted === undefined ? opts.headers : opts.trusted.concat(opts.headers),
         body: opts.body,
         headersTimeout: opts.headersTimeout,
         bodyTimeout: opts.bodyTimeout,

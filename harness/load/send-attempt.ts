@@ -6,7 +6,7 @@
 import type { AttemptRecord, ExpectedAttribution } from '../attempt.ts'
 import type { ResourceServerInfo, ToolSpec } from '../target/types.ts'
 import { challengeSchemeOf, oauthErrorOf } from '../protocol/challenge.ts'
-import type { IdentityKey } from '../protocol/identity-key.ts'
+import { hasBase64urlHeader, type IdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import type { HttpHeaders } from '../protocol/http.ts'
 import { epochNow } from './clock.ts'
@@ -53,7 +53,7 @@ let seq = 0
 export async function sendRequest(pools: HttpPools, req: WireRequest, meta: AttemptMeta): Promise<SentRequest> {
   const tail: string[] = []
   if (req.headers) for (const [k, v] of req.headers) tail.push(k, v)
-  return send(pools, req.origin, req.method, req.path, tail, req.body, meta, true)
+  return send(pools, req.origin, req.method, req.path, [], tail, req.body, meta, true)
 }
 
 /** The status and headers tell whether the body is needed: error codes (≥ 400) and JSON bodies. */
@@ -66,30 +66,35 @@ function isJson(headers: HttpHeaders): boolean {
 }
 
 /**
- * The one request path: trace headers first, then `tail` (flat name/value pairs, names may repeat)
- * in order; the response becomes the AttemptRecord. `wantJson`: the caller wants the parsed JSON
- * body back (token responses); otherwise a JSON body is parsed only when it could carry a token.
+ * The one request path: trace headers first, then `own` (pairs the harness built from characters
+ * that cannot break a header line: its fresh DPoP proof), then `tail` (flat name/value pairs, names
+ * may repeat, checked by the pool) in order; the response becomes the AttemptRecord. `wantJson`:
+ * the caller wants the parsed JSON body back (token responses); otherwise a JSON body is parsed only
+ * when it could carry a token.
  */
 async function send(
   pools: HttpPools,
   origin: string,
   method: string,
   path: string,
+  own: string[],
   tail: string[],
   body: string | undefined,
   meta: AttemptMeta,
   wantJson: boolean,
 ): Promise<SentRequest> {
   const trace = newTraceContext()
-  const headers = ['traceparent', trace.traceparent, 'x-request-id', trace.requestId]
-  for (let i = 0; i < tail.length; i++) headers.push(tail[i])
+  // hex ids and a UUID made here: nothing in them can break a header line, so the pool skips their check
+  const trusted = ['traceparent', trace.traceparent, 'x-request-id', trace.requestId]
+  for (let i = 0; i < own.length; i++) trusted.push(own[i])
   const record = newRecord(trace.traceId, trace.requestId, method, path, meta)
   let json: unknown = null
   try {
     const res = await pools.get(origin).request({
       method,
       path,
-      headers,
+      trusted,
+      headers: tail,
       body,
       signal: meta.signal,
       headersTimeout: 30_000,
@@ -224,11 +229,16 @@ function dpopAuthorization(token: string): string {
 export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<SentAttempt> {
   const path = toolPath(spec.tool, spec.tenant, spec.resourceId)
   const tail: string[] = []
+  const own: string[] = []
   let proof: string | null = null
   const credential = spec.credential
   if (credential) {
+    tail.push('authorization', dpopAuthorization(credential.accessToken))
     proof = spec.proof ?? (await batchedDpopProof(credential.key, { htm: spec.tool.method, htu: spec.rs.origin + path, ath: credential.tokenHash }))
-    tail.push('authorization', dpopAuthorization(credential.accessToken), 'dpop', proof)
+    // A proof made here from a key with a checked base64url header is base64url and dots only; a
+    // proof handed in (a replay, an attack's own) or signed by another kind of key is checked.
+    if (spec.proof === undefined && hasBase64urlHeader(credential.key)) own.push('dpop', proof)
+    else tail.push('dpop', proof)
   }
   let body: string | undefined
   if (spec.body) {
@@ -240,6 +250,7 @@ export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<
     spec.rs.origin,
     spec.tool.method,
     path,
+    own,
     tail,
     body,
     {

@@ -70,9 +70,16 @@ export function dpopHeaderFor(jwk: PublicEcJwk): string {
 
 const B64URL_32 = /^[A-Za-z0-9_-]{43}$/
 
-/** The public JWK inside a pre-encoded DPoP header; throws unless it is EC P-256. */
+const B64URL = /^[A-Za-z0-9_-]+$/
+
+/**
+ * The public JWK inside a pre-encoded DPoP header; throws unless it is EC P-256 and the header is
+ * base64url throughout (Buffer's decoder would skip other characters, and proofs carry the header
+ * as it is: send-attempt.ts writes them unchecked, see hasBase64urlHeader).
+ */
 export function publicJwkOfHeader(dpopHeaderB64: string): PublicEcJwk {
   let jwk: Partial<PublicEcJwk> | undefined
+  if (!B64URL.test(dpopHeaderB64)) throw new TypeError('identity keys must be EC P-256 (ES256): the DPoP header is not base64url')
   try {
     jwk = (JSON.parse(Buffer.from(dpopHeaderB64, 'base64url').toString('utf8')) as { jwk?: Partial<PublicEcJwk> }).jwk
   } catch {
@@ -253,6 +260,15 @@ class CompactIdentityKey implements IdentityKey {
   static resetStats(): void {
     CompactIdentityKey.#stats = { hits: 0, misses: 0, imports: 0, direct: 0, evictions: 0 }
   }
+}
+
+/**
+ * Whether the key's pre-encoded DPoP header is known to be base64url: true for the keys this module
+ * makes (dpopHeaderFor encodes it; identityKeyFrom checks it), so a proof it signs is base64url and
+ * dots only and cannot break a header line.
+ */
+export function hasBase64urlHeader(key: object): boolean {
+  return key instanceof CompactIdentityKey
 }
 
 /**

@@ -246,7 +246,25 @@ describe('sendAttempt', () => {
     expect(toolPath({ ...tool, path: '/x' }, 'a')).toBe('/x')
   })
 
-  test('Authorization then DPoP on the wire; a replayed proof goes out as given', async () => {
+  test('a proof handed in is checked: one with CR LF is refused (HTTP_INVALID_HEADER) and nothing is sent', async () => {
+    const key = generateIdentityKey()
+    const credential = { accessToken: 'at.jwt.sig', tokenHash: tokenHash('at.jwt.sig'), key }
+    const { record } = await sendAttempt(pools, { kind: 'attack', caseId: 'x', scenario: 's', scheduledAt: 1, rs, tool, tenant: 't_1', resourceId: 'T-CRLF', credential, proof: 'a.b.c\r\nx-injected: 1', expected: EXPECTED })
+    expect(record).toMatchObject({ status: null, transport_error: 'HTTP_INVALID_HEADER' })
+    expect(seen.some((r) => r.url === '/t/t_1/tickets/T-CRLF')).toBe(false)
+  })
+
+  test('a key of another kind (its header not known to be base64url): its fresh proof is checked too', async () => {
+    const real = generateIdentityKey()
+    // an IdentityKey that is not the harness's own: a header with CR LF would break the request
+    const odd = { get privateKey() { return real.privateKey }, publicJwk: real.publicJwk, jkt: real.jkt, kid: real.kid, dpopHeaderB64: `${real.dpopHeaderB64}\r\nx-injected: 1` }
+    const credential = { accessToken: 'at.jwt.sig', tokenHash: tokenHash('at.jwt.sig'), key: odd }
+    const { record } = await sendAttempt(pools, { kind: 'legit', scenario: 's', scheduledAt: 1, rs, tool, tenant: 't_1', resourceId: 'T-ODD', credential, expected: EXPECTED })
+    expect(record).toMatchObject({ status: null, transport_error: 'HTTP_INVALID_HEADER' })
+    expect(seen.some((r) => r.url === '/t/t_1/tickets/T-ODD')).toBe(false)
+  })
+
+  test('a fresh proof goes out with the trace headers, then Authorization; a replayed proof goes out as given, after it', async () => {
     const key = generateIdentityKey()
     const accessToken = 'at.jwt.sig'
     const credential = { accessToken, tokenHash: tokenHash(accessToken), key }
@@ -254,9 +272,10 @@ describe('sendAttempt', () => {
     expect(sent.record).toMatchObject({ status: 404, path: '/t/t_1/tickets/T-1', token_hash: credential.tokenHash, tool: 'ticket.read' })
     expect(sent.proof).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
     let pairs = rawPairs(lastSeen('/t/t_1/tickets/T-1').rawHeaders).filter(([k]) => !['host', 'connection'].includes(k))
-    expect(pairs.map(([k]) => k)).toEqual(['traceparent', 'x-request-id', 'authorization', 'dpop'])
-    expect(pairs[2][1]).toBe(`DPoP ${accessToken}`)
-    expect(pairs[3][1]).toBe(sent.proof)
+    // the harness's own values (trace ids, its fresh proof) first, unchecked by the pool; then the checked ones
+    expect(pairs.map(([k]) => k)).toEqual(['traceparent', 'x-request-id', 'dpop', 'authorization'])
+    expect(pairs[3][1]).toBe(`DPoP ${accessToken}`)
+    expect(pairs[2][1]).toBe(sent.proof)
 
     const replay = await sendAttempt(pools, { kind: 'attack', caseId: 'replay', scenario: 's', scheduledAt: 1, rs, tool, tenant: 't_1', resourceId: 'T-2', credential, proof: sent.proof!, body: { a: 1 }, expected: EXPECTED })
     expect(replay.proof).toBe(sent.proof)

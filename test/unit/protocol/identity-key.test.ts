@@ -164,6 +164,10 @@ describe('export for worker threads', () => {
     expect(verifies(createDpopProof(back, { htm: 'GET', htu: HTU }).proof, key)).toBe(true)
     expect(() => identityKeyFrom('nope')).toThrow(TypeError)
     expect(() => identityKeyFrom(`${'A'.repeat(43)}.${Buffer.from('{"jwk":{"kty":"RSA"}}').toString('base64url')}`)).toThrow(TypeError)
+    // a header Buffer's base64url decoder would read despite CR LF in it: refused, proofs carry it as it is
+    const good = exportIdentityKey(generateIdentityKey())
+    const dot = good.indexOf('.')
+    expect(() => identityKeyFrom(`${good.slice(0, dot + 20)}\r\nx: 1${good.slice(dot + 20)}`)).toThrow(/not base64url/)
   })
 
   test('an IdentityKey that is not compact (a plain object) exports too', () => {

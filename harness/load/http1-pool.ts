@@ -78,8 +78,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 /**
  * Long header values that passed the check: access tokens (~700 chars) come back on every request
- * of their identity, and a Set lookup reuses the string's cached hash instead of scanning it again
- * (~2 µs per request by the bench profile). Fresh DPoP proofs are shorter and never repeat, so they
+ * of their identity, and when the caller passes the same string object each time (sendAttempt
+ * does), a Set lookup reuses its cached hash instead of scanning it again. Fresh DPoP proofs are
+ * shorter and never repeat, so they
  * stay out. Cleared when full.
  */
 const CHECKED_MIN_LENGTH = 600
@@ -183,7 +184,7 @@ class Connection {
     this.socket = connect({ host: pool.host, port: pool.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) } })
     this.parser = new HTTPParser(HTTPParser.RESPONSE)
     this.parser[HTTPParser.kOnHeadersComplete] = (info: { statusCode: number; headers: string[]; shouldKeepAlive: boolean }) => this.onHead(info.statusCode, info.headers, info.shouldKeepAlive)
-    this.parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length)
+    this.parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length, true)
     this.parser[HTTPParser.kOnMessageComplete] = () => this.onComplete()
     this.socket.on('end', () => this.onEnd())
     this.socket.on('error', (e: NodeJS.ErrnoException) => this.onClose(new HttpTransportError(e.code ?? 'HTTP_SOCKET_ERROR', e.message)))
@@ -237,7 +238,8 @@ class Connection {
     const simple = this.parserIdle && ex.req.method !== 'HEAD' ? parseSimpleResponse(chunk) : null
     if (simple !== null) {
       this.onHead(simple.status, simple.rawHeaders, simple.keepAlive)
-      if (simple.bodyLength > 0) this.onBody(chunk, simple.bodyStart, simple.bodyLength)
+      // decoded in onComplete, within this read: the body needs no copy out of the read buffer
+      if (simple.bodyLength > 0) this.onBody(chunk, simple.bodyStart, simple.bodyLength, false)
       this.onComplete()
     } else {
       const r = this.parser.execute(chunk)
@@ -294,11 +296,14 @@ class Connection {
     return status === 204 || status === 304 || ex.req.method === 'HEAD' ? 1 : 0
   }
 
-  private onBody(chunk: Buffer, offset: number, length: number): void {
+  /** `copy`: the bytes may outlive this read, and the read buffer is reused by the next read of any socket */
+  private onBody(chunk: Buffer, offset: number, length: number, copy: boolean): void {
     const ex = this.ex
     if (ex === null) this.stray = true
-    // a copy: the read buffer is reused by the next read of any socket
-    else if (ex.keep) (ex.chunks ??= []).push(Buffer.from(chunk.subarray(offset, offset + length)))
+    else if (ex.keep) {
+      const bytes = chunk.subarray(offset, offset + length)
+      ;(ex.chunks ??= []).push(copy ? Buffer.from(bytes) : bytes)
+    }
   }
 
   private onComplete(): void {

@@ -5,8 +5,9 @@
  * line ends, a second response in the same read, bytes http-parser-js would decode differently)
  * returns null, and http1-pool.ts hands the bytes to http-parser-js as before.
  *
- * Why: perf on the bench client put http-parser-js at ~10 µs per response (a JS loop per byte to
- * find line ends, then a string, a regex and a lower-cased copy per header line); this reads the
+ * Why: http-parser-js was the largest JS item per response in a perf profile of the bench client
+ * (a JS loop per byte to find line ends, then a string, a regex and a lower-cased copy per header
+ * line); this reads the
  * head as one string and is held to the same results by test/unit/load/simple-response.test.ts,
  * which runs both on the same bytes.
  *

@@ -20,7 +20,7 @@ const scratch = Buffer.alloc(SCRATCH_SIZE)
 
 /**
  * The same r‖s as `derToJose`, straight to base64url (a compact JWS's third segment): written into
- * a shared scratch buffer, so no Buffer is made per signature (~0.7 µs less per DPoP proof).
+ * a shared scratch buffer, so no Buffer is made per signature.
  */
 export function derToJoseB64url(der: Buffer, size = 32): string {
   if (2 * size > SCRATCH_SIZE) return derToJose(der, size).toString('base64url')

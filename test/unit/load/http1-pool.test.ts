@@ -549,16 +549,21 @@ describe("the pool's own keepAliveTimeout", () => {
   })
 })
 
+/** A request that must fail with `code` after its 200 ms timeout (the sweep fires within ±¼ of it). */
+async function expectTimeoutFailure(p: Promise<unknown>, code: string): Promise<void> {
+  const t0 = performance.now()
+  const e = await failure(p)
+  const took = performance.now() - t0
+  expect(e.code).toBe(code)
+  expect(took).toBeGreaterThanOrEqual(150)
+  expect(took).toBeLessThan(350)
+}
+
 describe('timeouts', () => {
   test('headersTimeout: no response head → HTTP_HEADERS_TIMEOUT, the socket closed', async () => {
     const srv = await rawServer(() => {})
     const pool = newPool(srv.origin, { connections: 1 })
-    const t0 = performance.now()
-    const e = await failure(pool.request({ method: 'GET', path: '/silent', headers: [], headersTimeout: 200, wantBody: () => true }))
-    const took = performance.now() - t0
-    expect(e.code).toBe('HTTP_HEADERS_TIMEOUT')
-    expect(took).toBeGreaterThanOrEqual(150)
-    expect(took).toBeLessThan(350)
+    await expectTimeoutFailure(pool.request({ method: 'GET', path: '/silent', headers: [], headersTimeout: 200, wantBody: () => true }), 'HTTP_HEADERS_TIMEOUT')
     expect(srv.requests.length).toBe(1)
     await waitFor(() => srv.conns[0].ended)
   })
@@ -566,12 +571,7 @@ describe('timeouts', () => {
   test('bodyTimeout: head and part of a sized body, then nothing → HTTP_BODY_TIMEOUT, the socket closed', async () => {
     const srv = await rawServer((req) => req.conn.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial'))
     const pool = newPool(srv.origin, { connections: 1 })
-    const t0 = performance.now()
-    const e = await failure(pool.request({ method: 'GET', path: '/stall', headers: [], bodyTimeout: 200, wantBody: () => true }))
-    const took = performance.now() - t0
-    expect(e.code).toBe('HTTP_BODY_TIMEOUT')
-    expect(took).toBeGreaterThanOrEqual(150)
-    expect(took).toBeLessThan(350)
+    await expectTimeoutFailure(pool.request({ method: 'GET', path: '/stall', headers: [], bodyTimeout: 200, wantBody: () => true }), 'HTTP_BODY_TIMEOUT')
     await waitFor(() => srv.conns[0].ended)
   })
 

@@ -14,8 +14,11 @@ describe('RFC 7515 §2: encodeSegment is BASE64URL(UTF8(JSON))', () => {
   it('a value too large for the shared scratch, then a small one: both exact (no stale bytes)', () => {
     const big = { htu: `http://127.0.0.1/${'ä'.repeat(3000)}` }
     expect(encodeSegment(big)).toBe(reference(big))
-    const near = { s: 'x'.repeat(1360) } // 1,368 chars of JSON: the largest that still uses the scratch
+    // 1,365 chars of JSON (× 3 ≤ 4,096): the largest that still uses the scratch; 1,366 does not
+    const near = { s: 'x'.repeat(1357) }
     expect(encodeSegment(near)).toBe(reference(near))
+    const over = { s: 'x'.repeat(1358) }
+    expect(encodeSegment(over)).toBe(reference(over))
     expect(encodeSegment({ a: 1 })).toBe(reference({ a: 1 }))
   })
 })

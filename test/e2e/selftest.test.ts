@@ -6,7 +6,8 @@ import { runCli } from '../helpers/cli.ts'
 describe('gatecrash selftest --fast (mutation testing of the reference target)', () => {
   it('every flaw is detected by a case it names, and the correct target shows nothing', async () => {
     const r = await runCli(['selftest', '--fast', '--json'], { timeoutMs: 280_000 })
-    expect(r.code, r.stderr.slice(-3000)).toBe(0)
+    // on a failure, say which flaw went undetected or what alarmed on the correct target
+    expect(r.code, `${r.stderr.slice(-3000)}\n${summary(r.stdout)}`).toBe(0)
     const report = JSON.parse(r.stdout)
     expect(report.falseAlarms).toEqual([])
     expect(report.flaws.length).toBeGreaterThanOrEqual(20)
@@ -18,3 +19,13 @@ describe('gatecrash selftest --fast (mutation testing of the reference target)',
     }
   }, 300_000)
 })
+
+function summary(stdout: string): string {
+  try {
+    const report = JSON.parse(stdout) as { falseAlarms: string[]; flaws: { flaw: string; detected: boolean; gatesFailed: boolean }[] }
+    const undetected = report.flaws.filter((f) => !f.detected).map((f) => `${f.flaw} (gates failed: ${f.gatesFailed})`)
+    return `false alarms: ${JSON.stringify(report.falseAlarms)}; undetected: ${JSON.stringify(undetected)}`
+  } catch {
+    return `stdout: ${stdout.slice(-2000)}`
+  }
+}

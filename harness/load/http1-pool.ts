@@ -48,6 +48,12 @@ export interface Http1Request {
   bodyTimeout?: number
   /** whether the body is needed as text, given the final status and headers */
   wantBody: (status: number, headers: HttpHeaders) => boolean
+  /**
+   * sent on a new socket of its own, closed after the response, even past `connections`: requests
+   * fired together this way reach a TCP round-robin front as separate connections, so they spread
+   * over its replicas instead of following whichever idle sockets the pool holds
+   */
+  fresh?: boolean
 }
 
 export interface Http1Response {
@@ -451,6 +457,12 @@ export class Http1Pool {
   }
 
   private dispatch(ex: Exchange): void {
+    if (ex.req.fresh === true) {
+      const own = new Connection(this)
+      own.closeAfter = true
+      this.all.add(own)
+      return own.send(ex)
+    }
     const now = this.now()
     let c = this.idle.pop()
     while (c !== undefined && now - c.idleSince >= c.idleLimit) {

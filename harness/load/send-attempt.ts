@@ -40,6 +40,8 @@ export interface AttemptMeta {
   tokenHash: string | null
   ceiling?: AttemptRecord['ceiling']
   signal?: AbortSignal
+  /** a new connection of its own (Http1Request.fresh) */
+  freshConnection?: boolean
 }
 
 export interface SentRequest {
@@ -97,6 +99,7 @@ async function send(
       headers: tail,
       body,
       signal: meta.signal,
+      fresh: meta.freshConnection,
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
       wantBody,
@@ -198,6 +201,8 @@ export interface AttemptSpec {
   proof?: string
   expected: ExpectedAttribution
   signal?: AbortSignal
+  /** sent on a new connection of its own, so copies fired together reach different replicas behind a front */
+  freshConnection?: boolean
 }
 
 export interface SentAttempt {
@@ -263,6 +268,7 @@ export async function sendAttempt(pools: HttpPools, spec: AttemptSpec): Promise<
       expected: spec.expected,
       tokenHash: credential?.tokenHash ?? null,
       signal: spec.signal,
+      freshConnection: spec.freshConnection,
     },
     false,
   )

@@ -35,6 +35,9 @@ export const replayDpopJtiReuseParallel: AttackModule = {
           proof,
           expected: expectedFor(env.identity, tool, env.rs),
           scheduledAt: env.scheduledAt,
+          // each copy on a new connection: a TCP front spreads new connections over its replicas,
+          // whereas the pool's idle sockets may all lead to one replica (the flaw then goes unseen)
+          freshConnection: true,
         }),
       ),
     )

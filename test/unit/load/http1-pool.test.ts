@@ -223,6 +223,20 @@ describe('connections: keep-alive reuse, the limit, FIFO', () => {
     expect(srv.sockets.length).toBe(1)
   })
 
+  test('fresh: each request on a new socket of its own, closed after its response, even past the limit; the idle socket is left alone', async () => {
+    const srv = await rawServer((req) => req.conn.socket.write(ok(req.path)))
+    const pool = newPool(srv.origin, { connections: 1 })
+    expect((await get(pool, '/warm')).text).toBe('/warm')
+    const fresh = await Promise.all(['/a', '/b', '/c'].map((path) => pool.request({ method: 'GET', path, headers: [], fresh: true, wantBody: () => true })))
+    expect(fresh.map((r) => r.text)).toEqual(['/a', '/b', '/c'])
+    // the warm socket plus one per fresh request, each fresh one carrying exactly its request
+    expect(srv.conns.map((c) => c.requests.map((r) => r.path))).toEqual([['/warm'], ['/a'], ['/b'], ['/c']])
+    await waitFor(() => srv.conns.slice(1).every((c) => c.ended))
+    expect(srv.conns[0].ended).toBe(false)
+    expect((await get(pool, '/again')).text).toBe('/again')
+    expect(srv.conns[0].requests.map((r) => r.path)).toEqual(['/warm', '/again'])
+  })
+
   test('connections: 2 and 5 concurrent requests: two sockets, the rest wait and go out in FIFO order', async () => {
     const held: { path: string; conn: number; res: ServerResponse }[] = []
     let open = 0

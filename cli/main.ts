@@ -3,7 +3,7 @@
  * errors to exit codes. It is the only place that decides the process's exit status.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { CliUsage, isHarnessError } from '../harness/errors.ts'
+import { CliUsage, isHarnessError } from '../harness/contracts/errors.ts'
 import { EXIT, exitCodeForError } from './exit-codes.ts'
 
 const USAGE = `gatecrash: load and chaos tests for the privilege boundaries of AI-agent deployments

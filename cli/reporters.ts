@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Reporter } from '../harness/run/reporter.ts'
-import type { RunJson } from '../harness/run/run-json.ts'
+import type { RunJson } from '../harness/contracts/run-json.ts'
 import { renderConsoleSummary } from '../reports/console.ts'
 import { writeAttemptsCsv, writeEvidenceCsv } from '../reports/csv.ts'
 import { renderMarkdown } from '../reports/markdown.ts'

@@ -1,5 +1,5 @@
-import { TargetUnknown } from '../harness/errors.ts'
-import type { TargetAdapter } from '../harness/target/types.ts'
+import { TargetUnknown } from '../harness/contracts/errors.ts'
+import type { TargetAdapter } from '../harness/contracts/target.ts'
 
 /** Target adapters by name; the engine never imports them, the CLI hands one in. */
 const TARGETS: Record<string, () => Promise<TargetAdapter>> = {

@@ -8,7 +8,7 @@
  * for (const line of renderConsoleSummary(runJson, { color: process.stdout.isTTY })) console.log(line)
  * ```
  */
-import type { RunJson } from '../harness/run/run-json.ts'
+import type { RunJson } from '../harness/contracts/run-json.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
 

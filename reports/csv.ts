@@ -16,9 +16,9 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
-import type { AttemptRecord } from '../harness/attempt.ts'
-import type { EvidenceRecord } from '../harness/evidence/record.ts'
-import type { GradedAttempt } from '../harness/oracle/verdict.ts'
+import type { AttemptRecord } from '../harness/contracts/attempt.ts'
+import type { EvidenceRecord } from '../harness/contracts/evidence.ts'
+import type { GradedAttempt } from '../harness/contracts/verdict.ts'
 import { redact } from './redact.ts'
 
 export type Rows<T> = Iterable<T> | AsyncIterable<T>

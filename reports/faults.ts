@@ -8,7 +8,7 @@
  * lines.push(...renderFaults(runJson))   // [] when the run had no faults
  * ```
  */
-import type { FaultResult, RunJson, TimelineBucket } from '../harness/run/run-json.ts'
+import type { FaultResult, RunJson, TimelineBucket } from '../harness/contracts/run-json.ts'
 import { ms, pct } from './format.ts'
 import { redact } from './redact.ts'
 

@@ -9,8 +9,8 @@
  * await writeFile(join(runDir, 'report.md'), renderMarkdown(runJson))
  * ```
  */
-import type { CaseRow, GateResult, RunJson, TrendSummary } from '../harness/run/run-json.ts'
-import type { Verdict } from '../harness/oracle/verdict.ts'
+import type { CaseRow, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
+import type { Verdict } from '../harness/contracts/verdict.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'

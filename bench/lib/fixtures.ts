@@ -10,18 +10,18 @@
  * client).
  */
 import type { Pool } from 'undici'
-import type { AttemptRecord } from '../../harness/attempt.ts'
+import type { AttemptRecord } from '../../harness/contracts/attempt.ts'
 import { epochNow } from '../../harness/load/clock.ts'
 import type { Http1Pool } from '../../harness/load/http1-pool.ts'
 import type { HttpPools } from '../../harness/load/http-pool.ts'
-import { expectedFor, type RunIdentity } from '../../harness/load/identity.ts'
+import { expectedFor, type RunIdentity } from '../../harness/contracts/identity.ts'
 import { sendAttempt, toolPath } from '../../harness/load/send-attempt.ts'
 import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { encodeSegment } from '../../harness/protocol/jws.ts'
 import { randomB64url } from '../../harness/protocol/random-id.ts'
 import { tokenHash } from '../../harness/protocol/token-hash.ts'
-import type { ResourceServerInfo, ToolSpec } from '../../harness/target/types.ts'
+import type { ResourceServerInfo, ToolSpec } from '../../harness/contracts/target.ts'
 import { dispatchRequest } from './undici-dispatch.ts'
 
 /** The read tool the reference workload uses most (same shape as the reference target's). */

@@ -1,4 +1,4 @@
-import { CliUsage } from '../../harness/errors.ts'
+import { CliUsage } from '../../harness/contracts/errors.ts'
 import { regrade } from '../../harness/run/regrade.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'

@@ -1,5 +1,5 @@
-import { CliUsage } from '../../harness/errors.ts'
-import type { TargetAdapter, TargetStartOptions } from '../../harness/target/types.ts'
+import { CliUsage } from '../../harness/contracts/errors.ts'
+import type { TargetAdapter, TargetStartOptions } from '../../harness/contracts/target.ts'
 import { run } from '../../harness/run/run.ts'
 import { EXIT, exitCodeForError } from '../exit-codes.ts'
 import { parseFlags, printError } from '../main.ts'

@@ -3,58 +3,12 @@
  * when accepted; SHOULD/MAY/policy → warn), the responses a correct target may give, and the
  * evidence a correct target writes. The oracle grades only from this data.
  */
-import type { ReasonArea } from '../evidence/record.ts'
+import type { ReasonArea } from '../contracts/evidence.ts'
 import { AUTHORIZATION_SERVER_CASES } from './catalog/authorization-server-cases.ts'
 import { RESOURCE_SERVER_CASES } from './catalog/resource-server-cases.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
 
 export const CATALOG_VERSION = '2026.11.1'
-
-export type AttackClass = 'replay' | 'escalate' | 'unattributed' | 'lifecycle'
-export type Grading = 'must' | 'should' | 'may' | 'policy'
-
-export interface ExpectedResponse {
-  status: number
-  /** OAuth error code; null means the response must carry none (e.g. no credentials were sent) */
-  error: string | null
-  /** challenge scheme where the RFC fixes it */
-  scheme?: 'DPoP' | 'Bearer'
-}
-
-export interface AttackCase {
-  id: string
-  class: AttackClass
-  title: string
-  rule: string
-  refs: string[]
-  owasp: string[]
-  grading: Grading
-  /** any listed response passes */
-  expect: ExpectedResponse[]
-  evidence: {
-    decision: 'deny'
-    area: ReasonArea
-    /** how the deny record must attribute the call: to the token's principal and actors, or to nobody */
-    attribution: 'token' | 'anonymous'
-    /** detail fields a reviewer needs; reported when missing */
-    detail: string[]
-  }
-  /** the attempt tries a write: a refusal must leave no side effect */
-  write: boolean
-  /**
-   * A control case: a correct target ACCEPTS it (e.g. htu with an upper-case host). Expect 2xx and an
-   * allow record; a refusal is graded by `grading` (usually a warn), never a breach.
-   */
-  control?: boolean
-  /**
-   * Judge the issued token rather than the status (RFC 8693 §2.2.1, RFC 6749 §3.3): a 200 whose
-   * token is no wider than the subject's is a pass; only a wider one is accepted-as-attack.
-   */
-  judge?: 'issued-token'
-  /** judged as a group (attempts sharing `group`): at most one of N may be accepted */
-  concurrency?: boolean
-  /** target capabilities the case needs; without them it is not-covered */
-  needs?: (keyof import('../target/types.ts').TargetCapabilities)[]
-}
 
 export const CATALOG: readonly AttackCase[] = [...RESOURCE_SERVER_CASES, ...AUTHORIZATION_SERVER_CASES]
 

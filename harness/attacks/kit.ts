@@ -4,16 +4,17 @@
  * alter one (offboarding, revocation, short-lived tokens) without disturbing the main population.
  */
 import type { HttpPools } from '../load/http-pool.ts'
-import type { RunIdentity } from '../load/identity.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
 import { createDpopProof } from '../protocol/dpop-proof.ts'
 import { clientAssertion, CLIENT_ASSERTION_TYPE } from '../protocol/client-assertion.ts'
-import { generateIdentityKey, type IdentityKey } from '../protocol/identity-key.ts'
+import { generateIdentityKey } from '../protocol/identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 import { registerClient, SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, tokenExchange, type AsMetadata, type RegisteredClient } from '../protocol/oauth-client.ts'
 import { tokenHash } from '../protocol/token-hash.ts'
 import type { Principal } from '../population/spec.ts'
 import type { WorkforceIdp } from '../population/workforce-idp.ts'
-import type { StartedTarget } from '../target/types.ts'
-import type { WireRequest } from '../load/send-attempt.ts'
+import type { StartedTarget } from '../contracts/target.ts'
+import type { WireRequest } from '../contracts/wire.ts'
 
 export interface CaseKit {
   target: StartedTarget

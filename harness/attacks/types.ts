@@ -1,8 +1,8 @@
-import type { ExpectedAttribution } from '../attempt.ts'
-import type { RunIdentity } from '../load/identity.ts'
-import type { AttemptMeta, AttemptSpec, SentAttempt, SentRequest, WireRequest } from '../load/send-attempt.ts'
+import type { ExpectedAttribution } from '../contracts/attempt.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
+import type { AttemptMeta, AttemptSpec, SentAttempt, SentRequest, WireRequest } from '../contracts/wire.ts'
 import type { AsMetadata } from '../protocol/oauth-client.ts'
-import type { ResourceServerInfo, StartedTarget, ToolSpec } from '../target/types.ts'
+import type { ResourceServerInfo, StartedTarget, ToolSpec } from '../contracts/target.ts'
 import type { CaseKit } from './kit.ts'
 
 /** Everything one action (a workflow step or an attack) may use; it sends only through `send`/`request`. */

@@ -15,9 +15,9 @@
  * ```
  */
 import type { CaseKit } from '../attacks/kit.ts'
-import { ScenarioInvalid } from '../errors.ts'
-import type { RunIdentity } from '../load/identity.ts'
-import type { StartedTarget, TargetAdapter } from '../target/types.ts'
+import { ScenarioInvalid } from '../contracts/errors.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
+import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
 import { isLinkFault, isProcessFault, type FaultSpec } from './fault.ts'
 import { builtinInjectors } from './injectors/index.ts'
 import type { FaultInjector } from './injector.ts'
@@ -26,7 +26,7 @@ import { FaultScheduler } from './scheduler.ts'
 import { cleanupStale } from './start-fault-proxy.ts'
 import { cleanupStaleTargets, continueOnExit, recordTargetPids, type PidRecord } from './stale-state.ts'
 import { describeToxic } from './toxics.ts'
-import type { FaultWindowRecord } from './windows.ts'
+import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 
 export const DEFAULT_STATE_DIR = '.gatecrash'
 

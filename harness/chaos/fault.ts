@@ -7,6 +7,8 @@
  * One-shot actions (`restart`, `key-rotation`) happen at `at`; their `for` is the window watched
  * after them (attempts inside it must still be refused and recorded).
  */
+import type { FaultKind } from '../contracts/fault-window.ts'
+
 
 interface Window {
   /** k6 duration from the start of the measured phase */
@@ -91,7 +93,10 @@ export interface CustomFault extends Window {
 }
 
 export type FaultSpec = LatencyFault | BandwidthFault | ResetFault | BlackholeFault | SlowCloseFault | ProcessFault | ClockSkewFault | KeyRotationFault | CustomFault
-export type FaultKind = FaultSpec['kind']
+export type { FaultKind }
+// The contract's list and the specs' kinds must be the same set.
+const _sameKinds: [FaultKind, FaultSpec['kind']] = [null as unknown as FaultSpec['kind'], null as unknown as FaultKind]
+void _sameKinds
 export type LinkFaultSpec = LatencyFault | BandwidthFault | ResetFault | BlackholeFault | SlowCloseFault
 
 export const LINK_FAULT_KINDS: readonly FaultKind[] = ['latency', 'bandwidth', 'reset', 'blackhole', 'slow-close']

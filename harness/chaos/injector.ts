@@ -22,8 +22,8 @@
  * ```
  */
 import type { CaseKit } from '../attacks/kit.ts'
-import type { RunIdentity } from '../load/identity.ts'
-import type { StartedTarget } from '../target/types.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
+import type { StartedTarget } from '../contracts/target.ts'
 import type { FaultKind, FaultSpec } from './fault.ts'
 import type { ToxicDriver } from './toxics.ts'
 

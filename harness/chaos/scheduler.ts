@@ -16,7 +16,8 @@
 import { timerDelay } from '../load/clock.ts'
 import type { FaultSpec } from './fault.ts'
 import { injectorFor, type ActiveFault, type FaultInjector, type InjectContext } from './injector.ts'
-import { planWindow, type FaultWindowRecord } from './windows.ts'
+import { planWindow } from './windows.ts'
+import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 
 export interface SchedulerOptions {
   specs: readonly FaultSpec[]

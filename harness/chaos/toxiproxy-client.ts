@@ -13,8 +13,9 @@
  */
 import { Agent, request } from 'undici'
 import type { Dispatcher } from 'undici'
-import { HarnessError, TargetUnsafe, type HarnessErrorOptions } from '../errors.ts'
+import { HarnessError, TargetUnsafe, type HarnessErrorOptions } from '../contracts/errors.ts'
 import { assertLoopback, isLoopbackAddress, loopbackOnlyLookup } from '../protocol/http.ts'
+import type { CreateProxyInput, ProxyInfo as WireProxyInfo, Toxic as WireToxic, ToxicInput, ToxicStream, ToxicType } from './toxiproxy-wire.ts'
 import type { BandwidthFault, BlackholeFault, LatencyFault, ResetFault, SlowCloseFault } from './fault.ts'
 
 /** A fault could not be injected, healed or inspected: the fault proxy (or Toxiproxy) refused or did not answer. */
@@ -29,45 +30,10 @@ export class FaultInjectionFailed extends HarnessError {
   }
 }
 
-export type ToxicType = 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer'
-export type ToxicStream = 'upstream' | 'downstream'
-
-export interface Toxic {
-  name: string
-  type: ToxicType | (string & {})
-  stream: ToxicStream
-  toxicity: number
-  attributes: Record<string, number>
-}
-
-export interface ToxicInput {
-  /** default `<type>_<stream>` */
-  name?: string
-  type: ToxicType
-  /** default 'downstream' (server → client) */
-  stream?: ToxicStream
-  /** probability that the toxic applies to a connection, 0..1; default 1 */
-  toxicity?: number
-  attributes: Record<string, number>
-}
-
-export interface ProxyInfo {
-  name: string
-  /** the address actually listened on (port 0 resolved) */
-  listen: string
-  upstream: string
-  enabled: boolean
-  toxics: Toxic[]
-}
-
-export interface CreateProxyInput {
-  name: string
-  /** default '127.0.0.1:0': the proxy picks a free port and reports it in `listen` */
-  listen?: string
-  /** `host:port`, or a URL whose host and port are used */
-  upstream: string
-  enabled?: boolean
-}
+export type { CreateProxyInput, ToxicInput, ToxicStream, ToxicType }
+/** what a Toxiproxy may report: toxic types beyond the ones gatecrash sets */
+export type Toxic = WireToxic<ToxicType | (string & {})>
+export type ProxyInfo = WireProxyInfo<ToxicType | (string & {})>
 
 const UNSAFE_HINT = 'fault proxies only listen on and forward to loopback addresses (127.0.0.0/8, [::1], localhost)'
 

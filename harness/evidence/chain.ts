@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { EvidenceRecord } from './record.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import { b64urlSha256 } from '../protocol/token-hash.ts'
 
 /**
  * RFC 8785 (JCS) canonical JSON. JS's own number and string serialisation already match JCS for
@@ -13,10 +14,6 @@ export function canonicalJson(value: unknown): string {
     .sort()
     .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
   return `{${entries.join(',')}}`
-}
-
-export function b64urlSha256(input: string | Buffer): string {
-  return createHash('sha256').update(input).digest('base64url')
 }
 
 /** base64url(SHA-256(JCS(record without "hash"))) */

@@ -5,21 +5,10 @@
  * readAll() collects them for small reads.
  */
 import { request } from 'undici'
-import { EvidenceUnavailable } from '../errors.ts'
+import { EvidenceUnavailable } from '../contracts/errors.ts'
 import { assertLoopback } from '../protocol/http.ts'
-import type { EvidenceRecord } from './record.ts'
-
-export interface EvidencePage {
-  records: EvidenceRecord[]
-  /** the cursor after this page */
-  cursor: string | null
-}
-
-export interface EvidenceSource {
-  pages(after?: string | null): AsyncGenerator<EvidencePage>
-  readAll(after?: string | null): Promise<{ records: EvidenceRecord[]; cursor: string | null }>
-  heads(): Promise<Record<string, string | null>>
-}
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { EvidencePage, EvidenceSource } from '../contracts/evidence-source.ts'
 
 const PAGE = 5000
 const MAX_PAGES = 10_000

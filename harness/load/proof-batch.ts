@@ -11,7 +11,7 @@
  * its request is written: iat, jti, htm, htu and ath are its own.
  */
 import { createDpopProof, type DpopProofOptions } from '../protocol/dpop-proof.ts'
-import type { IdentityKey } from '../protocol/identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 
 interface Pending {
   key: IdentityKey

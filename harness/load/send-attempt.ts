@@ -3,52 +3,18 @@
  * server, the token endpoint…) and turns the response into an AttemptRecord. The raw token and
  * proof stay in memory for the request only; the record keeps hashes.
  */
-import type { AttemptRecord, ExpectedAttribution } from '../attempt.ts'
-import type { ResourceServerInfo, ToolSpec } from '../target/types.ts'
+import type { AttemptRecord, ExpectedAttribution } from '../contracts/attempt.ts'
+import type { ResourceServerInfo, ToolSpec } from '../contracts/target.ts'
 import { challengeSchemeOf, oauthErrorOf } from '../protocol/challenge.ts'
-import { hasBase64urlHeader, type IdentityKey } from '../protocol/identity-key.ts'
+import { hasBase64urlHeader } from '../protocol/identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import type { HttpHeaders } from '../protocol/http.ts'
 import { epochNow } from './clock.ts'
 import type { HttpPools } from './http-pool.ts'
 import { batchedDpopProof } from './proof-batch.ts'
 import { newTraceContext } from './trace.ts'
-
-export interface Credential {
-  accessToken: string
-  tokenHash: string
-  key: IdentityKey
-}
-
-/** A request exactly as it goes on the wire; header values may repeat (two DPoP headers…). */
-export interface WireRequest {
-  origin: string
-  method: string
-  path: string
-  headers?: [string, string][]
-  body?: string
-}
-
-export interface AttemptMeta {
-  kind: 'legit' | 'attack'
-  caseId?: string
-  group?: string
-  scenario: string
-  scheduledAt: number
-  tool: string
-  expected: ExpectedAttribution
-  tokenHash: string | null
-  ceiling?: AttemptRecord['ceiling']
-  signal?: AbortSignal
-  /** a new connection of its own (Http1Request.fresh) */
-  freshConnection?: boolean
-}
-
-export interface SentRequest {
-  record: AttemptRecord
-  /** parsed JSON body, if any (token responses); never written anywhere */
-  json: unknown
-}
+import type { AttemptMeta, AttemptSpec, SentAttempt, SentRequest, WireRequest } from '../contracts/wire.ts'
 
 let seq = 0
 
@@ -182,33 +148,6 @@ export function toolPath(tool: ToolSpec, tenant: string, id = ''): string {
 function replaceFirst(s: string, pattern: string, value: string): string {
   const at = s.indexOf(pattern)
   return at === -1 ? s : s.slice(0, at) + value + s.slice(at + pattern.length)
-}
-
-export interface AttemptSpec {
-  kind: 'legit' | 'attack'
-  caseId?: string
-  group?: string
-  scenario: string
-  scheduledAt: number
-  rs: ResourceServerInfo
-  tool: ToolSpec
-  tenant: string
-  resourceId?: string
-  body?: Record<string, unknown>
-  /** null sends no credential at all */
-  credential: Credential | null
-  /** a proof to send as is (a replay); otherwise a fresh one is made */
-  proof?: string
-  expected: ExpectedAttribution
-  signal?: AbortSignal
-  /** sent on a new connection of its own, so copies fired together reach different replicas behind a front */
-  freshConnection?: boolean
-}
-
-export interface SentAttempt {
-  record: AttemptRecord
-  /** the proof that went out, kept in memory only so a replay case can resend it */
-  proof: string | null
 }
 
 const AUTHORIZATIONS_MAX = 4_096

@@ -3,9 +3,9 @@
  * target answered). Each function returns the list of problems, each naming the field, so the
  * verdict's `why` tells a reviewer exactly what the audit trail got wrong.
  */
-import type { ExpectedAttribution } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import { reasonArea, type Decision, type EvidenceRecord } from '../evidence/record.ts'
+import type { ExpectedAttribution } from '../contracts/attempt.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
+import { reasonArea, type Decision, type EvidenceRecord } from '../contracts/evidence.ts'
 
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
 const chain = (actors: readonly string[]): string => `[${actors.join(' > ')}]`

@@ -3,10 +3,10 @@
  * reads only this table. A case that was selected but never sent is a row too (`not-covered`),
  * because lost coverage must be visible, never silently absent.
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import type { CaseRow } from '../run/run-json.ts'
-import { VERDICTS, worse, type GradedAttempt, type Verdict } from './verdict.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
+import type { CaseRow } from '../contracts/run-json.ts'
+import { VERDICTS, worse, type GradedAttempt, type Verdict } from '../contracts/verdict.ts'
 
 /** Enough examples to start an investigation, few enough to keep run.json readable. */
 export const MAX_EXAMPLES = 5

@@ -6,8 +6,8 @@
  * tamper check.
  */
 import { recordHash } from '../evidence/chain.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { RunJson } from '../run/run-json.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { RunJson } from '../contracts/run-json.ts'
 
 interface ChainState {
   component: string

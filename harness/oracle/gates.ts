@@ -12,8 +12,8 @@
  * runVerdict(gates)   // 'ready' | 'not-ready'
  * ```
  */
-import { ThresholdInvalid } from '../errors.ts'
-import type { GateResult } from '../run/run-json.ts'
+import { ThresholdInvalid } from '../contracts/errors.ts'
+import type { GateResult } from '../contracts/run-json.ts'
 import { selectSeries, type MetricSet, type Series } from './metric-set.ts'
 import { evaluateThreshold, parseThresholdKey, parseThresholds, type ParsedThreshold, type ThresholdMap } from './thresholds.ts'
 

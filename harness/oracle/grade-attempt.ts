@@ -2,11 +2,11 @@
  * The verdict of one attempt (design.md, "Verdicts" and "Oracle rules"), from the attempt log line,
  * the evidence records joined to it and, for attacks, the catalog case. Pure: same input, same verdict.
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase, ExpectedResponse } from '../attacks/catalog.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { AttackCase, ExpectedResponse } from '../contracts/attack-case.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
 import { attackRecordProblems, legitRecordProblems, missingDetail, pickRecord } from './attribution.ts'
-import { worse, type GradedAttempt, type Verdict } from './verdict.ts'
+import { worse, type GradedAttempt, type Verdict } from '../contracts/verdict.ts'
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300
 

@@ -17,11 +17,11 @@
  * Where attempts are ordered, the order is seq (send order), where grade() uses log order (completion
  * order); the two differ only on exact ties (equal token-window distances, equal group end times).
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
 import { recordHash } from '../evidence/chain.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { CaseRow, RunJson } from '../run/run-json.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import { CaseRowsBuilder } from './case-rows.ts'
 import { ChainTracker } from './chain-stats.ts'
 import { gradeOne, judgeFor } from './grade.ts'
@@ -29,7 +29,7 @@ import { gradeLegit } from './grade-attempt.ts'
 import { DEFAULT_TOKEN_WINDOW_MS } from './match.ts'
 import type { MetricSet } from './metric-set.ts'
 import { MetricsBuilder, type FaultWindow, type MetricsInput } from './metrics.ts'
-import type { GradedAttempt } from './verdict.ts'
+import type { GradedAttempt } from '../contracts/verdict.ts'
 
 export interface StoredRecord {
   /** the record's position in delivery order */

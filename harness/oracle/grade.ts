@@ -13,16 +13,16 @@
  * g.cases.filter((row) => row.verdict === 'breach')
  * ```
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
 import { recordHash } from '../evidence/chain.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { CaseRow, RunJson } from '../run/run-json.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import { buildCaseRows } from './case-rows.ts'
 import { chainStats } from './chain-stats.ts'
 import { gradeAttack, gradeLegit } from './grade-attempt.ts'
 import { matchEvidence, type EvidenceMatch } from './match.ts'
-import type { GradedAttempt } from './verdict.ts'
+import type { GradedAttempt } from '../contracts/verdict.ts'
 
 export interface GradeInput {
   attempts: readonly AttemptRecord[]

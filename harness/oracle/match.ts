@@ -11,8 +11,8 @@
  * m.bySeq.get(17)   // records that arrived in time for attempt 17
  * ```
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
 
 /**
  * Slack either side of an attempt for the token-hash join: the target's clock and the harness's

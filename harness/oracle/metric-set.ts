@@ -22,7 +22,7 @@
  * ```
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
-import type { TrendSummary } from '../run/run-json.ts'
+import type { TrendSummary } from '../contracts/run-json.ts'
 
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend'
 export type Tags = Readonly<Record<string, string>>

@@ -13,11 +13,11 @@
  * summarizeMetrics(set).http_req_duration.p95
  * ```
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import type { RunJson } from '../run/run-json.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
+import type { RunJson } from '../contracts/run-json.ts'
 import { addSample, aggregate, createMetricSet, defineMetric, seriesOf, tagKey, trendSummary, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
-import type { GradedAttempt, Verdict } from './verdict.ts'
+import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 
 export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   http_req_duration: 'trend',

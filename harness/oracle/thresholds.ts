@@ -16,7 +16,7 @@
  * evaluateThreshold(gates[0], metricSet)   // → { ok: true, observed: 41.2 }
  * ```
  */
-import { ThresholdInvalid } from '../errors.ts'
+import { ThresholdInvalid } from '../contracts/errors.ts'
 import { AGGREGATIONS_BY_TYPE, aggregate, type Aggregation, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!='

@@ -12,12 +12,12 @@
  *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, initialAccessToken, idp })
  *   const a1 = prov.byRef.get('a1')!   // { clientId, key, accessToken, actors: [clientId], … }
  */
-import { ProvisioningFailed, TargetUnsafe } from '../errors.ts'
-import { TokenCredential } from '../load/identity.ts'
-import type { RunIdentity } from '../load/identity.ts'
-import type { Credential } from '../load/send-attempt.ts'
+import { ProvisioningFailed, TargetUnsafe } from '../contracts/errors.ts'
+import { TokenCredential } from '../protocol/token-credential.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
+import type { Credential } from '../contracts/identity.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
-import type { IdentityKey } from '../protocol/identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import { OAuthError, SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, deleteClient, discover, registerClient, tokenExchange } from '../protocol/oauth-client.ts'
 import type { AsMetadata, RegisteredClient, TokenResponse } from '../protocol/oauth-client.ts'
@@ -41,7 +41,7 @@ export interface ProvisionOptions {
 
 /**
  * One provisioned agent or sub-agent, as the harness holds it for the whole run: it is also the
- * run's RunIdentity (load/identity.ts), so nothing is copied per identity. Built for 100k+
+ * run's RunIdentity (contracts/identity.ts), so nothing is copied per identity. Built for 100k+
  * identities (≤ 5 KB each with key, registration and token, bench/README.md): the key is compact
  * (identity-key.ts), scope arrays are interned, the token is stored once (in `credential`) and
  * hashed lazily, the registration is two strings, and `tokenJti`/`expiresAt` are derived or packed.

@@ -6,7 +6,7 @@
  * @example
  *   const spec: PopulationSpec = { tenants: 20, agents: 500, subAgentsPerAgent: 2, depth: 2 }
  */
-import { ScenarioInvalid } from '../errors.ts'
+import { ScenarioInvalid } from '../contracts/errors.ts'
 
 /** The tool scopes of the reference workload, in canonical order (scopes are always listed in this order). */
 export const ENTITLEMENTS = ['tickets:read', 'customers:read', 'refunds:write'] as const

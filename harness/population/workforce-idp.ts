@@ -14,7 +14,7 @@
  */
 import { encodeSegment, signCompact } from '../protocol/jws.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
-import type { IdentityKey, PublicEcJwk } from '../protocol/identity-key.ts'
+import type { IdentityKey, PublicEcJwk } from '../contracts/identity.ts'
 import { randomB64url } from '../protocol/random-id.ts'
 import type { Principal } from './spec.ts'
 

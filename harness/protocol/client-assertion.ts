@@ -9,7 +9,8 @@
  *   const assertion = clientAssertion(key, clientId, meta.token_endpoint)
  */
 import { agentClock } from './agent-clock.ts'
-import { signCompactAs, type IdentityKey } from './identity-key.ts'
+import { signCompactAs } from './identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 import { encodeSegment } from './jws.ts'
 import { randomB64url } from './random-id.ts'
 

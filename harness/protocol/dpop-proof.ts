@@ -9,7 +9,8 @@
  *   headers.authorization = `DPoP ${accessToken}`; headers.dpop = proof
  */
 import { agentClock } from './agent-clock.ts'
-import { signCompactAs, type IdentityKey } from './identity-key.ts'
+import { signCompactAs } from './identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 import { randomB64url } from './random-id.ts'
 import { tokenHash } from './token-hash.ts'
 

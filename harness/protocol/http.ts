@@ -20,7 +20,7 @@ import { isIPv4, isIPv6 } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { Agent, request } from 'undici'
 import type { Dispatcher } from 'undici'
-import { TargetUnreachable, TargetUnsafe } from '../errors.ts'
+import { TargetUnreachable, TargetUnsafe } from '../contracts/errors.ts'
 import { randomHex } from './random-id.ts'
 
 export const DEFAULT_TIMEOUT_MS = 10_000

@@ -28,26 +28,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import type { JsonWebKey, KeyObject } from 'node:crypto'
 import { derToJoseB64url } from './der-to-jose.ts'
 import { encodeSegment } from './jws.ts'
-
-/** A public EC P-256 JWK with only the members RFC 7638 §3.2 hashes (never `d`). */
-export interface PublicEcJwk {
-  kty: 'EC'
-  crv: 'P-256'
-  x: string
-  y: string
-}
-
-export interface IdentityKey {
-  /** the signing key (for compact keys: from the shared LRU cache, re-imported on a miss) */
-  readonly privateKey: KeyObject
-  readonly publicJwk: PublicEcJwk
-  /** RFC 7638 SHA-256 thumbprint, base64url (RFC 9449 §6.1 `jkt`) */
-  readonly jkt: string
-  /** JWS `kid` for client assertions and the registered jwks; equal to `jkt` so it is stable and unique */
-  readonly kid: string
-  /** base64url of `{"typ":"dpop+jwt","alg":"ES256","jwk":{crv,kty,x,y}}`, encoded once per identity */
-  readonly dpopHeaderB64: string
-}
+import type { IdentityKey, PublicEcJwk } from '../contracts/identity.ts'
 
 /**
  * An identity key as it crosses a thread boundary (postMessage, structured clone): one string,

@@ -12,14 +12,14 @@
  *   const reg = await registerClient(meta, iat, { key, tenant: 't_1', scope: 'tickets:read', name: 'a1' })
  *   const tok = await tokenExchange(meta, { clientId: reg.clientId, key, subjectToken, subjectTokenType: SUBJECT_JWT, resource })
  */
-import { HarnessError, ProvisioningFailed, TargetUnreachable } from '../errors.ts'
-import type { HarnessErrorOptions } from '../errors.ts'
+import { HarnessError, ProvisioningFailed, TargetUnreachable } from '../contracts/errors.ts'
+import type { HarnessErrorOptions } from '../contracts/errors.ts'
 import { oauthErrorOf } from './challenge.ts'
 import { CLIENT_ASSERTION_TYPE, clientAssertion } from './client-assertion.ts'
 import { createDpopProof } from './dpop-proof.ts'
 import { headerValue, httpRequest } from './http.ts'
 import type { HttpResponse } from './http.ts'
-import type { IdentityKey } from './identity-key.ts'
+import type { IdentityKey } from '../contracts/identity.ts'
 
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'

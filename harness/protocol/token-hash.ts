@@ -5,9 +5,13 @@
  * @example
  *   tokenHash(accessToken) === proofPayload.ath
  */
-import { b64urlSha256 } from '../evidence/chain.ts'
+import { createHash } from 'node:crypto'
 
 export function tokenHash(token: string): string {
   // ASCII in, so the utf8 default of createHash is exact; one shared formula keeps ath and evidence equal.
   return b64urlSha256(token)
+}
+
+export function b64urlSha256(input: string | Buffer): string {
+  return createHash('sha256').update(input).digest('base64url')
 }

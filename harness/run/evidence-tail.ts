@@ -6,8 +6,8 @@
  * A poll that fails (the sink is down: a chaos window may do exactly that) is counted and retried
  * at the next tick; it never fails the run. The final read in finalize.ts decides what is graded.
  */
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { EvidenceSource } from '../evidence/http-cursor-source.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { EvidenceSource } from '../contracts/evidence-source.ts'
 
 export interface EvidenceTailOptions {
   source: EvidenceSource

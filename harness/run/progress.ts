@@ -8,8 +8,8 @@
  * (no trace context at the target) show as unseen here and are still graded at the end.
  */
 import { createHistogram } from 'node:perf_hooks'
-import type { AttemptRecord } from '../attempt.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
 
 /** Attempts kept for the lag join: at 10k attempts/s, ten seconds of them (~1 MB). */
 const PENDING_LIMIT = 100_000

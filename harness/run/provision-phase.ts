@@ -4,15 +4,15 @@
  */
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import type { RunIdentity } from '../load/identity.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
 import type { AsMetadata } from '../protocol/oauth-client.ts'
 import type { Principal } from '../population/spec.ts'
 import { buildPopulation } from '../population/generate.ts'
 import { provision } from '../population/provision.ts'
 import { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
-import type { StartedTarget, TargetAdapter } from '../target/types.ts'
-import type { RunJson } from './run-json.ts'
+import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import type { RunJson } from '../contracts/run-json.ts'
 
 export interface ProvisionPhaseInput {
   config: ScenarioConfig

@@ -7,13 +7,13 @@
  */
 import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { RunDirFailed } from '../errors.ts'
-import { parseDuration } from '../scenario/duration.ts'
+import { RunDirFailed } from '../contracts/errors.ts'
+import { parseDuration } from '../contracts/duration.ts'
 import { importJsonLines } from './attempt-log.ts'
 import { gradeRun, type RunContext } from './finalize.ts'
 import type { Reporter } from './reporter.ts'
 import { RUN_FILES } from './run-dir.ts'
-import type { RunJson } from './run-json.ts'
+import type { RunJson } from '../contracts/run-json.ts'
 import { RunStore } from './run-store.ts'
 
 const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false)

@@ -1,7 +1,7 @@
-import type { AttemptRecord } from '../attempt.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { GradedAttempt } from '../oracle/verdict.ts'
-import type { RunJson } from './run-json.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { GradedAttempt } from '../contracts/verdict.ts'
+import type { RunJson } from '../contracts/run-json.ts'
 
 /**
  * A run's rows for reporters that list attempts and records (CSV), read from run.db page by page:

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { RunDirFailed } from '../errors.ts'
+import { RunDirFailed } from '../contracts/errors.ts'
 
 export function newRunId(scenario: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)

@@ -21,10 +21,10 @@
  * once from the finished table is a sort.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import type { AttemptRecord } from '../attempt.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { EvidenceJoin, GradeSource, StoredRecord } from '../oracle/grade-stream.ts'
-import type { GradedAttempt } from '../oracle/verdict.ts'
+import type { GradedAttempt } from '../contracts/verdict.ts'
 
 export const RUN_DB_SCHEMA = 'gatecrash.run-db/1'
 

@@ -4,9 +4,9 @@
  * kept while it is being yielded, so the reporter's per-row lookup right after a row costs a map
  * read; a lookup for any other key falls back to one indexed query.
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { GradedAttempt, Verdict } from '../oracle/verdict.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 import type { RunFiles } from './reporter.ts'
 import type { RunStore } from './run-store.ts'
 

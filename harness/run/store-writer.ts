@@ -9,7 +9,7 @@
  * Failures go back as { error } and the thread stays up, so the main side can report them at close.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { EvidenceRecord } from '../evidence/record.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
 import { RunStore } from './run-store.ts'
 
 export type WriterRequest = { rows: unknown[] } | { evidence: EvidenceRecord[] } | { sync: number } | { close: true }

@@ -3,8 +3,8 @@
  * kind with its own allowed keys, so a typo (`jiter`) or a key of another kind (`ms` on a reset)
  * is refused with the keys that kind allows.
  */
-import { ScenarioInvalid } from '../errors.ts'
-import { parseDuration } from './duration.ts'
+import { ScenarioInvalid } from '../contracts/errors.ts'
+import { parseDuration } from '../contracts/duration.ts'
 import { arr, bool, duration, fn, num, obj, oneOfChecks, record, str, tagged, type Check, type Field } from './schema-check.ts'
 
 /** A link ('rs-1', 'jwks', 'replay-store') or a process ('rs-1/0', 'as') the target exposes. */

@@ -3,8 +3,8 @@
  * name the file, the dotted key and what is allowed there (the allowed keys of that very object, the
  * allowed executor names…), which generic schema libraries do not report.
  */
-import { ScenarioInvalid } from '../errors.ts'
-import { parseDuration } from './duration.ts'
+import { ScenarioInvalid } from '../contracts/errors.ts'
+import { parseDuration } from '../contracts/duration.ts'
 
 export type Check = (value: unknown, at: Where) => void
 

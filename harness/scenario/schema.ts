@@ -1,5 +1,5 @@
-import { ScenarioInvalid } from '../errors.ts'
-import { parseDuration } from './duration.ts'
+import { ScenarioInvalid } from '../contracts/errors.ts'
+import { parseDuration } from '../contracts/duration.ts'
 import { faultsSchema, injectorsSchema } from './fault-schema.ts'
 import { arr, bool, duration, num, obj, oneOfChecks, record, str, tagged, type Check } from './schema-check.ts'
 

@@ -4,8 +4,8 @@
  * failing verdict AND the self-test's gates fail the run; the correct target must show nothing.
  */
 import path from 'node:path'
-import type { Verdict } from '../oracle/verdict.ts'
-import type { FlawInfo, TargetAdapter } from '../target/types.ts'
+import type { Verdict } from '../contracts/verdict.ts'
+import type { FlawInfo, TargetAdapter } from '../contracts/target.ts'
 import { sweep, type SweepResult } from './sweep.ts'
 
 export const DETECTING: readonly Verdict[] = ['breach', 'warn', 'unrecorded', 'misattributed']

@@ -3,24 +3,25 @@
  * times plus some legitimate traffic, read the evidence and grade it. The self-test runs one sweep
  * per target variant; spec tests use one sweep to check every case id against the correct target.
  */
-import { selectCases, CATALOG, type AttackCase } from '../attacks/catalog.ts'
+import { selectCases, CATALOG } from '../attacks/catalog.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
 import { makeKit } from '../attacks/kit.ts'
-import type { AttemptRecord } from '../attempt.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
 import { headsOf } from '../evidence/chain.ts'
 import { httpCursorSource } from '../evidence/http-cursor-source.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import { epochNow } from '../load/constant-arrival-rate.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import { epochNow } from '../load/clock.ts'
 import { HttpPools } from '../load/http-pool.ts'
-import { workflowStep } from '../load/workflow.ts'
+import { workflowStep } from '../run/measure/workflow.ts'
 import { evaluateGates, runVerdict } from '../oracle/gates.ts'
 import { grade, type GradeResult } from '../oracle/grade.ts'
 import { buildMetrics } from '../oracle/metrics.ts'
 import type { ThresholdMap } from '../oracle/thresholds.ts'
-import type { GateResult } from '../run/run-json.ts'
-import { makeActionEnv } from '../run/action-env.ts'
-import { carriers, prepareCases } from '../run/measure.ts'
+import type { GateResult } from '../contracts/run-json.ts'
+import { makeActionEnv } from '../run/measure/action-env.ts'
+import { carriers, prepareCases } from '../run/measure/measure.ts'
 import { provisionPhase } from '../run/provision-phase.ts'
-import type { TargetAdapter } from '../target/types.ts'
+import type { TargetAdapter } from '../contracts/target.ts'
 
 export interface SweepOptions {
   adapter: TargetAdapter

@@ -8,7 +8,7 @@
  * await target.admin!.retireSigningKey(oldKid)   // tokens signed with oldKid stop working at once
  */
 import { request } from 'undici'
-import type { TargetAdmin } from '../../harness/target/types.ts'
+import type { TargetAdmin } from '../../harness/contracts/target.ts'
 
 export interface ReferenceAdminOptions {
   /** the AS base URL (the admin API lives under /admin/) */

@@ -20,7 +20,7 @@
  * A replica or the AS needs the evidence sink (and a replica the AS) to restart: it does not report
  * ready without them, and restart() then rejects with ERR_TARGET_START.
  */
-import type { TargetChaosHooks } from '../../harness/target/types.ts'
+import type { TargetChaosHooks } from '../../harness/contracts/target.ts'
 import type { Component } from './component.ts'
 
 export interface ChaosHookDeps {

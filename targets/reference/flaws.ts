@@ -3,8 +3,8 @@
  * target, and names the attack cases that must catch it. To add a flaw, add an entry here and one
  * `hasFlaw(...)` check at the control it disables.
  */
-import { FlawUnknown } from '../../harness/errors.ts'
-import type { FlawInfo } from '../../harness/target/types.ts'
+import { FlawUnknown } from '../../harness/contracts/errors.ts'
+import type { FlawInfo } from '../../harness/contracts/target.ts'
 
 const DEFINITIONS = {
   'replay-cache-off': {

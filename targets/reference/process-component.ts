@@ -17,7 +17,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TargetStartFailed } from '../../harness/errors.ts'
+import { TargetStartFailed } from '../../harness/contracts/errors.ts'
 import type { Component } from './component.ts'
 import type { ChildMessage, ParentMessage } from './shared/component-config.ts'
 

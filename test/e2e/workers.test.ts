@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { AttemptRecord } from '../../harness/attempt.ts'
+import type { AttemptRecord } from '../../harness/contracts/attempt.ts'
 import { runCli, scratchDir, writeScenario, type CliResult } from '../helpers/cli.ts'
 
 const SCENARIO = `import { defineScenario } from 'gatecrash'

@@ -11,9 +11,9 @@
  * oracle judges the issued scope against the ceiling (registration ∩ entitlements ∩ the resource's
  * scopes). The subject is genuine, so the record names the user and the agent as actor.
  */
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import { SUBJECT_JWT } from '../../protocol/oauth-client.ts'
-import type { ResourceServerInfo } from '../../target/types.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'
 import { audienceOf, populationView, topAgent, type PopulationView } from './population-view.ts'

@@ -8,7 +8,7 @@
  * The workforce IdP has to put `may_act` into an assertion. prepare() checks that it does (an
  * assertionFor(principal, aud, ttlS, iat, { may_act }) overload); until then the case is not-covered.
  */
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
 import { SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'

@@ -5,14 +5,15 @@
  * mints a token does it inside `signingKeyWindow`: no token is minted with a key that a concurrent
  * prepare() is about to retire.
  */
-import { expectedFor, type RunIdentity } from '../../load/identity.ts'
-import { sendAttempt, type SentAttempt } from '../../load/send-attempt.ts'
+import { expectedFor, type RunIdentity } from '../../contracts/identity.ts'
+import { sendAttempt } from '../../load/send-attempt.ts'
+import type { SentAttempt } from '../../contracts/wire.ts'
 import { clientAssertion, CLIENT_ASSERTION_TYPE } from '../../protocol/client-assertion.ts'
 import { httpRequest } from '../../protocol/http.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
 import { OAuthError } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
-import type { ResourceServerInfo, TargetAdmin, ToolSpec } from '../../target/types.ts'
+import type { ResourceServerInfo, TargetAdmin, ToolSpec } from '../../contracts/target.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
 import { CaseNotCovered, readableTool, resourceId, type ActionEnv } from '../types.ts'
 

@@ -8,12 +8,12 @@
  *   prepare: (kit) => populationView(kit),
  *   fire(env) { const x = ordinaryExchange(env.prepared as PopulationView, env.meta, env.identity) }
  */
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
 import { SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, type AsMetadata } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { WorkforceIdp } from '../../population/workforce-idp.ts'
-import type { ResourceServerInfo } from '../../target/types.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
 import type { CaseKit } from '../kit.ts'
 
 export interface PopulationView {

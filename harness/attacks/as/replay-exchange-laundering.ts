@@ -9,7 +9,7 @@
  * The stolen token is genuine, so the deny record names its principal, with the thief as the
  * would-be current actor in front of the victim's chain.
  */
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import { SUBJECT_ACCESS_TOKEN } from '../../protocol/oauth-client.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'

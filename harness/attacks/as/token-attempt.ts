@@ -9,10 +9,10 @@
  * client_id, no principal, no actors. A trusted subject: its principal, and the actor chain the
  * token would have had (the client first, then the subject's chain).
  */
-import type { ExpectedAttribution } from '../../attempt.ts'
-import type { RunIdentity } from '../../load/identity.ts'
-import type { SentRequest, WireRequest } from '../../load/send-attempt.ts'
-import type { IdentityKey } from '../../protocol/identity-key.ts'
+import type { ExpectedAttribution } from '../../contracts/attempt.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
+import type { SentRequest, WireRequest } from '../../contracts/wire.ts'
+import type { IdentityKey } from '../../contracts/identity.ts'
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type AsMetadata } from '../../protocol/oauth-client.ts'
 import { tokenEndpointExpected, type ActionEnv } from '../types.ts'
 import type { Exchange } from './population-view.ts'

@@ -8,7 +8,7 @@
  * Not sent: an extra `act` form parameter. RFC 6749 §3.2 has the AS ignore unknown parameters, so a
  * correct AS may issue an ordinary token for it; that is no spoof and must not grade as a breach.
  */
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import { SUBJECT_ACCESS_TOKEN } from '../../protocol/oauth-client.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'

@@ -9,7 +9,7 @@
  * subject's principal and would-be actor chain where the subject was trusted, and only the client
  * (client_id, no principal, no actors) where the request was refused before any token was trusted.
  */
-import type { AttackCase, ExpectedResponse } from '../catalog.ts'
+import type { AttackCase, ExpectedResponse } from '../../contracts/attack-case.ts'
 
 const INVALID_CLIENT: ExpectedResponse[] = [
   { status: 401, error: 'invalid_client' },

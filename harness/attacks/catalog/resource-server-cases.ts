@@ -8,7 +8,7 @@
  * claim, and a record naming the claimed principal would let an attacker write audit lines in a
  * victim's name.
  */
-import type { AttackCase, ExpectedResponse } from '../catalog.ts'
+import type { AttackCase, ExpectedResponse } from '../../contracts/attack-case.ts'
 
 const BAD_PROOF: ExpectedResponse = { status: 401, error: 'invalid_dpop_proof', scheme: 'DPoP' }
 const INVALID_TOKEN: ExpectedResponse = { status: 401, error: 'invalid_token', scheme: 'DPoP' }

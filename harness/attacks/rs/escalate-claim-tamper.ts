@@ -4,7 +4,7 @@
  * `ath` over the tampered token. It calls a tool outside the real scope (the write tool where it
  * can). The signature no longer verifies, so no claim can be trusted: attribution `anonymous`.
  */
-import { anonymousExpected } from '../../load/identity.ts'
+import { anonymousExpected } from '../../contracts/identity.ts'
 import { encodeSegment, unverifiedPayload } from '../../protocol/jws.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'
 import type { AttackModule } from '../types.ts'

@@ -6,7 +6,7 @@
  *
  * prepared: the population's tenants (the case needs two).
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { CaseNotCovered, readableTool, type AttackModule } from '../types.ts'
 import { callArgs } from './tool-call.ts'
 

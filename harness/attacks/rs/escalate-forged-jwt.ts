@@ -18,8 +18,9 @@
  * prepared: the AS's current signing kid (from a real token) and that key as PEM (from jwks_uri).
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
-import { anonymousExpected } from '../../load/identity.ts'
-import { generateIdentityKey, type IdentityKey } from '../../protocol/identity-key.ts'
+import { anonymousExpected } from '../../contracts/identity.ts'
+import { generateIdentityKey } from '../../protocol/identity-key.ts'
+import type { IdentityKey } from '../../contracts/identity.ts'
 import { httpRequest } from '../../protocol/http.ts'
 import { randomB64url } from '../../protocol/random-id.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'

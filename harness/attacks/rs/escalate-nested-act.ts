@@ -7,7 +7,7 @@
  * prepared: a fresh agent with the write scope and a fresh sub-agent without it, re-minted before
  * the sub-agent's token expires.
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import type { FreshIdentity } from '../kit.ts'
 import { CaseNotCovered, type AttackModule } from '../types.ts'
 import { callArgs, Renewing } from './tool-call.ts'

@@ -8,7 +8,7 @@
  *
  * prepared: the population by client id, to find a sub-agent's parent (actors[1]).
  */
-import { expectedFor, type RunIdentity } from '../../load/identity.ts'
+import { expectedFor, type RunIdentity } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { readableTool, type AttackModule } from '../types.ts'
 import { callArgs, htuOf } from './tool-call.ts'

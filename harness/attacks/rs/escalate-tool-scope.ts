@@ -2,7 +2,7 @@
  * escalate.tool-scope (RFC 6750 §3.1): an agent calls a tool whose scope its token lacks. Uses the
  * write tool where it can, so an accepted attempt would also be a side effect.
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { resourceId, type AttackModule } from '../types.ts'
 
 export const escalateToolScope: AttackModule = {

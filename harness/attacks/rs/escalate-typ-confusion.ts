@@ -8,7 +8,7 @@
  *
  * prepared (`.user-assertion`): the IdP, the principals by id, and the AS issuer (the assertion's aud).
  */
-import { anonymousExpected } from '../../load/identity.ts'
+import { anonymousExpected } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'
 import type { Principal } from '../../population/spec.ts'

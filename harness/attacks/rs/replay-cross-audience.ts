@@ -7,8 +7,8 @@
  *
  * Needs a second resource server (target.resources[1]); without one the case is not-covered.
  */
-import { expectedFor } from '../../load/identity.ts'
-import type { ResourceServerInfo } from '../../target/types.ts'
+import { expectedFor } from '../../contracts/identity.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
 import { CaseNotCovered, type AttackModule } from '../types.ts'
 import { callArgs } from './tool-call.ts'
 

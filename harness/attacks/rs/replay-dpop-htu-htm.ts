@@ -3,7 +3,7 @@
  * another. `.other-uri`: the proof names another tool's URI. `.other-method`: the proof names the
  * other method (POST for a GET tool, GET for a POST one). Everything else about the proof is right.
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { readableTool, type AttackModule } from '../types.ts'
 import { callArgs, htuOf } from './tool-call.ts'

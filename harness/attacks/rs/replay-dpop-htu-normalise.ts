@@ -10,10 +10,10 @@
  *   origin with an explicit, non-default port (the reference target's loopback servers) cannot
  *   show this, so the variant falls back to the upper-case scheme (`HTTP://`), as the lead chose.
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { toolPath } from '../../load/send-attempt.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
-import type { ResourceServerInfo } from '../../target/types.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
 import { readableTool, type AttackModule } from '../types.ts'
 import { callArgs, dpopHeaders, sendToolCall } from './tool-call.ts'
 

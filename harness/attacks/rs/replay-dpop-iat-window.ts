@@ -3,7 +3,7 @@
  * server accepts (an hour in the past or the future: refused), and one 10 s in the future, which
  * a correct server accepts (the `.future-10s` control; rejecting it is a warn).
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { readableTool, type AttackModule } from '../types.ts'
 import { callArgs, htuOf } from './tool-call.ts'

@@ -4,7 +4,7 @@
  * different nodes, so only a replay store the nodes share refuses all but one. All N are attack
  * attempts of one group; the oracle judges the group: at most one may be accepted.
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { randomB64url } from '../../protocol/random-id.ts'
 import { readableTool, type AttackModule } from '../types.ts'

@@ -2,7 +2,7 @@
  * replay.dpop-jti-reuse (RFC 9449 §11.1): capture a request that worked and send it again with the
  * very same proof. The original is ordinary traffic; only the resend is the attack.
  */
-import { expectedFor } from '../../load/identity.ts'
+import { expectedFor } from '../../contracts/identity.ts'
 import { readableTool, resourceId, type AttackModule } from '../types.ts'
 
 export const replayDpopJtiReuse: AttackModule = {

@@ -7,7 +7,7 @@
  * identity's key is ever sent, it uses a throwaway agent registered in prepare() for this case alone.
  */
 import type { CaseKit, FreshIdentity } from '../kit.ts'
-import { expectedFor, type RunIdentity } from '../../load/identity.ts'
+import { expectedFor, type RunIdentity } from '../../contracts/identity.ts'
 import { dpopProofPayload, createDpopProof, type DpopProofPayload } from '../../protocol/dpop-proof.ts'
 import { randomB64url } from '../../protocol/random-id.ts'
 import { CaseNotCovered, readableTool, type ActionEnv, type AttackModule } from '../types.ts'

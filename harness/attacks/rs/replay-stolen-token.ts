@@ -9,10 +9,10 @@
  * - replay.foreign-key (§4.3 (12), §6): a well-formed proof, `ath` right, signed by the thief's key.
  * - replay.ath-swap (§4.3 (12), §7): the holder's own key signs, but `ath` is another token's hash.
  */
-import { expectedFor, type RunIdentity } from '../../load/identity.ts'
+import { expectedFor, type RunIdentity } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { generateIdentityKey } from '../../protocol/identity-key.ts'
-import type { ResourceServerInfo } from '../../target/types.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
 import { readableTool, type ActionEnv, type AttackModule } from '../types.ts'
 import { callArgs, htuOf, otherIdentity, sendToolCall } from './tool-call.ts'
 

@@ -4,10 +4,11 @@
  * the harmless read and the side-effecting write each case aims at, and identities minted in
  * prepare() that renew themselves before their token expires (long runs outlive a 10-minute token).
  */
-import type { ExpectedAttribution } from '../../attempt.ts'
-import type { RunIdentity } from '../../load/identity.ts'
-import { toolPath, type SentRequest } from '../../load/send-attempt.ts'
-import type { ResourceServerInfo, ToolSpec } from '../../target/types.ts'
+import type { ExpectedAttribution } from '../../contracts/attempt.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
+import { toolPath } from '../../load/send-attempt.ts'
+import type { SentRequest } from '../../contracts/wire.ts'
+import type { ResourceServerInfo, ToolSpec } from '../../contracts/target.ts'
 import { resourceId, type ActionEnv } from '../types.ts'
 
 export interface ToolCall {

@@ -8,11 +8,11 @@
  * prepared: a fresh agent registered for this case and its client-credentials token, re-minted
  * before expiry. A target without client credentials leaves the case not-covered.
  */
-import type { ExpectedAttribution } from '../../attempt.ts'
-import type { Credential } from '../../load/send-attempt.ts'
+import type { ExpectedAttribution } from '../../contracts/attempt.ts'
+import type { Credential } from '../../contracts/identity.ts'
 import { clientCredentials } from '../../protocol/oauth-client.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'
-import type { ResourceServerInfo, ToolSpec } from '../../target/types.ts'
+import type { ResourceServerInfo, ToolSpec } from '../../contracts/target.ts'
 import { CaseNotCovered, type AttackModule } from '../types.ts'
 import { callArgs, Renewing } from './tool-call.ts'
 

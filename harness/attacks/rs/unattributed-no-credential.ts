@@ -2,7 +2,7 @@
  * unattributed.no-credential (RFC 6750 §3.1, RFC 9449 Fig. 15): a tool call with no token and no
  * proof. It tries a write, so acceptance would also leave a refund nobody can be held to.
  */
-import { anonymousExpected } from '../../load/identity.ts'
+import { anonymousExpected } from '../../contracts/identity.ts'
 import { resourceId, type AttackModule } from '../types.ts'
 
 export const unattributedNoCredential: AttackModule = {

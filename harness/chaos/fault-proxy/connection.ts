@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net'
 import { loopbackOnlyLookup } from '../../protocol/http.ts'
 import type { HostPort } from './address.ts'
 import { Link, type LinkOwner } from './link.ts'
-import type { StreamDirection, ToxicJson } from './toxics.ts'
+import type { Toxic, ToxicStream } from '../toxiproxy-wire.ts'
 
 export class Connection implements LinkOwner {
   readonly #client: Socket
@@ -20,7 +20,7 @@ export class Connection implements LinkOwner {
   #done = false
   readonly #onDone: () => void
 
-  constructor(client: Socket, target: HostPort, toxics: () => readonly ToxicJson[], onDone: () => void) {
+  constructor(client: Socket, target: HostPort, toxics: () => readonly Toxic[], onDone: () => void) {
     this.#client = client
     this.#onDone = onDone
     // errors end in 'close' with hadError, handled there; without listeners they would throw
@@ -33,25 +33,25 @@ export class Connection implements LinkOwner {
     upstream.once('connect', () => {
       if (this.#done || client.destroyed) return
       const all = toxics()
-      const on = (stream: StreamDirection): ToxicJson[] => all.filter((t) => t.stream === stream)
+      const on = (stream: ToxicStream): Toxic[] => all.filter((t) => t.stream === stream)
       this.#links = [new Link(this, 'upstream', client, upstream, on('upstream')), new Link(this, 'downstream', upstream, client, on('downstream'))]
       client.resume() // accepted paused, so nothing was read before the links existed
     })
   }
 
-  #link(stream: StreamDirection): Link | undefined {
+  #link(stream: ToxicStream): Link | undefined {
     return this.#links.find((l) => l.direction === stream)
   }
 
-  addToxic(toxic: ToxicJson): void {
+  addToxic(toxic: Toxic): void {
     this.#link(toxic.stream)?.addToxic(toxic)
   }
 
-  removeToxic(toxic: ToxicJson): void {
+  removeToxic(toxic: Toxic): void {
     this.#link(toxic.stream)?.removeToxic(toxic)
   }
 
-  updateToxic(toxic: ToxicJson): void {
+  updateToxic(toxic: Toxic): void {
     this.#link(toxic.stream)?.updateToxic(toxic)
   }
 

@@ -13,7 +13,7 @@
 import type { Socket } from 'node:net'
 import type { Stage, StageHost } from './stage.ts'
 import { createStage } from './stages.ts'
-import type { StreamDirection, ToxicJson } from './toxics.ts'
+import type { Toxic, ToxicStream } from '../toxiproxy-wire.ts'
 
 const HIGH_WATER = 1024 * 1024
 const LOW_WATER = 256 * 1024
@@ -26,7 +26,7 @@ export interface LinkOwner {
 }
 
 export class Link implements StageHost {
-  readonly direction: StreamDirection
+  readonly direction: ToxicStream
   readonly #owner: LinkOwner
   readonly #source: Socket
   readonly #dest: Socket
@@ -36,7 +36,7 @@ export class Link implements StageHost {
   #inputEnded = false
   #sinkEnded = false
 
-  constructor(owner: LinkOwner, direction: StreamDirection, source: Socket, dest: Socket, toxics: readonly ToxicJson[]) {
+  constructor(owner: LinkOwner, direction: ToxicStream, source: Socket, dest: Socket, toxics: readonly Toxic[]) {
     this.direction = direction
     this.#owner = owner
     this.#source = source
@@ -128,11 +128,11 @@ export class Link implements StageHost {
   }
 
   // toxics coming and going
-  addToxic(toxic: ToxicJson): void {
+  addToxic(toxic: Toxic): void {
     this.#stages.push(createStage(this, toxic))
   }
 
-  removeToxic(toxic: ToxicJson): void {
+  removeToxic(toxic: Toxic): void {
     const stage = this.#stages.find((s) => s.toxic === toxic)
     if (stage === undefined) return
     stage.heal()
@@ -141,7 +141,7 @@ export class Link implements StageHost {
     stage.dispose()
   }
 
-  updateToxic(toxic: ToxicJson): void {
+  updateToxic(toxic: Toxic): void {
     this.#stages.find((s) => s.toxic === toxic)?.update()
   }
 

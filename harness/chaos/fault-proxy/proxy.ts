@@ -7,19 +7,12 @@
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { formatHostPort, isLoopbackHost, parseHostPort, type HostPort } from './address.ts'
 import { Connection } from './connection.ts'
-import { ApiError, parseNewToxic, parseToxicUpdate, toxicNotFound, badBody, type ToxicJson } from './toxics.ts'
+import type { ProxyInfo, Toxic } from '../toxiproxy-wire.ts'
+import { ApiError, parseNewToxic, parseToxicUpdate, toxicNotFound, badBody } from './toxics.ts'
 
 /** bounds that keep a runaway client from exhausting the process */
 const MAX_TOXICS = 64
 const MAX_CONNECTIONS = 10_000
-
-export interface ProxyJson {
-  name: string
-  listen: string
-  upstream: string
-  enabled: boolean
-  toxics: ToxicJson[]
-}
 
 /** a loopback `host:port`, or a 400 naming the field */
 export function loopbackAddress(field: 'listen' | 'upstream', value: string): HostPort {
@@ -34,7 +27,7 @@ export class Proxy {
   listen: string
   upstream: string
   enabled = false
-  #toxics: ToxicJson[] = []
+  #toxics: Toxic[] = []
   #server: Server | null = null
   readonly #connections = new Set<Connection>()
 
@@ -80,17 +73,17 @@ export class Proxy {
   }
 
   /** Toxiproxy lists the upstream chain first, then the downstream chain, each in the order added */
-  toxics(): ToxicJson[] {
+  toxics(): Toxic[] {
     return [...this.#toxics.filter((t) => t.stream === 'upstream'), ...this.#toxics.filter((t) => t.stream === 'downstream')]
   }
 
-  toxic(name: string): ToxicJson {
+  toxic(name: string): Toxic {
     const t = this.#toxics.find((x) => x.name === name)
     if (t === undefined) throw toxicNotFound()
     return t
   }
 
-  addToxic(body: unknown): ToxicJson {
+  addToxic(body: unknown): Toxic {
     const toxic = parseNewToxic(body, (name) => this.#toxics.some((t) => t.name === name))
     if (this.#toxics.length >= MAX_TOXICS) throw badBody(`a proxy holds at most ${MAX_TOXICS} toxics`)
     this.#toxics.push(toxic)
@@ -98,7 +91,7 @@ export class Proxy {
     return toxic
   }
 
-  updateToxic(name: string, body: unknown): ToxicJson {
+  updateToxic(name: string, body: unknown): Toxic {
     const toxic = this.toxic(name)
     Object.assign(toxic, parseToxicUpdate(toxic, body))
     for (const conn of this.#connections) conn.updateToxic(toxic)
@@ -115,7 +108,7 @@ export class Proxy {
     for (const t of this.toxics()) this.removeToxic(t.name)
   }
 
-  toJSON(): ProxyJson {
+  toJSON(): ProxyInfo {
     return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled, toxics: this.toxics() }
   }
 }

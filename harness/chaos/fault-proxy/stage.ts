@@ -6,7 +6,7 @@
  * connection, or toxic added to a live one) and again when the toxic is updated, as Toxiproxy's
  * `ToxicStub.Run` does; an unlucky roll makes the stage a pass-through.
  */
-import type { ToxicJson } from './toxics.ts'
+import type { Toxic } from '../toxiproxy-wire.ts'
 
 export interface StageHost {
   /** hands a chunk on to whatever follows `from` in the chain */
@@ -24,13 +24,13 @@ const roll = (toxicity: number): boolean => Math.random() < toxicity
 export abstract class Stage {
   readonly host: StageHost
   /** shared with the proxy: updates change attributes in place */
-  readonly toxic: ToxicJson
+  readonly toxic: Toxic
   active: boolean
   /** set by the link once the end of the stream was handed to this stage */
   ended = false
   protected disposed = false
 
-  constructor(host: StageHost, toxic: ToxicJson) {
+  constructor(host: StageHost, toxic: Toxic) {
     this.host = host
     this.toxic = toxic
     this.active = roll(toxic.toxicity)

@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Stage, type StageHost } from './stage.ts'
-import type { ToxicJson } from './toxics.ts'
+import type { Toxic } from '../toxiproxy-wire.ts'
 
 type Held = { chunk: Buffer; at: number } | { chunk: null; hard: boolean; at: number }
 
@@ -184,7 +184,7 @@ class TimeoutStage extends Stage {
   #timer: NodeJS.Timeout | null = null
   #closed = false
 
-  constructor(host: StageHost, toxic: ToxicJson) {
+  constructor(host: StageHost, toxic: Toxic) {
     super(host, toxic)
     if (this.active) this.#arm()
   }
@@ -275,7 +275,7 @@ class ResetPeerStage extends Stage {
   }
 }
 
-export function createStage(host: StageHost, toxic: ToxicJson): Stage {
+export function createStage(host: StageHost, toxic: Toxic): Stage {
   switch (toxic.type) {
     case 'latency':
       return new LatencyStage(host, toxic)

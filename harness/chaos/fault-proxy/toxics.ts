@@ -12,16 +12,7 @@
  *   2^31-1 are refused with 400, because Node timers cannot wait that long.
  */
 
-export type ToxicType = 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer'
-export type StreamDirection = 'upstream' | 'downstream'
-
-export interface ToxicJson {
-  attributes: Record<string, number>
-  name: string
-  type: ToxicType
-  stream: StreamDirection
-  toxicity: number
-}
+import type { Toxic, ToxicStream, ToxicType } from '../toxiproxy-wire.ts'
 
 /** Toxiproxy's error body: `{ "error": "proxy not found", "status": 404 }` */
 export class ApiError extends Error {
@@ -80,7 +71,7 @@ function parseToxicity(raw: unknown, fallback: number): number {
 }
 
 /** POST /proxies/{proxy}/toxics; checks run in Toxiproxy's order (body, stream, type, name clash, attributes) */
-export function parseNewToxic(body: unknown, nameTaken: (name: string) => boolean): ToxicJson {
+export function parseNewToxic(body: unknown, nameTaken: (name: string) => boolean): Toxic {
   if (!isObject(body)) throw badBody('expected a JSON object')
   const stream = body.stream === undefined || body.stream === '' ? 'downstream' : body.stream
   if (typeof stream !== 'string') throw badBody('stream must be a string')
@@ -101,7 +92,7 @@ export function parseNewToxic(body: unknown, nameTaken: (name: string) => boolea
 }
 
 /** POST|PATCH /proxies/{proxy}/toxics/{toxic}: `attributes` merge over the current ones, `toxicity` optional */
-export function parseToxicUpdate(current: ToxicJson, body: unknown): ToxicJson {
+export function parseToxicUpdate(current: Toxic, body: unknown): Toxic {
   if (!isObject(body)) throw badBody('expected a JSON object')
   return {
     ...current,

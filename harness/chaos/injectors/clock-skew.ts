@@ -6,7 +6,7 @@
  */
 import { seededUnit } from '../../load/seeded.ts'
 import { agentClock } from '../../protocol/agent-clock.ts'
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import type { FaultInjector } from '../injector.ts'
 
 /** The identities a clock-skew fault picks: each with probability `share`, from the run's seed. */

@@ -5,7 +5,7 @@
  * refusing anything they cannot verify.
  */
 import { seededUnit } from '../../load/seeded.ts'
-import type { RunIdentity } from '../../load/identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 import { forEachBounded } from '../../population/bounded-pool.ts'
 import { SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, tokenExchange } from '../../protocol/oauth-client.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'

@@ -1,6 +1,6 @@
 /** k6's `constant-arrival-rate`: iteration i is due at start + i·(timeUnit/rate), for `duration`. */
-import { parseDuration } from '../../scenario/duration.ts'
-import type { ConstantArrivalRate } from '../../scenario/types.ts'
+import { parseDuration } from '../../contracts/duration.ts'
+import type { ConstantArrivalRate } from './config.ts'
 import { runOpenModel, type ArrivalSchedule } from './open-model.ts'
 import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'
 

@@ -3,8 +3,8 @@
  * Iterations are numbered from one shared counter in the order they start, so a run's iterations are
  * 0…n−1 and map to the seeded schedule's first n actions, whichever VU runs them.
  */
-import { parseDuration } from '../../scenario/duration.ts'
-import type { ConstantVUs } from '../../scenario/types.ts'
+import { parseDuration } from '../../contracts/duration.ts'
+import type { ConstantVUs } from './config.ts'
 import { runClosedModel } from './closed-model.ts'
 import { ITERATION_LIMIT, type ExecutionSegment, type ExecutorModule, type ExecutorStats, type Iterate } from './types.ts'
 
@@ -15,7 +15,7 @@ export function sharedCounter(limit = ITERATION_LIMIT): () => number | null {
 }
 
 /**
- * With several workers (load/workers/), each worker's VUs share one counter that skips the numbers
+ * With several workers (run/measure/coordinator.ts), each worker's VUs share one counter that skips the numbers
  * other workers own: every number still maps to the same seeded action, but which numbers run
  * depends on how fast each worker goes, so a duration-bound closed model is not W-independent
  * (nor run-to-run independent with one worker). The scan is capped per call so a worker that owns

@@ -3,7 +3,7 @@
  * lib/executor/). measure.ts dispatches through runExecutor; the run uses maxVUs to size
  * connection pools and describe for its log line.
  */
-import type { ExecutorConfig, ExecutorName } from '../../scenario/types.ts'
+import type { ExecutorConfig, ExecutorName } from './config.ts'
 import { constantArrivalRate } from './constant-arrival-rate.ts'
 import { constantVUs } from './constant-vus.ts'
 import { perVUIterations } from './per-vu-iterations.ts'

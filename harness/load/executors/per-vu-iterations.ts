@@ -4,8 +4,8 @@
  * timing, so the seeded action of every iteration is fixed before the run starts. Iterations still
  * unstarted when maxDuration runs out are dropped (k6's dropped_iterations).
  */
-import { parseDuration } from '../../scenario/duration.ts'
-import type { PerVUIterations } from '../../scenario/types.ts'
+import { parseDuration } from '../../contracts/duration.ts'
+import type { PerVUIterations } from './config.ts'
 import { runClosedModel } from './closed-model.ts'
 import { ownedCount, ownedCounter } from './constant-vus.ts'
 import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'

@@ -5,8 +5,8 @@
  * with startRate 0 the first iteration starts after a while, not at 0). A stage's iterations are
  * therefore spaced exactly by the rate at each instant, never approximated by sleeping per stage.
  */
-import { formatDuration, parseDuration } from '../../scenario/duration.ts'
-import type { RampingArrivalRate } from '../../scenario/types.ts'
+import { formatDuration, parseDuration } from '../../contracts/duration.ts'
+import type { RampingArrivalRate } from './config.ts'
 import { maxVUs } from './constant-arrival-rate.ts'
 import { runOpenModel, type ArrivalSchedule } from './open-model.ts'
 import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'

@@ -6,8 +6,8 @@
  * 30s) before it is aborted; the most recently added VUs go first. Iterations are numbered from one
  * shared counter in the order they start.
  */
-import { parseDuration } from '../../scenario/duration.ts'
-import type { RampingVUs } from '../../scenario/types.ts'
+import { parseDuration } from '../../contracts/duration.ts'
+import type { RampingVUs } from './config.ts'
 import { runClosedModel, type VUStep } from './closed-model.ts'
 import { ownedCounter, sharedCounter } from './constant-vus.ts'
 import { ITERATION_LIMIT, type ExecutionSegment, type ExecutorModule, type ExecutorStats, type Iterate } from './types.ts'

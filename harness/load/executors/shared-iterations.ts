@@ -4,8 +4,8 @@
  * counter (0…iterations−1); which VU runs a number does not matter, since the seeded action depends
  * on the number only. Iterations still unstarted when maxDuration runs out are dropped.
  */
-import { parseDuration } from '../../scenario/duration.ts'
-import type { SharedIterations } from '../../scenario/types.ts'
+import { parseDuration } from '../../contracts/duration.ts'
+import type { SharedIterations } from './config.ts'
 import { runClosedModel } from './closed-model.ts'
 import { ownedCount, ownedCounter, sharedCounter } from './constant-vus.ts'
 import type { ExecutionSegment, ExecutorModule, ExecutorStats, Iterate } from './types.ts'

@@ -38,7 +38,7 @@ export interface ExecutorStats {
 }
 
 /**
- * One worker's part of a scenario, like a k6 execution segment (load/workers/): every worker walks
+ * One worker's part of a scenario, like a k6 execution segment (run/measure/coordinator.ts): every worker walks
  * the same numbered schedule and starts only the iterations it owns; another worker's iteration is
  * neither started nor dropped here. Absent when the run has one worker.
  */

@@ -6,7 +6,7 @@
  * no longer hold one each (protocol/identity-key.ts), so the string is both cheaper and smaller.
  */
 import { exportIdentityKey, identityKeyFrom, type ExportedIdentityKey } from '../../protocol/identity-key.ts'
-import type { RunIdentity } from '../identity.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
 
 export interface PortableIdentity {
   ref: string

@@ -11,7 +11,8 @@
  * target-wide state (key rotation).
  */
 import { KeyObject } from 'node:crypto'
-import { identityKeyFrom, exportIdentityKey, type IdentityKey } from '../../protocol/identity-key.ts'
+import { identityKeyFrom, exportIdentityKey } from '../../protocol/identity-key.ts'
+import type { IdentityKey } from '../../contracts/identity.ts'
 
 const KEY_TAG = '__gatecrash_identity_key'
 

@@ -4,7 +4,7 @@
  * An audit object is filled in as a request proceeds, so a refusal at any step still records
  * everything known by then (who authenticated, which key, what was asked for).
  */
-import type { PrincipalType } from '../../../harness/evidence/record.ts'
+import type { PrincipalType } from '../../../harness/contracts/evidence.ts'
 import type { RecordInput } from '../evidence-writer/evidence-writer.ts'
 import { AS_POLICY_ID } from './as-context.ts'
 

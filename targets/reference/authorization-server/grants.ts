@@ -5,7 +5,7 @@
  * `sub`, nests `act` with the new actor first (always the authenticated client), can only narrow
  * scope, and keeps the parent's audience.
  */
-import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { Refusal } from '../shared/oauth-error.ts'
 import { intersect, isSubset, isValidScopeString, parseScope } from '../shared/scope.ts'
 import { flawed, type AsContext } from './as-context.ts'

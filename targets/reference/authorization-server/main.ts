@@ -4,7 +4,7 @@
  * carries on where the killed process stopped.
  */
 import { createLocalJWKSet } from 'jose'
-import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
 import { hasFlaw } from '../flaws.ts'
 import { runComponent } from '../shared/child-main.ts'

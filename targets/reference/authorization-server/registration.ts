@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { importJWK, type JWK } from 'jose'
-import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
 import { randomId } from '../shared/ids.ts'
 import { ecPublicJwkProblem } from '../shared/jwk-keys.ts'

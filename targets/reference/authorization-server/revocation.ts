@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { jwtVerify, type JWTPayload } from 'jose'
-import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { requestIdOf, singleHeader, traceIdOf } from '../shared/http-io.ts'
 import { Refusal } from '../shared/oauth-error.ts'
 import { flawed, type AsContext } from './as-context.ts'

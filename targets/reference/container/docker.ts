@@ -21,7 +21,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import type { ContainerRuntimeClient } from 'testcontainers'
 import { pidAlive } from '../../../harness/chaos/stale-state.ts'
-import { TargetStartFailed } from '../../../harness/errors.ts'
+import { TargetStartFailed } from '../../../harness/contracts/errors.ts'
 
 // Read by testcontainers when it first starts a container; an explicit setting wins.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'

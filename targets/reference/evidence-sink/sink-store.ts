@@ -6,7 +6,7 @@
 import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { recordHash } from '../../../harness/evidence/chain.ts'
-import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 
 export type IngestResult = { ok: true; accepted: number } | { ok: false; status: 400 | 409; error: string; description: string }
 

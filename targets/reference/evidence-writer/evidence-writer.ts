@@ -14,7 +14,7 @@
  */
 import { Pool } from 'undici'
 import { recordHash } from '../../../harness/evidence/chain.ts'
-import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { randomId } from '../shared/ids.ts'
 import { DeliveryMarker } from './delivery-marker.ts'
 import { lossRecord, RefusalTally } from './gap-records.ts'

@@ -6,7 +6,7 @@
  *
  * Each flaw switch named here (flaws.ts) skips exactly one check, for the mutation self-test.
  */
-import { b64urlSha256 } from '../../../harness/evidence/chain.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { hasFlaw, type FlawName } from '../flaws.ts'
 import { checkDpopProof, normalizeHtu, type ProofCheck } from '../shared/dpop-proof.ts'
 import type { PublicKeyCache } from '../shared/jwk-keys.ts'

@@ -4,7 +4,7 @@
  * the record is buffered before any side effect happens or any response is sent.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
-import type { ToolSpec } from '../../../harness/target/types.ts'
+import type { ToolSpec } from '../../../harness/contracts/target.ts'
 import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
 import { BodyTooLarge, isLoopback, readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
 import { LIFECYCLE_PATH } from '../shared/lifecycle-events.ts'

@@ -4,7 +4,7 @@
  * support tools, rs-2 a knowledge base; they have distinct audiences, so a token for one is refused
  * at the other.
  */
-import type { ToolSpec } from '../../../harness/target/types.ts'
+import type { ToolSpec } from '../../../harness/contracts/target.ts'
 
 export const POLICY_ID = 'reference-tools-v1'
 

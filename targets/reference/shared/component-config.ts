@@ -2,7 +2,7 @@
  * What the adapter sends each component over IPC when it starts it. Secrets (the initial access
  * token) travel this way rather than in argv or the environment, where other processes can read them.
  */
-import type { TrustedIssuer } from '../../../harness/target/types.ts'
+import type { TrustedIssuer } from '../../../harness/contracts/target.ts'
 
 export interface SinkConfig {
   /** the JSONL log lives here; a restarted sink reloads it */

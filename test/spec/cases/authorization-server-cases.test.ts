@@ -8,10 +8,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { AttemptRecord } from '../../../harness/attempt.ts'
-import type { AttackCase } from '../../../harness/attacks/catalog.ts'
+import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
+import type { AttackCase } from '../../../harness/contracts/attack-case.ts'
 import { AUTHORIZATION_SERVER_CASES } from '../../../harness/attacks/catalog/authorization-server-cases.ts'
-import { reasonArea, type EvidenceRecord } from '../../../harness/evidence/record.ts'
+import { reasonArea, type EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { sweep, type SweepResult } from '../../../harness/selftest/sweep.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
 

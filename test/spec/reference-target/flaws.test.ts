@@ -3,7 +3,7 @@
  * see the difference (this is what the mutation self-test relies on).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { FlawUnknown } from '../../../harness/errors.ts'
+import { FlawUnknown } from '../../../harness/contracts/errors.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
 import { populate, TENANT, type Population } from './helpers/population.ts'
 import { World } from './helpers/world.ts'

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { atEveryReplica, deleteClient, revoke } from './helpers/as-requests.ts'
 import { ath } from './helpers/client-crypto.ts'
 import { populate, TENANT, USER, type Population } from './helpers/population.ts'

@@ -7,13 +7,13 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { Fault } from '../../../harness/chaos/fault.ts'
 import { clockSkewInjector, skewedIdentities } from '../../../harness/chaos/injectors/clock-skew.ts'
 import { FaultScheduler } from '../../../harness/chaos/scheduler.ts'
-import type { RunIdentity } from '../../../harness/load/identity.ts'
+import type { RunIdentity } from '../../../harness/contracts/identity.ts'
 import { agentClock } from '../../../harness/protocol/agent-clock.ts'
 import { clientAssertion } from '../../../harness/protocol/client-assertion.ts'
 import { createDpopProof } from '../../../harness/protocol/dpop-proof.ts'
 import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
 import { unverifiedPayload } from '../../../harness/protocol/jws.ts'
-import type { StartedTarget } from '../../../harness/target/types.ts'
+import type { StartedTarget } from '../../../harness/contracts/target.ts'
 
 const T0 = Date.parse('2026-11-26T03:00:00.000Z')
 const NOW_S = T0 / 1000

@@ -3,7 +3,7 @@
  * to recover, and the run's timeline with the windows marked.
  */
 import { describe, expect, test } from 'vitest'
-import type { FaultResult, RunJson, TimelineBucket } from '../../../harness/run/run-json.ts'
+import type { FaultResult, RunJson, TimelineBucket } from '../../../harness/contracts/run-json.ts'
 import { group, renderFaults, sparkline } from '../../../reports/faults.ts'
 import { renderMarkdown } from '../../../reports/markdown.ts'
 import { failingRun } from '../reports/run-fixture.ts'

@@ -3,7 +3,7 @@
  * success meets the threshold is the time to recover.
  */
 import { describe, expect, test } from 'vitest'
-import { DEFAULT_LEGIT_THRESHOLD, legitThreshold, timeToRecover } from '../../../harness/chaos/recovery.ts'
+import { DEFAULT_LEGIT_THRESHOLD, legitThreshold, timeToRecover } from '../../../harness/oracle/faults/recovery.ts'
 
 const HEAL = 1_000_000
 

@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises'
 import { describe, expect, test } from 'vitest'
 import { loadScenario } from '../../../harness/scenario/load.ts'
-import { parseDuration } from '../../../harness/scenario/duration.ts'
+import { parseDuration } from '../../../harness/contracts/duration.ts'
 import type { FaultKind } from '../../../harness/chaos/fault.ts'
 
 describe('scenarios/chaos-*.ts', async () => {

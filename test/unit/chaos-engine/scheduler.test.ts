@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { Fault, type FaultSpec } from '../../../harness/chaos/fault.ts'
 import type { FaultInjector, InjectContext } from '../../../harness/chaos/injector.ts'
 import { FaultScheduler } from '../../../harness/chaos/scheduler.ts'
-import type { StartedTarget } from '../../../harness/target/types.ts'
+import type { StartedTarget } from '../../../harness/contracts/target.ts'
 
 const T0 = Date.parse('2026-11-26T03:00:00.000Z')
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Fault } from '../../../harness/chaos/fault.ts'
 import { startFaultProxy, type StartedFaultProxy } from '../../../harness/chaos/start-fault-proxy.ts'
 import { FaultInjectionFailed, ToxiproxyClient, toxicForFault } from '../../../harness/chaos/toxiproxy-client.ts'
-import { HarnessError } from '../../../harness/errors.ts'
+import { HarnessError } from '../../../harness/contracts/errors.ts'
 import { startUpstream, type Upstream } from './helpers.ts'
 
 let faults: StartedFaultProxy

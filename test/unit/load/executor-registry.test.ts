@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { describeExecutor, EXECUTOR_NAMES, executorMaxVUs, runExecutor } from '../../../harness/load/executors/index.ts'
 import { EXECUTOR_SCHEMAS } from '../../../harness/scenario/schema.ts'
-import type { ExecutorConfig } from '../../../harness/scenario/types.ts'
+import type { ExecutorConfig } from '../../../harness/load/executors/config.ts'
 
 const never = new AbortController().signal
 

@@ -1,7 +1,8 @@
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose'
 import { describe, expect, test } from 'vitest'
 import { batchedDpopProof } from '../../../harness/load/proof-batch.ts'
-import { generateIdentityKey, type IdentityKey } from '../../../harness/protocol/identity-key.ts'
+import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
+import type { IdentityKey } from '../../../harness/contracts/identity.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
 
 const HTU = 'http://127.0.0.1:8081/t/t_1/tickets/'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { rampingArrivalSchedule, runRampingArrivalRate, scheduleOf } from '../../../harness/load/executors/ramping-arrival-rate.ts'
-import type { RampingArrivalRate } from '../../../harness/scenario/types.ts'
+import type { RampingArrivalRate } from '../../../harness/load/executors/config.ts'
 
 const never = new AbortController().signal
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))

@@ -3,9 +3,9 @@
  * per-component hash chain (recordHash), as a correct target writes them, so tests that are not
  * about the chain never trip over it.
  */
-import type { AttemptRecord } from '../../../harness/attempt.ts'
+import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
 import { recordHash } from '../../../harness/evidence/chain.ts'
-import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 
 export const T0 = Date.parse('2026-11-26T03:00:00.000Z')
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { CATALOG, type AttackCase } from '../../../harness/attacks/catalog.ts'
+import { CATALOG } from '../../../harness/attacks/catalog.ts'
+import type { AttackCase } from '../../../harness/contracts/attack-case.ts'
 import { grade } from '../../../harness/oracle/grade.ts'
 import { attack, chain, legit, recordFor } from './fixtures.ts'
 

@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import { grade } from '../../../harness/oracle/grade.ts'
 import { attack, chain, legit, recordFor, T0 } from './fixtures.ts'
-import type { AttemptRecord } from '../../../harness/attempt.ts'
-import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
+import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 
 function one(a: AttemptRecord, evidence: EvidenceRecord[], settleDeadline?: number) {
   const g = grade({ attempts: [a], evidence, catalog: CATALOG, settleDeadline })

@@ -4,19 +4,8 @@ import { MessageChannel } from 'node:worker_threads'
 import { afterEach, describe, expect, test } from 'vitest'
 import { clientAssertion } from '../../../harness/protocol/client-assertion.ts'
 import { createDpopProof } from '../../../harness/protocol/dpop-proof.ts'
-import {
-  DEFAULT_KEY_CACHE_SIZE,
-  clearKeyCache,
-  exportIdentityKey,
-  generateIdentityKey,
-  identityKeyFrom,
-  importIdentityKey,
-  keyCacheStats,
-  publicKeyOf,
-  resetKeyCacheStats,
-  setKeyCacheSize,
-  type IdentityKey,
-} from '../../../harness/protocol/identity-key.ts'
+import { DEFAULT_KEY_CACHE_SIZE, clearKeyCache, exportIdentityKey, generateIdentityKey, identityKeyFrom, importIdentityKey, keyCacheStats, publicKeyOf, resetKeyCacheStats, setKeyCacheSize } from '../../../harness/protocol/identity-key.ts'
+import type { IdentityKey } from '../../../harness/contracts/identity.ts'
 
 const HTU = 'http://127.0.0.1:8081/t/t_1/tickets/42'
 

@@ -3,7 +3,7 @@ import { CATALOG, CATALOG_VERSION } from '../../../harness/attacks/catalog.ts'
 import { evaluateGates, runVerdict } from '../../../harness/oracle/gates.ts'
 import { grade } from '../../../harness/oracle/grade.ts'
 import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
-import { RUN_SCHEMA, type RunJson } from '../../../harness/run/run-json.ts'
+import { RUN_SCHEMA, type RunJson } from '../../../harness/contracts/run-json.ts'
 import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
 
 export function failingRun() {

@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { AttemptRecord } from '../../../harness/attempt.ts'
-import type { EvidenceRecord } from '../../../harness/evidence/record.ts'
+import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
+import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { RunStore } from '../../../harness/run/run-store.ts'
 import { attack, chain, legit, recordFor, T0 } from '../oracle/fixtures.ts'
 

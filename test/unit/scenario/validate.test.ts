@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { validateScenario } from '../../../harness/scenario/load.ts'
-import { parseDuration } from '../../../harness/scenario/duration.ts'
+import { parseDuration } from '../../../harness/contracts/duration.ts'
 
 const ok = () => ({
   population: { tenants: 2, agents: 4, subAgentsPerAgent: 1, depth: 2 },

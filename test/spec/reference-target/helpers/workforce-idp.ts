@@ -1,6 +1,6 @@
 /** A throwaway workforce IdP: one ES256 key, short user assertions for the AS to exchange. */
 import { SignJWT } from 'jose'
-import type { TrustedIssuer } from '../../../../harness/target/types.ts'
+import type { TrustedIssuer } from '../../../../harness/contracts/target.ts'
 import { newKeyPair, type KeyPair } from './client-crypto.ts'
 
 export class WorkforceIdp {

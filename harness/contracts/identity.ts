@@ -1,8 +1,36 @@
-import type { ExpectedAttribution } from '../attempt.ts'
-import type { IdentityKey } from '../protocol/identity-key.ts'
-import { tokenHash } from '../protocol/token-hash.ts'
-import type { ResourceServerInfo, ToolSpec } from '../target/types.ts'
-import type { Credential } from './send-attempt.ts'
+/**
+ * The run identity and its credential: what every part of the engine knows about one provisioned
+ * agent or sub-agent (population/ makes them, load/ sends with them, attacks/ and the oracle read them).
+ */
+import type { KeyObject } from 'node:crypto'
+import type { ExpectedAttribution } from './attempt.ts'
+import type { ResourceServerInfo, ToolSpec } from './target.ts'
+
+/** A public EC P-256 JWK with only the members RFC 7638 §3.2 hashes (never `d`). */
+export interface PublicEcJwk {
+  kty: 'EC'
+  crv: 'P-256'
+  x: string
+  y: string
+}
+
+export interface IdentityKey {
+  /** the signing key (for compact keys: from the shared LRU cache, re-imported on a miss) */
+  readonly privateKey: KeyObject
+  readonly publicJwk: PublicEcJwk
+  /** RFC 7638 SHA-256 thumbprint, base64url (RFC 9449 §6.1 `jkt`) */
+  readonly jkt: string
+  /** JWS `kid` for client assertions and the registered jwks; equal to `jkt` so it is stable and unique */
+  readonly kid: string
+  /** base64url of `{"typ":"dpop+jwt","alg":"ES256","jwk":{crv,kty,x,y}}`, encoded once per identity */
+  readonly dpopHeaderB64: string
+}
+
+export interface Credential {
+  accessToken: string
+  tokenHash: string
+  key: IdentityKey
+}
 
 /**
  * What the load phase needs of a provisioned agent or sub-agent. Held for every identity of the run
@@ -20,25 +48,6 @@ export interface RunIdentity {
   actors: string[]
   /** replaced as a whole when the token changes, so a request in flight keeps the one it read */
   credential: Credential
-}
-
-/**
- * A Credential that stores its token once and hashes it (`ath`, RFC 9449 §4.2) on first use: 48 B
- * besides the token string and the 43-char hash.
- */
-export class TokenCredential implements Credential {
-  readonly accessToken: string
-  readonly key: IdentityKey
-  #hash: string | undefined = undefined
-
-  constructor(accessToken: string, key: IdentityKey) {
-    this.accessToken = accessToken
-    this.key = key
-  }
-
-  get tokenHash(): string {
-    return (this.#hash ??= tokenHash(this.accessToken))
-  }
 }
 
 export function expectedFor(identity: RunIdentity, tool: ToolSpec, rs: ResourceServerInfo): ExpectedAttribution {

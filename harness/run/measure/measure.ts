@@ -1,21 +1,21 @@
 /**
  * The measured phase: every named scenario of the k6-style map runs its executor; each iteration
  * becomes a workflow step or an attack, as the seeded schedule says. With `workers` > 1 the
- * iterations run in worker threads, each owning a segment of the population (load/workers/).
+ * iterations run in worker threads, each owning a segment of the population (coordinator.ts, load-worker.ts).
  */
-import { ATTACK_MODULES } from '../attacks/modules.ts'
-import type { AttackModule } from '../attacks/types.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import { runExecutor, type ExecutorStats } from '../load/executors/index.ts'
-import type { RunIdentity } from '../load/identity.ts'
-import type { LoadPhaseInput } from '../load/phase-input.ts'
-import { act } from '../load/workers/act.ts'
-import { runWorkers } from '../load/workers/coordinator.ts'
-import { routeIteration, scenarioSeed, type RouteInput } from '../load/workers/route.ts'
-import { parseDuration } from '../scenario/duration.ts'
-import type { ResourceServerInfo } from '../target/types.ts'
-import type { CaseKit } from '../attacks/kit.ts'
-import { CaseNotCovered } from '../attacks/types.ts'
+import { ATTACK_MODULES } from '../../attacks/modules.ts'
+import type { AttackModule } from '../../attacks/types.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import { runExecutor, type ExecutorStats } from '../../load/executors/index.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
+import type { LoadPhaseInput } from './phase-input.ts'
+import { act } from './act.ts'
+import { runWorkers } from './coordinator.ts'
+import { routeIteration, scenarioSeed, type RouteInput } from './route.ts'
+import { parseDuration } from '../../contracts/duration.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
+import type { CaseKit } from '../../attacks/kit.ts'
+import { CaseNotCovered } from '../../attacks/types.ts'
 
 export interface MeasureInput extends LoadPhaseInput {
   cases: readonly AttackCase[]

@@ -9,12 +9,13 @@
  * Only attempts in flight during a fault window can be covered; an unrecorded attempt anywhere else
  * stays `unrecorded`.
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import { matchesExpected } from '../oracle/grade-attempt.ts'
-import type { GradedAttempt } from '../oracle/verdict.ts'
-import { IN_FLIGHT_LEAD_MS, type FaultWindowRecord } from './windows.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import type { EvidenceRecord } from '../../contracts/evidence.ts'
+import { matchesExpected } from '../grade-attempt.ts'
+import type { GradedAttempt } from '../../contracts/verdict.ts'
+import { IN_FLIGHT_LEAD_MS } from './windows.ts'
+import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
 
 export const EVIDENCE_GAP_REASON = 'system.evidence_gap'
 

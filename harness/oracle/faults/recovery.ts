@@ -11,7 +11,7 @@
  * r.result(0.999)   // → { ttr_s: 1, recovered: true }
  * ```
  */
-import { parseThresholdExpression, parseThresholdKey, type ThresholdMap } from '../oracle/thresholds.ts'
+import { parseThresholdExpression, parseThresholdKey, type ThresholdMap } from '../thresholds.ts'
 
 export interface Recovery {
   /** whole seconds after healing; null when there was no legitimate traffic to tell, or it never recovered */

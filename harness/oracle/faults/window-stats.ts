@@ -4,12 +4,13 @@
  * through (fail open) and attempts left without evidence. Feeds the chaos gates and run.json's
  * `faults[].during`.
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import { attemptTags } from '../oracle/metrics.ts'
-import { parseThresholdKey, type ThresholdMap } from '../oracle/thresholds.ts'
-import type { GradedAttempt } from '../oracle/verdict.ts'
-import { overlaps, type FaultWindowRecord } from './windows.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import { attemptTags } from '../metrics.ts'
+import { parseThresholdKey, type ThresholdMap } from '../thresholds.ts'
+import type { GradedAttempt } from '../../contracts/verdict.ts'
+import { overlaps } from './windows.ts'
+import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
 
 export interface Judged {
   a: AttemptRecord

@@ -9,14 +9,14 @@
  *   when a call's iteration is aborted; { done } with stats; { failed } on an error.
  */
 import type { RecordableHistogram } from 'node:perf_hooks'
-import type { AttackCase } from '../../attacks/catalog.ts'
-import type { AttemptRecord } from '../../attempt.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
 import type { AsMetadata } from '../../protocol/oauth-client.ts'
-import type { ExecutorConfig } from '../../scenario/types.ts'
-import type { ResourceServerInfo, StartedTarget } from '../../target/types.ts'
-import type { ExecutorStats } from '../executors/index.ts'
-import type { PortableIdentity } from './portable-identity.ts'
-import type { Segment } from './segments.ts'
+import type { ExecutorConfig } from '../../load/executors/config.ts'
+import type { ResourceServerInfo, StartedTarget } from '../../contracts/target.ts'
+import type { ExecutorStats } from '../../load/executors/index.ts'
+import type { PortableIdentity } from '../../load/workers/portable-identity.ts'
+import type { Segment } from '../../load/workers/segments.ts'
 
 /** The target as data: its admin hooks stay in the main thread and are reached by calls. */
 export type PortableTarget = Pick<StartedTarget, 'name' | 'version' | 'issuer' | 'resources' | 'capabilities' | 'evidence' | 'components' | 'flaws'> & { admin: boolean }

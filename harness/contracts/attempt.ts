@@ -2,7 +2,7 @@
  * One request the harness sent, legitimate or attack, as written to the attempt log. Never holds a
  * raw token or proof: tokens appear by hash only (base64url SHA-256, the DPoP `ath` formula).
  */
-import type { PrincipalType } from './evidence/record.ts'
+import type { PrincipalType } from './evidence.ts'
 
 export interface ExpectedAttribution {
   principal: { sub: string | null; type: PrincipalType }

@@ -9,18 +9,18 @@
  */
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { AttemptRecord } from '../../attempt.ts'
-import { HarnessError } from '../../errors.ts'
-import { epochNow } from '../clock.ts'
-import { executorMaxVUs, type ExecutorStats } from '../executors/index.ts'
-import type { LoadPhaseInput } from '../phase-input.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
+import { HarnessError } from '../../contracts/errors.ts'
+import { epochNow } from '../../load/clock.ts'
+import { executorMaxVUs, type ExecutorStats } from '../../load/executors/index.ts'
+import type { LoadPhaseInput } from './phase-input.ts'
 import { act } from './act.ts'
-import { mergeStats, type WorkerPart } from './merge-stats.ts'
-import { encodePortable } from './portable-value.ts'
-import { toPortable } from './portable-identity.ts'
-import type { Call, FromWorker, ToWorker, WorkerInit, WorkerScenarioResult } from './protocol.ts'
+import { mergeStats, type WorkerPart } from '../../load/workers/merge-stats.ts'
+import { encodePortable } from '../../load/workers/portable-value.ts'
+import { toPortable } from '../../load/workers/portable-identity.ts'
+import type { Call, FromWorker, ToWorker, WorkerInit, WorkerScenarioResult } from './worker-protocol.ts'
 import type { RouteInput } from './route.ts'
-import { poolShare, segmentOf } from './segments.ts'
+import { poolShare, segmentOf } from '../../load/workers/segments.ts'
 
 /** A load worker threw or exited before finishing: the run fails (its directory is still written). */
 export class WorkerFailed extends HarnessError {

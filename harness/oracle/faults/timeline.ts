@@ -4,9 +4,9 @@
  * effect, so the report can show each fault window beside what the target did meanwhile. Built
  * attempt by attempt as the oracle streams them.
  */
-import type { TimelineBucket } from '../run/run-json.ts'
+import type { TimelineBucket } from '../../contracts/run-json.ts'
 import { LogHistogram, type Judged } from './window-stats.ts'
-import type { FaultWindowRecord } from './windows.ts'
+import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
 
 interface Acc {
   attempts: number

@@ -16,19 +16,20 @@
  * const { gates, faults, timeline } = chaos.finish()
  * ```
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import type { EvidenceRecord } from '../evidence/record.ts'
-import type { ThresholdMap } from '../oracle/thresholds.ts'
-import type { GradedAttempt } from '../oracle/verdict.ts'
-import type { FaultResult, GateResult, TimelineBucket } from '../run/run-json.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import type { EvidenceRecord } from '../../contracts/evidence.ts'
+import type { ThresholdMap } from '../thresholds.ts'
+import type { GradedAttempt } from '../../contracts/verdict.ts'
+import type { FaultResult, GateResult, TimelineBucket } from '../../contracts/run-json.ts'
 import { chaosGates } from './chaos-gates.ts'
 import { evidenceGaps, GapCoverage, windowOf } from './evidence-gaps.ts'
 import { gradeFailClosed } from './fail-closed.ts'
 import { legitThreshold, RecoveryTracker, type Recovery } from './recovery.ts'
 import { TimelineBuilder } from './timeline.ts'
 import { WindowStatsBuilder, type WindowStats } from './window-stats.ts'
-import { metricWindows, type FaultWindowRecord, type MetricWindow } from './windows.ts'
+import { metricWindows, type MetricWindow } from './windows.ts'
+import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
 
 export interface ChaosGradingInput {
   windows: readonly FaultWindowRecord[]

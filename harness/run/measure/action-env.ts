@@ -1,10 +1,10 @@
-import type { CaseKit } from '../attacks/kit.ts'
-import type { ActionEnv } from '../attacks/types.ts'
-import type { AttemptRecord } from '../attempt.ts'
-import type { HttpPools } from '../load/http-pool.ts'
-import type { RunIdentity } from '../load/identity.ts'
-import { sendAttempt, sendRequest } from '../load/send-attempt.ts'
-import type { ResourceServerInfo, StartedTarget } from '../target/types.ts'
+import type { CaseKit } from '../../attacks/kit.ts'
+import type { ActionEnv } from '../../attacks/types.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
+import type { HttpPools } from '../../load/http-pool.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
+import { sendAttempt, sendRequest } from '../../load/send-attempt.ts'
+import type { ResourceServerInfo, StartedTarget } from '../../contracts/target.ts'
 
 export interface EnvInput {
   identity: RunIdentity

@@ -8,12 +8,12 @@
  * refusal recorded; the record must still attribute the call as the case says. Likewise, while a
  * clock-skew fault has agents' clocks off, a skewed proof is refused for its `iat` first.
  */
-import type { AttemptRecord } from '../attempt.ts'
-import type { AttackCase } from '../attacks/catalog.ts'
-import { reasonArea, type EvidenceRecord } from '../evidence/record.ts'
-import { attackRecordProblems } from '../oracle/attribution.ts'
-import type { GradedAttempt } from '../oracle/verdict.ts'
-import type { FaultWindowRecord } from './windows.ts'
+import type { AttemptRecord } from '../../contracts/attempt.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import { reasonArea, type EvidenceRecord } from '../../contracts/evidence.ts'
+import { attackRecordProblems } from '../attribution.ts'
+import type { GradedAttempt } from '../../contracts/verdict.ts'
+import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
 
 const isUnavailable = (status: number | null): boolean => status !== null && status >= 500 && status <= 599
 const isRefusal = (status: number | null): boolean => status !== null && status >= 400 && status <= 499

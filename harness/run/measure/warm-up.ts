@@ -2,12 +2,12 @@
  * Warm connections and the JIT before measuring (platform.md: a cold start at a high rate builds a
  * backlog that shows up as latency). Warm-up requests are ordinary reads and are not graded.
  */
-import { readableTool, resourceId } from '../attacks/types.ts'
-import { epochNow } from '../load/constant-arrival-rate.ts'
-import type { HttpPools } from '../load/http-pool.ts'
-import { expectedFor, type RunIdentity } from '../load/identity.ts'
-import { sendAttempt } from '../load/send-attempt.ts'
-import type { ResourceServerInfo } from '../target/types.ts'
+import { readableTool, resourceId } from '../../attacks/types.ts'
+import { epochNow } from '../../load/clock.ts'
+import type { HttpPools } from '../../load/http-pool.ts'
+import { expectedFor, type RunIdentity } from '../../contracts/identity.ts'
+import { sendAttempt } from '../../load/send-attempt.ts'
+import type { ResourceServerInfo } from '../../contracts/target.ts'
 
 export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceServerInfo; pools: HttpPools; log: (l: string) => void; requests?: number }): Promise<void> {
   const total = Math.min(input.requests ?? 300, input.identities.length * 2)

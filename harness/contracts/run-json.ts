@@ -3,7 +3,7 @@
  * only this (plus the attempt and evidence logs for CSV), so `gatecrash report <run-dir>` can
  * re-render any run.
  */
-import type { Verdict } from '../oracle/verdict.ts'
+import type { Verdict } from './verdict.ts'
 
 export const RUN_SCHEMA = 'gatecrash.run/1'
 

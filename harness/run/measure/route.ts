@@ -1,12 +1,12 @@
 /**
- * Which identity carries iteration i of a scenario: the seeded plan (load/schedule.ts) picks an
+ * Which identity carries iteration i of a scenario: the seeded plan (schedule.ts) picks an
  * identity index; for an attack, the index picks among the identities that can carry the case. The
  * same function runs in the main thread (one worker) and in every worker, so an iteration's action
  * and carrier never depend on how the work is split.
  */
-import type { AttackCase } from '../../attacks/catalog.ts'
-import { scheduleIteration } from '../schedule.ts'
-import { seededUnit } from '../seeded.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import { scheduleIteration } from './schedule.ts'
+import { seededUnit } from '../../load/seeded.ts'
 
 export interface RouteInput {
   identities: number

@@ -3,8 +3,8 @@
  * the seed alone (see seeded.ts), so two runs with one seed fire the same attacks at the same
  * iterations against the same identities.
  */
-import type { AttackCase } from '../attacks/catalog.ts'
-import { seededPick, seededUnit } from './seeded.ts'
+import type { AttackCase } from '../../contracts/attack-case.ts'
+import { seededPick, seededUnit } from '../../load/seeded.ts'
 
 export interface Scheduled {
   kind: 'legit' | 'attack'

@@ -2,9 +2,9 @@
  * A legitimate workflow step: the agent calls one of the tools its scope allows, on a resource of
  * its own tenant, within the tool's limits.
  */
-import type { ActionEnv } from '../attacks/types.ts'
-import { resourceId } from '../attacks/types.ts'
-import { expectedFor, toolsWithin } from './identity.ts'
+import type { ActionEnv } from '../../attacks/types.ts'
+import { resourceId } from '../../attacks/types.ts'
+import { expectedFor, toolsWithin } from '../../contracts/identity.ts'
 
 export async function workflowStep(env: ActionEnv): Promise<void> {
   const tools = toolsWithin(env.rs.tools, env.identity.scope)

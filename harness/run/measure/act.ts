@@ -1,7 +1,7 @@
 /** What one routed iteration does, the same in the main thread and in a worker. */
 import { ATTACK_MODULES } from '../../attacks/modules.ts'
-import { makeActionEnv, type EnvInput } from '../../run/action-env.ts'
-import { workflowStep } from '../workflow.ts'
+import { makeActionEnv, type EnvInput } from './action-env.ts'
+import { workflowStep } from './workflow.ts'
 import type { Route } from './route.ts'
 
 export async function act(route: Route, env: Omit<EnvInput, 'salt' | 'prepared'>, prepared: ReadonlyMap<string, unknown>): Promise<void> {

@@ -5,7 +5,7 @@
  * cases `replay.dpop-jti-reuse`. Time to recover is gated only where the scenario set
  * `recoverWithin`; a fault that could not be injected fails its own row (nothing was proven).
  */
-import type { GateResult } from '../run/run-json.ts'
+import type { GateResult } from '../../contracts/run-json.ts'
 import type { Recovery } from './recovery.ts'
 import type { Tally, WindowStats } from './window-stats.ts'
 

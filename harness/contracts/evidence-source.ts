@@ -1,7 +1,8 @@
 /**
- * Where a run reads the target's audit records from. Every kind of source (the reference target's
- * HTTP cursor today) implements this, so the run resolves one source from the started target and
- * never wires a kind in by hand.
+ * Where a run reads the target's audit records from (docs/architecture.md "Evidence contract").
+ * Every kind of source implements this one interface; the run resolves one source from the started
+ * target (evidence/open-source.ts) and hands the same object to every phase that reads evidence:
+ * the start cursor, the live tail, the final read after the settle window and the head samples.
  */
 import type { EvidenceRecord } from './evidence.ts'
 
@@ -11,8 +12,32 @@ export interface EvidencePage {
   cursor: string | null
 }
 
+/** Each writer's chain head (component → hash of its newest record; null: an empty chain). */
+export type ChainHeads = Record<string, string | null>
+
+/**
+ * `chained`: records carry `prev`/`hash` (docs/evidence-schema.md "Integrity"), so the run can prove
+ * the trail was not cut or rewritten. `unchained`: they do not; the report says the audit trail is
+ * not tamper-evident, and the integrity gate has nothing to judge.
+ */
+export type EvidenceIntegrity = 'chained' | 'unchained'
+
 export interface EvidenceSource {
+  /** the kind a target declares (`http-cursor`, …), for run.json and messages */
+  readonly kind: string
+  readonly integrity: EvidenceIntegrity
+  /**
+   * Pages of records after `after` (null: from the beginning), in delivery order, until the source
+   * has nothing newer. Each page's cursor resumes after it. Throws EvidenceUnavailable when the
+   * source cannot be read.
+   */
   pages(after?: string | null): AsyncGenerator<EvidencePage>
-  readAll(after?: string | null): Promise<{ records: EvidenceRecord[]; cursor: string | null }>
-  heads(): Promise<Record<string, string | null>>
+  /**
+   * The chains' heads as the source reports them now, where it keeps any (chained sources). The run
+   * samples them at the start, while it measures and after the settle window: every later chain must
+   * extend every earlier head.
+   */
+  heads?(): Promise<ChainHeads>
+  /** releases connections, files, servers; safe to call twice */
+  close(): Promise<void>
 }

@@ -3,6 +3,7 @@
  * only this (plus the attempt and evidence logs for CSV), so `gatecrash report <run-dir>` can
  * re-render any run.
  */
+import type { EvidenceIntegrity } from './evidence-source.ts'
 import type { Verdict } from './verdict.ts'
 
 export const RUN_SCHEMA = 'gatecrash.run/1'
@@ -115,7 +116,13 @@ export interface RunJson {
   stopped?: string
   started_at: string
   ended_at: string
-  tool: { name: 'gatecrash'; version: string; node: string; catalog: string }
+  /** `grader`: the grader's version (run/grader-version.ts): which default gates existed (absent before version 2) */
+  tool: { name: 'gatecrash'; version: string; node: string; catalog: string; grader?: number }
+  /**
+   * set by `gatecrash report`: the run was graded again later, by this grader, against the gates of
+   * today; `new_gates` are default gates that did not exist when the run was made
+   */
+  regraded?: { at: string; from_grader: number; grader: number; new_gates: string[] }
   scenario: { file: string; name: string }
   seed: number
   target: { name: string; version: string; flaws: string[]; issuer: string }
@@ -154,6 +161,15 @@ export interface RunJson {
     late: number
     /** records whose hash does not recompute: altered after writing, so they count as no evidence */
     tampered?: number
+    /**
+     * `chained`: the source's records are hash-chained and every chain was checked (links, hashes,
+     * head samples); `unchained`: the audit trail is not tamper-evident (absent in runs made before
+     * sources declared it: those were chained)
+     */
+    integrity?: EvidenceIntegrity
+    /** where the run read evidence from */
+    source?: string
+    /** one per writer's chain: ok, or the first problem found (broken link, altered record, head cut back, history rewritten) */
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
   }
   /** sample delegation chains (principal → agent → sub-agent), by id only */

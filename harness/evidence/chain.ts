@@ -22,34 +22,6 @@ export function recordHash(record: Omit<EvidenceRecord, 'hash'> & { hash?: strin
   return b64urlSha256(canonicalJson(rest))
 }
 
-export interface ChainCheck {
-  component: string
-  records: number
-  /** index (in the given order) of the first record whose `prev` or `hash` is wrong, if any */
-  brokenAt: number | null
-  problem: string | null
-  head: string | null
-}
-
-/**
- * Checks one writer's chain in order: every hash recomputes, every `prev` names the record before.
- * `startPrev` is the head read before the run (null for a fresh chain).
- */
-export function checkChain(component: string, records: EvidenceRecord[], startPrev: string | null = null): ChainCheck {
-  let prev = startPrev
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]
-    if (r.prev !== prev && !(i === 0 && startPrev === null)) {
-      return { component, records: records.length, brokenAt: i, problem: `record ${r.id}: prev does not link to the record before`, head: null }
-    }
-    if (recordHash(r) !== r.hash) {
-      return { component, records: records.length, brokenAt: i, problem: `record ${r.id}: hash does not recompute`, head: null }
-    }
-    prev = r.hash
-  }
-  return { component, records: records.length, brokenAt: null, problem: null, head: prev }
-}
-
 /** The last hash per writer in records read in delivery order: the heads a later read must link to. */
 export function headsOf(records: readonly EvidenceRecord[]): Record<string, string | null> {
   const heads: Record<string, string | null> = {}

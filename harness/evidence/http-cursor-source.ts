@@ -1,14 +1,14 @@
 /**
- * Evidence source over an HTTP pull endpoint with a cursor: GET {url}/records?after=&limit=,
- * GET {url}/heads. Reads pages until the sink has nothing newer: pages() hands each one on as it
- * arrives (a run store takes them without the run's evidence ever being in memory at once),
- * readAll() collects them for small reads.
+ * Evidence source over an HTTP pull endpoint with a cursor (the reference target's evidence sink):
+ * GET {url}/records?after=&limit=, GET {url}/heads. Reads pages until the sink has nothing newer;
+ * pages() hands each one on as it arrives, so a run store takes them without the run's evidence
+ * ever being in memory at once. Records are hash-chained (docs/evidence-schema.md).
  */
 import { request } from 'undici'
 import { EvidenceUnavailable } from '../contracts/errors.ts'
-import { assertLoopback } from '../protocol/http.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
-import type { EvidencePage, EvidenceSource } from '../contracts/evidence-source.ts'
+import type { ChainHeads, EvidencePage, EvidenceSource } from '../contracts/evidence-source.ts'
+import { assertLoopback } from '../protocol/http.ts'
 
 const PAGE = 5000
 const MAX_PAGES = 10_000
@@ -30,30 +30,24 @@ export function httpCursorSource(url: string): EvidenceSource {
       })
     }
   }
-  async function* pages(after: string | null = null): AsyncGenerator<EvidencePage> {
-    let cursor = after
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const q = new URLSearchParams({ limit: String(PAGE) })
-      if (cursor) q.set('after', cursor)
-      const body = await getJson<{ records: EvidenceRecord[]; cursor: string | null }>(`/records?${q}`)
-      if (body.cursor) cursor = body.cursor
-      yield { records: body.records, cursor }
-      if (body.records.length < PAGE) break
-    }
-  }
   return {
-    pages,
-    async readAll(after = null) {
-      const records: EvidenceRecord[] = []
+    kind: 'http-cursor',
+    integrity: 'chained',
+    async *pages(after: string | null = null): AsyncGenerator<EvidencePage> {
       let cursor = after
-      for await (const page of pages(after)) {
-        for (const r of page.records) records.push(r)
-        cursor = page.cursor
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const q = new URLSearchParams({ limit: String(PAGE) })
+        if (cursor) q.set('after', cursor)
+        const body = await getJson<{ records: EvidenceRecord[]; cursor: string | null }>(`/records?${q}`)
+        if (body.cursor) cursor = body.cursor
+        yield { records: body.records, cursor }
+        if (body.records.length < PAGE) break
       }
-      return { records, cursor }
     },
-    async heads() {
-      return (await getJson<{ heads: Record<string, string | null> }>('/heads')).heads
+    async heads(): Promise<ChainHeads> {
+      return (await getJson<{ heads: ChainHeads }>('/heads')).heads
     },
+    // undici's global dispatcher keeps the connections; nothing of this source's own to release
+    async close() {},
   }
 }

@@ -28,6 +28,9 @@ export const DEFAULT_GATES: Readonly<Record<string, readonly string[]>> = {
   gatecrash_evidence_coverage: ['rate==1'],
   gatecrash_attribution_accuracy: ['rate==1'],
   'gatecrash_legit_success{fault:no}': ['rate>=0.999'],
+  // A trail that was cut back or rewritten proves nothing about any attempt: not ready, whatever the
+  // joins say. Unchained sources give no sample, so it does not apply to them (the report says so).
+  gatecrash_evidence_integrity: ['rate==1'],
 }
 
 /** Which way a sample would have to move to make the failing threshold pass: 'high' values hurt `<`. */
@@ -131,4 +134,15 @@ export function evaluateGates(set: MetricSet, scenario: ThresholdMap = {}): Gate
 /** 'ready' iff every gate holds. ('incomplete' — a run stopped early — is the run orchestrator's call.) */
 export function runVerdict(gates: readonly GateResult[]): 'ready' | 'not-ready' {
   return gates.every((g) => g.ok) ? 'ready' : 'not-ready'
+}
+
+/**
+ * A failing integrity gate names no attack case: it names the chains and what is wrong with each,
+ * so the console and the report say which writer's trail was cut or rewritten.
+ */
+export function explainIntegrity(gates: GateResult[], chains: readonly { component: string; ok: boolean; problem: string | null }[]): GateResult[] {
+  const broken = chains.filter((c) => !c.ok)
+  if (broken.length === 0) return gates
+  const detail = broken.map((c) => `chain ${c.component}: ${c.problem}`).join('; ')
+  return gates.map((g) => (!g.ok && g.metric.startsWith('gatecrash_evidence_integrity') ? { ...g, detail } : g))
 }

@@ -141,3 +141,13 @@ function gradeControl(a: AttemptRecord, c: AttackCase, records: readonly Evidenc
   const verdict: Verdict = c.grading === 'must' ? 'false-deny' : 'warn'
   return { ...g, verdict, why: `control refused: ${describeResponse(a)} (${c.grading} rule: ${c.rule})` }
 }
+
+/**
+ * One attempt's individual verdict from the records joined to it in time and late. `altered` names
+ * a record with the attempt's trace id whose hash fails: it joined nothing, and an unrecorded
+ * verdict says why.
+ */
+export function gradeOne(a: AttemptRecord, c: AttackCase | undefined, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[], altered?: string): GradedAttempt {
+  const g = a.kind === 'legit' ? gradeLegit(a, records, late) : gradeAttack(a, c, records, late)
+  return altered && g.verdict === 'unrecorded' ? { ...g, why: `${g.why}; record ${altered} fails its hash (altered after it was written)` } : g
+}

@@ -1,35 +1,42 @@
 /**
- * The oracle over a store instead of arrays: the same verdicts, per-case table, evidence statistics
- * and metrics as grade() + buildMetrics(), computed page by page so memory stays flat however many
- * attempts a run made. The store does the lookups (indexed by trace id, token hash and group); this
- * file keeps the oracle's rules and no I/O of its own, so grade() and gradeStream() can be checked
- * against each other (test/unit/run/stream-grade.test.ts).
+ * The oracle (docs/architecture.md "Oracle rules"): the one grader. A pure function of (attempt log,
+ * evidence, head samples, catalog) → verdicts, per-case table, evidence statistics and metrics, over
+ * a GradeSource that pages them, so memory stays flat however many attempts a run made. The store
+ * does the lookups (indexed by trace id, token hash and group); this file keeps the oracle's rules
+ * and no I/O of its own. A run grades its run store on disk; tests and small reads grade an
+ * in-memory one (run/grade-records.ts), through the same code.
  *
  * Three passes, each in a fixed order so the result does not depend on page sizes:
- * 1. every record in delivery order: hash it once for the tamper check and the chain check, count
- *    late ones, and join it to the attempt with its trace id (match.ts: trace id first);
+ * 1. every record in delivery order: hash it once for the tamper check and the integrity check
+ *    (links, hashes, head samples: evidence/integrity.ts), count late ones, and join it to the
+ *    attempt with its trace id (every attempt carries a fresh W3C trace id, so the join is exact);
  * 2. untraced records with a token hash, in time order: each claims the nearest unclaimed attempt
- *    of its token within the window (match.ts's fallback, one token's attempts at a time);
- * 3. attempts in seq order: grade each with the records joined to it, judge concurrency groups
- *    together (members are fetched whole when the first is met), feed metrics and the case table,
- *    write the verdicts back.
- *
- * Where attempts are ordered, the order is seq (send order), where grade() uses log order (completion
- * order); the two differ only on exact ties (equal token-window distances, equal group end times).
+ *    of its token within the window (targets that do not propagate trace context);
+ * 3. attempts in send order (seq): grade each with the records joined to it, judge concurrency
+ *    groups together (members are fetched whole when the first is met), feed metrics and the case
+ *    table, write the verdicts back.
+ * Records stamped after the settle deadline are late: joined for the report's sake, never counted
+ * as evidence, so a slow sink shows up as `unrecorded`.
  */
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
-import { recordHash } from '../evidence/chain.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { CaseRow, RunJson } from '../contracts/run-json.ts'
-import { CaseRowsBuilder } from './case-rows.ts'
-import { ChainTracker } from './chain-stats.ts'
-import { gradeOne, judgeFor } from './grade.ts'
-import { gradeLegit } from './grade-attempt.ts'
-import { DEFAULT_TOKEN_WINDOW_MS } from './match.ts'
-import type { MetricSet } from './metric-set.ts'
-import { MetricsBuilder, type FaultWindow, type MetricsInput } from './metrics.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
+import { recordHash } from '../evidence/chain.ts'
+import { IntegrityTracker, type HeadSample } from '../evidence/integrity.ts'
+import { CaseRowsBuilder } from './case-rows.ts'
+import { gradeLegit, gradeOne } from './grade-attempt.ts'
+import { judgeFor } from './group-judges.ts'
+import type { MetricSet } from './metric-set.ts'
+import { MetricsBuilder, type ExtraCounter, type FaultWindow } from './metrics.ts'
+
+/**
+ * Slack either side of an attempt for the token-hash join: the target's clock and the harness's
+ * differ a little even on loopback, and a record is stamped some time between send and response.
+ */
+export const DEFAULT_TOKEN_WINDOW_MS = 2_000
 
 export interface StoredRecord {
   /** the record's position in delivery order */
@@ -72,6 +79,10 @@ export interface GradeSource {
   groupMembers(caseId: string, group: string): AttemptRecord[]
   /** the id of the last-delivered tampered record carrying a trace id */
   tamperedIdForTrace(traceId: string): string | undefined
+  /** the source's chain heads as sampled during the run, each after the records delivered before it */
+  headSamples(): HeadSample[]
+  /** record ids the source delivered again with other content */
+  redeliveredRecords(): { id: string; record: EvidenceRecord }[]
   addVerdicts(graded: readonly GradedAttempt[]): void
   /** between pages: a store may commit there, so grading never builds one huge transaction */
   pageDone?(): void
@@ -82,12 +93,14 @@ export interface GradeStreamInput {
   /** epoch ms after which records are late */
   settleDeadline?: number
   chainStart?: Record<string, string | null>
+  /** whether the source's records carry a hash chain (default chained: every run before sources had a kind) */
+  integrity?: EvidenceIntegrity
   /** attack case ids the scenario selected (never-sent ones get a `not-covered` row) */
   cases?: readonly string[]
   windowMs?: number
   /** measured duration in seconds, for counters' per-second rate */
   durationS: number
-  extraCounters?: MetricsInput['extraCounters']
+  extraCounters?: readonly ExtraCounter[]
   faultWindows?: readonly FaultWindow[]
   pageSize?: number
   /**
@@ -119,15 +132,20 @@ export function gradeStream(source: GradeSource, input: GradeStreamInput): Grade
     return Number.isFinite(t) && t > input.settleDeadline
   }
   source.resetGrading()
-  const evidence = joinEvidence(source, size, isLate, input.chainStart)
+  const integrity = input.integrity ?? 'chained'
+  const evidence = joinEvidence(source, size, isLate, integrity, input.chainStart)
   joinByToken(source, size, input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS)
   const graded = gradeAttempts(source, size, isLate, input)
-  return { ...graded, evidence: { ...evidence, matched: graded.matched } }
+  // One sample per chain: the integrity gate fails on any broken or rewritten one. An unchained
+  // source gives none (nothing to judge) and says so instead.
+  graded.metrics.addEvidenceIntegrity(integrity, evidence.chains)
+  const metrics = graded.metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters })
+  return { ...graded, metrics, evidence: { ...evidence, matched: graded.matched } }
 }
 
-/** Pass 1: tamper check, chain check, late count and trace-id joins, in delivery order. */
-function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, chainStart?: Record<string, string | null>): Omit<RunJson['evidence'], 'matched'> {
-  const chains = new ChainTracker(chainStart)
+/** Pass 1: tamper check, integrity check, late count and trace-id joins, in delivery order. */
+function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, integrity: EvidenceIntegrity, chainStart?: Record<string, string | null>): Omit<RunJson['evidence'], 'matched'> {
+  const chains = integrity === 'chained' ? new IntegrityTracker(chainStart, source.headSamples()) : null
   let records = 0
   let late = 0
   let tampered = 0
@@ -137,9 +155,10 @@ function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRec
     for (const { rowid, record } of page) {
       records++
       // A record whose hash does not recompute was altered after it was written: it proves
-      // nothing, so it joins no attempt (grade.ts) — but it still counts in its chain.
-      const hashOk = recordHash(record) === record.hash
-      chains.add(record, hashOk)
+      // nothing, so it joins no attempt; it still counts in its chain. Unchained records carry no
+      // hash to check.
+      const hashOk = chains === null || recordHash(record) === record.hash
+      chains?.add(record, rowid, hashOk)
       if (!hashOk) {
         tampered++
         altered.push(rowid)
@@ -151,7 +170,9 @@ function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRec
     source.joinByTrace(page[0].rowid, page[page.length - 1].rowid)
     source.pageDone?.()
   }
-  return { records, late, tampered, chains: chains.stats() }
+  if (chains) for (const { id, record } of source.redeliveredRecords()) chains.redelivered(record.component, id)
+  const checked = chains?.finish() ?? []
+  return { records, late, tampered, integrity, chains: checked.map(({ component, records: n, ok, problem }) => ({ component, records: n, ok, problem })) }
 }
 
 /**
@@ -254,7 +275,7 @@ function gradeAttempts(source: GradeSource, size: number, isLate: (r: EvidenceRe
   return {
     cases: cases.build(),
     legit,
-    metrics: metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters }),
+    metrics,
     matched,
     attempts,
   }

@@ -1,16 +1,17 @@
 /**
- * Builds the run's k6-style metric set from graded attempts, one at a time (MetricsBuilder, for the
- * streaming grader) or from arrays (buildMetrics): k6's own names where the meaning is the same
- * (http_req_duration, http_reqs, http_req_failed, dropped_iterations) and `gatecrash_*` for the
- * security measures the gates read. Every attempt's samples carry the same tags —
- * kind, case, class, grading, tool, scenario, fault — so any gate can narrow to
- * `{case:escalate.tool-scope}`, `{grading:must}` or `{fault:no}`. Legit traffic has empty
- * case/class/grading tags.
+ * Builds the run's k6-style metric set from graded attempts, one at a time (the grader feeds it in
+ * send order): k6's own names where the meaning is the same (http_req_duration, http_reqs,
+ * http_req_failed, dropped_iterations) and `gatecrash_*` for the security measures the gates read.
+ * Every attempt's samples carry the same tags — kind, case, class, grading, tool, scenario, fault —
+ * so any gate can narrow to `{case:escalate.tool-scope}`, `{grading:must}` or `{fault:no}`. Legit
+ * traffic has empty case/class/grading tags. The evidence chains add one integrity sample each,
+ * tagged with their component.
  *
  * @example
  * ```ts
- * const set = buildMetrics({ attempts, graded: g.attempts, catalog: CATALOG, durationS: 60 })
- * summarizeMetrics(set).http_req_duration.p95
+ * const b = new MetricsBuilder(CATALOG)
+ * b.add(attempt, graded)
+ * summarizeMetrics(b.finish({ durationS: 60 })).http_req_duration.p95
  * ```
  */
 import type { AttemptRecord } from '../contracts/attempt.ts'
@@ -37,6 +38,10 @@ export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   gatecrash_evidence_coverage: 'rate',
   gatecrash_attribution_accuracy: 'rate',
   gatecrash_legit_success: 'rate',
+  /** one sample per evidence chain: 1 intact, 0 broken, cut back or rewritten */
+  gatecrash_evidence_integrity: 'rate',
+  /** one sample per run: 1 when the evidence source carries a hash chain, 0 when it does not */
+  gatecrash_evidence_tamper_evident: 'rate',
 }
 
 const VERDICT_COUNTERS: Partial<Record<Verdict, string>> = {
@@ -56,17 +61,11 @@ export interface FaultWindow {
   end: number
 }
 
-export interface MetricsInput {
-  attempts: readonly AttemptRecord[]
-  /** grade(...).attempts; joined to attempts by seq */
-  graded: readonly GradedAttempt[]
-  catalog: readonly AttackCase[]
-  /** measured duration in seconds (a counter's `rate` is per second) */
-  durationS: number
-  /** counters the load engine keeps, e.g. { name: 'dropped_iterations', value: 3, tags: { scenario: 'workload' } } */
-  extraCounters?: readonly { name: string; value: number; tags?: Tags }[]
-  /** when faults were active: attempts scheduled inside one get `fault:yes` */
-  faultWindows?: readonly FaultWindow[]
+/** A counter the load engine keeps, e.g. { name: 'dropped_iterations', value: 3, tags: { scenario: 'workload' } }. */
+export interface ExtraCounter {
+  name: string
+  value: number
+  tags?: Tags
 }
 
 export function attemptTags(a: AttemptRecord, c: AttackCase | undefined, faultWindows: readonly FaultWindow[] = []): Tags {
@@ -84,10 +83,7 @@ export function attemptTags(a: AttemptRecord, c: AttackCase | undefined, faultWi
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300
 
-/**
- * Feeds graded attempts into a metric set one at a time, so the streaming grader never holds a
- * run's attempts: memory is one series per tag set. buildMetrics() is the same over arrays.
- */
+/** Feeds graded attempts into a metric set one at a time: memory is one series per tag set, never per attempt. */
 export class MetricsBuilder {
   readonly set: MetricSet
   private readonly caseById: ReadonlyMap<string, AttackCase>
@@ -137,8 +133,18 @@ export class MetricsBuilder {
     if (!attack) add('gatecrash_legit_success', 'rate', g.verdict === 'pass' ? 1 : 0)
   }
 
+  /**
+   * The evidence chains' integrity: one sample per chain, tagged with its component. An unchained
+   * source has no chain to judge (the integrity gate reads no sample, so it does not apply) and
+   * gets a 0 in gatecrash_evidence_tamper_evident, which a scenario can gate on.
+   */
+  addEvidenceIntegrity(integrity: 'chained' | 'unchained', chains: readonly { component: string; ok: boolean }[]): void {
+    addSample(this.set, 'gatecrash_evidence_tamper_evident', 'rate', integrity === 'chained' ? 1 : 0, {})
+    for (const c of chains) addSample(this.set, 'gatecrash_evidence_integrity', 'rate', c.ok ? 1 : 0, { component: c.component })
+  }
+
   /** Adds the load engine's counters and the measured duration; returns the finished set. */
-  finish(options: { durationS?: number; extraCounters?: MetricsInput['extraCounters'] } = {}): MetricSet {
+  finish(options: { durationS?: number; extraCounters?: readonly ExtraCounter[] } = {}): MetricSet {
     if (options.durationS !== undefined) this.set.durationS = options.durationS
     for (const extra of options.extraCounters ?? []) {
       const type = METRIC_TYPES[extra.name]
@@ -147,16 +153,6 @@ export class MetricsBuilder {
     }
     return this.set
   }
-}
-
-export function buildMetrics(input: MetricsInput): MetricSet {
-  const builder = new MetricsBuilder(input.catalog, { durationS: input.durationS, faultWindows: input.faultWindows })
-  const gradedBySeq = new Map(input.graded.map((g) => [g.seq, g]))
-  for (const a of input.attempts) {
-    const g = gradedBySeq.get(a.seq)
-    if (g) builder.add(a, g)
-  }
-  return builder.finish({ extraCounters: input.extraCounters })
 }
 
 /** run.json's `metrics`: trends as TrendSummary, counters as {count, rate}, rates as {rate, passes, fails}. */

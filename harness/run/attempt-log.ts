@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline'
 import { Worker } from 'node:worker_threads'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { ChainHeads } from '../contracts/evidence-source.ts'
 import { ATTEMPT_ROW_LENGTH, attemptRow, MAX_ROWS_PER_TRANSACTION, type RunStore } from './run-store.ts'
 import type { WriterReply, WriterRequest } from './store-writer.ts'
 
@@ -78,6 +79,12 @@ export class AttemptLog {
   appendEvidence(records: EvidenceRecord[]): void {
     if (this.closed || records.length === 0) return
     this.post({ evidence: records })
+  }
+
+  /** A sample of the source's chain heads, stored after the evidence handed so far (run-store.ts addHeadSample). */
+  appendHeads(heads: ChainHeads, at: number): void {
+    if (this.closed) return
+    this.post({ heads, at })
   }
 
   /** Hands the buffered rows to the writer thread (committed in the order they were handed). */

@@ -3,11 +3,14 @@
  * cursor and hands them on (to the run store, so the join at the end only reads what arrived after
  * the last poll, and to the live progress line, which turns them into an evidence lag).
  *
+ * After each poll it samples the source's chain heads (where the source keeps any), so the grader
+ * can check that every later chain extends every head seen (evidence/integrity.ts).
+ *
  * A poll that fails (the sink is down: a chaos window may do exactly that) is counted and retried
  * at the next tick; it never fails the run. The final read in finalize.ts decides what is graded.
  */
 import type { EvidenceRecord } from '../contracts/evidence.ts'
-import type { EvidenceSource } from '../contracts/evidence-source.ts'
+import type { ChainHeads, EvidenceSource } from '../contracts/evidence-source.ts'
 
 export interface EvidenceTailOptions {
   source: EvidenceSource
@@ -15,6 +18,8 @@ export interface EvidenceTailOptions {
   cursor: string | null
   /** each page of new records, in delivery order, with the time it was read */
   onRecords(records: EvidenceRecord[], readAt: number): void
+  /** the source's heads, sampled after each poll's pages were handed on */
+  onHeads?(heads: ChainHeads, at: number): void
   intervalMs?: number
   /** longest stop() waits for a poll in flight (a paused sink can hold a request for many seconds) */
   stopWaitMs?: number
@@ -71,6 +76,11 @@ export class EvidenceTail {
           this.#options.onRecords(page.records, Date.now())
         }
         this.#cursor = page.cursor ?? this.#cursor
+      }
+      const { source, onHeads } = this.#options
+      if (onHeads && source.heads) {
+        const heads = await source.heads()
+        if (!this.#stopped) onHeads(heads, Date.now())
       }
     } catch {
       this.failures++

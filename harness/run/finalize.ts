@@ -6,22 +6,21 @@
  */
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { CATALOG, CATALOG_VERSION, selectCases } from '../attacks/catalog.ts'
-import { httpCursorSource } from '../evidence/http-cursor-source.ts'
-import { evaluateGates, runVerdict } from '../oracle/gates.ts'
-import { gradeStream } from '../oracle/grade-stream.ts'
+import { CATALOG_VERSION, selectCases } from '../attacks/catalog.ts'
+import type { EvidenceIntegrity, EvidenceSource } from '../contracts/evidence-source.ts'
+import type { FaultWindowRecord } from '../contracts/fault-window.ts'
+import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
+import { runVerdict } from '../oracle/gates.ts'
+import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { summarizeMetrics } from '../oracle/metrics.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
-import type { StartedTarget } from '../contracts/target.ts'
+import { gradeStore } from './grade-store.ts'
 import type { ScenarioStats } from './measure/measure.ts'
 import { runReporters, type Reporter } from './reporter.ts'
 import { RUN_FILES } from './run-dir.ts'
-import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
 import { RunStore } from './run-store.ts'
 import { storeRows } from './store-rows.ts'
 import { TOOL_VERSION } from './version.ts'
-import { ChaosGrading, storedEvidence } from '../oracle/faults/chaos-grading.ts'
-import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 
 /** What a run knows about itself besides its logs; saved as context.json for re-grading. */
 export interface RunContext {
@@ -45,30 +44,38 @@ export interface RunContext {
   evidenceTailCursor?: string | null
   /** the fault windows as they happened (harness/chaos), so a re-grade judges the same ones */
   faults?: FaultWindowRecord[]
+  /** the evidence source's kind and whether its records are hash-chained (absent in older runs: chained) */
+  evidenceSource?: string
+  evidenceIntegrity?: EvidenceIntegrity
+  /** the grader version the run was made with (absent before version 2) */
+  grader?: number
 }
 
 export interface FinalizeOptions {
-  target?: StartedTarget
+  /** the run's evidence source; absent when the target never started (nothing to read) */
+  evidence?: EvidenceSource
   settleMs: number
   stoppedEarly?: string
   reporters: Reporter[]
   log: (line: string) => void
 }
 
+/** Head samples after the final read, each followed by a read of what landed meanwhile. */
+const FINAL_HEAD_SAMPLES = 3
+
 export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Promise<RunJson> {
   ctx.endedAt = new Date().toISOString()
   ctx.stoppedEarly = options.stoppedEarly
   const store = RunStore.open(path.join(ctx.dir, RUN_FILES.db))
   try {
-    if (options.target) {
+    if (options.evidence) {
       const wait = store.attemptSummary().lastEnd + options.settleMs - Date.now()
       if (wait > 0) {
         options.log(`waiting ${(wait / 1000).toFixed(1)} s for evidence to settle`)
         await new Promise((r) => setTimeout(r, wait))
       }
       try {
-        // Page by page into the store: the run's evidence is never all in memory.
-        for await (const page of httpCursorSource(options.target.evidence.url).pages(ctx.evidenceTailCursor ?? ctx.evidenceCursor)) store.appendEvidence(page.records)
+        await readRest(ctx, store, options.evidence)
       } catch (e) {
         ctx.stoppedEarly ??= `evidence unavailable: ${(e as Error).message}`
         options.log(`warning: ${(e as Error).message}; grading with the evidence read so far (${store.evidenceCount()} records)`)
@@ -81,29 +88,48 @@ export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Pr
 }
 
 /**
+ * The evidence after the last page the run has, page by page into the store (never all in memory),
+ * then the source's heads after the settle window: a head must be in the chain as read, so each
+ * sample is followed by a read of whatever landed between the two.
+ */
+async function readRest(ctx: RunContext, store: RunStore, source: EvidenceSource): Promise<void> {
+  let cursor = ctx.evidenceTailCursor ?? ctx.evidenceCursor
+  const read = async (): Promise<number> => {
+    let n = 0
+    for await (const page of source.pages(cursor)) {
+      store.appendEvidence(page.records)
+      n += page.records.length
+      cursor = page.cursor ?? cursor
+    }
+    return n
+  }
+  await read()
+  if (!source.heads) return
+  for (let i = 0; i < FINAL_HEAD_SAMPLES; i++) {
+    store.addHeadSample(await source.heads(), Date.now())
+    if ((await read()) === 0) break
+  }
+  ctx.evidenceTailCursor = cursor
+}
+
+/**
  * Grades what the store holds (streaming, oracle/grade-stream.ts), evaluates the gates, hands the
  * run to the reporters and writes run.json. The store stays open for the reporters; the caller closes it.
  */
-export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<FinalizeOptions, 'reporters' | 'log' | 'settleMs'>): Promise<RunJson> {
-  const selected = selectCases(ctx.config.attacks?.cases ?? []).cases.map((c) => c.id)
+export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<FinalizeOptions, 'reporters' | 'log' | 'settleMs'> & { regraded?: RunJson['regraded'] }): Promise<RunJson> {
   const summary = store.attemptSummary()
   const settleDeadline = summary.lastEnd + options.settleMs
   const measuredMs = ctx.scenarios.reduce((m, s) => Math.max(m, s.durationMs), 0) || Math.max(1, summary.lastEnd - (summary.firstScheduled ?? summary.lastEnd))
-  const chaos = new ChaosGrading({ windows: ctx.faults ?? [], catalog: CATALOG, thresholds: ctx.config.thresholds, evidence: storedEvidence(store) })
-  const graded = gradeStream(store, {
-    faultWindows: chaos.metricWindows,
-    adjust: chaos.adjust,
-    catalog: CATALOG,
+  const { graded, gates, faults } = gradeStore(store, {
+    thresholds: ctx.config.thresholds,
+    faults: ctx.faults,
     settleDeadline,
     chainStart: ctx.chainStart,
-    cases: selected,
+    integrity: ctx.evidenceIntegrity,
+    cases: selectCases(ctx.config.attacks?.cases ?? []).cases.map((c) => c.id),
     durationS: measuredMs / 1000,
     extraCounters: ctx.scenarios.map((s) => ({ name: 'dropped_iterations', value: s.dropped, tags: { scenario: s.name } })),
   })
-  store.setMeta('settle_deadline', String(settleDeadline))
-  store.commit()
-  const faults = chaos.finish()
-  const gates = [...evaluateGates(graded.metrics, ctx.config.thresholds), ...faults.gates]
   const gateVerdict = runVerdict(gates)
   const run: RunJson = {
     schema: RUN_SCHEMA,
@@ -112,7 +138,8 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     ...(ctx.stoppedEarly ? { stopped: ctx.stoppedEarly } : {}),
     started_at: ctx.startedAt,
     ended_at: ctx.endedAt ?? new Date().toISOString(),
-    tool: { name: 'gatecrash', version: TOOL_VERSION, node: process.version, catalog: CATALOG_VERSION },
+    tool: { name: 'gatecrash', version: TOOL_VERSION, node: process.version, catalog: CATALOG_VERSION, grader: GRADER_VERSION },
+    ...(options.regraded ? { regraded: options.regraded } : {}),
     scenario: { file: ctx.scenarioFile, name: ctx.scenarioName },
     seed: ctx.seed,
     target: ctx.target,
@@ -138,7 +165,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     gates,
     cases: graded.cases,
     legit: graded.legit,
-    evidence: graded.evidence,
+    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}) },
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],

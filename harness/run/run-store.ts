@@ -12,6 +12,9 @@
  *   joins     evidence rowid PK → seq, via ('trace' | 'token-window')         ┐ grading output,
  *   tampered  evidence rowid PK (hash does not recompute)                     │ cleared and
  *   verdicts  seq PK, verdict, why, evidence_id, matched, faithful            ┘ rewritten per grading
+ *   heads     sample PK, after_rowid, at, json: the source's chain heads as sampled during the
+ *             run, with the last evidence rowid stored before the sample (integrity, oracle/integrity.ts)
+ *   redelivered  id, json: a record id delivered again with other content (history rewritten)
  *   meta      key PK, value (schema version; the settle deadline of the last grading)
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
@@ -23,7 +26,9 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { ChainHeads } from '../contracts/evidence-source.ts'
 import type { EvidenceJoin, GradeSource, StoredRecord } from '../oracle/grade-stream.ts'
+import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 
 export const RUN_DB_SCHEMA = 'gatecrash.run-db/1'
@@ -39,6 +44,8 @@ CREATE TABLE IF NOT EXISTS evidence (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL
   component TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS joins (rowid INTEGER PRIMARY KEY, seq INTEGER NOT NULL, via TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tampered (rowid INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS heads (sample INTEGER PRIMARY KEY, after_rowid INTEGER NOT NULL, at REAL NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS redelivered (id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS verdicts (seq INTEGER PRIMARY KEY, verdict TEXT NOT NULL, why TEXT NOT NULL, evidence_id TEXT,
   matched INTEGER NOT NULL, faithful INTEGER);
 `
@@ -161,12 +168,36 @@ export class RunStore implements GradeSource {
       this.transaction(() => {
         for (const r of records.slice(i, i + MAX_ROWS_PER_TRANSACTION)) {
           const c = r.correlation ?? {}
-          const changes = insert.run(r.id, c.trace_id || null, c.token_hash || null, tsMs(r.ts), r.component, JSON.stringify(r)).changes
-          if (changes === 0) skipped++
+          const json = JSON.stringify(r)
+          const changes = insert.run(r.id, c.trace_id || null, c.token_hash || null, tsMs(r.ts), r.component, json).changes
+          if (changes === 0) {
+            skipped++
+            // The same id again is a page read twice; with other content, the source rewrote it.
+            const stored = this.sql('SELECT json FROM evidence WHERE id = ?').get(r.id) as { json: string }
+            if (stored.json !== json) this.sql('INSERT INTO redelivered (id, json) VALUES (?, ?)').run(r.id, json)
+          }
         }
       })
     }
     return skipped
+  }
+
+  /**
+   * Stores one sample of the source's chain heads, after every record delivered before it: the
+   * integrity check knows which records the harness had read when the source named these heads.
+   */
+  addHeadSample(heads: ChainHeads, at: number): void {
+    const after = (this.sql('SELECT coalesce(max(rowid), 0) AS r FROM evidence').get() as { r: number }).r
+    this.sql('INSERT INTO heads (after_rowid, at, json) VALUES (?, ?, ?)').run(after, at, JSON.stringify(heads))
+  }
+
+  headSamples(): HeadSample[] {
+    const rows = this.sql('SELECT after_rowid, at, json FROM heads ORDER BY sample').all() as { after_rowid: number; at: number; json: string }[]
+    return rows.map((r) => ({ after: r.after_rowid, at: r.at, heads: JSON.parse(r.json) as ChainHeads }))
+  }
+
+  redeliveredRecords(): { id: string; record: EvidenceRecord }[] {
+    return (this.sql('SELECT id, json FROM redelivered ORDER BY rowid').all() as { id: string; json: string }[]).map((r) => ({ id: r.id, record: JSON.parse(r.json) as EvidenceRecord }))
   }
 
   /** Counts and time bounds of the stored attempts, for run.json's load section and the settle deadline. */

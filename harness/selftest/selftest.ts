@@ -59,8 +59,10 @@ export interface SelftestOptions {
 
 function summarize(flaw: string | null, r: SweepResult, ms: number): VariantResult {
   const cases: Record<string, Verdict> = {}
-  for (const row of r.graded.cases) cases[row.id] = row.verdict
-  return { flaw, verdict: r.verdict, cases, legit: r.graded.legit.counts, failedGates: r.gates.filter((g) => !g.ok).map((g) => `${g.metric} ${g.expression}`), ms }
+  for (const row of r.run.cases) cases[row.id] = row.verdict
+  // A sweep that could not finish proves nothing either way: it counts as failing its gates.
+  const verdict = r.verdict === 'ready' ? 'ready' : 'not-ready'
+  return { flaw, verdict, cases, legit: r.run.legit.counts, failedGates: r.run.gates.filter((g) => !g.ok).map((g) => `${g.metric} ${g.expression}`), ms }
 }
 
 export async function selftest(o: SelftestOptions): Promise<SelftestReport> {

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * const chaos = new ChaosGrading({ windows: ctx.faults ?? [], catalog: CATALOG, thresholds, evidence: records })
+ * const chaos = new ChaosGrading({ windows: ctx.faults ?? [], catalog: CATALOG, thresholds, evidence: storedEvidence(store) })
  * const graded = gradeStream(store, { ..., faultWindows: chaos.metricWindows, adjust: chaos.adjust })   // adjust(a, g, records)
  * const { gates, faults, timeline } = chaos.finish()
  * ```
@@ -158,19 +158,6 @@ export class ChaosGrading {
       timeline: this.#timeline.build(),
     }
   }
-}
-
-/** The whole chaos grading over arrays (tests, small runs): adjusted grades plus the outcome. */
-export function gradeChaos(
-  input: ChaosGradingInput & { attempts: readonly AttemptRecord[]; graded: readonly GradedAttempt[]; recordsOf?: (seq: number) => readonly EvidenceRecord[] },
-): ChaosOutcome & { graded: GradedAttempt[]; metricWindows: MetricWindow[] } {
-  const chaos = new ChaosGrading(input)
-  const bySeq = new Map(input.graded.map((g) => [g.seq, g]))
-  const graded = input.attempts.flatMap((a) => {
-    const g = bySeq.get(a.seq)
-    return g ? [chaos.adjust(a, g, input.recordsOf?.(a.seq) ?? [])] : []
-  })
-  return { ...chaos.finish(), graded, metricWindows: chaos.metricWindows }
 }
 
 /** The records of a store that pages them (run/run-store.ts `evidencePages`), one at a time. */

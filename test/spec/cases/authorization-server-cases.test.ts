@@ -70,13 +70,13 @@ for (const c of AUTHORIZATION_SERVER_CASES) {
       for (const a of attacks) {
         expect(a.transport_error, shown(a)).toBeNull()
         expect(listed(c, a), `${shown(a)}; catalog lists ${answer}`).toBe(true)
-        const records = result.graded.match.bySeq.get(a.seq) ?? []
+        const records = result.records.get(a.seq) ?? []
         expect(records, `evidence for ${shown(a)}`).toHaveLength(1)
         const r = records[0]
         expect(r.decision, shown(a)).toBe('deny')
         expect(reasonArea(r.reason), `${shown(a)} recorded ${r.reason}`).toBe(c.evidence.area)
         expectAttribution(c, a, r)
-        const graded = result.graded.attempts.find((g) => g.seq === a.seq)!
+        const graded = result.verdicts.get(a.seq)!
         expect(graded.verdict, `${shown(a)}: ${graded.why}`).toBe('pass')
       }
     })
@@ -89,7 +89,7 @@ describe('legitimate traffic next to the authorization-server cases', () => {
     expect(legit.length).toBeGreaterThan(0)
     expect(legit.some((a) => a.tool === 'token.exchange'), 'the jti-reuse case sends its original exchange as legitimate traffic').toBe(true)
     for (const a of legit) {
-      const g = result.graded.attempts.find((x) => x.seq === a.seq)!
+      const g = result.verdicts.get(a.seq)!
       expect(g.verdict, `${shown(a)}: ${g.why}`).toBe('pass')
     }
   })

@@ -36,7 +36,7 @@ function attemptsOf(id: string): AttemptRecord[] {
 }
 
 function recordOf(a: AttemptRecord, decision: 'allow' | 'deny'): EvidenceRecord | undefined {
-  const records = result.graded.match.bySeq.get(a.seq) ?? []
+  const records = result.records.get(a.seq) ?? []
   return records.find((r) => r.decision === decision) ?? records[0]
 }
 
@@ -59,7 +59,7 @@ function expectConforming(c: AttackCase, a: AttemptRecord, accepted: boolean): v
 }
 
 function expectCasePasses(id: string): void {
-  const row = result.graded.cases.find((r) => r.id === id)
+  const row = result.run.cases.find((r) => r.id === id)
   expect(row?.verdict, JSON.stringify(row?.examples ?? row)).toBe('pass')
 }
 
@@ -91,7 +91,7 @@ const EXTRA: Record<string, (a: AttemptRecord, r: EvidenceRecord) => void> = {
 
 describe('resource-server cases against the reference target', () => {
   test('the sweep graded every case id', () => {
-    const ids = new Set(result.graded.cases.map((r) => r.id))
+    const ids = new Set(result.run.cases.map((r) => r.id))
     for (const c of RESOURCE_SERVER_CASES) expect(ids.has(c.id), c.id).toBe(true)
   })
 

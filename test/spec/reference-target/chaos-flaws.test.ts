@@ -7,7 +7,7 @@
  * (helpers/chaos-link.ts) in the place of the harness's fault proxy.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { checkChain } from '../../../harness/evidence/chain.ts'
+import { checkChain } from '../../../harness/evidence/integrity.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
 import { forgedToken, LinkProxies, until } from './helpers/chaos-link.ts'
 import { populate, TENANT, USER, type Population } from './helpers/population.ts'

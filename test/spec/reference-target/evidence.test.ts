@@ -4,7 +4,8 @@
  */
 import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { checkChain, recordHash } from '../../../harness/evidence/chain.ts'
+import { recordHash } from '../../../harness/evidence/chain.ts'
+import { checkChain } from '../../../harness/evidence/integrity.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { EvidenceWriter } from '../../../targets/reference/evidence-writer/evidence-writer.ts'
 import { populate, TENANT, type Population } from './helpers/population.ts'

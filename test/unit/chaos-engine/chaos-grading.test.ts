@@ -6,12 +6,12 @@
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
-import { gradeChaos } from '../../../harness/oracle/faults/chaos-grading.ts'
+import { metricWindows } from '../../../harness/oracle/faults/windows.ts'
 import { planWindow } from '../../../harness/chaos/windows.ts'
 import type { FaultWindowRecord } from '../../../harness/contracts/fault-window.ts'
 import { Fault, type FaultSpec } from '../../../harness/chaos/fault.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import type { ThresholdMap } from '../../../harness/oracle/thresholds.ts'
 import { attack, chain, legit, recordFor, T0 } from '../oracle/fixtures.ts'
 
@@ -25,17 +25,17 @@ function window(spec: FaultSpec, index = 0): FaultWindowRecord {
 const PAUSE = Fault.pause({ component: 'replay-store', at: '1s', for: '1s' }) // seqs 10–19
 const LATENCY = Fault.latency({ component: 'jwks', ms: 800, at: '3s', for: '1s' }) // seqs 30–39
 
+/**
+ * The one grader with the fault windows folded in, as a run grades (run/grade-records.ts over an
+ * in-memory run store): the chaos half of the outcome, plus the windows metric samples are tagged with.
+ */
+function gradeWithFaults(attempts: AttemptRecord[], evidence: EvidenceRecord[], windows: FaultWindowRecord[], thresholds?: ThresholdMap) {
+  const g = gradeRecords({ attempts, evidence, catalog: CATALOG, faults: windows, thresholds })
+  return { ...g.faults, graded: g.attempts, metricWindows: metricWindows(windows.filter((w) => w.error === null)) }
+}
+
 function run(attempts: AttemptRecord[], evidence: EvidenceRecord[], specs: FaultSpec[], thresholds?: ThresholdMap) {
-  const g = grade({ attempts, evidence, catalog: CATALOG })
-  return gradeChaos({
-    windows: specs.map(window),
-    attempts,
-    graded: g.attempts,
-    evidence,
-    catalog: CATALOG,
-    thresholds,
-    recordsOf: (seq) => g.match.bySeq.get(seq) ?? [],
-  })
+  return gradeWithFaults(attempts, evidence, specs.map(window), thresholds)
 }
 
 const rows = (gates: { metric: string; ok: boolean; observed: number | null; cases: string[] }[]) => gates.map((x) => [x.metric, x.ok, x.observed, x.cases])
@@ -134,8 +134,7 @@ describe('chaos gates', () => {
   test('a fault that could not be injected fails its own row; one never reached has none', () => {
     const failed = { ...window(PAUSE), error: 'injection failed: boom', healed: false }
     const never = { ...planWindow(LATENCY, 1, 'latency') }
-    const g = grade({ attempts: [legit(1)], evidence: [], catalog: CATALOG })
-    const out = gradeChaos({ windows: [failed, never], attempts: [legit(1)], graded: g.attempts, evidence: [], catalog: CATALOG })
+    const out = gradeWithFaults([legit(1)], [], [failed, never])
     expect(rows(out.gates)).toEqual([['gatecrash_fault_injected{fault:pause replay-store 1s–2s}', false, 0, []]])
     expect(out.metricWindows).toEqual([])
   })
@@ -163,10 +162,9 @@ describe('chaos gates', () => {
 
   test('no faults: nothing changes, nothing added', () => {
     const attempts = [legit(1)]
-    const g = grade({ attempts, evidence: [], catalog: CATALOG })
-    const out = gradeChaos({ windows: [], attempts, graded: g.attempts, evidence: [], catalog: CATALOG })
+    const out = gradeWithFaults(attempts, [], [])
     expect(out).toMatchObject({ gates: [], faults: [], timeline: [], metricWindows: [] })
-    expect(out.graded).toEqual(g.attempts)
+    expect(out.graded).toEqual(gradeRecords({ attempts, evidence: [] }).attempts)
   })
 })
 

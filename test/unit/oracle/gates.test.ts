@@ -3,14 +3,12 @@ import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { DEFAULT_GATES, evaluateGates, mergeGates, runVerdict } from '../../../harness/oracle/gates.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
-import { buildMetrics } from '../../../harness/oracle/metrics.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import type { ThresholdMap } from '../../../harness/oracle/thresholds.ts'
 import { attack, chain, legit, recordFor } from './fixtures.ts'
 
 function gatesFor(attempts: AttemptRecord[], evidence: EvidenceRecord[], scenario?: ThresholdMap) {
-  const g = grade({ attempts, evidence, catalog: CATALOG })
-  return evaluateGates(buildMetrics({ attempts, graded: g.attempts, catalog: CATALOG, durationS: 10 }), scenario)
+  return evaluateGates(gradeRecords({ attempts, evidence, catalog: CATALOG, durationS: 10 }).metrics, scenario)
 }
 const byMetric = (gates: ReturnType<typeof gatesFor>, metric: string) => gates.filter((x) => x.metric === metric)
 
@@ -75,6 +73,7 @@ describe('design.md scenario shape: thresholds merged with the defaults', () => 
       ['gatecrash_evidence_coverage', 'default', ['rate==1']],
       ['gatecrash_attribution_accuracy', 'default', ['rate==1']],
       ['gatecrash_legit_success{ fault : no }', 'scenario', ['rate>=0.99']],
+      ['gatecrash_evidence_integrity', 'default', ['rate==1']],
       ['http_req_duration', 'scenario', ['p(95)<250']],
     ])
   })

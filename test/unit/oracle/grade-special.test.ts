@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import type { AttackCase } from '../../../harness/contracts/attack-case.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import { attack, chain, legit, recordFor } from './fixtures.ts'
 
 // Cases with special judging rules (design.md "Oracle rules"); synthetic catalog entries keep the
@@ -13,7 +13,7 @@ const write: AttackCase = { ...CATALOG.find((c) => c.id === 'escalate.tool-scope
 const catalog = [...CATALOG, control, upscope, parallel, write]
 
 const verdictOf = (attempts: ReturnType<typeof legit>[], evidence = chain(attempts.map((a) => recordFor(a)))) =>
-  grade({ attempts, evidence, catalog }).attempts.map((g) => g.verdict)
+  gradeRecords({ attempts, evidence, catalog }).attempts.map((g) => g.verdict)
 
 describe('design.md oracle: control cases (a correct target accepts them)', () => {
   test('accepted and recorded as allow → pass', () => {
@@ -34,7 +34,7 @@ describe('RFC 8693 §2.2.1 / RFC 6749 §3.3: exchange judged on the issued token
   })
   test('a 200 with scope beyond the subject → breach', () => {
     const a = granted(['tickets:read', 'refunds:write'])
-    const g = grade({ attempts: [a], evidence: chain([recordFor(a, { decision: 'allow', reason: 'ok' })]), catalog }).attempts[0]
+    const g = gradeRecords({ attempts: [a], evidence: chain([recordFor(a, { decision: 'allow', reason: 'ok' })]), catalog }).attempts[0]
     expect(g.verdict).toBe('breach')
     expect(g.why).toContain('refunds:write')
   })
@@ -65,7 +65,7 @@ const refused403 = { status: 403, error_code: 'insufficient_scope', challenge_sc
 describe('side effects: a refused write that still happened is a breach', () => {
   test('403 insufficient_scope but the refund exists → breach', () => {
     const a = attack(1, 'test.write', { ...refused403, side_effect: true })
-    const g = grade({ attempts: [a], evidence: chain([recordFor(a, { reason: 'scope.insufficient' })]), catalog }).attempts[0]
+    const g = gradeRecords({ attempts: [a], evidence: chain([recordFor(a, { reason: 'scope.insufficient' })]), catalog }).attempts[0]
     expect(g.verdict).toBe('breach')
     expect(g.why).toContain('side effect')
   })
@@ -79,7 +79,7 @@ describe('evidence-schema.md hash: a record altered after writing proves nothing
   test('the attempt whose record was altered comes out unrecorded, naming the record', () => {
     const a = legit(1)
     const [r] = chain([recordFor(a, { decision: 'allow', reason: 'ok' })])
-    const g = grade({ attempts: [a], evidence: [{ ...r, reason: 'ok.edited' }], catalog })
+    const g = gradeRecords({ attempts: [a], evidence: [{ ...r, reason: 'ok.edited' }], catalog })
     expect(g.attempts[0].verdict).toBe('unrecorded')
     expect(g.attempts[0].why).toContain(`record ${r.id} fails its hash`)
     expect(g.evidence.tampered).toBe(1)

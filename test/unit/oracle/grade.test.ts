@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import { attack, chain, legit, recordFor, T0 } from './fixtures.ts'
 import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 
 function one(a: AttemptRecord, evidence: EvidenceRecord[], settleDeadline?: number) {
-  const g = grade({ attempts: [a], evidence, catalog: CATALOG, settleDeadline })
+  const g = gradeRecords({ attempts: [a], evidence, catalog: CATALOG, settleDeadline })
   return { ...g.attempts[0], result: g }
 }
 
@@ -79,7 +79,7 @@ describe('design.md verdicts: legitimate traffic', () => {
       recordFor(a, { correlation: { token_hash: 'tokhash-1' } }),
       recordFor(a, { correlation: { token_hash: 'tokhash-1' }, ts: new Date(T0 + 3_600_000).toISOString() }),
     ])
-    const g = grade({ attempts: [a, b], evidence: records, catalog: CATALOG })
+    const g = gradeRecords({ attempts: [a, b], evidence: records, catalog: CATALOG })
     expect(g.attempts.map((x) => [x.verdict, x.evidence_id])).toEqual([['pass', 'ev_2'], ['pass', 'ev_1']])
     expect(g.match.via.get('ev_1')).toBe('token-window')
     expect(g.match.unmatched.map((r) => r.id)).toEqual(['ev_3'])
@@ -203,7 +203,7 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
     recordFor(attempts[3]),
     recordFor(attempts[5], { component: 'rs-2' }),
   ])
-  const g = grade({ attempts, evidence, catalog: CATALOG, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
+  const g = gradeRecords({ attempts, evidence, catalog: CATALOG, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
 
   test('one row per case with counts, worst verdict and worst-first examples by trace id', () => {
     expect(g.cases.map((r) => [r.id, r.attempts, r.verdict])).toEqual([
@@ -224,6 +224,7 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
       matched: 4,
       tampered: 0,
       late: 0,
+      integrity: 'chained',
       chains: [
         { component: 'rs-1', records: 3, ok: true, problem: null },
         { component: 'rs-2', records: 1, ok: true, problem: null },
@@ -233,7 +234,7 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
 
   test('design.md evidence contract: a tampered record or a chain not linking to the head read before the run is reported', () => {
     const tampered = evidence.map((r) => (r.id === 'ev_2' ? { ...r, reason: 'scope.other' } : r))
-    const t = grade({ attempts, evidence: tampered, catalog: CATALOG, chainStart: { 'rs-2': 'head-before-run' } })
+    const t = gradeRecords({ attempts, evidence: tampered, catalog: CATALOG, chainStart: { 'rs-2': 'head-before-run' } })
     expect(t.evidence.chains).toEqual([
       { component: 'rs-1', records: 3, ok: false, problem: 'record ev_2: hash does not recompute' },
       { component: 'rs-2', records: 1, ok: false, problem: 'record ev_4: prev does not link to the record before' },
@@ -241,7 +242,7 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
   })
 
   test('pure: grading twice gives the same result', () => {
-    const again = grade({ attempts, evidence, catalog: CATALOG, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
+    const again = gradeRecords({ attempts, evidence, catalog: CATALOG, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
     expect(again.attempts).toEqual(g.attempts)
     expect(again.cases).toEqual(g.cases)
   })

@@ -1,19 +1,25 @@
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import { aggregate, sampleCount, seriesOf } from '../../../harness/oracle/metric-set.ts'
-import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
+import type { FaultWindowRecord } from '../../../harness/contracts/fault-window.ts'
+import { summarizeMetrics } from '../../../harness/oracle/metrics.ts'
 import { attack, legit, metricsTraffic, T0 } from './fixtures.ts'
 
 const { attempts, evidence } = metricsTraffic()
-const g = grade({ attempts, evidence, catalog: CATALOG })
-const set = buildMetrics({
+// One fault in effect from T0+5 s to T0+6 s: attempts scheduled from a second before it (in flight
+// when it began, IN_FLIGHT_LEAD_MS) to its end are tagged fault:yes.
+const fault: FaultWindowRecord = {
+  id: 'f1', kind: 'latency', component: 'jwks', label: 'latency jwks 5s–6s', detail: '', at_ms: 5_000, for_ms: 1_000,
+  recover_within_ms: null, t0: T0, start: T0 + 5_000, end: T0 + 6_000, healed: true, error: null,
+}
+const { metrics: set } = gradeRecords({
   attempts,
-  graded: g.attempts,
+  evidence,
   catalog: CATALOG,
   durationS: 10,
   extraCounters: [{ name: 'dropped_iterations', value: 3, tags: { scenario: 'workload' } }],
-  faultWindows: [{ start: T0 + 4_000, end: T0 + 6_000 }],
+  faults: [fault],
 })
 const agg = (name: string, kind: 'count' | 'rate' | 'min' | 'max', filter = {}) => aggregate(set, name, { kind }, filter)
 

@@ -1,8 +1,8 @@
 /** A run.json built through the real oracle pipeline (grade → metrics → gates) from hand-built logs. */
 import { CATALOG, CATALOG_VERSION } from '../../../harness/attacks/catalog.ts'
-import { evaluateGates, runVerdict } from '../../../harness/oracle/gates.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
-import { buildMetrics, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
+import { runVerdict } from '../../../harness/oracle/gates.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
+import { summarizeMetrics } from '../../../harness/oracle/metrics.ts'
 import { RUN_SCHEMA, type RunJson } from '../../../harness/contracts/run-json.ts'
 import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
 
@@ -17,9 +17,9 @@ export function failingRun() {
   ]
   // attempt 4 (escalate.tool-scope) is refused but never recorded
   const evidence = chain(attempts.filter((a) => a.seq !== 4).map((a) => recordFor(a)))
-  const g = grade({ attempts, evidence, catalog: CATALOG, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
-  const metrics = buildMetrics({ attempts, graded: g.attempts, catalog: CATALOG, durationS: 10 })
-  const gates = evaluateGates(metrics, { 'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'], http_req_duration: ['p(95)<250'] })
+  const thresholds = { 'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'], http_req_duration: ['p(95)<250'] }
+  const g = gradeRecords({ attempts, evidence, catalog: CATALOG, durationS: 10, thresholds, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
+  const { metrics, gates } = g
   const run: RunJson = {
     schema: RUN_SCHEMA,
     run_id: 'r-20261126-0300-abcd',

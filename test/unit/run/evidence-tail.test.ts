@@ -27,12 +27,12 @@ function growingSink(evidence: EvidenceRecord[], perRead: number, pageSize = 7) 
         if (records.length < pageSize) return
       }
     },
-    async readAll() {
-      throw new Error('not used')
-    },
     async heads() {
       return {}
     },
+    kind: 'test',
+    integrity: 'chained',
+    close: async () => {},
   }
   return { source, setDown: (d: boolean) => (down = d) }
 }
@@ -86,8 +86,10 @@ describe('the evidence tail streams records into run.db while the run measures',
         await gate
         yield { records: evidence, cursor: 'end' }
       },
-      readAll: async () => ({ records: [], cursor: null }),
       heads: async () => ({}),
+      kind: 'test',
+      integrity: 'chained',
+      close: async () => {},
     }
     const got: EvidenceRecord[] = []
     const tail = new EvidenceTail({ source, cursor: 'start', intervalMs: 1, stopWaitMs: 20, onRecords: (r) => got.push(...r) })

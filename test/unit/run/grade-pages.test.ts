@@ -1,3 +1,9 @@
+/**
+ * The one grader (oracle/grade-stream.ts) is a pure function of what the store holds: the same
+ * verdicts, case rows, evidence statistics, metrics, gates and CSVs whatever the page size it reads
+ * with, and whether the store is a run's run.db on disk or an in-memory one (run/grade-records.ts).
+ * Pages split concurrency groups, token-window candidates and chains at every boundary here.
+ */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -5,10 +11,12 @@ import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import type { AttackCase } from '../../../harness/contracts/attack-case.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
+import type { FaultWindowRecord } from '../../../harness/contracts/fault-window.ts'
 import { evaluateGates } from '../../../harness/oracle/gates.ts'
-import { grade } from '../../../harness/oracle/grade.ts'
-import { gradeStream, type GradeStreamInput } from '../../../harness/oracle/grade-stream.ts'
-import { buildMetrics, summarizeMetrics, type FaultWindow } from '../../../harness/oracle/metrics.ts'
+import { gradeStream } from '../../../harness/oracle/grade-stream.ts'
+import { gradeStore } from '../../../harness/run/grade-store.ts'
+import { summarizeMetrics } from '../../../harness/oracle/metrics.ts'
+import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import { storeRows } from '../../../harness/run/store-rows.ts'
 import { writeAttemptsCsv, writeEvidenceCsv } from '../../../reports/csv.ts'
 import { attack, chain, legit, metricsTraffic, recordFor, T0 } from '../oracle/fixtures.ts'
@@ -28,35 +36,36 @@ interface Case {
   settleDeadline?: number
   chainStart?: Record<string, string | null>
   cases?: string[]
-  faultWindows?: FaultWindow[]
+  faults?: FaultWindowRecord[]
 }
 
-/** grade() + buildMetrics() in memory, and gradeStream() over a run store, on the same input. */
-async function both(c: Case, pageSize?: number) {
-  const memory = grade({ attempts: c.attempts, evidence: c.evidence, catalog, settleDeadline: c.settleDeadline, chainStart: c.chainStart, cases: c.cases })
+/** A window in effect from T0+5 s to T0+6 s (metric windows reach back a second for in-flight attempts). */
+const FAULT: FaultWindowRecord = {
+  id: 'f1', kind: 'latency', component: 'jwks', label: 'latency jwks 5s–6s', detail: '', at_ms: 5_000, for_ms: 1_000,
+  recover_within_ms: null, t0: T0, start: T0 + 5_000, end: T0 + 6_000, healed: true, error: null,
+}
+
+/**
+ * The reference: an in-memory store read at the default page size. The subject: a run.db on disk
+ * graded at `pageSize`, then read back the way reporters read it (store-rows.ts). They must agree.
+ */
+async function expectSame(c: Case, pageSize?: number) {
   const extraCounters = [{ name: 'dropped_iterations', value: 2, tags: { scenario: 'workload' } }]
-  const set = buildMetrics({ attempts: c.attempts, graded: memory.attempts, catalog, durationS: 10, extraCounters, faultWindows: c.faultWindows })
+  const memory = gradeRecords({ attempts: c.attempts, evidence: c.evidence, catalog, settleDeadline: c.settleDeadline, chainStart: c.chainStart, cases: c.cases, durationS: 10, extraCounters, faults: c.faults })
   const store = await storeWith(c.attempts, c.evidence)
-  const input: GradeStreamInput = { catalog, settleDeadline: c.settleDeadline, chainStart: c.chainStart, cases: c.cases, durationS: 10, extraCounters, faultWindows: c.faultWindows, pageSize }
-  const streamed = gradeStream(store, input)
-  store.commit()
-  return { memory, set, store, streamed }
-}
-
-async function expectSame(c: Case, pageSize?: number): Promise<ReturnType<typeof grade>> {
-  const { memory, set, store, streamed } = await both(c, pageSize)
+  const { graded: streamed } = gradeStore(store, { catalog, settleDeadline: c.settleDeadline, chainStart: c.chainStart, cases: c.cases, durationS: 10, extraCounters, faults: c.faults, pageSize })
   const rows = storeRows(store, path.dirname(store.file), c.settleDeadline)
   expect(c.attempts.map((a) => rows.verdicts.get(a.seq))).toEqual(memory.attempts)
   expect(streamed.cases).toEqual(memory.cases)
   expect(streamed.legit).toEqual(memory.legit)
   expect(streamed.evidence).toEqual(memory.evidence)
-  expect(summarizeMetrics(streamed.metrics)).toEqual(summarizeMetrics(set))
-  expect(evaluateGates(streamed.metrics, THRESHOLDS)).toEqual(evaluateGates(set, THRESHOLDS))
+  expect(summarizeMetrics(streamed.metrics)).toEqual(summarizeMetrics(memory.metrics))
+  expect(evaluateGates(streamed.metrics, THRESHOLDS)).toEqual(evaluateGates(memory.metrics, THRESHOLDS))
   for (const r of c.evidence) {
     expect(rows.seqById.get(r.id), r.id).toBe(memory.match.seqById.get(r.id))
     expect(rows.lateIds.has(r.id), r.id).toBe(memory.match.lateIds.has(r.id))
   }
-  // The CSVs written from the store are byte for byte the ones written from memory.
+  // The CSVs written from the store are byte for byte the ones written from what was read back whole.
   const dir = await scratch('gatecrash-csv-')
   await writeAttemptsCsv(path.join(dir, 'mem-attempts.csv'), c.attempts, memory.attempts)
   await writeAttemptsCsv(path.join(dir, 'db-attempts.csv'), rows.attempts(), rows.verdicts)
@@ -75,9 +84,9 @@ const perCase = (() => {
   return { attempts, evidence, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] }
 })()
 
-describe('design.md oracle rules: the streaming grader over run.db agrees with grade() in memory', () => {
+describe('docs/architecture.md oracle rules: the grader\'s result does not depend on page size or store', () => {
   test('per-case rows, examples, legit counts, evidence statistics, metrics, gates and both CSVs', async () => {
-    await expectSame(perCase)
+    for (const pageSize of [1, 2, 5_000]) await expectSame(perCase, pageSize)
   })
 
   test('evidence contract: records without a trace id join by token hash within the window, nearest unclaimed first', async () => {
@@ -116,7 +125,7 @@ describe('design.md oracle rules: the streaming grader over run.db agrees with g
 
   test('fault windows tag metrics; unknown cases and transport errors stay out of the security rates', async () => {
     const { attempts, evidence } = metricsTraffic()
-    await expectSame({ attempts, evidence, faultWindows: [{ start: T0 + 4_000, end: T0 + 6_000 }] })
+    for (const pageSize of [3, 5_000]) await expectSame({ attempts, evidence, faults: [FAULT] }, pageSize)
   })
 
   test.each([1, 2, 3])('mixed traffic (seed %i): every join rule at once, at several page sizes', async (seed) => {

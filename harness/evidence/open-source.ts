@@ -1,0 +1,14 @@
+/**
+ * The one place a target's declared evidence source becomes an EvidenceSource: the run calls this
+ * once, when the target has started, and every phase reads through the object it returns.
+ */
+import type { EvidenceSource } from '../contracts/evidence-source.ts'
+import type { EvidenceSourceSpec } from '../contracts/target.ts'
+import { httpCursorSource } from './http-cursor-source.ts'
+
+export function openEvidenceSource(spec: EvidenceSourceSpec): EvidenceSource {
+  switch (spec.kind) {
+    case 'http-cursor':
+      return httpCursorSource(spec.url)
+  }
+}

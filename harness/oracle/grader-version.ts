@@ -1,0 +1,15 @@
+/**
+ * The grader's version, written into run.json (`tool.grader`), so `gatecrash report` can say when
+ * an old run is judged by gates that did not exist when it was made. Bump it when a default gate
+ * is added or a grading rule changes, and list the gates it adds.
+ *
+ *   1: the five security gates (breaches, block rate of MUST cases, evidence coverage, attribution,
+ *      legitimate success outside faults); runs without `tool.grader` are version 1.
+ *   2: evidence integrity decides the verdict (gatecrash_evidence_integrity).
+ */
+export const GRADER_VERSION = 2
+
+/** Default gate keys by the grader version that added them; the rest date from version 1. */
+export const DEFAULT_GATE_SINCE: Readonly<Record<string, number>> = {
+  gatecrash_evidence_integrity: 2,
+}

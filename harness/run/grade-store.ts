@@ -1,0 +1,68 @@
+/**
+ * Grades what a run store holds: the one grader (oracle/grade-stream.ts) with the fault windows'
+ * grading folded in, then the gates. A run grades its run.db (finalize.ts), `gatecrash report`
+ * grades an old one again, tests and small reads grade an in-memory store (grade-records.ts): the
+ * same code every time.
+ */
+import { CATALOG } from '../attacks/catalog.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
+import type { ChainHeads, EvidenceIntegrity } from '../contracts/evidence-source.ts'
+import type { FaultWindowRecord } from '../contracts/fault-window.ts'
+import type { GateResult } from '../contracts/run-json.ts'
+import { ChaosGrading, storedEvidence, type ChaosOutcome } from '../oracle/faults/chaos-grading.ts'
+import { evaluateGates, explainIntegrity } from '../oracle/gates.ts'
+import { gradeStream, type GradeStreamResult } from '../oracle/grade-stream.ts'
+import type { ExtraCounter } from '../oracle/metrics.ts'
+import type { ThresholdMap } from '../oracle/thresholds.ts'
+import type { RunStore } from './run-store.ts'
+
+export interface GradeStoreInput {
+  /** default: the catalog of this version */
+  catalog?: readonly AttackCase[]
+  /** the scenario's thresholds (defaults are added by evaluateGates) */
+  thresholds?: ThresholdMap
+  /** the fault windows as they happened */
+  faults?: readonly FaultWindowRecord[]
+  /** epoch ms after which records are late; undefined: none are */
+  settleDeadline?: number
+  /** each chain's head read before the measured records */
+  chainStart?: ChainHeads
+  integrity?: EvidenceIntegrity
+  /** attack case ids the scenario selected */
+  cases?: readonly string[]
+  /** measured duration, for counters' per-second rates */
+  durationS: number
+  extraCounters?: readonly ExtraCounter[]
+  windowMs?: number
+  /** rows per page the grader reads (its result does not depend on it) */
+  pageSize?: number
+}
+
+export interface StoreGrading {
+  graded: GradeStreamResult
+  gates: GateResult[]
+  faults: ChaosOutcome
+}
+
+export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGrading {
+  const catalog = input.catalog ?? CATALOG
+  const chaos = new ChaosGrading({ windows: input.faults ?? [], catalog, thresholds: input.thresholds, evidence: storedEvidence(store) })
+  const graded = gradeStream(store, {
+    faultWindows: chaos.metricWindows,
+    adjust: chaos.adjust,
+    catalog,
+    settleDeadline: input.settleDeadline,
+    chainStart: input.chainStart,
+    integrity: input.integrity,
+    cases: input.cases,
+    durationS: input.durationS,
+    extraCounters: input.extraCounters,
+    windowMs: input.windowMs,
+    pageSize: input.pageSize,
+  })
+  if (input.settleDeadline !== undefined) store.setMeta('settle_deadline', String(input.settleDeadline))
+  store.commit()
+  const faults = chaos.finish()
+  const gates = [...explainIntegrity(evaluateGates(graded.metrics, input.thresholds), graded.evidence.chains), ...faults.gates]
+  return { graded, gates, faults }
+}

@@ -1,0 +1,290 @@
+/**
+ * The phases of a run, in order, each a method: create (run directory, run store, context.json),
+ * setUp (chaos engine, target, population, evidence source and its start), measure (warm-up, live
+ * evidence tail, the scenario's executors under their faults) or drive (the self-test's fixed list
+ * of actions instead of executors), finish (settle, final evidence read, grading, gates, reports).
+ * `gatecrash run` goes through all of them (run.ts); the self-test's sweep uses the same session
+ * with drive() (selftest/sweep.ts), so both grade the same way.
+ *
+ * Whatever happens midway, finish() still writes and grades what was measured (verdict
+ * `incomplete` when the run did not finish).
+ */
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { selectCases } from '../attacks/catalog.ts'
+import { makeKit, type CaseKit } from '../attacks/kit.ts'
+import type { ActionEnv } from '../attacks/types.ts'
+import { ChaosSession } from '../chaos/chaos-session.ts'
+import type { FaultInjector } from '../chaos/injector.ts'
+import type { AttemptRecord } from '../contracts/attempt.ts'
+import { parseDuration } from '../contracts/duration.ts'
+import type { EvidenceSource } from '../contracts/evidence-source.ts'
+import type { RunIdentity } from '../contracts/identity.ts'
+import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import { headsOf } from '../evidence/chain.ts'
+import { openEvidenceSource } from '../evidence/open-source.ts'
+import { readAll } from '../evidence/read-all.ts'
+import { epochNow } from '../load/clock.ts'
+import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
+import { HttpPools } from '../load/http-pool.ts'
+import { GRADER_VERSION } from '../oracle/grader-version.ts'
+import type { LoadedScenario } from '../scenario/load.ts'
+import { AttemptLog } from './attempt-log.ts'
+import { EvidenceTail } from './evidence-tail.ts'
+import { finalizeRun, type RunContext } from './finalize.ts'
+import { makeActionEnv } from './measure/action-env.ts'
+import { measure, type ScenarioStats } from './measure/measure.ts'
+import { warmUp } from './measure/warm-up.ts'
+import { Progress } from './progress.ts'
+import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
+import type { Reporter } from './reporter.ts'
+import { makeRunDir, newRunId, RUN_FILES } from './run-dir.ts'
+import type { RunJson } from '../contracts/run-json.ts'
+
+export interface SessionOptions {
+  scenario: LoadedScenario
+  target: TargetAdapter
+  flaws?: string[]
+  outRoot?: string
+  reporters?: Reporter[]
+  /** first Ctrl-C: stop scheduling, finish in-flight work, still grade and write everything */
+  stop?: AbortSignal
+  log?: (line: string) => void
+  progressOut?: NodeJS.WriteStream
+  /** fault injector plugins for `Fault.custom(...)` (tried before the built-ins) */
+  injectors?: FaultInjector[]
+  /** state for cleaning up after a killed harness (fault proxy, paused target processes); default `.gatecrash` */
+  stateDir?: string
+}
+
+export interface RunOutcome {
+  dir: string
+  run: RunJson
+  /** the error that cut the run short; the run directory is written all the same */
+  failure?: unknown
+}
+
+/** What set-up made, for the measured phase (or the sweep) to act with. */
+export interface SetUpRun {
+  target: StartedTarget
+  identities: RunIdentity[]
+  kit: CaseKit
+  phase: ProvisionPhaseResult
+  pools: HttpPools
+}
+
+export class RunSession {
+  readonly ctx: RunContext
+  readonly dir: string
+  readonly #options: SessionOptions
+  readonly #log: (line: string) => void
+  readonly #stop: AbortSignal
+  readonly #attempts: AttemptLog
+  readonly #pools: HttpPools
+  #chaos: ChaosSession | undefined
+  #target: StartedTarget | undefined
+  #evidence: EvidenceSource | undefined
+  #tail: EvidenceTail | undefined
+  #setUp: SetUpRun | undefined
+  #stoppedEarly: string | undefined
+  /** each context change is saved in order, so a crashed run's re-grade sees the latest */
+  #saving = Promise.resolve()
+  readonly #healOnStop = (): void => void this.#chaos?.heal()
+
+  private constructor(options: SessionOptions, ctx: RunContext, attempts: AttemptLog) {
+    this.#options = options
+    this.ctx = ctx
+    this.dir = ctx.dir
+    this.#log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`))
+    this.#stop = options.stop ?? new AbortController().signal
+    this.#attempts = attempts
+    const scenarios = Object.values(options.scenario.config.scenarios)
+    this.#pools = new HttpPools(scenarios.length > 0 ? Math.max(...scenarios.map(executorMaxVUs)) : 16)
+    // Ctrl-C / SIGTERM: faults heal at once, not when the in-flight work has drained.
+    this.#stop.addEventListener('abort', this.#healOnStop, { once: true })
+  }
+
+  /** The run directory, its store and context.json: from here on, a run leaves what it measured. */
+  static async create(options: SessionOptions): Promise<RunSession> {
+    const { scenario } = options
+    const runId = newRunId(scenario.name)
+    const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
+    const attempts = await AttemptLog.open(path.join(dir, RUN_FILES.db))
+    const ctx: RunContext = {
+      runId,
+      dir,
+      scenarioFile: scenario.file,
+      scenarioName: scenario.name,
+      config: scenario.config,
+      seed: scenario.config.seed ?? 1,
+      startedAt: new Date().toISOString(),
+      target: { name: options.target.name, version: '', flaws: options.flaws ?? [], issuer: '' },
+      population: { tenants: 0, principals: 0, agents: 0, sub_agents: 0, max_depth: 0 },
+      scenarios: [],
+      delegationSamples: [],
+      chainStart: {},
+      evidenceCursor: null,
+      grader: GRADER_VERSION,
+    }
+    const session = new RunSession(options, ctx, attempts)
+    await session.#save()
+    const flaws = ctx.target.flaws
+    session.#log(`gatecrash run ${runId}: scenario ${scenario.name}, seed ${ctx.seed}, target ${options.target.name}${flaws.length ? ` (flaws: ${flaws.join(', ')})` : ''}`)
+    return session
+  }
+
+  get log(): (line: string) => void {
+    return this.#log
+  }
+
+  /**
+   * The chaos engine (it may put its fault proxy into the target's links), the target, the
+   * population, the evidence source with the run's start (cursor, chain heads), the attack kit and
+   * the fault schedule.
+   */
+  async setUp(): Promise<SetUpRun> {
+    const { config } = this.ctx
+    this.#chaos = await ChaosSession.open({
+      faults: config.faults ?? [],
+      seed: this.ctx.seed,
+      stateDir: this.#options.stateDir,
+      injectors: [...(this.#options.injectors ?? []), ...(config.injectors ?? [])],
+      log: this.#log,
+      onChange: () => void this.#save(),
+    })
+    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop })
+    const target = (this.#target = phase.target)
+    this.ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
+    this.ctx.population = phase.summary
+    this.ctx.delegationSamples = phase.samples
+    await this.#startEvidence(openEvidenceSource(target.evidence))
+    const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, initialAccessToken: phase.initialAccessToken })
+    await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
+    if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
+    await this.#save()
+    return (this.#setUp = { target, identities: phase.identities, kit, phase, pools: this.#pools })
+  }
+
+  /**
+   * Only this run's records are graded: skip what provisioning wrote, and remember each chain's
+   * head so the run's records must link onto it. The heads come from the same read as the cursor
+   * (a separate heads() call races records landing in between); the source's own heads are then
+   * sampled too, the first of the samples every later chain must extend.
+   */
+  async #startEvidence(source: EvidenceSource): Promise<void> {
+    this.#evidence = source
+    this.ctx.evidenceSource = source.kind
+    this.ctx.evidenceIntegrity = source.integrity
+    const before = await readAll(source)
+    this.ctx.evidenceCursor = before.cursor
+    this.ctx.chainStart = source.integrity === 'chained' ? headsOf(before.records) : {}
+    await this.#sampleHeads()
+  }
+
+  /** One sample of the source's heads into the store, after the records handed to it so far. */
+  async #sampleHeads(): Promise<void> {
+    if (!this.#evidence?.heads) return
+    try {
+      this.#attempts.appendHeads(await this.#evidence.heads(), Date.now())
+    } catch (e) {
+      // A source that is down (a chaos window may do exactly that) is sampled again later.
+      this.#log(`evidence heads unavailable: ${(e as Error).message}`)
+    }
+  }
+
+  /** The measured phase: warm-up, the live evidence tail, the scenario's executors under their faults. */
+  async measure(): Promise<void> {
+    const s = this.#needSetUp()
+    const { config } = this.ctx
+    const rs = s.target.resources[0]
+    if (!this.#stop.aborted) await warmUp({ identities: s.identities, rs, pools: this.#pools, log: this.#log })
+    const progress = new Progress(this.#options.progressOut)
+    progress.activeFaults = () => this.#chaos?.windows.filter((w) => w.start !== null && w.end === null) ?? []
+    // The evidence join streams too: records read while measuring go to the store as they come,
+    // each poll followed by a sample of the source's heads.
+    this.#tail = new EvidenceTail({
+      source: this.#evidence!,
+      cursor: this.ctx.evidenceCursor,
+      onRecords: (records, readAt) => {
+        this.#attempts.appendEvidence(records)
+        progress.observeEvidence(records, readAt)
+      },
+      onHeads: (heads, at) => this.#attempts.appendHeads(heads, at),
+    })
+    if (this.#stop.aborted) return
+    this.#log(`measuring: ${Object.entries(config.scenarios).map(([n, e]) => `${n} ${describeExecutor(e)}`).join('; ')}`)
+    progress.start()
+    this.#tail.start()
+    try {
+      this.ctx.scenarios = await measure({
+        config,
+        seed: this.ctx.seed,
+        identities: s.identities,
+        rs,
+        target: s.target,
+        kit: s.kit,
+        cases: selectCases(config.attacks?.cases ?? []).cases,
+        pools: this.#pools,
+        stop: this.#stop,
+        onStart: () => this.#chaos?.start(),
+        onAttempt: (a) => {
+          this.#attempts.append(a)
+          progress.observe(a)
+        },
+      })
+      progress.dropped = this.ctx.scenarios.reduce((n, x: ScenarioStats) => n + x.dropped, 0)
+    } finally {
+      progress.stop()
+      await this.#chaos?.heal()
+      this.ctx.evidenceTailCursor = await this.#tail.stop()
+    }
+  }
+
+  /**
+   * Instead of measure(): the caller's own actions (the self-test fires each case a few times).
+   * `actionEnv` gives each action an environment whose every request is recorded as an attempt.
+   */
+  async drive(fn: (run: SetUpRun & { actionEnv(identity: RunIdentity, salt: number, prepared?: unknown): ActionEnv }) => Promise<void>): Promise<void> {
+    const s = this.#needSetUp()
+    const rs = s.target.resources[0]
+    const actionEnv = (identity: RunIdentity, salt: number, prepared?: unknown): ActionEnv =>
+      makeActionEnv({ identity, rs, target: s.target, kit: s.kit, pools: this.#pools, scenario: 'sweep', scheduledAt: epochNow(), salt, signal: this.#stop, prepared, onAttempt: (a: AttemptRecord) => this.#attempts.append(a) })
+    await fn({ ...s, actionEnv })
+    // A sample right after the actions: a chain cut back once traffic goes quiet shows against it.
+    await this.#sampleHeads()
+  }
+
+  /**
+   * Settles, reads the rest of the evidence, grades, writes run.json and the reports, stops the
+   * target. `failure`: what cut the run short, if anything (the run is then `incomplete`).
+   */
+  async finish(failure?: unknown): Promise<RunOutcome> {
+    if (failure !== undefined) this.#stoppedEarly = `failed: ${(failure as Error)?.message ?? String(failure)}`
+    else if (this.#stop.aborted) this.#stoppedEarly = 'stopped by the user'
+    try {
+      await this.#chaos?.heal()
+      if (this.#tail) this.ctx.evidenceTailCursor = await this.#tail.stop()
+      await this.#attempts.close()
+      const settleMs = parseDuration(this.ctx.config.evidence?.settle ?? '3s')!
+      const run = await finalizeRun(this.ctx, { evidence: this.#evidence, settleMs, stoppedEarly: this.#stoppedEarly, reporters: this.#options.reporters ?? [], log: this.#log })
+      await this.#save()
+      return { dir: this.dir, run, ...(failure === undefined ? {} : { failure }) }
+    } finally {
+      this.#stop.removeEventListener('abort', this.#healOnStop)
+      await this.#pools.close()
+      await this.#target?.stop().catch((e) => this.#log(`warning: stopping the target failed: ${(e as Error).message}`))
+      await this.#evidence?.close().catch(() => {})
+      await this.#chaos?.close()
+    }
+  }
+
+  #needSetUp(): SetUpRun {
+    if (!this.#setUp) throw new TypeError('RunSession.setUp() must come first')
+    return this.#setUp
+  }
+
+  #save(): Promise<void> {
+    this.#saving = this.#saving.then(() => writeFile(path.join(this.dir, RUN_FILES.context), JSON.stringify(this.ctx, null, 2))).catch(() => {})
+    return this.#saving
+  }
+}

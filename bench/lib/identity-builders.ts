@@ -1,11 +1,11 @@
 /**
  * The in-memory identities the bench's memory measurement builds, with the harness's own
- * constructors (population/provision.ts: `new ProvisionedIdentity`, `applyToken`; protocol/
+ * constructors (population/enroll.ts: `new ProvisionedIdentity`, `applyToken`; protocol/
  * identity-key.ts: `generateIdentityKey`), from JSON.parse'd registration and token responses of
  * the reference AS's shape, as real provisioning receives them. Only the HTTP round trips are left
  * out (100k registrations and exchanges over loopback would take minutes).
  */
-import { ProvisionedIdentity, applyToken } from '../../harness/population/provision.ts'
+import { ProvisionedIdentity, applyToken } from '../../harness/population/enroll.ts'
 import type { Population, PopulationNode } from '../../harness/population/spec.ts'
 import { generateIdentityKey } from '../../harness/protocol/identity-key.ts'
 import type { RegisteredClient, TokenResponse } from '../../harness/protocol/oauth-client.ts'
@@ -43,7 +43,7 @@ export function nodesOf(pop: Population): PopulationNode[] {
 }
 
 /**
- * The identities exactly as provision.ts's provisionOne builds them: a fresh key, the parsed
+ * The identities exactly as enroll.ts's enroll builds them: a fresh key, the parsed
  * registration, `new ProvisionedIdentity`, then `applyToken` with the parsed token response.
  */
 export function provisioned(pop: Population): { identities: ProvisionedIdentity[]; byRef: Map<string, ProvisionedIdentity> } {
@@ -52,7 +52,7 @@ export function provisioned(pop: Population): { identities: ProvisionedIdentity[
   for (const node of nodesOf(pop)) {
     const parent = node.kind === 'sub-agent' ? byRef.get(node.parentRef)! : null
     const key = generateIdentityKey()
-    const identity = new ProvisionedIdentity(node, parent, key, registrationResponse(node))
+    const identity = new ProvisionedIdentity(node, parent, key, registrationResponse(node), AUDIENCE)
     applyToken(identity, tokenResponse({ clientId: identity.clientId, node, actors: identity.actors, jkt: key.jkt }))
     identities.push(identity)
     byRef.set(node.ref, identity)

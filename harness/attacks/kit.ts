@@ -7,10 +7,9 @@ import type { HttpPools } from '../load/http-pool.ts'
 import type { RunIdentity } from '../contracts/identity.ts'
 import { createDpopProof } from '../protocol/dpop-proof.ts'
 import { clientAssertion, CLIENT_ASSERTION_TYPE } from '../protocol/client-assertion.ts'
-import { generateIdentityKey } from '../protocol/identity-key.ts'
 import type { IdentityKey } from '../contracts/identity.ts'
-import { registerClient, SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, tokenExchange, type AsMetadata, type RegisteredClient } from '../protocol/oauth-client.ts'
-import { tokenHash } from '../protocol/token-hash.ts'
+import type { AsMetadata } from '../protocol/oauth-client.ts'
+import { enroll, type ProvisionedIdentity } from '../population/enroll.ts'
 import type { Principal } from '../population/spec.ts'
 import type { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { StartedTarget } from '../contracts/target.ts'
@@ -30,71 +29,33 @@ export interface CaseKit {
   freshSubAgent(parent: FreshIdentity, scope: string[], opts?: { resource?: string }): Promise<FreshIdentity>
 }
 
-export interface FreshIdentity extends RunIdentity {
-  registration: RegisteredClient
-  /** epoch ms the token expires */
-  expiresAt: number
-  resource: string
-}
+/**
+ * An identity a case enrolled for itself, outside the run's population (not in `identities`), so
+ * the case may destroy it (offboard, revoke, let expire). It is made exactly as the population's
+ * are (population/enroll.ts), so it is the same class; the name only says where it came from.
+ */
+export type FreshIdentity = ProvisionedIdentity
 
 export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent'> & { initialAccessToken: string }): CaseKit {
   const { initialAccessToken, ...rest } = base
+  const as = { meta: base.meta, idp: base.idp, initialAccessToken }
   let n = 0
-  const register = async (tenant: string, scope: string[], parentClientId?: string) => {
-    const key = generateIdentityKey()
-    const registration = await registerClient(base.meta, initialAccessToken, { key, tenant, scope, parentClientId, name: `case-${++n}` })
-    return { key, registration }
-  }
-  const kit: CaseKit = {
+  return {
     ...rest,
     async freshAgent(principal, opts = {}) {
-      const scope = opts.scope ?? principal.entitlements
-      const resource = opts.resource ?? base.target.resources[0].audience
-      const { key, registration } = await register(principal.tenant, scope)
-      if (opts.ttlS !== undefined) {
-        if (!base.target.admin) throw new TypeError('short-lived tokens need the target admin hook')
-        await base.target.admin.setTokenTtl(registration.clientId, opts.ttlS)
-      }
-      const res = await tokenExchange(base.meta, {
-        clientId: registration.clientId,
-        key,
-        subjectToken: base.idp.assertionFor(principal, base.meta.issuer),
-        subjectTokenType: SUBJECT_JWT,
-        resource,
-        scope,
+      const admin = base.target.admin
+      if (opts.ttlS !== undefined && !admin) throw new TypeError('short-lived tokens need the target admin hook')
+      return enroll(as, {
+        ref: `case-${++n}`,
+        principal,
+        scope: opts.scope ?? principal.entitlements,
+        resource: opts.resource ?? base.target.resources[0].audience,
+        tokenTtl: opts.ttlS === undefined ? undefined : { seconds: opts.ttlS, admin: admin! },
       })
-      return fresh('agent', principal.id, principal.tenant, [registration.clientId], scope, key, registration, res.access_token, res.expires_in, resource)
     },
     async freshSubAgent(parent, scope, opts = {}) {
-      const resource = opts.resource ?? parent.resource
-      const { key, registration } = await register(parent.tenant, scope, parent.clientId)
-      const res = await tokenExchange(base.meta, {
-        clientId: registration.clientId,
-        key,
-        subjectToken: parent.credential.accessToken,
-        subjectTokenType: SUBJECT_ACCESS_TOKEN,
-        resource,
-        scope,
-      })
-      return fresh('sub-agent', parent.principal, parent.tenant, [registration.clientId, ...parent.actors], scope, key, registration, res.access_token, res.expires_in, resource)
+      return enroll(as, { ref: `case-${++n}`, parent, scope, resource: opts.resource ?? parent.resource })
     },
-  }
-  return kit
-}
-
-function fresh(kind: 'agent' | 'sub-agent', principal: string, tenant: string, actors: string[], scope: string[], key: IdentityKey, registration: RegisteredClient, token: string, expiresIn: number | undefined, resource: string): FreshIdentity {
-  return {
-    ref: `case:${registration.clientId}`,
-    kind,
-    clientId: registration.clientId,
-    tenant,
-    principal,
-    scope,
-    actors,
-    credential: { accessToken: token, tokenHash: tokenHash(token), key },
-    registration,
-    expiresAt: Date.now() + (expiresIn ?? 600) * 1000,
-    resource,
   }
 }
 

@@ -34,7 +34,7 @@ export interface Credential {
 
 /**
  * What the load phase needs of a provisioned agent or sub-agent. Held for every identity of the run
- * (100k+): keep it small (population/provision.ts's ProvisionedIdentity is one, ~1.6 KiB of JS heap with
+ * (100k+): keep it small (population/enroll.ts's ProvisionedIdentity is one, ~1.6 KiB of JS heap with
  * a ~700-char token); `scope` arrays are shared between identities with the same scope and frozen.
  */
 export interface RunIdentity {

@@ -10,7 +10,7 @@
  * judges the issued token against that ceiling). The subject is genuine: the record names the user
  * and the chain C > S > P.
  */
-import { unverifiedPayload } from '../../protocol/jws.ts'
+import { expiryOf } from '../../population/enroll.ts'
 import { SUBJECT_ACCESS_TOKEN, tokenExchange } from '../../protocol/oauth-client.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
 import { tokenRequestWire } from '../kit.ts'
@@ -50,9 +50,7 @@ async function mintChain(kit: CaseKit): Promise<Chain> {
       resource: rs.audience,
       scope: narrowScope,
     })
-    const exp = unverifiedPayload(narrowed.access_token)?.exp
-    const expiresAt = typeof exp === 'number' ? exp * 1000 : Date.now() + (narrowed.expires_in ?? 300) * 1000
-    return { narrowed: narrowed.access_token, narrowScope, wideScope: wide, resource: rs.audience, child, principal: p.id, expiresAt }
+    return { narrowed: narrowed.access_token, narrowScope, wideScope: wide, resource: rs.audience, child, principal: p.id, expiresAt: expiryOf(narrowed) }
   })
 }
 

@@ -12,6 +12,7 @@ import { clientAssertion, CLIENT_ASSERTION_TYPE } from '../../protocol/client-as
 import { httpRequest } from '../../protocol/http.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
 import { OAuthError } from '../../protocol/oauth-client.ts'
+import { IdentityProvisioningFailed } from '../../population/enroll.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { ResourceServerInfo, TargetAdmin, ToolSpec } from '../../contracts/target.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
@@ -30,14 +31,16 @@ export function signingKeyWindow<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs a prepare() step; a target that refuses it (an OAuth error response) leaves the case
- * not-covered instead of failing the whole run. Anything else is a bug and propagates.
+ * Runs a prepare() step; a target that refuses it (an OAuth error response, also when it refused
+ * enrolling a fresh identity) leaves the case not-covered instead of failing the whole run.
+ * Anything else is a bug and propagates.
  */
 export async function settingUp<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (e) {
-    if (e instanceof OAuthError) throw new CaseNotCovered(`${what}: ${e.message}`, { cause: e })
+    const refused = e instanceof OAuthError || (e instanceof IdentityProvisioningFailed && e.cause instanceof OAuthError)
+    if (refused) throw new CaseNotCovered(`${what}: ${(e as Error).message}`, { cause: e })
     throw e
   }
 }

@@ -2,8 +2,9 @@
  * A case's prepared material as it crosses to a worker thread. Structured clone copies a class
  * instance as a plain object (methods, getters and #private fields lost) and refuses functions, so
  * the material is encoded first: plain data passes as is; identity keys go as exportIdentityKey
- * strings; identities and credentials (class instances in the provisioned population) go as plain
- * RunIdentity / Credential fields, which is all a case may use of them. Anything else with
+ * strings; identities and credentials (class instances: population/enroll.ts's ProvisionedIdentity,
+ * also for the fresh identities a case enrolls) go as plain RunIdentity / Credential fields plus the
+ * resource the identity's token is for, which is all a case may use of them. Anything else with
  * behaviour makes the material not portable, and the main thread fires that case for the workers:
  * in this version the material holding the workforce IdP (population-view based authorization-
  * server cases, escalate.typ-confusion, the offboarded-agent cases) or a self-renewing identity
@@ -66,11 +67,11 @@ function encode(v: unknown, memo: Map<object, unknown>): unknown {
     return out
   }
   const r = o as Record<string, unknown>
-  // Identities and credentials of the provisioned population are class instances (compact storage).
+  // Identities (population and fresh alike) and their credentials are class instances (compact storage).
   const fields = isPlain(o)
     ? Object.keys(r)
     : typeof r.ref === 'string' && typeof r.clientId === 'string' && typeof r.credential === 'object'
-      ? ['ref', 'kind', 'clientId', 'tenant', 'principal', 'scope', 'actors', 'credential']
+      ? ['ref', 'kind', 'clientId', 'tenant', 'principal', 'scope', 'actors', 'credential', 'resource']
       : typeof r.accessToken === 'string' && typeof r.key === 'object'
         ? ['accessToken', 'tokenHash', 'key']
         : undefined

@@ -38,6 +38,8 @@ export interface FakeAsOptions {
   requireNonce?: boolean
   issuerOverride?: string
   delayMs?: number
+  /** `expires_in` to answer with, when it should disagree with the token's own `exp` (now + 300 s) */
+  expiresIn?: number
 }
 
 export async function startFakeAs(opts: FakeAsOptions) {
@@ -145,7 +147,7 @@ export async function startFakeAs(opts: FakeAsOptions) {
     const access_token = signCompact(asKey.privateKey, atHeader, claims)
     issued.set(access_token, claims)
     call.status = 200
-    return [200, { access_token, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'DPoP', expires_in: 300, scope: form.scope }]
+    return [200, { access_token, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'DPoP', expires_in: opts.expiresIn ?? 300, scope: form.scope }]
   }
 
   server.listen(0, '127.0.0.1')

@@ -130,7 +130,7 @@ const DEFINITIONS = {
     caughtBy: ['unattributed.anon-exchange'],
   },
   'client-assertion-aud-unchecked': {
-    control: 'a client assertion must name the token endpoint as its audience (RFC 7523 §3)',
+    control: 'a client assertion must name this AS (its issuer identifier or token endpoint URL) as its audience (RFC 7523 §3; rfc7523bis)',
     caughtBy: ['unattributed.client-assertion.wrong-aud'],
   },
   'client-assertion-exp-unchecked': {

@@ -12,7 +12,7 @@
  *   legitimate traffic); the second, with a fresh DPoP proof, is the attack. §3 item 7 lets the AS
  *   keep used jtis, it need not, so acceptance is a warn.
  */
-import { clientAssertion } from '../../protocol/client-assertion.ts'
+import { clientAssertion, clientAssertionFor } from '../../protocol/client-assertion.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AsMetadata } from '../../protocol/oauth-client.ts'
 import type { ActionEnv, AttackModule } from '../types.ts'
@@ -50,7 +50,7 @@ export const unattributedClientAssertionWrongAud: AttackModule = {
   prepare: async (kit) => populationView(kit),
   async fire(env) {
     const { clientId, credential } = env.identity
-    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, foreignAudience(env.meta, env.salt)))
+    await sendWithAssertion(env, this.id, () => clientAssertionFor(credential.key, clientId, foreignAudience(env.meta, env.salt)))
   },
 }
 
@@ -61,7 +61,7 @@ export const unattributedClientAssertionExpired: AttackModule = {
   async fire(env) {
     const { clientId, credential } = env.identity
     const iat = Math.floor(Date.now() / 1000) - 660
-    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta.token_endpoint, { iat, ttlS: 60 }))
+    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta, { iat, ttlS: 60 }))
   },
 }
 
@@ -73,7 +73,7 @@ export const unattributedClientAssertionJtiReuse: AttackModule = {
     const self = env.identity
     const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
     if (!own) return
-    const assertion = clientAssertion(self.credential.key, self.clientId, env.meta.token_endpoint)
+    const assertion = clientAssertion(self.credential.key, self.clientId, env.meta)
     const first = await sendTokenAttempt(env, {
       kind: 'legit',
       tool: TOOL_EXCHANGE,

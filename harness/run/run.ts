@@ -3,7 +3,6 @@
  * up, measure, let evidence settle, grade, write the run directory. Whatever happens midway, what
  * was measured is on disk and graded (verdict `incomplete` if the run did not finish).
  */
-import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { selectCases } from '../attacks/catalog.ts'
@@ -178,8 +177,4 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
 
 async function writeContext(ctx: RunContext): Promise<void> {
   await writeFile(path.join(ctx.dir, RUN_FILES.context), JSON.stringify(ctx, null, 2))
-}
-
-export function newInitialAccessToken(): string {
-  return randomBytes(32).toString('base64url')
 }

@@ -3,18 +3,25 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CliUsage } from '../../harness/contracts/errors.ts'
+import type { FlawInfo } from '../../harness/contracts/target.ts'
 import { WorkforceIdp } from '../../harness/population/workforce-idp.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
 import { resolveTarget } from '../targets.ts'
 import { withContainers } from './run.ts'
 
+/** Fail-open flaws show only under a fault: no attack case catches them, their chaos scenario does. */
+function caughtBy(f: FlawInfo): string {
+  if (f.caughtBy.length > 0) return f.caughtBy.join(', ')
+  return f.caughtByScenario !== undefined ? `the chaos scenario ${f.caughtByScenario}` : 'no case or scenario listed'
+}
+
 /** `gatecrash target start <name>`: run a target alone (e.g. to point another tool at it). */
 export async function targetCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args
   if (sub === 'flaws') {
     const adapter = await resolveTarget(rest[0] ?? 'reference')
-    for (const f of adapter.flaws) process.stdout.write(`${f.name.padEnd(24)} breaks: ${f.control}; caught by ${f.caughtBy.join(', ')}\n`)
+    for (const f of adapter.flaws) process.stdout.write(`${f.name.padEnd(24)} breaks: ${f.control}; caught by ${caughtBy(f)}\n`)
     return EXIT.ready
   }
   if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target start reference [--flaw NAME]… [--container NAME]… | gatecrash target flaws' })

@@ -73,7 +73,7 @@ export function tokenRequestWire(
   const form = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) if (v !== undefined) form.append(k, v)
   if (auth) {
-    const assertion = overrides.assertion === undefined ? clientAssertion(auth.key, auth.clientId, meta.token_endpoint) : overrides.assertion
+    const assertion = overrides.assertion === undefined ? clientAssertion(auth.key, auth.clientId, meta) : overrides.assertion
     if (assertion !== null) {
       form.append('client_assertion_type', CLIENT_ASSERTION_TYPE)
       form.append('client_assertion', assertion)

@@ -172,7 +172,7 @@ export interface RunJson {
     /** one per writer's chain: ok, or the first problem found (broken link, altered record, head cut back, history rewritten) */
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
   }
-  /** sample delegation chains (principal → agent → sub-agent), by id only */
+  /** sample delegation chains (principal → agent → sub-agent), by id only; `chain` is the actors, agent first, without the principal */
   delegation_samples: { principal: string; chain: string[]; scope: string }[]
   /** the run's faults, in scenario order (absent when the scenario has none) */
   faults?: FaultResult[]

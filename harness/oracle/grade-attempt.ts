@@ -100,10 +100,8 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
     return done(acceptedVerdict, [`refused with ${describeResponse(a)}, but the target's state shows the write happened (side effect)`])
   }
 
-  // Refused. Grouped concurrency cases (N parallel replays, at most one 2xx) are re-judged per group
-  // in grade.ts; here each member is judged alone. Cases judged on an issued token rather than a
-  // status (exchange up-scope) and side-effect checks (case.write) will hook in here once the attempt
-  // log carries the issued scope and the target's admin hook reports state.
+  // Refused, with no side effect seen. Grouped concurrency cases (N parallel replays, at most one
+  // 2xx) are re-judged per group in grade.ts; here each member is judged alone.
   const why: string[] = []
   let verdict: Verdict = 'pass'
   if (!matchesExpected(a, c.expect)) {

@@ -173,7 +173,7 @@ export interface TokenRequestAuth {
 }
 
 /**
- * POSTs a token request authenticated with a fresh client assertion (aud = token endpoint) and a
+ * POSTs a token request authenticated with a fresh client assertion (aud = the issuer) and a
  * DPoP proof (htm POST, htu = token endpoint, RFC 9449 §5). If the AS demands a nonce (§8:
  * 400 `use_dpop_nonce` + `DPoP-Nonce`), retries once with it. Never throws on an OAuth error.
  */
@@ -186,7 +186,7 @@ export async function tokenEndpointRequest(meta: AsMetadata, auth: TokenRequestA
         ...params,
         client_id: auth.clientId,
         client_assertion_type: CLIENT_ASSERTION_TYPE,
-        client_assertion: clientAssertion(auth.key, auth.clientId, meta.token_endpoint),
+        client_assertion: clientAssertion(auth.key, auth.clientId, meta),
       },
     })
   const res = await send()

@@ -36,6 +36,11 @@ export interface ProvisionPhaseResult {
   initialAccessToken: string
 }
 
+/** `chain` holds the actors only, first delegate first (`actors` is current actor first); reports put the principal in front. */
+export function delegationSample(i: Pick<RunIdentity, 'principal' | 'actors'> & { grantedScope: readonly string[] }): RunJson['delegation_samples'][number] {
+  return { principal: i.principal, chain: [...i.actors].reverse(), scope: i.grantedScope.join(' ') }
+}
+
 export async function provisionPhase(input: ProvisionPhaseInput): Promise<ProvisionPhaseResult> {
   const idp = new WorkforceIdp()
   // The bootstrap secret is made per run and handed to the target directly: never in a file or log.
@@ -88,7 +93,7 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
         sub_agents: pop.subAgents.length,
         max_depth: Math.max(...prov.identities.map((i) => i.depth)),
       },
-      samples: deepest.map((i) => ({ principal: i.principal, chain: [i.principal, ...[...i.actors].reverse()], scope: i.grantedScope.join(' ') })),
+      samples: deepest.map(delegationSample),
     }
   } catch (e) {
     await target.stop().catch(() => {})

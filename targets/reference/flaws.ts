@@ -130,7 +130,7 @@ const DEFINITIONS = {
     caughtBy: ['unattributed.anon-exchange'],
   },
   'client-assertion-aud-unchecked': {
-    control: 'a client assertion must name the token endpoint as its audience (RFC 7523 §3)',
+    control: 'a client assertion must name this AS (its issuer identifier or token endpoint URL) as its audience (RFC 7523 §3; rfc7523bis)',
     caughtBy: ['unattributed.client-assertion.wrong-aud'],
   },
   'client-assertion-exp-unchecked': {
@@ -160,17 +160,17 @@ const DEFINITIONS = {
   // Fail closed under faults (design.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {
-    control: 'while the AS JWKS cannot be fetched, a token whose kid is not cached is refused (503 system.jwks_unavailable), never served unverified (RFC 8725 §3.3); caught by scenarios/chaos-jwks.ts',
+    control: 'while the AS JWKS cannot be fetched, a token whose kid is not cached is refused (503 system.jwks_unavailable), never served unverified (RFC 8725 §3.3)',
     caughtBy: [],
     caughtByScenario: 'scenarios/chaos-jwks.ts',
   },
   'replay-store-fail-open': {
-    control: 'while the shared replay store is unreachable or slow, a DPoP proof is refused (503 system.replay_store_unavailable), never served unchecked (RFC 9449 §11.1); caught by scenarios/chaos-replay-store.ts',
+    control: 'while the shared replay store is unreachable or slow, a DPoP proof is refused (503 system.replay_store_unavailable), never served unchecked (RFC 9449 §11.1)',
     caughtBy: [],
     caughtByScenario: 'scenarios/chaos-replay-store.ts',
   },
   'evidence-drop-when-sink-down': {
-    control: 'while the evidence sink is unreachable, records are buffered (bounded, then 503) and delivered later, and lost ones leave a system.evidence_gap record (NIST SP 800-53 AU-5, AU-9); caught by scenarios/chaos-evidence-sink.ts',
+    control: 'while the evidence sink is unreachable, records are buffered (bounded, then 503) and delivered later, and lost ones leave a system.evidence_gap record (NIST SP 800-53 AU-5, AU-9)',
     caughtBy: [],
     caughtByScenario: 'scenarios/chaos-evidence-sink.ts',
   },
@@ -180,8 +180,7 @@ export type FlawName = keyof typeof DEFINITIONS
 
 /**
  * The flaw table. Flaws caught by a chaos scenario rather than an attack case have `caughtBy: []`
- * and carry `caughtByScenario` (the scenario whose steady-state checks catch them); FlawInfo has no
- * such field yet, so it rides along untyped.
+ * and carry `caughtByScenario` (the scenario whose steady-state checks catch them).
  */
 export const FLAWS: FlawInfo[] = Object.entries(DEFINITIONS).map(([name, d]) => ({
   name,

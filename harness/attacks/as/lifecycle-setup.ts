@@ -106,7 +106,7 @@ export async function useOnce(kit: CaseKit, fresh: FreshIdentity): Promise<numbe
 
 /**
  * RFC 7009 §2.1: the client revokes its own access token, authenticated with private_key_jwt
- * (assertion audience: the token endpoint, as for every other request of this client, RFC 7523 §3).
+ * (assertion audience: the issuer, as for every other request of this client, RFC 7523 §3).
  */
 export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'clientId' | 'credential'>): Promise<number> {
   const endpoint = kit.meta.revocation_endpoint
@@ -118,7 +118,7 @@ export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'cli
       token_type_hint: 'access_token',
       client_id: identity.clientId,
       client_assertion_type: CLIENT_ASSERTION_TYPE,
-      client_assertion: clientAssertion(identity.credential.key, identity.clientId, kit.meta.token_endpoint),
+      client_assertion: clientAssertion(identity.credential.key, identity.clientId, kit.meta),
     },
   })
   return res.status

@@ -3,14 +3,18 @@
  * a private_key_jwt assertion that is wrong in one way. The client is not authenticated, so a
  * correct AS answers invalid_client (401, or 400) and records nobody:
  *
- * - wrong-aud: `aud` is the AS issuer identifier, not the token endpoint (MUST, §3 item 3);
+ * - wrong-aud: `aud` names another authorization server: its issuer identifier, or its token
+ *   endpoint URL (MUST, §3 item 3). This AS's own issuer identifier and token endpoint URL are lawful
+ *   (§3 lets any value identify the AS; draft-ietf-oauth-rfc7523bis recommends the issuer), so
+ *   neither is sent here;
  * - expired: `exp` ten minutes in the past, `iat` a minute before it (MUST, §3 item 4);
  * - jti-reuse: the same assertion twice. The first request is an ordinary exchange (graded as
  *   legitimate traffic); the second, with a fresh DPoP proof, is the attack. §3 item 7 lets the AS
  *   keep used jtis, it need not, so acceptance is a warn.
  */
-import { clientAssertion } from '../../protocol/client-assertion.ts'
+import { clientAssertion, clientAssertionFor } from '../../protocol/client-assertion.ts'
 import { tokenRequestWire } from '../kit.ts'
+import type { AsMetadata } from '../../protocol/oauth-client.ts'
 import type { ActionEnv, AttackModule } from '../types.ts'
 import { ordinaryExchange, populationView, type Exchange, type PopulationView } from './population-view.ts'
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, trustedSubject, untrustedSubject } from './token-attempt.ts'
@@ -29,13 +33,24 @@ async function sendWithAssertion(env: ActionEnv, caseId: string, assertion: (own
   })
 }
 
+/**
+ * Audiences of another AS on this one's host (another port): a check that compares only the host,
+ * or only the path of the token endpoint, lets them through. Picked by the attempt's seeded salt.
+ */
+export function foreignAudience(meta: Pick<AsMetadata, 'issuer' | 'token_endpoint'>, salt: number): string {
+  const other = new URL(meta.issuer)
+  other.port = String(((Number(other.port) || (other.protocol === 'https:' ? 443 : 80)) % 65_535) + 1)
+  const otherIssuer = meta.issuer.replace(new URL(meta.issuer).origin, other.origin)
+  return salt % 2 === 0 ? otherIssuer : `${otherIssuer}${new URL(meta.token_endpoint).pathname}`
+}
+
 export const unattributedClientAssertionWrongAud: AttackModule = {
   id: 'unattributed.client-assertion.wrong-aud',
   eligible: () => true,
   prepare: async (kit) => populationView(kit),
   async fire(env) {
     const { clientId, credential } = env.identity
-    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta.issuer))
+    await sendWithAssertion(env, this.id, () => clientAssertionFor(credential.key, clientId, foreignAudience(env.meta, env.salt)))
   },
 }
 
@@ -46,7 +61,7 @@ export const unattributedClientAssertionExpired: AttackModule = {
   async fire(env) {
     const { clientId, credential } = env.identity
     const iat = Math.floor(Date.now() / 1000) - 660
-    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta.token_endpoint, { iat, ttlS: 60 }))
+    await sendWithAssertion(env, this.id, () => clientAssertion(credential.key, clientId, env.meta, { iat, ttlS: 60 }))
   },
 }
 
@@ -58,7 +73,7 @@ export const unattributedClientAssertionJtiReuse: AttackModule = {
     const self = env.identity
     const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
     if (!own) return
-    const assertion = clientAssertion(self.credential.key, self.clientId, env.meta.token_endpoint)
+    const assertion = clientAssertion(self.credential.key, self.clientId, env.meta)
     const first = await sendTokenAttempt(env, {
       kind: 'legit',
       tool: TOOL_EXCHANGE,

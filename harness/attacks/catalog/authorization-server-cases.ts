@@ -22,13 +22,13 @@ const INVALID_SUBJECT: ExpectedResponse[] = [
 ]
 const DEAD_TOKEN: ExpectedResponse[] = [{ status: 401, error: 'invalid_token', scheme: 'DPoP' }]
 
-function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'may', detail: string[]): AttackCase {
+function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'may', detail: string[], moreRefs: string[] = []): AttackCase {
   return {
     id: `unattributed.client-assertion.${variant}`,
     class: 'unattributed',
     title,
     rule,
-    refs: ['RFC 7523 §3', 'RFC 6749 §5.2'],
+    refs: ['RFC 7523 §3', ...moreRefs, 'RFC 6749 §5.2'],
     owasp: ['NHI4', 'ASI03'],
     grading,
     expect: INVALID_CLIENT,
@@ -118,7 +118,16 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     needs: ['tokenExchange'],
   },
-  clientAssertion('wrong-aud', 'Client assertion whose aud is the issuer identifier, not the token endpoint', 'A client assertion must name this AS\'s token endpoint as its audience', 'must', ['aud']),
+  // aud = this AS's issuer identifier or token endpoint URL is lawful (RFC 7523 §3; rfc7523bis
+  // recommends the issuer): only an assertion made for another server is the attack.
+  clientAssertion(
+    'wrong-aud',
+    'Client assertion made for another authorization server (aud is its issuer or its token endpoint)',
+    'A client assertion authenticates only where its aud names this AS (its issuer identifier, or its token endpoint URL); one whose aud names another server is refused',
+    'must',
+    ['aud'],
+    ['draft-ietf-oauth-rfc7523bis'],
+  ),
   clientAssertion('expired', 'Client assertion that expired ten minutes ago', 'An expired client assertion is refused', 'must', ['assertion_exp']),
   clientAssertion('jti-reuse', 'The same client assertion (same jti) used twice', 'The AS may keep used assertion jtis and refuse a repeat', 'may', []),
   {

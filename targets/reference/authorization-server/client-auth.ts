@@ -1,6 +1,6 @@
 /**
  * private_key_jwt client authentication (RFC 7523 §2.2, §3; RFC 7521 §4.2). The assertion must be
- * signed with the key registered for the client, name the token endpoint exactly as its audience,
+ * signed with the key registered for the client, name this AS as its audience (audienceNamesUs),
  * live at most 5 minutes, and be used once.
  */
 import { decodeJwt, errors, jwtVerify } from 'jose'
@@ -21,6 +21,19 @@ function joseReason(e: unknown): string {
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'client.assertion_signature'
   if (e instanceof errors.JWTClaimValidationFailed) return 'client.assertion_claims'
   return 'client.assertion_invalid'
+}
+
+/**
+ * RFC 7523 §3 accepts any value that identifies the AS; draft-ietf-oauth-rfc7523bis makes the issuer
+ * identifier the value to send and to accept, and the token endpoint URL stays accepted for clients
+ * written to RFC 7523's "MAY" (compared as exact strings, RFC 3986 §6.2.1). Since -03 the draft
+ * lets `aud` be an array (RFC 7519 §4.1.3); one that also names another party is refused: that party
+ * received the same assertion and could replay it here (the 2025 audience-injection advisories).
+ */
+function audienceNamesUs(ctx: AsContext, aud: unknown): boolean {
+  const ours = (v: unknown): boolean => v === ctx.issuer || v === ctx.tokenEndpoint
+  if (Array.isArray(aud)) return aud.length > 0 && aud.every(ours)
+  return ours(aud)
 }
 
 /** Returns the authenticated client, or throws a Refusal (401 invalid_client). */
@@ -63,12 +76,8 @@ export async function authenticateClient(ctx: AsContext, params: URLSearchParams
     const detail = exp !== undefined ? { assertion_exp: exp, server_time: Math.floor(Date.now() / 1000) } : {}
     throw refuse(joseReason(e), `client_assertion rejected: ${e instanceof Error ? e.message : String(e)}`, detail)
   }
-  // RFC 7523 says aud "contains" the AS; a single exact value leaves no doubt which AS was meant.
-  // The issuer identifier is refused too: the assertion was then made for some other endpoint.
-  const aud = payload.aud
-  const audOk = aud === ctx.tokenEndpoint || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.tokenEndpoint)
-  if (!audOk && !flawed(ctx, 'client-assertion-aud-unchecked')) {
-    throw refuse('client.assertion_audience', 'client_assertion aud must be the token endpoint URL', { aud: aud ?? null })
+  if (!audienceNamesUs(ctx, payload.aud) && !flawed(ctx, 'client-assertion-aud-unchecked')) {
+    throw refuse('client.assertion_audience', 'client_assertion aud must be this server\'s issuer identifier (or its token endpoint URL)', { aud: payload.aud ?? null })
   }
   const exp = payload.exp as number
   const iat = payload.iat as number

@@ -1,6 +1,6 @@
 /**
- * POST /revoke, RFC 7009. The client authenticates as at the token endpoint (private_key_jwt, the
- * assertion's aud is the token endpoint URL; no DPoP proof needed) and names an access token issued
+ * POST /revoke, RFC 7009. The client authenticates as at the token endpoint (private_key_jwt with
+ * the same audience rule, client-auth.ts; no DPoP proof needed) and names an access token issued
  * to it. The revoked jti reaches every resource-server replica before the answer (so the token stops
  * working at once), and the AS refuses it as a subject token from then on. Invalid, expired or
  * unknown tokens get 200 too (§2.2): the client's goal, a token that no longer works, is met.

@@ -56,7 +56,7 @@ describe('AS flaw switches: each lets exactly its case through', () => {
       expect(decodeJwt(res.body.access_token as string).scope).toBe('customers:read')
     })
 
-    test('client-assertion-aud-unchecked (unattributed.client-assertion.wrong-aud): aud = issuer is accepted', async () => {
+    test('client-assertion-aud-unchecked (unattributed.client-assertion.wrong-aud): aud = another AS\'s issuer is accepted', async () => {
       const res = await attack.wrongAud(a)
       expect(res.status, JSON.stringify(res.body)).toBe(200)
     })

@@ -6,7 +6,7 @@
  */
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { attack, NARROW_USER, setUp, TENANT, UNKNOWN_RESOURCE, USER, type Setup } from './helpers/as-attacks.ts'
+import { attack, NARROW_USER, otherIssuer, setUp, TENANT, UNKNOWN_RESOURCE, USER, type Setup } from './helpers/as-attacks.ts'
 import { tokenWithAssertion } from './helpers/as-requests.ts'
 import { ath, clientAssertion } from './helpers/client-crypto.ts'
 import { GRANT_EXCHANGE, TYPE_AT, TYPE_JWT, type Actor } from './helpers/world.ts'
@@ -109,11 +109,11 @@ describe('correct target: delegation policy and client authentication', () => {
     expect(r.detail?.subject_token_hash).toMatch(/^[A-Za-z0-9_-]{43}$/)
   })
 
-  test('unattributed.client-assertion.wrong-aud (RFC 7523 §3): aud = the issuer identifier → 401 invalid_client (client.assertion_audience)', async () => {
+  test('unattributed.client-assertion.wrong-aud (RFC 7523 §3): aud = another AS\'s issuer identifier → 401 invalid_client (client.assertion_audience)', async () => {
     const res = await attack.wrongAud(s)
     expect(res.status).toBe(401)
     expect(res.body.error).toBe('invalid_client')
-    expect(await s.world.recordFor(res.traceId)).toMatchObject({ reason: 'client.assertion_audience', principal: { type: 'anonymous' }, detail: { aud: s.world.target.issuer } })
+    expect(await s.world.recordFor(res.traceId)).toMatchObject({ reason: 'client.assertion_audience', principal: { type: 'anonymous' }, detail: { aud: otherIssuer(s.world) } })
   })
 
   test('unattributed.client-assertion.expired (RFC 7523 §3): exp ten minutes ago → 401 invalid_client (client.assertion_expired, detail assertion_exp)', async () => {

@@ -4,9 +4,12 @@
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { reasonArea } from '../../../harness/contracts/evidence.ts'
+import { otherIssuer } from './helpers/as-attacks.ts'
+import { tokenWithAssertion } from './helpers/as-requests.ts'
 import { ath, clientAssertion, dpopProof, newKeyPair } from './helpers/client-crypto.ts'
 import { populate, TENANT, USER, type Population } from './helpers/population.ts'
-import { GRANT_EXCHANGE, TYPE_AT, TYPE_JWT, World } from './helpers/world.ts'
+import { GRANT_EXCHANGE, TYPE_AT, TYPE_JWT, World, type HttpResult } from './helpers/world.ts'
 
 let world: World
 let pop: Population
@@ -127,17 +130,43 @@ describe('client_credentials (agent acting for itself)', () => {
 })
 
 describe('RFC 7523 private_key_jwt and RFC 9449 §5 at the token endpoint', () => {
-  test('assertion with the wrong audience → 401 invalid_client (client.assertion_audience)', async () => {
-    const form = new URLSearchParams({
-      grant_type: 'client_credentials', resource: world.rs.audience,
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: await clientAssertion(pop.agent.key, pop.agent.clientId, world.target.issuer),
-    })
-    const dpop = await dpopProof(pop.agent.key, { htm: 'POST', htu: world.tokenEndpoint })
-    const res = await world.http('POST', world.tokenEndpoint, { 'content-type': 'application/x-www-form-urlencoded', dpop }, form.toString())
+  const withAud = async (aud: string | string[]) =>
+    tokenWithAssertion(world, pop.agent, await clientAssertion(pop.agent.key, pop.agent.clientId, aud), { grant_type: 'client_credentials', resource: world.rs.audience })
+  const allowed = async (res: HttpResult) => {
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(await world.recordFor(res.traceId)).toMatchObject({ decision: 'allow', reason: 'ok', client_id: pop.agent.clientId, resource: { tool: 'token.client_credentials' } })
+  }
+  const refused = async (res: HttpResult, aud: string | string[]) => {
     expect(res.status).toBe(401)
     expect(res.body.error).toBe('invalid_client')
-    expect(await world.recordFor(res.traceId)).toMatchObject({ reason: 'client.assertion_audience', decision: 'deny' })
+    const r = await world.recordFor(res.traceId)
+    expect(reasonArea(r.reason)).toBe('client')
+    expect(r).toMatchObject({ decision: 'deny', reason: 'client.assertion_audience', status: 401, error: 'invalid_client', client_id: null, principal: { sub: null, type: 'anonymous' }, detail: { aud } })
+  }
+
+  test('RFC 7523 §3: an assertion with aud = the issuer identifier is accepted (the value rfc7523bis recommends)', async () => {
+    await allowed(await withAud(world.target.issuer))
+  })
+
+  test('RFC 7523 §3: an assertion with aud = the token endpoint URL is accepted', async () => {
+    await allowed(await withAud(world.tokenEndpoint))
+  })
+
+  test('RFC 7523 §3: an assertion with aud naming another issuer → 401 invalid_client and a deny record with reason area client', async () => {
+    await refused(await withAud(otherIssuer(world)), otherIssuer(world))
+  })
+
+  test('RFC 7523 §3: an assertion with aud naming another AS\'s token endpoint → 401 invalid_client and a deny record with reason area client', async () => {
+    const aud = `${otherIssuer(world)}/token`
+    await refused(await withAud(aud), aud)
+  })
+
+  test('RFC 7519 §4.1.3; rfc7523bis: an aud array is accepted when every member names this AS, refused when one names another party', async () => {
+    await allowed(await withAud([world.target.issuer]))
+    await allowed(await withAud([world.target.issuer, world.tokenEndpoint]))
+    const mixed = [world.target.issuer, otherIssuer(world)]
+    await refused(await withAud(mixed), mixed)
+    await refused(await withAud([]), [])
   })
 
   test('no DPoP proof → 400 invalid_dpop_proof (dpop.missing)', async () => {

@@ -32,7 +32,7 @@ function identities(n: number): RunIdentity[] {
 }
 
 const proofIat = (id: RunIdentity): number => unverifiedPayload(createDpopProof(id.credential.key, { htm: 'GET', htu: 'http://127.0.0.1:1/t' }).proof)!.iat as number
-const assertionIat = (id: RunIdentity): number => unverifiedPayload(clientAssertion(id.credential.key, id.clientId, 'http://127.0.0.1:1/token'))!.iat as number
+const assertionIat = (id: RunIdentity): number => unverifiedPayload(clientAssertion(id.credential.key, id.clientId, { issuer: 'http://127.0.0.1:1', token_endpoint: 'http://127.0.0.1:1/token' }))!.iat as number
 
 const POP = identities(40)
 

@@ -107,7 +107,8 @@ export async function startFakeAs(opts: FakeAsOptions) {
     call.client = client
     try {
       const { payload } = await jwtVerify(form.client_assertion, createLocalJWKSet({ keys: [client.jwk] }), {
-        issuer: client.client_id, subject: client.client_id, audience: `${issuer}/token`, algorithms: ['ES256'],
+        // RFC 7523 §3: any value naming this AS; the issuer (rfc7523bis) or the token endpoint URL
+        issuer: client.client_id, subject: client.client_id, audience: [issuer, `${issuer}/token`], algorithms: ['ES256'],
       })
       call.assertion = payload
     } catch {

@@ -89,12 +89,14 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
         resource: RESOURCE,
         scope: id.scope.join(' '),
       })
-      // RFC 7523 §3: aud = token endpoint, iss = sub = client_id; verified with the registered key
+      // RFC 7523 §3 with draft-ietf-oauth-rfc7523bis: aud = the issuer identifier (a single string),
+      // iss = sub = client_id; verified with the registered key
       const { payload: assertion } = await jwtVerify(call.form.client_assertion, createLocalJWKSet({ keys: [{ ...id.key.publicJwk, kid: id.key.kid }] }), {
-        audience: tokenEndpoint,
+        audience: as.issuer,
         issuer: id.clientId,
         subject: id.clientId,
       })
+      expect(assertion.aud).toBe(as.issuer)
       expect(assertion.exp! - assertion.iat!).toBe(60)
       // RFC 9449 §5: DPoP proof on the token request, htm POST, htu = token endpoint, the client's own key
       const { payload: proof } = await jwtVerify(String(call.headers.dpop), EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] })

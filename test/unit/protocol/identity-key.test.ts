@@ -95,7 +95,7 @@ describe('the bounded KeyObject cache', () => {
     expect(keyCacheStats().misses).toBe(40 * 3) // round robin over 40 keys through 8 slots
     // keys[0] was evicted twice over; its proof (cached again or straight from the JWK) verifies
     expect(verifies(createDpopProof(keys[0], { htm: 'GET', htu: HTU }).proof, keys[0])).toBe(true)
-    expect(verifies(clientAssertion(keys[1], 'client_1', 'http://127.0.0.1:1/token'), keys[1])).toBe(true)
+    expect(verifies(clientAssertion(keys[1], 'client_1', { issuer: 'http://127.0.0.1:1', token_endpoint: 'http://127.0.0.1:1/token' }), keys[1])).toBe(true)
   })
 
   test('hits are served from the cache; shrinking evicts at once', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { delegationSample } from '../../../harness/run/provision-phase.ts'
 import { renderMarkdown } from '../../../reports/markdown.ts'
 import { failingRun } from './run-fixture.ts'
 
@@ -32,6 +33,14 @@ describe('design.md run directory: report.md', () => {
     expect(md).toContain('5 records read; 5 joined to attempts; 0 arrived after the settle window.')
     expect(md).toContain('| ✅ | `rs-1` | 5 | — |')
     expect(md).toContain('- `user_1 → agent_1 → subagent_1` — scope `tickets:read`')
+  })
+
+  test('a delegation sample as provisioning builds it names the principal once: principal → agent → sub-agent', () => {
+    // RunIdentity.actors is current actor first (RFC 8693 §4.1 nesting)
+    const sample = delegationSample({ principal: 'user_7', actors: ['sub_2', 'agent_1'], grantedScope: ['tickets:read'] })
+    expect(sample).toEqual({ principal: 'user_7', chain: ['agent_1', 'sub_2'], scope: 'tickets:read' })
+    const line = renderMarkdown({ ...run, delegation_samples: [sample] }).split('\n').find((l) => l.includes('user_7'))
+    expect(line).toBe('- `user_7 → agent_1 → sub_2` — scope `tickets:read`')
   })
 
   test('sign-off block with empty name/role/date lines, and the unsigned-bundle note', () => {

@@ -14,6 +14,13 @@ export const NARROW_USER = { sub: 'user_7', tenant: TENANT, scope: 'tickets:read
 export const TICKET = `/t/${TENANT}/tickets/T-3`
 export const UNKNOWN_RESOURCE = 'http://127.0.0.1:9/unknown'
 
+/** The issuer identifier of another AS on this one's host, as unattributed.client-assertion.wrong-aud names it. */
+export function otherIssuer(world: World): string {
+  const url = new URL(world.target.issuer)
+  url.port = String((Number(url.port) % 65_535) + 1)
+  return url.origin
+}
+
 export interface Setup {
   world: World
   pop: Population
@@ -52,7 +59,7 @@ export const attack = {
     grant_type: GRANT_EXCHANGE, client_id: s.pop.agent.clientId, subject_token: await s.world.idp.assertion(USER, s.world.target.issuer),
     subject_token_type: TYPE_JWT, resource: s.world.rs.audience, scope: 'tickets:read',
   }),
-  wrongAud: async (s: Setup) => tokenWithAssertion(s.world, s.pop.agent, await assertionWith(s.pop.agent.key, s.pop.agent.clientId, { aud: s.world.target.issuer }), { grant_type: 'client_credentials', resource: s.world.rs.audience }),
+  wrongAud: async (s: Setup) => tokenWithAssertion(s.world, s.pop.agent, await assertionWith(s.pop.agent.key, s.pop.agent.clientId, { aud: otherIssuer(s.world) }), { grant_type: 'client_credentials', resource: s.world.rs.audience }),
   expiredAssertion: async (s: Setup) => {
     const now = Math.floor(Date.now() / 1000)
     const assertion = await assertionWith(s.pop.agent.key, s.pop.agent.clientId, { aud: s.world.tokenEndpoint, iat: now - 660, exp: now - 600 })

@@ -45,7 +45,7 @@ export function dpopProof(key: KeyPair, o: ProofOptions): Promise<string> {
 }
 
 /** RFC 7523 §2.2 private_key_jwt assertion. */
-export function clientAssertion(key: KeyPair, clientId: string, audience: string, lifetimeS = 60): Promise<string> {
+export function clientAssertion(key: KeyPair, clientId: string, audience: string | string[], lifetimeS = 60): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'ES256' })
     .setIssuer(clientId)

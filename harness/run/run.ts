@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { selectCases } from '../attacks/catalog.ts'
+import { CATALOG, selectCases } from '../attacks/catalog.ts'
 import { headsOf } from '../evidence/chain.ts'
 import { httpCursorSource } from '../evidence/http-cursor-source.ts'
 import { HttpPools } from '../load/http-pool.ts'
@@ -28,6 +28,7 @@ import { parseDuration } from '../contracts/duration.ts'
 import { ChaosSession } from '../chaos/chaos-session.ts'
 import type { FaultInjector } from '../chaos/injector.ts'
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
+import { LiveGates } from '../oracle/live-gates.ts'
 
 export interface RunOptions {
   scenarioFile: string
@@ -55,9 +56,11 @@ export interface RunOutcome {
 
 export async function run(options: RunOptions): Promise<RunOutcome> {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`))
-  const stop = options.stop ?? new AbortController().signal
   const scenario = await loadScenario(options.scenarioFile, options.overrides)
   const config = scenario.config
+  // k6's abortOnFail: a threshold crossing while measuring stops the run as a first Ctrl-C does.
+  const live = new LiveGates({ thresholds: config.thresholds, catalog: CATALOG, log, userStop: options.stop })
+  const stop = AbortSignal.any([options.stop ?? new AbortController().signal, live.signal])
   const seed = config.seed ?? 1
   const runId = newRunId(scenario.name)
   const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
@@ -141,20 +144,25 @@ export async function run(options: RunOptions): Promise<RunOutcome> {
           cases,
           pools,
           stop,
-          onStart: () => chaos?.start(),
+          onStart: () => {
+            chaos?.start()
+            live.start()
+          },
           onAttempt: (a) => {
             attempts.append(a)
             progress.observe(a)
+            live.observe(a)
           },
         })
         progress.dropped = ctx.scenarios.reduce((n, s: ScenarioStats) => n + s.dropped, 0)
       } finally {
         progress.stop()
+        live.stop()
         await chaos.heal()
         ctx.evidenceTailCursor = await tail.stop()
       }
     }
-    if (stop.aborted) stoppedEarly = 'stopped by the user'
+    if (stop.aborted) stoppedEarly = live.stopped ?? 'stopped by the user'
   } catch (e) {
     failure = e
     stoppedEarly = `failed: ${(e as Error).message}`

@@ -5,15 +5,17 @@
  * verdict, over the whole graded run.
  *
  * Only what needs no evidence can be judged before the evidence is read: the k6 metrics (latency,
- * failures, request counts) and the security measures an attempt's own response decides. An accepted
- * attack on a MUST case is a breach whatever the evidence says (grade-attempt.ts: acceptance outranks
- * everything; an issued token wider than its ceiling is on the attempt too), so the live breach count
- * is the attempt graded with no records at all. Records can only add breaches (a transport error
- * the target recorded as an allow), never remove one, so the live count never exceeds the final one.
- * Concurrency cases are the exception: their group judge decides which accepted send was the
- * original, so they stay out of the live count. Everything that depends on records (coverage,
- * attribution, unrecorded, misattributed, warns, legit success, errors) is refused up front
- * (abortThresholds, called when the scenario is validated), as are
+ * failures, request counts) and the security measures an attempt's own response decides. The block
+ * rate is the status. An accepted attack on a MUST case is a breach whatever the evidence says
+ * (grade-attempt.ts: acceptance outranks everything; an issued token wider than its ceiling and a
+ * probed side effect are on the attempt too), and a refused legitimate call is a false deny whatever
+ * was recorded, so the live verdicts are the attempt graded with no records at all. Records can only
+ * add breaches (a transport error the target recorded as an allow), never remove one, so the live
+ * count never exceeds the final one. Concurrency cases are the exception: their group judge decides
+ * which accepted send was the original, so they stay out of the live breach count.
+ *
+ * Refused up front (abortThresholds, called when the scenario is validated): everything that depends
+ * on records (coverage, attribution, unrecorded, misattributed, warns, errors, legit success),
  * `dropped_iterations` (the executors count it when they finish) and a `fault` tag filter (an
  * attempt's window, with its in-flight lead, is settled only once the window has closed).
  *

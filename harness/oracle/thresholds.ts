@@ -6,8 +6,9 @@
  *   aggregation:= count | rate | value | avg | min | max | med | p(N)     (N may be decimal, 0–100)
  *   operator   := < | <= | > | >= | == | != | ===                          (=== is k6's alias of ==)
  *
- * A key maps to a list of expressions, each a string or `{ threshold, abortOnFail }`. Whitespace
- * around tokens is allowed, as in k6. Anything else is a ThresholdInvalid whose hint names the key
+ * A key maps to a list of expressions, each a string or `{ threshold, abortOnFail, delayAbortEval }`.
+ * Whitespace around tokens is allowed, as in k6. abortOnFail is evaluated while the run goes
+ * (live-gates.ts) on the metrics that need no evidence. Anything else is a ThresholdInvalid whose hint names the key
  * and what is allowed, so a scenario author can fix it without reading this file.
  *
  * @example
@@ -16,11 +17,12 @@
  * evaluateThreshold(gates[0], metricSet)   // → { ok: true, observed: 41.2 }
  * ```
  */
+import { parseDuration } from '../contracts/duration.ts'
 import { ThresholdInvalid } from '../contracts/errors.ts'
 import { AGGREGATIONS_BY_TYPE, aggregate, type Aggregation, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!='
-export type ThresholdInput = string | { threshold: string; abortOnFail?: boolean }
+export type ThresholdInput = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | number }
 export type ThresholdMap = Readonly<Record<string, readonly ThresholdInput[]>>
 
 export interface ParsedThreshold {
@@ -34,6 +36,8 @@ export interface ParsedThreshold {
   op: ThresholdOp
   value: number
   abortOnFail: boolean
+  /** k6's delayAbortEval in ms: how long into the measured phase before abortOnFail is evaluated (0 when not given) */
+  delayAbortEvalMs: number
 }
 
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -117,24 +121,33 @@ export function parseThresholds(map: ThresholdMap): ParsedThreshold[] {
       })
     }
     for (const item of list as readonly unknown[]) {
-      const { expression, abortOnFail } = readItem(item, key)
-      out.push({ key: key.trim(), metric, filter, expression: expression.trim(), ...parseThresholdExpression(expression, key), abortOnFail })
+      const { expression, abortOnFail, delayAbortEvalMs } = readItem(item, key)
+      out.push({ key: key.trim(), metric, filter, expression: expression.trim(), ...parseThresholdExpression(expression, key), abortOnFail, delayAbortEvalMs })
     }
   }
   return out
 }
 
-function readItem(item: unknown, key: string): { expression: string; abortOnFail: boolean } {
-  if (typeof item === 'string') return { expression: item, abortOnFail: false }
+const ITEM_KEYS = new Set(['threshold', 'abortOnFail', 'delayAbortEval'])
+
+function readItem(item: unknown, key: string): { expression: string; abortOnFail: boolean; delayAbortEvalMs: number } {
+  if (typeof item === 'string') return { expression: item, abortOnFail: false, delayAbortEvalMs: 0 }
   if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
     const o = item as Record<string, unknown>
-    const unknownKeys = Object.keys(o).filter((k) => k !== 'threshold' && k !== 'abortOnFail')
-    if (typeof o.threshold === 'string' && (o.abortOnFail === undefined || typeof o.abortOnFail === 'boolean') && unknownKeys.length === 0) {
-      return { expression: o.threshold, abortOnFail: o.abortOnFail === true }
+    const known = Object.keys(o).every((k) => ITEM_KEYS.has(k))
+    const delay = o.delayAbortEval === undefined ? 0 : typeof o.delayAbortEval === 'string' || typeof o.delayAbortEval === 'number' ? parseDuration(o.delayAbortEval) : null
+    if (typeof o.threshold === 'string' && (o.abortOnFail === undefined || typeof o.abortOnFail === 'boolean') && delay !== null && known) {
+      // A delay on a threshold that never aborts would do nothing: refused rather than ignored.
+      if (o.delayAbortEval !== undefined && o.abortOnFail !== true) {
+        throw new ThresholdInvalid(`thresholds['${key}']: delayAbortEval without abortOnFail: true does nothing`, {
+          hint: `in thresholds['${key}']: write { threshold: ${JSON.stringify(o.threshold)}, abortOnFail: true, delayAbortEval: ${JSON.stringify(o.delayAbortEval)} }, or drop delayAbortEval`,
+        })
+      }
+      return { expression: o.threshold, abortOnFail: o.abortOnFail === true, delayAbortEvalMs: delay }
     }
   }
   throw new ThresholdInvalid(`thresholds['${key}']: ${JSON.stringify(item)} is not a threshold`, {
-    hint: `in thresholds['${key}']: each entry is a string such as 'p(95)<250' or { threshold: 'p(95)<250', abortOnFail: true }`,
+    hint: `in thresholds['${key}']: each entry is a string such as 'p(95)<250' or { threshold: 'p(95)<250', abortOnFail: true, delayAbortEval: '10s' }`,
   })
 }
 

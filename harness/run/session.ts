@@ -11,7 +11,6 @@
  */
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { selectCases } from '../attacks/catalog.ts'
 import { makeKit, type CaseKit } from '../attacks/kit.ts'
 import type { ActionEnv } from '../attacks/types.ts'
 import { ChaosSession } from '../chaos/chaos-session.ts'
@@ -28,6 +27,8 @@ import { epochNow } from '../load/clock.ts'
 import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
 import { HttpPools } from '../load/http-pool.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
+import { LiveGates } from '../oracle/live-gates.ts'
+import { CATALOG, selectCases } from '../attacks/catalog.ts'
 import type { LoadedScenario } from '../scenario/load.ts'
 import { AttemptLog } from './attempt-log.ts'
 import { EvidenceTail } from './evidence-tail.ts'
@@ -78,7 +79,9 @@ export class RunSession {
   readonly dir: string
   readonly #options: SessionOptions
   readonly #log: (line: string) => void
+  /** the user's stop (Ctrl-C) or a live gate's (k6's abortOnFail), whichever comes first */
   readonly #stop: AbortSignal
+  readonly #live: LiveGates
   readonly #attempts: AttemptLog
   readonly #pools: HttpPools
   #chaos: ChaosSession | undefined
@@ -96,7 +99,9 @@ export class RunSession {
     this.ctx = ctx
     this.dir = ctx.dir
     this.#log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`))
-    this.#stop = options.stop ?? new AbortController().signal
+    // k6's abortOnFail: a threshold crossing while measuring stops the run as a first Ctrl-C does.
+    this.#live = new LiveGates({ thresholds: options.scenario.config.thresholds, catalog: CATALOG, log: this.#log, userStop: options.stop })
+    this.#stop = AbortSignal.any([options.stop ?? new AbortController().signal, this.#live.signal])
     this.#attempts = attempts
     const scenarios = Object.values(options.scenario.config.scenarios)
     this.#pools = new HttpPools(scenarios.length > 0 ? Math.max(...scenarios.map(executorMaxVUs)) : 16)
@@ -226,15 +231,20 @@ export class RunSession {
         cases: selectCases(config.attacks?.cases ?? []).cases,
         pools: this.#pools,
         stop: this.#stop,
-        onStart: () => this.#chaos?.start(),
+        onStart: () => {
+          this.#chaos?.start()
+          this.#live.start()
+        },
         onAttempt: (a) => {
           this.#attempts.append(a)
           progress.observe(a)
+          this.#live.observe(a)
         },
       })
       progress.dropped = this.ctx.scenarios.reduce((n, x: ScenarioStats) => n + x.dropped, 0)
     } finally {
       progress.stop()
+      this.#live.stop()
       await this.#chaos?.heal()
       this.ctx.evidenceTailCursor = await this.#tail.stop()
     }
@@ -260,7 +270,7 @@ export class RunSession {
    */
   async finish(failure?: unknown): Promise<RunOutcome> {
     if (failure !== undefined) this.#stoppedEarly = `failed: ${(failure as Error)?.message ?? String(failure)}`
-    else if (this.#stop.aborted) this.#stoppedEarly = 'stopped by the user'
+    else if (this.#stop.aborted) this.#stoppedEarly = this.#live.stopped ?? 'stopped by the user'
     try {
       await this.#chaos?.heal()
       if (this.#tail) this.ctx.evidenceTailCursor = await this.#tail.stop()

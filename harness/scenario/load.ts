@@ -3,6 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { selectCases } from '../attacks/catalog.ts'
 import { ScenarioInvalid, ScenarioLoadFailed, ThresholdInvalid } from '../contracts/errors.ts'
+import { abortThresholds } from '../oracle/live-gates.ts'
 import { METRIC_TYPES } from '../oracle/metrics.ts'
 import { parseThresholds, validateThresholds } from '../oracle/thresholds.ts'
 import { scenarioSchema } from './schema.ts'
@@ -78,7 +79,10 @@ export function validateScenario(config: unknown, file: string): ScenarioConfig 
   if (c.thresholds) {
     // Fail before anything starts: a typo in a gate must not pass silently after a long run.
     try {
-      validateThresholds(parseThresholds(c.thresholds), METRIC_TYPES)
+      const parsed = parseThresholds(c.thresholds)
+      validateThresholds(parsed, METRIC_TYPES)
+      // abortOnFail only where the live metrics can judge it (before the evidence is read)
+      abortThresholds(parsed)
     } catch (e) {
       if (!(e instanceof ThresholdInvalid)) throw e
       throw new ScenarioInvalid(`${file}: ${e.message}`, { file, key: 'thresholds', hint: e.hint, cause: e })

@@ -1,7 +1,7 @@
 import { ScenarioInvalid } from '../contracts/errors.ts'
 import { parseDuration } from '../contracts/duration.ts'
 import { faultsSchema, injectorsSchema } from './fault-schema.ts'
-import { arr, bool, duration, num, obj, oneOfChecks, record, str, tagged, type Check } from './schema-check.ts'
+import { arr, bool, duration, num, obj, record, str, tagged, type Check } from './schema-check.ts'
 
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/
 
@@ -141,11 +141,20 @@ export const EXECUTOR_SCHEMAS: Record<string, Check> = {
   'shared-iterations': sharedIterations,
 }
 
-const threshold = oneOfChecks(
-  "a k6 threshold string such as 'p(95)<250', or { threshold, abortOnFail }",
-  str(),
-  obj({ threshold: { check: str(), required: true }, abortOnFail: bool() }),
+// k6's threshold object. A delay on a threshold that never aborts would do nothing: refused, not ignored.
+const thresholdObject = rule(
+  obj({ threshold: { check: str(), required: true }, abortOnFail: bool(), delayAbortEval: duration() }),
+  (v) =>
+    v.delayAbortEval !== undefined && v.abortOnFail !== true
+      ? { key: 'delayAbortEval', problem: 'is set but abortOnFail is not true, so it would delay nothing', allowed: 'abortOnFail: true beside it, or no delayAbortEval' }
+      : undefined,
 )
+
+/** A string, or an object checked key by key, so a bad `delayAbortEval` is named rather than the whole entry. */
+const threshold: Check = (v, at) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? thresholdObject(v, at)
+    : str({ describe: "a k6 threshold string such as 'p(95)<250', or { threshold, abortOnFail, delayAbortEval }" })(v, at)
 
 export const scenarioSchema: Check = obj({
   name: str(),

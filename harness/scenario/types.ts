@@ -21,7 +21,12 @@ export interface AttackMix {
   cases: string[]
 }
 
-export type ThresholdValue = string | { threshold: string; abortOnFail?: boolean }
+/**
+ * k6's threshold entry. `abortOnFail` stops the run as soon as the threshold fails while it runs
+ * (evaluated every 2 s, on metrics that need no evidence: oracle/live-gates.ts); `delayAbortEval`
+ * (a k6 duration) postpones that evaluation from the start of the measured phase.
+ */
+export type ThresholdValue = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }
 
 export interface EvidenceOptions {
   /** how long after the last attempt records may still arrive (k6 duration) */

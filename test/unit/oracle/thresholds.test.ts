@@ -88,7 +88,19 @@ describe('k6 threshold values: strings or { threshold, abortOnFail }', () => {
     expect(parsed[2].filter).toEqual({ grading: 'must' })
   })
 
+  test("k6's delayAbortEval: a k6 duration, in ms; 0 when absent", () => {
+    const parsed = parseThresholds({ http_req_duration: ['p(95)<250', { threshold: 'p(99)<500', abortOnFail: true, delayAbortEval: '1m30s' }] })
+    expect(parsed.map((t) => t.delayAbortEvalMs)).toEqual([0, 90_000])
+  })
+
+  test('delayAbortEval without abortOnFail: true would delay nothing → refused', () => {
+    const e = thrown(() => parseThresholds({ http_req_duration: [{ threshold: 'p(95)<250', delayAbortEval: '10s' }] }))
+    expect(e.code).toBe('ERR_THRESHOLD_INVALID')
+    expect(e.message).toContain('delayAbortEval without abortOnFail')
+  })
+
   test.each([
+    [{ http_req_duration: [{ threshold: 'p(95)<250', abortOnFail: true, delayAbortEval: 'soon' }] }, 'is not a threshold'],
     [{ http_req_duration: 'p(95)<250' }, 'must be a list'],
     [{ http_req_duration: [{ threshold: 'p(95)<250', abortOnFail: 'yes' }] }, 'is not a threshold'],
     [{ http_req_duration: [{ threshold: 'p(95)<250', delay: 1 }] }, 'is not a threshold'],

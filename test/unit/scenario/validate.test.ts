@@ -81,6 +81,39 @@ describe('thresholds are checked before the run (k6 refuses them at start-up too
     expect(e.hint).toContain('gatecrash_breaches')
   })
 
+  it("k6's { threshold, abortOnFail, delayAbortEval } is accepted", () => {
+    const s: any = ok()
+    s.thresholds = { http_req_duration: [{ threshold: 'p(95)<250', abortOnFail: true, delayAbortEval: '10s' }] }
+    expect(validateScenario(s, 'scenarios/x.ts').thresholds).toEqual(s.thresholds)
+  })
+
+  it('a bad delayAbortEval is named by its key', () => {
+    const e = invalid((s) => (s.thresholds = { http_req_duration: [{ threshold: 'p(95)<250', abortOnFail: true, delayAbortEval: 'soon' }] }))
+    expect(e.code).toBe('ERR_SCENARIO_INVALID')
+    expect(e.key).toBe('thresholds.http_req_duration.0.delayAbortEval')
+    expect(e.hint).toContain('k6 duration')
+  })
+
+  it('delayAbortEval without abortOnFail: true is refused (it would delay nothing)', () => {
+    const e = invalid((s) => (s.thresholds = { http_req_duration: [{ threshold: 'p(95)<250', delayAbortEval: '10s' }] }))
+    expect(e.key).toBe('thresholds.http_req_duration.0.delayAbortEval')
+    expect(e.hint).toContain('abortOnFail: true')
+  })
+
+  it('an unknown key in a threshold object lists the allowed ones', () => {
+    const e = invalid((s) => (s.thresholds = { http_req_duration: [{ threshold: 'p(95)<250', abortOnFial: true }] }))
+    expect(e.key).toBe('thresholds.http_req_duration.0.abortOnFial')
+    expect(e.hint).toBe('allowed: threshold, abortOnFail, delayAbortEval')
+  })
+
+  it('abortOnFail on a metric that needs evidence is refused before the run, naming the key', () => {
+    const e = invalid((s) => (s.thresholds = { gatecrash_evidence_coverage: [{ threshold: 'rate==1', abortOnFail: true }] }))
+    expect(e.code).toBe('ERR_SCENARIO_INVALID')
+    expect(e.message).toContain('scenarios/x.ts')
+    expect(e.message).toContain("thresholds['gatecrash_evidence_coverage']")
+    expect(e.hint).toContain('abortOnFail works on http_req_duration')
+  })
+
   it('bad threshold syntax is refused', () => {
     const e = invalid((s) => (s.thresholds = { http_req_duration: ['p95<250'] }))
     expect(e.code).toBe('ERR_SCENARIO_INVALID')

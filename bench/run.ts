@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the harness's cost and accuracy, side by side in one run (platform.md: this is a
+ * `npm run bench`: the harness's cost and accuracy, side by side in one run (docs/platform.md: this is a
  * shared, noisy 2-core machine; compare CPU per op within one run, medians over ≥ 3 repetitions).
  *
  *   1. client CPU µs per request, saturated closed loop, same trivial loopback server, interleaved

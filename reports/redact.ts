@@ -1,5 +1,5 @@
 /**
- * Last line of defence for "no raw token in any artifact" (design.md, Safety). Reporters only ever
+ * Last line of defence for "no raw token in any artifact" (docs/architecture.md, Safety). Reporters only ever
  * receive hashes, but free text (a `why`, a transport error, a chain problem, a record's detail)
  * comes from code and targets we do not control; anything shaped like a JWT or a credential after
  * an auth scheme is blanked before it is written.

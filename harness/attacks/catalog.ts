@@ -8,7 +8,7 @@ import { AUTHORIZATION_SERVER_CASES } from './catalog/authorization-server-cases
 import { RESOURCE_SERVER_CASES } from './catalog/resource-server-cases.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
 
-export const CATALOG_VERSION = '2026.11.1'
+export const CATALOG_VERSION = '2026.12.1'
 
 export const CATALOG: readonly AttackCase[] = [...RESOURCE_SERVER_CASES, ...AUTHORIZATION_SERVER_CASES]
 

@@ -1,5 +1,5 @@
 /**
- * Faults as scenario scripts declare them (design.md "Chaos"): each has a start (`at`, from the
+ * Faults as scenario scripts declare them (docs/architecture.md "Chaos"): each has a start (`at`, from the
  * start of the measured phase) and a duration (`for`), in k6 duration syntax. `Fault.*` builds them
  * with the right `kind`, so a scenario reads
  * `Fault.latency({ component: 'jwks', ms: 800, at: '20s', for: '10s' })`.

@@ -1,5 +1,5 @@
 /**
- * Fault injectors: the plugin interface of the chaos engine (style.md "Plugins"). An injector
+ * Fault injectors: the plugin interface of the chaos engine (docs/architecture.md "Chaos"). An injector
  * handles some fault kinds; `inject` starts one fault and returns a handle whose `heal()` undoes it.
  * The scheduler calls `heal()` at the end of the window, on a graceful stop and on failure, so an
  * injector only has to make `heal()` idempotent.

@@ -1,7 +1,7 @@
 /**
  * Driver for Toxiproxy's HTTP API (Shopify/toxiproxy README "HTTP API"): the same calls drive the
  * built-in fault proxy (./start-fault-proxy.ts) and a user's own Toxiproxy. Loopback only: the API
- * URL, every proxy's `listen` and `upstream` must be on this machine (design.md, Safety), checked
+ * URL, every proxy's `listen` and `upstream` must be on this machine (docs/architecture.md, Safety), checked
  * here before anything is sent and again at connect time.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * Evidence record, version 1 (see docs/evidence-schema.md in the design notes). Every target's audit
+ * Evidence record, version 1 (docs/evidence-schema.md, JSON Schema docs/schemas/evidence-record.v1.schema.json). Every target's audit
  * records are read into this shape; the reference target writes it natively.
  */
 export type Decision = 'allow' | 'deny'

@@ -1,4 +1,4 @@
-/** Per-attempt verdicts (design.md, "Verdicts"). Order matters: later is worse for a case summary. */
+/** Per-attempt verdicts (docs/architecture.md, "Verdicts"). Order matters: later is worse for a case summary. */
 export const VERDICTS = ['pass', 'not-covered', 'error', 'warn', 'false-deny', 'unrecorded', 'misattributed', 'breach'] as const
 export type Verdict = (typeof VERDICTS)[number]
 

@@ -1,5 +1,5 @@
 /**
- * One keep-alive HTTP/1.1 pool per origin for the hot path (http1-pool.ts; platform.md: global
+ * One keep-alive HTTP/1.1 pool per origin for the hot path (http1-pool.ts; docs/platform.md: global
  * fetch costs ~6× more CPU per request, undici's dispatch ~25–30 µs more than a plain socket
  * client). Origins are checked against the loopback allowlist once, when the pool is made.
  */

@@ -74,7 +74,7 @@ export function attackRecordProblems(r: EvidenceRecord, c: AttackCase, expected:
   return p
 }
 
-/** Detail fields the catalog asks for that the record lacks: reported, never failing (evidence-schema.md: all optional). */
+/** Detail fields the catalog asks for that the record lacks: reported, never failing (docs/evidence-schema.md: all optional). */
 export function missingDetail(r: EvidenceRecord, fields: readonly string[]): string[] {
   return fields.filter((f) => r.detail?.[f] === undefined)
 }

@@ -1,5 +1,5 @@
 /**
- * Gates: the run-wide pass/fail rules (design.md, "Verdicts"). The security gates are defaults every
+ * Gates: the run-wide pass/fail rules (docs/architecture.md, "Verdicts"). The security gates are defaults every
  * run gets; a scenario's `thresholds` add gates, and a scenario key equal to a default key replaces
  * that default (so a board can loosen or tighten one explicitly, and the report says it did).
  *
@@ -18,7 +18,7 @@ import { selectSeries, type MetricSet, type Series } from './metric-set.ts'
 import { evaluateThreshold, parseThresholdKey, parseThresholds, type ParsedThreshold, type ThresholdMap } from './thresholds.ts'
 
 /**
- * design.md defaults. Legit success is judged outside fault windows (`fault:no`): during a fault the
+ * docs/architecture.md defaults. Legit success is judged outside fault windows (`fault:no`): during a fault the
  * target may refuse legitimate work (fail closed), which is correct; attacks get no such allowance,
  * since breaches and coverage are gated over the whole run.
  */

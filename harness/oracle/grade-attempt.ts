@@ -1,5 +1,5 @@
 /**
- * The verdict of one attempt (design.md, "Verdicts" and "Oracle rules"), from the attempt log line,
+ * The verdict of one attempt (docs/architecture.md, "Verdicts" and "Oracle rules"), from the attempt log line,
  * the evidence records joined to it and, for attacks, the catalog case. Pure: same input, same verdict.
  */
 import type { AttemptRecord } from '../contracts/attempt.ts'

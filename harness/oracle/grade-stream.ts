@@ -253,7 +253,7 @@ function gradeAttempts(source: GradeSource, size: number, isLate: (r: EvidenceRe
         emit(a, g, inTime)
         continue
       }
-      // Concurrency case (design.md: "N parallel replays of one proof: at most one 2xx"): the
+      // Concurrency case (docs/architecture.md: "N parallel replays of one proof: at most one 2xx"): the
       // group's members are few and close in seq, so the first one met brings in the rest.
       const key = `${a.case}\u0000${a.group}`
       if (judgedGroups.has(key)) continue

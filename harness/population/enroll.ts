@@ -1,5 +1,5 @@
 /**
- * Enrollment: how one agent or sub-agent comes to exist at the target (design.md, Delegation model),
+ * Enrollment: how one agent or sub-agent comes to exist at the target (docs/architecture.md, Delegation model),
  * for the run's population (provision.ts) and for the identities attack cases make for themselves
  * (attacks/kit.ts) alike. A fresh key, RFC 7591 registration authenticating with `private_key_jwt`
  * (a sub-agent linked to its parent by `parent_client_id`), then its delegated token by RFC 8693

@@ -1,5 +1,5 @@
 /**
- * Seeded population structure (design.md, Determinism): the same seed and spec give the same
+ * Seeded population structure (docs/architecture.md, Determinism): the same seed and spec give the same
  * tenants, principals, agents, sub-agents and delegation trees, whatever the number of workers,
  * because the whole structure is drawn here, in one fixed order, before any work is split.
  *

@@ -1,5 +1,5 @@
 /**
- * Provisioning: turns a population's structure into live identities at the target (design.md,
+ * Provisioning: turns a population's structure into live identities at the target (docs/architecture.md,
  * Delegation model), each enrolled by enroll.ts. Per agent: a fresh key, RFC 7591 registration, then
  * an RFC 8693 exchange of its user's IdP assertion. Per sub-agent, after its parent: a fresh key,
  * registration linked to the parent (`parent_client_id`), then an exchange of the PARENT's access
@@ -114,7 +114,7 @@ export function refreshIdentity(
 }
 
 /**
- * RFC 7592 cleanup (design.md: runs clean up the identities they registered): deletes children
+ * RFC 7592 cleanup (docs/architecture.md: runs clean up the identities they registered): deletes children
  * before parents. Best effort: returns the refs that could not be deleted instead of throwing.
  */
 export async function deprovision(prov: ProvisionedPopulation, concurrency = 16): Promise<{ deleted: number; failed: string[] }> {

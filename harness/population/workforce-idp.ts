@@ -1,5 +1,5 @@
 /**
- * The simulated workforce identity provider (design.md, Delegation model): it signs short user
+ * The simulated workforce identity provider (docs/architecture.md, Delegation model): it signs short user
  * assertions for principals, and the target's authorization server is configured to trust its
  * issuer and JWKS. An agent exchanges such an assertion (RFC 8693, subject_token_type jwt) for a
  * token that names the user as `sub` and the agent as `act`.

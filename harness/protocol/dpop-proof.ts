@@ -2,7 +2,7 @@
  * DPoP proofs (RFC 9449 §4), one per request on the hot path.
  *
  * The header (typ, alg, public jwk) is pre-encoded per identity, so a proof is: a payload of a few
- * short strings, one ES256 signature, and string concatenation (~70 µs, platform.md).
+ * short strings, one ES256 signature, and string concatenation (~70 µs, docs/platform.md).
  *
  * @example
  *   const { proof, jti } = createDpopProof(key, { htm: 'GET', htu: 'http://127.0.0.1:8081/t/t_1/tickets/9', accessToken })

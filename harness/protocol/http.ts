@@ -2,7 +2,7 @@
  * A small undici request helper for calls off the hot path (discovery, registration, token
  * requests, admin hooks). The load path uses its own pooled dispatcher; never `fetch` there.
  *
- * Safety (design.md, Safety): gatecrash is an attack tool, so this layer refuses any URL whose host
+ * Safety (docs/architecture.md, Safety): gatecrash is an attack tool, so this layer refuses any URL whose host
  * is not loopback (127.0.0.0/8, ::1, `localhost`), checks the address `localhost` resolves to at
  * connect time as well, and never follows redirects (undici's `request` does not, and no redirect
  * interceptor is installed), so a 3xx cannot lead it off the box.

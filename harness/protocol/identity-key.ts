@@ -38,7 +38,7 @@ export type ExportedIdentityKey = string
 
 /** RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace. */
 export function jwkThumbprint(jwk: PublicEcJwk): string {
-  // Sync SHA-256 of a hand-built string: ~2.4 µs vs ~131 µs for jose's async thumbprint (platform.md).
+  // Sync SHA-256 of a hand-built string: ~2.4 µs vs ~131 µs for jose's async thumbprint (docs/platform.md).
   const canonical = `{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}","y":"${jwk.y}"}`
   return createHash('sha256').update(canonical).digest('base64url')
 }

@@ -80,7 +80,7 @@ export class OAuthError extends HarnessError {
 
 function refused(what: string, res: HttpResponse, hint: string): OAuthError {
   const err = new OAuthError(what, res, { hint })
-  // Never quote the body: a malformed 200 can hold a token, and messages end up in logs (design.md, Safety).
+  // Never quote the body: a malformed 200 can hold a token, and messages end up in logs (docs/architecture.md, Safety).
   const detail = [err.error, err.errorDescription].filter(Boolean).join(': ') || 'no OAuth error code in the response'
   err.message = `${what}: HTTP ${res.status} ${detail}`
   return err
@@ -117,7 +117,7 @@ export interface RegisterOptions {
   key: Pick<IdentityKey, 'publicJwk' | 'kid'>
   tenant: string
   scope: string | string[]
-  /** the parent agent's client id: links a sub-agent to its parent (design.md, delegation model) */
+  /** the parent agent's client id: links a sub-agent to its parent (docs/architecture.md, delegation model) */
   parentClientId?: string
   name: string
 }

@@ -1,6 +1,6 @@
 /**
  * base64url(SHA-256(token)): the DPoP `ath` formula (RFC 9449 §4.2) and the only way a token
- * appears in attempts, evidence and reports (never the raw token; evidence-schema.md).
+ * appears in attempts, evidence and reports (never the raw token; docs/evidence-schema.md).
  *
  * @example
  *   tokenHash(accessToken) === proofPayload.ath

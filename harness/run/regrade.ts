@@ -1,5 +1,5 @@
 /**
- * Re-grade a run directory offline from its run store (design.md: the oracle is a pure function, so
+ * Re-grade a run directory offline from its run store (docs/architecture.md: the oracle is a pure function, so
  * a finished or crashed run can be graded again, e.g. after a catalog update). A run that died
  * midway left run.db with a WAL and no run.json: SQLite replays the WAL on open, and the run is
  * graded from what it committed, with verdict `incomplete`. A directory from before the run store

@@ -1,4 +1,4 @@
-/** Scenario shape (design.md "Scenario shape"): k6's vocabulary so k6 users can read it. */
+/** Scenario shape (docs/architecture.md "Scenario shape"): k6's vocabulary so k6 users can read it. */
 import type { FaultSpec } from '../chaos/fault.ts'
 import type { FaultInjector } from '../chaos/injector.ts'
 import type { ExecutorConfig } from '../load/executors/config.ts'

@@ -1,11 +1,11 @@
 /**
  * The reference target: a correct deployment, each part a separate process on 127.0.0.1 so faults
  * can hit one at a time, with flaw switches that break one control each for the mutation self-test.
- * Topology (design.md): evidence sink; replay store; authorization server; two resource servers
+ * Topology (docs/architecture.md): evidence sink; replay store; authorization server; two resource servers
  * with distinct audiences (rs-1 support tools, rs-2 knowledge base), each N replicas behind a
  * round-robin TCP front whose URL is the resource server's origin and audience.
  *
- * Chaos (design.md "Chaos"): given `proxy`, the adapter routes each link through the harness's
+ * Chaos (docs/architecture.md "Chaos"): given `proxy`, the adapter routes each link through the harness's
  * fault proxy and uses the URL it returns wherever that link is used:
  *  - `rs-1`, `rs-2`: the fronts the agents call; the proxied URL is the resource server's origin,
  *    audience and DPoP `htu` origin;

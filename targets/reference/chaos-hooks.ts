@@ -1,5 +1,5 @@
 /**
- * TargetChaosHooks for the reference target (design.md "Chaos"): process faults on the components
+ * TargetChaosHooks for the reference target (docs/architecture.md "Chaos"): process faults on the components
  * the adapter started. kill = SIGKILL, pause = SIGSTOP, resume = SIGCONT, restart = a new process on
  * the same port with the same configuration. For a component run in a container (`containers`) the
  * same hooks go through testcontainers: kill = `docker kill`, pause/resume = Docker pause/unpause,

@@ -157,7 +157,7 @@ const DEFINITIONS = {
     control: 'token exchange refuses an expired subject token (RFC 8693 §2.2.2; TXN §6)',
     caughtBy: ['lifecycle.expired-subject'],
   },
-  // Fail closed under faults (design.md "Chaos"). No attack case alone catches these: each needs a
+  // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {
     control: 'while the AS JWKS cannot be fetched, a token whose kid is not cached is refused (503 system.jwks_unavailable), never served unverified (RFC 8725 §3.3)',

@@ -4,7 +4,7 @@
  * call() talks to it; stop() ends it (SIGTERM, then SIGKILL after a grace period). Children run on
  * the parent's Node binary (process.execPath): the system `node` may be an older version.
  *
- * Process faults (design.md "Chaos"): kill() is SIGKILL, pause() SIGSTOP (the process keeps its
+ * Process faults (docs/architecture.md "Chaos"): kill() is SIGKILL, pause() SIGSTOP (the process keeps its
  * sockets, so peers connect and then hear nothing), resume() SIGCONT, and restart() kills the
  * process and forks a new one that listens on the same port with the last configuration.
  *

@@ -1,5 +1,5 @@
 /**
- * design.md "Determinism and identities": the seed fixes the population's structure and the
+ * docs/architecture.md "Determinism and identities": the seed fixes the population's structure and the
  * workflow and attack schedule whatever the number of workers; keys stay random. The same small
  * scenario runs with 1, 2 and 3 workers (concurrently, each against its own reference target) and
  * the runs are compared attempt by attempt through the run store.

@@ -1,5 +1,5 @@
 /**
- * replay.exchange-laundering (RFC 8693 §2.1, §5; design.md, delegation model): an agent steals
+ * replay.exchange-laundering (RFC 8693 §2.1, §5; docs/architecture.md, delegation model): an agent steals
  * another identity's DPoP-bound access token and exchanges it, authenticated as itself, for a token
  * bound to its own key. RFC 8693 gives the AS no proof of possession of the subject token, so the
  * defence is delegation policy: only a registered child of the subject token's current actor may

@@ -1,5 +1,5 @@
 /**
- * escalate.cross-tenant (OWASP API1, broken object-level authorization; attack-catalog.md Tier 1):
+ * escalate.cross-tenant (OWASP API1, broken object-level authorization; docs/attack-catalog.md Tier 1):
  * an agent of tenant A reads a resource under tenant B's path with its own, valid token and proof.
  * A correct server refuses with 403 or 404 (not even acknowledging B's resource) and records a
  * tenant denial attributed to the agent.

@@ -1,6 +1,6 @@
 /**
  * `host:port` addresses as Toxiproxy writes them (`127.0.0.1:8080`, `[::1]:8080`, `localhost:0`),
- * restricted to loopback: the fault proxy only listens on and dials this machine (design.md, Safety).
+ * restricted to loopback: the fault proxy only listens on and dials this machine (docs/architecture.md, Safety).
  *
  * @example
  *   parseHostPort('[::1]:0') // { host: '::1', port: 0 }

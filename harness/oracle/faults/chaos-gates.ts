@@ -1,5 +1,5 @@
 /**
- * The chaos gates (design.md "Chaos": during and after every fault, no attack succeeds, and every
+ * The chaos gates (docs/architecture.md "Chaos": during and after every fault, no attack succeeds, and every
  * attempt still ends up in evidence or the target records the gap), one row per fault window so a
  * failure names it: `gatecrash_breaches{fault:pause replay-store 10s–20s} count==0`, observed 3,
  * cases `replay.dpop-jti-reuse`. Time to recover is gated only where the scenario set

@@ -1,6 +1,6 @@
 /**
  * Fail closed, graded as such. During a fault a correct target refuses what it cannot check
- * (design.md "Chaos"): the reference target answers 503 `temporarily_unavailable` with a deny record
+ * (docs/architecture.md "Chaos"): the reference target answers 503 `temporarily_unavailable` with a deny record
  * whose reason is `system.*` (replay store, JWKS or evidence sink unavailable). The catalog's
  * expected response describes the target in health (e.g. 403 `insufficient_scope`), so on its own
  * the oracle would call such a refusal a wrong code (`warn`) with a record of the wrong reason area

@@ -59,7 +59,7 @@ export function timeToRecover(healedAt: number, samples: Iterable<{ at: number; 
 
 /**
  * The legitimate-success threshold a fault must recover to: the scenario's
- * `gatecrash_legit_success{fault:no}` (or unfiltered) `rate>=x` / `rate>x`, else design.md's 99.9 %.
+ * `gatecrash_legit_success{fault:no}` (or unfiltered) `rate>=x` / `rate>x`, else docs/architecture.md's 99.9 %.
  */
 export function legitThreshold(thresholds: ThresholdMap = {}): number {
   let best: { score: number; value: number } | null = null

@@ -3,7 +3,7 @@
  * running every scenario's executor over the whole numbered schedule and starting only the
  * iterations its identities carry. Started by coordinator.ts; protocol in protocol.ts.
  *
- * Before the measured phase it warms its connections and the JIT (platform.md: a cold start at a
+ * Before the measured phase it warms its connections and the JIT (docs/platform.md: a cold start at a
  * high rate builds a backlog that reads as latency), then waits for the common start epoch.
  */
 import { createHistogram } from 'node:perf_hooks'

@@ -1,5 +1,5 @@
 /**
- * Warm connections and the JIT before measuring (platform.md: a cold start at a high rate builds a
+ * Warm connections and the JIT before measuring (docs/platform.md: a cold start at a high rate builds a
  * backlog that shows up as latency). Warm-up requests are ordinary reads and are not graded.
  */
 import { readableTool, resourceId } from '../../attacks/types.ts'

@@ -1,4 +1,4 @@
-/** Turns a resource-server decision into its evidence record (docs: evidence-schema.md). */
+/** Turns a resource-server decision into its evidence record (docs: docs/evidence-schema.md). */
 import type { RecordInput } from '../evidence-writer/evidence-writer.ts'
 import { hasFlaw } from '../flaws.ts'
 import type { Outcome } from './authorize-request.ts'

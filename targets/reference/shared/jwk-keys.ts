@@ -1,7 +1,7 @@
 /**
  * EC P-256 public JWK handling: shape checks, RFC 7638 thumbprints and a bounded import cache.
  * Importing a JWK and hashing its thumbprint are the expensive parts of checking a DPoP proof
- * (platform.md), and agents reuse one key for many proofs, so imports are cached by thumbprint.
+ * (docs/platform.md), and agents reuse one key for many proofs, so imports are cached by thumbprint.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
 import { BoundedCache } from './bounded-cache.ts'

@@ -1,6 +1,6 @@
 /**
  * Compact JWS parsing and ES256 verification with node:crypto. The resource server verifies one
- * access token and one DPoP proof per request; jose costs several times more per call (platform.md),
+ * access token and one DPoP proof per request; jose costs several times more per call (docs/platform.md),
  * so the hot path uses these, and jose is kept for the authorization server.
  */
 import { verify, type KeyObject } from 'node:crypto'

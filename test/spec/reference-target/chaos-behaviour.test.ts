@@ -1,5 +1,5 @@
 /**
- * The reference target under faults (design.md "Chaos"): it fails closed (503 with a `system.*`
+ * The reference target under faults (docs/architecture.md "Chaos"): it fails closed (503 with a `system.*`
  * reason and a deny record wherever one can be written), buffers evidence while the sink is away and
  * records the gap when records were lost. Faults come from a small TCP proxy per link (the `proxy`
  * start option, standing in for the harness's fault proxy) and from the process hooks

@@ -2,7 +2,7 @@
  * Lifecycle operations of the reference target: RFC 7009 revocation, RFC 7592 client deletion
  * (offboarding), per-client token lifetime and signing-key rotation/retirement through the loopback
  * admin API. Each change reaches every resource-server replica before the AS answers, so the token
- * stops working at once, everywhere (design.md: "the reference target: at once").
+ * stops working at once, everywhere (docs/architecture.md: "the reference target: at once").
  */
 import { randomBytes } from 'node:crypto'
 import { decodeJwt, decodeProtectedHeader } from 'jose'

@@ -1,5 +1,5 @@
 /**
- * Reference target topology (design.md): two resource servers with distinct audiences, each running
+ * Reference target topology (docs/architecture.md): two resource servers with distinct audiences, each running
  * as replicas behind a round-robin TCP front whose URL is the audience and the DPoP origin, and one
  * replay store, its own process, shared by every replica over the network (so it can fail).
  */

@@ -33,7 +33,7 @@ describe('time to recover', () => {
     expect(timeToRecover(HEAL, [{ at: HEAL - 5, ok: false }], 0.999)).toEqual({ ttr_s: null, recovered: null })
   })
 
-  test('the threshold is the scenario\'s legit-success gate, else design.md\'s 99.9 %', () => {
+  test('the threshold is the scenario\'s legit-success gate, else docs/architecture.md\'s 99.9 %', () => {
     expect(legitThreshold()).toBe(DEFAULT_LEGIT_THRESHOLD)
     expect(legitThreshold({ 'gatecrash_legit_success{fault:no}': ['rate>=0.95'] })).toBe(0.95)
     expect(legitThreshold({ gatecrash_legit_success: ['rate>0.9'], 'gatecrash_legit_success{fault:no}': ['rate>=0.97'] })).toBe(0.97)

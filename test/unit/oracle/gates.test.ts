@@ -18,7 +18,7 @@ function cleanRun(): { attempts: AttemptRecord[]; evidence: EvidenceRecord[] } {
   return { attempts, evidence: chain(attempts.map((a) => recordFor(a))) }
 }
 
-describe('design.md security gates (defaults)', () => {
+describe('docs/architecture.md security gates (defaults)', () => {
   test('a clean run holds every default gate → ready', () => {
     const { attempts, evidence } = cleanRun()
     const gates = gatesFor(attempts, evidence)
@@ -55,7 +55,7 @@ describe('design.md security gates (defaults)', () => {
   })
 })
 
-describe('design.md scenario shape: thresholds merged with the defaults', () => {
+describe('docs/architecture.md scenario shape: thresholds merged with the defaults', () => {
   test("a tagged gate 'gatecrash_warns{case:replay.dpop-jti-reuse}' raises the SHOULD case to a failure", () => {
     const { attempts, evidence } = cleanRun()
     attempts[3] = attack(4, 'replay.dpop-jti-reuse', { status: 200, error_code: null, challenge_scheme: null })

@@ -4,7 +4,7 @@ import type { AttackCase } from '../../../harness/contracts/attack-case.ts'
 import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import { attack, chain, legit, recordFor } from './fixtures.ts'
 
-// Cases with special judging rules (design.md "Oracle rules"); synthetic catalog entries keep the
+// Cases with special judging rules (docs/architecture.md "Oracle rules"); synthetic catalog entries keep the
 // tests independent of which cases the catalog currently holds.
 const control: AttackCase = { ...CATALOG[0], id: 'test.control', grading: 'should', control: true, expect: [{ status: 200, error: null }] }
 const upscope: AttackCase = { ...CATALOG[0], id: 'test.upscope', grading: 'must', judge: 'issued-token', expect: [{ status: 400, error: 'invalid_scope' }], evidence: { ...CATALOG[0].evidence, area: 'exchange' } }
@@ -15,7 +15,7 @@ const catalog = [...CATALOG, control, upscope, parallel, write]
 const verdictOf = (attempts: ReturnType<typeof legit>[], evidence = chain(attempts.map((a) => recordFor(a)))) =>
   gradeRecords({ attempts, evidence, catalog }).attempts.map((g) => g.verdict)
 
-describe('design.md oracle: control cases (a correct target accepts them)', () => {
+describe('docs/architecture.md oracle: control cases (a correct target accepts them)', () => {
   test('accepted and recorded as allow → pass', () => {
     const a = attack(1, 'test.control', { status: 200, error_code: null, challenge_scheme: null })
     expect(verdictOf([a], chain([recordFor(a, { decision: 'allow', reason: 'ok' })]))).toEqual(['pass'])
@@ -44,7 +44,7 @@ describe('RFC 8693 §2.2.1 / RFC 6749 §3.3: exchange judged on the issued token
   })
 })
 
-describe('design.md oracle: concurrency cases are judged as a group (at most one of N accepted)', () => {
+describe('docs/architecture.md oracle: concurrency cases are judged as a group (at most one of N accepted)', () => {
   const send = (seq: number, ok: boolean) =>
     attack(seq, 'test.parallel', ok ? { status: 200, error_code: null, challenge_scheme: null, group: 'g1' } : { group: 'g1' })
   const records = (as: ReturnType<typeof send>[]) => chain(as.map((a) => recordFor(a, a.status === 200 ? { decision: 'allow', reason: 'ok' } : {})))
@@ -75,7 +75,7 @@ describe('side effects: a refused write that still happened is a breach', () => 
   })
 })
 
-describe('evidence-schema.md hash: a record altered after writing proves nothing', () => {
+describe('docs/evidence-schema.md hash: a record altered after writing proves nothing', () => {
   test('the attempt whose record was altered comes out unrecorded, naming the record', () => {
     const a = legit(1)
     const [r] = chain([recordFor(a, { decision: 'allow', reason: 'ok' })])

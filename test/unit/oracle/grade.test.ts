@@ -10,7 +10,7 @@ function one(a: AttemptRecord, evidence: EvidenceRecord[], settleDeadline?: numb
   return { ...g.attempts[0], result: g }
 }
 
-describe('design.md verdicts: legitimate traffic', () => {
+describe('docs/architecture.md verdicts: legitimate traffic', () => {
   test('2xx with an allow record naming principal, actor chain and resource → pass', () => {
     const a = legit(1)
     const g = one(a, chain([recordFor(a)]))
@@ -26,7 +26,7 @@ describe('design.md verdicts: legitimate traffic', () => {
     expect(g.matched).toBe(false)
   })
 
-  test('design.md oracle rules: a record after the settle deadline is late, so the attempt is unrecorded', () => {
+  test('docs/architecture.md oracle rules: a record after the settle deadline is late, so the attempt is unrecorded', () => {
     const a = legit(1)
     const late = chain([recordFor(a, { ts: new Date(T0 + 60_000).toISOString() })])
     const g = one(a, late, T0 + 30_000)
@@ -87,7 +87,7 @@ describe('design.md verdicts: legitimate traffic', () => {
   })
 })
 
-describe('design.md verdicts: attacks', () => {
+describe('docs/architecture.md verdicts: attacks', () => {
   test('escalate.tool-scope (MUST) accepted with 2xx → breach', () => {
     const a = attack(1, 'escalate.tool-scope', { status: 200, error_code: null, challenge_scheme: null })
     const g = one(a, chain([recordFor(a)]))
@@ -96,7 +96,7 @@ describe('design.md verdicts: attacks', () => {
     expect(g.why).toContain('recorded as allow ev_1')
   })
 
-  test('replay.dpop-jti-reuse accepted → warn (RFC 9449 §11.1 "can", attack-catalog.md Grading)', () => {
+  test('replay.dpop-jti-reuse accepted → warn (RFC 9449 §11.1 "can", docs/attack-catalog.md Grading)', () => {
     const a = attack(1, 'replay.dpop-jti-reuse', { status: 200, error_code: null, challenge_scheme: null })
     expect(one(a, chain([recordFor(a)])).verdict).toBe('warn')
   })
@@ -132,7 +132,7 @@ describe('design.md verdicts: attacks', () => {
     expect(one(a, chain([recordFor(a)])).verdict).toBe('warn')
   })
 
-  test('design.md oracle rules: transport error but an allow record for a MUST attack → breach', () => {
+  test('docs/architecture.md oracle rules: transport error but an allow record for a MUST attack → breach', () => {
     const a = attack(1, 'escalate.tool-scope', { status: null, error_code: null, challenge_scheme: null, transport_error: 'ECONNRESET' })
     const g = one(a, chain([recordFor(a, { decision: 'allow', reason: 'ok', status: 200 })]))
     expect(g.verdict).toBe('breach')
@@ -152,7 +152,7 @@ describe('design.md verdicts: attacks', () => {
     expect(wrongCode.why).toContain('refused, but with 400')
   })
 
-  test('evidence-schema.md reason areas: escalate.tool-scope deny record in area auth → misattributed', () => {
+  test('docs/evidence-schema.md reason areas: escalate.tool-scope deny record in area auth → misattributed', () => {
     const a = attack(1, 'escalate.tool-scope')
     const g = one(a, chain([recordFor(a, { reason: 'auth.missing' })]))
     expect(g.verdict).toBe('misattributed')
@@ -180,7 +180,7 @@ describe('design.md verdicts: attacks', () => {
     expect(g.why).toContain('lacks detail proof_jti_hash')
   })
 
-  test('design.md verdicts: a case id the catalog does not know → not-covered, never a pass', () => {
+  test('docs/architecture.md verdicts: a case id the catalog does not know → not-covered, never a pass', () => {
     const a = attack(1, 'replay.no-such-case')
     const g = one(a, chain([recordFor(a)]))
     expect(g.verdict).toBe('not-covered')
@@ -232,7 +232,7 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
     })
   })
 
-  test('design.md evidence contract: a tampered record or a chain not linking to the head read before the run is reported', () => {
+  test('docs/architecture.md evidence contract: a tampered record or a chain not linking to the head read before the run is reported', () => {
     const tampered = evidence.map((r) => (r.id === 'ev_2' ? { ...r, reason: 'scope.other' } : r))
     const t = gradeRecords({ attempts, evidence: tampered, catalog: CATALOG, chainStart: { 'rs-2': 'head-before-run' } })
     expect(t.evidence.chains).toEqual([

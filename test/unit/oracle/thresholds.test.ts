@@ -16,7 +16,7 @@ describe('k6 threshold grammar: keys', () => {
     expect(parseThresholdKey('http_req_duration')).toEqual({ metric: 'http_req_duration', filter: {} })
   })
 
-  test('design.md scenario shape: gatecrash_warns{case:replay.dpop-jti-reuse}', () => {
+  test('docs/architecture.md scenario shape: gatecrash_warns{case:replay.dpop-jti-reuse}', () => {
     expect(parseThresholdKey('gatecrash_warns{case:replay.dpop-jti-reuse}')).toEqual({
       metric: 'gatecrash_warns',
       filter: { case: 'replay.dpop-jti-reuse' },

@@ -36,7 +36,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('design.md run directory: attempts.csv and evidence.csv (csv-stringify)', () => {
+describe('docs/architecture.md run directory: attempts.csv and evidence.csv (csv-stringify)', () => {
   test('attempts.csv: one flat row per attempt with its verdict', async () => {
     const { attempts, graded } = failingRun()
     const file = path.join(dir, 'attempts.csv')
@@ -80,7 +80,7 @@ describe('design.md run directory: attempts.csv and evidence.csv (csv-stringify)
     })])
   })
 
-  test('design.md safety: formula-looking cells are escaped and token-shaped text is redacted', async () => {
+  test('docs/architecture.md safety: formula-looking cells are escaped and token-shaped text is redacted', async () => {
     const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl'
     const records = chain([recordFor(legit(1), { reason: '=HYPERLINK("http://evil")', detail: { note: `Bearer ${jwt}` } })])
     const file = path.join(dir, 'evil.csv')

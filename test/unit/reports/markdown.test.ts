@@ -3,7 +3,7 @@ import { delegationSample } from '../../../harness/run/provision-phase.ts'
 import { renderMarkdown } from '../../../reports/markdown.ts'
 import { failingRun } from './run-fixture.ts'
 
-describe('design.md run directory: report.md', () => {
+describe('docs/architecture.md run directory: report.md', () => {
   const { run } = failingRun()
   const md = renderMarkdown(run)
 
@@ -51,7 +51,7 @@ describe('design.md run directory: report.md', () => {
     expect(md).toContain('**Unsigned bundle.**')
   })
 
-  test('design.md safety: free text is escaped for tables and never carries a token', () => {
+  test('docs/architecture.md safety: free text is escaped for tables and never carries a token', () => {
     const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl'
     const leaky = structuredClone(run)
     leaky.cases[0].examples[0].why = `upstream said | Bearer ${jwt}`

@@ -20,7 +20,7 @@ async function crashedRun(attempts: number, withEvidence: boolean): Promise<stri
   return dir
 }
 
-describe('design.md: a crashed run leaves a readable store that `gatecrash report` grades', () => {
+describe('docs/architecture.md: a crashed run leaves a readable store that `gatecrash report` grades', () => {
   test('killed while finalizing: run.db + WAL, no run.json → graded from what was committed, verdict incomplete', async () => {
     const dir = await crashedRun(1_500, true)
     // the process never closed the store: its last transactions are only in the WAL

@@ -35,9 +35,13 @@ export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {})
   ]
   if (run.stopped) lines.push(`  ${paint('yellow', 'stopped early')}: ${redact(run.stopped)}`)
   if (run.target.flaws.length > 0) lines.push(`  target flaws on: ${run.target.flaws.join(', ')}`)
+  if (run.evidence.integrity === 'unchained') lines.push(`  ${paint('yellow', 'audit trail not tamper-evident')}: the evidence source carries no hash chain`)
+  if (run.regraded) lines.push(`  re-graded by grader ${run.regraded.grader} (made with grader ${run.regraded.from_grader})${run.regraded.new_gates.length ? `; gates added since: ${run.regraded.new_gates.join(', ')}` : ''}`)
   for (const g of failed) {
     const cases = g.cases.length > 0 ? `  cases: ${g.cases.join(', ')}` : ''
-    lines.push(`  ${paint('red', '✗')} ${g.metric} ${g.expression}  observed ${observed(g.observed)}${cases}`)
+    // gates that name no attack case (integrity, chaos windows) say what failed instead
+    const detail = g.cases.length === 0 && g.detail ? `  ${redact(g.detail)}` : ''
+    lines.push(`  ${paint('red', '✗')} ${g.metric} ${g.expression}  observed ${observed(g.observed)}${cases}${detail}`)
   }
   lines.push(
     failed.length === 0

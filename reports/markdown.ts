@@ -52,7 +52,7 @@ function summary(run: RunJson): string[] {
       ['time', `${run.started_at} → ${run.ended_at} (${load.duration_s.toFixed(1)} s)`],
       ['population', `${run.population.tenants} tenants, ${run.population.principals} principals, ${run.population.agents} agents, ${run.population.sub_agents} sub-agents, delegation depth ≤ ${run.population.max_depth}`],
       ['attempts', `${load.attempts} (${load.legit} legitimate, ${load.attacks} attacks)`],
-      ['tool', `gatecrash ${cell(run.tool.version)}, catalog ${cell(run.tool.catalog)}, Node ${cell(run.tool.node)}`],
+      ['tool', `gatecrash ${cell(run.tool.version)}, catalog ${cell(run.tool.catalog)}, grader ${run.tool.grader ?? 1}, Node ${cell(run.tool.node)}`],
     ]),
   ]
   if (run.target.flaws.length > 0) {
@@ -148,7 +148,9 @@ function evidence(run: RunJson): string[] {
     `${e.records} records read; ${e.matched} joined to attempts; ${e.late} arrived after the settle window. ` +
       `Evidence coverage ${pct(rateOf(run.metrics.gatecrash_evidence_coverage))}, attribution accuracy ${pct(rateOf(run.metrics.gatecrash_attribution_accuracy))}.`,
   ]
+  if (e.integrity === 'unchained') lines.push('', `The evidence source${e.source ? ` (\`${cell(e.source)}\`)` : ''} carries no hash chain: audit trail not tamper-evident.`)
   if (e.chains.length > 0) {
+    lines.push('', `Integrity: every writer's hash chain is checked from the head read before the run (links and hashes), against every head the source reported during and after the run (nothing cut back or rewritten).`)
     lines.push('', ...table(['', 'hash chain (writer)', 'records', 'problem'], e.chains.map((c) => [
       c.ok ? '✅' : '❌', `\`${cell(c.component)}\``, String(c.records), c.problem ? cell(c.problem) : '—',
     ])))
@@ -184,9 +186,30 @@ function signOff(): string[] {
   ]
 }
 
+/**
+ * What stands next to the verdict: the trail's integrity, and a re-grade with gates the run was not
+ * made with. A board must not read READY without them.
+ */
+function verdictNotes(run: RunJson): string[] {
+  const notes: string[] = []
+  const broken = run.evidence.chains.filter((c) => !c.ok)
+  if (run.evidence.integrity === 'unchained') {
+    notes.push('> **Audit trail not tamper-evident.** The evidence source carries no hash chain, so this run cannot show that the records were not cut or rewritten afterwards; the integrity gate does not apply.')
+  } else if (broken.length > 0) {
+    notes.push(`> **Audit trail broken or rewritten.** ${broken.map((c) => `Chain \`${cell(c.component)}\`: ${cell(c.problem ?? '')}`).join(' ')}`)
+  }
+  if (run.regraded) {
+    const r = run.regraded
+    const added = r.new_gates.length > 0 ? ` Gates it was not judged by when it was made: ${r.new_gates.map((g) => `\`${cell(g)}\``).join(', ')}.` : ''
+    notes.push(`> **Re-graded** on ${cell(r.at)} by grader ${r.grader}; the run was made with grader ${r.from_grader}.${added}`)
+  }
+  return notes.flatMap((n, i) => (i === 0 ? [n] : ['', n]))
+}
+
 export function renderMarkdown(run: RunJson): string {
+  const notes = verdictNotes(run)
   const sections = [
-    [`# gatecrash readiness report: ${VERDICT_TITLE[run.verdict]}`, '', `${cell(run.scenario.name)} against ${cell(run.target.name)} ${cell(run.target.version)}, run \`${cell(run.run_id)}\`.`],
+    [`# gatecrash readiness report: ${VERDICT_TITLE[run.verdict]}`, '', `${cell(run.scenario.name)} against ${cell(run.target.name)} ${cell(run.target.version)}, run \`${cell(run.run_id)}\`.`, ...(notes.length > 0 ? ['', ...notes] : [])],
     summary(run),
     gates(run.gates),
     renderFaults(run),

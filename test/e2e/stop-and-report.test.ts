@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli, scratchDir, shortScenario, writeScenario } from '../helpers/cli.ts'
@@ -31,6 +31,22 @@ describe('gatecrash report <run-dir>', () => {
     const regraded = JSON.parse(await readFile(path.join(first.runDir!, 'run.json'), 'utf8'))
     expect(regraded.cases).toEqual(first.runJson.cases)
     expect(regraded.gates).toEqual(first.runJson.gates)
+    // made by this grader: nothing new to say beyond the re-grade itself
+    expect(regraded.regraded).toMatchObject({ from_grader: 2, grader: 2, new_gates: [] })
+
+    // A run made before grader 2 (no tool.grader in run.json or context.json) is judged by today's
+    // gates, and the re-grade says which gates it was not judged by when it was made.
+    const old = { ...first.runJson, tool: { ...first.runJson.tool, grader: undefined } }
+    await writeFile(path.join(first.runDir!, 'run.json'), JSON.stringify(old))
+    const ctxFile = path.join(first.runDir!, 'context.json')
+    const ctx = JSON.parse(await readFile(ctxFile, 'utf8'))
+    await writeFile(ctxFile, JSON.stringify({ ...ctx, grader: undefined }))
+    const fromOld = await runCli(['report', first.runDir!])
+    expect(fromOld.code, fromOld.stderr).toBe(0)
+    const upgraded = JSON.parse(await readFile(path.join(first.runDir!, 'run.json'), 'utf8'))
+    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 2, new_gates: ['gatecrash_evidence_integrity'] })
+    expect(upgraded.gates.find((g: { metric: string }) => g.metric === 'gatecrash_evidence_integrity')).toMatchObject({ ok: true, source: 'default' })
+    expect(await readFile(path.join(first.runDir!, 'report.md'), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`.')
 
     // Simulate a crash before finalizing: the logs are there, run.json is not.
     await rm(path.join(first.runDir!, 'run.json'))

@@ -83,3 +83,29 @@ describe('report.md load table: dropped iterations and scheduling lag are shown,
     expect(lines).toContain('| vus | constant-vus | — | 55.2/s | 3312 | 0 | — | 10 |')
   })
 })
+
+describe('report.md: the trail\'s integrity and a re-grade stand next to the verdict', () => {
+  const { run } = failingRun()
+  const head = (md: string) => md.split('## Run')[0]
+
+  test('an unchained source: "audit trail not tamper-evident" under the title and in the evidence section', () => {
+    const md = renderMarkdown({ ...run, evidence: { ...run.evidence, integrity: 'unchained', source: 'jsonl', chains: [] } })
+    expect(head(md)).toContain('> **Audit trail not tamper-evident.**')
+    expect(md).toContain('The evidence source (`jsonl`) carries no hash chain: audit trail not tamper-evident.')
+  })
+
+  test('a broken chain is named under the title with its problem', () => {
+    const chains = [{ component: 'rs-1/0', records: 40, ok: false, problem: 'head abc… reported at … is not in the chain from record 40 of the run on: the chain was cut back or rewritten' }]
+    const md = renderMarkdown({ ...run, evidence: { ...run.evidence, integrity: 'chained', chains } })
+    expect(head(md)).toContain('> **Audit trail broken or rewritten.** Chain `rs-1/0`: head abc… reported at … is not in the chain from record 40 of the run on: the chain was cut back or rewritten')
+  })
+
+  test('a re-graded run says when, by which grader, and which gates it was not judged by', () => {
+    const md = renderMarkdown({ ...run, regraded: { at: '2026-12-06T12:00:00.000Z', from_grader: 1, grader: 2, new_gates: ['gatecrash_evidence_integrity'] } })
+    expect(head(md)).toContain('> **Re-graded** on 2026-12-06T12:00:00.000Z by grader 2; the run was made with grader 1. Gates it was not judged by when it was made: `gatecrash_evidence_integrity`.')
+  })
+
+  test('an intact chained trail adds no note', () => {
+    expect(head(renderMarkdown(run))).not.toContain('> **')
+  })
+})

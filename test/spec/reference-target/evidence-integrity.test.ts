@@ -12,10 +12,15 @@ import { request } from 'undici'
 import { afterAll, describe, expect, test } from 'vitest'
 import { recordHash } from '../../../harness/evidence/chain.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
+import { sinkHandler } from '../../../targets/reference/evidence-sink/sink-server.ts'
 import { EVIDENCE_LOG, SinkStore } from '../../../targets/reference/evidence-sink/sink-store.ts'
+import { EvidenceWriter, type RecordInput } from '../../../targets/reference/evidence-writer/evidence-writer.ts'
+import { serve, type LocalServer } from './helpers/local-replica.ts'
 
 const dirs: string[] = []
+const cleanup: (() => Promise<void>)[] = []
 afterAll(async () => {
+  await Promise.allSettled(cleanup.map((c) => c()))
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))
 })
 
@@ -95,5 +100,56 @@ describe('sink cursor', () => {
     expect(store.page('bm90LWEtY3Vyc29y', 10)).toBeNull()
     expect(store.page(Buffer.from('p:9').toString('base64url'), 10)).toBeNull()
     expect(store.page(Buffer.from('p:1').toString('base64url'), 10)?.records.map((r) => r.id)).toEqual(['a-1', 'a-2'])
+  })
+})
+
+/** A correct sink store served over HTTP in this process. */
+async function servedStore(): Promise<{ store: SinkStore; server: LocalServer }> {
+  const store = new SinkStore(await dataDir())
+  await store.load()
+  const server = await serve(sinkHandler(store, () => {}))
+  cleanup.push(() => server.close())
+  return { store, server }
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 3_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !ok(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+  }
+}
+
+const served = (traceId: string): RecordInput => ({
+  decision: 'allow', reason: 'ok', status: 200, principal: { sub: 'user_42', type: 'user' }, client_id: 'agent_1', actors: ['agent_1'],
+  resource: { aud: 'https://rs.example' }, correlation: { trace_id: traceId },
+})
+
+describe('evidence writer', () => {
+  test('the sink lost records it had acknowledged (its head moved back): the writer records a sink_head_moved gap naming both heads and chains its buffer on from the sink head', async () => {
+    const { store, server } = await servedStore()
+    const lines: string[] = []
+    const writer = new EvidenceWriter({ component: 'rs-1/0', sinkUrl: server.url, audience: 'https://rs.example', log: (l) => lines.push(l) })
+    cleanup.push(() => writer.close(200))
+    await writer.init()
+    for (const t of ['t0', 't1', 't2', 't3']) writer.append(served(t))
+    await until('four records', () => store.size === 4)
+    const acknowledged = store.chain('rs-1/0').map((s) => s.record)
+    await store.dropNewest('rs-1/0', 2)
+    writer.append(served('t4'))
+    await until('the gap and the next record', () => store.size === 4)
+    const chain = store.chain('rs-1/0').map((s) => s.record)
+    expect(chain.slice(0, 2)).toEqual(acknowledged.slice(0, 2))
+    const [gap, next] = chain.slice(2)
+    expect(gap).toMatchObject({
+      decision: 'deny', reason: 'system.evidence_gap', status: 0, component: 'rs-1/0', prev: acknowledged[1].hash, resource: { aud: 'https://rs.example' },
+      detail: { cause: 'sink_head_moved', expected_head: acknowledged[3].hash, sink_head: acknowledged[1].hash, rechained: 1 },
+    })
+    expect(next).toMatchObject({ prev: gap.hash, correlation: { trace_id: 't4' } })
+    expect(recordHash(next)).toBe(next.hash)
+    expect(store.heads()['rs-1/0']).toBe(next.hash)
+    expect(lines.join('\n')).toContain(`head is ${acknowledged[1].hash}, not ${acknowledged[3].hash}`)
+    // and it goes on as before
+    writer.append(served('t5'))
+    await until('one more', () => store.size === 5)
+    expect(store.chain('rs-1/0').at(-1)!.record).toMatchObject({ prev: next.hash, correlation: { trace_id: 't5' } })
   })
 })

@@ -9,9 +9,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { afterAll, describe, expect, test } from 'vitest'
-import { recordHash } from '../../../harness/evidence/chain.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { checkChain, recordHash } from '../../../harness/evidence/chain.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
+import { referenceTarget } from '../../../targets/reference/adapter.ts'
+import { startSink } from '../../../targets/reference/evidence-sink/sink.ts'
+import { IDLE_MS, REWRITE_AGE_MS, TAIL_LOST } from '../../../targets/reference/evidence-sink/sink-flaws.ts'
 import { sinkHandler } from '../../../targets/reference/evidence-sink/sink-server.ts'
 import { EVIDENCE_LOG, SinkStore } from '../../../targets/reference/evidence-sink/sink-store.ts'
 import { EvidenceWriter, type RecordInput } from '../../../targets/reference/evidence-writer/evidence-writer.ts'
@@ -36,7 +39,7 @@ function chainOf(component: string, tag: string, n: number, prev: string | null 
   for (let i = 0; i < n; i++) {
     const base = {
       v: 1 as const, id: `${tag}-${i}`, ts: new Date().toISOString(), component, decision, reason: decision === 'allow' ? 'ok' : 'scope.insufficient',
-      status: decision === 'allow' ? 200 : 403, principal: { sub: 'user_42', type: 'user' as const }, actors: ['agent_1'], resource: {}, correlation: { trace_id: `${tag}${i}` }, prev,
+      status: decision === 'allow' ? 200 : 403, ...(decision === 'deny' ? { error: 'insufficient_scope' } : {}), principal: { sub: 'user_42', type: 'user' as const }, actors: ['agent_1'], resource: {}, correlation: { trace_id: `${tag}${i}` }, prev,
     }
     const r = { ...base, hash: recordHash(base) }
     out.push(r)
@@ -118,7 +121,7 @@ async function until(what: string, ok: () => boolean, timeoutMs = 3_000): Promis
   }
 }
 
-const served = (traceId: string): RecordInput => ({
+const allowed = (traceId: string): RecordInput => ({
   decision: 'allow', reason: 'ok', status: 200, principal: { sub: 'user_42', type: 'user' }, client_id: 'agent_1', actors: ['agent_1'],
   resource: { aud: 'https://rs.example' }, correlation: { trace_id: traceId },
 })
@@ -130,11 +133,11 @@ describe('evidence writer', () => {
     const writer = new EvidenceWriter({ component: 'rs-1/0', sinkUrl: server.url, audience: 'https://rs.example', log: (l) => lines.push(l) })
     cleanup.push(() => writer.close(200))
     await writer.init()
-    for (const t of ['t0', 't1', 't2', 't3']) writer.append(served(t))
+    for (const t of ['t0', 't1', 't2', 't3']) writer.append(allowed(t))
     await until('four records', () => store.size === 4)
     const acknowledged = store.chain('rs-1/0').map((s) => s.record)
     await store.dropNewest('rs-1/0', 2)
-    writer.append(served('t4'))
+    writer.append(allowed('t4'))
     await until('the gap and the next record', () => store.size === 4)
     const chain = store.chain('rs-1/0').map((s) => s.record)
     expect(chain.slice(0, 2)).toEqual(acknowledged.slice(0, 2))
@@ -148,8 +151,106 @@ describe('evidence writer', () => {
     expect(store.heads()['rs-1/0']).toBe(next.hash)
     expect(lines.join('\n')).toContain(`head is ${acknowledged[1].hash}, not ${acknowledged[3].hash}`)
     // and it goes on as before
-    writer.append(served('t5'))
+    writer.append(allowed('t5'))
     await until('one more', () => store.size === 5)
     expect(store.chain('rs-1/0').at(-1)!.record).toMatchObject({ prev: next.hash, correlation: { trace_id: 't5' } })
+  })
+})
+
+/** A sink built by the sink process's own factory, with these flaws, served in this process. */
+async function flawedSink(flaws: string[]): Promise<{ url: string; dir: string }> {
+  const dir = await dataDir()
+  const runtime = await startSink({ dataDir: dir, flaws })
+  const server = await serve(runtime.handler, () => runtime.close())
+  cleanup.push(() => server.close())
+  return { url: server.url, dir }
+}
+
+async function ingest(url: string, batch: EvidenceRecord[]): Promise<number> {
+  const res = await request(`${url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) })
+  await res.body.dump()
+  return res.statusCode
+}
+
+async function heads(url: string): Promise<Record<string, string | null>> {
+  return ((await (await request(`${url}/heads`)).body.json()) as { heads: Record<string, string | null> }).heads
+}
+
+async function stored(url: string): Promise<EvidenceRecord[]> {
+  return ((await (await request(`${url}/records?limit=5000`)).body.json()) as { records: EvidenceRecord[] }).records
+}
+
+describe('sink flaws that change acknowledged records (caught by the gatecrash_evidence_integrity gate)', () => {
+  // the same two chains go to a correct sink and to one sink per flaw; one wait serves every test
+  const as = chainOf('as', 'as', 6)
+  // rs-1/0: two allows, a refusal, two allows
+  const served = chainOf('rs-1/0', 'rs', 2)
+  const refused = chainOf('rs-1/0', 'rsd', 1, served[1].hash, 'deny')
+  const rs = [...served, ...refused, ...chainOf('rs-1/0', 'rse', 2, refused[0].hash)]
+  const sinks: Record<'correct' | 'truncated' | 'rewritten', { url: string; dir: string }> = {} as never
+  const seen: Record<string, Record<string, string | null>> = {}
+
+  beforeAll(async () => {
+    ;[sinks.correct, sinks.truncated, sinks.rewritten] = await Promise.all([flawedSink([]), flawedSink(['evidence-tail-truncated']), flawedSink(['evidence-history-rewritten'])])
+    for (const sink of Object.values(sinks)) {
+      expect(await ingest(sink.url, as)).toBe(200)
+      expect(await ingest(sink.url, rs)).toBe(200)
+    }
+    for (const [name, sink] of Object.entries(sinks)) seen[name] = await heads(sink.url)
+    // past the idle time and the rewrite age, plus two ticks of the flaw jobs
+    await new Promise((r) => setTimeout(r, Math.max(IDLE_MS, REWRITE_AGE_MS) + 600))
+  }, 20_000)
+
+  test('correct sink: heads only move forward and every acknowledged record stays as it was, on disk too', async () => {
+    expect(seen.correct).toEqual({ as: as[5].hash, 'rs-1/0': rs[4].hash })
+    expect(await heads(sinks.correct.url)).toEqual(seen.correct)
+    expect(await stored(sinks.correct.url)).toEqual([...as, ...rs])
+    const onDisk = (await readFile(join(sinks.correct.dir, EVIDENCE_LOG), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EvidenceRecord)
+    expect(onDisk).toEqual([...as, ...rs])
+  })
+
+  test(`evidence-tail-truncated: once a chain is idle, its newest ${TAIL_LOST} records are gone and /heads moves back to an ancestor the reader saw before; the chains still verify`, async () => {
+    expect(seen.truncated).toEqual({ as: as[5].hash, 'rs-1/0': rs[4].hash })
+    expect(await heads(sinks.truncated.url)).toEqual({ as: as[2].hash, 'rs-1/0': rs[1].hash })
+    const left = await stored(sinks.truncated.url)
+    expect(left.map((r) => r.id)).toEqual(['as-0', 'as-1', 'as-2', 'rs-0', 'rs-1'])
+    expect(left).toEqual([...as.slice(0, 3), ...rs.slice(0, 2)])
+    for (const c of ['as', 'rs-1/0']) expect(checkChain(c, left.filter((r) => r.component === c)).problem).toBeNull()
+    // the log on disk lost them too: a restarted sink "recovers" the shortened chains
+    const onDisk = (await readFile(join(sinks.truncated.dir, EVIDENCE_LOG), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as EvidenceRecord).id)
+    expect(onDisk).toEqual(['as-0', 'as-1', 'as-2', 'rs-0', 'rs-1'])
+    // once per idle spell: another tick later nothing more is lost; a writer linking to the new head is taken
+    await new Promise((r) => setTimeout(r, 600))
+    expect(await heads(sinks.truncated.url)).toEqual({ as: as[2].hash, 'rs-1/0': rs[1].hash })
+    expect(await ingest(sinks.truncated.url, chainOf('as', 'as-next', 1, as[5].hash))).toBe(409)
+    expect(await ingest(sinks.truncated.url, chainOf('as', 'as-next', 1, as[2].hash))).toBe(200)
+  })
+
+  test('evidence-history-rewritten: the refusal older than the rewrite age turns into an allow, it and every later record of its chain are hashed again, and the chain verifies; other chains are untouched', async () => {
+    expect(seen.rewritten).toEqual({ as: as[5].hash, 'rs-1/0': rs[4].hash })
+    const { hash: _h, error: _e, ...refusal } = rs[2]
+    const edited = { ...refusal, decision: 'allow' as const, reason: 'ok', status: 200 }
+    const r2 = { ...edited, hash: recordHash(edited) }
+    const r3 = { ...rs[3], prev: r2.hash, hash: recordHash({ ...rs[3], prev: r2.hash }) }
+    const r4 = { ...rs[4], prev: r3.hash, hash: recordHash({ ...rs[4], prev: r3.hash }) }
+    const now = await stored(sinks.rewritten.url)
+    expect(now.map((r) => r.id)).toEqual([...as, ...rs].map((r) => r.id))
+    expect(now).toEqual([...as, rs[0], rs[1], r2, r3, r4])
+    expect(now.find((r) => r.id === 'rsd-0')).toMatchObject({ decision: 'allow', reason: 'ok', status: 200, prev: rs[1].hash })
+    expect(checkChain('rs-1/0', now.filter((r) => r.component === 'rs-1/0')).problem).toBeNull()
+    // the head the reader saw is in no chain the sink now holds
+    expect(await heads(sinks.rewritten.url)).toEqual({ as: as[5].hash, 'rs-1/0': r4.hash })
+    expect(now.some((r) => r.hash === rs[4].hash)).toBe(false)
+    const onDisk = (await readFile(join(sinks.rewritten.dir, EVIDENCE_LOG), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EvidenceRecord)
+    expect(onDisk).toEqual(now)
+  })
+
+  test('both flaws name their control and the gate that catches them, with the cases whose traffic the fast self-test sends', () => {
+    for (const name of ['evidence-tail-truncated', 'evidence-history-rewritten']) {
+      const f = referenceTarget.flaws.find((x) => x.name === name)
+      expect(f, name).toMatchObject({ caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'], caughtByGate: 'gatecrash_evidence_integrity' })
+      expect(f!.control, name).toMatch(/NIST SP 800-53 AU-9/)
+    }
+    expect(referenceTarget.flaws.filter((f) => f.caughtByGate !== undefined).map((f) => f.name)).toEqual(['evidence-tail-truncated', 'evidence-history-rewritten'])
   })
 })

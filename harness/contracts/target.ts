@@ -92,6 +92,12 @@ export interface StartedComponent {
   name: string
   url: string
   pid?: number
+  /**
+   * where the component keeps its files (the reference evidence sink: its log), for a target the
+   * harness started; lets a test plugin reach a component's own store the way an insider on the
+   * host would
+   */
+  dataDir?: string
 }
 
 /**

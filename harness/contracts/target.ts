@@ -92,6 +92,12 @@ export interface StartedComponent {
   name: string
   url: string
   pid?: number
+  /**
+   * where the component keeps its files (the reference evidence sink: its log), for a target the
+   * harness started; lets a test plugin reach a component's own store the way an insider on the
+   * host would
+   */
+  dataDir?: string
 }
 
 /**
@@ -134,6 +140,15 @@ export interface FlawInfo {
   caughtBy: string[]
   /** for flaws only a fault can reveal (fail-open under an outage): the chaos scenario that catches it */
   caughtByScenario?: string
+  /**
+   * For flaws no case's verdict can reveal: the gate metric that catches them on any case's traffic
+   * (e.g. `gatecrash_evidence_integrity` for a sink that drops or rewrites records after the harness
+   * read them, which it graded as read). The self-test's rule (a named case turns from pass into a
+   * failing verdict) cannot fire for them, so it counts such a flaw detected when this gate fails in
+   * the flaw's variant and holds on the correct target; `caughtBy` still names the cases whose
+   * traffic the fast self-test sends.
+   */
+  caughtByGate?: string
 }
 
 export interface TargetAdapter {

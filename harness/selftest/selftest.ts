@@ -2,6 +2,8 @@
  * The mutation self-test: the catalog against the correct reference target and against every flaw
  * switch. A flaw is detected when at least one of the cases it names turns from pass into a
  * failing verdict AND the self-test's gates fail the run; the correct target must show nothing.
+ * A flaw no case's verdict can show (FlawInfo.caughtByGate: evidence altered after it was read) is
+ * detected when that gate fails in its variant and holds on the correct target.
  */
 import path from 'node:path'
 import type { Verdict } from '../contracts/verdict.ts'
@@ -31,6 +33,10 @@ export interface FlawRow {
   /** other cases that changed too (collateral, for information) */
   alsoChanged: string[]
   gatesFailed: boolean
+  /** the gate that catches a flaw no case's verdict can show (FlawInfo.caughtByGate) */
+  caughtByGate?: string
+  /** that gate failed in this flaw's variant and held on the correct target */
+  detectedByGate: boolean
   detected: boolean
 }
 
@@ -63,6 +69,35 @@ function summarize(flaw: string | null, r: SweepResult, ms: number): VariantResu
   // A sweep that could not finish proves nothing either way: it counts as failing its gates.
   const verdict = r.verdict === 'ready' ? 'ready' : 'not-ready'
   return { flaw, verdict, cases, legit: r.run.legit.counts, failedGates: r.run.gates.filter((g) => !g.ok).map((g) => `${g.metric} ${g.expression}`), ms }
+}
+
+/**
+ * One flaw's row of the detection matrix from its variant and the correct target's: which of its
+ * cases turned from pass into a detecting verdict, whether its gate caught it, and whether the
+ * gates failed the run.
+ */
+export function flawRow(f: FlawInfo, v: VariantResult, correct: VariantResult): FlawRow {
+  const changed = Object.entries(v.cases).filter(([id, verdict]) => DETECTING.includes(verdict) && correct.cases[id] === 'pass').map(([id]) => id)
+  const detectedBy = changed.filter((id) => f.caughtBy.includes(id))
+  const gatesFailed = v.verdict === 'not-ready'
+  const gate = f.caughtByGate
+  const detectedByGate = gate !== undefined && failed(v, gate) && !failed(correct, gate)
+  return {
+    flaw: f.name,
+    control: f.control,
+    caughtBy: f.caughtBy,
+    detectedBy,
+    alsoChanged: changed.filter((id) => !f.caughtBy.includes(id)),
+    gatesFailed,
+    ...(gate !== undefined ? { caughtByGate: gate } : {}),
+    detectedByGate,
+    detected: (detectedBy.length > 0 || detectedByGate) && gatesFailed,
+  }
+}
+
+/** Whether the gate on `metric` (untagged) failed in a variant. */
+function failed(v: VariantResult, metric: string): boolean {
+  return v.failedGates.some((g) => g.startsWith(`${metric} `))
 }
 
 export async function selftest(o: SelftestOptions): Promise<SelftestReport> {
@@ -103,13 +138,7 @@ export async function selftest(o: SelftestOptions): Promise<SelftestReport> {
   for (const [v, n] of Object.entries(correct.legit)) if (v !== 'pass' && n) falseAlarms.push(`legitimate traffic: ${n} ${v}`)
   if (correct.verdict !== 'ready') falseAlarms.push(`gates failed: ${correct.failedGates.join('; ')}`)
 
-  const rows: FlawRow[] = flaws.map((f, i) => {
-    const v = variants[i]
-    const changed = Object.entries(v.cases).filter(([id, verdict]) => DETECTING.includes(verdict) && correct.cases[id] === 'pass').map(([id]) => id)
-    const detectedBy = changed.filter((id) => f.caughtBy.includes(id))
-    const gatesFailed = v.verdict === 'not-ready'
-    return { flaw: f.name, control: f.control, caughtBy: f.caughtBy, detectedBy, alsoChanged: changed.filter((id) => !f.caughtBy.includes(id)), gatesFailed, detected: detectedBy.length > 0 && gatesFailed }
-  })
+  const rows: FlawRow[] = flaws.map((f, i) => flawRow(f, variants[i], correct))
   return {
     caseIds: Object.keys(correct.cases).sort(),
     correct,

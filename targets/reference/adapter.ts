@@ -203,6 +203,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
     // a restarted AS knows the resource servers before it is ready
     asConfig.resources = registrations
 
+    const keepsFiles = (c: Component): boolean => c === sink || c === as || servers.some((s) => s.replicas.includes(c))
     const frontOf = new Map(servers.flatMap((s) => s.replicas.map((r) => [r.name, s] as const)))
     const chaos = chaosHooks({
       links: options.proxy !== undefined ? [...servers.map((s) => s.id), ...SHARED_LINKS] : [],
@@ -237,8 +238,8 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
         replicas,
       },
       evidence: { kind: 'http-cursor', url: sink.url },
-      // pid is read live: a restart changes it
-      components: started.map((c) => ({ name: c.name, url: c.url, get pid() { return c.pid } })),
+      // pid is read live: a restart changes it. The sink, the AS and the replicas keep files in dataDir.
+      components: started.map((c) => ({ name: c.name, url: c.url, get pid() { return c.pid }, ...(keepsFiles(c) ? { dataDir } : {}) })),
       flaws,
       admin: new ReferenceAdminClient({
         asUrl: as.url,

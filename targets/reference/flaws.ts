@@ -36,6 +36,20 @@ const DEFINITIONS = {
     control: 'the evidence sink stores records exactly as verified, so every chain recomputes (NIST SP 800-53 AU-9)',
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
   },
+  // The evidence sink changing records after it acknowledged them (evidence-sink/sink-flaws.ts).
+  // The harness graded the records as it read them, so no case's verdict changes: only the
+  // evidence-integrity gate, comparing the heads and records it saw over time, catches these
+  // (caughtByGate). caughtBy names the cases whose traffic the fast self-test sends.
+  'evidence-tail-truncated': {
+    control: 'the evidence sink never loses acknowledged records: its chain heads only move forward (NIST SP 800-53 AU-9, AU-10); caught by the gatecrash_evidence_integrity gate',
+    caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
+    caughtByGate: 'gatecrash_evidence_integrity',
+  },
+  'evidence-history-rewritten': {
+    control: 'stored evidence is immutable: no record is altered after it was acknowledged, not even with its chain re-sealed (NIST SP 800-53 AU-9); caught by the gatecrash_evidence_integrity gate',
+    caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
+    caughtByGate: 'gatecrash_evidence_integrity',
+  },
   'dpop-htu-unchecked': {
     control: 'resource server compares the proof htu with its own public origin and path (RFC 9449 §4.3 (9))',
     caughtBy: ['replay.dpop-htu-htm.other-uri'],
@@ -180,13 +194,15 @@ export type FlawName = keyof typeof DEFINITIONS
 
 /**
  * The flaw table. Flaws caught by a chaos scenario rather than an attack case have `caughtBy: []`
- * and carry `caughtByScenario` (the scenario whose steady-state checks catch them).
+ * and carry `caughtByScenario` (the scenario whose steady-state checks catch them); flaws only a
+ * gate can catch carry `caughtByGate`.
  */
 export const FLAWS: FlawInfo[] = Object.entries(DEFINITIONS).map(([name, d]) => ({
   name,
   control: d.control,
   caughtBy: [...d.caughtBy],
   ...('caughtByScenario' in d ? { caughtByScenario: d.caughtByScenario } : {}),
+  ...('caughtByGate' in d ? { caughtByGate: d.caughtByGate } : {}),
 }))
 
 /** The chaos scenario that catches a flaw no attack case can, or null. */

@@ -1,10 +1,11 @@
 /**
  * The evidence sink built from its config. main.ts runs it as a process; the specs also build one
- * in-process to test the sink's flaw switch without starting a whole target.
+ * in-process to test the sink's flaw switches without starting a whole target.
  */
 import { hasFlaw } from '../flaws.ts'
 import type { ComponentRuntime } from '../shared/child-main.ts'
 import type { SinkConfig } from '../shared/component-config.ts'
+import { startSinkFlaws } from './sink-flaws.ts'
 import { SinkStore } from './sink-store.ts'
 import { sinkHandler } from './sink-server.ts'
 
@@ -13,8 +14,13 @@ export async function startSink(config: SinkConfig): Promise<ComponentRuntime> {
   const store = new SinkStore(config.dataDir, { alterDenies: hasFlaw(config.flaws ?? [], 'evidence-chain-broken') })
   await store.load()
   const log = (line: string): void => void process.stderr.write(`${line}\n`)
+  // flaws evidence-tail-truncated, evidence-history-rewritten: acknowledged records lost or rewritten later
+  const stopFlaws = startSinkFlaws(store, config.flaws ?? [], log)
   return {
     handler: sinkHandler(store, log),
-    close: () => store.flushed().catch(() => {}),
+    close: async () => {
+      stopFlaws()
+      await store.flushed().catch(() => {})
+    },
   }
 }

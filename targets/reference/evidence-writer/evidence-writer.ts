@@ -10,14 +10,15 @@
  * buffer was full, summed up once there is room again; and, with a data directory (a delivery
  * marker, delivery-marker.ts), records a previous process of the same component lost when it was
  * killed with a non-empty buffer: the next writer starts its chain at the sink's head with a gap
- * record.
+ * record; and records the sink acknowledged but no longer holds as it had them (its head moved away
+ * from the last one acknowledged): the writer chains on from the sink's head with a gap record.
  */
 import { Pool } from 'undici'
 import { recordHash } from '../../../harness/evidence/chain.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { randomId } from '../shared/ids.ts'
 import { DeliveryMarker } from './delivery-marker.ts'
-import { lossRecord, RefusalTally } from './gap-records.ts'
+import { headMovedRecord, lossRecord, RefusalTally } from './gap-records.ts'
 
 export type RecordInput = Omit<EvidenceRecord, 'v' | 'id' | 'ts' | 'component' | 'prev' | 'hash'>
 
@@ -261,17 +262,45 @@ export class EvidenceWriter {
 
   /**
    * A 409 after a lost response means the sink already holds part of what we are resending:
-   * drop everything up to the sink's head and carry on from there.
+   * drop everything up to the sink's head and carry on from there. A head that is neither in the
+   * batch nor the one we last delivered means the sink lost or rewrote records it had acknowledged:
+   * retrying would never link again, so the writer records that and chains on from the sink's head.
    */
   async #resync(batch: EvidenceRecord[]): Promise<boolean> {
     const head = await this.#sinkHead()
     const landed = batch.findIndex((r) => r.hash === head)
-    if (landed === -1) {
+    if (landed !== -1) {
+      this.#buffer.splice(0, landed + 1)
+      this.#delivered = head
+      return true
+    }
+    if (head === this.#delivered) {
       this.#log(`${this.component}: evidence sink refused the chain (head ${String(head)}); retrying`)
       return false
     }
-    this.#buffer.splice(0, landed + 1)
-    this.#delivered = head
+    this.#rechain(head)
     return true
+  }
+
+  /**
+   * The sink's head moved away from the last record it acknowledged to us: a `sink_head_moved` gap
+   * record (gap-records.ts) goes first, then every buffered record, none of them acknowledged yet,
+   * is linked again behind it. The chain at the sink stays verifiable from its own head on; what
+   * the sink dropped or changed is for the reader of the evidence to see (the expected head is named).
+   */
+  #rechain(head: string | null): void {
+    const pending = this.#buffer
+    const expected = this.#delivered
+    this.#log(`${this.component}: evidence sink head is ${String(head)}, not ${String(expected)} as acknowledged; recording the gap and chaining ${pending.length} buffered records on from it`)
+    this.#buffer = []
+    this.#prev = this.#delivered = head
+    // the flawed writer of evidence-drop-when-sink-down never records a gap
+    if (!this.#dropWhenSinkDown) this.#push(headMovedRecord(expected, head, pending.length, this.#audience))
+    for (const { hash: _old, ...r } of pending) {
+      const linked = { ...r, prev: this.#prev }
+      const hash = recordHash(linked)
+      this.#buffer.push({ ...linked, hash })
+      this.#prev = hash
+    }
   }
 }

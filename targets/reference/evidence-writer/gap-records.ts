@@ -6,7 +6,12 @@
  *    `lost_from` is the last record of the chain the sink holds, `lost_count` is exact (the
  *    predecessor shut down knowing it), `lost_at_least` a lower bound, neither when nobody knows;
  *  - `buffer_full`: refusals answered while the buffer was full, which have no record of their
- *    own, with their trace ids (up to 1000; `trace_ids_truncated` beyond).
+ *    own, with their trace ids (up to 1000; `trace_ids_truncated` beyond);
+ *  - `sink_head_moved`: the sink's head is no longer the last record it acknowledged to this
+ *    writer (it lost or rewrote acknowledged records); `expected_head` is that record's hash,
+ *    `sink_head` the head the chain goes on from, `rechained` how many buffered (never
+ *    acknowledged) records were linked again behind this one. How many records the sink lost is
+ *    not the writer's to know.
  */
 import type { MarkerState } from './delivery-marker.ts'
 import type { RecordInput } from './evidence-writer.ts'
@@ -41,6 +46,11 @@ export function lossRecord(before: MarkerState, head: string | null, audience: s
     ...(known && before.final !== true ? { lost_at_least: before.undelivered } : {}),
     ...(before.since !== undefined ? { undelivered_since: before.since } : {}),
   }, 0, audience)
+}
+
+/** The sink's head moved away from `expected`, the last record it acknowledged; the chain goes on from `head`. */
+export function headMovedRecord(expected: string | null, head: string | null, rechained: number, audience: string | undefined): RecordInput {
+  return gapRecord({ cause: 'sink_head_moved', expected_head: expected, sink_head: head, rechained }, 0, audience)
 }
 
 /** Refusals answered without a record of their own while the buffer was full. */

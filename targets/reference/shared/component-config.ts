@@ -7,7 +7,7 @@ import type { TrustedIssuer } from '../../../harness/contracts/target.ts'
 export interface SinkConfig {
   /** the JSONL log lives here; a restarted sink reloads it */
   dataDir: string
-  /** flaw switches that act in the sink (`evidence-chain-broken`) */
+  /** flaw switches that act in the sink (`evidence-chain-broken`, `evidence-tail-truncated`, `evidence-history-rewritten`) */
   flaws: string[]
 }
 

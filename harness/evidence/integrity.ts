@@ -12,7 +12,9 @@
  *   it was sampled. That catches a sink that cuts its tail and reports the shortened head (the head
  *   is an earlier record), and one that edits a record and re-hashes everything after it (an
  *   earlier head, or a record already read, is no longer in the chain), which links alone cannot;
- * - redelivery: a record id delivered again with other content was rewritten.
+ * - the re-read: after the settle window the run reads its history again from its start; a record
+ *   served with other content was rewritten, one no longer served was deleted or cut, and the
+ *   re-read chain must itself link and recompute (verifyHistory below).
  *
  * Memory is one state per chain plus the heads not yet found; hashes are not kept.
  */
@@ -116,6 +118,12 @@ export class IntegrityTracker {
     }
   }
 
+  /** What re-reading the run's history after it ended found wrong with a chain (records gone, links broken since). */
+  failVerification(component: string, problem: string): void {
+    const c = this.#chain(component)
+    if (c.problem === null) this.#fail(c, c.records, problem)
+  }
+
   /** A record id the source delivered again with other content: its history was rewritten. */
   redelivered(component: string, id: string): void {
     const c = this.#chain(component)
@@ -159,4 +167,35 @@ export function checkChain(component: string, records: readonly EvidenceRecord[]
   for (const r of records) t.add({ ...r, component }, undefined, recordHash(r) === r.hash)
   const c = t.finish().find((x) => x.component === component)
   return { component, records: records.length, brokenAt: c?.brokenAt ?? null, problem: c?.problem ?? null, head: c ? c.head : startPrev }
+}
+
+/**
+ * Re-reads the run's history from its start and checks it against what the run read: every record
+ * again, with the same content, on chains that still link and recompute. Catches a store edited
+ * after the run read it (a field changed with or without its hash, a record deleted, a tail cut),
+ * which the head samples miss when the head does not move. `compare` says whether a record id was
+ * stored (and records other content as rewritten); `stored` counts records per writer.
+ */
+export async function verifyHistory(input: {
+  pages: AsyncIterable<{ records: readonly EvidenceRecord[] }>
+  chainStart: ChainHeads
+  compare(r: EvidenceRecord): boolean
+  stored: ReadonlyMap<string, number>
+}): Promise<{ component: string; problem: string }[]> {
+  const tracker = new IntegrityTracker(input.chainStart)
+  const served = new Map<string, number>()
+  for await (const page of input.pages) {
+    for (const r of page.records) {
+      tracker.add(r)
+      if (input.compare(r)) served.set(r.component, (served.get(r.component) ?? 0) + 1)
+    }
+  }
+  const problems = tracker.finish().filter((c) => !c.ok).map((c) => ({ component: c.component, problem: `re-read after the run: ${c.problem}` }))
+  for (const [component, n] of input.stored) {
+    const again = served.get(component) ?? 0
+    if (again < n && !problems.some((p) => p.component === component)) {
+      problems.push({ component, problem: `re-read after the run: ${n - again} of ${n} records read during the run are no longer served (deleted or cut off)` })
+    }
+  }
+  return problems
 }

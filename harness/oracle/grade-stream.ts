@@ -8,7 +8,7 @@
  *
  * Three passes, each in a fixed order so the result does not depend on page sizes:
  * 1. every record in delivery order: hash it once for the tamper check and the integrity check
- *    (links, hashes, head samples: evidence/integrity.ts), count late ones, and join it to the
+ *    (links, hashes, head samples, the re-read: evidence/integrity.ts), count late ones, and join it to the
  *    attempt with its trace id (every attempt carries a fresh W3C trace id, so the join is exact);
  * 2. untraced records with a token hash, in time order: each claims the nearest unclaimed attempt
  *    of its token within the window (targets that do not propagate trace context);
@@ -83,6 +83,8 @@ export interface GradeSource {
   headSamples(): HeadSample[]
   /** record ids the source delivered again with other content */
   redeliveredRecords(): { id: string; record: EvidenceRecord }[]
+  /** what the re-read of the run's history after the settle window found wrong, per chain */
+  verificationProblems(): { component: string; problem: string }[]
   addVerdicts(graded: readonly GradedAttempt[]): void
   /** between pages: a store may commit there, so grading never builds one huge transaction */
   pageDone?(): void
@@ -170,7 +172,10 @@ function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRec
     source.joinByTrace(page[0].rowid, page[page.length - 1].rowid)
     source.pageDone?.()
   }
-  if (chains) for (const { id, record } of source.redeliveredRecords()) chains.redelivered(record.component, id)
+  if (chains) {
+    for (const { id, record } of source.redeliveredRecords()) chains.redelivered(record.component, id)
+    for (const { component, problem } of source.verificationProblems()) chains.failVerification(component, problem)
+  }
   const checked = chains?.finish() ?? []
   return { records, late, tampered, integrity, chains: checked.map(({ component, records: n, ok, problem }) => ({ component, records: n, ok, problem })) }
 }

@@ -14,6 +14,7 @@ import { runVerdict } from '../oracle/gates.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { summarizeMetrics } from '../oracle/metrics.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
+import { verifyHistory } from '../evidence/integrity.ts'
 import { gradeStore } from './grade-store.ts'
 import type { ScenarioStats } from './measure/measure.ts'
 import { runReporters, type Reporter } from './reporter.ts'
@@ -89,8 +90,9 @@ export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Pr
 
 /**
  * The evidence after the last page the run has, page by page into the store (never all in memory),
- * then the source's heads after the settle window: a head must be in the chain as read, so each
- * sample is followed by a read of whatever landed between the two.
+ * then the source's heads after the settle window (a head must be in the chain as read, so each
+ * sample is followed by a read of whatever landed between the two), then a re-read of the run's
+ * whole history to check the source still serves what the run read (evidence/integrity.ts).
  */
 async function readRest(ctx: RunContext, store: RunStore, source: EvidenceSource): Promise<void> {
   let cursor = ctx.evidenceTailCursor ?? ctx.evidenceCursor
@@ -104,12 +106,16 @@ async function readRest(ctx: RunContext, store: RunStore, source: EvidenceSource
     return n
   }
   await read()
-  if (!source.heads) return
-  for (let i = 0; i < FINAL_HEAD_SAMPLES; i++) {
-    store.addHeadSample(await source.heads(), Date.now())
-    if ((await read()) === 0) break
+  if (source.integrity !== 'chained') return
+  if (source.heads) {
+    for (let i = 0; i < FINAL_HEAD_SAMPLES; i++) {
+      store.addHeadSample(await source.heads(), Date.now())
+      if ((await read()) === 0) break
+    }
   }
   ctx.evidenceTailCursor = cursor
+  const problems = await verifyHistory({ pages: source.pages(ctx.evidenceCursor), chainStart: ctx.chainStart, compare: (r) => store.compareServed(r), stored: store.storedPerComponent() })
+  for (const p of problems) store.addVerificationProblem(p.component, p.problem)
 }
 
 /**

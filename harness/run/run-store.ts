@@ -15,6 +15,8 @@
  *   heads     sample PK, after_rowid, at, json: the source's chain heads as sampled during the
  *             run, with the last evidence rowid stored before the sample (integrity, oracle/integrity.ts)
  *   redelivered  id, json: a record id delivered again with other content (history rewritten)
+ *   verification component, problem: what the re-read of the run's history after the settle window
+ *             found that the first read did not (a record no longer served, a link broken since)
  *   meta      key PK, value (schema version; the settle deadline of the last grading)
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS joins (rowid INTEGER PRIMARY KEY, seq INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS tampered (rowid INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS heads (sample INTEGER PRIMARY KEY, after_rowid INTEGER NOT NULL, at REAL NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS redelivered (id TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verification (component TEXT NOT NULL, problem TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS verdicts (seq INTEGER PRIMARY KEY, verdict TEXT NOT NULL, why TEXT NOT NULL, evidence_id TEXT,
   matched INTEGER NOT NULL, faithful INTEGER);
 `
@@ -194,6 +197,32 @@ export class RunStore implements GradeSource {
   headSamples(): HeadSample[] {
     const rows = this.sql('SELECT after_rowid, at, json FROM heads ORDER BY sample').all() as { after_rowid: number; at: number; json: string }[]
     return rows.map((r) => ({ after: r.after_rowid, at: r.at, heads: JSON.parse(r.json) as ChainHeads }))
+  }
+
+  /**
+   * Compares a record served again (the re-read after the settle window) with the one stored:
+   * other content is recorded as redelivered; returns whether the id was known at all.
+   */
+  compareServed(r: EvidenceRecord): boolean {
+    const stored = this.sql('SELECT json FROM evidence WHERE id = ?').get(r.id) as { json: string } | undefined
+    if (!stored) return false
+    const json = JSON.stringify(r)
+    if (stored.json !== json) this.sql('INSERT INTO redelivered (id, json) VALUES (?, ?)').run(r.id, json)
+    return true
+  }
+
+  /** Records per writer as stored: what a re-read must serve again. */
+  storedPerComponent(): Map<string, number> {
+    const rows = this.sql('SELECT component, count(*) AS n FROM evidence GROUP BY component').all() as { component: string; n: number }[]
+    return new Map(rows.map((r) => [r.component, r.n]))
+  }
+
+  addVerificationProblem(component: string, problem: string): void {
+    this.sql('INSERT INTO verification (component, problem) VALUES (?, ?)').run(component, problem)
+  }
+
+  verificationProblems(): { component: string; problem: string }[] {
+    return this.sql('SELECT component, problem FROM verification ORDER BY rowid').all() as { component: string; problem: string }[]
   }
 
   redeliveredRecords(): { id: string; record: EvidenceRecord }[] {

@@ -42,6 +42,9 @@ import type { Reporter } from './reporter.ts'
 import { makeRunDir, newRunId, RUN_FILES } from './run-dir.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 
+/** head samples while drive() runs (the tail samples after each of its 1 s polls in measure()) */
+const DRIVE_HEAD_SAMPLE_MS = 500
+
 export interface SessionOptions {
   scenario: LoadedScenario
   target: TargetAdapter
@@ -259,8 +262,14 @@ export class RunSession {
     const rs = s.target.resources[0]
     const actionEnv = (identity: RunIdentity, salt: number, prepared?: unknown): ActionEnv =>
       makeActionEnv({ identity, rs, target: s.target, kit: s.kit, pools: this.#pools, scenario: 'sweep', scheduledAt: epochNow(), salt, signal: this.#stop, prepared, onAttempt: (a: AttemptRecord) => this.#attempts.append(a) })
-    await fn({ ...s, actionEnv })
-    // A sample right after the actions: a chain cut back once traffic goes quiet shows against it.
+    // No live tail here: the source's heads are sampled while the actions run and right after, so a
+    // record rewritten or cut once it was a head shows against the samples.
+    const sampler = setInterval(() => void this.#sampleHeads(), DRIVE_HEAD_SAMPLE_MS)
+    try {
+      await fn({ ...s, actionEnv })
+    } finally {
+      clearInterval(sampler)
+    }
     await this.#sampleHeads()
   }
 

@@ -31,7 +31,10 @@ export interface SweepOptions {
   log?: (line: string) => void
   /** gates the sweep is judged by, besides the defaults (the self-test's: every warn raised) */
   thresholds?: ThresholdMap
-  /** the evidence settle window (default 1s: a sweep's traffic is small and ends at once) */
+  /**
+   * the evidence settle window (default 2s: a sweep's traffic is small and ends at once, but a sink
+   * that loses or rewrites what it acknowledged does it once the trail has gone quiet)
+   */
   settle?: string
 }
 
@@ -64,7 +67,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     scenarios: {},
     attacks: { share: 0, cases: cases.map((c) => c.id) },
     thresholds: { ...(o.thresholds ?? SELFTEST_THRESHOLDS) } as ScenarioConfig['thresholds'],
-    evidence: { settle: o.settle ?? '1s' },
+    evidence: { settle: o.settle ?? '2s' },
   }
   const session = await RunSession.create({ scenario: { file: '(sweep)', name: 'sweep', config }, target: o.adapter, flaws: o.flaws ?? [], outRoot: o.dataDir, log: o.log ?? (() => {}) })
   let failure: unknown

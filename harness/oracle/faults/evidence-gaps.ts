@@ -4,7 +4,8 @@
  * what it could hold) must say so with a `system.evidence_gap` record. Such a record covers the
  * attempts of a fault window that have no record of their own: same resource (audience) when the
  * record names one, inside the gap's time span, and no more attempts than the records it says were
- * lost when it gives an exact count; a record that lists trace ids covers exactly those.
+ * lost when it gives an exact count; a record that lists trace ids covers exactly those. A gap
+ * with neither a start nor trace ids covers nothing: it cannot say which attempts it stands for.
  *
  * Only attempts in flight during a fault window can be covered; an unrecorded attempt anywhere else
  * stays `unrecorded`.
@@ -85,6 +86,9 @@ export function evidenceGaps(records: Iterable<EvidenceRecord>): EvidenceGap[] {
 
 function covers(g: EvidenceGap, a: AttemptRecord): boolean {
   if (g.traceIds !== null) return g.traceIds.has(a.trace_id)
+  // A gap that says neither which attempts nor since when (e.g. a writer reporting that the sink
+  // lost records it had already acknowledged) cannot stand for any attempt's missing record.
+  if (g.from === null) return false
   if (g.aud !== null && a.expected.aud && g.aud !== a.expected.aud) return false
   const from = (g.from ?? -Infinity) - SLACK_MS
   const to = (g.to ?? Infinity) + SLACK_MS

@@ -73,7 +73,7 @@ export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Pr
       const wait = store.attemptSummary().lastEnd + options.settleMs - Date.now()
       if (wait > 0) {
         options.log(`waiting ${(wait / 1000).toFixed(1)} s for evidence to settle`)
-        await new Promise((r) => setTimeout(r, wait))
+        await settle(store, options.evidence, wait)
       }
       try {
         await readRest(ctx, store, options.evidence)
@@ -85,6 +85,20 @@ export async function finalizeRun(ctx: RunContext, options: FinalizeOptions): Pr
     return await gradeRun(ctx, store, options)
   } finally {
     store.close()
+  }
+}
+
+/** heads sampled while the evidence settles, so a trail cut or rewritten once it went quiet shows */
+const SETTLE_HEAD_SAMPLE_MS = 500
+
+async function settle(store: RunStore, source: EvidenceSource, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    await new Promise((r) => setTimeout(r, Math.min(left, SETTLE_HEAD_SAMPLE_MS)))
+    if (source.integrity === 'chained' && source.heads) {
+      // a source that is down now is read (or found down) after the wait; its samples are optional
+      await source.heads().then((h) => store.addHeadSample(h, Date.now()), () => {})
+    }
   }
 }
 

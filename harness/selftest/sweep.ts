@@ -32,8 +32,9 @@ export interface SweepOptions {
   /** gates the sweep is judged by, besides the defaults (the self-test's: every warn raised) */
   thresholds?: ThresholdMap
   /**
-   * the evidence settle window (default 2s: a sweep's traffic is small and ends at once, but a sink
-   * that loses or rewrites what it acknowledged does it once the trail has gone quiet)
+   * the evidence settle window (default 3s, a run's default: a sweep's traffic is small and ends at
+   * once, but a sink that loses or rewrites what it acknowledged does it seconds after the trail has
+   * gone quiet, and the final read and the re-read must come after that)
    */
   settle?: string
 }
@@ -67,7 +68,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     scenarios: {},
     attacks: { share: 0, cases: cases.map((c) => c.id) },
     thresholds: { ...(o.thresholds ?? SELFTEST_THRESHOLDS) } as ScenarioConfig['thresholds'],
-    evidence: { settle: o.settle ?? '2s' },
+    evidence: { settle: o.settle ?? '3s' },
   }
   const session = await RunSession.create({ scenario: { file: '(sweep)', name: 'sweep', config }, target: o.adapter, flaws: o.flaws ?? [], outRoot: o.dataDir, log: o.log ?? (() => {}) })
   let failure: unknown

@@ -37,12 +37,14 @@ function render(r: SelftestReport): string {
     '',
     r.falseAlarms.length === 0 ? `correct target: no breach, warn, unrecorded, misattributed, false-deny or not-covered (${r.caseIds.length} cases pass)` : `correct target: FALSE ALARMS: ${r.falseAlarms.join('; ')}`,
     '',
-    'detection matrix (flaw → the cases expected to catch it: verdict on the flawed target)',
+    'detection matrix (flaw → the cases expected to catch it: verdict on the flawed target; or the gate that alone catches it)',
   ]
   const w = Math.max(...r.flaws.map((f) => f.flaw.length))
   for (const f of r.flaws) {
     const v = r.variants.find((x) => x.flaw === f.flaw)!
-    const cells = f.caughtBy.map((id) => `${id}=${v.cases[id] ?? 'not run'}`).join('  ')
+    const cells = f.caughtByGate !== undefined
+      ? `${f.caughtByGate} ${f.detectedByGate ? 'failed' : 'held'}`
+      : f.caughtBy.map((id) => `${id}=${v.cases[id] ?? 'not run'}`).join('  ')
     lines.push(`  ${f.detected ? '✓' : '✗'} ${f.flaw.padEnd(w)}  ${cells}${f.gatesFailed ? '' : '  (gates did not fail)'}`)
     if (f.alsoChanged.length > 0) lines.push(`    ${' '.repeat(w)}  also changed: ${f.alsoChanged.join(', ')}`)
   }

@@ -12,6 +12,8 @@ import { withContainers } from './run.ts'
 
 /** Fail-open flaws show only under a fault: no attack case catches them, their chaos scenario does. */
 function caughtBy(f: FlawInfo): string {
+  // the cases only carry the traffic: the gate is what fails
+  if (f.caughtByGate !== undefined) return `the ${f.caughtByGate} gate (on the traffic of ${f.caughtBy.join(', ')})`
   if (f.caughtBy.length > 0) return f.caughtBy.join(', ')
   return f.caughtByScenario !== undefined ? `the chaos scenario ${f.caughtByScenario}` : 'no case or scenario listed'
 }

@@ -41,12 +41,12 @@ const DEFINITIONS = {
   // evidence-integrity gate, comparing the heads and records it saw over time, catches these
   // (caughtByGate). caughtBy names the cases whose traffic the fast self-test sends.
   'evidence-tail-truncated': {
-    control: 'the evidence sink never loses acknowledged records: its chain heads only move forward (NIST SP 800-53 AU-9, AU-10); caught by the gatecrash_evidence_integrity gate',
+    control: 'the evidence sink never loses acknowledged records: its chain heads only move forward (NIST SP 800-53 AU-9, AU-10)',
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
     caughtByGate: 'gatecrash_evidence_integrity',
   },
   'evidence-history-rewritten': {
-    control: 'stored evidence is immutable: no record is altered after it was acknowledged, not even with its chain re-sealed (NIST SP 800-53 AU-9); caught by the gatecrash_evidence_integrity gate',
+    control: 'stored evidence is immutable: no record is altered after it was acknowledged, not even with its chain re-sealed (NIST SP 800-53 AU-9)',
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
     caughtByGate: 'gatecrash_evidence_integrity',
   },
@@ -188,7 +188,7 @@ const DEFINITIONS = {
     caughtBy: [],
     caughtByScenario: 'scenarios/chaos-evidence-sink.ts',
   },
-} satisfies Record<string, Omit<FlawInfo, 'name'> & { caughtByScenario?: string }>
+} satisfies Record<string, Omit<FlawInfo, 'name'>>
 
 export type FlawName = keyof typeof DEFINITIONS
 

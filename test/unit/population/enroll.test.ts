@@ -5,7 +5,7 @@
  * yield the same class with the same expiry rule and the same typed failures.
  */
 import { decodeJwt } from 'jose'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { CaseNotCovered } from '../../../harness/attacks/types.ts'
 import { makeKit } from '../../../harness/attacks/kit.ts'
 import { settingUp } from '../../../harness/attacks/as/lifecycle-setup.ts'
@@ -15,21 +15,14 @@ import { IdentityProvisioningFailed, ProvisionedIdentity } from '../../../harnes
 import { buildPopulation } from '../../../harness/population/generate.ts'
 import { provision } from '../../../harness/population/provision.ts'
 import type { Population } from '../../../harness/population/spec.ts'
-import { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
 import { discover } from '../../../harness/protocol/oauth-client.ts'
-import { startFakeAs, type TokenCall } from './fake-as.ts'
+import type { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
+import { IAT, RESOURCE, useFakeAs, type TokenCall } from './fake-as.ts'
 
-const IAT = 'iat-secret'
-const RESOURCE = 'https://tools.gatecrash.test/rs1'
-const closers: (() => Promise<void>)[] = []
-afterEach(async () => {
-  while (closers.length) await closers.pop()!()
-})
+const startAs = useFakeAs()
 
-async function setup(opts: Partial<Parameters<typeof startFakeAs>[0]> = {}) {
-  const idp = new WorkforceIdp()
-  const as = await startFakeAs({ idp, initialAccessToken: IAT, ...opts })
-  closers.push(as.close)
+async function setup(opts: Parameters<typeof startAs>[0] = {}) {
+  const { idp, as } = await startAs(opts)
   // seed 12 gives agent a1 a sub-agent a1.1
   const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 12)
   return { idp, as, pop, principal: pop.principals.find((p) => p.id === pop.agents[0].principal)! }

@@ -12,7 +12,8 @@ import { EmbeddedJWK, calculateJwkThumbprint, createLocalJWKSet, decodeJwt, jwtV
 import type { JWK, JWTPayload } from 'jose'
 import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
 import { encodeSegment, signCompact } from '../../../harness/protocol/jws.ts'
-import type { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
+import { afterEach } from 'vitest'
+import { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
 
 export interface FakeClient {
   client_id: string
@@ -169,5 +170,26 @@ export async function startFakeAs(opts: FakeAsOptions) {
       server.close()
       await once(server, 'close')
     },
+  }
+}
+
+/** The initial access token and resource the fake AS tests register and exchange with. */
+export const IAT = 'iat-secret'
+export const RESOURCE = 'https://tools.gatecrash.test/rs1'
+
+/**
+ * A fake AS per test with its own workforce IdP, closed after the test: call once at the top of a
+ * test file (it registers the afterEach), then call what it returns in each test.
+ */
+export function useFakeAs(): (opts?: Partial<Parameters<typeof startFakeAs>[0]>) => Promise<{ idp: WorkforceIdp; as: Awaited<ReturnType<typeof startFakeAs>> }> {
+  const closers: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    while (closers.length) await closers.pop()!()
+  })
+  return async (opts = {}) => {
+    const idp = new WorkforceIdp()
+    const as = await startFakeAs({ idp, initialAccessToken: IAT, ...opts })
+    closers.push(as.close)
+    return { idp, as }
   }
 }

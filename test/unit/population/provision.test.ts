@@ -1,25 +1,12 @@
 import { EmbeddedJWK, createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { buildPopulation } from '../../../harness/population/generate.ts'
 import { deprovision, provision, refreshIdentity } from '../../../harness/population/provision.ts'
 import type { ProvisionedIdentity } from '../../../harness/population/enroll.ts'
-import { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
-import { startFakeAs } from './fake-as.ts'
+import { IAT, RESOURCE, useFakeAs } from './fake-as.ts'
 
-const IAT = 'iat-secret'
-const RESOURCE = 'https://tools.gatecrash.test/rs1'
-const closers: (() => Promise<void>)[] = []
-afterEach(async () => {
-  while (closers.length) await closers.pop()!()
-})
-
-async function setup(opts: Partial<Parameters<typeof startFakeAs>[0]> = {}) {
-  const idp = new WorkforceIdp()
-  const as = await startFakeAs({ idp, initialAccessToken: IAT, ...opts })
-  closers.push(as.close)
-  return { idp, as }
-}
+const setup = useFakeAs()
 
 describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
   test('agents exchange the user assertion, sub-agents the parent token; act nests, current actor first', async () => {

@@ -44,11 +44,8 @@ describe('docs/architecture.md run directory: report.md', () => {
   })
 
   test('sign-off block with empty name/role/date lines, and the unsigned-bundle note', () => {
-    expect(md).toContain('## Sign-off')
-    expect(md).toContain('- Name: ______________________________')
-    expect(md).toContain('- Role: ______________________________')
-    expect(md).toContain('- Date: ______________________________')
-    expect(md).toContain('**Unsigned bundle.**')
+    const blanks = ['Name', 'Role', 'Date'].map((field) => `- ${field}: ______________________________`)
+    for (const line of ['## Sign-off', ...blanks, '**Unsigned bundle.**']) expect(md).toContain(line)
   })
 
   test('docs/architecture.md safety: free text is escaped for tables and never carries a token', () => {

@@ -19,6 +19,10 @@ import { createDpopProof } from '../../harness/protocol/dpop-proof.ts'
 import { DEFAULT_KEY_CACHE_SIZE, clearKeyCache, generateIdentityKey, keyCacheStats, resetKeyCacheStats, setKeyCacheSize, type KeyCacheStats } from '../../harness/protocol/identity-key.ts'
 import { childMain } from '../lib/child.ts'
 import { HTU, nodesOf, provisioned } from '../lib/identity-builders.ts'
+import { scopeSetOf } from '../../harness/population/spec.ts'
+
+/** the reference workload's tool scopes: the shapes the memory figures were always measured on */
+const BENCH_SCOPES = scopeSetOf([{ scope: 'tickets:read' }, { scope: 'customers:read' }, { scope: 'refunds:write', writes: true }])
 
 type Variant = 'run' | 'key-only'
 interface Params {
@@ -69,7 +73,7 @@ const proof = (key: { privateKey: KeyObject; dpopHeaderB64: string }, ath: strin
  */
 function build(n: number, variant: Variant): Built {
   // About n identities: agents + 2 sub-agents each (agents with a single scope stay leaves).
-  const pop = buildPopulation({ tenants: 20, agents: Math.max(1, Math.round(n / 2.6)), subAgentsPerAgent: 2, depth: 2 }, 7)
+  const pop = buildPopulation({ tenants: 20, agents: Math.max(1, Math.round(n / 2.6)), subAgentsPerAgent: 2, depth: 2 }, 7, BENCH_SCOPES)
   const count = pop.agents.length + pop.subAgents.length
   if (variant === 'key-only') {
     const dpopHeaderB64 = generateIdentityKey().dpopHeaderB64

@@ -6,6 +6,8 @@
 export type HarnessErrorCode =
   | 'ERR_SCENARIO_INVALID'
   | 'ERR_SCENARIO_LOAD'
+  | 'ERR_PROFILE_INVALID'
+  | 'ERR_PROFILE_LOAD'
   | 'ERR_CLI_USAGE'
   | 'ERR_TARGET_UNKNOWN'
   | 'ERR_TARGET_START'
@@ -47,6 +49,26 @@ export class ScenarioInvalid extends HarnessError {
     this.file = options.file
     this.key = options.key
   }
+}
+
+/** A target profile (defineTarget) with an unknown key, a wrong type or a missing value. */
+export class ProfileInvalid extends HarnessError {
+  static override code = 'ERR_PROFILE_INVALID'
+  override code = 'ERR_PROFILE_INVALID'
+  /** the file and the dotted key path at fault, e.g. `resources.0.tools.1.scope` */
+  file?: string
+  key?: string
+  constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
+    super(message, options)
+    this.file = options.file
+    this.key = options.key
+  }
+}
+
+/** A target profile file that cannot be loaded (missing, a syntax error, no default export). */
+export class ProfileLoadFailed extends HarnessError {
+  static override code = 'ERR_PROFILE_LOAD'
+  override code = 'ERR_PROFILE_LOAD'
 }
 
 export class ScenarioLoadFailed extends HarnessError {

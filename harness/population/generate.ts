@@ -6,47 +6,53 @@
  * A private Faker instance is seeded so nothing else in the process (another module calling the
  * global `faker`) can shift the sequence. Keys are not drawn here: they are random (provision.ts).
  *
- * Scope shapes are chosen to give the tool-scope attacks material: about a quarter of users lack
- * `refunds:write`, some agents are narrowed below their user, and every delegation hop drops at
- * least one scope, so roughly half the sub-agents lack `refunds:write`.
+ * Entitlements are drawn from the target's tool scopes (ScopeSet: a profile's tools, or the reference
+ * target's). Scope shapes are chosen to give the tool-scope attacks material: about a quarter of
+ * users lack the write scopes, some agents are narrowed below their user, and every delegation hop
+ * drops at least one scope, so roughly half the sub-agents lack a write scope.
  *
  * @example
- *   const pop = buildPopulation({ tenants: 3, agents: 12, subAgentsPerAgent: 2, depth: 2 }, 42)
+ *   const pop = buildPopulation({ tenants: 3, agents: 12, subAgentsPerAgent: 2, depth: 2 }, 42, scopeSetOf(rs.tools))
  *   pop.subAgents[0] // { ref: 'a1.1', parentRef: 'a1', scope: ['tickets:read'], … }
  */
 import { Faker, en } from '@faker-js/faker'
-import { ENTITLEMENTS, normalizeSpec } from './spec.ts'
-import type { AgentNode, Entitlement, Population, PopulationSpec, Principal, SubAgentNode, Tenant } from './spec.ts'
+import { normalizeSpec } from './spec.ts'
+import type { AgentNode, Population, PopulationSpec, Principal, ScopeSet, SubAgentNode, Tenant } from './spec.ts'
 
-const canonical = (scopes: readonly Entitlement[]): Entitlement[] => ENTITLEMENTS.filter((e) => scopes.includes(e))
-
-function drawEntitlements(faker: Faker): Entitlement[] {
-  const r = faker.number.float({ min: 0, max: 1 })
-  if (r < 0.75) return [...ENTITLEMENTS]
-  if (r < 0.95) return ['tickets:read', 'customers:read']
-  return ['tickets:read']
+function canonical(set: ScopeSet, scopes: readonly string[]): string[] {
+  return set.scopes.filter((e) => scopes.includes(e))
 }
 
-/** Most agents get everything their user has; the rest lose `refunds:write` (or one other scope). */
-function drawAgentScope(faker: Faker, entitlements: Entitlement[]): Entitlement[] {
+/** Most users hold every scope; a fifth hold none of the write scopes; a few only the first read scope. */
+function drawEntitlements(faker: Faker, set: ScopeSet): string[] {
+  const r = faker.number.float({ min: 0, max: 1 })
+  const reads = set.scopes.filter((x) => !set.writes.includes(x))
+  if (r < 0.75 || reads.length === 0) return [...set.scopes]
+  if (r < 0.95 && reads.length < set.scopes.length) return reads
+  return [reads[0]]
+}
+
+/** Most agents get everything their user has; the rest lose the write scopes (or one other scope). */
+function drawAgentScope(faker: Faker, set: ScopeSet, entitlements: string[]): string[] {
   if (entitlements.length === 1 || faker.number.float({ min: 0, max: 1 }) < 0.7) return [...entitlements]
-  if (entitlements.includes('refunds:write')) return entitlements.filter((e) => e !== 'refunds:write')
-  return canonical(faker.helpers.arrayElements(entitlements, entitlements.length - 1))
+  if (entitlements.some((e) => set.writes.includes(e))) return entitlements.filter((e) => !set.writes.includes(e))
+  return canonical(set, faker.helpers.arrayElements(entitlements, entitlements.length - 1))
 }
 
 /**
  * A strict, non-empty subset of the parent's scope. When a deeper level still follows, keep at
  * least two scopes where possible so the next hop can narrow again.
  */
-function drawNarrower(faker: Faker, parent: Entitlement[], moreLevelsBelow: boolean): Entitlement[] {
+function drawNarrower(faker: Faker, set: ScopeSet, parent: string[], moreLevelsBelow: boolean): string[] {
   const max = parent.length - 1
   const min = moreLevelsBelow && max >= 2 ? 2 : 1
   const size = faker.number.int({ min, max })
-  return canonical(faker.helpers.arrayElements(parent, size))
+  return canonical(set, faker.helpers.arrayElements(parent, size))
 }
 
-export function buildPopulation(specIn: PopulationSpec, seed: number): Population {
+export function buildPopulation(specIn: PopulationSpec, seed: number, set: ScopeSet): Population {
   if (!Number.isSafeInteger(seed)) throw new TypeError(`seed must be a safe integer, got ${seed}`)
+  if (set.scopes.length === 0) throw new TypeError('a population needs at least one tool scope to draw entitlements from')
   const spec = normalizeSpec(specIn)
   const faker = new Faker({ locale: [en] })
   faker.seed(seed)
@@ -63,7 +69,7 @@ export function buildPopulation(specIn: PopulationSpec, seed: number): Populatio
         id: `user_${principals.length + 1}`,
         tenant: tenant.id,
         name: faker.person.fullName(),
-        entitlements: drawEntitlements(faker),
+        entitlements: drawEntitlements(faker, set),
       }
       principals.push(principal)
       list.push(principal)
@@ -82,7 +88,7 @@ export function buildPopulation(specIn: PopulationSpec, seed: number): Populatio
       depth: 1,
       tenant: tenant.id,
       principal: principal.id,
-      scope: drawAgentScope(faker, principal.entitlements),
+      scope: drawAgentScope(faker, set, principal.entitlements),
       children: [],
     })
   }
@@ -103,7 +109,7 @@ export function buildPopulation(specIn: PopulationSpec, seed: number): Populatio
           depth,
           tenant: parent.tenant,
           principal: parent.principal,
-          scope: drawNarrower(faker, parent.scope, depth < spec.depth),
+          scope: drawNarrower(faker, set, parent.scope, depth < spec.depth),
           children: [],
         }
         parent.children.push(child.ref)

@@ -8,9 +8,22 @@
  */
 import { ScenarioInvalid } from '../contracts/errors.ts'
 
-/** The tool scopes of the reference workload, in canonical order (scopes are always listed in this order). */
-export const ENTITLEMENTS = ['tickets:read', 'customers:read', 'refunds:write'] as const
-export type Entitlement = (typeof ENTITLEMENTS)[number]
+/**
+ * The scopes a population draws entitlements from: the tools' scopes of the target (a profile's or
+ * the reference target's), in canonical order (scopes are always listed in this order), and which of
+ * them grant writes (users and agents without one give the tool-scope attacks their material).
+ */
+export interface ScopeSet {
+  scopes: readonly string[]
+  writes: readonly string[]
+}
+
+/** The scope set of a target's tools: first appearance is canonical order; a scope writes if any tool needing it writes. */
+export function scopeSetOf(tools: readonly { scope: string; writes?: boolean }[]): ScopeSet {
+  const scopes: string[] = []
+  for (const t of tools) if (!scopes.includes(t.scope)) scopes.push(t.scope)
+  return { scopes, writes: scopes.filter((s) => tools.some((t) => t.scope === s && t.writes)) }
+}
 
 export interface PopulationSpec {
   tenants: number
@@ -33,7 +46,7 @@ export interface Principal {
   id: string
   tenant: string
   name: string
-  entitlements: Entitlement[]
+  entitlements: string[]
 }
 
 export interface AgentNode {
@@ -45,7 +58,7 @@ export interface AgentNode {
   /** id of the principal it acts for */
   principal: string
   /** ⊆ the principal's entitlements */
-  scope: Entitlement[]
+  scope: string[]
   children: string[]
 }
 
@@ -59,7 +72,7 @@ export interface SubAgentNode {
   tenant: string
   principal: string
   /** a strict subset of the parent's scope: every hop narrows */
-  scope: Entitlement[]
+  scope: string[]
   children: string[]
 }
 

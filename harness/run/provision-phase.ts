@@ -8,6 +8,7 @@ import type { RunIdentity } from '../contracts/identity.ts'
 import type { AsMetadata } from '../protocol/oauth-client.ts'
 import type { Principal } from '../population/spec.ts'
 import { buildPopulation } from '../population/generate.ts'
+import { scopeSetOf } from '../population/spec.ts'
 import { provision } from '../population/provision.ts'
 import { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
@@ -56,7 +57,7 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
   try {
     input.log(`target ${target.name} ${target.version} up in ${Date.now() - t0} ms: ${target.components.map((c) => `${c.name} ${c.url}`).join(', ')}`)
     const p = input.config.population
-    const pop = buildPopulation({ tenants: p.tenants, agents: p.agents, subAgentsPerAgent: p.subAgentsPerAgent ?? 0, depth: p.depth ?? 1, principalsPerTenant: p.principalsPerTenant }, input.seed)
+    const pop = buildPopulation({ tenants: p.tenants, agents: p.agents, subAgentsPerAgent: p.subAgentsPerAgent ?? 0, depth: p.depth ?? 1, principalsPerTenant: p.principalsPerTenant }, input.seed, scopeSetOf(target.resources[0].tools))
     const total = pop.agents.length + pop.subAgents.length
     const t1 = Date.now()
     let lastShown = 0

@@ -5,7 +5,7 @@
  */
 import { ScenarioInvalid } from '../contracts/errors.ts'
 import { parseDuration } from '../contracts/duration.ts'
-import { arr, bool, duration, fn, num, obj, oneOfChecks, record, str, tagged, type Check, type Field } from './schema-check.ts'
+import { arr, bool, duration, fn, num, obj, oneOfChecks, record, str, tagged, type Check, type Field } from '../config/schema-check.ts'
 
 /** A link ('rs-1', 'jwks', 'replay-store') or a process ('rs-1/0', 'as') the target exposes. */
 const COMPONENT = str({ pattern: /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9._-]+)?$/, describe: "a target component such as 'jwks', 'rs-1', 'rs-1/0', 'replay-store', 'evidence-sink'" })

@@ -1,7 +1,7 @@
 import { ScenarioInvalid } from '../contracts/errors.ts'
 import { parseDuration } from '../contracts/duration.ts'
 import { faultsSchema, injectorsSchema } from './fault-schema.ts'
-import { arr, bool, duration, num, obj, record, str, tagged, type Check } from './schema-check.ts'
+import { arr, bool, duration, num, obj, record, str, tagged, type Check } from '../config/schema-check.ts'
 
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/
 

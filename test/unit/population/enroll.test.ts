@@ -18,13 +18,14 @@ import type { Population } from '../../../harness/population/spec.ts'
 import { discover } from '../../../harness/protocol/oauth-client.ts'
 import type { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
 import { IAT, RESOURCE, useFakeAs, type TokenCall } from './fake-as.ts'
+import { SCOPES } from './scopes.ts'
 
 const startAs = useFakeAs()
 
 async function setup(opts: Parameters<typeof startAs>[0] = {}) {
   const { idp, as } = await startAs(opts)
   // seed 12 gives agent a1 a sub-agent a1.1
-  const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 12)
+  const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 12, SCOPES)
   return { idp, as, pop, principal: pop.principals.find((p) => p.id === pop.agents[0].principal)! }
 }
 

@@ -1,8 +1,9 @@
 import { faker } from '@faker-js/faker'
 import { describe, expect, test } from 'vitest'
 import { buildPopulation } from '../../../harness/population/generate.ts'
-import { ENTITLEMENTS, nodesOf } from '../../../harness/population/spec.ts'
+import { nodesOf, scopeSetOf } from '../../../harness/population/spec.ts'
 import type { Population } from '../../../harness/population/spec.ts'
+import { SCOPES } from './scopes.ts'
 
 const SPEC = { tenants: 4, agents: 40, subAgentsPerAgent: 2, depth: 2 }
 const lacksRefunds = (scope: readonly string[]) => !scope.includes('refunds:write')
@@ -16,7 +17,7 @@ function checkTree(pop: Population) {
   for (const n of nodesOf(pop)) {
     expect(seen.has(n.ref)).toBe(false)
     seen.add(n.ref)
-    expect(n.scope).toEqual(ENTITLEMENTS.filter((e) => n.scope.includes(e))) // canonical order
+    expect(n.scope).toEqual(SCOPES.scopes.filter((e) => n.scope.includes(e))) // canonical order
     if (n.kind === 'agent') {
       const p = principals.get(n.principal)!
       expect(p.tenant).toBe(n.tenant)
@@ -35,18 +36,18 @@ function checkTree(pop: Population) {
 
 describe('Determinism: population structure from the seed', () => {
   test('the same seed gives a deep-equal population; a different seed gives a different one', () => {
-    const a = buildPopulation(SPEC, 42)
+    const a = buildPopulation(SPEC, 42, SCOPES)
     faker.seed(7) // the global faker must not be able to shift a private, seeded instance
     faker.person.fullName()
-    const b = buildPopulation(SPEC, 42)
+    const b = buildPopulation(SPEC, 42, SCOPES)
     expect(b).toEqual(a)
     expect(JSON.stringify(b)).toBe(JSON.stringify(a))
-    const c = buildPopulation(SPEC, 43)
+    const c = buildPopulation(SPEC, 43, SCOPES)
     expect(c).not.toEqual(a)
   })
 
   test('ids and names: t_n tenants with company names, user_n principals, a<n> agents, a<n>.<k> sub-agents', () => {
-    const pop = buildPopulation(SPEC, 1)
+    const pop = buildPopulation(SPEC, 1, SCOPES)
     expect(pop.tenants.map((t) => t.id)).toEqual(['t_1', 't_2', 't_3', 't_4'])
     expect(pop.tenants.every((t) => t.name.length > 0)).toBe(true)
     expect(pop.principals[0].id).toBe('user_1')
@@ -61,19 +62,19 @@ describe('Determinism: population structure from the seed', () => {
 
 describe('Delegation trees narrow scope at every hop', () => {
   test('depth 1 has no sub-agents', () => {
-    const pop = buildPopulation({ ...SPEC, depth: 1 }, 5)
+    const pop = buildPopulation({ ...SPEC, depth: 1 }, 5, SCOPES)
     expect(pop.subAgents).toEqual([])
     expect(pop.agents.every((a) => a.children.length === 0)).toBe(true)
   })
 
   test('depth 2: every multi-scope agent gets subAgentsPerAgent children with a strict subset of its scope', () => {
-    const pop = buildPopulation(SPEC, 9)
+    const pop = buildPopulation(SPEC, 9, SCOPES)
     checkTree(pop)
     for (const a of pop.agents) expect(a.children).toHaveLength(a.scope.length >= 2 ? 2 : 0)
   })
 
   test('depth 3: a third level exists and still narrows', () => {
-    const pop = buildPopulation({ tenants: 2, agents: 20, subAgentsPerAgent: 2, depth: 3 }, 11)
+    const pop = buildPopulation({ tenants: 2, agents: 20, subAgentsPerAgent: 2, depth: 3 }, 11, SCOPES)
     checkTree(pop)
     const third = pop.subAgents.filter((s) => s.depth === 3)
     expect(third.length).toBeGreaterThan(0)
@@ -82,7 +83,7 @@ describe('Delegation trees narrow scope at every hop', () => {
   })
 
   test('tool-scope attack material: a fair share of identities lacks refunds:write, sub-agents most of all', () => {
-    const pop = buildPopulation({ tenants: 10, agents: 500, subAgentsPerAgent: 2, depth: 2 }, 2024)
+    const pop = buildPopulation({ tenants: 10, agents: 500, subAgentsPerAgent: 2, depth: 2 }, 2024, SCOPES)
     const share = (xs: { scope: readonly string[] }[]) => xs.filter((x) => lacksRefunds(x.scope)).length / xs.length
     const users = pop.principals.map((p) => ({ scope: p.entitlements }))
     expect(share(users)).toBeGreaterThan(0.1)
@@ -101,6 +102,32 @@ describe('Scenario validation of population', () => {
     [{ ...SPEC, subAgentsPerAgent: -1 }, 'population.subAgentsPerAgent'],
     [{ ...SPEC, principalsPerTenant: 0 }, 'population.principalsPerTenant'],
   ])('%o is refused at %s', (spec, key) => {
-    expect(() => buildPopulation(spec, 1)).toThrow(expect.objectContaining({ code: 'ERR_SCENARIO_INVALID', key }))
+    expect(() => buildPopulation(spec, 1, SCOPES)).toThrow(expect.objectContaining({ code: 'ERR_SCENARIO_INVALID', key }))
+  })
+})
+
+describe('entitlements come from the target\'s tools, not from the reference workload', () => {
+  test('scopeSetOf: first appearance is canonical order; a scope writes when a tool needing it writes', () => {
+    expect(scopeSetOf([{ scope: 'b:read' }, { scope: 'a:write', writes: true }, { scope: 'b:read', writes: false }])).toEqual({ scopes: ['b:read', 'a:write'], writes: ['a:write'] })
+  })
+
+  test('a profile\'s scopes: every principal, agent and sub-agent holds only those, narrowing at each hop', () => {
+    const set = scopeSetOf([{ scope: 'orders:read' }, { scope: 'invoices:read' }, { scope: 'orders:cancel', writes: true }, { scope: 'audit:read' }])
+    const pop = buildPopulation({ tenants: 3, agents: 60, subAgentsPerAgent: 2, depth: 3 }, 7, set)
+    for (const p of pop.principals) expect(set.scopes).toEqual(expect.arrayContaining(p.entitlements))
+    const held = new Set([...pop.principals.flatMap((p) => p.entitlements), ...nodesOf(pop).flatMap((n) => n.scope)])
+    expect([...held].sort()).toEqual([...set.scopes].sort())
+    // some users and agents lack the write scope, so tool-scope attacks find carriers
+    expect(pop.principals.some((p) => !p.entitlements.includes('orders:cancel'))).toBe(true)
+    expect(pop.agents.some((a) => !a.scope.includes('orders:cancel'))).toBe(true)
+    for (const s of pop.subAgents) {
+      const parent = nodesOf(pop).find((n) => n.ref === s.parentRef)!
+      expect(s.scope.length).toBeLessThan(parent.scope.length)
+      expect(parent.scope).toEqual(expect.arrayContaining(s.scope))
+    }
+  })
+
+  test('a target without tool scopes cannot have a population', () => {
+    expect(() => buildPopulation({ tenants: 1, agents: 1 }, 1, { scopes: [], writes: [] })).toThrow(TypeError)
   })
 })

@@ -5,13 +5,14 @@ import { deprovision, provision, refreshIdentity } from '../../../harness/popula
 import type { ProvisionedIdentity } from '../../../harness/population/enroll.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
 import { IAT, RESOURCE, useFakeAs } from './fake-as.ts'
+import { SCOPES } from './scopes.ts'
 
 const setup = useFakeAs()
 
 describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
   test('agents exchange the user assertion, sub-agents the parent token; act nests, current actor first', async () => {
     const { idp, as } = await setup()
-    const pop = buildPopulation({ tenants: 2, agents: 4, subAgentsPerAgent: 2, depth: 3 }, 3)
+    const pop = buildPopulation({ tenants: 2, agents: 4, subAgentsPerAgent: 2, depth: 3 }, 3, SCOPES)
     const progress: number[][] = []
     const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp, onProgress: (d, t) => progress.push([d, t]) })
     const total = pop.agents.length + pop.subAgents.length
@@ -42,7 +43,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
 
   test('request shapes: Bearer IAT and private_key_jwt metadata on register, parent_client_id for sub-agents; form, client_assertion and DPoP on token', async () => {
     const { idp, as } = await setup()
-    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 1, depth: 2 }, 8)
+    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 1, depth: 2 }, 8, SCOPES)
     const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp, concurrency: 2 })
     const tokenEndpoint = `${as.issuer}/token`
 
@@ -104,7 +105,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
 
   test('bounded concurrency: never more requests in flight than asked for', async () => {
     const { idp, as } = await setup({ delayMs: 15 })
-    const pop = buildPopulation({ tenants: 2, agents: 12, subAgentsPerAgent: 0, depth: 1 }, 1)
+    const pop = buildPopulation({ tenants: 2, agents: 12, subAgentsPerAgent: 0, depth: 1 }, 1, SCOPES)
     await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp, concurrency: 3 })
     expect(as.maxInFlight).toBeLessThanOrEqual(3)
     expect(as.maxInFlight).toBeGreaterThan(1)
@@ -112,7 +113,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
 
   test('RFC 9449 §8: a use_dpop_nonce answer is retried once with the DPoP-Nonce', async () => {
     const { idp, as } = await setup({ requireNonce: true })
-    const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 4)
+    const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 4, SCOPES)
     const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp })
     expect(as.tokenCalls.filter((c) => c.status === 400)).toHaveLength(prov.identities.length)
     expect(as.tokenCalls.filter((c) => c.status === 200).every((c) => c.dpop!.payload.nonce === 'n-1')).toBe(true)
@@ -122,7 +123,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
 describe('ERR_PROVISIONING names the identity, the step and the OAuth error', () => {
   test('a refused exchange for one sub-agent', async () => {
     const { idp, as } = await setup({ refuseExchange: (name) => (name === 'gatecrash a1.1' ? 'invalid_request' : null) })
-    const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 12)
+    const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 12, SCOPES)
     const err = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp }).catch((e) => e)
     expect(pop.agents[0].children).toEqual(['a1.1']) // seed 12 gives a1 a child
     expect(err).toMatchObject({ code: 'ERR_PROVISIONING', ref: 'a1.1', step: 'exchange', status: 400, oauthError: 'invalid_request' })
@@ -135,7 +136,7 @@ describe('ERR_PROVISIONING names the identity, the step and the OAuth error', ()
 
   test('a refused registration (wrong initial access token)', async () => {
     const { idp, as } = await setup()
-    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 0, depth: 1 }, 2)
+    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 0, depth: 1 }, 2, SCOPES)
     const err = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: 'wrong', idp, concurrency: 1 }).catch((e) => e)
     expect(err).toMatchObject({ code: 'ERR_PROVISIONING', ref: 'a1', step: 'register', status: 401, oauthError: 'invalid_token' })
     expect(err.message).not.toContain('wrong') // never echo secrets
@@ -144,7 +145,7 @@ describe('ERR_PROVISIONING names the identity, the step and the OAuth error', ()
 
   test('RFC 8414 §3.3: metadata whose issuer differs is refused', async () => {
     const { idp, as } = await setup({ issuerOverride: 'http://127.0.0.1:1' })
-    const pop = buildPopulation({ tenants: 1, agents: 1, subAgentsPerAgent: 0, depth: 1 }, 2)
+    const pop = buildPopulation({ tenants: 1, agents: 1, subAgentsPerAgent: 0, depth: 1 }, 2, SCOPES)
     await expect(provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp })).rejects.toMatchObject({ code: 'ERR_PROVISIONING' })
   })
 })
@@ -152,7 +153,7 @@ describe('ERR_PROVISIONING names the identity, the step and the OAuth error', ()
 describe('Token lifetime: refreshIdentity and cleanup', () => {
   test('re-exchanges an expired sub-agent after refreshing its expired parent; concurrent calls share one exchange', async () => {
     const { idp, as } = await setup()
-    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 1, depth: 2 }, 21)
+    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 1, depth: 2 }, 21, SCOPES)
     const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp })
     const child = prov.identities.find((i) => i.kind === 'sub-agent') as ProvisionedIdentity
     const parent = prov.byRef.get(child.parentRef!)!
@@ -176,7 +177,7 @@ describe('Token lifetime: refreshIdentity and cleanup', () => {
 
   test('RFC 7592 §2.3: deprovision deletes every client, deepest level first', async () => {
     const { idp, as } = await setup()
-    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 2, depth: 2 }, 6)
+    const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 2, depth: 2 }, 6, SCOPES)
     const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, initialAccessToken: IAT, idp })
     const result = await deprovision(prov)
     expect(result).toEqual({ deleted: prov.identities.length, failed: [] })

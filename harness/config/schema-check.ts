@@ -1,9 +1,10 @@
 /**
- * A small declarative checker for scenario objects. Hand-written on purpose: every message must
- * name the file, the dotted key and what is allowed there (the allowed keys of that very object, the
- * allowed executor names…), which generic schema libraries do not report.
+ * A small declarative checker for the files users write: scenarios and target profiles. Hand-written
+ * on purpose: every message must name the file, the dotted key and what is allowed there (the
+ * allowed keys of that very object, the allowed executor names…), which generic schema libraries
+ * do not report. A scenario's problems are ScenarioInvalid, a profile's ProfileInvalid (both exit 104).
  */
-import { ScenarioInvalid } from '../contracts/errors.ts'
+import { ProfileInvalid, ScenarioInvalid } from '../contracts/errors.ts'
 import { parseDuration } from '../contracts/duration.ts'
 
 export type Check = (value: unknown, at: Where) => void
@@ -11,19 +12,22 @@ export type Check = (value: unknown, at: Where) => void
 export interface Where {
   file: string
   key: string
+  /** what kind of file is checked (default a scenario) */
+  subject?: 'scenario' | 'target profile'
 }
 
-function fail(at: Where, problem: string, allowed: string): never {
-  const where = at.key === '' ? 'the scenario' : `\`${at.key}\``
-  throw new ScenarioInvalid(`${at.file}: ${where} ${problem}`, {
+export function fail(at: Where, problem: string, allowed: string): never {
+  const where = at.key === '' ? `the ${at.subject ?? 'scenario'}` : `\`${at.key}\``
+  const Invalid = at.subject === 'target profile' ? ProfileInvalid : ScenarioInvalid
+  throw new Invalid(`${at.file}: ${where} ${problem}`, {
     file: at.file,
     key: at.key,
     hint: `allowed: ${allowed}`,
   })
 }
 
-function child(at: Where, key: string): Where {
-  return { file: at.file, key: at.key === '' ? key : `${at.key}.${key}` }
+export function child(at: Where, key: string): Where {
+  return { ...at, key: at.key === '' ? key : `${at.key}.${key}` }
 }
 
 function typeName(v: unknown): string {
@@ -128,7 +132,7 @@ export function oneOfChecks(describe: string, ...checks: Check[]): Check {
         c(v, at)
         return
       } catch (e) {
-        if (!(e instanceof ScenarioInvalid)) throw e
+        if (!(e instanceof ScenarioInvalid || e instanceof ProfileInvalid)) throw e
       }
     }
     fail(at, `is ${JSON.stringify(v)}`, describe)

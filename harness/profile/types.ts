@@ -1,0 +1,113 @@
+/**
+ * A target profile: how gatecrash finds, starts and talks to a deployment the user owns, in a file
+ * the user writes (`my-sandbox.target.ts`, `export default defineTarget({...})`), validated as
+ * strictly as a scenario (unknown key or wrong type → exit 104 naming the file and the dotted key).
+ * Nothing proprietary is asked of the deployment: discovery is RFC 8414, identities come from RFC
+ * 7591 registration or a file of pre-registered clients, delegation is RFC 8693, evidence is read
+ * from where the deployment keeps it and mapped onto the evidence record.
+ *
+ * Secrets never live in the profile: the initial access token and admin credentials are named by
+ * the environment variable that holds them.
+ *
+ * @example
+ * ```ts
+ * import { defineTarget } from 'gatecrash'
+ * export default defineTarget({
+ *   name: 'my-sandbox',
+ *   issuer: 'http://127.0.0.1:4100',
+ *   resources: [{ id: 'tools', audience: 'https://tools.example', origin: 'http://127.0.0.1:4200', tools: [
+ *     { name: 'tickets.read', method: 'GET', path: '/t/{tenant}/tickets/{id}', scope: 'tickets:read' },
+ *   ] }],
+ *   identities: { registration: { initialAccessToken: { env: 'SANDBOX_IAT' } } },
+ *   evidence: { source: { kind: 'jsonl', file: './audit.jsonl', mapping: { fields: { … } } } },
+ * })
+ * ```
+ */
+import type { EvidenceSourceSpec, TargetCapabilities } from '../contracts/target.ts'
+
+/** Where a secret comes from: always the environment, never the file. */
+export interface EnvSecret {
+  env: string
+}
+
+export interface ToolProfile {
+  /** operation name, e.g. `refund.issue` */
+  name: string
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** path template with `{tenant}` and `{id}` placeholders */
+  path: string
+  /** the scope the tool requires: the population's entitlements are drawn from these */
+  scope: string
+  /** true when a call changes state (a refused call must leave no side effect); default false */
+  writes?: boolean
+  /** numeric ceiling on a body field, e.g. `{ field: 'amount', max: 500 }` */
+  limit?: { field: string; max: number }
+}
+
+export interface ResourceProfile {
+  id: string
+  /** the audience / RFC 8707 resource indicator tokens for this server carry */
+  audience: string
+  /** base URL requests are sent to; DPoP `htu` is built from it */
+  origin: string
+  tools: ToolProfile[]
+}
+
+/**
+ * How a principal's tenant reaches the AS. `subject-claim` (default): a claim of the subject token
+ * the harness's workforce IdP signs. `registration-member`: a client metadata member at RFC 7591
+ * registration. `initial-access-token`: one initial access token per tenant (the AS knows the
+ * tenant from the token the client registered with).
+ */
+export type TenancyProfile =
+  | { via: 'subject-claim'; claim?: string }
+  | { via: 'registration-member'; member: string }
+  | { via: 'initial-access-token'; perTenant: Record<string, EnvSecret> }
+
+export interface RegistrationProfile {
+  /** RFC 7591 initial access token (omit when the AS allows open registration) */
+  initialAccessToken?: EnvSecret
+  /** extra client metadata the AS needs on every registration (never a secret) */
+  metadata?: Record<string, string | number | boolean | string[]>
+  /** default `subject-claim` with claim `tenant` */
+  tenancy?: TenancyProfile
+  /**
+   * A member that names a sub-agent's parent client at registration, for an AS that links the two
+   * that way; by default the parent is established by the exchange itself (the parent's token as
+   * subject token, the sub-agent authenticating as the actor).
+   */
+  parentMember?: string
+  /** after the run: RFC 7592 delete every client the run registered (default) or keep them */
+  cleanup?: 'delete' | 'keep'
+}
+
+export interface IdentitiesProfile {
+  registration: RegistrationProfile
+}
+
+/**
+ * Where principals' subject tokens come from. `workforce-idp` (default): the harness's simulated
+ * IdP; `keyFile` makes its key stable across runs (`gatecrash idp init` writes it), and during a
+ * run the harness serves its JWKS on `jwksPort` of 127.0.0.1 for an AS that fetches keys by URL.
+ */
+export interface PrincipalsProfile {
+  idp: { keyFile?: string; jwksPort?: number; issuer?: string }
+}
+
+export interface TargetProfile {
+  name: string
+  description?: string
+  /** the AS issuer identifier; metadata at `${issuer}/.well-known/oauth-authorization-server` (RFC 8414) */
+  issuer: string
+  /** overrides of what discovery says (a capability the metadata does not advertise, or one to leave out) */
+  capabilities?: Partial<TargetCapabilities>
+  resources: ResourceProfile[]
+  identities: IdentitiesProfile
+  principals?: PrincipalsProfile
+  evidence: { source: EvidenceSourceSpec }
+}
+
+/** Identity function that exists for type inference in profile files (like defineScenario). */
+export function defineTarget<const T extends TargetProfile>(profile: T): T {
+  return profile
+}

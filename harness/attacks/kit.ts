@@ -14,6 +14,7 @@ import type { Principal } from '../population/spec.ts'
 import type { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { StartedTarget } from '../contracts/target.ts'
 import type { WireRequest } from '../contracts/wire.ts'
+import type { RegistrationPolicy } from '../contracts/target.ts'
 
 export interface CaseKit {
   target: StartedTarget
@@ -36,9 +37,9 @@ export interface CaseKit {
  */
 export type FreshIdentity = ProvisionedIdentity
 
-export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent'> & { initialAccessToken: string }): CaseKit {
-  const { initialAccessToken, ...rest } = base
-  const as = { meta: base.meta, idp: base.idp, initialAccessToken }
+export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent'> & { registration: RegistrationPolicy }): CaseKit {
+  const { registration, ...rest } = base
+  const as = { meta: base.meta, idp: base.idp, registration }
   let n = 0
   return {
     ...rest,

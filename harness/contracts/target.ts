@@ -118,6 +118,21 @@ export interface TargetAdmin {
   refundCount(traceId: string): Promise<number>
 }
 
+/**
+ * How the harness registers its clients at this target (RFC 7591). A standards-only AS needs nothing
+ * but the initial access token (if it asks for one); an AS that learns a client's tenant, or a
+ * sub-agent's parent, from registration members says so here. Nothing of it is sent to the AS that
+ * the AS did not ask for.
+ */
+export interface RegistrationPolicy {
+  /** the initial access token for a client of `tenant`; undefined: open registration */
+  initialAccessToken(tenant: string): string | undefined
+  /** members added to a registration besides the standard ones (RFC 7591 §2), for one client */
+  members(client: { tenant: string; parentClientId?: string }): Record<string, unknown>
+  /** after the run: delete every client the run registered (RFC 7592) or keep them */
+  cleanup: 'delete' | 'keep'
+}
+
 export interface StartedTarget extends AsyncDisposable {
   name: string
   version: string
@@ -130,6 +145,8 @@ export interface StartedTarget extends AsyncDisposable {
   flaws: string[]
   admin?: TargetAdmin
   chaos?: TargetChaosHooks
+  /** how clients register here; absent: open registration with the run's initial access token and no extra members */
+  registration?: RegistrationPolicy
   stop(): Promise<void>
 }
 

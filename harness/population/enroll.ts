@@ -12,7 +12,7 @@
  */
 import { ProvisioningFailed, TargetUnsafe } from '../contracts/errors.ts'
 import type { Credential, IdentityKey, RunIdentity } from '../contracts/identity.ts'
-import type { TargetAdmin } from '../contracts/target.ts'
+import type { RegistrationPolicy, TargetAdmin } from '../contracts/target.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import { OAuthError, SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, registerClient, tokenExchange } from '../protocol/oauth-client.ts'
@@ -195,8 +195,8 @@ export class IdentityProvisioningFailed extends ProvisioningFailed {
 export interface EnrollContext {
   meta: AsMetadata
   idp: AssertionSource
-  /** RFC 7591 bootstrap secret (from the environment, never from a scenario file) */
-  initialAccessToken: string
+  /** how the target registers clients: its initial access token (from the environment, never from a file) and members */
+  registration: RegistrationPolicy
 }
 
 /** Whom the new identity acts for: an agent for its principal, a sub-agent for its parent (an enrolled identity). */
@@ -229,12 +229,12 @@ export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<Pr
   const key = generateIdentityKey()
   let step: ProvisioningStep = 'register'
   try {
-    const registration = await registerClient(ctx.meta, ctx.initialAccessToken, {
+    const registration = await registerClient(ctx.meta, {
       key,
-      tenant: spec.tenant,
       scope: spec.scope.join(' '),
-      parentClientId: parent?.clientId,
       name: `gatecrash ${spec.ref}`,
+      initialAccessToken: ctx.registration.initialAccessToken(spec.tenant),
+      members: ctx.registration.members({ tenant: spec.tenant, parentClientId: parent?.clientId }),
     })
     registered.push(registration)
     const identity = new ProvisionedIdentity(spec, parent, key, registration, req.resource)
@@ -255,7 +255,7 @@ export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<Pr
  * so every holder of the object sees the new token. An agent's subject is a new assertion of its
  * principal (required for agents); a sub-agent's is its parent's current token.
  */
-export async function reexchange(ctx: Omit<EnrollContext, 'initialAccessToken'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<ProvisionedIdentity> {
+export async function reexchange(ctx: Omit<EnrollContext, 'registration'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<ProvisionedIdentity> {
   if (identity.parent === null && principal?.id !== identity.principal) {
     throw new TypeError(`agent ${identity.ref} acts for ${identity.principal}: its exchange needs that principal's assertion, got ${principal?.id ?? 'none'}`)
   }
@@ -268,7 +268,7 @@ export async function reexchange(ctx: Omit<EnrollContext, 'initialAccessToken'>,
 }
 
 /** RFC 8693 §2.1 exchange for `identity`, authenticating as itself, with the subject its place in the chain gives it. */
-function exchange(ctx: Omit<EnrollContext, 'initialAccessToken'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<TokenResponse> {
+function exchange(ctx: Omit<EnrollContext, 'registration'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<TokenResponse> {
   const parent = identity.parent
   return tokenExchange(ctx.meta, {
     clientId: identity.clientId,

@@ -10,7 +10,7 @@
  * the step and the OAuth error; the clients registered so far travel with the error for cleanup.
  *
  * @example
- *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, initialAccessToken, idp })
+ *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, registration, idp })
  *   const a1 = prov.byRef.get('a1')!   // { clientId, key, accessToken, actors: [clientId], … }
  */
 import { deleteClient, discover } from '../protocol/oauth-client.ts'
@@ -19,14 +19,15 @@ import { forEachBounded } from './bounded-pool.ts'
 import { enroll, reexchange } from './enroll.ts'
 import type { AssertionSource, Delegator, EnrollContext, ProvisionedIdentity } from './enroll.ts'
 import type { Population, PopulationNode, Principal } from './spec.ts'
+import type { RegistrationPolicy } from '../contracts/target.ts'
 
 export interface ProvisionOptions {
   /** AS issuer; metadata is discovered from it */
   issuer: string
   /** RFC 8707 resource (the resource server's audience) the tokens are for */
   resource: string
-  /** RFC 7591 bootstrap secret (from the environment, never from a scenario file) */
-  initialAccessToken: string
+  /** how the target registers clients (initial access token, members) */
+  registration: RegistrationPolicy
   idp: AssertionSource
   concurrency?: number
   onProgress?(done: number, total: number): void
@@ -43,7 +44,7 @@ export interface ProvisionedPopulation {
 
 export async function provision(pop: Population, opts: ProvisionOptions): Promise<ProvisionedPopulation> {
   const meta = await discover(opts.issuer)
-  const ctx: EnrollContext = { meta, idp: opts.idp, initialAccessToken: opts.initialAccessToken }
+  const ctx: EnrollContext = { meta, idp: opts.idp, registration: opts.registration }
   const principals = principalsOf(pop)
   const byRef = new Map<string, ProvisionedIdentity>()
   // An agent acts for its principal; a sub-agent under its parent, enrolled a level earlier.

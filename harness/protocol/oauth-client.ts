@@ -115,34 +115,34 @@ export async function discover(issuer: string): Promise<AsMetadata> {
 
 export interface RegisterOptions {
   key: Pick<IdentityKey, 'publicJwk' | 'kid'>
-  tenant: string
   scope: string | string[]
-  /** the parent agent's client id: links a sub-agent to its parent (docs/architecture.md, delegation model) */
-  parentClientId?: string
   name: string
+  /** RFC 7591 §3 initial access token (sent as Bearer); omitted for open registration */
+  initialAccessToken?: string
+  /** members the target asks for besides the standard metadata (its RegistrationPolicy); they never replace a standard one */
+  members?: Record<string, unknown>
 }
 
-/** RFC 7591 §3.1 registration with an initial access token (§3, Bearer). */
-export async function registerClient(meta: AsMetadata, initialAccessToken: string, opts: RegisterOptions): Promise<RegisteredClient> {
+/** RFC 7591 §3.1 registration: standard metadata for a private_key_jwt client that exchanges tokens. */
+export async function registerClient(meta: AsMetadata, opts: RegisterOptions): Promise<RegisteredClient> {
   if (!meta.registration_endpoint) {
     throw new ProvisioningFailed(`${meta.issuer} advertises no registration_endpoint`, {
       hint: 'Dynamic registration (RFC 7591) is required to provision; import pre-provisioned identities instead.',
     })
   }
+  const standard = {
+    client_name: opts.name,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [{ ...opts.key.publicJwk, kid: opts.key.kid, alg: 'ES256', use: 'sig' }] },
+    grant_types: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+    scope: joinScope(opts.scope),
+    dpop_bound_access_tokens: true,
+  }
   const res = await httpRequest(meta.registration_endpoint, {
     method: 'POST',
-    headers: { authorization: `Bearer ${initialAccessToken}` },
-    json: {
-      client_name: opts.name,
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
-      jwks: { keys: [{ ...opts.key.publicJwk, kid: opts.key.kid, alg: 'ES256', use: 'sig' }] },
-      grant_types: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
-      scope: joinScope(opts.scope),
-      dpop_bound_access_tokens: true,
-      tenant: opts.tenant,
-      parent_client_id: opts.parentClientId,
-    },
+    headers: opts.initialAccessToken === undefined ? {} : { authorization: `Bearer ${opts.initialAccessToken}` },
+    json: { ...opts.members, ...standard },
   })
   const body = res.body as { client_id?: unknown; registration_access_token?: unknown; registration_client_uri?: unknown } | null
   if (res.status < 200 || res.status > 299 || typeof body?.client_id !== 'string') {

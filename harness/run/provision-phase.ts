@@ -12,7 +12,7 @@ import { scopeSetOf } from '../population/spec.ts'
 import { provision } from '../population/provision.ts'
 import { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
-import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import type { RegistrationPolicy, StartedTarget, TargetAdapter } from '../contracts/target.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 
 export interface ProvisionPhaseInput {
@@ -34,7 +34,8 @@ export interface ProvisionPhaseResult {
   meta: AsMetadata
   idp: WorkforceIdp
   principals: Principal[]
-  initialAccessToken: string
+  /** how clients register at the target (attack set-up registers more of them the same way) */
+  registration: RegistrationPolicy
 }
 
 /** `chain` holds the actors only, first delegate first (`actors` is current actor first); reports put the principal in front. */
@@ -56,6 +57,8 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
   })
   try {
     input.log(`target ${target.name} ${target.version} up in ${Date.now() - t0} ms: ${target.components.map((c) => `${c.name} ${c.url}`).join(', ')}`)
+    // A target that says nothing about registration takes the run's initial access token and no extra members.
+    const registration: RegistrationPolicy = target.registration ?? { initialAccessToken: () => initialAccessToken, members: () => ({}), cleanup: 'keep' }
     const p = input.config.population
     const pop = buildPopulation({ tenants: p.tenants, agents: p.agents, subAgentsPerAgent: p.subAgentsPerAgent ?? 0, depth: p.depth ?? 1, principalsPerTenant: p.principalsPerTenant }, input.seed, scopeSetOf(target.resources[0].tools))
     const total = pop.agents.length + pop.subAgents.length
@@ -64,7 +67,7 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
     const prov = await provision(pop, {
       issuer: target.issuer,
       resource: target.resources[0].audience,
-      initialAccessToken,
+      registration,
       idp,
       concurrency: 16,
       onProgress: (done) => {
@@ -86,7 +89,7 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
       meta: prov.meta,
       idp,
       principals: pop.principals,
-      initialAccessToken,
+      registration,
       summary: {
         tenants: pop.tenants.length,
         principals: pop.principals.length,

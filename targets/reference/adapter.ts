@@ -248,6 +248,12 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
         refundReplicaUrls: () => servers.filter((s) => s.tools.some((t) => t.name === 'refund.issue')).flatMap((s) => s.replicas.map((r) => r.url)),
       }),
       chaos,
+      // The reference AS learns a client's tenant, and a sub-agent's parent, from registration members.
+      registration: {
+        initialAccessToken: () => options.initialAccessToken,
+        members: ({ tenant, parentClientId }) => ({ tenant, ...(parentClientId ? { parent_client_id: parentClientId } : {}) }),
+        cleanup: 'keep',
+      },
       stop,
       [Symbol.asyncDispose]: stop,
     }

@@ -14,6 +14,7 @@ import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
 import { encodeSegment, signCompact } from '../../../harness/protocol/jws.ts'
 import { afterEach } from 'vitest'
 import { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
+import type { RegistrationPolicy } from '../../../harness/contracts/target.ts'
 
 export interface FakeClient {
   client_id: string
@@ -175,6 +176,14 @@ export async function startFakeAs(opts: FakeAsOptions) {
 
 /** The initial access token and resource the fake AS tests register and exchange with. */
 export const IAT = 'iat-secret'
+
+/**
+ * The fake AS links a sub-agent to its parent at registration (`parent_client_id`), as the reference
+ * target does: the registration policy a target like that gives the harness.
+ */
+export function registrationFor(iat: string): RegistrationPolicy {
+  return { initialAccessToken: () => iat, members: ({ tenant, parentClientId }) => ({ tenant, ...(parentClientId ? { parent_client_id: parentClientId } : {}) }), cleanup: 'keep' }
+}
 export const RESOURCE = 'https://tools.gatecrash.test/rs1'
 
 /**

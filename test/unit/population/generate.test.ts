@@ -128,6 +128,6 @@ describe('entitlements come from the target\'s tools, not from the reference wor
   })
 
   test('a target without tool scopes cannot have a population', () => {
-    expect(() => buildPopulation({ tenants: 1, agents: 1 }, 1, { scopes: [], writes: [] })).toThrow(TypeError)
+    expect(() => buildPopulation({ tenants: 1, agents: 1, subAgentsPerAgent: 0, depth: 1 }, 1, { scopes: [], writes: [] })).toThrow(TypeError)
   })
 })

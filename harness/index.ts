@@ -8,6 +8,8 @@
  * ```
  */
 export { defineScenario } from './scenario/types.ts'
+export { defineTarget } from './profile/types.ts'
+export type * from './profile/types.ts'
 export type * from './scenario/types.ts'
 export { Fault } from './chaos/fault.ts'
 export type { FaultSpec, FaultKind } from './chaos/fault.ts'

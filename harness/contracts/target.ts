@@ -8,7 +8,7 @@ import type { JWK } from 'jose'
 export interface ToolSpec {
   /** operation name, e.g. `refund.issue` (MCP puts many tools behind one URL, so attempts name tools) */
   name: string
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** path template with `{tenant}` and `{id}` placeholders, e.g. `/t/{tenant}/tickets/{id}` */
   path: string
   scope: string
@@ -39,11 +39,17 @@ export interface TargetCapabilities {
   replicas: number
 }
 
-export interface EvidenceSourceSpec {
-  kind: 'http-cursor'
-  /** base URL of the evidence sink: GET {url}/records?after=&limit=, GET {url}/heads */
-  url: string
+/** A deployment's own audit record mapped onto the evidence record; compiled and checked by evidence/mapping.ts. */
+export interface EvidenceMappingSpec {
+  fields: Record<string, unknown>
+  map?: (raw: Record<string, unknown>) => unknown
 }
+
+export type EvidenceSourceSpec =
+  /** base URL of an evidence sink: GET {url}/records?after=&limit=, GET {url}/heads (the reference target's) */
+  | { kind: 'http-cursor'; url: string }
+  /** JSON lines the deployment writes to a file, in its own field names, tailed while the run goes */
+  | { kind: 'jsonl'; file: string; mapping: EvidenceMappingSpec }
 
 export interface TrustedIssuer {
   issuer: string
@@ -168,8 +174,26 @@ export interface FlawInfo {
   caughtByGate?: string
 }
 
+/**
+ * The harness's workforce IdP as a target trusts it: which key signs principals' subject tokens,
+ * under which issuer, the claim that carries the tenant, and a loopback port on which the harness
+ * serves the JWKS during a run (for an AS that fetches keys by URL). Absent: a fresh key per run,
+ * handed to the target through TargetStartOptions.trust.
+ */
+export interface IdpSettings {
+  /** a private JWK file `gatecrash idp init` wrote (mode 0600): the same key every run */
+  keyFile?: string
+  issuer?: string
+  /** the subject-token claim with the principal's tenant (default `tenant`) */
+  tenantClaim?: string
+  /** serve `/.well-known/jwks.json` on 127.0.0.1 at this port while the run goes */
+  jwksPort?: number
+}
+
 export interface TargetAdapter {
   name: string
   flaws: FlawInfo[]
+  /** the workforce IdP this target trusts, when it is not a fresh one per run */
+  idp?: IdpSettings
   start(options: TargetStartOptions): Promise<StartedTarget>
 }

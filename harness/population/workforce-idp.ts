@@ -5,7 +5,10 @@
  * token that names the user as `sub` and the agent as `act`.
  *
  * The issuer is under `.invalid` (RFC 2606 §2): it never resolves, so nothing can fetch from it;
- * targets get its keys directly through `jwks()`.
+ * targets get its keys directly through `jwks()`, or from the JWKS the harness serves on loopback
+ * during a run (jwks-server.ts). The key is fresh per run unless a target trusts a stable one
+ * (`gatecrash idp init` writes it once, idp-key-file.ts); the claim that carries the tenant is the
+ * target's to name (`tenant` by default).
  *
  * @example
  *   const idp = new WorkforceIdp()
@@ -33,18 +36,21 @@ export interface UserAssertionClaims {
   iat: number
   exp: number
   jti: string
-  tenant: string
   scope: string
+  /** the principal's tenant, under the claim name the target reads (`tenant` by default) */
+  [tenantClaim: string]: string | number | { sub: string }
 }
 
 export class WorkforceIdp {
   readonly issuer: string
+  readonly tenantClaim: string
   readonly #key: IdentityKey
   readonly #headerB64: string
 
-  constructor(opts: { issuer?: string } = {}) {
+  constructor(opts: { issuer?: string; key?: IdentityKey; tenantClaim?: string } = {}) {
     this.issuer = opts.issuer ?? WORKFORCE_IDP_ISSUER
-    this.#key = generateIdentityKey()
+    this.tenantClaim = opts.tenantClaim ?? 'tenant'
+    this.#key = opts.key ?? generateIdentityKey()
     this.#headerB64 = encodeSegment({ alg: 'ES256', typ: 'JWT', kid: this.#key.kid })
   }
 
@@ -73,7 +79,7 @@ export class WorkforceIdp {
       iat,
       exp: iat + ttlS,
       jti: randomB64url(16),
-      tenant: principal.tenant,
+      [this.tenantClaim]: principal.tenant,
       scope: principal.entitlements.join(' '),
       ...extra,
     }

@@ -94,10 +94,17 @@ const joinScope = (scope: string | string[] | undefined) => (Array.isArray(scope
  * or a metadata document could impersonate another AS.
  */
 export async function discover(issuer: string): Promise<AsMetadata> {
-  const url = `${issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`
-  const res = await httpRequest(url)
+  const base = issuer.replace(/\/$/, '')
+  let url = `${base}/.well-known/oauth-authorization-server`
+  let res = await httpRequest(url)
+  // RFC 8414 §5: an AS that is also an OpenID Provider may publish only its OpenID Connect
+  // Discovery document; the members read here are the same in both.
+  if (res.status === 404) {
+    url = `${base}/.well-known/openid-configuration`
+    res = await httpRequest(url)
+  }
   if (res.status !== 200 || res.body === null || typeof res.body !== 'object') {
-    throw new TargetUnreachable(`no authorization-server metadata at ${url} (HTTP ${res.status})`, {
+    throw new TargetUnreachable(`no authorization-server metadata at ${base}/.well-known/oauth-authorization-server or ${url} (HTTP ${res.status})`, {
       hint: 'The target must serve RFC 8414 metadata under its issuer; check the issuer the target adapter reported.',
     })
   }

@@ -12,7 +12,9 @@ import { scopeSetOf } from '../population/spec.ts'
 import { provision } from '../population/provision.ts'
 import { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
-import type { RegistrationPolicy, StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import type { IdpSettings, RegistrationPolicy, StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import { readIdpKey } from '../population/idp-key-file.ts'
+import { serveJwks, type JwksServer } from '../population/jwks-server.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 
 export interface ProvisionPhaseInput {
@@ -36,6 +38,8 @@ export interface ProvisionPhaseResult {
   principals: Principal[]
   /** how clients register at the target (attack set-up registers more of them the same way) */
   registration: RegistrationPolicy
+  /** stops what set-up started besides the target (the IdP's JWKS server); after the target */
+  close(): Promise<void>
 }
 
 /** `chain` holds the actors only, first delegate first (`actors` is current actor first); reports put the principal in front. */
@@ -43,8 +47,27 @@ export function delegationSample(i: Pick<RunIdentity, 'principal' | 'actors'> & 
   return { principal: i.principal, chain: [...i.actors].reverse(), scope: i.grantedScope.join(' ') }
 }
 
+/**
+ * The workforce IdP the target trusts: a fresh key per run, or the stable one its settings name;
+ * its JWKS served on loopback during the run when the target fetches keys by URL.
+ */
+async function startIdp(settings: IdpSettings = {}): Promise<{ idp: WorkforceIdp; jwks?: JwksServer }> {
+  const key = settings.keyFile ? await readIdpKey(settings.keyFile) : undefined
+  const idp = new WorkforceIdp({ issuer: settings.issuer, key, tenantClaim: settings.tenantClaim })
+  return { idp, jwks: settings.jwksPort === undefined ? undefined : await serveJwks(idp.jwks(), settings.jwksPort) }
+}
+
 export async function provisionPhase(input: ProvisionPhaseInput): Promise<ProvisionPhaseResult> {
-  const idp = new WorkforceIdp()
+  const { idp, jwks } = await startIdp(input.adapter.idp)
+  try {
+    return await provisionWith(input, idp, jwks)
+  } catch (e) {
+    await jwks?.close()
+    throw e
+  }
+}
+
+async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks: JwksServer | undefined): Promise<ProvisionPhaseResult> {
   // The bootstrap secret is made per run and handed to the target directly: never in a file or log.
   const initialAccessToken = randomBytes(32).toString('base64url')
   const t0 = Date.now()
@@ -90,6 +113,7 @@ export async function provisionPhase(input: ProvisionPhaseInput): Promise<Provis
       idp,
       principals: pop.principals,
       registration,
+      close: async () => void (await jwks?.close()),
       summary: {
         tenants: pop.tenants.length,
         principals: pop.principals.length,

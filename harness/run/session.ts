@@ -292,6 +292,7 @@ export class RunSession {
       this.#stop.removeEventListener('abort', this.#healOnStop)
       await this.#pools.close()
       await this.#target?.stop().catch((e) => this.#log(`warning: stopping the target failed: ${(e as Error).message}`))
+      await this.#setUp?.phase.close()
       await this.#evidence?.close().catch(() => {})
       await this.#chaos?.close()
     }

@@ -103,7 +103,10 @@ async function stopAll(components: Component[]): Promise<void> {
   if (errors.length > 0) throw new AggregateError(errors, 'some reference target components did not stop cleanly')
 }
 
-async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
+/** The reference target's evidence is its sink's HTTP cursor (its tests read the sink directly). */
+export type ReferenceStartedTarget = StartedTarget & { evidence: { kind: 'http-cursor'; url: string } }
+
+async function start(options: ReferenceStartOptions): Promise<ReferenceStartedTarget> {
   const flaws = resolveFlaws(options.flaws)
   if (typeof options.initialAccessToken !== 'string' || options.initialAccessToken.length < 16) {
     throw new TypeError('initialAccessToken must be a string of at least 16 characters')
@@ -263,7 +266,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget> {
   }
 }
 
-export const referenceTarget: TargetAdapter & { start(options: ReferenceStartOptions): Promise<StartedTarget> } = {
+export const referenceTarget: Omit<TargetAdapter, 'start'> & { start(options: ReferenceStartOptions): Promise<ReferenceStartedTarget> } = {
   name: 'reference',
   flaws: FLAWS,
   start,

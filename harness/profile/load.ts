@@ -1,0 +1,72 @@
+/**
+ * Loads a target profile file (`export default defineTarget({...})`, TypeScript run directly by
+ * Node 24) and checks it strictly, then resolves what it names from the environment: a secret the
+ * profile names must be set, or nothing starts. Relative paths in the profile are relative to it.
+ */
+import { access } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ProfileInvalid, ProfileLoadFailed } from '../contracts/errors.ts'
+import { profileSchema } from './schema.ts'
+import type { EnvSecret, TargetProfile } from './types.ts'
+
+export interface LoadedProfile {
+  file: string
+  profile: TargetProfile
+  /** resolves a relative path of the profile against the profile's folder */
+  resolve(p: string): string
+}
+
+export async function loadProfile(file: string): Promise<LoadedProfile> {
+  const abs = path.resolve(file)
+  try {
+    await access(abs)
+  } catch {
+    throw new ProfileLoadFailed(`target profile not found: ${file}`, { hint: 'pass --target a built-in name (reference) or the path of a .ts file that default-exports defineTarget({...})' })
+  }
+  let mod: { default?: unknown }
+  try {
+    mod = await import(pathToFileURL(abs).href)
+  } catch (e) {
+    throw new ProfileLoadFailed(`${file}: the profile failed to load: ${(e as Error).message}`, {
+      cause: e,
+      hint: 'profile files may use erasable TypeScript only (no enums or namespaces) and must import with .ts extensions',
+    })
+  }
+  if (mod.default === undefined) {
+    throw new ProfileInvalid(`${file}: no default export`, { file, key: '', hint: 'end the file with `export default defineTarget({...})`' })
+  }
+  profileSchema(mod.default, { file, key: '', subject: 'target profile' })
+  const profile = mod.default as TargetProfile
+  checkSecrets(profile, file)
+  return { file, profile, resolve: (p) => path.resolve(path.dirname(abs), p) }
+}
+
+/** Every secret the profile names, with the key that names it. */
+export function secretsOf(profile: TargetProfile): { key: string; secret: EnvSecret }[] {
+  const reg = profile.identities.registration
+  const out: { key: string; secret: EnvSecret }[] = []
+  if (reg.initialAccessToken) out.push({ key: 'identities.registration.initialAccessToken.env', secret: reg.initialAccessToken })
+  if (reg.tenancy?.via === 'initial-access-token') {
+    for (const [tenant, secret] of Object.entries(reg.tenancy.perTenant)) out.push({ key: `identities.registration.tenancy.perTenant.${tenant}.env`, secret })
+  }
+  return out
+}
+
+/** An unset or empty variable is a user mistake found before anything starts, not a 401 later. */
+function checkSecrets(profile: TargetProfile, file: string): void {
+  for (const { key, secret } of secretsOf(profile)) {
+    if (!process.env[secret.env]) {
+      throw new ProfileInvalid(`${file}: \`${key}\` names the environment variable ${secret.env}, which is not set`, {
+        file,
+        key,
+        hint: `export ${secret.env}=<the value> before the run (secrets never live in the profile)`,
+      })
+    }
+  }
+}
+
+/** The value of a secret the profile names (checked at load). */
+export function secretValue(secret: EnvSecret): string {
+  return process.env[secret.env] ?? ''
+}

@@ -1,0 +1,83 @@
+/**
+ * The strict check of a target profile (types.ts): unknown keys, wrong types and missing values
+ * are ProfileInvalid (exit 104) naming the file, the dotted key and what is allowed, before
+ * anything is started or contacted.
+ */
+import { arr, bool, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
+
+const HTTP_URL = { pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, describe: 'an absolute http(s) URL without query or fragment' }
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const envSecret = obj({ env: { check: str({ pattern: ENV_NAME, describe: 'the name of an environment variable (letters, digits, _)' }), required: true } })
+
+const tool = obj({
+  name: { check: str({ pattern: /^[\w.:-]+$/, describe: 'an operation name such as tickets.read' }), required: true },
+  method: { check: str({ oneOf: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }), required: true },
+  path: { check: str({ pattern: /^\/\S*$/, describe: "a path template starting with '/', with {tenant} and {id} placeholders" }), required: true },
+  scope: { check: str({ pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/, describe: 'one OAuth scope token (RFC 6749 §3.3)' }), required: true },
+  writes: bool(),
+  limit: obj({ field: { check: str(), required: true }, max: { check: num(), required: true } }),
+})
+
+const resource = obj({
+  id: { check: str({ pattern: /^[\w-]+$/, describe: 'an id of letters, digits, _ and -' }), required: true },
+  audience: { check: str({ pattern: /^\S+:\S+$/, describe: 'an absolute URI (RFC 8707 resource indicator)' }), required: true },
+  origin: { check: str(HTTP_URL), required: true },
+  tools: { check: arr(tool, { describe: 'the tools agents call on this resource server (at least one)' }), required: true },
+})
+
+const tenancy = tagged('via', {
+  'subject-claim': obj({ via: { check: str(), required: true }, claim: str({ pattern: /^[\w.-]+$/, describe: 'a JWT claim name' }) }),
+  'registration-member': obj({ via: { check: str(), required: true }, member: { check: str({ pattern: /^[\w.-]+$/, describe: 'a client metadata member name' }), required: true } }),
+  'initial-access-token': obj({ via: { check: str(), required: true }, perTenant: { check: record(/^[\w-]+$/, 'tenant ids (t_1, t_2, …)', envSecret), required: true } }),
+})
+
+const metadataValue: Check = oneOfChecks('a string, number, boolean or list of strings', str(), num(), bool(), arr(str()))
+
+const registration = obj({
+  initialAccessToken: envSecret,
+  metadata: record(/^[a-z][\w]*$/, 'client metadata member names (RFC 7591 §2: lower case, _)', metadataValue),
+  tenancy,
+  parentMember: str({ pattern: /^[\w.-]+$/, describe: 'a client metadata member name' }),
+  cleanup: str({ oneOf: ['delete', 'keep'] }),
+})
+
+const capabilities = obj({
+  dpop: bool(),
+  tokenExchange: bool(),
+  clientCredentials: bool(),
+  registration: bool(),
+  revocation: bool(),
+  clientDeletion: bool(),
+  adminHooks: bool(),
+  replicas: num({ min: 1, max: 64, int: true }),
+})
+
+const evidenceSource = tagged('kind', {
+  'http-cursor': obj({ kind: { check: str(), required: true }, url: { check: str(HTTP_URL), required: true } }),
+  jsonl: obj({
+    kind: { check: str(), required: true },
+    file: { check: str({ describe: 'the path of the JSON lines file the deployment writes (relative to the profile)' }), required: true },
+    // the mapping's own keys are checked by evidence/mapping.ts, which knows every target field
+    mapping: { check: obj({ fields: record(/^[\w.]+$/, 'evidence record fields', (() => {}) as Check), map: (() => {}) as Check }), required: true },
+  }),
+})
+
+export const profileSchema: Check = obj({
+  name: { check: str({ pattern: /^[\w.-]+$/, describe: 'a name of letters, digits, _ . -' }), required: true },
+  description: str(),
+  issuer: { check: str(HTTP_URL), required: true },
+  capabilities,
+  resources: { check: arr(resource, { describe: 'the resource servers (at least one; agents call the first)' }), required: true },
+  identities: { check: obj({ registration: { check: registration, required: true } }), required: true },
+  principals: obj({
+    idp: {
+      check: obj({
+        keyFile: str({ describe: 'the path of the key `gatecrash idp init` wrote' }),
+        jwksPort: num({ min: 1024, max: 65535, int: true }),
+        issuer: str({ pattern: /^\S+:\S+$/, describe: 'an absolute URI' }),
+      }),
+      required: true,
+    },
+  }),
+  evidence: { check: obj({ source: { check: evidenceSource, required: true } }), required: true },
+})

@@ -1,0 +1,114 @@
+/**
+ * A target adapter made from a target profile (harness/profile/): the deployment the user owns,
+ * reached through what the profile declares and what the AS publishes. Capabilities come from RFC
+ * 8414 metadata (token exchange, DPoP algorithms, registration, revocation), overridable by the
+ * profile; resources and tools are the profile's; clients register the profile's way
+ * (RegistrationPolicy: its initial access token from the environment, its tenancy, its members).
+ *
+ * The harness never imports this: the CLI resolves `--target <file>` to it.
+ */
+import { FlawUnknown, ProfileInvalid } from '../../harness/contracts/errors.ts'
+import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities } from '../../harness/contracts/target.ts'
+import { secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
+import type { TargetProfile } from '../../harness/profile/types.ts'
+import { discover, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type AsMetadata } from '../../harness/protocol/oauth-client.ts'
+
+/** What the AS says it can do (RFC 8414 §2; RFC 9449 §5.1 `dpop_signing_alg_values_supported`). */
+export function capabilitiesOf(meta: AsMetadata): TargetCapabilities {
+  const grants = meta.grant_types_supported ?? []
+  return {
+    dpop: (meta.dpop_signing_alg_values_supported ?? []).includes('ES256'),
+    tokenExchange: grants.includes(GRANT_TOKEN_EXCHANGE),
+    clientCredentials: grants.includes(GRANT_CLIENT_CREDENTIALS),
+    registration: typeof meta.registration_endpoint === 'string',
+    revocation: typeof meta.revocation_endpoint === 'string',
+    // RFC 7592 has no metadata member: a registration response with a registration_client_uri
+    // shows it per client; the profile says so for the whole run.
+    clientDeletion: false,
+    adminHooks: false,
+    replicas: 1,
+  }
+}
+
+export function registrationPolicyOf(profile: TargetProfile, file: string): RegistrationPolicy {
+  const reg = profile.identities.registration
+  const tenancy = reg.tenancy ?? { via: 'subject-claim' as const }
+  return {
+    initialAccessToken(tenant) {
+      if (tenancy.via === 'initial-access-token') {
+        const secret = tenancy.perTenant[tenant]
+        if (!secret) {
+          throw new ProfileInvalid(`${file}: \`identities.registration.tenancy.perTenant\` has no initial access token for tenant ${tenant}`, {
+            file,
+            key: 'identities.registration.tenancy.perTenant',
+            hint: `name one environment variable per tenant the population draws (${tenant} among them), or lower population.tenants`,
+          })
+        }
+        return secretValue(secret)
+      }
+      return reg.initialAccessToken ? secretValue(reg.initialAccessToken) : undefined
+    },
+    members({ tenant, parentClientId }) {
+      return {
+        ...reg.metadata,
+        ...(tenancy.via === 'registration-member' ? { [tenancy.member]: tenant } : {}),
+        ...(reg.parentMember && parentClientId ? { [reg.parentMember]: parentClientId } : {}),
+      }
+    },
+    cleanup: reg.cleanup ?? 'delete',
+  }
+}
+
+function idpSettingsOf(loaded: LoadedProfile): IdpSettings {
+  const { profile } = loaded
+  const tenancy = profile.identities.registration.tenancy
+  const idp = profile.principals?.idp
+  return {
+    ...(idp?.keyFile ? { keyFile: loaded.resolve(idp.keyFile) } : {}),
+    ...(idp?.jwksPort ? { jwksPort: idp.jwksPort } : {}),
+    ...(idp?.issuer ? { issuer: idp.issuer } : {}),
+    tenantClaim: tenancy === undefined || tenancy.via !== 'subject-claim' ? 'tenant' : (tenancy.claim ?? 'tenant'),
+  }
+}
+
+/** The profile's evidence source, a file's path made absolute (the profile's folder is its base). */
+function evidenceOf(loaded: LoadedProfile): EvidenceSourceSpec {
+  const source = loaded.profile.evidence.source
+  return 'file' in source && typeof source.file === 'string' ? { ...source, file: loaded.resolve(source.file) } : source
+}
+
+export function profileTarget(loaded: LoadedProfile): TargetAdapter {
+  const { profile, file } = loaded
+  return {
+    name: profile.name,
+    // Flaw switches belong to the reference target; a deployment's own misconfigurations are its own.
+    flaws: [],
+    idp: idpSettingsOf(loaded),
+    async start(options): Promise<StartedTarget> {
+      if (options.flaws && options.flaws.length > 0) {
+        throw new FlawUnknown(`--flaw ${options.flaws.join(', ')}: flaw switches belong to the reference target, not to ${profile.name} (${file})`, { hint: 'run without --flaw, or with --target reference' })
+      }
+      const meta = await discover(profile.issuer)
+      const resources: ResourceServerInfo[] = profile.resources.map((r) => ({
+        id: r.id,
+        audience: r.audience,
+        origin: r.origin.replace(/\/$/, ''),
+        tools: r.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, scope: t.scope, writes: t.writes ?? false, ...(t.limit ? { limit: t.limit } : {}) })),
+      }))
+      const stop = async (): Promise<void> => {}
+      return {
+        name: profile.name,
+        version: typeof meta.service_documentation === 'string' ? meta.service_documentation : 'profile',
+        issuer: profile.issuer,
+        resources,
+        capabilities: { ...capabilitiesOf(meta), ...profile.capabilities },
+        evidence: evidenceOf(loaded),
+        components: [{ name: 'as', url: profile.issuer }, ...resources.map((r) => ({ name: r.id, url: r.origin }))],
+        flaws: [],
+        registration: registrationPolicyOf(profile, file),
+        stop,
+        [Symbol.asyncDispose]: stop,
+      }
+    },
+  }
+}

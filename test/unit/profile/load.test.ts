@@ -1,0 +1,106 @@
+/**
+ * Bad profiles stop before anything starts: a coded error (ERR_PROFILE_INVALID / ERR_PROFILE_LOAD,
+ * exit 104) naming the file, the dotted key and what is allowed, never a stack trace; a secret the
+ * profile names must be set in the environment.
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import { loadProfile } from '../../../harness/profile/load.ts'
+import { profileTarget, registrationPolicyOf } from '../../../targets/profile/adapter.ts'
+
+const GOOD = {
+  name: 'sandbox',
+  issuer: 'http://127.0.0.1:9',
+  resources: [{ id: 'tools', audience: 'https://tools.example', origin: 'http://127.0.0.1:9', tools: [{ name: 'orders.read', method: 'GET', path: '/t/{tenant}/orders/{id}', scope: 'orders:read' }] }],
+  identities: { registration: { initialAccessToken: { env: 'GATECRASH_TEST_IAT' } } },
+  evidence: { source: { kind: 'http-cursor', url: 'http://127.0.0.1:9/evidence' } },
+}
+
+async function profileFile(body: unknown): Promise<string> {
+  await mkdir('.tmp', { recursive: true })
+  const dir = await mkdtemp(path.resolve('.tmp', 'profile-'))
+  const file = path.join(dir, 'sandbox.target.ts')
+  await writeFile(file, `import { defineTarget } from 'gatecrash'\nexport default defineTarget(${JSON.stringify(body, null, 2)})\n`)
+  return file
+}
+
+const loadError = (file: string) => loadProfile(file).then(() => null, (e: unknown) => e as { code: string; key?: string; message: string; hint?: string })
+
+afterEach(() => {
+  delete process.env.GATECRASH_TEST_IAT
+})
+
+describe('target profile: strict loading (exit 104 before anything starts)', () => {
+  test('a good profile loads; its registration policy sends the token from the environment and no proprietary member', async () => {
+    process.env.GATECRASH_TEST_IAT = 'iat-from-env'
+    const loaded = await loadProfile(await profileFile(GOOD))
+    expect(loaded.profile.name).toBe('sandbox')
+    const policy = registrationPolicyOf(loaded.profile, loaded.file)
+    expect(policy.initialAccessToken('t_1')).toBe('iat-from-env')
+    expect(policy.members({ tenant: 't_1', parentClientId: 'agent-1' })).toEqual({})
+    expect(policy.cleanup).toBe('delete')
+  })
+
+  test('an unknown key names the file, the dotted key and the allowed keys', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const file = await profileFile({ ...GOOD, resources: [{ ...GOOD.resources[0], tools: [{ ...GOOD.resources[0].tools[0], scopes: 'x' }] }] })
+    const e = await loadError(file)
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.0.scopes' })
+    expect(e!.message).toContain(file)
+    expect(e!.hint).toMatch(/name, method, path, scope, writes, limit/)
+  })
+
+  test('a missing issuer → ERR_PROFILE_INVALID at `issuer`', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const { issuer: _, ...noIssuer } = GOOD
+    expect(await loadError(await profileFile(noIssuer))).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'issuer' })
+  })
+
+  test('a wrong type → ERR_PROFILE_INVALID naming what is allowed', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const e = await loadError(await profileFile({ ...GOOD, resources: [{ ...GOOD.resources[0], tools: [{ ...GOOD.resources[0].tools[0], method: 'FETCH' }] }] }))
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.0.method' })
+    expect(e!.hint).toContain("'GET', 'POST'")
+  })
+
+  test('the initial access token\'s environment variable unset → ERR_PROFILE_INVALID naming the key and the variable, not its value', async () => {
+    const e = await loadError(await profileFile(GOOD))
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'identities.registration.initialAccessToken.env' })
+    expect(e!.message).toContain('GATECRASH_TEST_IAT')
+    expect(e!.hint).toContain('export GATECRASH_TEST_IAT=')
+  })
+
+  test('a secret written into the profile instead of an environment variable name is refused', async () => {
+    const e = await loadError(await profileFile({ ...GOOD, identities: { registration: { initialAccessToken: 'the-token-itself' } } }))
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'identities.registration.initialAccessToken' })
+  })
+
+  test('a file that is not there, or does not load → ERR_PROFILE_LOAD with a hint', async () => {
+    expect(await loadError('.tmp/no-such.target.ts')).toMatchObject({ code: 'ERR_PROFILE_LOAD', hint: expect.stringContaining('defineTarget') })
+    await mkdir('.tmp', { recursive: true })
+    const broken = path.resolve(await mkdtemp(path.resolve('.tmp', 'profile-')), 'broken.target.ts')
+    await writeFile(broken, 'export default {\n')
+    expect(await loadError(broken)).toMatchObject({ code: 'ERR_PROFILE_LOAD' })
+  })
+
+  test('an unreachable issuer → ERR_TARGET_UNREACHABLE when the target starts, with a hint', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const adapter = profileTarget(await loadProfile(await profileFile(GOOD)))
+    const e = await adapter.start({ trust: { issuer: 'x', jwks: { keys: [] } }, dataDir: '.tmp', initialAccessToken: 'unused-unused-unused' }).then(() => null, (x: unknown) => x)
+    expect(e).toMatchObject({ code: 'ERR_TARGET_UNREACHABLE', hint: expect.any(String) })
+  })
+
+  test('tenancy by registration member, one token per tenant, and a parent member are the profile\'s choice', async () => {
+    process.env.GATECRASH_TEST_IAT = 'tok-t1'
+    const loaded = await loadProfile(await profileFile({
+      ...GOOD,
+      identities: { registration: { tenancy: { via: 'initial-access-token', perTenant: { t_1: { env: 'GATECRASH_TEST_IAT' } } }, parentMember: 'software_statement_parent', metadata: { application_type: 'native' }, cleanup: 'keep' } },
+    }))
+    const policy = registrationPolicyOf(loaded.profile, loaded.file)
+    expect(policy.initialAccessToken('t_1')).toBe('tok-t1')
+    expect(() => policy.initialAccessToken('t_2')).toThrow(expect.objectContaining({ code: 'ERR_PROFILE_INVALID', key: 'identities.registration.tenancy.perTenant' }))
+    expect(policy.members({ tenant: 't_1', parentClientId: 'p1' })).toEqual({ application_type: 'native', software_statement_parent: 'p1' })
+    expect(policy.cleanup).toBe('keep')
+  })
+})

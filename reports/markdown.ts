@@ -122,6 +122,18 @@ function cases(rows: readonly CaseRow[]): string[] {
   return lines
 }
 
+/** Every case asked for: a board reads "not covered" as a gap, so each one says why. */
+function coverage(run: RunJson): string[] {
+  const list = run.coverage ?? []
+  if (list.length === 0) return []
+  const missed = list.filter((c) => !c.covered)
+  const lines = ['## Coverage', '', `${list.length - missed.length} of ${list.length} attack cases asked for were exercised against this target.`]
+  if (missed.length > 0) {
+    lines.push('', 'Not covered (a gap in what this run proves, never a pass):', '', ...table(['case', 'attempts', 'why'], missed.map((c) => [`\`${cell(c.case)}\``, String(c.attempts), cell(c.reason ?? '')])))
+  }
+  return lines
+}
+
 function legit(run: RunJson): string[] {
   const success = rateOf(run.metrics.gatecrash_legit_success)
   return ['## Legitimate traffic', '', `${run.legit.attempts} attempts; success ${pct(success)}; ${cell(counts(run.legit.counts))}.`]
@@ -214,6 +226,7 @@ export function renderMarkdown(run: RunJson): string {
     gates(run.gates),
     renderFaults(run),
     cases(run.cases),
+    coverage(run),
     legit(run),
     latency(run),
     evidence(run),

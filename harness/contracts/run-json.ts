@@ -154,6 +154,11 @@ export interface RunJson {
   }
   gates: GateResult[]
   cases: CaseRow[]
+  /**
+   * every case the scenario asked for, covered or not and why (absent in runs made before it was
+   * reported); a board reads not covered as a gap, never as a pass
+   */
+  coverage?: { case: string; covered: boolean; attempts: number; reason?: string }[]
   legit: { attempts: number; counts: Partial<Record<Verdict, number>> }
   evidence: {
     records: number

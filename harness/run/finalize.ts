@@ -50,6 +50,8 @@ export interface RunContext {
   evidenceIntegrity?: EvidenceIntegrity
   /** the grader version the run was made with (absent before version 2) */
   grader?: number
+  /** selected cases that could not be exercised against this target, with the reason (set-up, carriers) */
+  notCovered?: Record<string, string>
 }
 
 export interface FinalizeOptions {
@@ -184,6 +186,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     metrics: summarizeMetrics(graded.metrics),
     gates,
     cases: graded.cases,
+    coverage: coverageOf(graded.cases, ctx.notCovered ?? {}),
     legit: graded.legit,
     evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}) },
     delegation_samples: ctx.delegationSamples,
@@ -196,4 +199,19 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
   run.files.push(...written)
   await writeFile(path.join(ctx.dir, RUN_FILES.runJson), JSON.stringify(run, null, 2) + '\n')
   return run
+}
+
+/**
+ * Every case the scenario asked for, covered or not, with the reason (docs/architecture.md
+ * "Oracle rules": not-covered is lost coverage, never a pass). A case is covered when at least one
+ * of its attempts got an answer that proves something either way.
+ */
+export function coverageOf(rows: readonly RunJson['cases'][number][], notCovered: Readonly<Record<string, string>>): RunJson['coverage'] {
+  return rows.map((r) => {
+    const proving = r.attempts - (r.counts['not-covered'] ?? 0) - (r.counts.error ?? 0)
+    if (proving > 0) return { case: r.id, covered: true, attempts: r.attempts }
+    const reason = notCovered[r.id]
+      ?? (r.attempts === 0 ? 'never fired: the schedule did not reach it before the run ended (a longer run or a larger attacks.share fires it)' : 'every attempt ended in a transport error: nothing was proven either way')
+    return { case: r.id, covered: false, attempts: r.attempts, reason }
+  })
 }

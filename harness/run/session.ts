@@ -238,6 +238,7 @@ export class RunSession {
           this.#chaos?.start()
           this.#live.start()
         },
+        onNotCovered: (cases) => void (this.ctx.notCovered = Object.fromEntries(cases)),
         onAttempt: (a) => {
           this.#attempts.append(a)
           progress.observe(a)
@@ -257,7 +258,7 @@ export class RunSession {
    * Instead of measure(): the caller's own actions (the self-test fires each case a few times).
    * `actionEnv` gives each action an environment whose every request is recorded as an attempt.
    */
-  async drive(fn: (run: SetUpRun & { actionEnv(identity: RunIdentity, salt: number, prepared?: unknown): ActionEnv }) => Promise<void>): Promise<void> {
+  async drive(fn: (run: SetUpRun & { actionEnv(identity: RunIdentity, salt: number, prepared?: unknown): ActionEnv; notCovered(cases: ReadonlyMap<string, string>): void }) => Promise<void>): Promise<void> {
     const s = this.#needSetUp()
     const rs = s.target.resources[0]
     const actionEnv = (identity: RunIdentity, salt: number, prepared?: unknown): ActionEnv =>
@@ -266,7 +267,7 @@ export class RunSession {
     // record rewritten or cut once it was a head shows against the samples.
     const sampler = setInterval(() => void this.#sampleHeads(), DRIVE_HEAD_SAMPLE_MS)
     try {
-      await fn({ ...s, actionEnv })
+      await fn({ ...s, actionEnv, notCovered: (cases) => void (this.ctx.notCovered = Object.fromEntries(cases)) })
     } finally {
       clearInterval(sampler)
     }

@@ -12,7 +12,7 @@ import type { RunJson } from '../contracts/run-json.ts'
 import type { TargetAdapter } from '../contracts/target.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 import type { ThresholdMap } from '../oracle/thresholds.ts'
-import { carriers, prepareCases } from '../run/measure/measure.ts'
+import { carriers, prepareCases, uncarried } from '../run/measure/measure.ts'
 import { workflowStep } from '../run/measure/workflow.ts'
 import { readGrading } from '../run/read-grading.ts'
 import { RunSession } from '../run/session.ts'
@@ -74,9 +74,12 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   let failure: unknown
   try {
     await session.setUp()
-    await session.drive(async ({ identities, kit, actionEnv }) => {
-      const { mods, prepared } = await prepareCases(cases, kit)
+    await session.drive(async ({ identities, kit, actionEnv, notCovered }) => {
+      const prep = await prepareCases(cases, kit)
+      const { mods, prepared } = prep
       const eligible = carriers(identities, kit.target.resources[0], mods)
+      uncarried(mods, eligible, prep.notCovered, kit.log)
+      notCovered(prep.notCovered)
       const legit = o.legitAttempts ?? 30
       await Promise.all(Array.from({ length: legit }, (_, i) => workflowStep(actionEnv(identities[i % identities.length], 1000 + i))))
       const per = o.attemptsPerCase ?? 3

@@ -37,36 +37,52 @@ export function carriers(identities: RunIdentity[], rs: ResourceServerInfo, mods
 
 /**
  * Runs every selected case's prepare() before measuring; a case that cannot be set up against this
- * target drops out (graded not-covered), the rest keep their prepared material.
+ * target drops out (graded not-covered, with the reason in `notCovered`), the rest keep their
+ * prepared material.
  */
-export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): Promise<{ mods: AttackModule[]; prepared: Map<string, unknown> }> {
+export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): Promise<{ mods: AttackModule[]; prepared: Map<string, unknown>; notCovered: Map<string, string> }> {
   const prepared = new Map<string, unknown>()
+  const notCovered = new Map<string, string>()
   const mods: AttackModule[] = []
+  const drop = (id: string, reason: string): void => {
+    notCovered.set(id, reason)
+    kit.log(`case ${id}: not-covered: ${reason}`)
+  }
   const one = async (c: AttackCase) => {
     const m = ATTACK_MODULES.get(c.id)
-    if (!m) return kit.log(`case ${c.id}: no generator in this version (not-covered)`)
+    if (!m) return drop(c.id, 'no generator in this version of gatecrash')
     const missing = (c.needs ?? []).filter((cap) => !kit.target.capabilities[cap])
-    if (missing.length > 0) return kit.log(`case ${c.id}: not-covered: the target lacks ${missing.join(', ')}`)
+    if (missing.length > 0) return drop(c.id, `the target lacks ${missing.join(', ')} (from its metadata or profile)`)
     try {
       prepared.set(c.id, m.prepare ? await m.prepare(kit) : undefined)
       mods.push(m)
     } catch (e) {
       if (!(e instanceof CaseNotCovered)) throw e
-      kit.log(`case ${c.id}: not-covered: ${e.message}`)
+      drop(c.id, e.message)
     }
   }
   const exclusive = (c: AttackCase) => ATTACK_MODULES.get(c.id)?.exclusive === true
   await Promise.all(cases.filter((c) => !exclusive(c)).map(one))
   for (const c of cases.filter(exclusive)) await one(c)
-  return { mods, prepared }
+  return { mods, prepared, notCovered }
+}
+
+/** Cases prepared but without any identity that can carry them drop out too. */
+export function uncarried(mods: readonly AttackModule[], eligible: ReadonlyMap<string, readonly number[]>, notCovered: Map<string, string>, log: (l: string) => void): void {
+  for (const m of mods) {
+    if ((eligible.get(m.id)?.length ?? 0) > 0) continue
+    notCovered.set(m.id, 'no identity of the population can carry it (its scopes, tenants or delegation depth)')
+    log(`case ${m.id}: not-covered: no identity can carry it`)
+  }
 }
 
 export async function measure(input: MeasureInput): Promise<ScenarioStats[]> {
-  const { mods, prepared } = await prepareCases(input.cases, input.kit)
+  const { mods, prepared, notCovered } = await prepareCases(input.cases, input.kit)
   const eligible = carriers(input.identities, input.rs, mods)
   const share = input.config.attacks?.share ?? 0
   const runnable = input.cases.filter((c) => (eligible.get(c.id)?.length ?? 0) > 0)
-  for (const c of input.cases) if (mods.some((m) => m.id === c.id) && !runnable.includes(c)) input.kit.log(`case ${c.id}: no identity can carry it (not-covered)`)
+  uncarried(mods, eligible, notCovered, input.kit.log)
+  input.onNotCovered?.(notCovered)
   const route: RouteInput = { identities: input.identities.length, attackShare: share, cases: runnable, eligible }
 
   if ((input.config.workers ?? 1) > 1) {

@@ -19,4 +19,6 @@ export interface LoadPhaseInput {
   onAttempt(a: AttemptRecord): void
   /** called once cases are prepared, right before the executors start: the start of the measured phase (the fault schedule's zero) */
   onStart?(): void
+  /** the selected cases that cannot be exercised against this target, each with its reason */
+  onNotCovered?(cases: ReadonlyMap<string, string>): void
 }

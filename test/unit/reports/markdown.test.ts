@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { delegationSample } from '../../../harness/run/provision-phase.ts'
+import { coverageOf } from '../../../harness/run/finalize.ts'
 import { renderMarkdown } from '../../../reports/markdown.ts'
 import { failingRun } from './run-fixture.ts'
 
@@ -104,5 +105,31 @@ describe('report.md: the trail\'s integrity and a re-grade stand next to the ver
 
   test('an intact chained trail adds no note', () => {
     expect(head(renderMarkdown(run))).not.toContain('> **')
+  })
+})
+
+describe('docs/architecture.md oracle rules: coverage (not covered is lost coverage, never a pass)', () => {
+  const { run } = failingRun()
+  const rows = [
+    { ...run.cases[0], id: 'a.covered', attempts: 3, counts: { pass: 3 } },
+    { ...run.cases[0], id: 'b.setup', attempts: 0, counts: { 'not-covered': 1 } },
+    { ...run.cases[0], id: 'c.never', attempts: 0, counts: {} },
+    { ...run.cases[0], id: 'd.errors', attempts: 2, counts: { error: 2 } },
+  ]
+
+  test('every case asked for is listed, covered or with the reason it was not', () => {
+    expect(coverageOf(rows, { 'b.setup': 'the target lacks revocation (from its metadata or profile)' })).toEqual([
+      { case: 'a.covered', covered: true, attempts: 3 },
+      { case: 'b.setup', covered: false, attempts: 0, reason: 'the target lacks revocation (from its metadata or profile)' },
+      { case: 'c.never', covered: false, attempts: 0, reason: expect.stringMatching(/^never fired/) },
+      { case: 'd.errors', covered: false, attempts: 2, reason: expect.stringMatching(/transport error/) },
+    ])
+  })
+
+  test('report.md has a Coverage section naming each gap and why', () => {
+    const md = renderMarkdown({ ...run, coverage: coverageOf(rows, { 'b.setup': 'no admin hook to revoke tokens' }) })
+    expect(md).toContain('## Coverage')
+    expect(md).toContain('1 of 4 attack cases asked for were exercised against this target.')
+    expect(md).toContain('| `b.setup` | 0 | no admin hook to revoke tokens |')
   })
 })

@@ -5,6 +5,7 @@ import { gradeRecords } from '../../../harness/run/grade-records.ts'
 import { summarizeMetrics } from '../../../harness/oracle/metrics.ts'
 import { RUN_SCHEMA, type RunJson } from '../../../harness/contracts/run-json.ts'
 import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
+import { coverageOf } from '../../../harness/run/finalize.ts'
 
 export function failingRun() {
   const attempts = [
@@ -41,6 +42,7 @@ export function failingRun() {
     metrics: summarizeMetrics(metrics),
     gates,
     cases: g.cases,
+    coverage: coverageOf(g.cases, {}),
     legit: g.legit,
     evidence: g.evidence,
     delegation_samples: [{ principal: 'user_1', chain: ['agent_1', 'subagent_1'], scope: 'tickets:read' }],

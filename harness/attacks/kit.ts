@@ -28,6 +28,8 @@ export interface CaseKit {
   freshAgent(principal: Principal, opts?: { scope?: string[]; resource?: string; ttlS?: number }): Promise<FreshIdentity>
   /** registers a fresh sub-agent under `parent` and exchanges the parent's token */
   freshSubAgent(parent: FreshIdentity, scope: string[], opts?: { resource?: string }): Promise<FreshIdentity>
+  /** every identity the kit enrolled, for RFC 7592 cleanup after the run */
+  readonly enrolled: readonly FreshIdentity[]
 }
 
 /**
@@ -37,25 +39,28 @@ export interface CaseKit {
  */
 export type FreshIdentity = ProvisionedIdentity
 
-export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent'> & { registration: RegistrationPolicy }): CaseKit {
+export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled'> & { registration: RegistrationPolicy }): CaseKit {
   const { registration, ...rest } = base
   const as = { meta: base.meta, idp: base.idp, registration }
   let n = 0
+  const enrolled: FreshIdentity[] = []
+  const keep = (i: FreshIdentity): FreshIdentity => (enrolled.push(i), i)
   return {
     ...rest,
+    enrolled,
     async freshAgent(principal, opts = {}) {
       const admin = base.target.admin
       if (opts.ttlS !== undefined && !admin) throw new TypeError('short-lived tokens need the target admin hook')
-      return enroll(as, {
+      return keep(await enroll(as, {
         ref: `case-${++n}`,
         principal,
         scope: opts.scope ?? principal.entitlements,
         resource: opts.resource ?? base.target.resources[0].audience,
         tokenTtl: opts.ttlS === undefined ? undefined : { seconds: opts.ttlS, admin: admin! },
-      })
+      }))
     },
     async freshSubAgent(parent, scope, opts = {}) {
-      return enroll(as, { ref: `case-${++n}`, parent, scope, resource: opts.resource ?? parent.resource })
+      return keep(await enroll(as, { ref: `case-${++n}`, parent, scope, resource: opts.resource ?? parent.resource }))
     },
   }
 }

@@ -118,13 +118,13 @@ export function refreshIdentity(
  * RFC 7592 cleanup (docs/architecture.md: runs clean up the identities they registered): deletes children
  * before parents. Best effort: returns the refs that could not be deleted instead of throwing.
  */
-export async function deprovision(prov: ProvisionedPopulation, concurrency = 16): Promise<{ deleted: number; failed: string[] }> {
+export async function deprovision(identities: readonly ProvisionedIdentity[], concurrency = 16): Promise<{ deleted: number; failed: string[] }> {
   const failed: string[] = []
   let deleted = 0
   // Deepest level first, one level at a time: an AS may refuse to delete a parent with live children.
-  const maxDepth = prov.identities.reduce((m, i) => Math.max(m, i.depth), 0)
+  const maxDepth = identities.reduce((m, i) => Math.max(m, i.depth), 0)
   for (let depth = maxDepth; depth >= 1; depth--) {
-    await forEachBounded(prov.identities.filter((i) => i.depth === depth), concurrency, async (identity) => {
+    await forEachBounded(identities.filter((i) => i.depth === depth), concurrency, async (identity) => {
       try {
         const status = await deleteClient(identity.registration)
         if (status >= 200 && status < 300) deleted++

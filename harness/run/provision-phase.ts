@@ -16,6 +16,7 @@ import type { IdpSettings, RegistrationPolicy, StartedTarget, TargetAdapter } fr
 import { readIdpKey } from '../population/idp-key-file.ts'
 import { serveJwks, type JwksServer } from '../population/jwks-server.ts'
 import type { RunJson } from '../contracts/run-json.ts'
+import type { ProvisionedIdentity } from '../population/enroll.ts'
 
 export interface ProvisionPhaseInput {
   config: ScenarioConfig
@@ -30,6 +31,8 @@ export interface ProvisionPhaseInput {
 export interface ProvisionPhaseResult {
   target: StartedTarget
   identities: RunIdentity[]
+  /** the same identities as enrolled (their RFC 7592 credentials), for cleanup after the run */
+  enrolled: readonly ProvisionedIdentity[]
   summary: RunJson['population']
   samples: RunJson['delegation_samples']
   /** what attack cases need to set themselves up (attacks/kit.ts) */
@@ -109,6 +112,7 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
     return {
       target,
       identities,
+      enrolled: prov.identities,
       meta: prov.meta,
       idp,
       principals: pop.principals,

@@ -21,6 +21,7 @@ import type { EvidenceSource } from '../contracts/evidence-source.ts'
 import type { RunIdentity } from '../contracts/identity.ts'
 import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
 import { headsOf } from '../evidence/chain.ts'
+import { deprovision } from '../population/provision.ts'
 import { openEvidenceSource } from '../evidence/open-source.ts'
 import { readAll } from '../evidence/read-all.ts'
 import { epochNow } from '../load/clock.ts'
@@ -283,6 +284,7 @@ export class RunSession {
     else if (this.#stop.aborted) this.#stoppedEarly = this.#live.stopped ?? 'stopped by the user'
     try {
       await this.#chaos?.heal()
+      await this.#cleanUp()
       if (this.#tail) this.ctx.evidenceTailCursor = await this.#tail.stop()
       await this.#attempts.close()
       const settleMs = parseDuration(this.ctx.config.evidence?.settle ?? '3s')!
@@ -297,6 +299,20 @@ export class RunSession {
       await this.#evidence?.close().catch(() => {})
       await this.#chaos?.close()
     }
+  }
+
+  /**
+   * RFC 7592: deletes every client the run registered (the population, then what attack set-up
+   * enrolled), children first, when the target asks for it (RegistrationPolicy.cleanup). Best
+   * effort: what could not be deleted is logged by count, never fails the run. Before the final
+   * evidence read, so the deletions' records are read with the rest.
+   */
+  async #cleanUp(): Promise<void> {
+    const s = this.#setUp
+    if (!s || s.phase.registration.cleanup !== 'delete') return
+    const all = [...s.phase.enrolled, ...s.kit.enrolled]
+    const { deleted, failed } = await deprovision(all)
+    this.#log(`cleanup: deleted ${deleted} of ${all.length} clients the run registered (RFC 7592)${failed.length ? `; ${failed.length} could not be deleted` : ''}`)
   }
 
   #needSetUp(): SetUpRun {

@@ -9,16 +9,17 @@ import { EXIT, exitCodeForError } from './exit-codes.ts'
 const USAGE = `gatecrash: load and chaos tests for the privilege boundaries of AI-agent deployments
 
 usage:
-  gatecrash run <scenario.ts> [--target reference] [--flaw NAME]... [--seed N] [--out DIR]
+  gatecrash run <scenario.ts> [--target reference|<profile.ts>] [--flaw NAME]... [--seed N] [--out DIR]
                               [--agents N] [--rate R] [--duration D] [--workers N]
                               [--container replay-store|evidence-sink]...
   gatecrash catalog [--json]                 attack cases with rules and expected responses
   gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
-  gatecrash report <run-dir>                 re-grade a run from its logs and re-render its reports
+  gatecrash report <run-dir>                 re-grade a run from its logs with today's gates and re-render its reports
+  gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
   gatecrash selftest [--fast] [--json]       catalog × flawed reference targets: the detection matrix
 
-exit codes: 0 ready · 99 gates failed (not ready) · 104 invalid scenario or flags · 105 stopped early
+exit codes: 0 ready · 99 gates failed or an abortOnFail threshold crossed (not ready) · 104 invalid scenario, profile or flags · 105 stopped early
             by the user · 107 scenario script error · 1 internal error · 130 aborted (second Ctrl-C)`
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/target.ts')).targetCommand(rest)
       case 'report':
         return await (await import('./commands/report.ts')).reportCommand(rest)
+      case 'idp':
+        return await (await import('./commands/idp.ts')).idpCommand(rest)
       case 'selftest':
         return await (await import('./commands/selftest.ts')).selftestCommand(rest)
       case undefined:
@@ -42,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return command === undefined ? EXIT.invalidConfig : EXIT.ready
       default:
-        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, selftest (gatecrash --help)' })
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, selftest, idp (gatecrash --help)' })
     }
   } catch (e) {
     printError(e)

@@ -7,6 +7,8 @@ export const EXIT = {
   stoppedByUser: 105,
   scriptError: 107,
   aborted: 130,
+  /** `gatecrash target check`: something a run needs does not work against the target (outside k6's 97–110) */
+  targetCheckFailed: 120,
 } as const
 
 const BY_ERROR_CODE: Record<string, number> = {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { CliUsage } from '../../harness/contracts/errors.ts'
 import type { FlawInfo } from '../../harness/contracts/target.ts'
 import { WorkforceIdp } from '../../harness/population/workforce-idp.ts'
+import { redact } from '../../reports/redact.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
 import { resolveTarget } from '../targets.ts'
@@ -26,7 +27,8 @@ export async function targetCommand(args: string[]): Promise<number> {
     for (const f of adapter.flaws) process.stdout.write(`${f.name.padEnd(24)} breaks: ${f.control}; caught by ${caughtBy(f)}\n`)
     return EXIT.ready
   }
-  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target start reference [--flaw NAME]… [--container NAME]… | gatecrash target flaws' })
+  if (sub === 'check') return checkCommand(rest)
+  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target check <profile.ts> | gatecrash target start reference [--flaw NAME]… [--container NAME]… | gatecrash target flaws' })
   const { values, positionals } = parseFlags(rest, { flaw: { type: 'string', multiple: true }, container: { type: 'string', multiple: true } }, 'target start')
   const adapter = await withContainers(await resolveTarget(positionals[0] ?? 'reference'), values.container as string[] | undefined)
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-target-'))
@@ -58,4 +60,29 @@ export async function targetCommand(args: string[]): Promise<number> {
   })
   await target.stop()
   return EXIT.ready
+}
+
+/** `gatecrash target check <profile>`: the preflight (harness/run/preflight.ts); exit 0 only when a run can start. */
+async function checkCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { json: { type: 'boolean' } }, 'target check')
+  if (!positionals[0]) throw new CliUsage('target check: which target?', { hint: 'gatecrash target check ./my-sandbox.target.ts (or reference)' })
+  const adapter = await resolveTarget(positionals[0])
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-check-'))
+  const { preflight } = await import('../../harness/run/preflight.ts')
+  const report = await preflight(adapter, { dataDir, log: (l) => process.stderr.write(`${l}\n`) })
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else {
+    const lines = [`gatecrash target check: ${report.target}`, '']
+    for (const c of report.checks) {
+      lines.push(`  ${c.ok ? '✓' : '✗'} ${c.name}: ${redact(c.detail)}`)
+      if (c.hint && !c.ok) lines.push(`      hint: ${redact(c.hint)}`)
+    }
+    if (report.checks.length > 1) {
+      lines.push('', `catalog cases a run can cover: ${report.cases.covered.length} of ${report.cases.covered.length + report.cases.notCovered.length}`)
+      for (const n of report.cases.notCovered) lines.push(`  not covered: ${n.id} (${n.reason})`)
+    }
+    lines.push('', report.ok ? 'OK: a run can start against this target.' : 'NOT OK: fix what is marked ✗ before a run.')
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+  return report.ok ? EXIT.ready : EXIT.targetCheckFailed
 }

@@ -47,7 +47,7 @@ describe('the IdP as a target trusts it', () => {
     const server = await serveJwks(idp.jwks(), 0)
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json$/)
-      const jwks = await (await fetch(server.url)).json()
+      const jwks = (await (await fetch(server.url)).json()) as { keys: [] }
       const { payload } = await jwtVerify(idp.assertionFor(principal, 'https://as.example'), createLocalJWKSet(jwks))
       expect(payload.sub).toBe('user_1')
     } finally {

@@ -1,0 +1,143 @@
+/**
+ * `gatecrash target check <profile>`: one of everything a run does, before a run, so a user learns
+ * in seconds what works against their deployment, what does not and why, and which catalog cases a
+ * run will cover: discovery, one registration, delegated tokens by exchange (an agent and a
+ * sub-agent), one call per read tool, and evidence read back and joined by trace id. It changes
+ * nothing it need not: no write tool is called, and the clients it registered are deleted (RFC
+ * 7592) where the target asks for cleanup.
+ */
+import { CATALOG } from '../attacks/catalog.ts'
+import { resourceId } from '../attacks/types.ts'
+import type { AttackCase } from '../contracts/attack-case.ts'
+import type { EvidenceRecord } from '../contracts/evidence.ts'
+import { expectedFor } from '../contracts/identity.ts'
+import type { StartedTarget, TargetAdapter, TargetCapabilities } from '../contracts/target.ts'
+import { openEvidenceSource } from '../evidence/open-source.ts'
+import { readAll } from '../evidence/read-all.ts'
+import { epochNow } from '../load/clock.ts'
+import { HttpPools } from '../load/http-pool.ts'
+import { sendAttempt } from '../load/send-attempt.ts'
+import { deprovision } from '../population/provision.ts'
+import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
+
+export interface PreflightCheck {
+  name: string
+  ok: boolean
+  detail: string
+  hint?: string
+}
+
+export interface PreflightReport {
+  target: string
+  checks: PreflightCheck[]
+  /** catalog cases a run can cover as far as the target's capabilities tell, and the rest with why */
+  cases: { covered: string[]; notCovered: { id: string; reason: string }[] }
+  /** a run can start: discovery, registration, exchange, the tool calls and the evidence worked */
+  ok: boolean
+}
+
+/** How long evidence may take to arrive after the last call (a run's default settle window). */
+const EVIDENCE_WAIT_MS = 3_000
+
+export function coverageFromCapabilities(capabilities: TargetCapabilities, catalog: readonly AttackCase[] = CATALOG): PreflightReport['cases'] {
+  const covered: string[] = []
+  const notCovered: { id: string; reason: string }[] = []
+  for (const c of catalog) {
+    const missing = (c.needs ?? []).filter((cap) => !capabilities[cap])
+    if (missing.length === 0) covered.push(c.id)
+    else notCovered.push({ id: c.id, reason: `the target lacks ${missing.join(', ')}` })
+  }
+  return { covered, notCovered }
+}
+
+function failure(e: unknown): { detail: string; hint?: string } {
+  const err = e as { message?: string; hint?: string }
+  return { detail: err?.message ?? String(e), ...(err?.hint ? { hint: err.hint } : {}) }
+}
+
+export async function preflight(adapter: TargetAdapter, options: { dataDir: string; log?: (line: string) => void }): Promise<PreflightReport> {
+  const log = options.log ?? (() => {})
+  const checks: PreflightCheck[] = []
+  let phase: ProvisionPhaseResult | undefined
+  // A population of one agent with one sub-agent: one registration and one exchange each.
+  const config = { population: { tenants: 1, agents: 1, subAgentsPerAgent: 1, depth: 2 }, scenarios: {} }
+  try {
+    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal })
+  } catch (e) {
+    checks.push({ name: 'discovery, registration and delegated tokens', ok: false, ...failure(e) })
+    return { target: adapter.name, checks, cases: { covered: [], notCovered: [] }, ok: false }
+  }
+  const target = phase.target
+  const pools = new HttpPools(4)
+  try {
+    checks.push({ name: 'discovery (RFC 8414)', ok: true, detail: `issuer ${target.issuer}; ${describeCapabilities(target.capabilities)}` })
+    const [agent, sub] = phase.identities
+    checks.push({ name: 'registration (RFC 7591)', ok: true, detail: `${phase.enrolled.length} clients registered (${phase.registration.initialAccessToken('t_1') === undefined ? 'open registration' : 'with the initial access token'})` })
+    checks.push({ name: 'delegated tokens (RFC 8693)', ok: true, detail: `an agent for ${agent.principal} (act ${agent.actors.join(' < ')})${sub ? ` and a sub-agent (act ${sub.actors.join(' < ')})` : ''}, DPoP-bound` })
+    const traces = await callReadTools(target, phase, pools, checks)
+    await checkEvidence(target, traces, checks)
+    const cases = coverageFromCapabilities(target.capabilities)
+    return { target: target.name, checks, cases, ok: checks.every((c) => c.ok) }
+  } finally {
+    await pools.close()
+    if (phase.registration.cleanup === 'delete') await deprovision(phase.enrolled).catch(() => undefined)
+    await target.stop().catch(() => {})
+    await phase.close()
+  }
+}
+
+function describeCapabilities(c: TargetCapabilities): string {
+  const on = (Object.keys(c) as (keyof TargetCapabilities)[]).filter((k) => k !== 'replicas' && c[k])
+  return `capabilities: ${on.join(', ') || 'none'}; ${c.replicas} replica(s) per resource server`
+}
+
+/** One call per read tool of the first resource server, by an identity whose scope allows it. */
+async function callReadTools(target: StartedTarget, phase: ProvisionPhaseResult, pools: HttpPools, checks: PreflightCheck[]): Promise<string[]> {
+  const rs = target.resources[0]
+  const traces: string[] = []
+  for (const tool of rs.tools.filter((t) => !t.writes)) {
+    const identity = phase.identities.find((i) => i.scope.includes(tool.scope))
+    if (!identity) {
+      checks.push({ name: `tool ${tool.name}`, ok: true, detail: `not called: no identity of the check's population holds ${tool.scope}` })
+      continue
+    }
+    const { record } = await sendAttempt(pools, {
+      kind: 'legit', scenario: 'preflight', scheduledAt: epochNow(), rs, tool, tenant: identity.tenant,
+      resourceId: resourceId('check', 1), credential: identity.credential, expected: expectedFor(identity, tool, rs),
+    })
+    const ok = record.status !== null && record.status >= 200 && record.status < 300
+    if (ok) traces.push(record.trace_id)
+    checks.push({
+      name: `tool ${tool.name}`,
+      ok,
+      detail: record.transport_error ? `transport error ${record.transport_error}` : `${tool.method} ${record.path} → ${record.status}${record.error_code ? ` ${record.error_code}` : ''}`,
+      ...(ok ? {} : { hint: `a legitimate call with a DPoP-bound token for ${rs.audience} and scope ${tool.scope} was refused: check the resource server's audience, DPoP and tenant settings` }),
+    })
+  }
+  for (const tool of rs.tools.filter((t) => t.writes)) checks.push({ name: `tool ${tool.name}`, ok: true, detail: 'not called: it writes (a preflight changes nothing it need not)' })
+  return traces
+}
+
+/** The calls' records read back from the evidence source and joined by trace id. */
+async function checkEvidence(target: StartedTarget, traces: readonly string[], checks: PreflightCheck[]): Promise<void> {
+  const source = openEvidenceSource(target.evidence)
+  try {
+    const found = new Map<string, EvidenceRecord>()
+    const deadline = Date.now() + EVIDENCE_WAIT_MS
+    while (found.size < traces.length && Date.now() < deadline) {
+      for (const r of (await readAll(source)).records) if (r.correlation.trace_id && traces.includes(r.correlation.trace_id)) found.set(r.correlation.trace_id, r)
+      if (found.size < traces.length) await new Promise((r) => setTimeout(r, 250))
+    }
+    const ok = traces.length > 0 && found.size === traces.length
+    checks.push({
+      name: `evidence (${source.kind}, ${source.integrity})`,
+      ok,
+      detail: traces.length === 0 ? 'no call succeeded, so no record to look for' : `${found.size} of ${traces.length} calls found by trace id within ${EVIDENCE_WAIT_MS / 1000} s${found.size > 0 ? `: ${[...found.values()].map((r) => `${r.decision} ${r.reason}`).join(', ')}` : ''}`,
+      ...(ok ? {} : { hint: 'the deployment must record each decision with the W3C traceparent trace id it received, where the profile\'s evidence source reads (check its mapping of correlation.trace_id)' }),
+    })
+  } catch (e) {
+    checks.push({ name: 'evidence', ok: false, ...failure(e) })
+  } finally {
+    await source.close()
+  }
+}

@@ -4,6 +4,7 @@
  * through discovery (RFC 8414, RFC 9728), the protocols, and the evidence source.
  */
 import type { JWK } from 'jose'
+import type { IdentityKey } from './identity.ts'
 
 export interface ToolSpec {
   /** operation name, e.g. `refund.issue` (MCP puts many tools behind one URL, so attempts name tools) */
@@ -137,6 +138,11 @@ export interface RegistrationPolicy {
   members(client: { tenant: string; parentClientId?: string }): Record<string, unknown>
   /** after the run: delete every client the run registered (RFC 7592) or keep them */
   cleanup: 'delete' | 'keep'
+  /**
+   * For an AS without dynamic registration: the next pre-registered client (its id and private
+   * key) for a client of `tenant`, used instead of registering one; undefined when none is left.
+   */
+  preRegistered?(tenant: string): { clientId: string; key: IdentityKey } | undefined
 }
 
 export interface StartedTarget extends AsyncDisposable {

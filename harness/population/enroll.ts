@@ -215,7 +215,32 @@ export type EnrollRequest = Delegator & {
   registered?: RegisteredClient[]
 }
 
-/** Registers a new client with a fresh key, then obtains its delegated token by exchange. */
+/**
+ * The client for a new identity: registered with a fresh key (RFC 7591), or, at an AS without
+ * dynamic registration, the next client of the target's pre-registered ones.
+ */
+async function registerOrTake(ctx: EnrollContext, spec: IdentitySpec, parent: ProvisionedIdentity | null): Promise<{ key: IdentityKey; registration: RegisteredClient }> {
+  if (ctx.registration.preRegistered) {
+    const client = ctx.registration.preRegistered(spec.tenant)
+    if (!client) {
+      throw new ProvisioningFailed(`no pre-registered client is left for ${spec.ref} (tenant ${spec.tenant})`, {
+        hint: 'the clients file must hold one client per agent and sub-agent of the population, for its tenants: add clients or lower population.agents / subAgentsPerAgent',
+      })
+    }
+    return { key: client.key, registration: { clientId: client.clientId } }
+  }
+  const key = generateIdentityKey()
+  const registration = await registerClient(ctx.meta, {
+    key,
+    scope: spec.scope.join(' '),
+    name: `gatecrash ${spec.ref}`,
+    initialAccessToken: ctx.registration.initialAccessToken(spec.tenant),
+    members: ctx.registration.members({ tenant: spec.tenant, parentClientId: parent?.clientId }),
+  })
+  return { key, registration }
+}
+
+/** Registers a new client with a fresh key (or takes a pre-registered one), then obtains its delegated token by exchange. */
 export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<ProvisionedIdentity> {
   const parent = req.parent ?? null
   const spec: IdentitySpec = {
@@ -226,16 +251,9 @@ export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<Pr
     scope: req.scope,
   }
   const registered = req.registered ?? []
-  const key = generateIdentityKey()
   let step: ProvisioningStep = 'register'
   try {
-    const registration = await registerClient(ctx.meta, {
-      key,
-      scope: spec.scope.join(' '),
-      name: `gatecrash ${spec.ref}`,
-      initialAccessToken: ctx.registration.initialAccessToken(spec.tenant),
-      members: ctx.registration.members({ tenant: spec.tenant, parentClientId: parent?.clientId }),
-    })
+    const { key, registration } = await registerOrTake(ctx, spec, parent)
     registered.push(registration)
     const identity = new ProvisionedIdentity(spec, parent, key, registration, req.resource)
     if (req.tokenTtl) {

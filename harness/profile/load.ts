@@ -46,6 +46,7 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
 export function secretsOf(profile: TargetProfile): { key: string; secret: EnvSecret }[] {
   const reg = profile.identities.registration
   const out: { key: string; secret: EnvSecret }[] = []
+  if (!reg) return out
   if (reg.initialAccessToken) out.push({ key: 'identities.registration.initialAccessToken.env', secret: reg.initialAccessToken })
   if (reg.tenancy?.via === 'initial-access-token') {
     for (const [tenant, secret] of Object.entries(reg.tenancy.perTenant)) out.push({ key: `identities.registration.tenancy.perTenant.${tenant}.env`, secret })

@@ -3,7 +3,7 @@
  * are ProfileInvalid (exit 104) naming the file, the dotted key and what is allowed, before
  * anything is started or contacted.
  */
-import { arr, bool, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
+import { arr, bool, fail, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
 
 const HTTP_URL = { pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, describe: 'an absolute http(s) URL without query or fragment' }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -62,13 +62,22 @@ const evidenceSource = tagged('kind', {
   }),
 })
 
+/** An object check, plus: exactly one of `keys` is present. */
+function exactlyOne(check: Check, keys: readonly string[]): Check {
+  return (v, at) => {
+    check(v, at)
+    const present = keys.filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    if (present.length !== 1) fail(at, present.length === 0 ? `names none of ${keys.join(', ')}` : `names both ${present.join(' and ')}`, `exactly one of ${keys.join(', ')}`)
+  }
+}
+
 export const profileSchema: Check = obj({
   name: { check: str({ pattern: /^[\w.-]+$/, describe: 'a name of letters, digits, _ . -' }), required: true },
   description: str(),
   issuer: { check: str(HTTP_URL), required: true },
   capabilities,
   resources: { check: arr(resource, { describe: 'the resource servers (at least one; agents call the first)' }), required: true },
-  identities: { check: obj({ registration: { check: registration, required: true } }), required: true },
+  identities: { check: exactlyOne(obj({ registration, clients: obj({ file: { check: str({ describe: 'the path of a JSON file of pre-registered clients (relative to the profile)' }), required: true } }) }), ['registration', 'clients']), required: true },
   principals: obj({
     idp: {
       check: obj({

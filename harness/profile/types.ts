@@ -81,9 +81,18 @@ export interface RegistrationProfile {
   cleanup?: 'delete' | 'keep'
 }
 
-export interface IdentitiesProfile {
-  registration: RegistrationProfile
+/**
+ * For an AS without dynamic registration: a JSON file (relative to the profile; keep it out of the
+ * repository, it holds private keys) of clients registered beforehand, one per agent and sub-agent
+ * the population needs: `[{ "client_id": "…", "jwk": { private P-256 JWK }, "tenant": "t_1" }]`
+ * (`tenant` optional: such a client serves any tenant). They are kept after the run.
+ */
+export interface PreRegisteredProfile {
+  file: string
 }
+
+/** Exactly one of: RFC 7591 registration, or clients registered beforehand. */
+export type IdentitiesProfile = { registration: RegistrationProfile; clients?: undefined } | { clients: PreRegisteredProfile; registration?: undefined }
 
 /**
  * Where principals' subject tokens come from. `workforce-idp` (default): the harness's simulated

@@ -7,7 +7,10 @@
  *
  * The harness never imports this: the CLI resolves `--target <file>` to it.
  */
+import type { JsonWebKey } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { FlawUnknown, ProfileInvalid } from '../../harness/contracts/errors.ts'
+import { importIdentityKey } from '../../harness/protocol/identity-key.ts'
 import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities } from '../../harness/contracts/target.ts'
 import { secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
 import type { TargetProfile } from '../../harness/profile/types.ts'
@@ -31,7 +34,7 @@ export function capabilitiesOf(meta: AsMetadata): TargetCapabilities {
 }
 
 export function registrationPolicyOf(profile: TargetProfile, file: string): RegistrationPolicy {
-  const reg = profile.identities.registration
+  const reg = profile.identities.registration ?? {}
   const tenancy = reg.tenancy ?? { via: 'subject-claim' as const }
   return {
     initialAccessToken(tenant) {
@@ -59,9 +62,47 @@ export function registrationPolicyOf(profile: TargetProfile, file: string): Regi
   }
 }
 
+/**
+ * The clients file of an AS without dynamic registration, checked before anything else: each entry
+ * a client id and a private P-256 JWK (ES256), optionally a tenant. Handed out in file order, a
+ * tenant's own clients first; never deleted after the run (the user registered them).
+ */
+export async function preRegisteredPolicy(loaded: LoadedProfile, clientsFile: string): Promise<RegistrationPolicy> {
+  const file = loaded.resolve(clientsFile)
+  const key = 'identities.clients.file'
+  const invalid = (problem: string, hint: string): ProfileInvalid => new ProfileInvalid(`${loaded.file}: \`${key}\` (${file}) ${problem}`, { file: loaded.file, key, hint })
+  let entries: unknown
+  try {
+    entries = JSON.parse(await readFile(file, 'utf8'))
+  } catch (e) {
+    throw invalid(`cannot be read as JSON: ${(e as Error).message}`, 'a JSON array of { "client_id": "…", "jwk": { private P-256 JWK }, "tenant"?: "t_1" }')
+  }
+  if (!Array.isArray(entries) || entries.length === 0) throw invalid('is not a non-empty array', 'a JSON array of { "client_id", "jwk", "tenant"? }, one per agent and sub-agent')
+  const pool = entries.map((e, i) => {
+    const x = e as { client_id?: unknown; jwk?: JsonWebKey; tenant?: unknown }
+    if (typeof x?.client_id !== 'string' || typeof x.jwk !== 'object') throw invalid(`entry ${i} has no client_id or jwk`, 'each entry: { "client_id": "…", "jwk": { "kty": "EC", "crv": "P-256", "x", "y", "d" } }')
+    try {
+      return { clientId: x.client_id, key: importIdentityKey(x.jwk), tenant: typeof x.tenant === 'string' ? x.tenant : null, used: false }
+    } catch (err) {
+      throw invalid(`entry ${i} (${x.client_id}): its jwk is not a private P-256 key: ${(err as Error).message}`, 'the jwk must hold d (the private key) for private_key_jwt and DPoP')
+    }
+  })
+  return {
+    initialAccessToken: () => undefined,
+    members: () => ({}),
+    cleanup: 'keep',
+    preRegistered(tenant) {
+      const next = pool.find((c) => !c.used && c.tenant === tenant) ?? pool.find((c) => !c.used && c.tenant === null)
+      if (!next) return undefined
+      next.used = true
+      return { clientId: next.clientId, key: next.key }
+    },
+  }
+}
+
 function idpSettingsOf(loaded: LoadedProfile): IdpSettings {
   const { profile } = loaded
-  const tenancy = profile.identities.registration.tenancy
+  const tenancy = profile.identities.registration?.tenancy
   const idp = profile.principals?.idp
   return {
     ...(idp?.keyFile ? { keyFile: loaded.resolve(idp.keyFile) } : {}),
@@ -88,6 +129,8 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
       if (options.flaws && options.flaws.length > 0) {
         throw new FlawUnknown(`--flaw ${options.flaws.join(', ')}: flaw switches belong to the reference target, not to ${profile.name} (${file})`, { hint: 'run without --flaw, or with --target reference' })
       }
+      // The clients file first: a bad one stops the run before anything is contacted.
+      const registration = profile.identities.clients ? await preRegisteredPolicy(loaded, profile.identities.clients.file) : registrationPolicyOf(profile, file)
       const meta = await discover(profile.issuer)
       const resources: ResourceServerInfo[] = profile.resources.map((r) => ({
         id: r.id,
@@ -101,11 +144,12 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
         version: typeof meta.service_documentation === 'string' ? meta.service_documentation : 'profile',
         issuer: profile.issuer,
         resources,
-        capabilities: { ...capabilitiesOf(meta), ...profile.capabilities },
+        // Clients the user registered are theirs: no case may register or delete one.
+        capabilities: { ...capabilitiesOf(meta), ...profile.capabilities, ...(profile.identities.clients ? { registration: false, clientDeletion: false } : {}) },
         evidence: evidenceOf(loaded),
         components: [{ name: 'as', url: profile.issuer }, ...resources.map((r) => ({ name: r.id, url: r.origin }))],
         flaws: [],
-        registration: registrationPolicyOf(profile, file),
+        registration,
         stop,
         [Symbol.asyncDispose]: stop,
       }

@@ -104,3 +104,38 @@ describe('target profile: strict loading (exit 104 before anything starts)', () 
     expect(policy.cleanup).toBe('keep')
   })
 })
+
+describe('target profile: clients registered beforehand (an AS without dynamic registration)', () => {
+  test('each identity takes the next client of its tenant from the file; the user\'s clients are never registered or deleted', async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    const jwk = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })
+    const dir = await mkdtemp(path.resolve('.tmp', 'profile-'))
+    await writeFile(path.join(dir, 'clients.json'), JSON.stringify([{ client_id: 'c-any', jwk: jwk() }, { client_id: 'c-t2', jwk: jwk(), tenant: 't_2' }]))
+    const file = path.join(dir, 'sandbox.target.ts')
+    const { identities: _, ...rest } = GOOD
+    await writeFile(file, `import { defineTarget } from 'gatecrash'\nexport default defineTarget(${JSON.stringify({ ...rest, identities: { clients: { file: './clients.json' } } })})\n`)
+    const { preRegisteredPolicy } = await import('../../../targets/profile/adapter.ts')
+    const policy = await preRegisteredPolicy(await loadProfile(file), './clients.json')
+    expect(policy.cleanup).toBe('keep')
+    expect(policy.preRegistered!('t_2')?.clientId).toBe('c-t2')
+    expect(policy.preRegistered!('t_2')?.clientId).toBe('c-any')
+    expect(policy.preRegistered!('t_1')).toBeUndefined()
+  })
+
+  test('naming both registration and clients, or neither, is refused', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    expect(await loadError(await profileFile({ ...GOOD, identities: { ...GOOD.identities, clients: { file: 'c.json' } } }))).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'identities', hint: expect.stringContaining('exactly one of registration, clients') })
+    expect(await loadError(await profileFile({ ...GOOD, identities: {} }))).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'identities' })
+  })
+
+  test('a clients file with a public-only key is refused naming the entry', async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    const dir = await mkdtemp(path.resolve('.tmp', 'profile-'))
+    await writeFile(path.join(dir, 'clients.json'), JSON.stringify([{ client_id: 'c1', jwk: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) }]))
+    const file = path.join(dir, 'sandbox.target.ts')
+    const { identities: _, ...rest } = GOOD
+    await writeFile(file, `import { defineTarget } from 'gatecrash'\nexport default defineTarget(${JSON.stringify({ ...rest, identities: { clients: { file: './clients.json' } } })})\n`)
+    const { preRegisteredPolicy } = await import('../../../targets/profile/adapter.ts')
+    await expect(preRegisteredPolicy(await loadProfile(file), './clients.json')).rejects.toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'identities.clients.file', message: expect.stringContaining('entry 0 (c1)') })
+  })
+})

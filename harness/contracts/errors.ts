@@ -8,6 +8,7 @@ export type HarnessErrorCode =
   | 'ERR_SCENARIO_LOAD'
   | 'ERR_PROFILE_INVALID'
   | 'ERR_PROFILE_LOAD'
+  | 'ERR_ADMIN_HOOK_MISSING'
   | 'ERR_CLI_USAGE'
   | 'ERR_TARGET_UNKNOWN'
   | 'ERR_TARGET_START'
@@ -69,6 +70,12 @@ export class ProfileInvalid extends HarnessError {
 export class ProfileLoadFailed extends HarnessError {
   static override code = 'ERR_PROFILE_LOAD'
   override code = 'ERR_PROFILE_LOAD'
+}
+
+/** A case asked the target for an admin hook it does not declare: the case is not covered. */
+export class AdminHookMissing extends HarnessError {
+  static override code = 'ERR_ADMIN_HOOK_MISSING'
+  override code = 'ERR_ADMIN_HOOK_MISSING'
 }
 
 export class ScenarioLoadFailed extends HarnessError {

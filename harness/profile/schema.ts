@@ -71,6 +71,25 @@ function exactlyOne(check: Check, keys: readonly string[]): Check {
   }
 }
 
+const PLACEHOLDERS = 'text with {client_id}, {kid}, {ttl_s}, {trace_id} placeholders'
+const adminHook: Check = oneOfChecks(
+  "{ command: ['node', 'hooks/rotate.ts'] } or { http: { method, url, headers?, body? } }",
+  obj({ command: { check: arr(str({ describe: PLACEHOLDERS }), { describe: 'a command and its arguments (no shell)' }), required: true } }),
+  obj({
+    http: {
+      check: obj({
+        method: { check: str({ oneOf: ['GET', 'POST', 'PUT', 'DELETE'] }), required: true },
+        url: { check: str({ describe: `an http(s) URL, ${PLACEHOLDERS}` }), required: true },
+        headers: record(/^[A-Za-z0-9-]+$/, 'header names', oneOfChecks('a string or { env: NAME } for a secret', str(), envSecret)),
+        body: record(/^[\w.-]+$/, 'JSON member names', str({ describe: PLACEHOLDERS })),
+      }),
+      required: true,
+    },
+  }),
+)
+
+const admin = obj({ rotateSigningKey: adminHook, retireSigningKey: adminHook, currentSigningKid: adminHook, setTokenTtl: adminHook, sideEffectCount: adminHook })
+
 export const profileSchema: Check = obj({
   name: { check: str({ pattern: /^[\w.-]+$/, describe: 'a name of letters, digits, _ . -' }), required: true },
   description: str(),
@@ -89,4 +108,5 @@ export const profileSchema: Check = obj({
     },
   }),
   evidence: { check: obj({ source: { check: evidenceSource, required: true } }), required: true },
+  admin,
 })

@@ -103,6 +103,29 @@ export interface PrincipalsProfile {
   idp: { keyFile?: string; jwksPort?: number; issuer?: string }
 }
 
+/**
+ * One admin hook: a command (no shell; `node` means the Node that runs gatecrash; run in the
+ * profile's folder) or an HTTP call (loopback unless the host is acknowledged), with the
+ * placeholders {client_id}, {kid}, {ttl_s}, {trace_id} in its arguments, URL or body values.
+ */
+export type AdminHook =
+  | { command: string[] }
+  | { http: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; headers?: Record<string, string | EnvSecret>; body?: Record<string, string> } }
+
+/** What the lifecycle cases and key-rotation faults ask of a deployment beyond the standards; each optional. */
+export interface AdminHooksProfile {
+  /** adds a signing key and makes it current; answers the new kid */
+  rotateSigningKey?: AdminHook
+  /** removes a kid from the JWKS: tokens it signed must stop working at once */
+  retireSigningKey?: AdminHook
+  /** answers the kid new tokens are signed with */
+  currentSigningKid?: AdminHook
+  /** the lifetime of the next tokens issued to one client ({client_id}, {ttl_s}) */
+  setTokenTtl?: AdminHook
+  /** side-effect probe: how many writes the deployment recorded for a request ({trace_id}) */
+  sideEffectCount?: AdminHook
+}
+
 export interface TargetProfile {
   name: string
   description?: string
@@ -114,6 +137,7 @@ export interface TargetProfile {
   identities: IdentitiesProfile
   principals?: PrincipalsProfile
   evidence: { source: EvidenceSourceSpec }
+  admin?: AdminHooksProfile
 }
 
 /** Identity function that exists for type inference in profile files (like defineScenario). */

@@ -9,8 +9,10 @@
  */
 import type { JsonWebKey } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { FlawUnknown, ProfileInvalid } from '../../harness/contracts/errors.ts'
 import { importIdentityKey } from '../../harness/protocol/identity-key.ts'
+import { adminHooks } from './admin-hooks.ts'
 import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities } from '../../harness/contracts/target.ts'
 import { secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
 import type { TargetProfile } from '../../harness/profile/types.ts'
@@ -139,17 +141,19 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
         tools: r.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, scope: t.scope, writes: t.writes ?? false, ...(t.limit ? { limit: t.limit } : {}) })),
       }))
       const stop = async (): Promise<void> => {}
+      const admin = adminHooks(profile.admin, path.dirname(path.resolve(file)))
       return {
         name: profile.name,
         version: typeof meta.service_documentation === 'string' ? meta.service_documentation : 'profile',
         issuer: profile.issuer,
         resources,
         // Clients the user registered are theirs: no case may register or delete one.
-        capabilities: { ...capabilitiesOf(meta), ...profile.capabilities, ...(profile.identities.clients ? { registration: false, clientDeletion: false } : {}) },
+        capabilities: { ...capabilitiesOf(meta), adminHooks: admin !== undefined, ...profile.capabilities, ...(profile.identities.clients ? { registration: false, clientDeletion: false } : {}) },
         evidence: evidenceOf(loaded),
         components: [{ name: 'as', url: profile.issuer }, ...resources.map((r) => ({ name: r.id, url: r.origin }))],
         flaws: [],
         registration,
+        ...(admin ? { admin } : {}),
         stop,
         [Symbol.asyncDispose]: stop,
       }

@@ -17,6 +17,7 @@ import type { Principal } from '../../population/spec.ts'
 import type { ResourceServerInfo, TargetAdmin, ToolSpec } from '../../contracts/target.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
 import { CaseNotCovered, readableTool, resourceId, type ActionEnv } from '../types.ts'
+import { AdminHookMissing } from '../../contracts/errors.ts'
 
 let windowTail: Promise<unknown> = Promise.resolve()
 
@@ -40,7 +41,9 @@ export async function settingUp<T>(what: string, fn: () => Promise<T>): Promise<
     return await fn()
   } catch (e) {
     const refused = e instanceof OAuthError || (e instanceof IdentityProvisioningFailed && e.cause instanceof OAuthError)
-    if (refused) throw new CaseNotCovered(`${what}: ${(e as Error).message}`, { cause: e })
+    // a hook the target does not offer (a profile without it) cannot set the case up either
+    const missing = e instanceof AdminHookMissing || (e instanceof IdentityProvisioningFailed && e.cause instanceof AdminHookMissing)
+    if (refused || missing) throw new CaseNotCovered(`${what}: ${(e as Error).message}`, { cause: e })
     throw e
   }
 }

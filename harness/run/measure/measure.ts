@@ -16,6 +16,7 @@ import { parseDuration } from '../../contracts/duration.ts'
 import type { ResourceServerInfo } from '../../contracts/target.ts'
 import type { CaseKit } from '../../attacks/kit.ts'
 import { CaseNotCovered } from '../../attacks/types.ts'
+import { AdminHookMissing } from '../../contracts/errors.ts'
 
 export interface MeasureInput extends LoadPhaseInput {
   cases: readonly AttackCase[]
@@ -57,8 +58,10 @@ export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): 
       prepared.set(c.id, m.prepare ? await m.prepare(kit) : undefined)
       mods.push(m)
     } catch (e) {
-      if (!(e instanceof CaseNotCovered)) throw e
-      drop(c.id, e.message)
+      // an admin hook the target does not declare leaves the case uncovered, like a refused set-up
+      const hookMissing = e instanceof AdminHookMissing || (e as { cause?: unknown })?.cause instanceof AdminHookMissing
+      if (!(e instanceof CaseNotCovered) && !hookMissing) throw e
+      drop(c.id, (e as Error).message)
     }
   }
   const exclusive = (c: AttackCase) => ATTACK_MODULES.get(c.id)?.exclusive === true

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CliUsage } from '../../harness/contracts/errors.ts'
-import type { FlawInfo } from '../../harness/contracts/target.ts'
+import type { EvidenceSourceSpec, FlawInfo } from '../../harness/contracts/target.ts'
 import { WorkforceIdp } from '../../harness/population/workforce-idp.ts'
 import { redact } from '../../reports/redact.ts'
 import { EXIT } from '../exit-codes.ts'
@@ -48,7 +48,7 @@ export async function targetCommand(args: string[]): Promise<number> {
       `${target.name} target ${target.version} running${target.flaws.length ? ` with flaws: ${target.flaws.join(', ')}` : ''}`,
       `  authorization server  ${target.issuer}  (metadata: ${target.issuer}/.well-known/oauth-authorization-server)`,
       ...target.resources.map((r) => `  resource server ${r.id}   ${r.origin}  (audience ${r.audience})`),
-      `  evidence              ${target.evidence.kind === 'http-cursor' ? `${target.evidence.url}/records` : target.evidence.file}`,
+      `  evidence              ${describeEvidence(target.evidence)}`,
       `  trusted workforce IdP ${idp.issuer} (its key lives in this process only)`,
       `  registration bootstrap token in ${secretFile}`,
       'Ctrl-C stops it.',
@@ -85,4 +85,15 @@ async function checkCommand(args: string[]): Promise<number> {
     process.stdout.write(`${lines.join('\n')}\n`)
   }
   return report.ok ? EXIT.ready : EXIT.targetCheckFailed
+}
+
+function describeEvidence(e: EvidenceSourceSpec): string {
+  switch (e.kind) {
+    case 'http-cursor':
+      return `${e.url}/records`
+    case 'jsonl':
+      return e.file
+    case 'combined':
+      return e.sources.map(describeEvidence).join(' + ')
+  }
 }

@@ -51,6 +51,8 @@ export type EvidenceSourceSpec =
   | { kind: 'http-cursor'; url: string }
   /** JSON lines the deployment writes to a file, in its own field names, tailed while the run goes */
   | { kind: 'jsonl'; file: string; mapping: EvidenceMappingSpec }
+  /** several trails read as one (e.g. the authorization server's and the resource servers' logs) */
+  | { kind: 'combined'; sources: EvidenceSourceSpec[] }
 
 export interface TrustedIssuer {
   issuer: string

@@ -52,7 +52,9 @@ const capabilities = obj({
   replicas: num({ min: 1, max: 64, int: true }),
 })
 
-const evidenceSource = tagged('kind', {
+const evidenceSource: Check = (v, at) => evidenceSourceVariants(v, at)
+const evidenceSourceVariants = tagged('kind', {
+  combined: obj({ kind: { check: str(), required: true }, sources: { check: arr(evidenceSource, { describe: 'the evidence sources read as one trail (at least one)' }), required: true } }),
   'http-cursor': obj({ kind: { check: str(), required: true }, url: { check: str(HTTP_URL), required: true } }),
   jsonl: obj({
     kind: { check: str(), required: true },

@@ -46,7 +46,7 @@ export async function targetCommand(args: string[]): Promise<number> {
       `${target.name} target ${target.version} running${target.flaws.length ? ` with flaws: ${target.flaws.join(', ')}` : ''}`,
       `  authorization server  ${target.issuer}  (metadata: ${target.issuer}/.well-known/oauth-authorization-server)`,
       ...target.resources.map((r) => `  resource server ${r.id}   ${r.origin}  (audience ${r.audience})`),
-      `  evidence sink         ${target.evidence.url}/records`,
+      target.evidence.kind === 'http-cursor' ? `  evidence sink         ${target.evidence.url}/records` : `  evidence file         ${target.evidence.file}`,
       `  trusted workforce IdP ${idp.issuer} (its key lives in this process only)`,
       `  registration bootstrap token in ${secretFile}`,
       'Ctrl-C stops it.',

@@ -4,6 +4,7 @@
  * through discovery (RFC 8414, RFC 9728), the protocols, and the evidence source.
  */
 import type { JWK } from 'jose'
+import type { EvidenceMappingSpec } from './evidence-mapping.ts'
 
 export interface ToolSpec {
   /** operation name, e.g. `refund.issue` (MCP puts many tools behind one URL, so attempts name tools) */
@@ -39,10 +40,24 @@ export interface TargetCapabilities {
   replicas: number
 }
 
-export interface EvidenceSourceSpec {
+/** Where the target's audit records are read from (harness/evidence/open-source.ts resolves each kind). */
+export type EvidenceSourceSpec = HttpCursorSourceSpec | JsonlSourceSpec
+
+export interface HttpCursorSourceSpec {
   kind: 'http-cursor'
   /** base URL of the evidence sink: GET {url}/records?after=&limit=, GET {url}/heads */
   url: string
+}
+
+/** A file the deployment appends its own audit records to, one JSON object per line (unchained). */
+export interface JsonlSourceSpec {
+  kind: 'jsonl'
+  /** the file's path (relative: to the working directory) */
+  file: string
+  /** from the deployment's record to EvidenceRecord (docs/evidence-mapping.md) */
+  mapping: EvidenceMappingSpec
+  /** how long the run's first read waits for the file to appear, a k6 duration (default '5s') */
+  waitForFile?: string | number
 }
 
 export interface TrustedIssuer {
@@ -118,14 +133,15 @@ export interface TargetAdmin {
   refundCount(traceId: string): Promise<number>
 }
 
-export interface StartedTarget extends AsyncDisposable {
+/** `E`: the evidence source it declares (an adapter that always serves one kind says which, e.g. the reference target's sink). */
+export interface StartedTarget<E extends EvidenceSourceSpec = EvidenceSourceSpec> extends AsyncDisposable {
   name: string
   version: string
   /** AS issuer identifier; metadata at `${issuer}/.well-known/oauth-authorization-server` */
   issuer: string
   resources: ResourceServerInfo[]
   capabilities: TargetCapabilities
-  evidence: EvidenceSourceSpec
+  evidence: E
   components: StartedComponent[]
   flaws: string[]
   admin?: TargetAdmin
@@ -151,8 +167,8 @@ export interface FlawInfo {
   caughtByGate?: string
 }
 
-export interface TargetAdapter {
+export interface TargetAdapter<E extends EvidenceSourceSpec = EvidenceSourceSpec> {
   name: string
   flaws: FlawInfo[]
-  start(options: TargetStartOptions): Promise<StartedTarget>
+  start(options: TargetStartOptions): Promise<StartedTarget<E>>
 }

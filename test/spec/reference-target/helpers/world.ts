@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request, type Dispatcher } from 'undici'
 import type { EvidenceRecord } from '../../../../harness/contracts/evidence.ts'
-import type { ResourceServerInfo, StartedTarget } from '../../../../harness/contracts/target.ts'
+import type { HttpCursorSourceSpec, ResourceServerInfo, StartedTarget } from '../../../../harness/contracts/target.ts'
 import { referenceTarget, type ReferenceStartOptions } from '../../../../targets/reference/adapter.ts'
 import { clientAssertion, dpopProof, newKeyPair, newTrace, type KeyPair } from './client-crypto.ts'
 import { WorkforceIdp } from './workforce-idp.ts'
@@ -47,12 +47,12 @@ export interface CallOptions {
 }
 
 export class World {
-  readonly target: StartedTarget
+  readonly target: StartedTarget<HttpCursorSourceSpec>
   readonly idp: WorkforceIdp
   readonly iat: string
   readonly #dataDir: string
 
-  private constructor(target: StartedTarget, idp: WorkforceIdp, iat: string, dataDir: string) {
+  private constructor(target: StartedTarget<HttpCursorSourceSpec>, idp: WorkforceIdp, iat: string, dataDir: string) {
     this.target = target
     this.idp = idp
     this.iat = iat

@@ -5,9 +5,11 @@
  * A legitimate call and an attack joined by trace id pass; the trail is judged unchained; and the
  * line that could not be mapped reaches run.json and report.md.
  */
+import { readFileSync } from 'node:fs'
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { AttemptRecord } from '../../../harness/contracts/attempt.ts'
 import type { EvidenceProblems } from '../../../harness/contracts/evidence-source.ts'
@@ -121,6 +123,8 @@ describe('a deployment\'s own audit log, mapped and graded', () => {
       const run = await gradeRun(ctx, store, { reporters: [], log: () => {}, settleMs: 60_000 })
       expect(run.evidence).toMatchObject({ source: 'jsonl', integrity: 'unchained', unmapped: { count: 1, examples: ['line 2: decision: no `outcome`'] } })
       expect(run.evidence.mapping_warnings).toBeUndefined()
+      const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(new URL('../../../docs/schemas/run.v1.schema.json', import.meta.url), 'utf8')) as object)
+      expect(validate({ ...run, evidence: { ...run.evidence, mapping_warnings: ['a warning'] } }), JSON.stringify(validate.errors)).toBe(true)
       const md = renderMarkdown(run)
       expect(md).toContain('carries no hash chain: audit trail not tamper-evident.')
       expect(md).toContain('**1 line could not be mapped** to evidence records (the attempts they stood for count as unrecorded): line 2: decision: no `outcome`.')

@@ -94,7 +94,8 @@ export function jsonlSource(spec: JsonlSourceSpec, options: JsonlSourceOptions =
   if (typeof spec.file !== 'string' || spec.file === '') {
     throw new EvidenceMappingInvalid(`${declaredIn}: \`evidence.file\` is not a file path`, { file: declaredIn, key: 'evidence.file', hint: 'allowed: the path of the JSONL file the deployment writes its audit records to' })
   }
-  const waitMs = parseDuration(spec.waitForFile ?? '5s')
+  const wait = spec.waitForFile ?? '5s'
+  const waitMs = typeof wait === 'string' || typeof wait === 'number' ? parseDuration(wait) : null
   if (waitMs === null) {
     throw new EvidenceMappingInvalid(`${declaredIn}: \`evidence.waitForFile\` is ${JSON.stringify(spec.waitForFile)}`, { file: declaredIn, key: 'evidence.waitForFile', hint: "allowed: a k6 duration such as '5s'" })
   }
@@ -149,7 +150,7 @@ export function jsonlSource(spec: JsonlSourceSpec, options: JsonlSourceOptions =
   async function readFrom(key: string, pos: JsonlPosition, problems: ProblemLog, draining: boolean): Promise<ReadPage | null> {
     const handle = await handles.acquire(key, file).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return null
-      throw new EvidenceUnavailable(`evidence file ${name}: ${e.message}`, { cause: e })
+      throw new EvidenceUnavailable(`evidence file ${name}: ${e.message}`, { cause: e, hint: 'the harness must be able to read the file the deployment writes its audit records to' })
     })
     if (!handle) return null
     try {

@@ -193,9 +193,10 @@ export class RunSession {
     }
     this.ctx.chainStart = source.integrity === 'chained' ? heads : {}
     // Not the run's lines, but a mapping that fails on them will fail on the run's too: say so now.
-    if (problems && (problems.unmapped > 0 || problems.warnings.length > 0)) {
+    if (problems) {
       const examples = problems.examples.slice(0, 3).join('; ')
-      this.#log(`evidence before the run: ${problems.unmapped} lines could not be mapped${examples ? ` (${examples})` : ''}${problems.warnings.map((w) => `; ${w}`).join('')}`)
+      const said = [...(problems.unmapped > 0 ? [`${problems.unmapped} lines could not be mapped (${examples})`] : []), ...problems.warnings]
+      if (said.length > 0) this.#log(`evidence before the run: ${said.join('; ')}`)
     }
     await this.#sampleHeads()
   }

@@ -151,7 +151,7 @@ function evidence(run: RunJson): string[] {
   if (e.integrity === 'unchained') lines.push('', `The evidence source${e.source ? ` (\`${cell(e.source)}\`)` : ''} carries no hash chain: audit trail not tamper-evident.`)
   if (e.unmapped && e.unmapped.count > 0) {
     const more = e.unmapped.count > e.unmapped.examples.length ? '; …' : ''
-    lines.push('', `**${e.unmapped.count} ${e.unmapped.count === 1 ? 'line' : 'lines'} could not be mapped** to evidence records (the attempts they stood for count as unrecorded): ${e.unmapped.examples.map(cell).join('; ')}${more}.`)
+    lines.push('', `**${e.unmapped.count} ${e.unmapped.count === 1 ? 'line' : 'lines'} could not be mapped** to evidence records (an attempt whose line it was counts as unrecorded): ${e.unmapped.examples.map(cell).join('; ')}${more}.`)
   }
   if (e.mapping_warnings?.length) lines.push('', 'Reading the evidence:', '', ...e.mapping_warnings.map((w) => `- ${cell(w)}`))
   if (e.chains.length > 0) {

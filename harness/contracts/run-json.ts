@@ -171,7 +171,7 @@ export interface RunJson {
     source?: string
     /**
      * a mapping source's lines (from the run's start on) that gave no record: not JSON, or a
-     * required field missing or invalid; the attempts they stood for show as unrecorded. Absent for
+     * required field missing or invalid; an attempt whose line it was shows as unrecorded. Absent for
      * sources that need no mapping
      */
     unmapped?: { count: number; examples: string[] }

@@ -127,7 +127,7 @@ describe('a deployment\'s own audit log, mapped and graded', () => {
       expect(validate({ ...run, evidence: { ...run.evidence, mapping_warnings: ['a warning'] } }), JSON.stringify(validate.errors)).toBe(true)
       const md = renderMarkdown(run)
       expect(md).toContain('carries no hash chain: audit trail not tamper-evident.')
-      expect(md).toContain('**1 line could not be mapped** to evidence records (the attempts they stood for count as unrecorded): line 2: decision: no `outcome`.')
+      expect(md).toContain('**1 line could not be mapped** to evidence records (an attempt whose line it was counts as unrecorded): line 2: decision: no `outcome`.')
     } finally {
       store.close()
     }

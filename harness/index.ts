@@ -17,5 +17,6 @@ export type { FaultInjector, ActiveFault, InjectContext } from './chaos/injector
 export { CATALOG, CATALOG_VERSION } from './attacks/catalog.ts'
 export type { AttackCase } from './contracts/attack-case.ts'
 export type { EvidenceRecord } from './contracts/evidence.ts'
-export type { TargetAdapter, StartedTarget } from './contracts/target.ts'
+export type { TargetAdapter, StartedTarget, EvidenceSourceSpec, JsonlSourceSpec } from './contracts/target.ts'
+export type { EvidenceMappingSpec, MappingFields, MappingRule, MappedPartial } from './contracts/evidence-mapping.ts'
 export * as errors from './contracts/errors.ts'

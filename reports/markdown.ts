@@ -161,6 +161,11 @@ function evidence(run: RunJson): string[] {
       `Evidence coverage ${pct(rateOf(run.metrics.gatecrash_evidence_coverage))}, attribution accuracy ${pct(rateOf(run.metrics.gatecrash_attribution_accuracy))}.`,
   ]
   if (e.integrity === 'unchained') lines.push('', `The evidence source${e.source ? ` (\`${cell(e.source)}\`)` : ''} carries no hash chain: audit trail not tamper-evident.`)
+  if (e.unmapped && e.unmapped.count > 0) {
+    const more = e.unmapped.count > e.unmapped.examples.length ? '; …' : ''
+    lines.push('', `**${e.unmapped.count} ${e.unmapped.count === 1 ? 'line' : 'lines'} could not be mapped** to evidence records (an attempt whose line it was counts as unrecorded): ${e.unmapped.examples.map(cell).join('; ')}${more}.`)
+  }
+  if (e.mapping_warnings?.length) lines.push('', 'Reading the evidence:', '', ...e.mapping_warnings.map((w) => `- ${cell(w)}`))
   if (e.chains.length > 0) {
     lines.push('', `Integrity: every writer's hash chain is checked from the head read before the run (links and hashes), against every head the source reported during and after the run (nothing cut back or rewritten).`)
     lines.push('', ...table(['', 'hash chain (writer)', 'records', 'problem'], e.chains.map((c) => [

@@ -18,6 +18,7 @@ export type HarnessErrorCode =
   | 'ERR_PROVISIONING'
   | 'ERR_OAUTH_RESPONSE'
   | 'ERR_EVIDENCE_UNAVAILABLE'
+  | 'ERR_EVIDENCE_MAPPING'
   | 'ERR_RUN_DIR'
   | 'ERR_RUN_ABORTED'
   | 'ERR_THRESHOLD_INVALID'
@@ -122,6 +123,24 @@ export class ProvisioningFailed extends HarnessError {
 export class EvidenceUnavailable extends HarnessError {
   static override code = 'ERR_EVIDENCE_UNAVAILABLE'
   override code = 'ERR_EVIDENCE_UNAVAILABLE'
+}
+
+/**
+ * A target's evidence mapping (docs/evidence-mapping.md), or the source declaration that carries it,
+ * is not what the harness can read: an unknown target field, a rule of the wrong shape, a value a
+ * field cannot hold. Names the file and the dotted key, like ScenarioInvalid.
+ */
+export class EvidenceMappingInvalid extends HarnessError {
+  static override code = 'ERR_EVIDENCE_MAPPING'
+  override code = 'ERR_EVIDENCE_MAPPING'
+  /** the file that declared the mapping and the dotted key at fault, e.g. `evidence.mapping.fields.decison` */
+  file?: string
+  key?: string
+  constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
+    super(message, options)
+    this.file = options.file
+    this.key = options.key
+  }
 }
 
 export class RunDirFailed extends HarnessError {

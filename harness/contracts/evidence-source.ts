@@ -10,6 +10,25 @@ export interface EvidencePage {
   records: EvidenceRecord[]
   /** the cursor after this page */
   cursor: string | null
+  /**
+   * What a mapping source could not turn into records on this page, or changed on the way. They
+   * travel with the page rather than living in the source so they follow the cursor as records do:
+   * lines before the run's start cursor are not the run's, a page the live tail drops at stop() is
+   * read (and counted) again by the final read, and nothing is counted twice.
+   */
+  problems?: EvidenceProblems
+}
+
+export interface EvidenceProblems {
+  /** lines that gave no record: not JSON, not an object, or a required field missing or invalid after mapping */
+  unmapped: number
+  /** the first few, e.g. "line 17: decision: no `outcome`" (never a raw value that looks like a credential) */
+  examples: string[]
+  /**
+   * what the mapping or the reading changed on the way, each once: a credential-looking value
+   * hashed or dropped, a file rotated or truncated, a file that does not exist
+   */
+  warnings: string[]
 }
 
 /** Each writer's chain head (component → hash of its newest record; null: an empty chain). */

@@ -174,6 +174,14 @@ export interface RunJson {
     integrity?: EvidenceIntegrity
     /** where the run read evidence from */
     source?: string
+    /**
+     * a mapping source's lines (from the run's start on) that gave no record: not JSON, or a
+     * required field missing or invalid; an attempt whose line it was shows as unrecorded. Absent for
+     * sources that need no mapping
+     */
+    unmapped?: { count: number; examples: string[] }
+    /** what reading and mapping changed or lost on the way: credential-looking values hashed or dropped, a file rotated, truncated or missing */
+    mapping_warnings?: string[]
     /** one per writer's chain: ok, or the first problem found (broken link, altered record, head cut back, history rewritten) */
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
   }

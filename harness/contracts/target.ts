@@ -5,6 +5,7 @@
  */
 import type { JWK } from 'jose'
 import type { IdentityKey } from './identity.ts'
+import type { EvidenceMappingSpec } from './evidence-mapping.ts'
 
 export interface ToolSpec {
   /** operation name, e.g. `refund.issue` (MCP puts many tools behind one URL, so attempts name tools) */
@@ -40,19 +41,31 @@ export interface TargetCapabilities {
   replicas: number
 }
 
-/** A deployment's own audit record mapped onto the evidence record; compiled and checked by evidence/mapping.ts. */
-export interface EvidenceMappingSpec {
-  fields: Record<string, unknown>
-  map?: (raw: Record<string, unknown>) => unknown
+/** Where the target's audit records are read from (harness/evidence/open-source.ts resolves each kind). */
+export type EvidenceSourceSpec = HttpCursorSourceSpec | JsonlSourceSpec | CombinedSourceSpec
+
+export interface HttpCursorSourceSpec {
+  kind: 'http-cursor'
+  /** base URL of the evidence sink: GET {url}/records?after=&limit=, GET {url}/heads */
+  url: string
 }
 
-export type EvidenceSourceSpec =
-  /** base URL of an evidence sink: GET {url}/records?after=&limit=, GET {url}/heads (the reference target's) */
-  | { kind: 'http-cursor'; url: string }
-  /** JSON lines the deployment writes to a file, in its own field names, tailed while the run goes */
-  | { kind: 'jsonl'; file: string; mapping: EvidenceMappingSpec }
-  /** several trails read as one (e.g. the authorization server's and the resource servers' logs) */
-  | { kind: 'combined'; sources: EvidenceSourceSpec[] }
+/** A file the deployment appends its own audit records to, one JSON object per line (unchained). */
+export interface JsonlSourceSpec {
+  kind: 'jsonl'
+  /** the file's path (relative: to the working directory) */
+  file: string
+  /** from the deployment's record to EvidenceRecord (docs/evidence-mapping.md) */
+  mapping: EvidenceMappingSpec
+  /** how long the run's first read waits for the file to appear, a k6 duration (default '5s') */
+  waitForFile?: string | number
+}
+
+/** Several trails read as one (e.g. the authorization server's and the resource servers' logs). */
+export interface CombinedSourceSpec {
+  kind: 'combined'
+  sources: EvidenceSourceSpec[]
+}
 
 export interface TrustedIssuer {
   issuer: string
@@ -147,14 +160,15 @@ export interface RegistrationPolicy {
   preRegistered?(tenant: string): { clientId: string; key: IdentityKey } | undefined
 }
 
-export interface StartedTarget extends AsyncDisposable {
+/** `E`: the evidence source it declares (an adapter that always serves one kind says which, e.g. the reference target's sink). */
+export interface StartedTarget<E extends EvidenceSourceSpec = EvidenceSourceSpec> extends AsyncDisposable {
   name: string
   version: string
   /** AS issuer identifier; metadata at `${issuer}/.well-known/oauth-authorization-server` */
   issuer: string
   resources: ResourceServerInfo[]
   capabilities: TargetCapabilities
-  evidence: EvidenceSourceSpec
+  evidence: E
   components: StartedComponent[]
   flaws: string[]
   admin?: TargetAdmin
@@ -198,10 +212,10 @@ export interface IdpSettings {
   jwksPort?: number
 }
 
-export interface TargetAdapter {
+export interface TargetAdapter<E extends EvidenceSourceSpec = EvidenceSourceSpec> {
   name: string
   flaws: FlawInfo[]
   /** the workforce IdP this target trusts, when it is not a fresh one per run */
   idp?: IdpSettings
-  start(options: TargetStartOptions): Promise<StartedTarget>
+  start(options: TargetStartOptions): Promise<StartedTarget<E>>
 }

@@ -28,7 +28,7 @@ export function combinedSource(parts: readonly EvidenceSource[]): EvidenceSource
       for (let i = 0; i < parts.length; i++) {
         for await (const page of parts[i].pages(cursors[i])) {
           cursors[i] = page.cursor ?? cursors[i]
-          yield { records: page.records, cursor: JSON.stringify(Object.fromEntries(cursors.map((c, j) => [String(j), c]))) }
+          yield { ...page, cursor: JSON.stringify(Object.fromEntries(cursors.map((c, j) => [String(j), c]))) }
         }
       }
     },

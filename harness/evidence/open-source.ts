@@ -1,20 +1,22 @@
 /**
  * The one place a target's declared evidence source becomes an EvidenceSource: the run calls this
- * once, when the target has started, and every phase reads through the object it returns.
+ * once, when the target has started, and every phase reads through the object it returns. A JSONL
+ * source compiles its mapping here, so a mapping that cannot work fails before anything is measured.
  */
-import { EvidenceUnavailable } from '../contracts/errors.ts'
 import type { EvidenceSource } from '../contracts/evidence-source.ts'
 import type { EvidenceSourceSpec } from '../contracts/target.ts'
 import { combinedSource } from './combined-source.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
+import { jsonlSource } from './jsonl-source.ts'
 
-export function openEvidenceSource(spec: EvidenceSourceSpec): EvidenceSource {
+/** `declaredIn`: the file that declared the spec (a target profile), for messages about it. */
+export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declaredIn?: string } = {}): EvidenceSource {
   switch (spec.kind) {
     case 'http-cursor':
       return httpCursorSource(spec.url)
     case 'combined':
-      return combinedSource(spec.sources.map(openEvidenceSource))
+      return combinedSource(spec.sources.map((s) => openEvidenceSource(s, options)))
     case 'jsonl':
-      throw new EvidenceUnavailable(`evidence source kind jsonl (${spec.file}) is not wired in this build`, { hint: 'use an http-cursor source' })
+      return jsonlSource(spec, options)
   }
 }

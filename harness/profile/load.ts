@@ -7,6 +7,8 @@ import { access } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ProfileInvalid, ProfileLoadFailed } from '../contracts/errors.ts'
+import type { EvidenceSourceSpec } from '../contracts/target.ts'
+import { compileMapping } from '../evidence/mapping.ts'
 import { profileSchema } from './schema.ts'
 import type { EnvSecret, TargetProfile } from './types.ts'
 
@@ -38,8 +40,15 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
   }
   profileSchema(mod.default, { file, key: '', subject: 'target profile' })
   const profile = mod.default as TargetProfile
+  checkMappings(profile.evidence.source, 'evidence.source', file)
   checkSecrets(profile, file)
   return { file, profile, resolve: (p) => path.resolve(path.dirname(abs), p) }
+}
+
+/** Each JSONL source's mapping is compiled now, so a wrong field name stops the run before anything starts. */
+function checkMappings(source: EvidenceSourceSpec, key: string, file: string): void {
+  if (source.kind === 'jsonl') compileMapping(source.mapping, { file, key: `${key}.mapping` })
+  if (source.kind === 'combined') source.sources.forEach((s, i) => checkMappings(s, `${key}.sources.${i}`, file))
 }
 
 /** Every secret the profile names, with the key that names it. */

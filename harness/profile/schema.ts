@@ -3,7 +3,7 @@
  * are ProfileInvalid (exit 104) naming the file, the dotted key and what is allowed, before
  * anything is started or contacted.
  */
-import { arr, bool, fail, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
+import { arr, bool, duration, fail, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
 
 const HTTP_URL = { pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, describe: 'an absolute http(s) URL without query or fragment' }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -59,8 +59,9 @@ const evidenceSourceVariants = tagged('kind', {
   jsonl: obj({
     kind: { check: str(), required: true },
     file: { check: str({ describe: 'the path of the JSON lines file the deployment writes (relative to the profile)' }), required: true },
-    // the mapping's own keys are checked by evidence/mapping.ts, which knows every target field
-    mapping: { check: obj({ fields: record(/^[\w.]+$/, 'evidence record fields', (() => {}) as Check), map: (() => {}) as Check }), required: true },
+    // the mapping's own keys are checked by evidence/mapping-check.ts (load.ts), which knows every target field
+    mapping: { check: (() => {}) as Check, required: true },
+    waitForFile: duration(),
   }),
 })
 

@@ -10,7 +10,7 @@
  * at the next tick; it never fails the run. The final read in finalize.ts decides what is graded.
  */
 import type { EvidenceRecord } from '../contracts/evidence.ts'
-import type { ChainHeads, EvidenceSource } from '../contracts/evidence-source.ts'
+import type { ChainHeads, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
 
 export interface EvidenceTailOptions {
   source: EvidenceSource
@@ -20,6 +20,8 @@ export interface EvidenceTailOptions {
   onRecords(records: EvidenceRecord[], readAt: number): void
   /** the source's heads, sampled after each poll's pages were handed on */
   onHeads?(heads: ChainHeads, at: number): void
+  /** what a mapping source could not map on each page handed on (dropped with its page at stop()) */
+  onProblems?(problems: EvidenceProblems): void
   intervalMs?: number
   /** longest stop() waits for a poll in flight (a paused sink can hold a request for many seconds) */
   stopWaitMs?: number
@@ -75,6 +77,7 @@ export class EvidenceTail {
           this.records += page.records.length
           this.#options.onRecords(page.records, Date.now())
         }
+        if (page.problems) this.#options.onProblems?.(page.problems)
         this.#cursor = page.cursor ?? this.#cursor
       }
       const { source, onHeads } = this.#options

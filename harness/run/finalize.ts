@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { CATALOG_VERSION, selectCases } from '../attacks/catalog.ts'
-import type { EvidenceIntegrity, EvidenceSource } from '../contracts/evidence-source.ts'
+import type { EvidenceIntegrity, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
 import { runVerdict } from '../oracle/gates.ts'
@@ -15,6 +15,7 @@ import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { summarizeMetrics } from '../oracle/metrics.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
 import { verifyHistory } from '../evidence/integrity.ts'
+import { mergeProblems } from '../evidence/problems.ts'
 import { gradeStore } from './grade-store.ts'
 import type { ScenarioStats } from './measure/measure.ts'
 import { runReporters, type Reporter } from './reporter.ts'
@@ -48,6 +49,8 @@ export interface RunContext {
   /** the evidence source's kind and whether its records are hash-chained (absent in older runs: chained) */
   evidenceSource?: string
   evidenceIntegrity?: EvidenceIntegrity
+  /** a mapping source's lines from the run's start cursor on that gave no record, and its warnings */
+  evidenceProblems?: EvidenceProblems
   /** the grader version the run was made with (absent before version 2) */
   grader?: number
   /** selected cases that could not be exercised against this target, with the reason (set-up, carriers) */
@@ -116,6 +119,7 @@ async function readRest(ctx: RunContext, store: RunStore, source: EvidenceSource
     let n = 0
     for await (const page of source.pages(cursor)) {
       store.appendEvidence(page.records)
+      if (page.problems) ctx.evidenceProblems = mergeProblems(ctx.evidenceProblems, page.problems)
       n += page.records.length
       cursor = page.cursor ?? cursor
     }
@@ -188,7 +192,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     cases: graded.cases,
     coverage: coverageOf(graded.cases, ctx.notCovered ?? {}),
     legit: graded.legit,
-    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}) },
+    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems) },
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],
@@ -214,4 +218,10 @@ export function coverageOf(rows: readonly RunJson['cases'][number][], notCovered
       ?? (r.attempts === 0 ? 'never fired: the schedule did not reach it before the run ended (a longer run or a larger attacks.share fires it)' : 'every attempt ended in a transport error: nothing was proven either way')
     return { case: r.id, covered: false, attempts: r.attempts, reason }
   })
+}
+
+/** run.json's view of a mapping source's problems (absent for sources that need no mapping). */
+function mappingOutcome(p: EvidenceProblems | undefined): Pick<RunJson['evidence'], 'unmapped' | 'mapping_warnings'> {
+  if (!p) return {}
+  return { unmapped: { count: p.unmapped, examples: p.examples }, ...(p.warnings.length > 0 ? { mapping_warnings: p.warnings } : {}) }
 }

@@ -17,13 +17,13 @@ import { ChaosSession } from '../chaos/chaos-session.ts'
 import type { FaultInjector } from '../chaos/injector.ts'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import { parseDuration } from '../contracts/duration.ts'
-import type { EvidenceSource } from '../contracts/evidence-source.ts'
+import type { ChainHeads, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
 import type { RunIdentity } from '../contracts/identity.ts'
 import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
 import { headsOf } from '../evidence/chain.ts'
 import { deprovision } from '../population/provision.ts'
 import { openEvidenceSource } from '../evidence/open-source.ts'
-import { readAll } from '../evidence/read-all.ts'
+import { mergeProblems } from '../evidence/problems.ts'
 import { epochNow } from '../load/clock.ts'
 import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
 import { HttpPools } from '../load/http-pool.ts'
@@ -184,9 +184,21 @@ export class RunSession {
     this.#evidence = source
     this.ctx.evidenceSource = source.kind
     this.ctx.evidenceIntegrity = source.integrity
-    const before = await readAll(source)
-    this.ctx.evidenceCursor = before.cursor
-    this.ctx.chainStart = source.integrity === 'chained' ? headsOf(before.records) : {}
+    // Page by page: a deployment's own audit log may hold far more history than fits in memory.
+    const heads: ChainHeads = {}
+    let problems: EvidenceProblems | undefined
+    for await (const page of source.pages(null)) {
+      if (source.integrity === 'chained') Object.assign(heads, headsOf(page.records))
+      if (page.problems) problems = mergeProblems(problems, page.problems)
+      this.ctx.evidenceCursor = page.cursor ?? this.ctx.evidenceCursor
+    }
+    this.ctx.chainStart = source.integrity === 'chained' ? heads : {}
+    // Not the run's lines, but a mapping that fails on them will fail on the run's too: say so now.
+    if (problems) {
+      const examples = problems.examples.slice(0, 3).join('; ')
+      const said = [...(problems.unmapped > 0 ? [`${problems.unmapped} lines could not be mapped (${examples})`] : []), ...problems.warnings]
+      if (said.length > 0) this.#log(`evidence before the run: ${said.join('; ')}`)
+    }
     await this.#sampleHeads()
   }
 
@@ -219,6 +231,7 @@ export class RunSession {
         progress.observeEvidence(records, readAt)
       },
       onHeads: (heads, at) => this.#attempts.appendHeads(heads, at),
+      onProblems: (p) => (this.ctx.evidenceProblems = mergeProblems(this.ctx.evidenceProblems, p)),
     })
     if (this.#stop.aborted) return
     this.#log(`measuring: ${Object.entries(config.scenarios).map(([n, e]) => `${n} ${describeExecutor(e)}`).join('; ')}`)

@@ -114,10 +114,16 @@ function idpSettingsOf(loaded: LoadedProfile): IdpSettings {
   }
 }
 
-/** The profile's evidence source, a file's path made absolute (the profile's folder is its base). */
-function evidenceOf(loaded: LoadedProfile): EvidenceSourceSpec {
-  const source = loaded.profile.evidence.source
-  return 'file' in source && typeof source.file === 'string' ? { ...source, file: loaded.resolve(source.file) } : source
+/** The profile's evidence source, files' paths made absolute (the profile's folder is their base). */
+function evidenceOf(loaded: LoadedProfile, source: EvidenceSourceSpec = loaded.profile.evidence.source): EvidenceSourceSpec {
+  switch (source.kind) {
+    case 'jsonl':
+      return { ...source, file: loaded.resolve(source.file) }
+    case 'combined':
+      return { ...source, sources: source.sources.map((s) => evidenceOf(loaded, s)) }
+    default:
+      return source
+  }
 }
 
 export function profileTarget(loaded: LoadedProfile): TargetAdapter {

@@ -34,7 +34,7 @@ import { readFileSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { StartedTarget, TargetAdapter, TargetStartOptions } from '../../harness/contracts/target.ts'
+import type { HttpCursorSourceSpec, StartedTarget, TargetAdapter, TargetStartOptions } from '../../harness/contracts/target.ts'
 import { ReferenceAdminClient } from './admin-client.ts'
 import { AS_STATE_FILE } from './authorization-server/as-state.ts'
 import { chaosHooks } from './chaos-hooks.ts'
@@ -103,10 +103,7 @@ async function stopAll(components: Component[]): Promise<void> {
   if (errors.length > 0) throw new AggregateError(errors, 'some reference target components did not stop cleanly')
 }
 
-/** The reference target's evidence is its sink's HTTP cursor (its tests read the sink directly). */
-export type ReferenceStartedTarget = StartedTarget & { evidence: { kind: 'http-cursor'; url: string } }
-
-async function start(options: ReferenceStartOptions): Promise<ReferenceStartedTarget> {
+async function start(options: ReferenceStartOptions): Promise<StartedTarget<HttpCursorSourceSpec>> {
   const flaws = resolveFlaws(options.flaws)
   if (typeof options.initialAccessToken !== 'string' || options.initialAccessToken.length < 16) {
     throw new TypeError('initialAccessToken must be a string of at least 16 characters')
@@ -266,7 +263,7 @@ async function start(options: ReferenceStartOptions): Promise<ReferenceStartedTa
   }
 }
 
-export const referenceTarget: Omit<TargetAdapter, 'start'> & { start(options: ReferenceStartOptions): Promise<ReferenceStartedTarget> } = {
+export const referenceTarget: TargetAdapter<HttpCursorSourceSpec> & { start(options: ReferenceStartOptions): Promise<StartedTarget<HttpCursorSourceSpec>> } = {
   name: 'reference',
   flaws: FLAWS,
   start,

@@ -61,7 +61,9 @@ export async function runWorkers(input: CoordinatorInput): Promise<Record<string
   }
   for (const id of remote) log(`case ${id}: fired from the main thread for every worker (its prepared material cannot cross a thread)`)
   const connections = Math.max(...Object.values(input.config.scenarios).map(executorMaxVUs))
-  const { admin: _admin, chaos: _chaos, stop: _stop, [Symbol.asyncDispose]: _dispose, ...targetData } = input.target
+  const { admin: _admin, chaos: _chaos, stop: _stop, [Symbol.asyncDispose]: _dispose, evidence, ...rest } = input.target
+  // Workers never read evidence, and a mapping's map() function cannot cross a thread.
+  const targetData = { ...rest, evidence: evidence.kind === 'jsonl' ? { ...evidence, mapping: { fields: evidence.mapping.fields } } : evidence }
   const entry = new URL(`./load-worker${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url)
 
   let seq = 0

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request, type Dispatcher } from 'undici'
 import type { EvidenceRecord } from '../../../../harness/contracts/evidence.ts'
-import type { ResourceServerInfo } from '../../../../harness/contracts/target.ts'
-import type { ReferenceStartedTarget } from '../../../../targets/reference/adapter.ts'
+import type { HttpCursorSourceSpec, ResourceServerInfo, StartedTarget } from '../../../../harness/contracts/target.ts'
 import { referenceTarget, type ReferenceStartOptions } from '../../../../targets/reference/adapter.ts'
 import { clientAssertion, dpopProof, newKeyPair, newTrace, type KeyPair } from './client-crypto.ts'
 import { WorkforceIdp } from './workforce-idp.ts'
@@ -48,12 +47,12 @@ export interface CallOptions {
 }
 
 export class World {
-  readonly target: ReferenceStartedTarget
+  readonly target: StartedTarget<HttpCursorSourceSpec>
   readonly idp: WorkforceIdp
   readonly iat: string
   readonly #dataDir: string
 
-  private constructor(target: ReferenceStartedTarget, idp: WorkforceIdp, iat: string, dataDir: string) {
+  private constructor(target: StartedTarget<HttpCursorSourceSpec>, idp: WorkforceIdp, iat: string, dataDir: string) {
     this.target = target
     this.idp = idp
     this.iat = iat

@@ -169,3 +169,22 @@ export async function sha256(value: string): Promise<string> {
   const { createHash } = await import('node:crypto')
   return createHash('sha256').update(value).digest('base64url')
 }
+
+/** A GET through node:http with raw header lines (repeated names, any Host): what fetch cannot send. */
+export function rawGet(url: string, headers: [string, string][]): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> }> {
+  return import('node:http').then(
+    ({ request }) =>
+      new Promise((resolve, reject) => {
+        // with raw header lines node:http adds no Host header of its own
+        const lines = headers.some(([k]) => k.toLowerCase() === 'host') ? headers : [['host', new URL(url).host] as [string, string], ...headers]
+        const req = request(url, { method: 'GET', headers: lines.flat() }, (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => (text += c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) }))
+        })
+        req.on('error', reject)
+        req.end()
+      }),
+  )
+}

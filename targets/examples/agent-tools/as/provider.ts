@@ -60,6 +60,7 @@ export function buildProvider({ config, issuer, store, signingKey, audit }: AsDe
       userinfo: { enabled: false },
       introspection: { enabled: false },
       revocation: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
       clientCredentials: { enabled: true },
       dPoP: { enabled: true },
       registration: { enabled: true, initialAccessToken: config.initialAccessToken, issueRegistrationAccessToken: true },

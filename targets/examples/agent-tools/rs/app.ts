@@ -149,9 +149,10 @@ export function buildApp(cfg: RsSetup, log: AuditLog): { app: express.Express; r
     const scopeGuard = tool.name === 'refund.issue' && flawed('refund-scope-missing') ? [] : [requiredScopes(tool.scope)]
     const chain = [
       enter,
-      ...(tool.method === 'POST' ? [express.json({ limit: '8kb' })] : []),
       authenticate,
       trusted,
+      // the body is parsed only for an authenticated caller
+      ...(tool.method === 'POST' ? [express.json({ limit: '8kb' })] : []),
       ...(flawed('no-jti-cache') ? [] : [noReplay]),
       delegated,
       ...scopeGuard,

@@ -16,7 +16,6 @@ export interface Facts {
   userKind: 'human' | 'agent' | null
   delegation: string[]
   keyThumbprint: string | null
-  audience: string | null
   tenant: string | null
   scopesNeeded: string[]
   scopesHeld: string[]
@@ -32,7 +31,7 @@ const FACTS = new WeakMap<object, Facts>()
 export function factsOf(ctx: object): Facts {
   let f = FACTS.get(ctx)
   if (f === undefined) {
-    f = { tool: null, user: null, userKind: null, delegation: [], keyThumbprint: null, audience: null, tenant: null, scopesNeeded: [], scopesHeld: [], scopesGranted: null, subjectTokenHash: null, issuedToken: null, error: null, extra: {} }
+    f = { tool: null, user: null, userKind: null, delegation: [], keyThumbprint: null, tenant: null, scopesNeeded: [], scopesHeld: [], scopesGranted: null, subjectTokenHash: null, issuedToken: null, error: null, extra: {} }
     FACTS.set(ctx, f)
   }
   return f
@@ -107,19 +106,20 @@ function libraryReason(route: string, grantTool: string | null, err: Facts['erro
   }
 }
 
-export function auditMiddleware(log: AuditLog, service: string) {
+/** `issuer`: the deciding server's identifier, the record's `audience` (the resource asked for is `facts.requested_target`). */
+export function auditMiddleware(log: AuditLog, service: string, issuer: string) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
     const facts = factsOf(ctx)
     try {
       await next()
     } finally {
       const route = (ctx.oidc as { route?: string } | undefined)?.route
-      if (route !== undefined && AUDITED_ROUTES.has(route)) log.write(recordOf(ctx, route, facts, service))
+      if (route !== undefined && AUDITED_ROUTES.has(route)) log.write(recordOf(ctx, route, facts, service, issuer))
     }
   }
 }
 
-function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: string): AuditRecord {
+function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: string, issuer: string): AuditRecord {
   const status = ctx.status
   const allowed = status >= 200 && status < 300
   const body = (ctx.body !== null && typeof ctx.body === 'object' ? ctx.body : {}) as Record<string, unknown>
@@ -160,7 +160,7 @@ function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: str
     client,
     delegation,
     key_thumbprint: f.keyThumbprint ?? claims?.cnf?.jkt ?? null,
-    audience: f.audience ?? (typeof claims?.aud === 'string' ? claims.aud : null),
+    audience: issuer,
     method: ctx.method,
     path: ctx.path,
     tool,

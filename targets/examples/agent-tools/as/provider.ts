@@ -106,7 +106,7 @@ export function buildProvider({ config, issuer, store, signingKey, audit }: AsDe
     ctx.req.headers.host = issuerHost
     await next()
   })
-  provider.use(auditMiddleware(audit, SERVICE) as Parameters<Provider['use']>[0])
+  provider.use(auditMiddleware(audit, SERVICE, issuer) as Parameters<Provider['use']>[0])
   captureErrors(provider)
 
   const idpKeys = config.idp.jwks !== null ? createLocalJWKSet(config.idp.jwks as unknown as JSONWebKeySet) : createRemoteJWKSet(new URL(config.idp.jwksUrl!))

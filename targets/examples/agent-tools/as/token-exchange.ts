@@ -59,6 +59,8 @@ export function tokenExchangeHandler(deps: ExchangeDeps): (ctx: KoaContextWithOI
     const params = ctx.oidc.params as Record<string, unknown>
     const facts = factsOf(ctx)
     facts.tool = 'token.exchange'
+    // the tenant this client acts in, once known (refusals before the subject is trusted still name it)
+    facts.tenant = deps.delegation.get(client.clientId)?.tenant ?? null
 
     // 1. DPoP
     const dPoP = await validateDpop(provider, ctx)
@@ -89,7 +91,6 @@ export function tokenExchangeHandler(deps: ExchangeDeps): (ctx: KoaContextWithOI
     const resource = targets.length === 1 ? targets[0] : null
     const resourceScopes = resource === null ? undefined : deps.resources.get(resource)
     if (resource === null || resourceScopes === undefined) throw refuse(new errors.InvalidTarget('resource must name exactly one known resource server'), 'exchange.unknown_target')
-    facts.audience = resource
 
     // 4. the subject token
     const subject = await deps.verifySubject(subjectToken, type)

@@ -69,7 +69,7 @@ describe('RFC 8693 exchange by an agent', () => {
     const res = await exchange(d.issuer, agent, await d.userAssertion(USER), TYPE_JWT, d.support, ['tickets:read'])
     expect(res.body).toMatchObject({ issued_token_type: TYPE_AT, token_type: 'DPoP', scope: 'tickets:read' })
     const line = lastAsLine(res.traceId)!
-    expect(line).toMatchObject({ outcome: 'allowed', why: 'ok', http_status: 200, user: 'user_1', user_kind: 'human', client: agent.clientId, delegation: [agent.clientId], key_thumbprint: agent.jkt, audience: d.support, tool: 'token.exchange', tenant: 't_1', method: 'POST', path: '/token' })
+    expect(line).toMatchObject({ outcome: 'allowed', why: 'ok', http_status: 200, user: 'user_1', user_kind: 'human', client: agent.clientId, delegation: [agent.clientId], key_thumbprint: agent.jkt, audience: d.issuer, tool: 'token.exchange', tenant: 't_1', method: 'POST', path: '/token' })
     expect(line.token_sha256).toBe(await sha256(res.body.access_token as string))
     expect(line.token_id).toBe(decodeJwt(res.body.access_token as string).jti)
     expect(line.subject_token_sha256).toMatch(/^[A-Za-z0-9_-]{43}$/)
@@ -87,7 +87,7 @@ describe('RFC 8693 exchange by an agent', () => {
     const res = await exchange(d.issuer, agent, await d.userAssertion(USER), TYPE_JWT, 'http://127.0.0.1:9/unknown')
     expect(res.status).toBe(400)
     expect(res.body.error).toBe('invalid_target')
-    expect(lastAsLine(res.traceId)).toMatchObject({ why: 'exchange.unknown_target', client: agent.clientId, user: null, delegation: [] })
+    expect(lastAsLine(res.traceId)).toMatchObject({ why: 'exchange.unknown_target', client: agent.clientId, user: null, delegation: [], tenant: 't_1', facts: { requested_target: 'http://127.0.0.1:9/unknown' } })
   })
 
   test('an expired or foreign user assertion: 400 invalid_request', async () => {

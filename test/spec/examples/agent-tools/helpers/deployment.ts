@@ -107,13 +107,15 @@ export interface DeploymentOptions {
   /** per-component extra environment */
   asEnv?: Record<string, string>
   rsEnv?: Record<string, string>
+  /** trust this IdP instead of one made here (userAssertion() then cannot sign for it) */
+  idp?: { issuer: string; jwks: { keys: object[] } }
 }
 
 export async function startDeployment(opts: DeploymentOptions = {}): Promise<Deployment> {
   const dir = mkdtempSync(path.join(tmpdir(), 'agent-tools-'))
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const jwksFile = path.join(dir, 'idp-jwks.json')
-  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'idp-1', alg: 'ES256', use: 'sig' }] }))
+  writeFileSync(jwksFile, JSON.stringify(opts.idp?.jwks ?? { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'idp-1', alg: 'ES256', use: 'sig' }] }))
   const [asPort, supportPort, kbPort] = [await freePort(), await freePort(), await freePort()]
   const issuer = `http://127.0.0.1:${asPort}`
   const support = `http://127.0.0.1:${supportPort}`
@@ -130,7 +132,7 @@ export async function startDeployment(opts: DeploymentOptions = {}): Promise<Dep
         EXAMPLE_AS_DATA_DIR: path.join(dir, 'as'),
         EXAMPLE_AS_AUDIT_LOG: asAudit,
         EXAMPLE_INITIAL_ACCESS_TOKEN: INITIAL_ACCESS_TOKEN,
-        EXAMPLE_IDP_ISSUER: IDP_ISSUER,
+        EXAMPLE_IDP_ISSUER: opts.idp?.issuer ?? IDP_ISSUER,
         EXAMPLE_IDP_JWKS_FILE: jwksFile,
         EXAMPLE_RESOURCES: JSON.stringify({ [support]: SUPPORT_SCOPES.join(' '), [kb]: KB_SCOPES.join(' ') }),
         ...opts.asEnv,

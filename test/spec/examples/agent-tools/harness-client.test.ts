@@ -1,6 +1,6 @@
 /**
  * gatecrash's own client code against the example, as a run would use it: RFC 8414 discovery,
- * enrollment (RFC 7591 registration with the members gatecrash sends, then RFC 8693 exchange) of an
+ * enrollment (RFC 7591 registration with standard metadata only, then RFC 8693 exchange) of an
  * agent and its sub-agent, user assertions of the harness's workforce IdP, and a tool call with the
  * hot path's DPoP proof. The example must need nothing gatecrash-specific for any of it.
  */
@@ -22,7 +22,9 @@ afterAll(async () => {
 })
 
 test('discover, enroll an agent and its sub-agent with gatecrash\'s client, and call a tool with its DPoP proof', async () => {
-  const ctx: EnrollContext = { meta: await discover(d.issuer), idp, initialAccessToken: INITIAL_ACCESS_TOKEN }
+  // a standards-only registration: the initial access token and no member the AS did not ask for
+  const registration = { initialAccessToken: () => INITIAL_ACCESS_TOKEN, members: () => ({}), cleanup: 'keep' as const }
+  const ctx: EnrollContext = { meta: await discover(d.issuer), idp, registration }
   const principal = { id: 'user_1', tenant: 't_1', name: 'Ada', entitlements: ['tickets:read', 'customers:read'] as ('tickets:read' | 'customers:read')[] }
   const agent = await enroll(ctx, { ref: 'a1', principal, scope: ['tickets:read', 'customers:read'], resource: d.support })
   const sub = await enroll(ctx, { ref: 'a1.1', parent: agent, scope: ['tickets:read'], resource: d.support })

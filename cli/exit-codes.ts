@@ -12,6 +12,7 @@ export const EXIT = {
 const BY_ERROR_CODE: Record<string, number> = {
   ERR_SCENARIO_INVALID: EXIT.invalidConfig,
   ERR_THRESHOLD_INVALID: EXIT.invalidConfig,
+  ERR_PROFILE_INVALID: EXIT.invalidConfig,
   ERR_CLI_USAGE: EXIT.invalidConfig,
   ERR_FLAW_UNKNOWN: EXIT.invalidConfig,
   ERR_TARGET_UNKNOWN: EXIT.invalidConfig,

@@ -6,6 +6,7 @@
 export type HarnessErrorCode =
   | 'ERR_SCENARIO_INVALID'
   | 'ERR_SCENARIO_LOAD'
+  | 'ERR_PROFILE_INVALID'
   | 'ERR_CLI_USAGE'
   | 'ERR_TARGET_UNKNOWN'
   | 'ERR_TARGET_START'
@@ -40,6 +41,19 @@ export class ScenarioInvalid extends HarnessError {
   static override code = 'ERR_SCENARIO_INVALID'
   override code = 'ERR_SCENARIO_INVALID'
   /** the file and the dotted key path at fault, e.g. `scenarios.workload.rate` */
+  file?: string
+  key?: string
+  constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
+    super(message, options)
+    this.file = options.file
+    this.key = options.key
+  }
+}
+
+/** A target profile (a deployment the user owns) has an unknown key or a wrong type; `key` is dotted, e.g. `deployment.processes.0.ready.url`. */
+export class ProfileInvalid extends HarnessError {
+  static override code = 'ERR_PROFILE_INVALID'
+  override code = 'ERR_PROFILE_INVALID'
   file?: string
   key?: string
   constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {

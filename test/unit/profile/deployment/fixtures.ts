@@ -14,7 +14,7 @@ import type { ProcessSpec } from '../../../../targets/profile/deployment/spec.ts
  * PORT: where to listen (after DELAY ms; never with DELAY=never); PRINT: a line to print first;
  * EXIT_EARLY: print it on stderr and exit 3; UPSTREAM: a URL that must answer before it listens
  * (a process that depends on an earlier one); GRANDCHILD: start a child that idles, print its pid;
- * IGNORE_TERM: ignore SIGTERM.
+ * IGNORE_TERM: ignore SIGTERM (otherwise it prints when SIGTERM came, and exits).
  */
 export const SERVER = `
 import http from 'node:http'
@@ -30,6 +30,7 @@ if (env.GRANDCHILD) {
   console.log('grandchild ' + c.pid)
 }
 if (env.IGNORE_TERM) process.on('SIGTERM', () => console.log('ignoring SIGTERM'))
+else process.on('SIGTERM', () => { console.log('SIGTERM at ' + Date.now()); process.exit(0) })
 const listen = () => http.createServer((req, res) => res.end('ok ' + req.url)).listen(Number(env.PORT), '127.0.0.1', () => console.log('listening on ' + env.PORT))
 if (env.DELAY !== 'never') setTimeout(listen, Number(env.DELAY ?? 0))
 else setInterval(() => {}, 1000)

@@ -64,6 +64,9 @@ describe('deployment processes', () => {
     expect(d.stop()).toBe(stopping) // idempotent: one promise
     await stopping
     for (const pid of pids) expect(await gone(pid), `pid ${pid}`).toBe(true)
+    // in reverse order: rs (which needs the AS) got its SIGTERM first
+    const termAt = async (name: string): Promise<number> => Number(/SIGTERM at ([\d.]+)/.exec(await readFile(path.join(s.logsDir, `${name}.log`), 'utf8'))?.[1])
+    expect(await termAt('rs')).toBeLessThan(await termAt('as'))
     expect(await readdir(path.join(s.stateDir, 'target-pids'))).toEqual([])
     expect(await readdir(path.join(s.stateDir, 'deployments'))).toEqual([])
   })

@@ -7,10 +7,17 @@
  * their own (they shut down when their parent's IPC channel is gone), then SIGKILL — only for a pid
  * that is still alive and still runs the very command line recorded (never a reused pid).
  *
+ * A program started in its own process group with a process mark (process-groups.ts: a deployment
+ * the harness started for a target profile) is recorded as a group: the next start sends SIGTERM
+ * (and SIGCONT) to its whole group while the leader is still the recorded process, and to every
+ * process carrying its mark; whatever is left after the grace period gets SIGKILL. Such programs do
+ * not exit with their parent, so without this they would run for good.
+ *
  * @example
  * ```ts
  * await cleanupStaleTargets('.gatecrash', log)            // at start
  * const pids = await recordTargetPids('.gatecrash', target.chaos.pids())
+ * await pids.update([{ pid: child.pid, mark }])            // a process group with its mark
  * const off = continueOnExit(() => target.chaos.pids())   // an abrupt process.exit still SIGCONTs
  * await pids.update(target.chaos.pids())                  // after a restart
  * off(); await pids.forget()
@@ -20,11 +27,17 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { carriesMark, groupMembers, markedProcesses, signalGroup, signalPid } from './process-groups.ts'
 
 interface PidEntry {
   pid: number
   cmdline: string
+  /** the pid leads its own process group, and every process it started carries this mark */
+  group?: { mark: string }
 }
+
+/** a pid, or the leader of a process group started with a process mark */
+export type TrackedProcess = number | { pid: number; mark: string }
 
 interface OwnerFile {
   owner: PidEntry
@@ -57,23 +70,31 @@ function same(entry: PidEntry): boolean {
   return entry.cmdline !== '' && pidAlive(entry.pid) && cmdlineOf(entry.pid) === entry.cmdline
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig)
-  } catch {
-    // gone already
-  }
+const signal = signalPid
+
+type GroupEntry = PidEntry & { group: { mark: string } }
+
+/** The group's leader is still the recorded process: same command line, and it carries the mark. */
+function leaderLives(entry: GroupEntry): boolean {
+  return same(entry) && carriesMark(entry.pid, entry.group.mark)
+}
+
+/** The live processes a group entry stands for: its whole group while the leader lives, and every process with its mark. */
+function groupProcesses(entry: GroupEntry): number[] {
+  const members = new Set(markedProcesses(entry.group.mark))
+  if (leaderLives(entry)) for (const pid of groupMembers(entry.pid)) members.add(pid)
+  return [...members]
 }
 
 export interface PidRecord {
-  /** writes the pids again (a restarted component has a new one) */
-  update(pids: readonly number[]): Promise<void>
+  /** writes the pids again (a restarted component has a new one, a deployment a new process) */
+  update(pids: readonly TrackedProcess[]): Promise<void>
   /** removes the file: call once the target has stopped */
   forget(): Promise<void>
 }
 
 /** Records this harness's target pids in its own file under `<stateDir>/target-pids/`. */
-export async function recordTargetPids(stateDir: string, pids: readonly number[]): Promise<PidRecord> {
+export async function recordTargetPids(stateDir: string, pids: readonly TrackedProcess[]): Promise<PidRecord> {
   const dir = dirOf(stateDir)
   await mkdir(dir, { recursive: true })
   // One file per run (a process may run several at once); the owner pid tells whether it is stale.
@@ -84,10 +105,13 @@ export async function recordTargetPids(stateDir: string, pids: readonly number[]
   const known = new Map<number, PidEntry>()
   let writing: Promise<void> = Promise.resolve()
   let forgotten = false
-  const update = (list: readonly number[]): Promise<void> => {
-    for (const pid of list) {
+  const update = (list: readonly TrackedProcess[]): Promise<void> => {
+    for (const tracked of list) {
+      const pid = typeof tracked === 'number' ? tracked : tracked.pid
       const cmdline = cmdlineOf(pid)
-      if (cmdline !== null) known.set(pid, { pid, cmdline })
+      // a group is kept even when its leader is gone already: its mark still finds what it started
+      if (typeof tracked !== 'number') known.set(pid, { pid, cmdline: cmdline ?? '', group: { mark: tracked.mark } })
+      else if (cmdline !== null) known.set(pid, { pid, cmdline })
     }
     const content: OwnerFile = { owner, started_at: startedAt, pids: [...known.values()] }
     // write and rename, so a cleanup never reads a half-written file
@@ -113,7 +137,8 @@ export async function recordTargetPids(stateDir: string, pids: readonly number[]
 
 /**
  * Cleans up after harnesses that are gone: their paused or orphaned target processes are resumed,
- * given `graceMs` to exit, then killed. Files of live harnesses are left alone.
+ * given `graceMs` to exit, then killed; recorded process groups get SIGTERM at once (with SIGCONT),
+ * then SIGKILL. Files of live harnesses are left alone.
  */
 export async function cleanupStaleTargets(stateDir: string, log: (line: string) => void, graceMs = 1_000): Promise<{ resumed: number; killed: number }> {
   const dir = dirOf(stateDir)
@@ -131,15 +156,26 @@ export async function cleanupStaleTargets(stateDir: string, log: (line: string) 
     }
     // that harness is still running (this very process included: another run of it may be live)
     if (content.owner.pid === process.pid || same(content.owner)) continue
-    const left = content.pids.filter(same)
+    const left = content.pids.filter((p) => p.group === undefined && same(p))
     for (const p of left) signal(p.pid, 'SIGCONT')
-    resumed += left.length
+    const groups: GroupEntry[] = content.pids.flatMap((p) => (p.group !== undefined ? [{ ...p, group: p.group }] : []))
+    const grouped = (): number[] => [...new Set(groups.flatMap(groupProcesses))]
+    const inGroups = grouped()
+    for (const sig of ['SIGCONT', 'SIGTERM'] as const) {
+      for (const g of groups) if (leaderLives(g)) signalGroup(g.pid, sig)
+      for (const pid of inGroups) signal(pid, sig)
+    }
+    resumed += left.length + inGroups.length
     const deadline = Date.now() + graceMs
-    while (left.some(same) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    while ((left.some(same) || grouped().length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     const stuck = left.filter(same)
     for (const p of stuck) signal(p.pid, 'SIGKILL')
-    killed += stuck.length
+    const stuckInGroups = grouped()
+    for (const g of groups) if (leaderLives(g)) signalGroup(g.pid, 'SIGKILL')
+    for (const pid of stuckInGroups) signal(pid, 'SIGKILL')
+    killed += stuck.length + stuckInGroups.length
     if (left.length > 0) log(`cleaned up after a harness that was killed (pid ${content.owner.pid}): ${left.length} target processes resumed, ${stuck.length} of them killed`)
+    if (inGroups.length > 0) log(`cleaned up after a harness that was killed (pid ${content.owner.pid}): ${inGroups.length} processes of a deployment it started stopped, ${stuckInGroups.length} of them with SIGKILL`)
     await rm(file, { force: true })
   }
   return { resumed, killed }

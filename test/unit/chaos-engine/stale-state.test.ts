@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
+import { newProcessMark, PROCESS_MARK_ENV } from '../../../harness/chaos/process-groups.ts'
 import { cleanupStaleTargets, recordTargetPids } from '../../../harness/chaos/stale-state.ts'
 
 const children: ChildProcess[] = []
@@ -102,5 +103,34 @@ describe('stale target processes', () => {
     await orphan(dir, await deadPid())
     expect(await cleanupStaleTargets(dir, () => {}, 100)).toEqual({ resumed: 0, killed: 0 })
     expect(alive(c.pid!)).toBe(true)
+  })
+
+  test('a process group of a killed harness (a deployment it started) is stopped whole: its child\'s child too, and a marked process that left the group', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gc-stale-'))
+    const mark = newProcessMark()
+    // the leader starts a child in its group and a daemon in a session of its own, prints their pids, then idles
+    const script = `
+      const { spawn } = require('node:child_process')
+      const idle = ['-e', 'setInterval(() => {}, 1000)', '--', 'gatecrash-test-component']
+      const inGroup = spawn(process.execPath, idle, { stdio: 'ignore' })
+      const daemon = spawn(process.execPath, idle, { stdio: 'ignore', detached: true })
+      console.log(inGroup.pid + ' ' + daemon.pid)
+      setInterval(() => {}, 1000)`
+    const leader = spawn(process.execPath, ['-e', script, '--', 'gatecrash-test-component'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, [PROCESS_MARK_ENV]: mark } })
+    children.push(leader)
+    const line = await new Promise<string>((resolve) => leader.stdout!.once('data', (c: Buffer) => resolve(c.toString())))
+    const [inGroup, daemon] = line.trim().split(' ').map(Number)
+    await waitStarted(leader)
+    await recordTargetPids(dir, [{ pid: leader.pid!, mark }])
+    await orphan(dir, await deadPid())
+    const logs: string[] = []
+    const out = await cleanupStaleTargets(dir, (l) => logs.push(l), 1_000)
+    expect(out.resumed).toBe(3)
+    for (const pid of [leader.pid!, inGroup, daemon]) {
+      for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20))
+      expect(alive(pid), `pid ${pid}`).toBe(false)
+    }
+    expect(logs.join('\n')).toMatch(/3 processes of a deployment it started stopped/)
+    expect(await readdir(path.join(dir, 'target-pids'))).toEqual([])
   })
 })

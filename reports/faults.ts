@@ -78,7 +78,7 @@ function ttr(f: FaultResult): string {
 function windowRow(f: FaultResult, gatesFailed: boolean): string[] {
   const d = f.during
   const mark = f.error !== null || gatesFailed ? '❌' : f.start === null ? '➖' : '✅'
-  const effect = f.start === null ? 'not reached' : f.error !== null ? cell(f.error) : f.healed ? 'healed' : '**not healed**'
+  const effect = f.skipped !== undefined ? cell(f.skipped) : f.start === null ? 'not reached' : f.error !== null ? cell(f.error) : f.healed ? 'healed' : '**not healed**'
   return [
     mark,
     `\`${f.id}\` ${cell(f.label)}`,

@@ -106,9 +106,19 @@ export class ChaosSession {
   async attach(input: { target: StartedTarget; identities: readonly RunIdentity[]; kit?: CaseKit; scenarioFile: string }): Promise<void> {
     if (!this.enabled) return
     const { target } = input
+    // A deployment the harness neither started nor put behind its fault proxy (a target profile)
+    // offers no way to apply network or process faults: they are not applied, and say why.
+    const skip = new Map<number, string>()
+    if (!target.chaos) {
+      this.faults.forEach((f, i) => {
+        if (isLinkFault(f) || isProcessFault(f)) skip.set(i, `not applied: target ${target.name} offers no fault hooks (the harness did not start it and does not route its links through the fault proxy)`)
+      })
+      for (const why of new Set(skip.values())) this.#options.log(`faults ${[...skip.keys()].map((i) => `f${i + 1}`).join(', ')}: ${why}`)
+    }
     const invalid = (i: number, problem: string, allowed: string): ScenarioInvalid =>
       new ScenarioInvalid(`${input.scenarioFile}: \`faults.${i}.component\` ${problem}`, { file: input.scenarioFile, key: `faults.${i}.component`, hint: `allowed: ${allowed}` })
     this.faults.forEach((f, i) => {
+      if (skip.has(i)) return
       if (isLinkFault(f) && !(this.#links?.links().includes(f.component))) {
         const offered = target.chaos?.links ?? []
         throw invalid(i, `is '${f.component}', a link target ${target.name} does not route through the fault proxy`, offered.length ? offered.map((l) => `'${l}'`).join(', ') : 'none: this target takes no fault proxy')
@@ -135,6 +145,7 @@ export class ChaosSession {
         this.#options.onChange?.(windows)
       },
       describe,
+      skip,
     })
   }
 

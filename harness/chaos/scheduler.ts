@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   onChange?(windows: readonly FaultWindowRecord[]): void
   /** how each fault is described in logs and the report */
   describe?(spec: FaultSpec): string
+  /** faults (by index) the target cannot take, with why: never injected, their windows say so */
+  skip?: ReadonlyMap<number, string>
 }
 
 interface Slot {
@@ -57,6 +59,7 @@ export class FaultScheduler {
       healing: null,
     }))
     this.windows = this.#slots.map((s) => s.window)
+    for (const [i, why] of options.skip ?? []) this.#slots[i].window.skipped = why
     // Every fault must have an injector before anything starts: a typo must not pass as "no fault".
     for (const s of this.#slots) {
       if (!injectorFor(s.spec, options.injectors)) {
@@ -71,6 +74,7 @@ export class FaultScheduler {
     this.#started = true
     for (const s of this.#slots) {
       s.window.t0 = t0
+      if (s.window.skipped !== undefined) continue
       s.timers.push(setTimeout(() => void this.#inject(s), timerDelay(t0 + s.window.at_ms - Date.now())))
       s.timers.push(setTimeout(() => void this.#heal(s), timerDelay(t0 + s.window.at_ms + s.window.for_ms - Date.now())))
     }

@@ -31,4 +31,9 @@ export interface FaultWindowRecord {
   healed: boolean
   /** the injection or healing failed: the fault proves nothing */
   error: string | null
+  /**
+   * the fault was never applied because the target offers no way to apply it (a deployment the
+   * harness neither started nor routes through its fault proxy): lost coverage, said in the report
+   */
+  skipped?: string
 }

@@ -44,6 +44,8 @@ export interface FaultResult {
   end: string | null
   healed: boolean
   error: string | null
+  /** never applied: the target offers no way to (lost coverage, not a pass) */
+  skipped?: string
   /** seconds after healing until legitimate success was back above its threshold (1 s buckets); null: not measurable */
   ttr_s: number | null
   /** false: legitimate success never came back above its threshold before the run ended; null: no traffic to tell */

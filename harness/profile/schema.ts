@@ -112,4 +112,6 @@ export const profileSchema: Check = obj({
   }),
   evidence: { check: obj({ source: { check: evidenceSource, required: true } }), required: true },
   admin,
+  // checked by targets/profile/deployment/spec-check.ts when the adapter is made, before anything starts
+  deployment: (() => {}) as Check,
 })

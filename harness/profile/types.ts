@@ -24,6 +24,9 @@
  * ```
  */
 import type { EvidenceSourceSpec, TargetCapabilities } from '../contracts/target.ts'
+import type { DeploymentSpec } from './deployment.ts'
+
+export type * from './deployment.ts'
 
 /** Where a secret comes from: always the environment, never the file. */
 export interface EnvSecret {
@@ -138,6 +141,8 @@ export interface TargetProfile {
   principals?: PrincipalsProfile
   evidence: { source: EvidenceSourceSpec }
   admin?: AdminHooksProfile
+  /** how to start the deployment and stop it after (omit when it is already running) */
+  deployment?: DeploymentSpec
 }
 
 /** Identity function that exists for type inference in profile files (like defineScenario). */

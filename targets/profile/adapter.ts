@@ -14,7 +14,10 @@ import { FlawUnknown, ProfileInvalid } from '../../harness/contracts/errors.ts'
 import { importIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { adminHooks } from './admin-hooks.ts'
 import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities } from '../../harness/contracts/target.ts'
-import { secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
+import { secretsOf, secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
+import { DEFAULT_STATE_DIR } from '../../harness/chaos/chaos-session.ts'
+import { Redactor } from '../../harness/protocol/redact.ts'
+import { checkDeploymentSpec, logsDirFor, startDeployment } from './deployment/index.ts'
 import type { TargetProfile } from '../../harness/profile/types.ts'
 import { discover, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type AsMetadata } from '../../harness/protocol/oauth-client.ts'
 
@@ -126,8 +129,17 @@ function evidenceOf(loaded: LoadedProfile, source: EvidenceSourceSpec = loaded.p
   }
 }
 
+/** Every secret the profile names, registered with the redactor the deployment's logs go through. */
+function redactorFor(profile: TargetProfile): Redactor {
+  const redactor = new Redactor()
+  for (const { secret } of secretsOf(profile)) redactor.register(secretValue(secret))
+  return redactor
+}
+
 export function profileTarget(loaded: LoadedProfile): TargetAdapter {
   const { profile, file } = loaded
+  // checked now, with the rest of the profile: a bad deployment section stops before anything starts
+  const deployment = profile.deployment === undefined ? undefined : checkDeploymentSpec(profile.deployment, { file })
   return {
     name: profile.name,
     // Flaw switches belong to the reference target; a deployment's own misconfigurations are its own.
@@ -139,14 +151,25 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
       }
       // The clients file first: a bad one stops the run before anything is contacted.
       const registration = profile.identities.clients ? await preRegisteredPolicy(loaded, profile.identities.clients.file) : registrationPolicyOf(profile, file)
-      const meta = await discover(profile.issuer)
+      const started = deployment ? await startDeployment(deployment, {
+        stateDir: DEFAULT_STATE_DIR,
+        // beside the run directory (the target's data dir is <run>/target), never inside what a board receives
+        logsDir: logsDirFor(path.dirname(options.dataDir)),
+        redactor: redactorFor(profile),
+        log: options.log,
+        baseDir: path.dirname(path.resolve(file)),
+      }) : undefined
+      const meta = await discover(profile.issuer).catch(async (e: unknown) => {
+        await started?.stop()
+        throw e
+      })
       const resources: ResourceServerInfo[] = profile.resources.map((r) => ({
         id: r.id,
         audience: r.audience,
         origin: r.origin.replace(/\/$/, ''),
         tools: r.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, scope: t.scope, writes: t.writes ?? false, ...(t.limit ? { limit: t.limit } : {}) })),
       }))
-      const stop = async (): Promise<void> => {}
+      const stop = async (): Promise<void> => void (await started?.stop())
       const admin = adminHooks(profile.admin, path.dirname(path.resolve(file)))
       return {
         name: profile.name,
@@ -156,7 +179,7 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
         // Clients the user registered are theirs: no case may register or delete one.
         capabilities: { ...capabilitiesOf(meta), adminHooks: admin !== undefined, ...profile.capabilities, ...(profile.identities.clients ? { registration: false, clientDeletion: false } : {}) },
         evidence: evidenceOf(loaded),
-        components: [{ name: 'as', url: profile.issuer }, ...resources.map((r) => ({ name: r.id, url: r.origin }))],
+        components: started && started.components.length > 0 ? started.components : [{ name: 'as', url: profile.issuer }, ...resources.map((r) => ({ name: r.id, url: r.origin }))],
         flaws: [],
         registration,
         ...(admin ? { admin } : {}),

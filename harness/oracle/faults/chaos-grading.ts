@@ -66,6 +66,7 @@ function faultResult(s: WindowStats, r: Recovery): FaultResult {
     end: iso(w.end),
     healed: w.healed,
     error: w.error,
+    ...(w.skipped === undefined ? {} : { skipped: w.skipped }),
     ttr_s: r.ttr_s,
     recovered: r.recovered,
     recover_within_s: w.recover_within_ms === null ? null : w.recover_within_ms / 1000,

@@ -12,63 +12,7 @@
  * }
  */
 
-/** A program run on this machine, in its own process group. */
-export interface ProcessSpec {
-  /** names its log file (`<name>.log`) and its component; letters, digits, `_`, `.`, `-` */
-  name: string
-  /** program and arguments, run without a shell; `node` means the harness's own Node binary */
-  command: string[]
-  /** working directory; relative to the profile's folder (default: that folder) */
-  cwd?: string
-  /** added to the harness's environment; values never leave the process (the state dir keeps hashes) */
-  env?: Record<string, string>
-  /** ready once this loopback URL answers with any HTTP status below 500 */
-  ready: { url: string }
-  /** k6 duration to wait for ready (default `60s`) */
-  timeout?: string
-}
-
-/** wait until this line (a substring) appears in the container's output */
-export interface LogReady {
-  log: string
-}
-
-/** wait until this command, run in the container without a shell, exits 0 */
-export interface CommandReady {
-  command: string[]
-}
-
-/**
- * An image built from a Dockerfile and run through testcontainers with host networking, so it
- * listens on 127.0.0.1 of this machine. No registry is reachable: the Dockerfile starts
- * `ARG GATECRASH_NODE_BASE` / `FROM ${GATECRASH_NODE_BASE}` (the image imported from the local Node
- * binary) and uses COPY, ENV and CMD only.
- */
-export interface ContainerSpec {
-  name: string
-  /** path of the Dockerfile, inside `context`; relative to the profile's folder */
-  dockerfile: string
-  /** build context directory; relative to the profile's folder */
-  context: string
-  env?: Record<string, string>
-  ready: LogReady | CommandReady
-  timeout?: string
-  /** where it answers (loopback), if it serves HTTP: the component's URL, and checked for reuse */
-  url?: string
-}
-
-export interface DeploymentSpec {
-  /** started first, in this order (a database the processes need) */
-  containers?: ContainerSpec[]
-  /** started after the containers, in this order: a later one may depend on an earlier one */
-  processes?: ProcessSpec[]
-  /**
-   * When a ready URL already answers before the start: reuse that deployment if gatecrash started
-   * it with the same settings and it still runs (default true). False: never reuse; an address
-   * already answering is an error.
-   */
-  reuseExisting?: boolean
-}
+export type { CommandReady, ContainerSpec, DeploymentSpec, LogReady, ProcessSpec } from '../../../harness/profile/deployment.ts'
 
 export const DEFAULT_READY_TIMEOUT = '60s'
 

@@ -141,6 +141,18 @@ export interface TargetAdmin {
 }
 
 /**
+ * The target's choices where the RFCs leave one, which the grading follows (docs/attack-catalog.md
+ * "Grading"). Absent: the strictest reading (the reference target's).
+ */
+export interface TargetPolicy {
+  /**
+   * how long tokens already issued to an offboarded (RFC 7592-deleted) client may keep working at
+   * the resource servers; default 0 (at once)
+   */
+  offboardingPropagationS?: number
+}
+
+/**
  * How the harness registers its clients at this target (RFC 7591). A standards-only AS needs nothing
  * but the initial access token (if it asks for one); an AS that learns a client's tenant, or a
  * sub-agent's parent, from registration members says so here. Nothing of it is sent to the AS that
@@ -175,6 +187,7 @@ export interface StartedTarget<E extends EvidenceSourceSpec = EvidenceSourceSpec
   chaos?: TargetChaosHooks
   /** how clients register here; absent: open registration with the run's initial access token and no extra members */
   registration?: RegistrationPolicy
+  policy?: TargetPolicy
   stop(): Promise<void>
 }
 

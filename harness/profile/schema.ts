@@ -114,4 +114,5 @@ export const profileSchema: Check = obj({
   admin,
   // checked by targets/profile/deployment/spec-check.ts when the adapter is made, before anything starts
   deployment: (() => {}) as Check,
+  policy: obj({ offboardingPropagationS: num({ min: 0, max: 86_400 }) }),
 })

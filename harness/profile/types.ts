@@ -23,7 +23,7 @@
  * })
  * ```
  */
-import type { EvidenceSourceSpec, TargetCapabilities } from '../contracts/target.ts'
+import type { EvidenceSourceSpec, TargetCapabilities, TargetPolicy } from '../contracts/target.ts'
 import type { DeploymentSpec } from './deployment.ts'
 
 export type * from './deployment.ts'
@@ -143,6 +143,8 @@ export interface TargetProfile {
   admin?: AdminHooksProfile
   /** how to start the deployment and stop it after (omit when it is already running) */
   deployment?: DeploymentSpec
+  /** the deployment's choices where the RFCs leave one; the grading follows them */
+  policy?: TargetPolicy
 }
 
 /** Identity function that exists for type inference in profile files (like defineScenario). */

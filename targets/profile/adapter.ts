@@ -183,6 +183,7 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
         flaws: [],
         registration,
         ...(admin ? { admin } : {}),
+        ...(profile.policy ? { policy: profile.policy } : {}),
         stop,
         [Symbol.asyncDispose]: stop,
       }

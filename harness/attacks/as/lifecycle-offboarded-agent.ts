@@ -6,9 +6,11 @@
  *   assertion or by client credentials (alternating). It no longer exists, so it cannot
  *   authenticate: invalid_client (401, or 400), and the record names nobody.
  * - old-token: the token the agent held before deletion, and the token of a sub-agent registered
- *   under it, are used at a tool. Both stop working at once (the reference target's propagation
- *   bound): 401 DPoP invalid_token, reason area `client`. The tokens are genuine, so the record
- *   names their principal and actor chain.
+ *   under it, are used at a tool. Both stop working within the target's stated propagation bound
+ *   (TargetPolicy.offboardingPropagationS; the reference target: at once): 401 DPoP invalid_token,
+ *   reason area `client`. The tokens are genuine, so the record names their principal and actor
+ *   chain. Set-up waits out a short bound; a bound longer than a run waits leaves the case not
+ *   covered, with the bound as the reason.
  */
 import { deleteClient, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
@@ -17,6 +19,9 @@ import { tokenRequestWire } from '../kit.ts'
 import { CaseNotCovered, type AttackModule } from '../types.ts'
 import { callWithDeadToken, readerPrincipal, settingUp, signingKeyWindow, useOnce } from './lifecycle-setup.ts'
 import { authOf, clientCredentialsParams, exchangeParams, sendTokenAttempt, TOOL_CLIENT_CREDENTIALS, TOOL_EXCHANGE, untrustedSubject } from './token-attempt.ts'
+
+/** the longest stated offboarding propagation bound set-up waits out before the old tokens are used */
+const MAX_PROPAGATION_WAIT_S = 30
 
 async function offboard(kit: CaseKit, agent: FreshIdentity): Promise<void> {
   const status = await deleteClient(agent.registration)
@@ -73,6 +78,10 @@ export const lifecycleOffboardedOldToken: AttackModule = {
   eligible: () => true,
   async prepare(kit): Promise<FreshIdentity[]> {
     requireDeletion(kit)
+    const bound = kit.target.policy?.offboardingPropagationS ?? 0
+    if (bound > MAX_PROPAGATION_WAIT_S) {
+      throw new CaseNotCovered(`the target states that an offboarded client's tokens may keep working for up to ${bound} s (policy.offboardingPropagationS): longer than a run waits (${MAX_PROPAGATION_WAIT_S} s)`)
+    }
     const { principal, scope } = readerPrincipal(kit, 1)
     const [agent, sub] = await settingUp('minting an agent and sub-agent to offboard', () =>
       signingKeyWindow(async () => {
@@ -84,6 +93,8 @@ export const lifecycleOffboardedOldToken: AttackModule = {
     await useOnce(kit, agent)
     await useOnce(kit, sub)
     await offboard(kit, agent)
+    // tokens may keep working for the bound the target states; only after it is a use a breach
+    await new Promise((r) => setTimeout(r, bound * 1000))
     return [agent, sub]
   },
   async fire(env) {

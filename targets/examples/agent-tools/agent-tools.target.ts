@@ -51,8 +51,12 @@ export default defineTarget({
   name: 'agent-tools',
   description: 'the third-party example: oidc-provider AS, express + express-oauth2-jwt-bearer resource servers, JSON-lines audit',
   issuer: AS,
-  // oidc-provider's token exchange is a registered grant its metadata lists; it has no
-  // revocation for JWT access tokens and a single process per resource server.
+  // RFC 7592 client deletion has no metadata member: the example supports it (README "Endpoints").
+  // oidc-provider has no revocation for JWT access tokens; one process per resource server.
+  capabilities: { clientDeletion: true },
+  // The resource servers verify tokens offline: a deleted client's tokens work until they expire
+  // (EXAMPLE_TOKEN_TTL_S, 300 s by default), the example's stated offboarding bound.
+  policy: { offboardingPropagationS: 300 },
   resources: [
     {
       id: 'support',

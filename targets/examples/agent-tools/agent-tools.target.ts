@@ -1,21 +1,27 @@
 /**
  * The target profile of the agent-tools example (README.md beside it): how gatecrash reaches a
- * deployment it did not write. Start the deployment (the README's "Start it as processes", with
- * EXAMPLE_IDP_JWKS_URL pointing at the JWKS port below), export EXAMPLE_INITIAL_ACCESS_TOKEN, then:
+ * deployment it did not write. gatecrash starts the deployment itself (the `deployment` section:
+ * three processes, stopped after the run) and serves the workforce IdP's JWKS for its AS:
  *
+ *   export EXAMPLE_INITIAL_ACCESS_TOKEN=$(openssl rand -hex 24)
  *   npx gatecrash target check targets/examples/agent-tools/agent-tools.target.ts
  *   npx gatecrash run scenarios/sandbox-validation.ts --target targets/examples/agent-tools/agent-tools.target.ts
  *
- * Ports, the data folder and the JWKS port can be moved with AGENT_TOOLS_* variables (the tests
- * run several deployments at once).
+ * AGENT_TOOLS_PORT moves its ports (AS, support RS, kb RS, JWKS: four from there), AGENT_TOOLS_DATA_DIR
+ * its data folder, and AGENT_TOOLS_FLAW=<name> turns on one of its misconfigurations (README "Flaws").
  */
+import path from 'node:path'
 import { defineTarget } from 'gatecrash'
 
-const env = (name: string, fallback: string): string => process.env[name] || fallback
-const AS = env('AGENT_TOOLS_AS_URL', 'http://127.0.0.1:8100')
-const SUPPORT = env('AGENT_TOOLS_SUPPORT_URL', 'http://127.0.0.1:8101')
-const KB = env('AGENT_TOOLS_KB_URL', 'http://127.0.0.1:8102')
-const DATA = env('AGENT_TOOLS_DATA_DIR', '../../../agent-tools-data')
+const BASE = Number(process.env.AGENT_TOOLS_PORT || 8100)
+const AS = `http://127.0.0.1:${BASE}`
+const SUPPORT = `http://127.0.0.1:${BASE + 1}`
+const KB = `http://127.0.0.1:${BASE + 2}`
+const JWKS_PORT = BASE + 9
+const DATA = path.resolve(process.env.AGENT_TOOLS_DATA_DIR || path.join(import.meta.dirname, '../../../agent-tools-data'))
+const IDP_ISSUER = 'https://workforce-idp.example.invalid'
+/** what every component is told; the initial access token comes from the environment gatecrash runs in */
+const COMMON = { EXAMPLE_AS_ISSUER: AS, EXAMPLE_FLAW: process.env.AGENT_TOOLS_FLAW ?? '' }
 
 /** The example's audit lines in its own field names (README.md "Audit records") → the evidence record. */
 const mapping = {
@@ -84,7 +90,7 @@ export default defineTarget({
     },
   },
   // the AS fetches the IdP's keys by URL (EXAMPLE_IDP_JWKS_URL=http://127.0.0.1:8109/.well-known/jwks.json)
-  principals: { idp: { jwksPort: Number(env('AGENT_TOOLS_JWKS_PORT', '8109')), issuer: 'https://workforce-idp.example.invalid' } },
+  principals: { idp: { jwksPort: JWKS_PORT, issuer: IDP_ISSUER } },
   evidence: {
     source: {
       kind: 'combined',
@@ -94,5 +100,34 @@ export default defineTarget({
         { kind: 'jsonl', file: `${DATA}/rs-kb-audit.jsonl`, mapping },
       ],
     },
+  },
+  deployment: {
+    processes: [
+      {
+        name: 'as',
+        command: ['node', 'as/main.ts'],
+        env: {
+          ...COMMON,
+          EXAMPLE_AS_PORT: String(BASE),
+          EXAMPLE_AS_DATA_DIR: `${DATA}/as`,
+          EXAMPLE_IDP_ISSUER: IDP_ISSUER,
+          EXAMPLE_IDP_JWKS_URL: `http://127.0.0.1:${JWKS_PORT}/.well-known/jwks.json`,
+          EXAMPLE_RESOURCES: JSON.stringify({ [SUPPORT]: 'tickets:read customers:read refunds:write', [KB]: 'kb:read' }),
+        },
+        ready: { url: `${AS}/healthz` },
+      },
+      {
+        name: 'rs-support',
+        command: ['node', 'rs/main.ts'],
+        env: { ...COMMON, EXAMPLE_RS_PORT: String(BASE + 1), EXAMPLE_RS_TOOLS: 'support', EXAMPLE_RS_AUDIT_LOG: `${DATA}/rs-support-audit.jsonl` },
+        ready: { url: `${SUPPORT}/healthz` },
+      },
+      {
+        name: 'rs-kb',
+        command: ['node', 'rs/main.ts'],
+        env: { ...COMMON, EXAMPLE_RS_PORT: String(BASE + 2), EXAMPLE_RS_TOOLS: 'kb', EXAMPLE_RS_AUDIT_LOG: `${DATA}/rs-kb-audit.jsonl` },
+        ready: { url: `${KB}/healthz` },
+      },
+    ],
   },
 })

@@ -26,8 +26,8 @@ export async function writeScenario(dir: string, name: string, body: string): Pr
   return file
 }
 
-export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?: string; interruptWhen?: RegExp } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ['bin/gatecrash.js', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?: string; interruptWhen?: RegExp; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, ['bin/gatecrash.js', ...args], { env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
@@ -45,7 +45,8 @@ export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?
   let runDir: string | null = null
   let runJson: any = null
   if (opts.outDir) {
-    const entries = await readdir(opts.outDir).catch(() => [] as string[])
+    // a run started a deployment: its logs folder (<run-id>.logs) sits beside the run directory
+    const entries = (await readdir(opts.outDir).catch(() => [] as string[])).filter((e) => !e.endsWith('.logs'))
     if (entries.length > 0) {
       runDir = path.join(opts.outDir, entries.sort().at(-1)!)
       runJson = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8').catch(() => 'null'))

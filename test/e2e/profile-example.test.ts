@@ -1,0 +1,43 @@
+/**
+ * "Test your own deployment", end to end through the CLI: the agent-tools example (a deployment
+ * gatecrash did not write: oidc-provider, express + express-oauth2-jwt-bearer, JSON-lines audit)
+ * reached only through its target profile, which starts it, provisions through its AS, reads and
+ * maps its audit logs. A short run is READY; one of its misconfigurations is NOT READY naming the
+ * case. The full-size runs and every misconfiguration are in the nightly tier.
+ */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { scratchDir, writeScenario } from '../helpers/cli.ts'
+import { exampleScenario, runExample } from '../helpers/example.ts'
+
+const CASES = ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'escalate.cross-tenant', 'unattributed.no-credential', 'replay.cross-audience']
+
+describe('a deployment gatecrash did not write, through its target profile', () => {
+  it('the agent-tools example: READY, provisioned through its AS, every attempt recorded and attributed from its mapped audit logs', async () => {
+    const dir = await scratchDir()
+    const r = await runExample({ dir, scenario: await writeScenario(dir, 'example.ts', exampleScenario({ seconds: 4, rate: 40, cases: CASES })) })
+    expect(r.code, r.stderr.slice(-3000)).toBe(0)
+    const run = r.runJson
+    expect(run.target.name).toBe('agent-tools')
+    expect(run.population).toMatchObject({ agents: 16, sub_agents: expect.any(Number) })
+    expect(run.population.sub_agents).toBeGreaterThan(0)
+    expect(run.metrics.gatecrash_evidence_coverage.rate).toBe(1)
+    expect(run.metrics.gatecrash_attribution_accuracy.rate).toBe(1)
+    expect(run.evidence).toMatchObject({ integrity: 'unchained', source: 'jsonl+jsonl+jsonl' })
+    expect(run.coverage.filter((c: { covered: boolean }) => !c.covered)).toEqual([])
+    const report = await readFile(path.join(r.runDir!, 'report.md'), 'utf8')
+    expect(report).toContain('Audit trail not tamper-evident')
+    // the deployment's own output went beside the run directory, not into it
+    expect(r.stderr).toMatch(/cleanup: deleted \d+ of \d+ clients the run registered/)
+  }, 180_000)
+
+  it('its misconfiguration no-jti-cache: exit 99 naming replay.dpop-jti-reuse', async () => {
+    const dir = await scratchDir()
+    const r = await runExample({ dir, flaw: 'no-jti-cache', scenario: await writeScenario(dir, 'example.ts', exampleScenario({ seconds: 4, rate: 40, cases: CASES })) })
+    expect(r.code, r.stderr.slice(-3000)).toBe(99)
+    const failed = r.runJson.gates.filter((g: { ok: boolean }) => !g.ok)
+    expect(failed.flatMap((g: { cases: string[] }) => g.cases)).toContain('replay.dpop-jti-reuse')
+    expect(r.stdout).toContain('replay.dpop-jti-reuse')
+  }, 180_000)
+})

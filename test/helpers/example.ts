@@ -1,0 +1,50 @@
+/**
+ * The agent-tools example (targets/examples/agent-tools/) run through its target profile by the CLI,
+ * on a free block of ports and a data folder of its own, so tests can run it side by side.
+ */
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { runCli } from './cli.ts'
+
+const PROFILE = path.resolve('targets/examples/agent-tools/agent-tools.target.ts')
+
+const portFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+  })
+
+/** A block of ports below the ephemeral range with the four the profile uses (base, +1, +2, +9) free. */
+export async function freePortBlock(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10
+    if ((await Promise.all([0, 1, 2, 9].map((d) => portFree(base + d)))).every(Boolean)) return base
+  }
+  throw new Error('no free port block for the example')
+}
+
+export function exampleScenario(body: { seconds: number; rate: number; cases: string[] }): string {
+  return `import { defineScenario } from 'gatecrash'
+export default defineScenario({
+  name: 'e2e-example',
+  seed: 7,
+  population: { tenants: 2, agents: 16, subAgentsPerAgent: 2, depth: 2 },
+  scenarios: { workload: { executor: 'constant-arrival-rate', rate: ${body.rate}, timeUnit: '1s', duration: '${body.seconds}s', preAllocatedVUs: 16 } },
+  attacks: { share: 0.4, cases: ${JSON.stringify(body.cases)} },
+  thresholds: { 'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'] },
+  evidence: { settle: '2s' },
+})
+`
+}
+
+export async function runExample(opts: { flaw?: string; scenario: string; dir: string; timeoutMs?: number }) {
+  const base = await freePortBlock()
+  const out = path.join(opts.dir, 'runs')
+  const env = {
+    AGENT_TOOLS_PORT: String(base),
+    AGENT_TOOLS_DATA_DIR: path.join(opts.dir, 'data'),
+    EXAMPLE_INITIAL_ACCESS_TOKEN: 'e2e-initial-access-token-0123456789',
+    ...(opts.flaw ? { AGENT_TOOLS_FLAW: opts.flaw } : {}),
+  }
+  return runCli(['run', opts.scenario, '--target', PROFILE, '--out', out], { outDir: out, env, timeoutMs: opts.timeoutMs ?? 150_000 })
+}
+

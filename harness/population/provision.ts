@@ -13,8 +13,9 @@
  *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, initialAccessToken, idp })
  *   const a1 = prov.byRef.get('a1')!   // { clientId, key, accessToken, actors: [clientId], … }
  */
-import { deleteClient, discover } from '../protocol/oauth-client.ts'
+import { deleteClient, discover, httpClientFor } from '../protocol/oauth-client.ts'
 import type { AsMetadata, RegisteredClient } from '../protocol/oauth-client.ts'
+import type { HttpClient } from '../protocol/http.ts'
 import { forEachBounded } from './bounded-pool.ts'
 import { enroll, reexchange } from './enroll.ts'
 import type { AssertionSource, Delegator, EnrollContext, ProvisionedIdentity } from './enroll.ts'
@@ -30,6 +31,8 @@ export interface ProvisionOptions {
   idp: AssertionSource
   concurrency?: number
   onProgress?(done: number, total: number): void
+  /** the target's connection options (host policy, TLS) for every OAuth call; loopback only without it */
+  http?: HttpClient
 }
 
 export interface ProvisionedPopulation {
@@ -42,7 +45,7 @@ export interface ProvisionedPopulation {
 }
 
 export async function provision(pop: Population, opts: ProvisionOptions): Promise<ProvisionedPopulation> {
-  const meta = await discover(opts.issuer)
+  const meta = await discover(opts.issuer, opts.http)
   const ctx: EnrollContext = { meta, idp: opts.idp, initialAccessToken: opts.initialAccessToken }
   const principals = principalsOf(pop)
   const byRef = new Map<string, ProvisionedIdentity>()
@@ -125,7 +128,7 @@ export async function deprovision(prov: ProvisionedPopulation, concurrency = 16)
   for (let depth = maxDepth; depth >= 1; depth--) {
     await forEachBounded(prov.identities.filter((i) => i.depth === depth), concurrency, async (identity) => {
       try {
-        const status = await deleteClient(identity.registration)
+        const status = await deleteClient(identity.registration, httpClientFor(prov.meta))
         if (status >= 200 && status < 300) deleted++
         else failed.push(identity.ref)
       } catch {

@@ -10,7 +10,7 @@
  *   bound): 401 DPoP invalid_token, reason area `client`. The tokens are genuine, so the record
  *   names their principal and actor chain.
  */
-import { deleteClient, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
+import { deleteClient, httpClientFor, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
 import { tokenRequestWire } from '../kit.ts'
@@ -19,7 +19,7 @@ import { callWithDeadToken, readerPrincipal, settingUp, signingKeyWindow, useOnc
 import { authOf, clientCredentialsParams, exchangeParams, sendTokenAttempt, TOOL_CLIENT_CREDENTIALS, TOOL_EXCHANGE, untrustedSubject } from './token-attempt.ts'
 
 async function offboard(kit: CaseKit, agent: FreshIdentity): Promise<void> {
-  const status = await deleteClient(agent.registration)
+  const status = await deleteClient(agent.registration, httpClientFor(kit.meta))
   if (status !== 204 && status !== 200) throw new CaseNotCovered(`RFC 7592 deletion of a fresh agent answered HTTP ${status}`)
   kit.log(`offboarded fresh agent ${agent.clientId}`)
 }

@@ -4,11 +4,13 @@
  */
 import type { EvidenceSource } from '../contracts/evidence-source.ts'
 import type { EvidenceSourceSpec } from '../contracts/target.ts'
+import type { HttpClient } from '../protocol/http.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
 
-export function openEvidenceSource(spec: EvidenceSourceSpec): EvidenceSource {
+/** `http`: the target's connection options (host policy, TLS); loopback only without it. */
+export function openEvidenceSource(spec: EvidenceSourceSpec, http?: HttpClient): EvidenceSource {
   switch (spec.kind) {
     case 'http-cursor':
-      return httpCursorSource(spec.url)
+      return httpCursorSource(spec.url, http)
   }
 }

@@ -28,6 +28,7 @@ import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
 import { HttpPools } from '../load/http-pool.ts'
 import { HostPolicy } from '../protocol/host-policy.ts'
 import { HttpClient } from '../protocol/http.ts'
+import { loadTls } from '../protocol/tls-settings.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { LiveGates } from '../oracle/live-gates.ts'
 import { CATALOG, selectCases } from '../attacks/catalog.ts'
@@ -128,8 +129,10 @@ export class RunSession {
   /** The run directory, its store and context.json: from here on, a run leaves what it measured. */
   static async create(options: SessionOptions): Promise<RunSession> {
     const { scenario } = options
-    // a profile's host list is judged before anything is made (ERR_TARGET_UNSAFE: an entry without its acknowledgement)
+    // a profile's host list and CA file are judged before anything is made (ERR_TARGET_UNSAFE: an
+    // entry without its acknowledgement; ERR_TARGET_TLS: a CA file that cannot be read)
     const hosts = HostPolicy.fromProfile(options.connection?.hosts)
+    if (options.connection?.tls?.ca !== undefined) loadTls(options.connection.tls)
     const runId = newRunId(scenario.name)
     const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
     const attempts = await AttemptLog.open(path.join(dir, RUN_FILES.db))

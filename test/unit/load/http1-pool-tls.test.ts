@@ -140,7 +140,7 @@ describe('TLS: the same pool over tls.connect', () => {
     expect(s.reused).toEqual([false, true, true])
   })
 
-  test('ALPN offers http/1.1 only; SNI carries a host name, never an IP literal; [::1] and localhost verify against the IP and DNS SANs', async () => {
+  test('ALPN offers http/1.1 only; SNI carries a host name, never an IP literal; 127.0.0.1 and localhost verify against the IP and DNS SANs', async () => {
     const s = await httpsServer(ok, { alpn: ['h2', 'http/1.1'] })
     await get(newPool(s.origin, { connections: 1 }), '/ip')
     expect(s.sockets[0].alpnProtocol).toBe('http/1.1')

@@ -15,5 +15,8 @@ export type { FaultInjector, ActiveFault, InjectContext } from './chaos/injector
 export { CATALOG, CATALOG_VERSION } from './attacks/catalog.ts'
 export type { AttackCase } from './contracts/attack-case.ts'
 export type { EvidenceRecord } from './contracts/evidence.ts'
-export type { TargetAdapter, StartedTarget } from './contracts/target.ts'
+export type { TargetAdapter, StartedTarget, TargetConnectionOptions, HostAllowance, TargetTlsOptions } from './contracts/target.ts'
+// for target adapters that talk to their deployment themselves (readiness checks, admin hooks): the same host policy and TLS
+export { HostPolicy, acknowledgementFor } from './protocol/host-policy.ts'
+export { HttpClient } from './protocol/http.ts'
 export * as errors from './contracts/errors.ts'

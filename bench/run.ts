@@ -4,16 +4,17 @@
  *
  *   1. client CPU µs per request, saturated closed loop, same trivial loopback server, interleaved
  *      repetitions: gatecrash attempt (batched fresh DPoP proof + HTTP/1.1 pool + AttemptRecord),
- *      the same with each proof signed inline (what batching saves) and through undici
- *      Pool.dispatch (what the pool saves), vs autocannon vs a bare undici GET, and the bare ES256
- *      sign cost;
+ *      the same with each proof signed inline (what batching saves), through undici
+ *      Pool.dispatch (what the pool saves) and over TLS to the same server (what https costs), vs
+ *      autocannon vs a bare undici GET, and the bare ES256 sign cost;
  *   2. the top rate on the trivial server (open model, achieved within 1 % of target), then
  *      accuracy (achieved/target, scheduling lag p99) at 50 % and 90 % of it;
  *   3. the same against the reference target (provisioned population, real DPoP-bound tokens);
  *   4. harness RSS per identity at 10k and 100k identities (the harness's own identity objects,
  *      compact keys + the bounded KeyObject cache), and what a key-cache miss costs per signature.
  *
- * Every measurement is its own child process; the trivial server is one more. Loopback only; every
+ * Every measurement is its own child process; the trivial server is one more (two with the CPU
+ * section: the same server over https, its certificate made with openssl for the run). Loopback only; every
  * loop is bounded by time. Writes bench/results/latest.json and latest.md and prints the table.
  *
  *   npm run bench                       full run (~9 min)
@@ -31,6 +32,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { median, runChild } from './lib/child.ts'
+import { makeTestCerts, type TestCerts } from '../test/helpers/tls-certs.ts'
 import type { ProbeResult, SearchOptions, SearchResult } from './lib/open-model.ts'
 import { renderMarkdown, type BenchResults, type CpuRow, type KeyCacheSection, type MemoryRow, type OpenModelBlock } from './lib/report.ts'
 
@@ -101,8 +103,9 @@ interface Server {
   stop(): Promise<void>
 }
 
-function startServer(): Promise<Server> {
-  const child = fork(path.join(ROOT, 'bench/children/server.ts'), [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' })
+/** `tls`: the same server over node:https with this key and certificate */
+function startServer(tls?: { key: string; cert: string }): Promise<Server> {
+  const child = fork(path.join(ROOT, 'bench/children/server.ts'), tls ? [JSON.stringify({ tls })] : [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('trivial server did not start in 10 s')), 10_000)
@@ -153,7 +156,7 @@ export interface CpuSection {
   ratios: number[]
 }
 
-async function cpuSection(server: Server): Promise<CpuSection> {
+async function cpuSection(server: Server, https: { server: Server; caFile: string }): Promise<CpuSection> {
   const runs: Record<string, { cpu: number[]; rate: number[]; serverUs: number[]; share: number[]; failures: number }> = {}
   const add = (name: string, cpu: number, rate: number, serverUs: number, failures = 0, share = Number.NaN) => {
     const r = (runs[name] ??= { cpu: [], rate: [], serverUs: [], share: [], failures: 0 })
@@ -171,7 +174,7 @@ async function cpuSection(server: Server): Promise<CpuSection> {
     // measurements seconds apart, not up to half a minute apart across the informational rows;
     // both groups rotate each repetition so no client always runs first (or last) in a noisy minute.
     const rotated = (xs: string[]) => xs.slice(rep % xs.length).concat(xs.slice(0, rep % xs.length))
-    const order = [...rotated(['gatecrash', 'autocannon', 'sign']), ...rotated(['gatecrash-miss', 'gatecrash-inline', 'gatecrash-undici', 'undici'])]
+    const order = [...rotated(['gatecrash', 'autocannon', 'sign']), ...rotated(['gatecrash-miss', 'gatecrash-inline', 'gatecrash-undici', 'gatecrash-https', 'undici'])]
     const perRep: Record<string, number> = {}
     for (const what of order) {
       if (what === 'sign') {
@@ -183,12 +186,14 @@ async function cpuSection(server: Server): Promise<CpuSection> {
         log(`rep ${rep + 1}: ES256 sign ${s.es256Bare.cpuUsPerOp.toFixed(1)} µs bare, ${s.es256Options.cpuUsPerOp.toFixed(1)} µs with options; DPoP proof ${s.proof.cpuUsPerOp.toFixed(1)} µs`)
         continue
       }
-      const before = await server.stats()
+      // the https row runs against the same server's TLS twin, whose CPU is read for its row
+      const target = what === 'gatecrash-https' ? https.server : server
+      const before = await target.stats()
       const r =
         what === 'autocannon'
           ? await runChild<ClientResult>('autocannon', clientParams, { timeoutMs })
-          : await runChild<ClientResult>('client', { ...clientParams, mode: what }, { timeoutMs })
-      const after = await server.stats()
+          : await runChild<ClientResult>('client', { ...clientParams, mode: what, ...(what === 'gatecrash-https' ? { origin: https.server.origin, caFile: https.caFile } : {}) }, { timeoutMs })
+      const after = await target.stats()
       const serverUs = (after.cpuUs - before.cpuUs) / Math.max(1, after.served - before.served)
       add(what, r.cpuUsPerRequest, r.rps, serverUs, r.requests - r.ok, r.cpuShare)
       perRep[what] = r.cpuUsPerRequest
@@ -212,6 +217,7 @@ async function cpuSection(server: Server): Promise<CpuSection> {
     row('gatecrash-miss', 'the same, every key re-imported (key cache smaller than the rotation: a population far above the cache size, e.g. 100k)', 'req'),
     row('gatecrash-inline', 'the same, each proof signed inline as its attempt starts (createDpopProof, no batching; what batching saves)', 'req'),
     row('gatecrash-undici', 'the same attempt through undici Pool.dispatch (the previous client, bench/lib/undici-dispatch.ts; what the HTTP/1.1 pool saves)', 'req'),
+    row('gatecrash-https', 'the same attempt over TLS to the same server (node:https, P-256 certificate from a test CA; HttpPools with tls.ca; kept-alive connections, so mostly record encryption: what https costs)', 'req'),
     row('autocannon', 'autocannon (same server, same connections)', 'req'),
     row('undici', 'bare undici Pool GET, no credentials (same server, same connections)', 'req'),
     row('signBare', 'bare ES256 sign: crypto.sign(sha256, input, keyObject) + DER → r‖s', 'op'),
@@ -390,11 +396,19 @@ async function main(): Promise<void> {
     log(`trivial server at ${server.origin}`)
     try {
       if (runs('cpu')) {
+        let certs: TestCerts | undefined
+        let httpsServer: Server | undefined
         try {
-          const cpu = await cpuSection(server)
+          certs = makeTestCerts()
+          httpsServer = await startServer({ key: certs.serverKey, cert: certs.serverCert })
+          log(`trivial https server at ${httpsServer.origin}`)
+          const cpu = await cpuSection(server, { server: httpsServer, caFile: certs.caFile })
           results.cpu = { rows: cpu.rows, ratioRuns: cpu.ratios, ratioMedian: median(cpu.ratios) }
         } catch (e) {
           results.errors.push(`cpu: ${(e as Error).message}`)
+        } finally {
+          await httpsServer?.stop()
+          certs?.remove()
         }
       }
       if (runs('trivial')) {

@@ -9,6 +9,9 @@
  *                     attempt starts and handed to sendAttempt: what proof batching saves;
  *   gatecrash-undici: the same as gatecrash, sent through undici Pool.dispatch (the previous client,
  *                     bench/lib/undici-dispatch.ts): what the HTTP/1.1 pool saves;
+ *   gatecrash-https:  the same as gatecrash against the same trivial server over TLS (`origin` is
+ *                     https, `caFile` the bench's CA): what TLS adds per attempt on kept-alive
+ *                     connections;
  *   undici:           a bare undici Pool GET with the same connections (what the HTTP part alone costs).
  * Warm-up first (JIT, connections), then a measured window taken by timer at both ends.
  */
@@ -19,8 +22,10 @@ import { childMain, cpuSinceUs, sleep } from '../lib/child.ts'
 import { attemptFn, benchIdentities, closedLoop, trivialResource, undiciPools, type Attempt } from '../lib/fixtures.ts'
 
 interface Params {
-  mode: 'gatecrash' | 'gatecrash-miss' | 'gatecrash-inline' | 'gatecrash-undici' | 'undici'
+  mode: 'gatecrash' | 'gatecrash-miss' | 'gatecrash-inline' | 'gatecrash-undici' | 'gatecrash-https' | 'undici'
   origin: string
+  /** gatecrash-https: the PEM file of the CA that signed the server's certificate */
+  caFile?: string
   connections: number
   warmMs: number
   measureMs: number
@@ -35,7 +40,7 @@ await childMain<Params, unknown>(async (p) => {
   let close: () => Promise<void>
   if (p.mode !== 'undici') {
     const rs = trivialResource(p.origin)
-    const pools = p.mode === 'gatecrash-undici' ? undiciPools(new Pool(p.origin, poolOptions(p.connections))) : new HttpPools(p.connections)
+    const pools = p.mode === 'gatecrash-undici' ? undiciPools(new Pool(p.origin, poolOptions(p.connections))) : new HttpPools(p.connections, p.mode === 'gatecrash-https' ? { tls: { ca: p.caFile } } : {})
     const identities = benchIdentities(p.identities, rs)
     // Every proof misses: each attempt reads a key rebuilt from its exported form (~2 µs), which has
     // no cached or still-live KeyObject, so it is imported, as after an eviction and a GC.

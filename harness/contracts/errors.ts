@@ -15,6 +15,7 @@ export type HarnessErrorCode =
   | 'ERR_FLAW_UNKNOWN'
   | 'ERR_TARGET_UNREACHABLE'
   | 'ERR_TARGET_UNSAFE'
+  | 'ERR_TARGET_TLS'
   | 'ERR_PROVISIONING'
   | 'ERR_OAUTH_RESPONSE'
   | 'ERR_EVIDENCE_UNAVAILABLE'
@@ -113,6 +114,12 @@ export class TargetUnreachable extends HarnessError {
 export class TargetUnsafe extends HarnessError {
   static override code = 'ERR_TARGET_UNSAFE'
   override code = 'ERR_TARGET_UNSAFE'
+}
+
+/** TLS to the target failed: an unknown CA, a certificate for another name, a handshake that never finished, an unreadable CA file. */
+export class TargetTlsFailed extends HarnessError {
+  static override code = 'ERR_TARGET_TLS'
+  override code = 'ERR_TARGET_TLS'
 }
 
 export class ProvisioningFailed extends HarnessError {

@@ -67,6 +67,47 @@ export interface CombinedSourceSpec {
   sources: EvidenceSourceSpec[]
 }
 
+/**
+ * A host other than loopback that a target profile lets gatecrash connect to (docs/architecture.md
+ * "Safety"). gatecrash is an attack tool: without such an entry it talks to loopback only.
+ */
+export interface HostAllowance {
+  /** a DNS name or an IP address, matched exactly (case-insensitive, no wildcards, any port) */
+  host: string
+  /**
+   * The sentence `I own <host> and may load-test it`, with `host` spelled as above. Anything else
+   * (missing, empty, another host's sentence) is refused: the entry must be written on purpose,
+   * for this host, not copied from another one.
+   */
+  acknowledge: string
+  /**
+   * The class of address the host may resolve to (checked on every connection, on the address
+   * actually dialled): `private` (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, the default) or
+   * `public` (global unicast). Loopback is always allowed; link-local (169.254/16, e.g. cloud
+   * metadata; fe80::/10), unspecified, multicast and reserved addresses never are.
+   */
+  network?: 'private' | 'public'
+}
+
+/** TLS to a target: what a profile states once and every connection to that target uses. */
+export interface TargetTlsOptions {
+  /** path of a PEM file with the CA certificate(s) that sign the target's server certificates; default: Node's roots plus the system's */
+  ca?: string
+}
+
+/**
+ * How gatecrash connects to a target, stated once by a target profile: the load pools
+ * (harness/load/http-pool.ts), the off-hot-path helper (OAuth client, admin hooks, harness/protocol/http.ts)
+ * and the evidence source all take it.
+ *
+ * @example
+ *   { hosts: [{ host: 'staging.example.internal', acknowledge: 'I own staging.example.internal and may load-test it' }], tls: { ca: './staging-ca.pem' } }
+ */
+export interface TargetConnectionOptions {
+  hosts?: HostAllowance[]
+  tls?: TargetTlsOptions
+}
+
 export interface TrustedIssuer {
   issuer: string
   jwks: { keys: JWK[] }
@@ -90,6 +131,13 @@ export interface TargetStartOptions {
    * and audiences name the proxied origin).
    */
   proxy?: (link: string, upstream: string) => Promise<string>
+  /**
+   * The target profile's connection options, as the harness uses them for its own connections. An
+   * adapter that talks to the deployment itself (readiness checks, admin hooks) makes its
+   * connections through them too: `new HttpClient({ hosts: HostPolicy.fromProfile(connection.hosts), tls: connection.tls })`
+   * (harness/protocol/http.ts). Absent: loopback only.
+   */
+  connection?: TargetConnectionOptions
 }
 
 /** Process and link faults a target supports (targets the harness started itself). */
@@ -230,5 +278,7 @@ export interface TargetAdapter<E extends EvidenceSourceSpec = EvidenceSourceSpec
   flaws: FlawInfo[]
   /** the workforce IdP this target trusts, when it is not a fresh one per run */
   idp?: IdpSettings
+  /** hosts beyond loopback and TLS for every connection the run makes to this target (a profile's) */
+  connection?: TargetConnectionOptions
   start(options: TargetStartOptions): Promise<StartedTarget<E>>
 }

@@ -3,30 +3,36 @@
  * GET {url}/records?after=&limit=, GET {url}/heads. Reads pages until the sink has nothing newer;
  * pages() hands each one on as it arrives, so a run store takes them without the run's evidence
  * ever being in memory at once. Records are hash-chained (docs/evidence-schema.md).
+ *
+ * Connections go through the target's HttpClient (protocol/http.ts): its host policy checks the URL
+ * here and every connection's resolved address, and an https sink is verified with the profile's CA.
  */
 import { request } from 'undici'
 import { EvidenceUnavailable } from '../contracts/errors.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads, EvidencePage, EvidenceSource } from '../contracts/evidence-source.ts'
-import { assertLoopback } from '../protocol/http.ts'
+import { loopbackHttp, type HttpClient } from '../protocol/http.ts'
 
 const PAGE = 5000
 const MAX_PAGES = 10_000
 
-export function httpCursorSource(url: string): EvidenceSource {
-  assertLoopback(url)
+export function httpCursorSource(url: string, http: HttpClient = loopbackHttp): EvidenceSource {
+  const dispatcher = http.dispatcher(http.check(url).protocol)
   async function getJson<T>(path: string): Promise<T> {
     try {
-      const res = await request(`${url}${path}`, { headersTimeout: 15_000, bodyTimeout: 60_000 })
+      const res = await request(`${url}${path}`, { dispatcher, headersTimeout: 15_000, bodyTimeout: 60_000 })
       if (res.statusCode !== 200) {
         await res.body.dump()
         throw new Error(`HTTP ${res.statusCode}`)
       }
       return (await res.body.json()) as T
     } catch (e) {
-      throw new EvidenceUnavailable(`evidence source ${url}${path} failed: ${(e as Error).message}`, {
+      // the contract's error, with the policy's or TLS's own message and hint when that is what failed
+      const why = http.transportError(e, new URL(url), `evidence source ${url}${path}`, 15_000) as Error & { hint?: string }
+      const specific = why.name === 'TargetUnsafe' || why.name === 'TargetTlsFailed'
+      throw new EvidenceUnavailable(specific ? why.message : `evidence source ${url}${path} failed: ${(e as Error).message}`, {
         cause: e,
-        hint: 'the evidence sink must be reachable until the run has read every record',
+        hint: specific ? why.hint : 'the evidence sink must be reachable until the run has read every record',
       })
     }
   }
@@ -47,7 +53,7 @@ export function httpCursorSource(url: string): EvidenceSource {
     async heads(): Promise<ChainHeads> {
       return (await getJson<{ heads: ChainHeads }>('/heads')).heads
     },
-    // undici's global dispatcher keeps the connections; nothing of this source's own to release
+    // the HttpClient's Agent keeps the connections; whoever made the client closes it
     async close() {},
   }
 }

@@ -6,14 +6,18 @@
 import type { EvidenceSource } from '../contracts/evidence-source.ts'
 import type { EvidenceSourceSpec } from '../contracts/target.ts'
 import { combinedSource } from './combined-source.ts'
+import type { HttpClient } from '../protocol/http.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
 import { jsonlSource } from './jsonl-source.ts'
 
-/** `declaredIn`: the file that declared the spec (a target profile), for messages about it. */
-export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declaredIn?: string } = {}): EvidenceSource {
+/**
+ * `declaredIn`: the file that declared the spec (a target profile), for messages about it; `http`:
+ * the target's connection options (host policy, TLS), loopback only without it.
+ */
+export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declaredIn?: string; http?: HttpClient } = {}): EvidenceSource {
   switch (spec.kind) {
     case 'http-cursor':
-      return httpCursorSource(spec.url)
+      return httpCursorSource(spec.url, options.http)
     case 'combined':
       return combinedSource(spec.sources.map((s) => openEvidenceSource(s, options)))
     case 'jsonl':

@@ -24,11 +24,24 @@
  * - an abort rejects with `signal.reason` at once; a request already sent closes its socket;
  * - errors carry a stable `code`: the socket's own (ECONNREFUSED, ECONNRESET, EPIPE…) or one of
  *   HTTP_SOCKET_CLOSED, HTTP_HEADERS_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_PARSE_ERROR (with the
- *   parser's HPE_* code in the message), HTTP_INVALID_HEADER, HTTP_POOL_CLOSED.
+ *   parser's HPE_* code in the message), HTTP_INVALID_HEADER, HTTP_POOL_CLOSED; the host policy's
+ *   refusal at connect time is its own TargetUnsafe (ERR_TARGET_UNSAFE).
+ *
+ * TLS: an `https:` origin is the same pool over `tls.connect` (servername from the host unless it is
+ * an IP, ALPN http/1.1 only, the profile's CA or Node's and the system's roots as one SecureContext
+ * per pool, the last session ticket offered on every new connection so a reconnect resumes instead
+ * of a full handshake). Everything above works the same over it. A TLS failure has a code of its
+ * own (HTTP_TLS_UNTRUSTED, HTTP_TLS_NAME_MISMATCH, HTTP_TLS_CERT_EXPIRED, HTTP_TLS_HANDSHAKE, and
+ * HTTP_TLS_HANDSHAKE_TIMEOUT when `headersTimeout` passes before the handshake is done) and a `hint`
+ * naming the origin and the CA file (protocol/tls-settings.ts).
  */
-import { connect, type Socket } from 'node:net'
+import { connect, isIP, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions, type SecureContext } from 'node:tls'
 import { HTTPParser } from 'http-parser-js'
+import type { TargetTlsOptions } from '../contracts/target.ts'
 import type { HttpHeaders } from '../protocol/http.ts'
+import { findUnsafe, type LookupHook } from '../protocol/host-policy.ts'
+import { loadTls, TLS_ERROR_CODES, tlsFailureKind, tlsFailureMessage, type TlsFailureKind } from '../protocol/tls-settings.ts'
 import { parseSimpleResponse } from './simple-response.ts'
 
 export interface Http1Request {
@@ -66,10 +79,13 @@ export interface Http1Response {
 
 export class HttpTransportError extends Error {
   readonly code: string
-  constructor(code: string, message: string) {
+  /** what the user can do about it (TLS failures: the origin and the CA file) */
+  readonly hint?: string
+  constructor(code: string, message: string, hint?: string) {
     super(message)
     this.name = 'HttpTransportError'
     this.code = code
+    if (hint !== undefined) this.hint = hint
   }
 }
 
@@ -77,6 +93,10 @@ export interface Http1PoolOptions {
   connections: number
   /** the longest a socket may sit idle before it is closed (the server's hint can shorten it) */
   keepAliveTimeout?: number
+  /** the connect-time host check (HostPolicy.lookup); net and tls skip it for an IP literal */
+  lookup?: LookupHook
+  /** for an `https:` origin: the target profile's `{ ca: '<path>' }`; Node's and the system's roots without it */
+  tls?: TargetTlsOptions
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -181,19 +201,35 @@ class Connection {
   hint = ''
   /** the parser holds no part of a message: the next read may take the simple-response path */
   parserIdle = true
+  /** the TLS handshake is done (always true for plain http) */
+  secured = true
 
   constructor(pool: Http1Pool) {
     this.pool = pool
     this.idleLimit = pool.keepAliveTimeout
     // Reads land in one buffer shared by every socket (onread) and are handed over straight from
     // the read callback, without the Readable stream's push, 'data' event and per-read Buffer.
-    this.socket = connect({ host: pool.host, port: pool.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) } })
+    // Over TLS the same: onread gets the decrypted bytes.
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) }
+    const tls = pool.tls
+    if (tls === null) {
+      this.socket = connect({ host: pool.host, port: pool.port, noDelay: true, lookup: pool.lookup, onread })
+    } else {
+      this.secured = false
+      // tls.connect takes onread too (Node's docs, not @types/node's ConnectionOptions)
+      const options = { host: pool.host, port: pool.port, servername: pool.servername, ALPNProtocols: ['http/1.1'], secureContext: tls.secureContext, session: pool.tlsSession, lookup: pool.lookup, onread }
+      const s = tlsConnect(options as ConnectionOptions)
+      s.setNoDelay(true)
+      s.once('secureConnect', () => (this.secured = true))
+      s.on('session', (session: Buffer) => (pool.tlsSession = session))
+      this.socket = s
+    }
     this.parser = new HTTPParser(HTTPParser.RESPONSE)
     this.parser[HTTPParser.kOnHeadersComplete] = (info: { statusCode: number; headers: string[]; shouldKeepAlive: boolean }) => this.onHead(info.statusCode, info.headers, info.shouldKeepAlive)
     this.parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length, true)
     this.parser[HTTPParser.kOnMessageComplete] = () => this.onComplete()
     this.socket.on('end', () => this.onEnd())
-    this.socket.on('error', (e: NodeJS.ErrnoException) => this.onClose(new HttpTransportError(e.code ?? 'HTTP_SOCKET_ERROR', e.message)))
+    this.socket.on('error', (e: NodeJS.ErrnoException) => this.onClose(this.pool.socketError(e)))
     this.socket.on('close', () => this.onClose(new HttpTransportError('HTTP_SOCKET_CLOSED', 'the server closed the connection before the response ended')))
   }
 
@@ -337,7 +373,7 @@ class Connection {
     this.socket.destroy()
   }
 
-  private onClose(err: HttpTransportError): void {
+  private onClose(err: Error): void {
     if (this.closed) return
     this.closed = true
     const ex = this.ex
@@ -357,9 +393,16 @@ class Connection {
 }
 
 export class Http1Pool {
+  readonly origin: string
   readonly host: string
   readonly port: number
   readonly keepAliveTimeout: number
+  readonly lookup: LookupHook | undefined
+  /** https: the trust (one SecureContext for every connection) and the CA file it came from */
+  readonly tls: { secureContext: SecureContext; caFile: string | null } | null
+  readonly servername: string | undefined
+  /** the last TLS session ticket the server sent: offered on the next connection, which then resumes */
+  tlsSession: Buffer | undefined
   private readonly hostHeader: string
   private readonly max: number
   private readonly all = new Set<Connection>()
@@ -374,12 +417,37 @@ export class Http1Pool {
 
   constructor(origin: string, opts: Http1PoolOptions) {
     const u = new URL(origin)
-    if (u.protocol !== 'http:') throw new TypeError(`Http1Pool speaks plain http only, not ${u.protocol}`)
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`Http1Pool speaks http and https only, not ${u.protocol}`)
+    this.origin = u.origin
     this.host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
-    this.port = Number(u.port || 80)
+    const https = u.protocol === 'https:'
+    this.port = Number(u.port || (https ? 443 : 80))
     this.hostHeader = u.host
     this.max = Math.max(1, opts.connections)
     this.keepAliveTimeout = opts.keepAliveTimeout ?? 4_000
+    this.lookup = opts.lookup
+    // SNI carries host names only (RFC 6066 §3); an IP literal is checked against the certificate's IP SANs
+    this.servername = https && isIP(this.host) === 0 ? this.host : undefined
+    if (https) {
+      const { secureContext, caFile } = loadTls(opts.tls)
+      this.tls = { secureContext, caFile }
+    } else {
+      this.tls = null
+    }
+  }
+
+  /** A socket error as the request's rejection: the policy's refusal as is, TLS failures coded with a hint. */
+  socketError(e: NodeJS.ErrnoException): Error {
+    const unsafe = findUnsafe(e)
+    if (unsafe !== null) return unsafe
+    const kind = this.tls === null ? null : tlsFailureKind(e)
+    if (kind !== null) return this.tlsError(kind, e.code ?? e.message)
+    return new HttpTransportError(e.code ?? 'HTTP_SOCKET_ERROR', e.message)
+  }
+
+  private tlsError(kind: TlsFailureKind, detail: string): HttpTransportError {
+    const { message, hint } = tlsFailureMessage(kind, this.origin, this.tls?.caFile ?? null, detail)
+    return new HttpTransportError(TLS_ERROR_CODES[kind], message, hint)
   }
 
   request(req: Http1Request): Promise<Http1Response> {
@@ -519,7 +587,7 @@ export class Http1Pool {
         continue
       }
       if (ex.headers === null && now - ex.sentAt >= ex.headersTimeout) {
-        ex.fail(new HttpTransportError('HTTP_HEADERS_TIMEOUT', `no response head within ${ex.headersTimeout} ms`))
+        ex.fail(c.secured ? new HttpTransportError('HTTP_HEADERS_TIMEOUT', `no response head within ${ex.headersTimeout} ms`) : this.tlsError('timeout', `${ex.headersTimeout} ms`))
         c.destroy()
       } else if (ex.headers !== null && now - ex.lastDataAt >= ex.bodyTimeout) {
         ex.fail(new HttpTransportError('HTTP_BODY_TIMEOUT', `no body bytes for ${ex.bodyTimeout} ms`))

@@ -13,8 +13,9 @@
  *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, registration, idp })
  *   const a1 = prov.byRef.get('a1')!   // { clientId, key, accessToken, actors: [clientId], … }
  */
-import { deleteClient, discover } from '../protocol/oauth-client.ts'
+import { deleteClient, discover, httpClientFor } from '../protocol/oauth-client.ts'
 import type { AsMetadata, RegisteredClient } from '../protocol/oauth-client.ts'
+import type { HttpClient } from '../protocol/http.ts'
 import { forEachBounded } from './bounded-pool.ts'
 import { enroll, reexchange } from './enroll.ts'
 import type { AssertionSource, Delegator, EnrollContext, ProvisionedIdentity } from './enroll.ts'
@@ -31,6 +32,8 @@ export interface ProvisionOptions {
   idp: AssertionSource
   concurrency?: number
   onProgress?(done: number, total: number): void
+  /** the target's connection options (host policy, TLS) for every OAuth call; loopback only without it */
+  http?: HttpClient
 }
 
 export interface ProvisionedPopulation {
@@ -43,7 +46,7 @@ export interface ProvisionedPopulation {
 }
 
 export async function provision(pop: Population, opts: ProvisionOptions): Promise<ProvisionedPopulation> {
-  const meta = await discover(opts.issuer)
+  const meta = await discover(opts.issuer, opts.http)
   const ctx: EnrollContext = { meta, idp: opts.idp, registration: opts.registration }
   const principals = principalsOf(pop)
   const byRef = new Map<string, ProvisionedIdentity>()
@@ -118,7 +121,7 @@ export function refreshIdentity(
  * RFC 7592 cleanup (docs/architecture.md: runs clean up the identities they registered): deletes children
  * before parents. Best effort: returns the refs that could not be deleted instead of throwing.
  */
-export async function deprovision(identities: readonly ProvisionedIdentity[], concurrency = 16): Promise<{ deleted: number; failed: string[] }> {
+export async function deprovision(identities: readonly ProvisionedIdentity[], meta: AsMetadata, concurrency = 16): Promise<{ deleted: number; failed: string[] }> {
   const failed: string[] = []
   let deleted = 0
   // Deepest level first, one level at a time: an AS may refuse to delete a parent with live children.
@@ -126,7 +129,7 @@ export async function deprovision(identities: readonly ProvisionedIdentity[], co
   for (let depth = maxDepth; depth >= 1; depth--) {
     await forEachBounded(identities.filter((i) => i.depth === depth), concurrency, async (identity) => {
       try {
-        const status = await deleteClient(identity.registration)
+        const status = await deleteClient(identity.registration, httpClientFor(meta))
         if (status >= 200 && status < 300) deleted++
         else failed.push(identity.ref)
       } catch {

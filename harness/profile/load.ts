@@ -6,7 +6,8 @@
 import { access } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ProfileInvalid, ProfileLoadFailed } from '../contracts/errors.ts'
+import { ProfileInvalid, ProfileLoadFailed, TargetUnsafe } from '../contracts/errors.ts'
+import { HostPolicy } from '../protocol/host-policy.ts'
 import type { EvidenceSourceSpec } from '../contracts/target.ts'
 import { compileMapping } from '../evidence/mapping.ts'
 import { profileSchema } from './schema.ts'
@@ -41,6 +42,7 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
   profileSchema(mod.default, { file, key: '', subject: 'target profile' })
   const profile = mod.default as TargetProfile
   checkMappings(profile.evidence.source, 'evidence.source', file)
+  checkHosts(profile, file)
   checkSecrets(profile, file)
   return { file, profile, resolve: (p) => path.resolve(path.dirname(abs), p) }
 }
@@ -49,6 +51,25 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
 function checkMappings(source: EvidenceSourceSpec, key: string, file: string): void {
   if (source.kind === 'jsonl') compileMapping(source.mapping, { file, key: `${key}.mapping` })
   if (source.kind === 'combined') source.sources.forEach((s, i) => checkMappings(s, `${key}.sources.${i}`, file))
+}
+
+/**
+ * Every URL the profile names must be loopback or a host it lists with its acknowledgement
+ * (docs/architecture.md "Safety"): refused here, before anything is contacted or started.
+ */
+function checkHosts(profile: TargetProfile, file: string): void {
+  const policy = HostPolicy.fromProfile(profile.hosts)
+  const urls: [string, string][] = [['issuer', profile.issuer], ...profile.resources.map((r, i): [string, string] => [`resources.${i}.origin`, r.origin])]
+  const source = profile.evidence.source
+  if (source.kind === 'http-cursor') urls.push(['evidence.source.url', source.url])
+  for (const [key, url] of urls) {
+    try {
+      policy.checkUrl(url)
+    } catch (e) {
+      if (e instanceof TargetUnsafe) throw new TargetUnsafe(`${file}: \`${key}\` ${e.message}`, { cause: e, hint: e.hint })
+      throw e
+    }
+  }
 }
 
 /** Every secret the profile names, with the key that names it. */

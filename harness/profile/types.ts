@@ -23,7 +23,7 @@
  * })
  * ```
  */
-import type { EvidenceSourceSpec, TargetCapabilities, TargetPolicy } from '../contracts/target.ts'
+import type { EvidenceSourceSpec, HostAllowance, TargetCapabilities, TargetPolicy, TargetTlsOptions } from '../contracts/target.ts'
 import type { DeploymentSpec } from './deployment.ts'
 
 export type * from './deployment.ts'
@@ -145,6 +145,13 @@ export interface TargetProfile {
   deployment?: DeploymentSpec
   /** the deployment's choices where the RFCs leave one; the grading follows them */
   policy?: TargetPolicy
+  /**
+   * hosts other than loopback gatecrash may connect to, each with the sentence
+   * `I own <host> and may load-test it` (docs/architecture.md "Safety"); without them: loopback only
+   */
+  hosts?: HostAllowance[]
+  /** TLS: the CA file (PEM, relative to the profile) that signs the deployment's certificates */
+  tls?: TargetTlsOptions
 }
 
 /** Identity function that exists for type inference in profile files (like defineScenario). */

@@ -7,6 +7,13 @@
  * `tokenEndpointRequest` is the raw form (status and body, no throw) for attack cases that expect a
  * refusal; `tokenExchange` / `clientCredentials` throw `OAuthError` on any error response.
  *
+ * Connections: `discover(issuer, http)` binds the metadata it returns to `http` (an HttpClient: the
+ * target profile's host policy and TLS options), and every call made with that metadata (token
+ * endpoint, registration) or with a client registered through it (RFC 7592 deletion) goes through
+ * the same client. Each endpoint URL the AS hands over is checked by its host policy when it is
+ * called, as a redirect hop would be. Metadata not from discover() (or copied to a worker thread)
+ * uses `loopbackHttp`, loopback only.
+ *
  * @example
  *   const meta = await discover(target.issuer)
  *   const reg = await registerClient(meta, iat, { key, tenant: 't_1', scope: 'tickets:read', name: 'a1' })
@@ -17,8 +24,8 @@ import type { HarnessErrorOptions } from '../contracts/errors.ts'
 import { oauthErrorOf } from './challenge.ts'
 import { CLIENT_ASSERTION_TYPE, clientAssertion } from './client-assertion.ts'
 import { createDpopProof } from './dpop-proof.ts'
-import { headerValue, httpRequest } from './http.ts'
-import type { HttpResponse } from './http.ts'
+import { headerValue, loopbackHttp } from './http.ts'
+import type { HttpClient, HttpResponse } from './http.ts'
 import type { IdentityKey } from '../contracts/identity.ts'
 
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -86,6 +93,14 @@ function refused(what: string, res: HttpResponse, hint: string): OAuthError {
   return err
 }
 
+/** the HttpClient each metadata document (and each client registered through it) was obtained through */
+const clients = new WeakMap<object, HttpClient>()
+
+/** The HttpClient calls with `meta` (or a RegisteredClient) go through: the one it was discovered with. */
+export function httpClientFor(meta: object): HttpClient {
+  return clients.get(meta) ?? loopbackHttp
+}
+
 const joinScope = (scope: string | string[] | undefined) => (Array.isArray(scope) ? scope.join(' ') : scope)
 
 /**
@@ -93,15 +108,15 @@ const joinScope = (scope: string | string[] | undefined) => (Array.isArray(scope
  * (the same URL as RFC 8414 §3.1 for an issuer without a path). §3.3: `issuer` MUST match exactly,
  * or a metadata document could impersonate another AS.
  */
-export async function discover(issuer: string): Promise<AsMetadata> {
+export async function discover(issuer: string, http: HttpClient = loopbackHttp): Promise<AsMetadata> {
   const base = issuer.replace(/\/$/, '')
   let url = `${base}/.well-known/oauth-authorization-server`
-  let res = await httpRequest(url)
+  let res = await http.request(url)
   // RFC 8414 §5: an AS that is also an OpenID Provider may publish only its OpenID Connect
   // Discovery document; the members read here are the same in both.
   if (res.status === 404) {
     url = `${base}/.well-known/openid-configuration`
-    res = await httpRequest(url)
+    res = await http.request(url)
   }
   if (res.status !== 200 || res.body === null || typeof res.body !== 'object') {
     throw new TargetUnreachable(`no authorization-server metadata at ${base}/.well-known/oauth-authorization-server or ${url} (HTTP ${res.status})`, {
@@ -117,6 +132,7 @@ export async function discover(issuer: string): Promise<AsMetadata> {
   if (typeof meta.token_endpoint !== 'string') {
     throw new ProvisioningFailed(`metadata at ${url} has no token_endpoint`, { hint: 'RFC 8414 §2 requires token_endpoint for these grants.' })
   }
+  clients.set(meta, http)
   return meta
 }
 
@@ -146,7 +162,8 @@ export async function registerClient(meta: AsMetadata, opts: RegisterOptions): P
     scope: joinScope(opts.scope),
     dpop_bound_access_tokens: true,
   }
-  const res = await httpRequest(meta.registration_endpoint, {
+  const http = httpClientFor(meta)
+  const res = await http.request(meta.registration_endpoint, {
     method: 'POST',
     headers: opts.initialAccessToken === undefined ? {} : { authorization: `Bearer ${opts.initialAccessToken}` },
     json: { ...opts.members, ...standard },
@@ -155,19 +172,25 @@ export async function registerClient(meta: AsMetadata, opts: RegisterOptions): P
   if (res.status < 200 || res.status > 299 || typeof body?.client_id !== 'string') {
     throw refused(`registration of ${opts.name}`, res, 'Check the initial access token and the requested tenant/scope (RFC 7591 §3.2.2).')
   }
-  return {
+  const registered: RegisteredClient = {
     clientId: body.client_id,
     registrationAccessToken: typeof body.registration_access_token === 'string' ? body.registration_access_token : undefined,
     registrationClientUri: typeof body.registration_client_uri === 'string' ? body.registration_client_uri : undefined,
   }
+  clients.set(registered, http)
+  return registered
 }
 
-/** RFC 7592 §2.3: delete a registration (cleanup, offboarding). Resolves to the HTTP status. */
-export async function deleteClient(client: RegisteredClient): Promise<number> {
+/**
+ * RFC 7592 §2.3: delete a registration (cleanup, offboarding). Resolves to the HTTP status. `http`:
+ * pass `httpClientFor(meta)` for a registration rebuilt from its parts (ProvisionedIdentity keeps
+ * two strings, not the object registerClient returned).
+ */
+export async function deleteClient(client: RegisteredClient, http: HttpClient = httpClientFor(client)): Promise<number> {
   if (!client.registrationClientUri || !client.registrationAccessToken) {
     throw new TypeError(`client ${client.clientId} has no RFC 7592 registration URI/token to delete it with`)
   }
-  const res = await httpRequest(client.registrationClientUri, {
+  const res = await http.request(client.registrationClientUri, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${client.registrationAccessToken}` },
   })
@@ -186,7 +209,7 @@ export interface TokenRequestAuth {
  */
 export async function tokenEndpointRequest(meta: AsMetadata, auth: TokenRequestAuth, params: Record<string, string | undefined>): Promise<HttpResponse> {
   const send = (nonce?: string) =>
-    httpRequest(meta.token_endpoint, {
+    httpClientFor(meta).request(meta.token_endpoint, {
       method: 'POST',
       headers: { dpop: createDpopProof(auth.key, { htm: 'POST', htu: meta.token_endpoint, nonce }).proof },
       form: {

@@ -80,7 +80,7 @@ export async function preflight(adapter: TargetAdapter, options: { dataDir: stri
     return { target: target.name, checks, cases, ok: checks.every((c) => c.ok) }
   } finally {
     await pools.close()
-    if (phase.registration.cleanup === 'delete') await deprovision(phase.enrolled).catch(() => undefined)
+    if (phase.registration.cleanup === 'delete') await deprovision(phase.enrolled, phase.meta).catch(() => undefined)
     await target.stop().catch(() => {})
     await phase.close()
   }

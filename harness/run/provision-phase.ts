@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import type { RunIdentity } from '../contracts/identity.ts'
+import type { HttpClient } from '../protocol/http.ts'
 import type { AsMetadata } from '../protocol/oauth-client.ts'
 import type { Principal } from '../population/spec.ts'
 import { buildPopulation } from '../population/generate.ts'
@@ -26,6 +27,8 @@ export interface ProvisionPhaseInput {
   dir: string
   log: (line: string) => void
   stop: AbortSignal
+  /** the target's connection options (host policy, TLS): handed to the adapter as data and used for every OAuth call */
+  http?: HttpClient
 }
 
 export interface ProvisionPhaseResult {
@@ -80,6 +83,7 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
     dataDir: path.join(input.dir, 'target'),
     initialAccessToken,
     log: input.log,
+    ...(input.http ? { connection: { hosts: [...input.http.hosts.allowances], ...(input.http.tls ? { tls: input.http.tls } : {}) } } : {}),
   })
   try {
     input.log(`target ${target.name} ${target.version} up in ${Date.now() - t0} ms: ${target.components.map((c) => `${c.name} ${c.url}`).join(', ')}`)
@@ -95,6 +99,7 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
       resource: target.resources[0].audience,
       registration,
       idp,
+      http: input.http,
       concurrency: 16,
       onProgress: (done) => {
         const now = Date.now()

@@ -19,7 +19,7 @@ import type { AttemptRecord } from '../contracts/attempt.ts'
 import { parseDuration } from '../contracts/duration.ts'
 import type { ChainHeads, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
 import type { RunIdentity } from '../contracts/identity.ts'
-import type { StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import type { StartedTarget, TargetAdapter, TargetConnectionOptions } from '../contracts/target.ts'
 import { headsOf } from '../evidence/chain.ts'
 import { deprovision } from '../population/provision.ts'
 import { openEvidenceSource } from '../evidence/open-source.ts'
@@ -27,6 +27,9 @@ import { mergeProblems } from '../evidence/problems.ts'
 import { epochNow } from '../load/clock.ts'
 import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
 import { HttpPools } from '../load/http-pool.ts'
+import { HostPolicy } from '../protocol/host-policy.ts'
+import { HttpClient } from '../protocol/http.ts'
+import { loadTls } from '../protocol/tls-settings.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { LiveGates } from '../oracle/live-gates.ts'
 import { CATALOG, selectCases } from '../attacks/catalog.ts'
@@ -60,6 +63,13 @@ export interface SessionOptions {
   injectors?: FaultInjector[]
   /** state for cleaning up after a killed harness (fault proxy, paused target processes); default `.gatecrash` */
   stateDir?: string
+  /**
+   * A target profile's connection options: hosts beyond loopback (each with its acknowledgement)
+   * and TLS (`{ ca: '<path>' }`). Every connection of the run goes through them: the load pools,
+   * the OAuth client, the evidence source, the adapter's own (TargetStartOptions.connection).
+   * Absent: loopback only, system roots.
+   */
+  connection?: TargetConnectionOptions
 }
 
 export interface RunOutcome {
@@ -88,6 +98,8 @@ export class RunSession {
   readonly #live: LiveGates
   readonly #attempts: AttemptLog
   readonly #pools: HttpPools
+  /** the off-hot-path helper with the run's connection options (OAuth, evidence) */
+  readonly #http: HttpClient
   #chaos: ChaosSession | undefined
   #target: StartedTarget | undefined
   #evidence: EvidenceSource | undefined
@@ -98,7 +110,7 @@ export class RunSession {
   #saving = Promise.resolve()
   readonly #healOnStop = (): void => void this.#chaos?.heal()
 
-  private constructor(options: SessionOptions, ctx: RunContext, attempts: AttemptLog) {
+  private constructor(options: SessionOptions, ctx: RunContext, attempts: AttemptLog, hosts: HostPolicy) {
     this.#options = options
     this.ctx = ctx
     this.dir = ctx.dir
@@ -108,14 +120,22 @@ export class RunSession {
     this.#stop = AbortSignal.any([options.stop ?? new AbortController().signal, this.#live.signal])
     this.#attempts = attempts
     const scenarios = Object.values(options.scenario.config.scenarios)
-    this.#pools = new HttpPools(scenarios.length > 0 ? Math.max(...scenarios.map(executorMaxVUs)) : 16)
+    const tls = options.connection?.tls
+    this.#http = new HttpClient({ hosts, tls })
+    this.#pools = new HttpPools(scenarios.length > 0 ? Math.max(...scenarios.map(executorMaxVUs)) : 16, { hosts, tls })
     // Ctrl-C / SIGTERM: faults heal at once, not when the in-flight work has drained.
     this.#stop.addEventListener('abort', this.#healOnStop, { once: true })
   }
 
   /** The run directory, its store and context.json: from here on, a run leaves what it measured. */
-  static async create(options: SessionOptions): Promise<RunSession> {
+  static async create(given: SessionOptions): Promise<RunSession> {
+    // a target profile states its hosts and TLS once (TargetAdapter.connection); a caller's own win
+    const options: SessionOptions = { ...given, connection: given.connection ?? given.target.connection }
     const { scenario } = options
+    // a profile's host list and CA file are judged before anything is made (ERR_TARGET_UNSAFE: an
+    // entry without its acknowledgement; ERR_TARGET_TLS: a CA file that cannot be read)
+    const hosts = HostPolicy.fromProfile(options.connection?.hosts)
+    if (options.connection?.tls?.ca !== undefined) loadTls(options.connection.tls)
     const runId = newRunId(scenario.name)
     const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
     const attempts = await AttemptLog.open(path.join(dir, RUN_FILES.db))
@@ -135,7 +155,7 @@ export class RunSession {
       evidenceCursor: null,
       grader: GRADER_VERSION,
     }
-    const session = new RunSession(options, ctx, attempts)
+    const session = new RunSession(options, ctx, attempts, hosts)
     await session.#save()
     const flaws = ctx.target.flaws
     session.#log(`gatecrash run ${runId}: scenario ${scenario.name}, seed ${ctx.seed}, target ${options.target.name}${flaws.length ? ` (flaws: ${flaws.join(', ')})` : ''}`)
@@ -161,12 +181,12 @@ export class RunSession {
       log: this.#log,
       onChange: () => void this.#save(),
     })
-    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop })
+    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop, http: this.#options.connection ? this.#http : undefined })
     const target = (this.#target = phase.target)
     this.ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
     this.ctx.population = phase.summary
     this.ctx.delegationSamples = phase.samples
-    await this.#startEvidence(openEvidenceSource(target.evidence))
+    await this.#startEvidence(openEvidenceSource(target.evidence, { http: this.#http }))
     const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration })
     await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
     if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
@@ -307,6 +327,7 @@ export class RunSession {
     } finally {
       this.#stop.removeEventListener('abort', this.#healOnStop)
       await this.#pools.close()
+      await this.#http.close()
       await this.#target?.stop().catch((e) => this.#log(`warning: stopping the target failed: ${(e as Error).message}`))
       await this.#setUp?.phase.close()
       await this.#evidence?.close().catch(() => {})
@@ -324,7 +345,7 @@ export class RunSession {
     const s = this.#setUp
     if (!s || s.phase.registration.cleanup !== 'delete') return
     const all = [...s.phase.enrolled, ...s.kit.enrolled]
-    const { deleted, failed } = await deprovision(all)
+    const { deleted, failed } = await deprovision(all, s.phase.meta)
     this.#log(`cleanup: deleted ${deleted} of ${all.length} clients the run registered (RFC 7592)${failed.length ? `; ${failed.length} could not be deleted` : ''}`)
   }
 

@@ -145,6 +145,7 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
     // Flaw switches belong to the reference target; a deployment's own misconfigurations are its own.
     flaws: [],
     idp: idpSettingsOf(loaded),
+    ...(profile.hosts || profile.tls ? { connection: { ...(profile.hosts ? { hosts: profile.hosts } : {}), ...(profile.tls?.ca ? { tls: { ca: loaded.resolve(profile.tls.ca) } } : {}) } } : {}),
     async start(options): Promise<StartedTarget> {
       if (options.flaws && options.flaws.length > 0) {
         throw new FlawUnknown(`--flaw ${options.flaws.join(', ')}: flaw switches belong to the reference target, not to ${profile.name} (${file})`, { hint: 'run without --flaw, or with --target reference' })

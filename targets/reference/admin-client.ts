@@ -1,7 +1,9 @@
 /**
  * TargetAdmin for the reference target: the AS's loopback admin API (signing keys, per-client token
  * lifetime) and the resource servers' side-effect ledger. The admin secret lives only in a private
- * field, so serialising the StartedTarget (run.json, logs) cannot leak it.
+ * field, so serialising the StartedTarget (run.json, logs) cannot leak it. Every call goes through
+ * the harness's host policy (an HttpClient: the URL checked, the resolved address checked at
+ * connect time, redirects never followed), loopback only by default.
  *
  * @example
  * const { kid } = await target.admin!.rotateSigningKey()
@@ -9,6 +11,7 @@
  */
 import { request } from 'undici'
 import type { TargetAdmin } from '../../harness/contracts/target.ts'
+import { loopbackHttp, type HttpClient } from '../../harness/protocol/http.ts'
 
 export interface ReferenceAdminOptions {
   /** the AS base URL (the admin API lives under /admin/) */
@@ -17,6 +20,8 @@ export interface ReferenceAdminOptions {
   /** base URLs of every replica of the resource server keeping the refund ledger, as they are now */
   refundReplicaUrls: () => readonly string[]
   timeoutMs?: number
+  /** the connection options (host policy, TLS) every admin call goes through; loopback only by default */
+  http?: HttpClient
 }
 
 export class AdminCallFailed extends Error {
@@ -33,12 +38,21 @@ export class ReferenceAdminClient implements TargetAdmin {
   readonly #secret: string
   readonly #refundReplicaUrls: () => readonly string[]
   readonly #timeoutMs: number
+  readonly #http: HttpClient
 
   constructor(options: ReferenceAdminOptions) {
     this.#asUrl = options.asUrl
     this.#secret = options.adminSecret
     this.#refundReplicaUrls = options.refundReplicaUrls
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    this.#http = options.http ?? loopbackHttp
+    this.#http.check(this.#asUrl)
+  }
+
+  /** `url` checked against the host policy, and the dispatcher whose connections obey it */
+  #target(url: string): { url: URL; dispatcher: ReturnType<HttpClient['dispatcher']> } {
+    const parsed = this.#http.check(url)
+    return { url: parsed, dispatcher: this.#http.dispatcher(parsed.protocol) }
   }
 
   async rotateSigningKey(): Promise<{ kid: string }> {
@@ -61,7 +75,8 @@ export class ReferenceAdminClient implements TargetAdmin {
   /** Refunds issued for requests with this trace id, summed over every replica. */
   async refundCount(traceId: string): Promise<number> {
     const counts = await Promise.all(this.#refundReplicaUrls().map(async (base) => {
-      const res = await request(`${base}/admin/refunds?trace_id=${encodeURIComponent(traceId)}`, { headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs })
+      const { url, dispatcher } = this.#target(`${base}/admin/refunds?trace_id=${encodeURIComponent(traceId)}`)
+      const res = await request(url, { dispatcher, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs })
       const text = await res.body.text()
       if (res.statusCode !== 200) throw new AdminCallFailed(`refund ledger at ${base}`, res.statusCode, text)
       const { count } = JSON.parse(text) as { count?: unknown }
@@ -72,7 +87,9 @@ export class ReferenceAdminClient implements TargetAdmin {
   }
 
   async #call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const res = await request(`${this.#asUrl}${path}`, {
+    const { url, dispatcher } = this.#target(`${this.#asUrl}${path}`)
+    const res = await request(url, {
+      dispatcher,
       method,
       headers: { authorization: `Bearer ${this.#secret}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,

@@ -12,7 +12,7 @@
  *   chain. Set-up waits out a short bound; a bound longer than a run waits leaves the case not
  *   covered, with the bound as the reason.
  */
-import { deleteClient, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
+import { deleteClient, httpClientFor, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
 import { tokenRequestWire } from '../kit.ts'
@@ -24,7 +24,7 @@ import { authOf, clientCredentialsParams, exchangeParams, sendTokenAttempt, TOOL
 const MAX_PROPAGATION_WAIT_S = 30
 
 async function offboard(kit: CaseKit, agent: FreshIdentity): Promise<void> {
-  const status = await deleteClient(agent.registration)
+  const status = await deleteClient(agent.registration, httpClientFor(kit.meta))
   if (status !== 204 && status !== 200) throw new CaseNotCovered(`RFC 7592 deletion of a fresh agent answered HTTP ${status}`)
   kit.log(`offboarded fresh agent ${agent.clientId}`)
 }

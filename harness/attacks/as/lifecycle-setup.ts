@@ -11,7 +11,7 @@ import type { SentAttempt } from '../../contracts/wire.ts'
 import { clientAssertion, CLIENT_ASSERTION_TYPE } from '../../protocol/client-assertion.ts'
 import { httpRequest } from '../../protocol/http.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
-import { OAuthError } from '../../protocol/oauth-client.ts'
+import { httpClientFor, OAuthError } from '../../protocol/oauth-client.ts'
 import { IdentityProvisioningFailed } from '../../population/enroll.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { ResourceServerInfo, TargetAdmin, ToolSpec } from '../../contracts/target.ts'
@@ -115,6 +115,7 @@ export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'cli
   const endpoint = kit.meta.revocation_endpoint
   if (!kit.target.capabilities.revocation || typeof endpoint !== 'string') throw new CaseNotCovered('the target offers no RFC 7009 revocation endpoint')
   const res = await httpRequest(endpoint, {
+    client: httpClientFor(kit.meta),
     method: 'POST',
     form: {
       token: identity.credential.accessToken,

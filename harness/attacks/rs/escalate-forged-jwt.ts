@@ -22,6 +22,7 @@ import { anonymousExpected } from '../../contracts/identity.ts'
 import { generateIdentityKey } from '../../protocol/identity-key.ts'
 import type { IdentityKey } from '../../contracts/identity.ts'
 import { httpRequest } from '../../protocol/http.ts'
+import { httpClientFor } from '../../protocol/oauth-client.ts'
 import { randomB64url } from '../../protocol/random-id.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'
 import type { CaseKit } from '../kit.ts'
@@ -48,7 +49,7 @@ export async function asKeyMaterial(kit: CaseKit): Promise<AsKeyMaterial> {
   const kid = typeof header?.kid === 'string' ? header.kid : null
   let pem: string | null = null
   if (kit.meta.jwks_uri) {
-    const res = await httpRequest(kit.meta.jwks_uri)
+    const res = await httpRequest(kit.meta.jwks_uri, { client: httpClientFor(kit.meta) })
     const keys = (res.body as { keys?: (JsonWebKey & { kid?: string })[] } | null)?.keys ?? []
     const jwk = keys.find((k) => k.kid === kid) ?? keys[0]
     if (jwk) pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()

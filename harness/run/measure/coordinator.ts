@@ -98,6 +98,7 @@ export async function runWorkers(input: CoordinatorInput): Promise<Record<string
       rs: input.rs,
       meta: input.kit.meta,
       connections: poolShare(connections, (segment.hi - segment.lo) / n),
+      connection: input.pools.connection,
       warmRequests: Math.min(100, (segment.hi - segment.lo) * 2),
     }
     all.push(start(entry, init, w, count, { input, record, fail }))

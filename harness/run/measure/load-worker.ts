@@ -16,6 +16,7 @@ import type { StartedTarget, TargetAdmin } from '../../contracts/target.ts'
 import { epochNow, timerDelay } from '../../load/clock.ts'
 import { runExecutor, type ExecutionSegment, type Iterate } from '../../load/executors/index.ts'
 import { HttpPools } from '../../load/http-pool.ts'
+import { HostPolicy } from '../../protocol/host-policy.ts'
 import { act } from './act.ts'
 import { fromPortable } from '../../load/workers/portable-identity.ts'
 import { decodePortable } from '../../load/workers/portable-value.ts'
@@ -113,7 +114,7 @@ async function main(port: MessagePort, init: WorkerInit): Promise<void> {
     stop: async () => {},
     [Symbol.asyncDispose]: async () => {},
   }
-  const pools = new HttpPools(init.connections)
+  const pools = new HttpPools(init.connections, { hosts: HostPolicy.fromProfile(init.connection.hosts), tls: init.connection.tls })
   const batch = new AttemptBatch(port)
   const route: RouteInput = { identities: init.population, attackShare: init.attackShare, cases: init.cases, eligible: new Map(init.eligible) }
   const prepared = new Map(init.prepared.map(([id, m]) => [id, decodePortable(m)]))

@@ -1,7 +1,13 @@
 /**
  * Warm connections and the JIT before measuring (docs/platform.md: a cold start at a high rate builds a
  * backlog that shows up as latency). Warm-up requests are ordinary reads and are not graded.
+ *
+ * When every read failed TLS the same way (a wrong CA, a certificate for another name), measuring
+ * would only record that failure thousands of times: the run stops with ERR_TARGET_TLS instead,
+ * naming the origin and the CA file.
  */
+import { TargetTlsFailed } from '../../contracts/errors.ts'
+import { TLS_ERROR_CODES, tlsFailureMessage, type TlsFailureKind } from '../../protocol/tls-settings.ts'
 import { readableTool, resourceId } from '../../attacks/types.ts'
 import { epochNow } from '../../load/clock.ts'
 import type { HttpPools } from '../../load/http-pool.ts'
@@ -14,6 +20,7 @@ export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceSer
   let next = 0
   let ok = 0
   let sent = 0
+  const tlsFailures = new Map<string, number>()
   const worker = async () => {
     while (next < total) {
       const identity = input.identities[next++ % input.identities.length]
@@ -32,8 +39,15 @@ export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceSer
         expected: expectedFor(identity, tool, input.rs),
       })
       if (record.status !== null && record.status < 300) ok++
+      else if (record.transport_error?.startsWith('HTTP_TLS_')) tlsFailures.set(record.transport_error, (tlsFailures.get(record.transport_error) ?? 0) + 1)
     }
   }
   await Promise.all(Array.from({ length: 32 }, worker))
   input.log(`warm-up: ${ok}/${sent} reads succeeded`)
+  const [code, count] = [...tlsFailures].sort((a, b) => b[1] - a[1])[0] ?? ['', 0]
+  if (sent > 0 && count === sent) {
+    const kind = (Object.keys(TLS_ERROR_CODES) as TlsFailureKind[]).find((k) => TLS_ERROR_CODES[k] === code)!
+    const { message, hint } = tlsFailureMessage(kind, new URL(input.rs.origin).origin, input.pools.connection.tls?.ca ?? null, code)
+    throw new TargetTlsFailed(`warm-up: every read failed: ${message}`, { hint })
+  }
 }

@@ -13,7 +13,7 @@ import type { AttackCase } from '../../contracts/attack-case.ts'
 import type { AttemptRecord } from '../../contracts/attempt.ts'
 import type { AsMetadata } from '../../protocol/oauth-client.ts'
 import type { ExecutorConfig } from '../../load/executors/config.ts'
-import type { ResourceServerInfo, StartedTarget } from '../../contracts/target.ts'
+import type { ResourceServerInfo, StartedTarget, TargetConnectionOptions } from '../../contracts/target.ts'
 import type { ExecutorStats } from '../../load/executors/index.ts'
 import type { PortableIdentity } from '../../load/workers/portable-identity.ts'
 import type { Segment } from '../../load/workers/segments.ts'
@@ -40,6 +40,8 @@ export interface WorkerInit {
   rs: ResourceServerInfo
   meta: AsMetadata
   connections: number
+  /** the target profile's connection options (host allowlist, TLS), as the main thread's pools have them */
+  connection: TargetConnectionOptions
   /** warm-up requests this worker sends before the measured phase */
   warmRequests: number
 }

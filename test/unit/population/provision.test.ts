@@ -179,7 +179,7 @@ describe('Token lifetime: refreshIdentity and cleanup', () => {
     const { idp, as } = await setup()
     const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 2, depth: 2 }, 6, SCOPES)
     const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp })
-    const result = await deprovision(prov.identities)
+    const result = await deprovision(prov.identities, prov.meta)
     expect(result).toEqual({ deleted: prov.identities.length, failed: [] })
     const depthOf = new Map(prov.identities.map((i) => [i.clientId, i.depth]))
     const depths = as.deletes.map((id) => depthOf.get(id)!)

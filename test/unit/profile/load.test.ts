@@ -139,3 +139,26 @@ describe('target profile: clients registered beforehand (an AS without dynamic r
     await expect(preRegisteredPolicy(await loadProfile(file), './clients.json')).rejects.toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'identities.clients.file', message: expect.stringContaining('entry 0 (c1)') })
   })
 })
+
+describe('target profile: hosts beyond loopback (docs/architecture.md "Safety")', () => {
+  test('a non-loopback issuer without an acknowledged hosts entry → ERR_TARGET_UNSAFE naming the key, before anything is contacted', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const e = await loadError(await profileFile({ ...GOOD, issuer: 'https://staging.example.internal' }))
+    expect(e).toMatchObject({ code: 'ERR_TARGET_UNSAFE', message: expect.stringContaining('`issuer`') })
+    expect(e!.hint).toContain('I own staging.example.internal and may load-test it')
+  })
+
+  test('an entry whose acknowledgement is not the exact sentence for its host is refused', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const hosts = [{ host: 'staging.example.internal', acknowledge: 'yes' }]
+    expect(await loadError(await profileFile({ ...GOOD, issuer: 'https://staging.example.internal', hosts }))).toMatchObject({ code: 'ERR_TARGET_UNSAFE' })
+  })
+
+  test('with the acknowledgement the profile loads (nothing connects at load time)', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const hosts = [{ host: 'staging.example.internal', acknowledge: 'I own staging.example.internal and may load-test it' }]
+    const loaded = await loadProfile(await profileFile({ ...GOOD, issuer: 'https://staging.example.internal', hosts, tls: { ca: './ca.pem' } }))
+    const adapter = profileTarget(loaded)
+    expect(adapter.connection).toEqual({ hosts, tls: { ca: path.join(path.dirname(loaded.file), 'ca.pem') } })
+  })
+})

@@ -30,7 +30,7 @@ export function child(at: Where, key: string): Where {
   return { ...at, key: at.key === '' ? key : `${at.key}.${key}` }
 }
 
-function typeName(v: unknown): string {
+export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`
 }
 
@@ -44,12 +44,13 @@ export function num(opts: { min?: number; max?: number; int?: boolean } = {}): C
   }
 }
 
-export function str(opts: { oneOf?: readonly string[]; pattern?: RegExp; describe?: string } = {}): Check {
+export function str(opts: { oneOf?: readonly string[]; pattern?: RegExp; describe?: string; nonEmpty?: boolean } = {}): Check {
   const allowed = opts.oneOf ? opts.oneOf.map((s) => `'${s}'`).join(', ') : (opts.describe ?? 'a string')
   return (v, at) => {
     if (typeof v !== 'string') fail(at, `is ${typeName(v)}`, allowed)
-    if (opts.oneOf && !opts.oneOf.includes(v)) fail(at, `is '${v}'`, allowed)
-    if (opts.pattern && !opts.pattern.test(v)) fail(at, `is '${v}'`, allowed)
+    if (opts.nonEmpty && v === '') fail(at, 'is empty', allowed)
+    if (opts.oneOf && !opts.oneOf.includes(v)) fail(at, `is ${JSON.stringify(v)}`, allowed)
+    if (opts.pattern && !opts.pattern.test(v)) fail(at, `is ${JSON.stringify(v)}`, allowed)
   }
 }
 
@@ -59,10 +60,12 @@ export function fn(describe: string): Check {
   }
 }
 
-export function duration(): Check {
-  const allowed = "a k6 duration such as '30s', '1m30s', '500ms'"
+/** A k6 duration; `maxMs` also refuses zero (a wait bound of 0 means nothing can be ready). */
+export function duration(opts: { maxMs?: number; allowed?: string } = {}): Check {
+  const allowed = opts.allowed ?? "a k6 duration such as '30s', '1m30s', '500ms'"
   return (v, at) => {
-    if ((typeof v !== 'string' && typeof v !== 'number') || parseDuration(v) === null) fail(at, `is ${JSON.stringify(v)}`, allowed)
+    const ms = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : null
+    if (ms === null || (opts.maxMs !== undefined && (ms <= 0 || ms > opts.maxMs))) fail(at, `is ${JSON.stringify(v)}`, allowed)
   }
 }
 
@@ -72,9 +75,10 @@ export function bool(): Check {
   }
 }
 
-export function arr(item: Check, opts: { maxLength?: number; describe?: string } = {}): Check {
+export function arr(item: Check, opts: { minLength?: number; maxLength?: number; describe?: string } = {}): Check {
   return (v, at) => {
     if (!Array.isArray(v)) fail(at, `is ${typeName(v)}`, opts.describe ?? 'an array')
+    if (opts.minLength !== undefined && v.length < opts.minLength) fail(at, `has ${v.length} entries`, opts.describe ?? `at least ${opts.minLength}`)
     if (opts.maxLength !== undefined && v.length > opts.maxLength) fail(at, `has ${v.length} entries`, opts.describe ?? `at most ${opts.maxLength}`)
     v.forEach((x, i) => item(x, child(at, String(i))))
   }
@@ -85,7 +89,8 @@ export interface Field {
   required?: boolean
 }
 
-export function obj(fields: Record<string, Field | Check>): Check {
+/** `after` checks what spans keys (exactly one of two, unique names), once each key has passed. */
+export function obj(fields: Record<string, Field | Check>, after?: (v: Record<string, unknown>, at: Where) => void): Check {
   const norm = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, typeof f === 'function' ? { check: f } : f]))
   const allowedKeys = Object.keys(norm).join(', ')
   return (v, at) => {
@@ -101,6 +106,7 @@ export function obj(fields: Record<string, Field | Check>): Check {
       }
       f.check(value, child(at, key))
     }
+    after?.(v as Record<string, unknown>, at)
   }
 }
 

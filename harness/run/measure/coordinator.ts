@@ -10,6 +10,7 @@
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { AttemptRecord } from '../../contracts/attempt.ts'
+import type { EvidenceSourceSpec, StartedTarget } from '../../contracts/target.ts'
 import { HarnessError } from '../../contracts/errors.ts'
 import { epochNow } from '../../load/clock.ts'
 import { executorMaxVUs, type ExecutorStats } from '../../load/executors/index.ts'
@@ -18,7 +19,7 @@ import { act } from './act.ts'
 import { mergeStats, type WorkerPart } from '../../load/workers/merge-stats.ts'
 import { encodePortable } from '../../load/workers/portable-value.ts'
 import { toPortable } from '../../load/workers/portable-identity.ts'
-import type { Call, FromWorker, ToWorker, WorkerInit, WorkerScenarioResult } from './worker-protocol.ts'
+import type { Call, FromWorker, PortableTarget, ToWorker, WorkerInit, WorkerScenarioResult } from './worker-protocol.ts'
 import type { RouteInput } from './route.ts'
 import { poolShare, segmentOf } from '../../load/workers/segments.ts'
 
@@ -61,9 +62,6 @@ export async function runWorkers(input: CoordinatorInput): Promise<Record<string
   }
   for (const id of remote) log(`case ${id}: fired from the main thread for every worker (its prepared material cannot cross a thread)`)
   const connections = Math.max(...Object.values(input.config.scenarios).map(executorMaxVUs))
-  const { admin: _admin, chaos: _chaos, stop: _stop, [Symbol.asyncDispose]: _dispose, evidence, ...rest } = input.target
-  // Workers never read evidence, and a mapping's map() function cannot cross a thread.
-  const targetData = { ...rest, evidence: evidence.kind === 'jsonl' ? { ...evidence, mapping: { fields: evidence.mapping.fields } } : evidence }
   const entry = new URL(`./load-worker${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url)
 
   let seq = 0
@@ -94,7 +92,7 @@ export async function runWorkers(input: CoordinatorInput): Promise<Record<string
       identities: input.identities.slice(segment.lo, segment.hi).map(toPortable),
       prepared,
       remote,
-      target: { ...targetData, admin: input.target.admin !== undefined },
+      target: portableTarget(input.target),
       rs: input.rs,
       meta: input.kit.meta,
       connections: poolShare(connections, (segment.hi - segment.lo) / n),
@@ -200,4 +198,19 @@ function start(
     failed(e)
   })
   return { worker, done, ready, send }
+}
+
+/**
+ * What a worker gets of the target: named fields of plain data only. Hooks, the registration policy
+ * and a mapping's map() are functions, which cannot cross a thread (and workers use none of them).
+ */
+function portableTarget(t: StartedTarget): PortableTarget {
+  const { name, version, issuer, resources, capabilities, components, flaws, policy } = t
+  return { name, version, issuer, resources, capabilities, components, flaws, policy, evidence: plainEvidence(t.evidence), admin: t.admin !== undefined }
+}
+
+function plainEvidence(e: EvidenceSourceSpec): EvidenceSourceSpec {
+  if (e.kind === 'jsonl') return { ...e, mapping: { fields: e.mapping.fields } }
+  if (e.kind === 'combined') return { ...e, sources: e.sources.map(plainEvidence) }
+  return e
 }

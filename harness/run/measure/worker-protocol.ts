@@ -19,7 +19,7 @@ import type { PortableIdentity } from '../../load/workers/portable-identity.ts'
 import type { Segment } from '../../load/workers/segments.ts'
 
 /** The target as data: its admin hooks stay in the main thread and are reached by calls. */
-export type PortableTarget = Pick<StartedTarget, 'name' | 'version' | 'issuer' | 'resources' | 'capabilities' | 'evidence' | 'components' | 'flaws'> & { admin: boolean }
+export type PortableTarget = Pick<StartedTarget, 'name' | 'version' | 'issuer' | 'resources' | 'capabilities' | 'evidence' | 'components' | 'flaws' | 'policy'> & { admin: boolean }
 
 export interface WorkerInit {
   segment: Segment

@@ -1,6 +1,6 @@
 /**
- * Checks a profile's `deployment` section before anything starts, in the style of
- * harness/scenario/schema-check.ts: an unknown key, a wrong type or a missing key is
+ * Checks a profile's `deployment` section before anything starts, with the checker scenarios
+ * and profiles share (harness/config/schema-check.ts): an unknown key, a wrong type or a missing key is
  * ERR_PROFILE_INVALID naming the file and the dotted key (`deployment.processes.0.ready.url`) with
  * what is allowed there; a ready URL off this machine is ERR_TARGET_UNSAFE (gatecrash talks to
  * loopback only).
@@ -8,56 +8,14 @@
  * @example
  * const spec = checkDeploymentSpec(profile.deployment, { file: 'profiles/my-as.json' })
  */
-import { parseDuration } from '../../../harness/contracts/duration.ts'
-import { ProfileInvalid, TargetUnsafe } from '../../../harness/contracts/errors.ts'
+import { TargetUnsafe } from '../../../harness/contracts/errors.ts'
+import { arr, bool, child, duration, fail, obj, str, typeName, type Check, type Field } from '../../../harness/config/schema-check.ts'
 import { assertLoopback } from '../../../harness/protocol/http.ts'
 import { COMPONENT_NAME, ENV_NAME, type DeploymentSpec } from './spec.ts'
 
-interface Where {
-  file: string
-  key: string
-}
+const nonEmpty = (describe: string): Check => str({ nonEmpty: true, describe })
 
-type Check = (value: unknown, at: Where) => void
-
-function fail(at: Where, problem: string, allowed: string): never {
-  throw new ProfileInvalid(`${at.file}: \`${at.key}\` ${problem}`, { file: at.file, key: at.key, hint: `allowed: ${allowed}` })
-}
-
-const child = (at: Where, key: string | number): Where => ({ file: at.file, key: `${at.key}.${key}` })
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`
-}
-
-function str(describe = 'a non-empty string', pattern?: RegExp): Check {
-  return (v, at) => {
-    if (typeof v !== 'string' || v === '') fail(at, `is ${v === '' ? 'empty' : typeName(v)}`, describe)
-    if (pattern && !pattern.test(v)) fail(at, `is ${JSON.stringify(v)}`, describe)
-  }
-}
-
-function bool(): Check {
-  return (v, at) => {
-    if (typeof v !== 'boolean') fail(at, `is ${typeName(v)}`, 'true or false')
-  }
-}
-
-function duration(): Check {
-  const allowed = "a k6 duration above 0 and up to 1h, such as '60s', '1m30s', '500ms'"
-  return (v, at) => {
-    const ms = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : null
-    if (ms === null || ms <= 0 || ms > 3_600_000) fail(at, `is ${JSON.stringify(v)}`, allowed)
-  }
-}
-
-function arr(item: Check, opts: { min?: number; max: number; describe: string }): Check {
-  return (v, at) => {
-    if (!Array.isArray(v)) fail(at, `is ${typeName(v)}`, opts.describe)
-    if (v.length < (opts.min ?? 0) || v.length > opts.max) fail(at, `has ${v.length} entries`, opts.describe)
-    v.forEach((x, i) => item(x, child(at, i)))
-  }
-}
+const timeout = duration({ maxMs: 3_600_000, allowed: "a k6 duration above 0 and up to 1h, such as '60s', '1m30s', '500ms'" })
 
 function env(): Check {
   const allowed = 'an object of environment variables: names like PORT or LOG_LEVEL, string values'
@@ -75,7 +33,7 @@ function env(): Check {
 function loopbackUrl(): Check {
   const allowed = 'an http:// or https:// URL on 127.0.0.1, [::1] or localhost, e.g. http://127.0.0.1:9100/health'
   return (v, at) => {
-    str(allowed)(v, at)
+    nonEmpty(allowed)(v, at)
     let url: URL
     try {
       url = new URL(v as string)
@@ -92,61 +50,38 @@ function loopbackUrl(): Check {
   }
 }
 
-interface Field {
-  check: Check
-  required?: boolean
-}
+const commandCheck = (what: string): Check => arr(nonEmpty('a non-empty string'), { minLength: 1, maxLength: 256, describe: `${what}: an array of strings, the program first (no shell), e.g. ["node", "server.js"]` })
 
-function obj(fields: Record<string, Field | Check>, after?: (v: Record<string, unknown>, at: Where) => void): Check {
-  const norm = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, typeof f === 'function' ? { check: f } : f]))
-  const allowedKeys = Object.keys(norm).join(', ')
-  return (v, at) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(at, `is ${typeName(v)}`, `an object with keys ${allowedKeys}`)
-    for (const key of Object.keys(v)) if (!(key in norm)) fail(child(at, key), 'is not a known key', allowedKeys)
-    for (const [key, f] of Object.entries(norm)) {
-      const value = (v as Record<string, unknown>)[key]
-      if (value === undefined) {
-        if (f.required) fail(child(at, key), 'is missing', `${allowedKeys} (this one is required)`)
-        continue
-      }
-      f.check(value, child(at, key))
-    }
-    after?.(v as Record<string, unknown>, at)
-  }
-}
-
-const commandCheck = (what: string): Check => arr(str('a non-empty string'), { min: 1, max: 256, describe: `${what}: an array of strings, the program first (no shell), e.g. ["node", "server.js"]` })
-
-const name = (): Field => ({ check: str('letters, digits, _, . and - (up to 64, starting with a letter or digit): it names the log file', COMPONENT_NAME), required: true })
+const name = (): Field => ({ check: str({ pattern: COMPONENT_NAME, describe: 'letters, digits, _, . and - (up to 64, starting with a letter or digit): it names the log file' }), required: true })
 
 const processCheck = obj({
   name: name(),
   command: { check: commandCheck('the command'), required: true },
-  cwd: str('a directory, relative to the profile'),
+  cwd: nonEmpty('a directory, relative to the profile'),
   env: env(),
   ready: { check: obj({ url: { check: loopbackUrl(), required: true } }), required: true },
-  timeout: duration(),
+  timeout,
 })
 
-const containerReady: Check = obj({ log: str('a line (substring) the container prints once it is ready'), command: commandCheck('a command run in the container') }, (v, at) => {
+const containerReady: Check = obj({ log: nonEmpty('a line (substring) the container prints once it is ready'), command: commandCheck('a command run in the container') }, (v, at) => {
   const given = ['log', 'command'].filter((k) => v[k] !== undefined)
   if (given.length !== 1) fail(at, given.length === 0 ? 'says neither `log` nor `command`' : 'says both `log` and `command`', 'exactly one of { log: "<line>" } or { command: ["<program>", …] } (host networking cannot wait on HTTP)')
 })
 
 const containerCheck = obj({
   name: name(),
-  dockerfile: { check: str('the path of a Dockerfile inside the build context'), required: true },
-  context: { check: str('the build context directory'), required: true },
+  dockerfile: { check: nonEmpty('the path of a Dockerfile inside the build context'), required: true },
+  context: { check: nonEmpty('the build context directory'), required: true },
   env: env(),
   ready: { check: containerReady, required: true },
-  timeout: duration(),
+  timeout,
   url: loopbackUrl(),
 })
 
 const deploymentCheck = obj(
   {
-    containers: arr(containerCheck, { max: 16, describe: 'an array of up to 16 containers' }),
-    processes: arr(processCheck, { max: 32, describe: 'an array of up to 32 processes' }),
+    containers: arr(containerCheck, { maxLength: 16, describe: 'an array of up to 16 containers' }),
+    processes: arr(processCheck, { maxLength: 32, describe: 'an array of up to 32 processes' }),
     reuseExisting: bool(),
   },
   (v, at) => {
@@ -163,6 +98,6 @@ const deploymentCheck = obj(
 
 /** Throws ERR_PROFILE_INVALID (or ERR_TARGET_UNSAFE) naming the dotted key; returns the spec typed. */
 export function checkDeploymentSpec(value: unknown, where: { file: string; key?: string }): DeploymentSpec {
-  deploymentCheck(value, { file: where.file, key: where.key ?? 'deployment' })
+  deploymentCheck(value, { file: where.file, key: where.key ?? 'deployment', subject: 'target profile' })
   return value as DeploymentSpec
 }

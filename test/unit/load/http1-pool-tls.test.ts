@@ -25,6 +25,7 @@ import { HttpClient } from '../../../harness/protocol/http.ts'
 import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
 import { makeTestCerts, type TestCerts } from '../../helpers/tls-certs.ts'
+import { listenLoopback } from '../../helpers/listen.ts'
 
 let certs: TestCerts
 beforeAll(() => {
@@ -80,14 +81,7 @@ async function httpsServer(handler: Parameters<typeof createHttpsServer>[1], opt
     sockets.push(s)
     reused.push(s.isSessionReused())
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanups.push(async () => {
-    server.closeAllConnections()
-    server.close()
-    await once(server, 'close')
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenLoopback(server, cleanups)
   return { origin: `https://127.0.0.1:${port}`, port, server, sockets, reused }
 }
 

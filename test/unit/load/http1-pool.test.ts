@@ -11,6 +11,7 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { afterEach, describe, expect, test } from 'vitest'
 import { Http1Pool, HttpTransportError, type Http1Request, type Http1Response } from '../../../harness/load/http1-pool.ts'
 import { closedPort } from '../../helpers/closed-port.ts'
+import { listenLoopback } from '../../helpers/listen.ts'
 
 const POOL_URL = new URL('../../../harness/load/http1-pool.ts', import.meta.url).href
 
@@ -129,14 +130,7 @@ async function httpServer(handler: (req: IncomingMessage, res: ServerResponse) =
   const sockets: Socket[] = []
   const server = createHttpServer(handler)
   server.on('connection', (s: Socket) => sockets.push(s))
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanups.push(async () => {
-    server.closeAllConnections()
-    server.close()
-    await once(server, 'close')
-  })
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets, connOf: (req) => sockets.indexOf(req.socket as Socket) }
+  return { origin: `http://127.0.0.1:${await listenLoopback(server, cleanups)}`, sockets, connOf: (req) => sockets.indexOf(req.socket as Socket) }
 }
 
 // ---------------------------------------------------------------------------------------------

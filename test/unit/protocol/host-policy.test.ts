@@ -4,10 +4,8 @@
  * are made with a stub resolver, so the refusal paths run without a packet leaving the machine,
  * and wherever a test could follow a redirect the stub would refuse that name too.
  */
-import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { LookupAddress } from 'node:dns'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
 import { exitCodeForError } from '../../../cli/exit-codes.ts'
 import { httpCursorSource } from '../../../harness/evidence/http-cursor-source.ts'
@@ -16,6 +14,7 @@ import { acknowledgementFor, addressClass, HostPolicy, type Resolver } from '../
 import { HttpClient, httpRequest } from '../../../harness/protocol/http.ts'
 import { discover, tokenEndpointRequest } from '../../../harness/protocol/oauth-client.ts'
 import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
+import { listenLoopback } from '../../helpers/listen.ts'
 
 const STAGING = 'staging.example.internal'
 const ACK = acknowledgementFor(STAGING)
@@ -52,13 +51,7 @@ async function loopbackServer(handler: (req: IncomingMessage, res: ServerRespons
     hits.push(req.url ?? '')
     handler(req, res)
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanups.push(() => {
-    server.closeAllConnections()
-    server.close()
-  })
-  return { server, port: (server.address() as AddressInfo).port, hits }
+  return { server, port: await listenLoopback(server, cleanups), hits }
 }
 
 describe('address classes', () => {

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { TargetStartFailed } from '../../../../harness/contracts/errors.ts'
 import { Redactor } from '../../../../harness/protocol/redact.ts'
 import { baseImage } from '../../../../targets/shared/container/base-image.ts'
@@ -19,7 +19,7 @@ import { dockerAvailable, dockerClient } from '../../../../targets/shared/contai
 import { gatecrashContainers } from '../../../../targets/shared/container/stale-containers.ts'
 import { cleanupStaleImages, deploymentImages, IMAGE_REPO } from '../../../../targets/profile/deployment/container-image.ts'
 import { startDeployment, type ContainerSpec } from '../../../../targets/profile/deployment/index.ts'
-import { freePort, scratch, web, type Scratch } from './fixtures.ts'
+import { freePort, scratchPerTest, web } from './fixtures.ts'
 
 const engine = await dockerAvailable()
 if (!engine && process.env.GATECRASH_CI_REQUIRES?.split(',').includes('docker')) throw new Error('CI requires a Docker engine (GATECRASH_CI_REQUIRES=docker) and none answers')
@@ -36,15 +36,10 @@ ENV GREETING=hello
 CMD ["/usr/local/bin/node", "/app/server.mjs"]
 `
 
-let s: Scratch
-beforeEach(async () => {
-  s = await scratch()
+const s = scratchPerTest(async (s) => {
   await mkdir(path.join(s.dir, 'image'))
   await writeFile(path.join(s.dir, 'image', 'server.mjs'), SERVER)
   await writeFile(path.join(s.dir, 'image', 'Dockerfile'), DOCKERFILE)
-})
-afterEach(async () => {
-  await s.cleanup()
 })
 
 /** this process's deployment containers and images */

@@ -6,8 +6,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { afterEach, beforeEach } from 'vitest'
 import { processLive } from '../../../../harness/chaos/process-groups.ts'
 import { Redactor } from '../../../../harness/protocol/redact.ts'
+import type { StartedDeployment } from '../../../../targets/profile/deployment/index.ts'
 import type { ProcessSpec } from '../../../../targets/profile/deployment/spec.ts'
 
 /**
@@ -51,6 +53,37 @@ export async function scratch(): Promise<Scratch> {
   await writeFile(server, SERVER)
   const runDir = path.join(dir, 'runs', '20261206T150000Z-test-abcd')
   return { dir, server, stateDir: path.join(dir, '.gatecrash'), runDir, logsDir: `${runDir}.logs`, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * A fresh scratch dir for each test of the file (after `setup`), and after each test the
+ * deployments it pushed to `started` stopped, last first, and the dir removed. The returned object
+ * reads the current test's scratch.
+ */
+export function scratchPerTest(setup?: (s: Scratch) => Promise<void>): Scratch & { started: StartedDeployment[] } {
+  let cur: Scratch | undefined
+  const started: StartedDeployment[] = []
+  beforeEach(async () => {
+    cur = await scratch()
+    await setup?.(cur)
+  })
+  afterEach(async () => {
+    for (const d of started.splice(0).reverse()) await d.stop().catch(() => {})
+    await cur?.cleanup()
+  })
+  const now = (): Scratch => {
+    if (cur === undefined) throw new Error('scratchPerTest: read outside a test')
+    return cur
+  }
+  return {
+    started,
+    get dir() { return now().dir },
+    get server() { return now().server },
+    get stateDir() { return now().stateDir },
+    get runDir() { return now().runDir },
+    get logsDir() { return now().logsDir },
+    cleanup: () => now().cleanup(),
+  }
 }
 
 export function freePort(): Promise<number> {

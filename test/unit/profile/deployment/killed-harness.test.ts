@@ -8,23 +8,16 @@ import { spawn } from 'node:child_process'
 import { readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { processLive } from '../../../../harness/chaos/process-groups.ts'
-import { startDeployment, type StartedDeployment } from '../../../../targets/profile/deployment/index.ts'
-import { gone, printedPid, redactor, scratch, web, type Scratch } from './fixtures.ts'
+import { startDeployment } from '../../../../targets/profile/deployment/index.ts'
+import { gone, printedPid, redactor, scratchPerTest, web } from './fixtures.ts'
 
 const LIBRARY = fileURLToPath(new URL('../../../../targets/profile/deployment/index.ts', import.meta.url))
 const REDACT = fileURLToPath(new URL('../../../../harness/protocol/redact.ts', import.meta.url))
 
-let s: Scratch
-const started: StartedDeployment[] = []
-beforeEach(async () => {
-  s = await scratch()
-})
-afterEach(async () => {
-  for (const d of started.splice(0)) await d.stop().catch(() => {})
-  await s.cleanup()
-})
+const s = scratchPerTest()
+const started = s.started
 
 /** A harness (its own Node process) that starts the deployment, prints its pids, and waits to be killed. */
 async function harnessThatStarts(spec: unknown): Promise<{ pid: number; pids: number[] }> {

@@ -7,19 +7,13 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { Redactor } from '../../../../harness/protocol/redact.ts'
 import { logsDirFor, startDeployment } from '../../../../targets/profile/deployment/index.ts'
 import { ComponentLog } from '../../../../targets/profile/deployment/log-sink.ts'
-import { scratch, web, type Scratch } from './fixtures.ts'
+import { scratchPerTest, web } from './fixtures.ts'
 
-let s: Scratch
-beforeEach(async () => {
-  s = await scratch()
-})
-afterEach(async () => {
-  await s.cleanup()
-})
+const s = scratchPerTest()
 
 const mode = async (p: string): Promise<number> => (await stat(p)).mode & 0o777
 

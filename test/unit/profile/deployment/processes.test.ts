@@ -7,22 +7,15 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { processLive } from '../../../../harness/chaos/process-groups.ts'
 import { RunAborted, TargetStartFailed } from '../../../../harness/contracts/errors.ts'
 import { Redactor } from '../../../../harness/protocol/redact.ts'
-import { startDeployment, type StartedDeployment } from '../../../../targets/profile/deployment/index.ts'
-import { gone, printedPid, redactor, scratch, web, type Scratch } from './fixtures.ts'
+import { startDeployment } from '../../../../targets/profile/deployment/index.ts'
+import { gone, printedPid, redactor, scratchPerTest, web } from './fixtures.ts'
 
-let s: Scratch
-const started: StartedDeployment[] = []
-beforeEach(async () => {
-  s = await scratch()
-})
-afterEach(async () => {
-  for (const d of started.splice(0)) await d.stop().catch(() => {})
-  await s.cleanup()
-})
+const s = scratchPerTest()
+const started = s.started
 
 const options = (extra: Partial<Parameters<typeof startDeployment>[1]> = {}) => ({ stateDir: s.stateDir, logsDir: s.logsDir, redactor: redactor(), baseDir: s.dir, stopGraceMs: 1_000, ...extra })
 

@@ -7,20 +7,13 @@
 import { createServer, type Server } from 'node:http'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { TargetStartFailed } from '../../../../harness/contracts/errors.ts'
 import { startDeployment, type StartedDeployment } from '../../../../targets/profile/deployment/index.ts'
-import { freePort, redactor, scratch, web, type Scratch } from './fixtures.ts'
+import { freePort, redactor, scratchPerTest, web } from './fixtures.ts'
 
-let s: Scratch
-const started: StartedDeployment[] = []
-beforeEach(async () => {
-  s = await scratch()
-})
-afterEach(async () => {
-  for (const d of started.splice(0).reverse()) await d.stop().catch(() => {})
-  await s.cleanup()
-})
+const s = scratchPerTest()
+const started = s.started
 
 const options = (logs = s.logsDir) => ({ stateDir: s.stateDir, logsDir: logs, redactor: redactor(), baseDir: s.dir, stopGraceMs: 1_000 })
 const answers = (url: string): Promise<boolean> => fetch(url).then((r) => r.status < 500, () => false)

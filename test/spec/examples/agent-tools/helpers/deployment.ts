@@ -11,6 +11,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { SignJWT } from 'jose'
+import type { AuditRecord } from '../../../../../targets/examples/agent-tools/lib/audit-log.ts'
 
 export const IDP_ISSUER = 'https://workforce-idp.example.invalid'
 export const INITIAL_ACCESS_TOKEN = 'iat-for-tests-0123456789'
@@ -42,32 +43,8 @@ export interface Deployment {
   stop(): Promise<void>
 }
 
-export interface AuditLine {
-  time: string
-  service: string
-  outcome: 'allowed' | 'denied'
-  why: string
-  http_status: number
-  oauth_error: string | null
-  user: string | null
-  user_kind: string | null
-  client: string | null
-  delegation: string[]
-  key_thumbprint: string | null
-  audience: string | null
-  method: string
-  path: string
-  tool: string | null
-  tenant: string | null
-  scopes_needed: string[]
-  scopes_held: string[]
-  trace: string | null
-  request_id: string | null
-  token_id: string | null
-  token_sha256: string | null
-  subject_token_sha256?: string | null
-  facts?: Record<string, unknown>
-}
+/** one line of a component's audit log, as the example writes it */
+export type AuditLine = AuditRecord
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -41,10 +41,11 @@ export class HarnessError extends Error {
   }
 }
 
-export class ScenarioInvalid extends HarnessError {
-  static override code = 'ERR_SCENARIO_INVALID'
-  override code = 'ERR_SCENARIO_INVALID'
-  /** the file and the dotted key path at fault, e.g. `scenarios.workload.rate` */
+/**
+ * A mistake in a file a user wrote, at one key: `file` and the dotted key path at fault (e.g.
+ * `scenarios.workload.rate`, `resources.0.tools.1.scope`), besides the message and hint.
+ */
+export class FileKeyError extends HarnessError {
   file?: string
   key?: string
   constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
@@ -54,18 +55,15 @@ export class ScenarioInvalid extends HarnessError {
   }
 }
 
+export class ScenarioInvalid extends FileKeyError {
+  static override code = 'ERR_SCENARIO_INVALID'
+  override code = 'ERR_SCENARIO_INVALID'
+}
+
 /** A target profile (defineTarget) with an unknown key, a wrong type or a missing value. */
-export class ProfileInvalid extends HarnessError {
+export class ProfileInvalid extends FileKeyError {
   static override code = 'ERR_PROFILE_INVALID'
   override code = 'ERR_PROFILE_INVALID'
-  /** the file and the dotted key path at fault, e.g. `resources.0.tools.1.scope` */
-  file?: string
-  key?: string
-  constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
-    super(message, options)
-    this.file = options.file
-    this.key = options.key
-  }
 }
 
 /** A target profile file that cannot be loaded (missing, a syntax error, no default export). */
@@ -137,17 +135,9 @@ export class EvidenceUnavailable extends HarnessError {
  * is not what the harness can read: an unknown target field, a rule of the wrong shape, a value a
  * field cannot hold. Names the file and the dotted key, like ScenarioInvalid.
  */
-export class EvidenceMappingInvalid extends HarnessError {
+export class EvidenceMappingInvalid extends FileKeyError {
   static override code = 'ERR_EVIDENCE_MAPPING'
   override code = 'ERR_EVIDENCE_MAPPING'
-  /** the file that declared the mapping and the dotted key at fault, e.g. `evidence.mapping.fields.decison` */
-  file?: string
-  key?: string
-  constructor(message: string, options: HarnessErrorOptions & { file?: string; key?: string } = {}) {
-    super(message, options)
-    this.file = options.file
-    this.key = options.key
-  }
 }
 
 export class RunDirFailed extends HarnessError {

@@ -3,10 +3,9 @@
  * Node 24) and checks it strictly, then resolves what it names from the environment: a secret the
  * profile names must be set, or nothing starts. Relative paths in the profile are relative to it.
  */
-import { access } from 'node:fs/promises'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { ProfileInvalid, ProfileLoadFailed, TargetUnsafe } from '../contracts/errors.ts'
+import { importDefault } from '../config/import-default.ts'
+import { ProfileInvalid, TargetUnsafe } from '../contracts/errors.ts'
 import { HostPolicy } from '../protocol/host-policy.ts'
 import type { EvidenceSourceSpec } from '../contracts/target.ts'
 import { compileMapping } from '../evidence/mapping.ts'
@@ -22,25 +21,9 @@ export interface LoadedProfile {
 
 export async function loadProfile(file: string): Promise<LoadedProfile> {
   const abs = path.resolve(file)
-  try {
-    await access(abs)
-  } catch {
-    throw new ProfileLoadFailed(`target profile not found: ${file}`, { hint: 'pass --target a built-in name (reference) or the path of a .ts file that default-exports defineTarget({...})' })
-  }
-  let mod: { default?: unknown }
-  try {
-    mod = await import(pathToFileURL(abs).href)
-  } catch (e) {
-    throw new ProfileLoadFailed(`${file}: the profile failed to load: ${(e as Error).message}`, {
-      cause: e,
-      hint: 'profile files may use erasable TypeScript only (no enums or namespaces) and must import with .ts extensions',
-    })
-  }
-  if (mod.default === undefined) {
-    throw new ProfileInvalid(`${file}: no default export`, { file, key: '', hint: 'end the file with `export default defineTarget({...})`' })
-  }
-  profileSchema(mod.default, { file, key: '', subject: 'target profile' })
-  const profile = mod.default as TargetProfile
+  const value = await importDefault(file, 'target profile')
+  profileSchema(value, { file, key: '', subject: 'target profile' })
+  const profile = value as TargetProfile
   checkMappings(profile.evidence.source, 'evidence.source', file)
   checkHosts(profile, file)
   checkSecrets(profile, file)

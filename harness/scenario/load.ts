@@ -1,8 +1,7 @@
-import { access } from 'node:fs/promises'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { selectCases } from '../attacks/catalog.ts'
-import { ScenarioInvalid, ScenarioLoadFailed, ThresholdInvalid } from '../contracts/errors.ts'
+import { importDefault } from '../config/import-default.ts'
+import { ScenarioInvalid, ThresholdInvalid } from '../contracts/errors.ts'
 import { abortThresholds } from '../oracle/live-gates.ts'
 import { METRIC_TYPES } from '../oracle/metrics.ts'
 import { parseThresholds, validateThresholds } from '../oracle/thresholds.ts'
@@ -26,27 +25,10 @@ export interface ScenarioOverrides {
 
 /** Imports a scenario script (TypeScript runs directly on Node 24) and validates it strictly. */
 export async function loadScenario(file: string, overrides: ScenarioOverrides = {}): Promise<LoadedScenario> {
-  const abs = path.resolve(file)
-  try {
-    await access(abs)
-  } catch {
-    throw new ScenarioLoadFailed(`scenario file not found: ${file}`, { hint: 'pass a path to a .ts or .js file that default-exports defineScenario({...})' })
-  }
-  let mod: { default?: unknown }
-  try {
-    mod = await import(pathToFileURL(abs).href)
-  } catch (e) {
-    throw new ScenarioLoadFailed(`${file}: the script failed to load: ${(e as Error).message}`, {
-      cause: e,
-      hint: 'scenario files may use erasable TypeScript only (no enums or namespaces) and must import with .ts extensions',
-    })
-  }
-  if (mod.default === undefined) {
-    throw new ScenarioInvalid(`${file}: no default export`, { file, key: '', hint: 'end the file with `export default defineScenario({...})`' })
-  }
+  const value = await importDefault(file, 'scenario')
   // A copy, so overrides never change the module's own object; fault plugins (functions) are not
   // cloneable and are shared as they are.
-  const { injectors, ...data } = (mod.default ?? {}) as ScenarioConfig
+  const { injectors, ...data } = value as ScenarioConfig
   const config = applyOverrides({ ...(structuredClone(data) as ScenarioConfig), ...(injectors === undefined ? {} : { injectors }) }, overrides)
   return { file, name: config.name ?? path.basename(file).replace(/\.[cm]?[jt]s$/, ''), config: validateScenario(config, file) }
 }

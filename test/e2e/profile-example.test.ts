@@ -5,11 +5,17 @@
  * maps its audit logs. A short run is READY; one of its misconfigurations is NOT READY naming the
  * case. The full-size runs and every misconfiguration are in the nightly tier.
  */
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { scratchDir, writeScenario } from '../helpers/cli.ts'
-import { exampleScenario, runExample } from '../helpers/example.ts'
+import { EXAMPLE_IAT, exampleScenario, runExample } from '../helpers/example.ts'
+
+/** every file below `dir`, the run store included */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name))
+}
 
 const CASES = ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'escalate.cross-tenant', 'unattributed.no-credential', 'replay.cross-audience']
 
@@ -30,6 +36,16 @@ describe('a deployment gatecrash did not write, through its target profile', () 
     expect(report).toContain('Audit trail not tamper-evident')
     // the deployment's own output went beside the run directory, not into it
     expect(r.stderr).toMatch(/cleanup: deleted \d+ of \d+ clients the run registered/)
+    // The initial access token came from the environment the profile names: not in the run
+    // directory, not beside it in the deployment's logs, not on the console, in any encoding.
+    const forms = [EXAMPLE_IAT, Buffer.from(EXAMPLE_IAT).toString('base64url'), Buffer.from(EXAMPLE_IAT).toString('base64'), encodeURIComponent(`Bearer ${EXAMPLE_IAT}`)]
+    const files = [...(await filesUnder(r.runDir!)), ...(await filesUnder(`${r.runDir!}.logs`).catch(() => []))]
+    expect(files.length).toBeGreaterThan(5)
+    for (const f of files) {
+      const text = (await readFile(f)).toString('latin1')
+      for (const form of forms) expect(text.includes(form), `${form} in ${f}`).toBe(false)
+    }
+    for (const form of forms) expect(`${r.stdout}${r.stderr}`.includes(form)).toBe(false)
   }, 180_000)
 
   it('its misconfiguration no-jti-cache: exit 99 naming replay.dpop-jti-reuse', async () => {

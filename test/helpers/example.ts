@@ -22,6 +22,9 @@ export async function freePortBlock(): Promise<number> {
   throw new Error('no free port block for the example')
 }
 
+/** the initial access token the example's AS requires, handed to the profile through its environment variable */
+export const EXAMPLE_IAT = 'e2e-initial-access-token-0123456789'
+
 export function exampleScenario(body: { seconds: number; rate: number; cases: string[] }): string {
   return `import { defineScenario } from 'gatecrash'
 export default defineScenario({
@@ -42,7 +45,7 @@ export async function runExample(opts: { flaw?: string; scenario: string; dir: s
   const env = {
     AGENT_TOOLS_PORT: String(base),
     AGENT_TOOLS_DATA_DIR: path.join(opts.dir, 'data'),
-    EXAMPLE_INITIAL_ACCESS_TOKEN: 'e2e-initial-access-token-0123456789',
+    EXAMPLE_INITIAL_ACCESS_TOKEN: EXAMPLE_IAT,
     ...(opts.flaw ? { AGENT_TOOLS_FLAW: opts.flaw } : {}),
   }
   return runCli(['run', opts.scenario, '--target', PROFILE, '--out', out], { outDir: out, env, timeoutMs: opts.timeoutMs ?? 150_000 })

@@ -42,11 +42,27 @@ export interface ContainerSpec {
   dockerfile: string
   /** build context directory; relative to the profile's folder */
   context: string
+  /** program and arguments in place of the image's CMD (one image, several components) */
+  command?: string[]
   env?: Record<string, string>
+  /**
+   * Folders of this machine bound into the container, e.g. where it writes the audit log a JSONL
+   * evidence source reads. `source` is relative to the profile's folder and made if missing.
+   */
+  mounts?: MountSpec[]
   ready: LogReady | CommandReady
   timeout?: string
   /** where it answers (loopback), if it serves HTTP: the component's URL, and checked for reuse */
   url?: string
+}
+
+export interface MountSpec {
+  /** a folder of this machine; relative to the profile's folder */
+  source: string
+  /** an absolute path in the container */
+  target: string
+  /** default false */
+  readOnly?: boolean
 }
 
 export interface DeploymentSpec {

@@ -91,7 +91,7 @@ function describeCapabilities(c: TargetCapabilities): string {
   return `capabilities: ${on.join(', ') || 'none'}; ${c.replicas} replica(s) per resource server`
 }
 
-/** One call per read tool of the first resource server, by an identity whose scope allows it. */
+/** One call per read tool of the first resource server (where a run's load goes), by an identity whose scope allows it. */
 async function callReadTools(target: StartedTarget, phase: ProvisionPhaseResult, pools: HttpPools, checks: PreflightCheck[]): Promise<string[]> {
   const rs = target.resources[0]
   const traces: string[] = []
@@ -115,6 +115,10 @@ async function callReadTools(target: StartedTarget, phase: ProvisionPhaseResult,
     })
   }
   for (const tool of rs.tools.filter((t) => t.writes)) checks.push({ name: `tool ${tool.name}`, ok: true, detail: 'not called: it writes (a preflight changes nothing it need not)' })
+  // A run's identities hold tokens for the first resource server; the others are the cross-audience cases' second audience.
+  for (const other of target.resources.slice(1)) {
+    for (const tool of other.tools) checks.push({ name: `tool ${tool.name}`, ok: true, detail: `not called: on ${other.audience}, which a run's load does not call (it calls the first resource server, ${rs.audience}; the others serve the cross-audience cases)` })
+  }
   return traces
 }
 

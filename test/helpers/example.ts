@@ -39,7 +39,8 @@ export default defineScenario({
 `
 }
 
-export async function runExample(opts: { flaw?: string; scenario: string; dir: string; timeoutMs?: number }) {
+/** `form`: the profile starts the example as processes (default) or as containers of one local image (AGENT_TOOLS_FORM) */
+export async function runExample(opts: { flaw?: string; scenario: string; dir: string; timeoutMs?: number; form?: 'processes' | 'container' }) {
   const base = await freePortBlock()
   const out = path.join(opts.dir, 'runs')
   const env = {
@@ -47,6 +48,7 @@ export async function runExample(opts: { flaw?: string; scenario: string; dir: s
     AGENT_TOOLS_DATA_DIR: path.join(opts.dir, 'data'),
     EXAMPLE_INITIAL_ACCESS_TOKEN: EXAMPLE_IAT,
     ...(opts.flaw ? { AGENT_TOOLS_FLAW: opts.flaw } : {}),
+    ...(opts.form ? { AGENT_TOOLS_FORM: opts.form } : {}),
   }
   return runCli(['run', opts.scenario, '--target', PROFILE, '--out', out], { outDir: out, env, timeoutMs: opts.timeoutMs ?? 150_000 })
 }

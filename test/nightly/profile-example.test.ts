@@ -2,19 +2,24 @@
  * The agent-tools example at full size, through its target profile: the default job and the whole
  * catalog are READY against the correct deployment (provisioned through its oidc-provider AS,
  * evidence from its mapped JSON-lines audit), and each of its misconfigurations is NOT READY
- * naming the case that catches it.
+ * naming the case that catches it; the container form (AGENT_TOOLS_FORM=container) gives the same
+ * verdicts.
  */
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { scratchDir } from '../helpers/cli.ts'
+import { dockerAvailable } from '../../targets/shared/container/engine.ts'
 import { runExample } from '../helpers/example.ts'
+
+const engine = await dockerAvailable()
+if (!engine) throw new Error('the nightly tier needs a Docker engine for the example\'s container form (docs/platform.md "Docker and testcontainers")')
 
 const scenario = (name: string) => path.resolve('scenarios', name)
 const failingCases = (run: { gates: { ok: boolean; cases: string[] }[] }) => run.gates.filter((g) => !g.ok).flatMap((g) => g.cases)
 
 describe('a deployment gatecrash did not write, at full size', () => {
-  it('sandbox-validation: READY with ≥ 500 agents, ≥ 1,000 sub-agents, ≥ 10,000 attempts, evidence coverage and attribution 100 % from the mapped audit', async () => {
-    const r = await runExample({ dir: await scratchDir(), scenario: scenario('sandbox-validation.ts'), timeoutMs: 600_000 })
+  it.each(['processes', 'container'] as const)('sandbox-validation as %s: READY with ≥ 500 agents, ≥ 1,000 sub-agents, ≥ 10,000 attempts, evidence coverage and attribution 100 % from the mapped audit', async (form) => {
+    const r = await runExample({ dir: await scratchDir(), form, scenario: scenario('sandbox-validation.ts'), timeoutMs: 600_000 })
     expect(r.code, r.stderr.slice(-3000)).toBe(0)
     expect(r.runJson.population.agents).toBeGreaterThanOrEqual(500)
     expect(r.runJson.population.sub_agents).toBeGreaterThanOrEqual(1000)
@@ -42,8 +47,8 @@ describe('a deployment gatecrash did not write, at full size', () => {
     ['exchange-scope-not-narrowed', 'escalate.exchange-upscope'],
     ['denies-not-logged', 'escalate.tool-scope'],
   ]
-  it.each(FLAWS)('AGENT_TOOLS_FLAW=%s: exit 99 naming %s', async (flaw, caseId) => {
-    const r = await runExample({ dir: await scratchDir(), flaw, scenario: scenario('full-catalog.ts'), timeoutMs: 600_000 })
+  it.each(FLAWS.flatMap(([flaw, caseId]) => (['processes', 'container'] as const).map((form) => [flaw, caseId, form] as const)))('AGENT_TOOLS_FLAW=%s: exit 99 naming %s (as %s)', async (flaw, caseId, form) => {
+    const r = await runExample({ dir: await scratchDir(), flaw, form, scenario: scenario('full-catalog.ts'), timeoutMs: 600_000 })
     expect(r.code, r.stderr.slice(-3000)).toBe(99)
     expect(failingCases(r.runJson)).toContain(caseId)
   }, 700_000)

@@ -8,10 +8,13 @@
  *   npx gatecrash run scenarios/sandbox-validation.ts --target targets/examples/agent-tools/agent-tools.target.ts
  *
  * AGENT_TOOLS_PORT moves its ports (AS, support RS, kb RS, JWKS: four from there), AGENT_TOOLS_DATA_DIR
- * its data folder, and AGENT_TOOLS_FLAW=<name> turns on one of its misconfigurations (README "Flaws").
+ * its data folder, AGENT_TOOLS_FLAW=<name> turns on one of its misconfigurations (README "Flaws"),
+ * and AGENT_TOOLS_FORM=container starts the same three components as containers of one local image
+ * (a Docker engine needed) instead of processes.
  */
 import path from 'node:path'
 import { defineTarget } from 'gatecrash'
+import { prepareContext } from './container/build-image.ts'
 
 const BASE = Number(process.env.AGENT_TOOLS_PORT || 8100)
 const AS = `http://127.0.0.1:${BASE}`
@@ -22,6 +25,58 @@ const DATA = path.resolve(process.env.AGENT_TOOLS_DATA_DIR || path.join(import.m
 const IDP_ISSUER = 'https://workforce-idp.example.invalid'
 /** what every component is told; the initial access token comes from the environment gatecrash runs in */
 const COMMON = { EXAMPLE_AS_ISSUER: AS, EXAMPLE_FLAW: process.env.AGENT_TOOLS_FLAW ?? '' }
+const FORM = process.env.AGENT_TOOLS_FORM || 'processes'
+if (FORM !== 'processes' && FORM !== 'container') throw new Error(`AGENT_TOOLS_FORM is '${FORM}': 'processes' (default) or 'container'`)
+
+/**
+ * The three components, told where their data goes: `data` is DATA as a process sees it, /data in a
+ * container (DATA is bound there). Their ports, issuer and flaw are the same in both forms.
+ */
+function components(data: string) {
+  return [
+    {
+      name: 'as',
+      main: 'as/main.ts',
+      env: {
+        ...COMMON,
+        EXAMPLE_AS_PORT: String(BASE),
+        EXAMPLE_AS_DATA_DIR: `${data}/as`,
+        EXAMPLE_IDP_ISSUER: IDP_ISSUER,
+        EXAMPLE_IDP_JWKS_URL: `http://127.0.0.1:${JWKS_PORT}/.well-known/jwks.json`,
+        EXAMPLE_RESOURCES: JSON.stringify({ [SUPPORT]: 'tickets:read customers:read refunds:write', [KB]: 'kb:read' }),
+      },
+      url: AS,
+    },
+    { name: 'rs-support', main: 'rs/main.ts', env: { ...COMMON, EXAMPLE_RS_PORT: String(BASE + 1), EXAMPLE_RS_TOOLS: 'support', EXAMPLE_RS_AUDIT_LOG: `${data}/rs-support-audit.jsonl` }, url: SUPPORT },
+    { name: 'rs-kb', main: 'rs/main.ts', env: { ...COMMON, EXAMPLE_RS_PORT: String(BASE + 2), EXAMPLE_RS_TOOLS: 'kb', EXAMPLE_RS_AUDIT_LOG: `${data}/rs-kb-audit.jsonl` }, url: KB },
+  ]
+}
+
+/**
+ * As processes: the harness's Node runs each main file, with the harness's environment (the
+ * initial access token among it). As containers: one build context (prepared now, beside the data
+ * folder) for the three, each with its main file as command; a container inherits no environment,
+ * so the initial access token is handed over explicitly, and DATA is bound to /data for the audit
+ * logs the evidence source reads.
+ */
+function deployment() {
+  if (FORM === 'processes') {
+    return { processes: components(DATA).map((c) => ({ name: c.name, command: ['node', c.main], env: c.env, ready: { url: `${c.url}/healthz` } })) }
+  }
+  const context = prepareContext(`${DATA}.image`)
+  return {
+    containers: components('/data').map((c) => ({
+      name: c.name,
+      context,
+      dockerfile: `${context}/Dockerfile`,
+      command: ['/usr/local/bin/node', c.main],
+      env: { ...c.env, EXAMPLE_INITIAL_ACCESS_TOKEN: process.env.EXAMPLE_INITIAL_ACCESS_TOKEN ?? '' },
+      mounts: [{ source: DATA, target: '/data' }],
+      ready: { log: 'ready ' },
+      url: c.url,
+    })),
+  }
+}
 
 /** The example's audit lines in its own field names (README.md "Audit records") → the evidence record. */
 const mapping = {
@@ -101,33 +156,5 @@ export default defineTarget({
       ],
     },
   },
-  deployment: {
-    processes: [
-      {
-        name: 'as',
-        command: ['node', 'as/main.ts'],
-        env: {
-          ...COMMON,
-          EXAMPLE_AS_PORT: String(BASE),
-          EXAMPLE_AS_DATA_DIR: `${DATA}/as`,
-          EXAMPLE_IDP_ISSUER: IDP_ISSUER,
-          EXAMPLE_IDP_JWKS_URL: `http://127.0.0.1:${JWKS_PORT}/.well-known/jwks.json`,
-          EXAMPLE_RESOURCES: JSON.stringify({ [SUPPORT]: 'tickets:read customers:read refunds:write', [KB]: 'kb:read' }),
-        },
-        ready: { url: `${AS}/healthz` },
-      },
-      {
-        name: 'rs-support',
-        command: ['node', 'rs/main.ts'],
-        env: { ...COMMON, EXAMPLE_RS_PORT: String(BASE + 1), EXAMPLE_RS_TOOLS: 'support', EXAMPLE_RS_AUDIT_LOG: `${DATA}/rs-support-audit.jsonl` },
-        ready: { url: `${SUPPORT}/healthz` },
-      },
-      {
-        name: 'rs-kb',
-        command: ['node', 'rs/main.ts'],
-        env: { ...COMMON, EXAMPLE_RS_PORT: String(BASE + 2), EXAMPLE_RS_TOOLS: 'kb', EXAMPLE_RS_AUDIT_LOG: `${DATA}/rs-kb-audit.jsonl` },
-        ready: { url: `${KB}/healthz` },
-      },
-    ],
-  },
+  deployment: deployment(),
 })

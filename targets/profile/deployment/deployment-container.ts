@@ -10,7 +10,7 @@
  * await c.stop()   // container and image gone
  */
 import { randomBytes } from 'node:crypto'
-import { stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { StartedTestContainer } from 'testcontainers'
 import type { Redactor } from '../../../harness/protocol/redact.ts'
@@ -73,18 +73,27 @@ export class DeploymentContainer {
       await removeImage(client, tag).catch(() => {})
       throw fail(`its image did not build: ${(e as Error).message}`, DOCKERFILE_HINT, e)
     }
+    const mounts = await Promise.all(
+      (spec.mounts ?? []).map(async (m) => {
+        const source = path.resolve(o.baseDir, m.source)
+        await mkdir(source, { recursive: true })
+        return { source, target: m.target, mode: m.readOnly ? ('ro' as const) : ('rw' as const) }
+      }),
+    )
     const wait = 'log' in spec.ready ? Wait.forLogMessage(spec.ready.log) : new CommandWaitStrategy(spec.ready.command)
     const container = new GenericContainer(tag)
       .withName(`gatecrash-${process.pid}-deployment-${spec.name.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${randomBytes(3).toString('hex')}`)
       .withLabels(ownerLabels(`deployment/${spec.name}`))
       .withNetworkMode('host')
       .withEnvironment(spec.env ?? {})
+      .withBindMounts(mounts)
       .withWaitStrategy(wait)
       .withStartupTimeout(o.timeoutMs)
       .withLogConsumer((stream) => {
         stream.on('data', log.lines())
         stream.on('error', () => {})
       })
+    if (spec.command !== undefined) container.withCommand(spec.command)
     try {
       return new DeploymentContainer(o, tag, await container.start())
     } catch (e) {

@@ -38,6 +38,8 @@ export async function settingsOf(spec: DeploymentSpec, baseDir: string): Promise
     out[`${at}.context`] = path.resolve(baseDir, c.context)
     out[`${at}.ready`] = JSON.stringify(c.ready)
     if (c.url !== undefined) out[`${at}.url`] = c.url
+    if (c.command !== undefined) out[`${at}.command`] = JSON.stringify(c.command)
+    if (c.mounts !== undefined) out[`${at}.mounts`] = JSON.stringify(c.mounts.map((m) => ({ ...m, source: path.resolve(baseDir, m.source) })))
     for (const [k, v] of Object.entries(c.env ?? {})) out[`${at}.env.${k}`] = v
   }
   for (const p of processes) {

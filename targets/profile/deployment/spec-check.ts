@@ -68,11 +68,19 @@ const containerReady: Check = obj({ log: nonEmpty('a line (substring) the contai
   if (given.length !== 1) fail(at, given.length === 0 ? 'says neither `log` nor `command`' : 'says both `log` and `command`', 'exactly one of { log: "<line>" } or { command: ["<program>", …] } (host networking cannot wait on HTTP)')
 })
 
+const mountCheck = obj({
+  source: { check: nonEmpty('a folder of this machine, relative to the profile'), required: true },
+  target: { check: str({ pattern: /^\/[^\0]*$/, describe: 'an absolute path in the container, e.g. /data' }), required: true },
+  readOnly: bool(),
+})
+
 const containerCheck = obj({
   name: name(),
   dockerfile: { check: nonEmpty('the path of a Dockerfile inside the build context'), required: true },
   context: { check: nonEmpty('the build context directory'), required: true },
+  command: commandCheck('the command in place of the image\'s CMD'),
   env: env(),
+  mounts: arr(mountCheck, { maxLength: 16, describe: 'an array of up to 16 { source, target, readOnly? }' }),
   ready: { check: containerReady, required: true },
   timeout,
   url: loopbackUrl(),

@@ -12,7 +12,7 @@
  * }
  */
 
-export type { CommandReady, ContainerSpec, DeploymentSpec, LogReady, ProcessSpec } from '../../../harness/profile/deployment.ts'
+export type { CommandReady, ContainerSpec, DeploymentSpec, LogReady, MountSpec, ProcessSpec } from '../../../harness/profile/deployment.ts'
 
 export const DEFAULT_READY_TIMEOUT = '60s'
 

@@ -9,6 +9,9 @@
  *    express-oauth2-jwt-bearer and jose with their dependencies, resolved from package-lock.json
  *    the way Node resolves them.
  * 3. `docker build` of container/Dockerfile (COPY, ENV, CMD only) on that context.
+ *
+ * The target profile's container form (AGENT_TOOLS_FORM=container) uses step 2 only: gatecrash
+ * builds from that context on its own base image and removes the image after the run.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -97,16 +100,25 @@ export function buildBaseImage(tag = baseTag()): string {
   }
 }
 
+/**
+ * Writes the image's build context into `ctx` (emptied first): `Dockerfile`, and `app/` with the
+ * example's sources and its run-time packages. The target profile's container form builds from it.
+ */
+export function prepareContext(ctx: string): string {
+  rmSync(ctx, { recursive: true, force: true })
+  const app = path.join(ctx, 'app')
+  for (const dir of ['as', 'rs', 'lib']) cpSync(path.join(EXAMPLE, dir), path.join(app, dir), { recursive: true })
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'agent-tools-example', private: true, type: 'module' }, null, 2))
+  for (const p of runtimePackages()) cpSync(path.join(ROOT, p), path.join(app, p), { recursive: true, dereference: true, filter: (src) => !src.slice(path.join(ROOT, p).length).includes('/node_modules/') })
+  copyFileSync(path.join(HERE, 'Dockerfile'), path.join(ctx, 'Dockerfile'))
+  return ctx
+}
+
 /** Builds the example image on the base image; returns its tag. */
 export function buildImage(tag = IMAGE, base = buildBaseImage()): string {
-  const ctx = mkdtempSync(path.join(tmpdir(), 'agent-tools-image-'))
+  const ctx = prepareContext(mkdtempSync(path.join(tmpdir(), 'agent-tools-image-')))
   try {
-    const app = path.join(ctx, 'app')
-    for (const dir of ['as', 'rs', 'lib']) cpSync(path.join(EXAMPLE, dir), path.join(app, dir), { recursive: true })
-    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'agent-tools-example', private: true, type: 'module' }, null, 2))
-    for (const p of runtimePackages()) cpSync(path.join(ROOT, p), path.join(app, p), { recursive: true, dereference: true, filter: (src) => !src.slice(path.join(ROOT, p).length).includes('/node_modules/') })
-    copyFileSync(path.join(HERE, 'Dockerfile'), path.join(ctx, 'Dockerfile'))
-    docker(['build', '--quiet', '--build-arg', `BASE=${base}`, '-t', tag, ctx])
+    docker(['build', '--quiet', '--build-arg', `GATECRASH_NODE_BASE=${base}`, '-t', tag, ctx])
     return tag
   } finally {
     rmSync(ctx, { recursive: true, force: true })

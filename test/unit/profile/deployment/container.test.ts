@@ -98,6 +98,24 @@ describe.skipIf(!engine)('deployment containers', () => {
     expect(await fetch(`http://127.0.0.1:${p1}/`).then(() => 'answers', () => 'gone')).toBe('gone')
   })
 
+  test('`command` runs in place of the image\'s CMD; `mounts` binds a folder of this machine (made if missing) where the container writes', async () => {
+    const spec: ContainerSpec = {
+      name: 'writer',
+      dockerfile: 'image/Dockerfile',
+      context: 'image',
+      command: ['/usr/local/bin/node', '-e', "require('fs').appendFileSync('/out/audit.jsonl', JSON.stringify({ greeting: process.env.GREETING }) + '\\n'); console.log('wrote it'); setInterval(() => {}, 1000)"],
+      mounts: [{ source: 'out', target: '/out' }],
+      ready: { log: 'wrote it' },
+    }
+    const d = await startDeployment({ containers: [spec] }, { stateDir: s.stateDir, logsDir: s.logsDir, redactor: new Redactor(), baseDir: s.dir, stopGraceMs: 1_000 })
+    try {
+      expect(JSON.parse(await readFile(path.join(s.dir, 'out', 'audit.jsonl'), 'utf8'))).toEqual({ greeting: 'hello' })
+    } finally {
+      await d.stop()
+    }
+    expect(await mine()).toEqual({ containers: [], images: [] })
+  })
+
   test('a Dockerfile that does not build: ERR_TARGET_START with the builder\'s error; nothing left', async () => {
     await writeFile(path.join(s.dir, 'image', 'Dockerfile'), `${DOCKERFILE}COPY not-in-the-context.txt /app/\n`)
     const spec: ContainerSpec = { name: 'broken', dockerfile: 'image/Dockerfile', context: 'image', ready: { log: 'never' } }

@@ -61,6 +61,9 @@ describe('deployment spec check', () => {
       [(s) => (s.containers[0].ready = {}), 'deployment.containers.0.ready', /neither/],
       [(s) => (s.processes[0].ready.url = 'ftp://127.0.0.1/'), 'deployment.processes.0.ready.url', /ftp: URL/],
       [(s) => (s.reuseExisting = 'yes'), 'deployment.reuseExisting', /is a string/],
+      [(s) => (s.containers[0].mounts = [{ source: 'data', target: 'data' }]), 'deployment.containers.0.mounts.0.target', /"data"/],
+      [(s) => (s.containers[0].mounts = [{ source: 'data', target: '/data', rw: true }]), 'deployment.containers.0.mounts.0.rw', /not a known key/],
+      [(s) => (s.containers[0].command = []), 'deployment.containers.0.command', /has 0 entries/],
     ]
     for (const [edit, key, problem] of cases) {
       const spec = ok()

@@ -42,7 +42,7 @@ function checkMappings(source: EvidenceSourceSpec, key: string, file: string): v
  */
 function checkHosts(profile: TargetProfile, file: string): void {
   const policy = HostPolicy.fromProfile(profile.hosts)
-  const urls: [string, string][] = [['issuer', profile.issuer], ...profile.resources.map((r, i): [string, string] => [`resources.${i}.origin`, r.origin])]
+  const urls: [string, string][] = [['issuer', profile.issuer], ...profile.resources.map((r, i): [string, string] => (r.metadata !== undefined ? [`resources.${i}.metadata`, r.metadata] : [`resources.${i}.origin`, r.origin]))]
   const source = profile.evidence.source
   if (source.kind === 'http-cursor') urls.push(['evidence.source.url', source.url])
   for (const [key, url] of urls) {

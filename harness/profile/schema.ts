@@ -3,7 +3,7 @@
  * are ProfileInvalid (exit 104) naming the file, the dotted key and what is allowed, before
  * anything is started or contacted.
  */
-import { arr, bool, duration, fail, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
+import { arr, bool, child, duration, fail, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
 
 const HTTP_URL = { pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, describe: 'an absolute http(s) URL without query or fragment' }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -18,12 +18,22 @@ const tool = obj({
   limit: obj({ field: { check: str(), required: true }, max: { check: num(), required: true } }),
 })
 
-const resource = obj({
-  id: { check: str({ pattern: /^[\w-]+$/, describe: 'an id of letters, digits, _ and -' }), required: true },
-  audience: { check: str({ pattern: /^\S+:\S+$/, describe: 'an absolute URI (RFC 8707 resource indicator)' }), required: true },
-  origin: { check: str(HTTP_URL), required: true },
-  tools: { check: arr(tool, { describe: 'the tools agents call on this resource server (at least one)' }), required: true },
-})
+const resource = obj(
+  {
+    id: { check: str({ pattern: /^[\w-]+$/, describe: 'an id of letters, digits, _ and -' }), required: true },
+    audience: str({ pattern: /^\S+:\S+$/, describe: 'an absolute URI (RFC 8707 resource indicator)' }),
+    origin: str(HTTP_URL),
+    metadata: str({ ...HTTP_URL, describe: 'the URL of its RFC 9728 protected-resource metadata, e.g. http://127.0.0.1:8101/.well-known/oauth-protected-resource' }),
+    tools: { check: arr(tool, { describe: 'the tools agents call on this resource server (at least one)' }), required: true },
+  },
+  (r, at) => {
+    const stated = r.audience !== undefined || r.origin !== undefined
+    if (r.metadata !== undefined && stated) fail(at, 'names `metadata` and `audience`/`origin`', 'either `audience` and `origin`, or `metadata` (RFC 9728), which supplies both')
+    if (r.metadata === undefined && (r.audience === undefined || r.origin === undefined)) {
+      fail(child(at, r.audience === undefined ? 'audience' : 'origin'), 'is missing', 'either `audience` and `origin`, or `metadata` (the URL of its RFC 9728 protected-resource metadata)')
+    }
+  },
+)
 
 const tenancy = tagged('via', {
   'subject-claim': obj({ via: { check: str(), required: true }, claim: str({ pattern: /^[\w.-]+$/, describe: 'a JWT claim name' }) }),

@@ -47,14 +47,32 @@ export interface ToolProfile {
   limit?: { field: string; max: number }
 }
 
-export interface ResourceProfile {
+/**
+ * A resource server: its audience and origin stated, or read from its RFC 9728 protected-resource
+ * metadata (`metadata`: the metadata URL, or `true` for the well-known URL of `audience`).
+ */
+export type ResourceProfile = {
   id: string
-  /** the audience / RFC 8707 resource indicator tokens for this server carry */
-  audience: string
-  /** base URL requests are sent to; DPoP `htu` is built from it */
-  origin: string
   tools: ToolProfile[]
-}
+} & (
+  | {
+      /** the audience / RFC 8707 resource indicator tokens for this server carry */
+      audience: string
+      /** base URL requests are sent to; DPoP `htu` is built from it */
+      origin: string
+      metadata?: undefined
+    }
+  | {
+      /**
+       * RFC 9728 §3: the URL of the server's protected-resource metadata, e.g.
+       * `https://rs.example/.well-known/oauth-protected-resource`. Its `resource` member becomes the
+       * audience and the origin; its `authorization_servers`, when present, must list the issuer.
+       */
+      metadata: string
+      audience?: undefined
+      origin?: undefined
+    }
+)
 
 /**
  * How a principal's tenant reaches the AS. `subject-claim` (default): a claim of the subject token

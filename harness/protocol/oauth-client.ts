@@ -110,16 +110,21 @@ const joinScope = (scope: string | string[] | undefined) => (Array.isArray(scope
  */
 export async function discover(issuer: string, http: HttpClient = loopbackHttp): Promise<AsMetadata> {
   const base = issuer.replace(/\/$/, '')
-  let url = `${base}/.well-known/oauth-authorization-server`
+  const { origin, pathname } = new URL(base)
+  const issuerPath = pathname === '/' ? '' : pathname
+  // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path. §5: an AS
+  // that is also an OpenID Provider may publish only its OpenID Connect Discovery document, which
+  // OIDC Discovery §4 appends to the issuer; the members read here are the same in both.
+  const candidates = [`${origin}/.well-known/oauth-authorization-server${issuerPath}`, `${base}/.well-known/openid-configuration`]
+  let url = candidates[0]
   let res = await http.request(url)
-  // RFC 8414 §5: an AS that is also an OpenID Provider may publish only its OpenID Connect
-  // Discovery document; the members read here are the same in both.
-  if (res.status === 404) {
-    url = `${base}/.well-known/openid-configuration`
+  for (const next of candidates.slice(1)) {
+    if (res.status !== 404) break
+    url = next
     res = await http.request(url)
   }
   if (res.status !== 200 || res.body === null || typeof res.body !== 'object') {
-    throw new TargetUnreachable(`no authorization-server metadata at ${base}/.well-known/oauth-authorization-server or ${url} (HTTP ${res.status})`, {
+    throw new TargetUnreachable(`no authorization-server metadata at ${candidates.join(' or ')} (HTTP ${res.status})`, {
       hint: 'The target must serve RFC 8414 metadata under its issuer; check the issuer the target adapter reported.',
     })
   }

@@ -18,7 +18,10 @@ import { secretsOf, secretValue, type LoadedProfile } from '../../harness/profil
 import { DEFAULT_STATE_DIR } from '../../harness/chaos/chaos-session.ts'
 import { Redactor } from '../../harness/protocol/redact.ts'
 import { checkDeploymentSpec, logsDirFor, startDeployment } from './deployment/index.ts'
-import type { TargetProfile } from '../../harness/profile/types.ts'
+import type { ResourceProfile, TargetProfile } from '../../harness/profile/types.ts'
+import { HostPolicy } from '../../harness/protocol/host-policy.ts'
+import { HttpClient } from '../../harness/protocol/http.ts'
+import { discoverResource } from '../../harness/protocol/resource-metadata.ts'
 import { discover, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type AsMetadata } from '../../harness/protocol/oauth-client.ts'
 
 /** What the AS says it can do (RFC 8414 §2; RFC 9449 §5.1 `dpop_signing_alg_values_supported`). */
@@ -136,6 +139,14 @@ function redactorFor(profile: TargetProfile): Redactor {
   return redactor
 }
 
+/** A resource server as the profile states it, or as its RFC 9728 metadata says (the `resource` is the audience and the origin). */
+async function resourceInfo(r: ResourceProfile, issuer: string, http: HttpClient): Promise<ResourceServerInfo> {
+  const tools = r.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, scope: t.scope, writes: t.writes ?? false, ...(t.limit ? { limit: t.limit } : {}) }))
+  if (r.metadata === undefined) return { id: r.id, audience: r.audience, origin: r.origin.replace(/\/$/, ''), tools }
+  const meta = await discoverResource(r.metadata, { issuer, http })
+  return { id: r.id, audience: meta.resource, origin: meta.resource.replace(/\/$/, ''), tools }
+}
+
 export function profileTarget(loaded: LoadedProfile): TargetAdapter {
   const { profile, file } = loaded
   // checked now, with the rest of the profile: a bad deployment section stops before anything starts
@@ -160,16 +171,18 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
         log: options.log,
         baseDir: path.dirname(path.resolve(file)),
       }) : undefined
-      const meta = await discover(profile.issuer).catch(async (e: unknown) => {
+      const http = new HttpClient({ hosts: HostPolicy.fromProfile(options.connection?.hosts), tls: options.connection?.tls })
+      let meta: AsMetadata
+      let resources: ResourceServerInfo[]
+      try {
+        meta = await discover(profile.issuer, http)
+        resources = await Promise.all(profile.resources.map((r) => resourceInfo(r, profile.issuer, http)))
+      } catch (e) {
         await started?.stop()
         throw e
-      })
-      const resources: ResourceServerInfo[] = profile.resources.map((r) => ({
-        id: r.id,
-        audience: r.audience,
-        origin: r.origin.replace(/\/$/, ''),
-        tools: r.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, scope: t.scope, writes: t.writes ?? false, ...(t.limit ? { limit: t.limit } : {}) })),
-      }))
+      } finally {
+        await http.close()
+      }
       const stop = async (): Promise<void> => void (await started?.stop())
       const admin = adminHooks(profile.admin, path.dirname(path.resolve(file)))
       return {

@@ -131,8 +131,8 @@ export default defineTarget({
     },
     {
       id: 'kb',
-      audience: KB,
-      origin: KB,
+      // RFC 9728: its audience and origin come from the metadata it serves (the support server's are stated)
+      metadata: `${KB}/.well-known/oauth-protected-resource`,
       tools: [{ name: 'kb.read', method: 'GET', path: '/t/{tenant}/kb/{id}', scope: 'kb:read' }],
     },
   ],

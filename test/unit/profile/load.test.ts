@@ -57,6 +57,21 @@ describe('target profile: strict loading (exit 104 before anything starts)', () 
     expect(await loadError(await profileFile(noIssuer))).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'issuer' })
   })
 
+  test('a resource server states `audience` and `origin`, or names its RFC 9728 `metadata`: both, or half of neither, is refused', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const { audience: _a, origin: _o, ...tools } = GOOD.resources[0]
+    const byMetadata = { ...tools, metadata: 'http://127.0.0.1:9/.well-known/oauth-protected-resource' }
+    expect((await loadProfile(await profileFile({ ...GOOD, resources: [byMetadata] }))).profile.resources[0]).toMatchObject({ metadata: byMetadata.metadata })
+    const both = await loadError(await profileFile({ ...GOOD, resources: [{ ...GOOD.resources[0], metadata: byMetadata.metadata }] }))
+    expect(both).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0', message: expect.stringContaining('names `metadata` and `audience`/`origin`') })
+    const noOrigin = await loadError(await profileFile({ ...GOOD, resources: [{ ...tools, audience: 'https://tools.example' }] }))
+    expect(noOrigin).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.origin' })
+    expect(noOrigin!.hint).toContain('RFC 9728')
+    // a metadata URL off this machine is a host like any other: refused without its acknowledgement
+    const far = await loadError(await profileFile({ ...GOOD, resources: [{ ...tools, metadata: 'https://rs.example.com/.well-known/oauth-protected-resource' }] }))
+    expect(far).toMatchObject({ code: 'ERR_TARGET_UNSAFE', message: expect.stringContaining('resources.0.metadata') })
+  })
+
   test('a wrong type → ERR_PROFILE_INVALID naming what is allowed', async () => {
     process.env.GATECRASH_TEST_IAT = 'x'
     const e = await loadError(await profileFile({ ...GOOD, resources: [{ ...GOOD.resources[0], tools: [{ ...GOOD.resources[0].tools[0], method: 'FETCH' }] }] }))

@@ -59,6 +59,17 @@ export function buildApp(cfg: RsSetup, log: AuditLog): { app: express.Express; r
 
   const refuse = (r: Refusal): RsRefusal => new RsRefusal(r)
 
+  // RFC 9728: what this resource server is and whom it trusts, for clients (and gatecrash profiles) that discover it
+  app.get('/.well-known/oauth-protected-resource', (_req, res) => {
+    res.set('cache-control', 'no-store').json({
+      resource: cfg.audience,
+      authorization_servers: [cfg.issuer],
+      scopes_supported: [...new Set((cfg.tools === 'kb' ? KB_TOOLS : SUPPORT_TOOLS).map((t) => t.scope))],
+      bearer_methods_supported: ['header'],
+      dpop_bound_access_tokens_required: true,
+    })
+  })
+
   app.get('/healthz', (_req, res) => {
     res.json({ ready: true, audience: cfg.audience, replay_cache: flawed('no-jti-cache') ? null : replay.size })
   })

@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import type { Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { afterEach } from 'vitest'
 
 export type Cleanup = () => void | Promise<void>
 
@@ -19,4 +20,16 @@ export async function listenLoopback(server: HttpServer | HttpsServer, cleanups:
     await once(server, 'close')
   })
   return (server.address() as AddressInfo).port
+}
+
+/** Runs and forgets the cleanups registered so far, last first. */
+export async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c()
+}
+
+/** A cleanup list run after each test of the file, last first. */
+export function cleanupsPerTest(): Cleanup[] {
+  const cleanups: Cleanup[] = []
+  afterEach(() => runCleanups(cleanups))
+  return cleanups
 }

@@ -25,7 +25,7 @@ import { HttpClient } from '../../../harness/protocol/http.ts'
 import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
 import { makeTestCerts, type TestCerts } from '../../helpers/tls-certs.ts'
-import { listenLoopback } from '../../helpers/listen.ts'
+import { listenLoopback, runCleanups, type Cleanup } from '../../helpers/listen.ts'
 
 let certs: TestCerts
 beforeAll(() => {
@@ -33,10 +33,10 @@ beforeAll(() => {
 })
 afterAll(() => certs.remove())
 
-const cleanups: (() => Promise<void> | void)[] = []
+const cleanups: Cleanup[] = []
 const pools: Http1Pool[] = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  await runCleanups(cleanups)
   for (const p of pools.splice(0)) await p.close()
 })
 

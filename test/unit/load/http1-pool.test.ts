@@ -11,19 +11,19 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { afterEach, describe, expect, test } from 'vitest'
 import { Http1Pool, HttpTransportError, type Http1Request, type Http1Response } from '../../../harness/load/http1-pool.ts'
 import { closedPort } from '../../helpers/closed-port.ts'
-import { listenLoopback } from '../../helpers/listen.ts'
+import { listenLoopback, runCleanups, type Cleanup } from '../../helpers/listen.ts'
 
 const POOL_URL = new URL('../../../harness/load/http1-pool.ts', import.meta.url).href
 
 // ---------------------------------------------------------------------------------------------
 // servers, pools and their cleanup
 
-const cleanups: (() => Promise<void> | void)[] = []
+const cleanups: Cleanup[] = []
 const pools: Http1Pool[] = []
 
 afterEach(async () => {
   // servers first: that fails whatever a test left in flight, so pool.close() can finish
-  for (const c of cleanups.splice(0).reverse()) await c()
+  await runCleanups(cleanups)
   for (const p of pools.splice(0)) await within(p.close(), 1_000, 'pool.close() in afterEach')
 })
 

@@ -4,14 +4,11 @@
  * issuer, RFC 8414 §5); §3.3: the issuer inside must be the issuer asked for.
  */
 import { createServer } from 'node:http'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { discover } from '../../../harness/protocol/oauth-client.ts'
-import { listenLoopback, type Cleanup } from '../../helpers/listen.ts'
+import { cleanupsPerTest, listenLoopback } from '../../helpers/listen.ts'
 
-const cleanups: Cleanup[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const cleanups = cleanupsPerTest()
 
 /** an AS that serves its metadata at `paths` only; answers its origin and the paths asked for */
 async function as(paths: (origin: string) => Record<string, { issuer: string }>): Promise<{ origin: string; asked: string[] }> {

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { LookupAddress } from 'node:dns'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { exitCodeForError } from '../../../cli/exit-codes.ts'
 import { httpCursorSource } from '../../../harness/evidence/http-cursor-source.ts'
 import { HttpPools } from '../../../harness/load/http-pool.ts'
@@ -14,7 +14,7 @@ import { acknowledgementFor, addressClass, HostPolicy, type Resolver } from '../
 import { HttpClient, httpRequest } from '../../../harness/protocol/http.ts'
 import { discover, tokenEndpointRequest } from '../../../harness/protocol/oauth-client.ts'
 import { generateIdentityKey } from '../../../harness/protocol/identity-key.ts'
-import { listenLoopback } from '../../helpers/listen.ts'
+import { cleanupsPerTest, listenLoopback } from '../../helpers/listen.ts'
 
 const STAGING = 'staging.example.internal'
 const ACK = acknowledgementFor(STAGING)
@@ -40,10 +40,7 @@ function lookup(policy: HostPolicy, name: string, all = false): Promise<{ err: N
   return new Promise((resolve) => policy.lookup(name, all ? { all: true } : {}, (err, address) => resolve({ err, address })))
 }
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const cleanups = cleanupsPerTest()
 
 async function loopbackServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number; hits: string[] }> {
   const hits: string[] = []

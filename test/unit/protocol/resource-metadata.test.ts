@@ -4,14 +4,11 @@
  * not trusting the profile's issuer (§2 `authorization_servers`) is refused with a coded error.
  */
 import { createServer } from 'node:http'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { discoverResource, resourceOfMetadataUrl } from '../../../harness/protocol/resource-metadata.ts'
-import { listenLoopback, type Cleanup } from '../../helpers/listen.ts'
+import { cleanupsPerTest, listenLoopback } from '../../helpers/listen.ts'
 
-const cleanups: Cleanup[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const cleanups = cleanupsPerTest()
 
 const ISSUER = 'http://127.0.0.1:8100'
 

@@ -1,5 +1,6 @@
 /**
- * What attack cases get before the measured phase: the target, its metadata, the workforce IdP,
+ * What attack cases get before the measured phase: the target, its metadata, the subject-token
+ * source and the workforce IdP,
  * the provisioned population, and helpers to register fresh identities for cases that destroy or
  * alter one (offboarding, revocation, short-lived tokens) without disturbing the main population.
  */
@@ -12,14 +13,16 @@ import type { AsMetadata } from '../protocol/oauth-client.ts'
 import { enroll, type ProvisionedIdentity } from '../population/enroll.ts'
 import type { Principal } from '../population/spec.ts'
 import type { WorkforceIdp } from '../population/workforce-idp.ts'
-import type { StartedTarget } from '../contracts/target.ts'
+import type { RegistrationPolicy, StartedTarget, SubjectTokenSource } from '../contracts/target.ts'
 import type { WireRequest } from '../contracts/wire.ts'
-import type { RegistrationPolicy } from '../contracts/target.ts'
 
 export interface CaseKit {
   target: StartedTarget
   meta: AsMetadata
+  /** signs subject tokens a case crafts; the target trusts it only where `target.capabilities.harnessIdp` */
   idp: WorkforceIdp
+  /** agents' ordinary subject tokens, as provisioning got them */
+  subjects: SubjectTokenSource
   principals: Principal[]
   identities: RunIdentity[]
   pools: HttpPools
@@ -41,7 +44,7 @@ export type FreshIdentity = ProvisionedIdentity
 
 export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled'> & { registration: RegistrationPolicy }): CaseKit {
   const { registration, ...rest } = base
-  const as = { meta: base.meta, idp: base.idp, registration }
+  const as = { meta: base.meta, subjects: base.subjects, registration }
   let n = 0
   const enrolled: FreshIdentity[] = []
   const keep = (i: FreshIdentity): FreshIdentity => (enrolled.push(i), i)

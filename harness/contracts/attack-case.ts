@@ -51,4 +51,6 @@ export interface AttackCase {
   concurrency?: boolean
   /** target capabilities the case needs; without them it is not-covered */
   needs?: (keyof import('../contracts/target.ts').TargetCapabilities)[]
+  /** with `adminHooks` among `needs`: the hooks it calls (a profile's `admin.*` names), so the not-covered reason can name them */
+  hooks?: ('rotateSigningKey' | 'retireSigningKey' | 'currentSigningKid' | 'setTokenTtl' | 'sideEffectCount')[]
 }

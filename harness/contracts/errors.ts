@@ -98,6 +98,12 @@ export class TargetStartFailed extends HarnessError {
   override code = 'ERR_TARGET_START'
 }
 
+/** The profile's subject-token command failed, timed out or printed no single token. */
+export class SubjectTokenFailed extends HarnessError {
+  static override code = 'ERR_SUBJECT_TOKEN'
+  override code = 'ERR_SUBJECT_TOKEN'
+}
+
 export class FlawUnknown extends HarnessError {
   static override code = 'ERR_FLAW_UNKNOWN'
   override code = 'ERR_FLAW_UNKNOWN'

@@ -37,6 +37,13 @@ export interface TargetCapabilities {
   revocation: boolean
   clientDeletion: boolean
   adminHooks: boolean
+  /**
+   * The AS trusts the harness's workforce IdP, so cases may sign subject tokens of their own making
+   * (expired, with `may_act`, with wider entitlements). False when principals' tokens come from a
+   * command the profile names: an assertion the AS cannot verify would be refused for its signature,
+   * and that refusal would prove nothing about the rule the case tests.
+   */
+  harnessIdp: boolean
   /** resource-server replicas behind each front (concurrency cases need ≥ 2) */
   replicas: number
 }
@@ -273,11 +280,34 @@ export interface IdpSettings {
   jwksPort?: number
 }
 
+/** What the command gets to know of the principal whose subject token it prints. */
+export interface SubjectTokenPrincipal {
+  id: string
+  tenant: string
+  entitlements: readonly string[]
+}
+
+/**
+ * Where agents' subject tokens come from (the principal's token an agent exchanges, RFC 8693 §2.1)
+ * when the target does not trust the harness's workforce IdP: e.g. a command that asks the user's
+ * own IdP. A fresh token per call, never cached: an AS may refuse a subject token's `jti` twice.
+ */
+export interface SubjectTokenSource {
+  /** RFC 8693 §3 `subject_token_type` of the tokens it gives */
+  readonly tokenType: string
+  /** what it is, for the log and the coverage table (never a secret) */
+  readonly describe: string
+  /** a fresh subject token for `principal`, for the AS whose issuer is `audience` */
+  subjectTokenFor(principal: SubjectTokenPrincipal, audience: string): Promise<string>
+}
+
 export interface TargetAdapter<E extends EvidenceSourceSpec = EvidenceSourceSpec> {
   name: string
   flaws: FlawInfo[]
   /** the workforce IdP this target trusts, when it is not a fresh one per run */
   idp?: IdpSettings
+  /** principals' subject tokens from elsewhere than the harness's IdP (then `capabilities.harnessIdp` is false) */
+  subjectTokens?: SubjectTokenSource
   /** hosts beyond loopback and TLS for every connection the run makes to this target (a profile's) */
   connection?: TargetConnectionOptions
   start(options: TargetStartOptions): Promise<StartedTarget<E>>

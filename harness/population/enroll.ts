@@ -3,7 +3,7 @@
  * for the run's population (provision.ts) and for the identities attack cases make for themselves
  * (attacks/kit.ts) alike. A fresh key, RFC 7591 registration authenticating with `private_key_jwt`
  * (a sub-agent linked to its parent by `parent_client_id`), then its delegated token by RFC 8693
- * exchange: an agent exchanges its principal's IdP assertion, a sub-agent its parent's access token,
+ * exchange: an agent exchanges its principal's subject token (the IdP's assertion), a sub-agent its parent's access token,
  * each authenticating as itself. `reexchange` repeats that exchange for an identity already held.
  *
  * @example
@@ -12,16 +12,13 @@
  */
 import { ProvisioningFailed, TargetUnsafe } from '../contracts/errors.ts'
 import type { Credential, IdentityKey, RunIdentity } from '../contracts/identity.ts'
-import type { RegistrationPolicy, TargetAdmin } from '../contracts/target.ts'
+import type { RegistrationPolicy, SubjectTokenSource, TargetAdmin } from '../contracts/target.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
-import { OAuthError, SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, registerClient, tokenExchange } from '../protocol/oauth-client.ts'
+import { OAuthError, SUBJECT_ACCESS_TOKEN, registerClient, tokenExchange } from '../protocol/oauth-client.ts'
 import type { AsMetadata, RegisteredClient, TokenResponse } from '../protocol/oauth-client.ts'
 import { TokenCredential } from '../protocol/token-credential.ts'
 import type { Principal } from './spec.ts'
-import type { WorkforceIdp } from './workforce-idp.ts'
-
-export type AssertionSource = Pick<WorkforceIdp, 'assertionFor'>
 
 /** What identity this is, besides what the target assigns (a PopulationNode is one). */
 export interface IdentitySpec {
@@ -194,7 +191,8 @@ export class IdentityProvisioningFailed extends ProvisioningFailed {
 /** The authorization server and the secrets an enrollment draws on: one per run. */
 export interface EnrollContext {
   meta: AsMetadata
-  idp: AssertionSource
+  /** where an agent's subject token (its principal's) comes from */
+  subjects: SubjectTokenSource
   /** how the target registers clients: its initial access token (from the environment, never from a file) and members */
   registration: RegistrationPolicy
 }
@@ -286,13 +284,13 @@ export async function reexchange(ctx: Omit<EnrollContext, 'registration'>, ident
 }
 
 /** RFC 8693 §2.1 exchange for `identity`, authenticating as itself, with the subject its place in the chain gives it. */
-function exchange(ctx: Omit<EnrollContext, 'registration'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<TokenResponse> {
+async function exchange(ctx: Omit<EnrollContext, 'registration'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<TokenResponse> {
   const parent = identity.parent
   return tokenExchange(ctx.meta, {
     clientId: identity.clientId,
     key: identity.key,
-    subjectToken: parent === null ? ctx.idp.assertionFor(principal!, ctx.meta.issuer) : parent.accessToken,
-    subjectTokenType: parent === null ? SUBJECT_JWT : SUBJECT_ACCESS_TOKEN,
+    subjectToken: parent === null ? await ctx.subjects.subjectTokenFor(principal!, ctx.meta.issuer) : parent.accessToken,
+    subjectTokenType: parent === null ? ctx.subjects.tokenType : SUBJECT_ACCESS_TOKEN,
     resource: identity.resource,
     scope: identity.scope,
   })

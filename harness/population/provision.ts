@@ -10,7 +10,7 @@
  * the step and the OAuth error; the clients registered so far travel with the error for cleanup.
  *
  * @example
- *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, registration, idp })
+ *   const prov = await provision(pop, { issuer: target.issuer, resource: rs.audience, registration, subjects })
  *   const a1 = prov.byRef.get('a1')!   // { clientId, key, accessToken, actors: [clientId], … }
  */
 import { deleteClient, discover, httpClientFor } from '../protocol/oauth-client.ts'
@@ -18,9 +18,9 @@ import type { AsMetadata, RegisteredClient } from '../protocol/oauth-client.ts'
 import type { HttpClient } from '../protocol/http.ts'
 import { forEachBounded } from './bounded-pool.ts'
 import { enroll, reexchange } from './enroll.ts'
-import type { AssertionSource, Delegator, EnrollContext, ProvisionedIdentity } from './enroll.ts'
+import type { Delegator, EnrollContext, ProvisionedIdentity } from './enroll.ts'
 import type { Population, PopulationNode, Principal } from './spec.ts'
-import type { RegistrationPolicy } from '../contracts/target.ts'
+import type { RegistrationPolicy, SubjectTokenSource } from '../contracts/target.ts'
 
 export interface ProvisionOptions {
   /** AS issuer; metadata is discovered from it */
@@ -29,7 +29,8 @@ export interface ProvisionOptions {
   resource: string
   /** how the target registers clients (initial access token, members) */
   registration: RegistrationPolicy
-  idp: AssertionSource
+  /** agents' subject tokens (their principals'): the harness's IdP or the target's own source */
+  subjects: SubjectTokenSource
   concurrency?: number
   onProgress?(done: number, total: number): void
   /** the target's connection options (host policy, TLS) for every OAuth call; loopback only without it */
@@ -47,7 +48,7 @@ export interface ProvisionedPopulation {
 
 export async function provision(pop: Population, opts: ProvisionOptions): Promise<ProvisionedPopulation> {
   const meta = await discover(opts.issuer, opts.http)
-  const ctx: EnrollContext = { meta, idp: opts.idp, registration: opts.registration }
+  const ctx: EnrollContext = { meta, subjects: opts.subjects, registration: opts.registration }
   const principals = principalsOf(pop)
   const byRef = new Map<string, ProvisionedIdentity>()
   // An agent acts for its principal; a sub-agent under its parent, enrolled a level earlier.
@@ -97,7 +98,7 @@ function principalsOf(pop: Population): Map<string, Principal> {
 export function refreshIdentity(
   prov: ProvisionedPopulation,
   identity: ProvisionedIdentity | string,
-  opts: { idp: AssertionSource; minValidityS?: number; force?: boolean },
+  opts: { subjects: SubjectTokenSource; minValidityS?: number; force?: boolean },
 ): Promise<ProvisionedIdentity> {
   const id = typeof identity === 'string' ? prov.byRef.get(identity) : identity
   if (!id) throw new TypeError(`unknown identity ${String(identity)}`)
@@ -108,7 +109,7 @@ export function refreshIdentity(
     try {
       if (id.parent !== null) await refreshIdentity(prov, id.parent, { ...opts, force: false })
       const principal = id.parent === null ? (principalsOf(prov.population).get(id.principal) ?? null) : null
-      return await reexchange({ meta: prov.meta, idp: opts.idp }, id, principal)
+      return await reexchange({ meta: prov.meta, subjects: opts.subjects }, id, principal)
     } finally {
       inFlight.delete(id)
     }

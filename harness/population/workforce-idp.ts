@@ -18,8 +18,9 @@
 import { encodeSegment, signCompact } from '../protocol/jws.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
 import type { IdentityKey, PublicEcJwk } from '../contracts/identity.ts'
+import type { SubjectTokenPrincipal, SubjectTokenSource } from '../contracts/target.ts'
+import { SUBJECT_JWT } from '../protocol/oauth-client.ts'
 import { randomB64url } from '../protocol/random-id.ts'
-import type { Principal } from './spec.ts'
 
 export const WORKFORCE_IDP_ISSUER = 'https://workforce-idp.gatecrash.invalid'
 
@@ -65,7 +66,7 @@ export class WorkforceIdp {
    * expired-subject lifecycle case.
    */
   assertionFor(
-    principal: Pick<Principal, 'id' | 'tenant' | 'entitlements'>,
+    principal: SubjectTokenPrincipal,
     audience: string,
     ttlS = 300,
     iat = Math.floor(Date.now() / 1000),
@@ -85,4 +86,9 @@ export class WorkforceIdp {
     }
     return signCompact(this.#key.privateKey, this.#headerB64, claims)
   }
+}
+
+/** The IdP as the run's source of subject tokens: what a target that trusts it is handed. */
+export function idpSubjectTokens(idp: WorkforceIdp): SubjectTokenSource {
+  return { tokenType: SUBJECT_JWT, describe: `the harness's workforce IdP (${idp.issuer})`, subjectTokenFor: async (principal, audience) => idp.assertionFor(principal, audience) }
 }

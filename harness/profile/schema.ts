@@ -110,16 +110,22 @@ export const profileSchema: Check = obj({
   capabilities,
   resources: { check: arr(resource, { describe: 'the resource servers (at least one; agents call the first)' }), required: true },
   identities: { check: exactlyOne(obj({ registration, clients: obj({ file: { check: str({ describe: 'the path of a JSON file of pre-registered clients (relative to the profile)' }), required: true } }) }), ['registration', 'clients']), required: true },
-  principals: obj({
-    idp: {
-      check: obj({
+  principals: exactlyOne(
+    obj({
+      idp: obj({
         keyFile: str({ describe: 'the path of the key `gatecrash idp init` wrote' }),
         jwksPort: num({ min: 1024, max: 65535, int: true }),
         issuer: str({ pattern: /^\S+:\S+$/, describe: 'an absolute URI' }),
       }),
-      required: true,
-    },
-  }),
+      command: obj({
+        run: { check: arr(str({ nonEmpty: true, describe: 'text with {principal}, {tenant}, {scope}, {audience} placeholders' }), { describe: "the command and its arguments (no shell), e.g. ['node', 'idp/print-token.ts', '{principal}']" }), required: true },
+        tokenType: str({ pattern: /^urn:ietf:params:oauth:token-type:[\w-]+$/, describe: 'an RFC 8693 §3 token type URI, e.g. urn:ietf:params:oauth:token-type:id_token (default: …:jwt)' }),
+        timeout: duration({ maxMs: 60_000 }),
+        concurrency: num({ min: 1, max: 64, int: true }),
+      }),
+    }),
+    ['idp', 'command'],
+  ),
   evidence: { check: obj({ source: { check: evidenceSource, required: true } }), required: true },
   admin,
   // checked by targets/profile/deployment/spec-check.ts when the adapter is made, before anything starts

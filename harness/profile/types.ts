@@ -116,12 +116,35 @@ export interface PreRegisteredProfile {
 export type IdentitiesProfile = { registration: RegistrationProfile; clients?: undefined } | { clients: PreRegisteredProfile; registration?: undefined }
 
 /**
- * Where principals' subject tokens come from. `workforce-idp` (default): the harness's simulated
- * IdP; `keyFile` makes its key stable across runs (`gatecrash idp init` writes it), and during a
- * run the harness serves its JWKS on `jwksPort` of 127.0.0.1 for an AS that fetches keys by URL.
+ * Where principals' subject tokens come from (exactly one):
+ * - `idp`: the harness's simulated workforce IdP; `keyFile` makes its key stable across runs
+ *   (`gatecrash idp init` writes it), and during a run the harness serves its JWKS on `jwksPort` of
+ *   127.0.0.1 for an AS that fetches keys by URL. The default when `principals` is omitted.
+ * - `command`: for an AS that trusts the user's own IdP, a command that prints one subject token for
+ *   a principal on stdout. Cases that sign subject tokens of their own making are then not covered.
  */
-export interface PrincipalsProfile {
-  idp: { keyFile?: string; jwksPort?: number; issuer?: string }
+export type PrincipalsProfile = { idp: IdpProfile; command?: undefined } | { command: SubjectTokenCommandProfile; idp?: undefined }
+
+export interface IdpProfile {
+  keyFile?: string
+  jwksPort?: number
+  issuer?: string
+}
+
+/**
+ * No shell; `node` means the Node that runs gatecrash; run in the profile's folder with gatecrash's
+ * environment (where the IdP's credentials live). Placeholders in `run`: {principal} (the
+ * population's user id), {tenant}, {scope} (the user's entitlements, space-separated), {audience}
+ * (the AS issuer). Called once per exchange, never cached: an AS may refuse a subject token twice.
+ */
+export interface SubjectTokenCommandProfile {
+  run: string[]
+  /** RFC 8693 §3 subject_token_type of what it prints (default urn:ietf:params:oauth:token-type:jwt) */
+  tokenType?: string
+  /** per call (default 10s) */
+  timeout?: string
+  /** calls at once (default 8) */
+  concurrency?: number
 }
 
 /**

@@ -19,6 +19,7 @@ import { HttpPools } from '../load/http-pool.ts'
 import { sendAttempt } from '../load/send-attempt.ts'
 import { deprovision } from '../population/provision.ts'
 import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
+import { capabilityGap } from '../attacks/coverage-gap.ts'
 
 export interface PreflightCheck {
   name: string
@@ -43,9 +44,9 @@ export function coverageFromCapabilities(capabilities: TargetCapabilities, catal
   const covered: string[] = []
   const notCovered: { id: string; reason: string }[] = []
   for (const c of catalog) {
-    const missing = (c.needs ?? []).filter((cap) => !capabilities[cap])
-    if (missing.length === 0) covered.push(c.id)
-    else notCovered.push({ id: c.id, reason: `the target lacks ${missing.join(', ')}` })
+    const reason = capabilityGap(c, capabilities)
+    if (reason === undefined) covered.push(c.id)
+    else notCovered.push({ id: c.id, reason })
   }
   return { covered, notCovered }
 }

@@ -11,9 +11,9 @@ import type { Principal } from '../population/spec.ts'
 import { buildPopulation } from '../population/generate.ts'
 import { scopeSetOf } from '../population/spec.ts'
 import { provision } from '../population/provision.ts'
-import { WorkforceIdp } from '../population/workforce-idp.ts'
+import { idpSubjectTokens, WorkforceIdp } from '../population/workforce-idp.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
-import type { IdpSettings, RegistrationPolicy, StartedTarget, TargetAdapter } from '../contracts/target.ts'
+import type { IdpSettings, RegistrationPolicy, StartedTarget, SubjectTokenSource, TargetAdapter } from '../contracts/target.ts'
 import { readIdpKey } from '../population/idp-key-file.ts'
 import { serveJwks, type JwksServer } from '../population/jwks-server.ts'
 import type { RunJson } from '../contracts/run-json.ts'
@@ -40,7 +40,10 @@ export interface ProvisionPhaseResult {
   samples: RunJson['delegation_samples']
   /** what attack cases need to set themselves up (attacks/kit.ts) */
   meta: AsMetadata
+  /** the harness's IdP: signs the subject tokens cases craft (only where the target trusts it, capabilities.harnessIdp) */
   idp: WorkforceIdp
+  /** where agents' ordinary subject tokens come from: the target's own source, else the harness's IdP */
+  subjects: SubjectTokenSource
   principals: Principal[]
   /** how clients register at the target (attack set-up registers more of them the same way) */
   registration: RegistrationPolicy
@@ -94,11 +97,13 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
     const total = pop.agents.length + pop.subAgents.length
     const t1 = Date.now()
     let lastShown = 0
+    const subjects = input.adapter.subjectTokens ?? idpSubjectTokens(idp)
+    if (input.adapter.subjectTokens) input.log(`subject tokens from ${subjects.describe}`)
     const prov = await provision(pop, {
       issuer: target.issuer,
       resource: target.resources[0].audience,
       registration,
-      idp,
+      subjects,
       http: input.http,
       concurrency: 16,
       onProgress: (done) => {
@@ -109,7 +114,8 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
         }
       },
     })
-    input.log(`provisioned ${pop.agents.length} agents and ${pop.subAgents.length} sub-agents for ${pop.principals.length} principals in ${pop.tenants.length} tenants (${((Date.now() - t1) / 1000).toFixed(1)} s)`)
+    const n = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`
+    input.log(`provisioned ${n(pop.agents.length, 'agent')} and ${n(pop.subAgents.length, 'sub-agent')} for ${n(pop.principals.length, 'principal')} in ${n(pop.tenants.length, 'tenant')} (${((Date.now() - t1) / 1000).toFixed(1)} s)`)
     // The provisioned identities themselves, not copies: a refreshed token (key rotation, renewing
     // cases) reaches the load at once, and 100k identities are not held twice.
     const identities: RunIdentity[] = prov.identities
@@ -120,6 +126,7 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
       enrolled: prov.identities,
       meta: prov.meta,
       idp,
+      subjects,
       principals: pop.principals,
       registration,
       close: async () => void (await jwks?.close()),

@@ -187,7 +187,7 @@ export class RunSession {
     this.ctx.population = phase.summary
     this.ctx.delegationSamples = phase.samples
     await this.#startEvidence(openEvidenceSource(target.evidence, { http: this.#http }))
-    const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration })
+    const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, subjects: phase.subjects, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration })
     await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
     if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
     await this.#save()

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { FlawUnknown, ProfileInvalid } from '../../harness/contracts/errors.ts'
 import { importIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { adminHooks } from './admin-hooks.ts'
+import { commandSubjectTokens } from './subject-token-command.ts'
 import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities } from '../../harness/contracts/target.ts'
 import { secretsOf, secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
 import { DEFAULT_STATE_DIR } from '../../harness/chaos/chaos-session.ts'
@@ -37,6 +38,8 @@ export function capabilitiesOf(meta: AsMetadata): TargetCapabilities {
     // shows it per client; the profile says so for the whole run.
     clientDeletion: false,
     adminHooks: false,
+    // what the profile's principals say, not the metadata: see profileTarget
+    harnessIdp: true,
     replicas: 1,
   }
 }
@@ -151,11 +154,13 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
   const { profile, file } = loaded
   // checked now, with the rest of the profile: a bad deployment section stops before anything starts
   const deployment = profile.deployment === undefined ? undefined : checkDeploymentSpec(profile.deployment, { file })
+  const command = profile.principals?.command
   return {
     name: profile.name,
     // Flaw switches belong to the reference target; a deployment's own misconfigurations are its own.
     flaws: [],
     idp: idpSettingsOf(loaded),
+    ...(command ? { subjectTokens: commandSubjectTokens(command, path.dirname(path.resolve(file))) } : {}),
     ...(profile.hosts || profile.tls ? { connection: { ...(profile.hosts ? { hosts: profile.hosts } : {}), ...(profile.tls?.ca ? { tls: { ca: loaded.resolve(profile.tls.ca) } } : {}) } } : {}),
     async start(options): Promise<StartedTarget> {
       if (options.flaws && options.flaws.length > 0) {
@@ -190,8 +195,15 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
         version: typeof meta.service_documentation === 'string' ? meta.service_documentation : 'profile',
         issuer: profile.issuer,
         resources,
-        // Clients the user registered are theirs: no case may register or delete one.
-        capabilities: { ...capabilitiesOf(meta), adminHooks: admin !== undefined, ...profile.capabilities, ...(profile.identities.clients ? { registration: false, clientDeletion: false } : {}) },
+        capabilities: {
+          ...capabilitiesOf(meta),
+          adminHooks: admin !== undefined,
+          ...profile.capabilities,
+          // Clients the user registered are theirs: no case may register or delete one.
+          ...(profile.identities.clients ? { registration: false, clientDeletion: false } : {}),
+          // An AS that trusts the user's own IdP cannot verify what the harness's IdP signs.
+          harnessIdp: command === undefined,
+        },
         evidence: evidenceOf(loaded),
         components: started && started.components.length > 0 ? started.components : [{ name: 'as', url: profile.issuer }, ...resources.map((r) => ({ name: r.id, url: r.origin }))],
         flaws: [],

@@ -8,13 +8,12 @@
  * Placeholders in a command's arguments, a URL or a body value: {client_id}, {kid}, {ttl_s},
  * {trace_id}. A hook's answer is its stdout (or response body), JSON when it parses, else text.
  */
-import { spawn } from 'node:child_process'
 import { AdminHookMissing, TargetStartFailed } from '../../harness/contracts/errors.ts'
 import type { TargetAdmin } from '../../harness/contracts/target.ts'
 import type { AdminHook, AdminHooksProfile } from '../../harness/profile/types.ts'
 import { secretValue } from '../../harness/profile/load.ts'
 import { httpRequest } from '../../harness/protocol/http.ts'
-import { redact } from '../../reports/redact.ts'
+import { CommandFailure, runCommand } from './run-command.ts'
 
 const HOOK_TIMEOUT_MS = 30_000
 
@@ -31,20 +30,13 @@ function parse(text: string): unknown {
   }
 }
 
-function runCommand(name: string, command: readonly string[], values: Values, cwd: string): Promise<unknown> {
-  const [bin, ...args] = command.map((a) => fill(a, values))
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin === 'node' ? process.execPath : bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: HOOK_TIMEOUT_MS })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (err += d))
-    child.on('error', (e) => reject(new TargetStartFailed(`admin hook ${name}: ${e.message}`, { cause: e, hint: `check admin.${name}.command in the profile` })))
-    child.on('close', (code) => {
-      if (code === 0) return resolve(parse(out))
-      reject(new TargetStartFailed(`admin hook ${name} exited with ${code}: ${redact(err.trim().split('\n').slice(-3).join(' | '))}`, { hint: `run admin.${name}.command by hand to see why` }))
-    })
-  })
+async function runHook(name: string, command: readonly string[], values: Values, cwd: string): Promise<unknown> {
+  try {
+    return parse(await runCommand({ argv: command.map((a) => fill(a, values)), cwd, timeoutMs: HOOK_TIMEOUT_MS }))
+  } catch (e) {
+    if (!(e instanceof CommandFailure)) throw e
+    throw new TargetStartFailed(`admin hook ${name} ${e.message}`, { cause: e, hint: `run admin.${name}.command by hand to see why` })
+  }
 }
 
 async function callHttp(name: string, hook: Extract<AdminHook, { http: unknown }>['http'], values: Values): Promise<unknown> {
@@ -63,7 +55,7 @@ export function adminHooks(hooks: AdminHooksProfile | undefined, cwd: string): T
   const call = async (name: keyof AdminHooksProfile, values: Values): Promise<unknown> => {
     const hook = hooks[name]
     if (!hook) throw new AdminHookMissing(`the target profile declares no admin.${name} hook`, { hint: `declare admin.${name} (a command or an HTTP call) to cover the cases that need it` })
-    return 'command' in hook ? runCommand(name, hook.command, values, cwd) : callHttp(name, hook.http, values)
+    return 'command' in hook ? runHook(name, hook.command, values, cwd) : callHttp(name, hook.http, values)
   }
   const kidOf = (answer: unknown, name: string): string => {
     const kid = typeof answer === 'string' ? answer : (answer as { kid?: unknown })?.kid

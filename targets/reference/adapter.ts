@@ -235,6 +235,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
         revocation: true,
         clientDeletion: true,
         adminHooks: true,
+        harnessIdp: true,
         replicas,
       },
       evidence: { kind: 'http-cursor', url: sink.url },

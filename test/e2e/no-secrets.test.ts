@@ -7,7 +7,6 @@
  * (run.db included) and every log line is searched for each secret as it is, base64url-, base64- and
  * URL-encoded, and for each JWT segment that carries a secret (payload, signature).
  */
-import { readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { mkdtemp } from 'node:fs/promises'
@@ -18,24 +17,7 @@ import { exportIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { RunSession } from '../../harness/run/session.ts'
 import type { ScenarioConfig } from '../../harness/scenario/types.ts'
 import { referenceTarget } from '../../targets/reference/adapter.ts'
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) out.push(...(await filesUnder(p)))
-    else out.push(p)
-  }
-  return out
-}
-
-/** The forms a secret may take in text: as is, base64url, base64, URL-encoded; a JWT's secret-bearing segments too. */
-function formsOf(secret: string): string[] {
-  const forms = new Set([secret, Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('base64'), encodeURIComponent(secret)])
-  const segments = secret.split('.')
-  if (segments.length === 3) for (const s of segments.slice(1)) if (s.length >= 16) forms.add(s)
-  return [...forms]
-}
+import { leaksOf, textsUnder } from '../helpers/secret-scan.ts'
 
 const config: ScenarioConfig = {
   seed: 11,
@@ -84,14 +66,7 @@ describe('docs/architecture.md Safety: no secret in the run directory or the log
     expect(outcome.run.load.attempts).toBeGreaterThan(50)
     expect(secrets.size).toBeGreaterThan(40)
 
-    const leaks: string[] = []
-    const texts: [string, string][] = [['the log', logs.join('\n')]]
-    for (const f of await filesUnder(outcome.dir)) texts.push([path.relative(outcome.dir, f), (await readFile(f)).toString('latin1')])
-    for (const secret of secrets) {
-      for (const form of formsOf(secret)) {
-        for (const [where, text] of texts) if (text.includes(form)) leaks.push(`${where}: a secret (${secret.slice(0, 6)}…, as ${form === secret ? 'is' : 'an encoded form'})`)
-      }
-    }
+    const leaks = leaksOf(secrets, [['the log', logs.join('\n')], ...(await textsUnder(outcome.dir))])
     expect(leaks).toEqual([])
   }, 120_000)
 })

@@ -43,7 +43,7 @@ export const escalateExchangeTarget: AttackModule = {
       return
     }
     const agent = topAgent(view, env.identity)
-    const own = ordinaryExchange(view, env.meta, agent)
+    const own = await ordinaryExchange(view, env.meta, agent)
     if (!own) return
     await sendTokenAttempt(env, {
       kind: 'attack',

@@ -3,7 +3,7 @@
  * deleting its registration in prepare(), then acts as if nothing happened.
  *
  * - token-request: the deleted agent asks for a token with its old key, by exchange of its user's
- *   assertion or by client credentials (alternating). It no longer exists, so it cannot
+ *   subject token or by client credentials (alternating). It no longer exists, so it cannot
  *   authenticate: invalid_client (401, or 400), and the record names nobody.
  * - old-token: the token the agent held before deletion, and the token of a sub-agent registered
  *   under it, are used at a tool. Both stop working within the target's stated propagation bound
@@ -12,7 +12,7 @@
  *   chain. Set-up waits out a short bound; a bound longer than a run waits leaves the case not
  *   covered, with the bound as the reason.
  */
-import { deleteClient, httpClientFor, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
+import { deleteClient, httpClientFor } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { CaseKit, FreshIdentity } from '../kit.ts'
 import { tokenRequestWire } from '../kit.ts'
@@ -42,7 +42,7 @@ function requireDeletable(agent: FreshIdentity): void {
 interface Offboarded {
   agent: FreshIdentity
   principal: Principal
-  idp: CaseKit['idp']
+  subjects: CaseKit['subjects']
 }
 
 export const lifecycleOffboardedTokenRequest: AttackModule = {
@@ -54,13 +54,13 @@ export const lifecycleOffboardedTokenRequest: AttackModule = {
     const agent = await settingUp('minting an agent to offboard', () => signingKeyWindow(() => kit.freshAgent(principal, { scope })))
     requireDeletable(agent)
     await offboard(kit, agent)
-    return { agent, principal, idp: kit.idp }
+    return { agent, principal, subjects: kit.subjects }
   },
   async fire(env) {
-    const { agent, principal, idp } = env.prepared as Offboarded
+    const { agent, principal, subjects } = env.prepared as Offboarded
     const viaExchange = env.salt % 2 === 0
     const params = viaExchange
-      ? exchangeParams({ subjectToken: idp.assertionFor(principal, env.meta.issuer), subjectTokenType: SUBJECT_JWT, resource: agent.resource }, agent.clientId, { scope: agent.scope })
+      ? exchangeParams({ subjectToken: await subjects.subjectTokenFor(principal, env.meta.issuer), subjectTokenType: subjects.tokenType, resource: agent.resource }, agent.clientId, { scope: agent.scope })
       : clientCredentialsParams(agent.clientId, agent.resource, agent.scope)
     const tool = viaExchange ? TOOL_EXCHANGE : TOOL_CLIENT_CREDENTIALS
     await sendTokenAttempt(env, {

@@ -1,23 +1,26 @@
 /**
  * What the authorization-server cases know of the provisioned population: each identity by client
  * id, each client's children, each principal, and the ordinary token exchange an identity makes
- * (an agent: its user's IdP assertion; a sub-agent: its parent's access token). Most cases start
+ * (an agent: its user's subject token; a sub-agent: its parent's access token). Most cases start
  * from that legitimate request and change exactly one thing.
  *
  * @example
  *   prepare: (kit) => populationView(kit),
- *   fire(env) { const x = ordinaryExchange(env.prepared as PopulationView, env.meta, env.identity) }
+ *   fire(env) { const x = await ordinaryExchange(env.prepared as PopulationView, env.meta, env.identity) }
  */
 import type { RunIdentity } from '../../contracts/identity.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
-import { SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, type AsMetadata } from '../../protocol/oauth-client.ts'
+import { SUBJECT_ACCESS_TOKEN, type AsMetadata } from '../../protocol/oauth-client.ts'
 import type { Principal } from '../../population/spec.ts'
 import type { WorkforceIdp } from '../../population/workforce-idp.ts'
-import type { ResourceServerInfo } from '../../contracts/target.ts'
+import type { ResourceServerInfo, SubjectTokenSource } from '../../contracts/target.ts'
 import type { CaseKit } from '../kit.ts'
 
 export interface PopulationView {
+  /** crafts subject tokens: only for cases that need `harnessIdp` */
   idp: Pick<WorkforceIdp, 'assertionFor'>
+  /** agents' ordinary subject tokens */
+  subjects: SubjectTokenSource
   principals: Map<string, Principal>
   byClientId: Map<string, RunIdentity>
   /** client id → its registered children (sub-agents whose current parent it is) */
@@ -37,6 +40,7 @@ export function populationView(kit: CaseKit): PopulationView {
   }
   return {
     idp: kit.idp,
+    subjects: kit.subjects,
     principals: new Map(kit.principals.map((p) => [p.id, p])),
     byClientId,
     children,
@@ -79,16 +83,16 @@ export interface Exchange {
 }
 
 /**
- * The exchange `identity` makes for its own token: an agent presents a fresh assertion of its user,
- * a sub-agent its parent's access token. Undefined when the population lacks the principal or parent.
+ * The exchange `identity` makes for its own token: an agent presents a fresh subject token of its
+ * user, a sub-agent its parent's access token. Undefined when the population lacks the principal or parent.
  */
-export function ordinaryExchange(view: PopulationView, meta: AsMetadata, identity: RunIdentity): Exchange | undefined {
+export async function ordinaryExchange(view: PopulationView, meta: AsMetadata, identity: RunIdentity): Promise<Exchange | undefined> {
   const resource = audienceOf(identity.credential.accessToken) ?? view.resources[0].audience
   const base = { resource, principal: identity.principal, actors: identity.actors, tenant: identity.tenant }
   if (identity.kind === 'agent') {
     const principal = view.principals.get(identity.principal)
     if (!principal) return undefined
-    return { ...base, subjectToken: view.idp.assertionFor(principal, meta.issuer), subjectTokenType: SUBJECT_JWT }
+    return { ...base, subjectToken: await view.subjects.subjectTokenFor(principal, meta.issuer), subjectTokenType: view.subjects.tokenType }
   }
   const parent = view.byClientId.get(identity.actors[1])
   if (!parent) return undefined

@@ -30,7 +30,7 @@ export const unattributedActorSpoof: AttackModule = {
   async fire(env) {
     const view = env.prepared as PopulationView
     const self = env.identity
-    const own = ordinaryExchange(view, env.meta, self)
+    const own = await ordinaryExchange(view, env.meta, self)
     const other = impersonated(view, self, env.salt)
     if (!own || !other) return
     const params = exchangeParams(own, self.clientId, { actor_token: other.credential.accessToken, actor_token_type: SUBJECT_ACCESS_TOKEN })

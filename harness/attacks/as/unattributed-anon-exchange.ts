@@ -16,7 +16,7 @@ export const unattributedAnonExchange: AttackModule = {
   prepare: async (kit) => populationView(kit),
   async fire(env) {
     const self = env.identity
-    const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
+    const own = await ordinaryExchange(env.prepared as PopulationView, env.meta, self)
     if (!own) return
     await sendTokenAttempt(env, {
       kind: 'attack',

@@ -22,7 +22,7 @@ import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, trustedSubject
 /** Sends the carrier's ordinary exchange with `assertion` as its client authentication, as an attack. */
 async function sendWithAssertion(env: ActionEnv, caseId: string, assertion: (own: Exchange) => string): Promise<void> {
   const self = env.identity
-  const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
+  const own = await ordinaryExchange(env.prepared as PopulationView, env.meta, self)
   if (!own) return
   await sendTokenAttempt(env, {
     kind: 'attack',
@@ -71,7 +71,7 @@ export const unattributedClientAssertionJtiReuse: AttackModule = {
   prepare: async (kit) => populationView(kit),
   async fire(env) {
     const self = env.identity
-    const own = ordinaryExchange(env.prepared as PopulationView, env.meta, self)
+    const own = await ordinaryExchange(env.prepared as PopulationView, env.meta, self)
     if (!own) return
     const assertion = clientAssertion(self.credential.key, self.clientId, env.meta)
     const first = await sendTokenAttempt(env, {

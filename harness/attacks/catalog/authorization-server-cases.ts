@@ -64,7 +64,7 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     evidence: { decision: 'deny', area: 'exchange', attribution: 'token', detail: ['requested_scope'] },
     write: false,
     judge: 'issued-token',
-    needs: ['tokenExchange'],
+    needs: ['tokenExchange', 'harnessIdp'],
   },
   {
     id: 'escalate.exchange-target',
@@ -90,7 +90,7 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     expect: [{ status: 400, error: 'invalid_request' }],
     evidence: { decision: 'deny', area: 'exchange', attribution: 'token', detail: ['may_act'] },
     write: false,
-    needs: ['tokenExchange'],
+    needs: ['tokenExchange', 'harnessIdp'],
   },
   {
     id: 'unattributed.actor-spoof',
@@ -142,6 +142,7 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     evidence: { decision: 'deny', area: 'token', attribution: 'token', detail: ['exp', 'server_time'] },
     write: false,
     needs: ['adminHooks'],
+    hooks: ['setTokenTtl'],
   },
   {
     id: 'lifecycle.revoked-at',
@@ -194,6 +195,7 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     evidence: { decision: 'deny', area: 'token', attribution: 'token', detail: ['kid'] },
     write: false,
     needs: ['adminHooks'],
+    hooks: ['rotateSigningKey', 'retireSigningKey'],
   },
   {
     id: 'lifecycle.reexchange-widen',
@@ -220,6 +222,6 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     expect: INVALID_SUBJECT,
     evidence: { decision: 'deny', area: 'exchange', attribution: 'token', detail: ['subject_exp'] },
     write: false,
-    needs: ['tokenExchange'],
+    needs: ['tokenExchange', 'harnessIdp'],
   },
 ]

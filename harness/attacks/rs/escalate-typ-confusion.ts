@@ -2,24 +2,25 @@
  * escalate.typ-confusion.* (RFC 9068 §4, RFC 8725 §3.11–3.12): another kind of JWT presented as the
  * access token, with a proper proof by the carrier's key (`ath` over what was presented).
  * `.dpop-proof`: a DPoP proof the carrier made for this very request. `.user-assertion`: the
- * principal's assertion from the workforce IdP (the subject token of the agent's exchange), which
- * carries the user's full entitlements. Both call the write tool. Neither is an access token, so the
- * server can trust none of their claims: attribution `anonymous`.
+ * principal's subject token (what the agent's exchange presents: the workforce IdP's assertion, or
+ * whatever the target's own source gives), which carries the user's full entitlements. Both call
+ * the write tool. Neither is an access token, so the server can trust none of their claims:
+ * attribution `anonymous`.
  *
- * prepared (`.user-assertion`): the IdP, the principals by id, and the AS issuer (the assertion's aud).
+ * prepared (`.user-assertion`): the subject-token source, the principals by id, and the AS issuer (the token's aud).
  */
 import { anonymousExpected } from '../../contracts/identity.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'
 import type { Principal } from '../../population/spec.ts'
-import type { WorkforceIdp } from '../../population/workforce-idp.ts'
+import type { SubjectTokenSource } from '../../contracts/target.ts'
 import type { ActionEnv, AttackModule } from '../types.ts'
 import { callArgs, htuOf, writeTool } from './tool-call.ts'
 
-async function presentAsToken(env: ActionEnv, caseId: string, make: (htm: string, htu: string) => string | null): Promise<void> {
+async function presentAsToken(env: ActionEnv, caseId: string, make: (htm: string, htu: string) => string | null | Promise<string | null>): Promise<void> {
   const tool = writeTool(env.rs)
   const args = callArgs(tool, env.salt)
-  const token = make(tool.method, htuOf(env.rs, tool, env.identity.tenant, args.resourceId))
+  const token = await make(tool.method, htuOf(env.rs, tool, env.identity.tenant, args.resourceId))
   if (token === null) return
   await env.send({
     kind: 'attack',
@@ -42,7 +43,7 @@ export const escalateTypConfusionDpopProof: AttackModule = {
 }
 
 interface AssertionSource {
-  idp: WorkforceIdp
+  subjects: SubjectTokenSource
   principals: Map<string, Principal>
   audience: string
 }
@@ -51,11 +52,11 @@ export const escalateTypConfusionUserAssertion: AttackModule = {
   id: 'escalate.typ-confusion.user-assertion',
   eligible: () => true,
   async prepare(kit): Promise<AssertionSource> {
-    return { idp: kit.idp, principals: new Map(kit.principals.map((p) => [p.id, p])), audience: kit.meta.issuer }
+    return { subjects: kit.subjects, principals: new Map(kit.principals.map((p) => [p.id, p])), audience: kit.meta.issuer }
   },
   fire(env) {
     const src = env.prepared as AssertionSource
     const principal = src.principals.get(env.identity.principal)
-    return presentAsToken(env, this.id, () => (principal ? src.idp.assertionFor(principal, src.audience) : null))
+    return presentAsToken(env, this.id, () => (principal ? src.subjects.subjectTokenFor(principal, src.audience) : null))
   },
 }

@@ -7,7 +7,7 @@
 import { seededUnit } from '../../load/seeded.ts'
 import type { RunIdentity } from '../../contracts/identity.ts'
 import { forEachBounded } from '../../population/bounded-pool.ts'
-import { SUBJECT_ACCESS_TOKEN, SUBJECT_JWT, tokenExchange } from '../../protocol/oauth-client.ts'
+import { SUBJECT_ACCESS_TOKEN, tokenExchange } from '../../protocol/oauth-client.ts'
 import { tokenHash } from '../../protocol/token-hash.ts'
 import { FaultInjectionFailed } from '../toxiproxy-client.ts'
 import type { FaultInjector, InjectContext } from '../injector.ts'
@@ -37,8 +37,8 @@ async function reexchange(ctx: InjectContext, chosen: readonly RunIdentity[]): P
         const res = await tokenExchange(kit.meta, {
           clientId: id.clientId,
           key: id.credential.key,
-          subjectToken: parent ? parent.credential.accessToken : kit.idp.assertionFor(principal!, kit.meta.issuer),
-          subjectTokenType: parent ? SUBJECT_ACCESS_TOKEN : SUBJECT_JWT,
+          subjectToken: parent ? parent.credential.accessToken : await kit.subjects.subjectTokenFor(principal!, kit.meta.issuer),
+          subjectTokenType: parent ? SUBJECT_ACCESS_TOKEN : kit.subjects.tokenType,
           resource,
           scope: id.scope,
         })

@@ -9,12 +9,15 @@
  *
  * AGENT_TOOLS_PORT moves its ports (AS, support RS, kb RS, JWKS: four from there), AGENT_TOOLS_DATA_DIR
  * its data folder, AGENT_TOOLS_FLAW=<name> turns on one of its misconfigurations (README "Flaws"),
- * and AGENT_TOOLS_FORM=container starts the same three components as containers of one local image
- * (a Docker engine needed) instead of processes.
+ * AGENT_TOOLS_FORM=container starts the same three components as containers of one local image
+ * (a Docker engine needed) instead of processes, and AGENT_TOOLS_SUBJECTS=command has the AS trust a
+ * stand-in company IdP whose CLI (idp/print-subject-token.ts) prints each principal's subject token,
+ * instead of the harness's workforce IdP.
  */
 import path from 'node:path'
 import { defineTarget } from 'gatecrash'
 import { prepareContext } from './container/build-image.ts'
+import { ensureIdpKey } from './idp/signing-key.ts'
 
 const BASE = Number(process.env.AGENT_TOOLS_PORT || 8100)
 const AS = `http://127.0.0.1:${BASE}`
@@ -22,7 +25,13 @@ const SUPPORT = `http://127.0.0.1:${BASE + 1}`
 const KB = `http://127.0.0.1:${BASE + 2}`
 const JWKS_PORT = BASE + 9
 const DATA = path.resolve(process.env.AGENT_TOOLS_DATA_DIR || path.join(import.meta.dirname, '../../../agent-tools-data'))
-const IDP_ISSUER = 'https://workforce-idp.example.invalid'
+const SUBJECTS = process.env.AGENT_TOOLS_SUBJECTS || 'idp'
+if (SUBJECTS !== 'idp' && SUBJECTS !== 'command') throw new Error(`AGENT_TOOLS_SUBJECTS is '${SUBJECTS}': 'idp' (default) or 'command'`)
+/** the company IdP's signing key, kept in the data folder (never in the repository) */
+const IDP_KEY = path.join(DATA, 'idp', 'signing-key.jwk')
+const IDP_ISSUER = SUBJECTS === 'idp' ? 'https://workforce-idp.example.invalid' : 'https://login.agent-tools.example.invalid'
+/** How the AS learns the keys of the IdP it trusts: the harness serves its JWKS by URL; the company IdP's is handed over. */
+const IDP_KEYS: Record<string, string> = SUBJECTS === 'idp' ? { EXAMPLE_IDP_JWKS_URL: `http://127.0.0.1:${JWKS_PORT}/.well-known/jwks.json` } : { EXAMPLE_IDP_JWKS: JSON.stringify(ensureIdpKey(IDP_KEY).jwks) }
 /** what every component is told; the initial access token comes from the environment gatecrash runs in */
 const COMMON = { EXAMPLE_AS_ISSUER: AS, EXAMPLE_FLAW: process.env.AGENT_TOOLS_FLAW ?? '' }
 const FORM = process.env.AGENT_TOOLS_FORM || 'processes'
@@ -42,7 +51,7 @@ function components(data: string) {
         EXAMPLE_AS_PORT: String(BASE),
         EXAMPLE_AS_DATA_DIR: `${data}/as`,
         EXAMPLE_IDP_ISSUER: IDP_ISSUER,
-        EXAMPLE_IDP_JWKS_URL: `http://127.0.0.1:${JWKS_PORT}/.well-known/jwks.json`,
+        ...IDP_KEYS,
         EXAMPLE_RESOURCES: JSON.stringify({ [SUPPORT]: 'tickets:read customers:read refunds:write', [KB]: 'kb:read' }),
       },
       url: AS,
@@ -144,8 +153,11 @@ export default defineTarget({
       cleanup: 'delete',
     },
   },
-  // the AS fetches the IdP's keys by URL (EXAMPLE_IDP_JWKS_URL=http://127.0.0.1:8109/.well-known/jwks.json)
-  principals: { idp: { jwksPort: JWKS_PORT, issuer: IDP_ISSUER } },
+  principals: SUBJECTS === 'idp'
+    ? // the AS fetches the harness IdP's keys by URL (EXAMPLE_IDP_JWKS_URL=http://127.0.0.1:8109/.well-known/jwks.json)
+      { idp: { jwksPort: JWKS_PORT, issuer: IDP_ISSUER } }
+    : // the company IdP's CLI prints one token per exchange; run from this folder
+      { command: { run: ['node', 'idp/print-subject-token.ts', IDP_KEY, IDP_ISSUER, '{principal}', '{tenant}', '{scope}', '{audience}'] } },
   evidence: {
     source: {
       kind: 'combined',

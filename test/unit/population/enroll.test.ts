@@ -16,7 +16,7 @@ import { buildPopulation } from '../../../harness/population/generate.ts'
 import { provision } from '../../../harness/population/provision.ts'
 import type { Population } from '../../../harness/population/spec.ts'
 import { discover } from '../../../harness/protocol/oauth-client.ts'
-import type { WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
+import { idpSubjectTokens, type WorkforceIdp } from '../../../harness/population/workforce-idp.ts'
 import { IAT, RESOURCE, registrationFor, useFakeAs, type TokenCall } from './fake-as.ts'
 import { SCOPES } from './scopes.ts'
 
@@ -32,7 +32,7 @@ async function setup(opts: Parameters<typeof startAs>[0] = {}) {
 async function kitFor(issuer: string, idp: WorkforceIdp, pop: Population, opts: { admin?: Pick<TargetAdmin, 'setTokenTtl'>; initialAccessToken?: string } = {}) {
   // the target as the kit sees it: its first resource server is where provisioning points tokens (provision-phase.ts)
   const target = { resources: [{ audience: RESOURCE }], admin: opts.admin } as unknown as StartedTarget
-  return makeKit({ target, meta: await discover(issuer), idp, principals: pop.principals, identities: [], pools: {} as HttpPools, log: () => {}, registration: registrationFor(opts.initialAccessToken ?? IAT) })
+  return makeKit({ target, meta: await discover(issuer), idp, subjects: idpSubjectTokens(idp), principals: pop.principals, identities: [], pools: {} as HttpPools, log: () => {}, registration: registrationFor(opts.initialAccessToken ?? IAT) })
 }
 
 /** the act chain of a token, outermost (current actor) first */
@@ -46,7 +46,7 @@ describe('provisioning and the case kit enroll the same way', () => {
   test('same registration metadata, same exchange (subject token type, resource, scope), same actor chain, same class and expiry rule', async () => {
     // expires_in disagrees with the token's exp (now + 300 s): the rule is the token's own exp
     const { idp, as, pop, principal } = await setup({ expiresIn: 3600 })
-    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp })
+    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp) })
     const [agent, sub] = [prov.byRef.get('a1')!, prov.byRef.get('a1.1')!]
     const kit = await kitFor(as.issuer, idp, pop)
     const freshAgent = await kit.freshAgent(principal, { scope: agent.scope })
@@ -91,7 +91,7 @@ describe('provisioning and the case kit enroll the same way', () => {
   test('a refused exchange fails alike: IdentityProvisioningFailed naming the identity, the step, the OAuth error and a hint', async () => {
     const refused = (name: string) => name === 'gatecrash a1' || name.startsWith('gatecrash case-')
     const { idp, as, pop, principal } = await setup({ refuseExchange: (name) => (refused(name) ? 'invalid_grant' : null) })
-    const byProvisioning = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp, concurrency: 1 }).catch((e: unknown) => e)
+    const byProvisioning = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp), concurrency: 1 }).catch((e: unknown) => e)
     const kit = await kitFor(as.issuer, idp, pop)
     const byKit = await kit.freshAgent(principal).catch((e: unknown) => e)
     for (const [err, ref] of [[byProvisioning, 'a1'], [byKit, 'case-1']] as const) {

@@ -4,6 +4,7 @@ import { buildPopulation } from '../../../harness/population/generate.ts'
 import { deprovision, provision, refreshIdentity } from '../../../harness/population/provision.ts'
 import type { ProvisionedIdentity } from '../../../harness/population/enroll.ts'
 import { tokenHash } from '../../../harness/protocol/token-hash.ts'
+import { idpSubjectTokens } from '../../../harness/population/workforce-idp.ts'
 import { IAT, RESOURCE, registrationFor, useFakeAs } from './fake-as.ts'
 import { SCOPES } from './scopes.ts'
 
@@ -14,7 +15,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
     const { idp, as } = await setup()
     const pop = buildPopulation({ tenants: 2, agents: 4, subAgentsPerAgent: 2, depth: 3 }, 3, SCOPES)
     const progress: number[][] = []
-    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp, onProgress: (d, t) => progress.push([d, t]) })
+    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp), onProgress: (d, t) => progress.push([d, t]) })
     const total = pop.agents.length + pop.subAgents.length
     expect(prov.identities).toHaveLength(total)
     expect(progress.at(-1)).toEqual([total, total])
@@ -44,7 +45,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
   test('request shapes: Bearer IAT and private_key_jwt metadata on register, parent_client_id for sub-agents; form, client_assertion and DPoP on token', async () => {
     const { idp, as } = await setup()
     const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 1, depth: 2 }, 8, SCOPES)
-    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp, concurrency: 2 })
+    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp), concurrency: 2 })
     const tokenEndpoint = `${as.issuer}/token`
 
     for (const reg of as.registrations) {
@@ -106,7 +107,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
   test('bounded concurrency: never more requests in flight than asked for', async () => {
     const { idp, as } = await setup({ delayMs: 15 })
     const pop = buildPopulation({ tenants: 2, agents: 12, subAgentsPerAgent: 0, depth: 1 }, 1, SCOPES)
-    await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp, concurrency: 3 })
+    await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp), concurrency: 3 })
     expect(as.maxInFlight).toBeLessThanOrEqual(3)
     expect(as.maxInFlight).toBeGreaterThan(1)
   })
@@ -114,7 +115,7 @@ describe('RFC 7591 + RFC 8693 provisioning (fake AS)', () => {
   test('RFC 9449 §8: a use_dpop_nonce answer is retried once with the DPoP-Nonce', async () => {
     const { idp, as } = await setup({ requireNonce: true })
     const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 4, SCOPES)
-    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp })
+    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp) })
     expect(as.tokenCalls.filter((c) => c.status === 400)).toHaveLength(prov.identities.length)
     expect(as.tokenCalls.filter((c) => c.status === 200).every((c) => c.dpop!.payload.nonce === 'n-1')).toBe(true)
   })
@@ -124,7 +125,7 @@ describe('ERR_PROVISIONING names the identity, the step and the OAuth error', ()
   test('a refused exchange for one sub-agent', async () => {
     const { idp, as } = await setup({ refuseExchange: (name) => (name === 'gatecrash a1.1' ? 'invalid_request' : null) })
     const pop = buildPopulation({ tenants: 1, agents: 2, subAgentsPerAgent: 1, depth: 2 }, 12, SCOPES)
-    const err = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp }).catch((e) => e)
+    const err = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp) }).catch((e) => e)
     expect(pop.agents[0].children).toEqual(['a1.1']) // seed 12 gives a1 a child
     expect(err).toMatchObject({ code: 'ERR_PROVISIONING', ref: 'a1.1', step: 'exchange', status: 400, oauthError: 'invalid_request' })
     expect(err.message).toContain('a1.1')
@@ -137,7 +138,7 @@ describe('ERR_PROVISIONING names the identity, the step and the OAuth error', ()
   test('a refused registration (wrong initial access token)', async () => {
     const { idp, as } = await setup()
     const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 0, depth: 1 }, 2, SCOPES)
-    const err = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor('wrong'), idp, concurrency: 1 }).catch((e) => e)
+    const err = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor('wrong'), subjects: idpSubjectTokens(idp), concurrency: 1 }).catch((e) => e)
     expect(err).toMatchObject({ code: 'ERR_PROVISIONING', ref: 'a1', step: 'register', status: 401, oauthError: 'invalid_token' })
     expect(err.message).not.toContain('wrong') // never echo secrets
     expect(as.registrations).toHaveLength(1) // fail fast: nothing new starts after the first failure
@@ -146,7 +147,7 @@ describe('ERR_PROVISIONING names the identity, the step and the OAuth error', ()
   test('RFC 8414 §3.3: metadata whose issuer differs is refused', async () => {
     const { idp, as } = await setup({ issuerOverride: 'http://127.0.0.1:1' })
     const pop = buildPopulation({ tenants: 1, agents: 1, subAgentsPerAgent: 0, depth: 1 }, 2, SCOPES)
-    await expect(provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp })).rejects.toMatchObject({ code: 'ERR_PROVISIONING' })
+    await expect(provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp) })).rejects.toMatchObject({ code: 'ERR_PROVISIONING' })
   })
 })
 
@@ -154,17 +155,17 @@ describe('Token lifetime: refreshIdentity and cleanup', () => {
   test('re-exchanges an expired sub-agent after refreshing its expired parent; concurrent calls share one exchange', async () => {
     const { idp, as } = await setup()
     const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 1, depth: 2 }, 21, SCOPES)
-    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp })
+    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp) })
     const child = prov.identities.find((i) => i.kind === 'sub-agent') as ProvisionedIdentity
     const parent = prov.byRef.get(child.parentRef!)!
     const [oldChild, oldParent] = [child.accessToken, parent.accessToken]
     // still valid: nothing to do
-    expect(await refreshIdentity(prov, child, { idp })).toBe(child)
+    expect(await refreshIdentity(prov, child, { subjects: idpSubjectTokens(idp) })).toBe(child)
     expect(as.tokenCalls).toHaveLength(prov.identities.length)
     parent.expiresAt = 0
     child.expiresAt = 0
     const before = as.tokenCalls.length
-    const [r1, r2] = await Promise.all([refreshIdentity(prov, child.ref, { idp }), refreshIdentity(prov, child, { idp })])
+    const [r1, r2] = await Promise.all([refreshIdentity(prov, child.ref, { subjects: idpSubjectTokens(idp) }), refreshIdentity(prov, child, { subjects: idpSubjectTokens(idp) })])
     expect(r1).toBe(child)
     expect(r2).toBe(child)
     expect(as.tokenCalls.length - before).toBe(2) // parent once, child once
@@ -178,7 +179,7 @@ describe('Token lifetime: refreshIdentity and cleanup', () => {
   test('RFC 7592 §2.3: deprovision deletes every client, deepest level first', async () => {
     const { idp, as } = await setup()
     const pop = buildPopulation({ tenants: 1, agents: 3, subAgentsPerAgent: 2, depth: 2 }, 6, SCOPES)
-    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), idp })
+    const prov = await provision(pop, { issuer: as.issuer, resource: RESOURCE, registration: registrationFor(IAT), subjects: idpSubjectTokens(idp) })
     const result = await deprovision(prov.identities, prov.meta)
     expect(result).toEqual({ deleted: prov.identities.length, failed: [] })
     const depthOf = new Map(prov.identities.map((i) => [i.clientId, i.depth]))

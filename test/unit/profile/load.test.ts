@@ -118,6 +118,27 @@ describe('target profile: strict loading (exit 104 before anything starts)', () 
     expect(policy.members({ tenant: 't_1', parentClientId: 'p1' })).toEqual({ application_type: 'native', software_statement_parent: 'p1' })
     expect(policy.cleanup).toBe('keep')
   })
+
+  test('principals from a command: the adapter takes its subject tokens from it and no case may craft one (capabilities.harnessIdp false)', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const loaded = await loadProfile(await profileFile({ ...GOOD, principals: { command: { run: ['node', 'idp-cli.mjs', '{principal}'], tokenType: 'urn:ietf:params:oauth:token-type:id_token', timeout: '5s' } } }))
+    const adapter = profileTarget(loaded)
+    expect(adapter.subjectTokens).toMatchObject({ tokenType: 'urn:ietf:params:oauth:token-type:id_token', describe: expect.stringContaining('node idp-cli.mjs {principal}') })
+    expect(profileTarget(await loadProfile(await profileFile(GOOD))).subjectTokens).toBeUndefined()
+  })
+
+  test.each([
+    ['both idp and command', { idp: {}, command: { run: ['x'] } }, 'principals', /exactly one of idp, command/],
+    ['a command without run', { command: { tokenType: 'urn:ietf:params:oauth:token-type:jwt' } }, 'principals.command.run', /missing/],
+    ['a token type that is no RFC 8693 URI', { command: { run: ['x'], tokenType: 'jwt' } }, 'principals.command.tokenType', /RFC 8693/],
+    ['an empty argument', { command: { run: ['node', ''] } }, 'principals.command.run.1', /placeholders/],
+    ['a timeout over a minute', { command: { run: ['x'], timeout: '5m' } }, 'principals.command.timeout', /./],
+  ])('principals with %s → ERR_PROFILE_INVALID at the key', async (_, principals, key, allowed) => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const e = await loadError(await profileFile({ ...GOOD, principals }))
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key })
+    expect(`${e!.message} ${e!.hint ?? ''}`).toMatch(allowed)
+  })
 })
 
 describe('target profile: clients registered beforehand (an AS without dynamic registration)', () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { enroll, type EnrollContext } from '../../../../harness/population/enroll.ts'
-import { WorkforceIdp } from '../../../../harness/population/workforce-idp.ts'
+import { idpSubjectTokens, WorkforceIdp } from '../../../../harness/population/workforce-idp.ts'
 import { createDpopProof } from '../../../../harness/protocol/dpop-proof.ts'
 import { discover } from '../../../../harness/protocol/oauth-client.ts'
 import { INITIAL_ACCESS_TOKEN, startDeployment, type Deployment } from './helpers/deployment.ts'
@@ -24,7 +24,7 @@ afterAll(async () => {
 test('discover, enroll an agent and its sub-agent with gatecrash\'s client, and call a tool with its DPoP proof', async () => {
   // a standards-only registration: the initial access token and no member the AS did not ask for
   const registration = { initialAccessToken: () => INITIAL_ACCESS_TOKEN, members: () => ({}), cleanup: 'keep' as const }
-  const ctx: EnrollContext = { meta: await discover(d.issuer), idp, registration }
+  const ctx: EnrollContext = { meta: await discover(d.issuer), subjects: idpSubjectTokens(idp), registration }
   const principal = { id: 'user_1', tenant: 't_1', name: 'Ada', entitlements: ['tickets:read', 'customers:read'] as ('tickets:read' | 'customers:read')[] }
   const agent = await enroll(ctx, { ref: 'a1', principal, scope: ['tickets:read', 'customers:read'], resource: d.support })
   const sub = await enroll(ctx, { ref: 'a1.1', parent: agent, scope: ['tickets:read'], resource: d.support })

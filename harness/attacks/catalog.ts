@@ -16,8 +16,26 @@ export function findCase(id: string): AttackCase | undefined {
   return CATALOG.find((c) => c.id === id)
 }
 
-/** Expands `replay.*`-style patterns against the catalog; unknown ids come back in `unknown`. */
-export function selectCases(patterns: string[]): { cases: AttackCase[]; unknown: string[] } {
+/**
+ * The families a scenario may name with a pattern: each class (`replay.*`) and each group of ids
+ * that share their first two segments (`replay.stolen-token.*`), in catalog order.
+ */
+export function caseFamilies(): string[] {
+  const families = new Set<string>()
+  for (const c of CATALOG) families.add(`${c.class}.*`)
+  for (const c of CATALOG) {
+    const [cls, family] = c.id.split('.')
+    if (CATALOG.filter((x) => x.id.startsWith(`${cls}.${family}.`)).length > 0) families.add(`${cls}.${family}.*`)
+  }
+  return [...families]
+}
+
+/**
+ * Expands a scenario's `attacks.cases`: `'all'` (the whole catalog), ids, and `replay.*`-style
+ * patterns; ids and patterns that match nothing come back in `unknown`.
+ */
+export function selectCases(patterns: readonly string[] | 'all'): { cases: AttackCase[]; unknown: string[] } {
+  if (patterns === 'all') return { cases: [...CATALOG], unknown: [] }
   const picked = new Map<string, AttackCase>()
   const unknown: string[] = []
   for (const p of patterns) {

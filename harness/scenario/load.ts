@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { selectCases } from '../attacks/catalog.ts'
+import { caseFamilies, selectCases } from '../attacks/catalog.ts'
 import { importDefault } from '../config/import-default.ts'
 import { ScenarioInvalid, ThresholdInvalid } from '../contracts/errors.ts'
 import { abortThresholds } from '../oracle/live-gates.ts'
@@ -45,7 +45,7 @@ export function validateScenario(config: unknown, file: string): ScenarioConfig 
       throw new ScenarioInvalid(`${file}: \`attacks.cases\` names unknown case(s): ${unknown.join(', ')}`, {
         file,
         key: 'attacks.cases',
-        hint: 'allowed: ids listed by `npx gatecrash catalog`, or a class pattern such as `replay.*`',
+        hint: `allowed: 'all', ids listed by \`npx gatecrash catalog\`, or a family pattern: ${caseFamilies().join(', ')}`,
       })
     }
   }

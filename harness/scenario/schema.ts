@@ -1,7 +1,7 @@
 import { ScenarioInvalid } from '../contracts/errors.ts'
 import { parseDuration } from '../contracts/duration.ts'
 import { faultsSchema, injectorsSchema } from './fault-schema.ts'
-import { arr, bool, duration, num, obj, record, str, tagged, type Check } from '../config/schema-check.ts'
+import { arr, bool, duration, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
 
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/
 
@@ -176,7 +176,10 @@ export const scenarioSchema: Check = obj({
   },
   attacks: obj({
     share: { check: num({ min: 0, max: 0.5 }), required: true },
-    cases: { check: arr(str({ describe: "an attack case id or a 'class.*' pattern (see `gatecrash catalog`)" })), required: true },
+    cases: {
+      check: oneOfChecks("'all', or a list of case ids and family patterns such as 'replay.*' (see `gatecrash catalog`)", str({ oneOf: ['all'] }), arr(str({ describe: "an attack case id or a family pattern such as 'replay.*' (see `gatecrash catalog`)" }))),
+      required: true,
+    },
   }),
   faults: faultsSchema,
   injectors: injectorsSchema,

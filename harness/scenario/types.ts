@@ -17,8 +17,8 @@ export interface PopulationSpec {
 export interface AttackMix {
   /** fraction of iterations that are attacks, 0..1 */
   share: number
-  /** case ids or `class.*` patterns from the catalog */
-  cases: string[]
+  /** `'all'` (every case of the catalog), or case ids and family patterns (`replay.*`, `replay.stolen-token.*`) */
+  cases: 'all' | string[]
 }
 
 /**

@@ -50,10 +50,26 @@ describe('scenario validation: k6-style strictness (unknown keys and wrong types
     expect(e.key).toBe('scenarios.bad name')
   })
 
-  it('an unknown attack case is refused with the catalog hint', () => {
+  it('an unknown attack case is refused with the catalog hint, listing the families', () => {
     const e = invalid((s) => (s.attacks.cases = ['replay.dpop-jti-reuse', 'escalate.nope']))
-    expect(e.key).toBe('attacks.cases')
+    expect(e).toMatchObject({ code: 'ERR_SCENARIO_INVALID', key: 'attacks.cases' })
     expect(e.message).toContain('escalate.nope')
+    expect(e.hint).toMatch(/'all'.*replay\.\*, escalate\.\*, unattributed\.\*, lifecycle\.\*.*replay\.dpop-jti-reuse\.\*/)
+  })
+
+  it('a family pattern that matches nothing is refused like an unknown id', () => {
+    const e = invalid((s) => (s.attacks.cases = ['escalate.nothing-here.*']))
+    expect(e).toMatchObject({ code: 'ERR_SCENARIO_INVALID', key: 'attacks.cases' })
+    expect(e.message).toContain('escalate.nothing-here.*')
+  })
+
+  it("cases: 'all' selects the whole catalog; any other word is refused", async () => {
+    const { CATALOG, selectCases } = await import('../../../harness/attacks/catalog.ts')
+    const all = validateScenario({ ...ok(), attacks: { share: 0.2, cases: 'all' } }, 'scenarios/x.ts')
+    expect(selectCases(all.attacks!.cases).cases.map((c) => c.id)).toEqual(CATALOG.map((c) => c.id))
+    const e = invalid((s) => (s.attacks.cases = 'everything'))
+    expect(e).toMatchObject({ code: 'ERR_SCENARIO_INVALID', key: 'attacks.cases' })
+    expect(e.hint).toContain("'all'")
   })
 
   it('a bad duration names the k6 duration format', () => {

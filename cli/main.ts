@@ -13,6 +13,9 @@ usage:
                               [--agents N] [--rate R] [--duration D] [--workers N]
                               [--container replay-store|evidence-sink]...
   gatecrash catalog [--json]                 attack cases with rules and expected responses
+  gatecrash target check <profile.ts>|reference [--json] [--call-writes]
+                                             one of everything a run does, before a run; write tools are called
+                                             only with a fixture the profile declares, or once each with --call-writes
   gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
   gatecrash report <run-dir>                 re-grade a run from its logs with today's gates and re-render its reports
@@ -20,7 +23,7 @@ usage:
   gatecrash selftest [--fast] [--json]       catalog × flawed reference targets: the detection matrix
 
 exit codes: 0 ready · 99 gates failed or an abortOnFail threshold crossed (not ready) · 104 invalid scenario, profile or flags · 105 stopped early
-            by the user · 107 scenario script error · 1 internal error · 130 aborted (second Ctrl-C)`
+            by the user · 107 scenario script error · 120 target check: a run cannot start · 1 internal error · 130 aborted (second Ctrl-C)`
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

@@ -28,7 +28,7 @@ export async function targetCommand(args: string[]): Promise<number> {
     return EXIT.ready
   }
   if (sub === 'check') return checkCommand(rest)
-  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target check <profile.ts> | gatecrash target start reference [--flaw NAME]… [--container NAME]… | gatecrash target flaws' })
+  if (sub !== 'start') throw new CliUsage(`unknown target subcommand '${sub ?? ''}'`, { hint: 'gatecrash target check <profile.ts> [--json] [--call-writes] | gatecrash target start reference [--flaw NAME]… [--container NAME]… | gatecrash target flaws' })
   const { values, positionals } = parseFlags(rest, { flaw: { type: 'string', multiple: true }, container: { type: 'string', multiple: true } }, 'target start')
   const adapter = await withContainers(await resolveTarget(positionals[0] ?? 'reference'), values.container as string[] | undefined)
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-target-'))
@@ -62,14 +62,16 @@ export async function targetCommand(args: string[]): Promise<number> {
   return EXIT.ready
 }
 
+const CHECK_USAGE = 'gatecrash target check ./my-sandbox.target.ts [--json] [--call-writes]'
+
 /** `gatecrash target check <profile>`: the preflight (harness/run/preflight.ts); exit 0 only when a run can start. */
 async function checkCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { json: { type: 'boolean' } }, 'target check')
-  if (!positionals[0]) throw new CliUsage('target check: which target?', { hint: 'gatecrash target check ./my-sandbox.target.ts (or reference)' })
+  const { values, positionals } = parseFlags(args, { json: { type: 'boolean' }, 'call-writes': { type: 'boolean' } }, 'target check')
+  if (!positionals[0]) throw new CliUsage('target check: which target?', { hint: `${CHECK_USAGE} (or reference)` })
   const adapter = await resolveTarget(positionals[0])
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-check-'))
   const { preflight } = await import('../../harness/run/preflight.ts')
-  const report = await preflight(adapter, { dataDir, log: (l) => process.stderr.write(`${l}\n`) })
+  const report = await preflight(adapter, { dataDir, log: (l) => process.stderr.write(`${l}\n`), callWrites: values['call-writes'] === true })
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   else {
     const lines = [`gatecrash target check: ${report.target}`, '']

@@ -120,6 +120,33 @@ export function record(keyPattern: RegExp, keyDescribe: string, value: Check): C
   }
 }
 
+const JSON_DEPTH = 32
+
+/**
+ * A JSON value as JSON.stringify would send it unchanged: strings, finite numbers, booleans, null,
+ * arrays and plain objects of them, at most 32 levels deep (a file that builds a cycle is refused,
+ * not looped over). What stringify would drop or bend (undefined, a function, NaN, a Date) is refused.
+ */
+export function json(opts: { object?: boolean; describe?: string } = {}): Check {
+  const allowed = opts.describe ?? (opts.object ? 'a JSON object' : 'a JSON value (a string, finite number, boolean, null, or an array or object of them)')
+  const value = (v: unknown, at: Where, depth: number): void => {
+    if (depth > JSON_DEPTH) fail(at, `nests deeper than ${JSON_DEPTH} levels`, allowed)
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) fail(at, `is ${v}`, allowed)
+      return
+    }
+    if (Array.isArray(v)) return v.forEach((x, i) => value(x, child(at, String(i)), depth + 1))
+    const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined
+    if (proto !== Object.prototype && proto !== null) fail(at, v === undefined ? 'is undefined' : `is ${typeName(v)}${typeof v === 'object' ? ` (${proto?.constructor?.name ?? 'not a plain object'})` : ''}`, allowed)
+    for (const [k, x] of Object.entries(v as object)) value(x, child(at, k), depth + 1)
+  }
+  return (v, at) => {
+    if (opts.object && (v === null || typeof v !== 'object' || Array.isArray(v))) fail(at, `is ${typeName(v)}`, allowed)
+    value(v, at, 0)
+  }
+}
+
 /** A discriminated union on `tag` (k6's executors): the tag picks the object check. */
 export function tagged(tag: string, variants: Record<string, Check>): Check {
   const names = Object.keys(variants)

@@ -18,6 +18,20 @@ export interface ToolSpec {
   writes: boolean
   /** numeric ceiling on a body field, e.g. refund amount */
   limit?: { field: string; max: number }
+  /**
+   * A write tool only: the call `gatecrash target check` makes to it without `--call-writes`. Only
+   * the deployment's owner knows which call changes nothing (a dry run, a sandbox ticket…), so the
+   * target declares it; without one, the preflight leaves the tool alone unless told otherwise.
+   */
+  preflight?: ToolFixture
+}
+
+/** One call of a tool, as data: what fills the path's `{id}` and the JSON body sent. */
+export interface ToolFixture {
+  /** the `{id}` of the path (present exactly when the path has the placeholder) */
+  id?: string
+  /** the JSON object sent as the request body; none is sent without it */
+  body?: Record<string, unknown>
 }
 
 export interface ResourceServerInfo {

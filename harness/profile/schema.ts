@@ -3,20 +3,47 @@
  * are ProfileInvalid (exit 104) naming the file, the dotted key and what is allowed, before
  * anything is started or contacted.
  */
-import { arr, bool, child, duration, fail, num, obj, oneOfChecks, record, str, tagged, type Check } from '../config/schema-check.ts'
+import { arr, bool, child, duration, fail, json, num, obj, oneOfChecks, record, str, tagged, type Check, type Where } from '../config/schema-check.ts'
+import type { ToolProfile } from './types.ts'
 
 const HTTP_URL = { pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, describe: 'an absolute http(s) URL without query or fragment' }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const envSecret = obj({ env: { check: str({ pattern: ENV_NAME, describe: 'the name of an environment variable (letters, digits, _)' }), required: true } })
 
-const tool = obj({
-  name: { check: str({ pattern: /^[\w.:-]+$/, describe: 'an operation name such as tickets.read' }), required: true },
-  method: { check: str({ oneOf: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }), required: true },
-  path: { check: str({ pattern: /^\/\S*$/, describe: "a path template starting with '/', with {tenant} and {id} placeholders" }), required: true },
-  scope: { check: str({ pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/, describe: 'one OAuth scope token (RFC 6749 §3.3)' }), required: true },
-  writes: bool(),
-  limit: obj({ field: { check: str(), required: true }, max: { check: num(), required: true } }),
-})
+const tool = obj(
+  {
+    name: { check: str({ pattern: /^[\w.:-]+$/, describe: 'an operation name such as tickets.read' }), required: true },
+    method: { check: str({ oneOf: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }), required: true },
+    path: { check: str({ pattern: /^\/\S*$/, describe: "a path template starting with '/', with {tenant} and {id} placeholders" }), required: true },
+    scope: { check: str({ pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/, describe: 'one OAuth scope token (RFC 6749 §3.3)' }), required: true },
+    writes: bool(),
+    limit: obj({ field: { check: str(), required: true }, max: { check: num(), required: true } }),
+    preflight: obj({
+      id: str({ nonEmpty: true, describe: "the {id} of the tool's path for this call, e.g. 'preflight-1'" }),
+      body: json({ object: true, describe: 'a JSON object: the request body of a call your deployment treats as safe' }),
+    }),
+  },
+  (t, at) => {
+    if (t.preflight !== undefined) checkFixture(t as unknown as ToolProfile, child(at, 'preflight'))
+  },
+)
+
+/**
+ * A fixture must be a call the deployment can accept: on a write tool (reads are always called),
+ * with an `{id}` exactly when the path has one, and within the tool's limit (else the preflight
+ * would report a refusal the fixture itself caused).
+ */
+function checkFixture(t: ToolProfile, at: Where): void {
+  const f = t.preflight!
+  if (t.writes !== true) fail(at, 'is on a tool that does not write', "`preflight` on a tool with `writes: true` only (target check calls every read tool, with a run's arguments)")
+  const hasId = t.path.includes('{id}')
+  if (hasId && f.id === undefined) fail(child(at, 'id'), 'is missing', `the {id} this call uses: the tool's path ${t.path} has the placeholder`)
+  if (!hasId && f.id !== undefined) fail(child(at, 'id'), `is given, but the tool's path ${t.path} has no {id}`, 'no `id` (or an {id} placeholder in `path`)')
+  const value = t.limit ? f.body?.[t.limit.field] : undefined
+  if (t.limit && typeof value === 'number' && value > t.limit.max) {
+    fail(child(child(at, 'body'), t.limit.field), `is ${value}, above the tool's limit`, `a number ≤ ${t.limit.max} (\`limit.max\`): the deployment would refuse the call`)
+  }
+}
 
 const resource = obj(
   {

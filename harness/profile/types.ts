@@ -23,7 +23,7 @@
  * })
  * ```
  */
-import type { EvidenceSourceSpec, HostAllowance, TargetCapabilities, TargetPolicy, TargetTlsOptions } from '../contracts/target.ts'
+import type { EvidenceSourceSpec, HostAllowance, TargetCapabilities, TargetPolicy, TargetTlsOptions, ToolFixture } from '../contracts/target.ts'
 import type { DeploymentSpec } from './deployment.ts'
 
 export type * from './deployment.ts'
@@ -45,6 +45,13 @@ export interface ToolProfile {
   writes?: boolean
   /** numeric ceiling on a body field, e.g. `{ field: 'amount', max: 500 }` */
   limit?: { field: string; max: number }
+  /**
+   * A write tool only: a call your deployment treats as safe, e.g. `{ body: { ticket_id: 'preflight',
+   * amount: 0, dry_run: true } }`, with `id` when the path has `{id}`. `gatecrash target check` changes
+   * nothing it need not, so it calls a write tool only with this fixture or with `--call-writes` (a
+   * run's arguments); only you know which call leaves no trace worth undoing.
+   */
+  preflight?: ToolFixture
 }
 
 /**

@@ -2,22 +2,23 @@
  * `gatecrash target check <profile>`: one of everything a run does, before a run, so a user learns
  * in seconds what works against their deployment, what does not and why, and which catalog cases a
  * run will cover: discovery, one registration, delegated tokens by exchange (an agent and a
- * sub-agent), one call per read tool, and evidence read back and joined by trace id. It changes
- * nothing it need not: no write tool is called, and the clients it registered are deleted (RFC
- * 7592) where the target asks for cleanup.
+ * sub-agent), one call per tool, and evidence read back and joined by trace id. It changes nothing
+ * it need not: a write tool is called only with a fixture the target declares safe or when the
+ * user asks (`--call-writes`), and the clients it registered are deleted (RFC 7592) where the
+ * target asks for cleanup.
  */
 import { CATALOG } from '../attacks/catalog.ts'
-import { resourceId } from '../attacks/types.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import { expectedFor } from '../contracts/identity.ts'
-import type { StartedTarget, TargetAdapter, TargetCapabilities } from '../contracts/target.ts'
+import type { ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities, ToolSpec } from '../contracts/target.ts'
 import { openEvidenceSource } from '../evidence/open-source.ts'
 import { readAll } from '../evidence/read-all.ts'
 import { epochNow } from '../load/clock.ts'
 import { HttpPools } from '../load/http-pool.ts'
 import { sendAttempt } from '../load/send-attempt.ts'
 import { deprovision } from '../population/provision.ts'
+import { legitimateArgs } from './measure/workflow.ts'
 import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
 import { capabilityGap } from '../attacks/coverage-gap.ts'
 
@@ -56,7 +57,14 @@ function failure(e: unknown): { detail: string; hint?: string } {
   return { detail: err?.message ?? String(e), ...(err?.hint ? { hint: err.hint } : {}) }
 }
 
-export async function preflight(adapter: TargetAdapter, options: { dataDir: string; log?: (line: string) => void }): Promise<PreflightReport> {
+export interface PreflightOptions {
+  dataDir: string
+  log?: (line: string) => void
+  /** call each write tool without a fixture once, with a run's arguments (`--call-writes`): the user accepts its side effect */
+  callWrites?: boolean
+}
+
+export async function preflight(adapter: TargetAdapter, options: PreflightOptions): Promise<PreflightReport> {
   const log = options.log ?? (() => {})
   const checks: PreflightCheck[] = []
   let phase: ProvisionPhaseResult | undefined
@@ -75,7 +83,7 @@ export async function preflight(adapter: TargetAdapter, options: { dataDir: stri
     const [agent, sub] = phase.identities
     checks.push({ name: 'registration (RFC 7591)', ok: true, detail: `${phase.enrolled.length} clients registered (${phase.registration.initialAccessToken('t_1') === undefined ? 'open registration' : 'with the initial access token'})` })
     checks.push({ name: 'delegated tokens (RFC 8693)', ok: true, detail: `an agent for ${agent.principal} (act ${agent.actors.join(' < ')})${sub ? ` and a sub-agent (act ${sub.actors.join(' < ')})` : ''}, DPoP-bound` })
-    const traces = await callReadTools(target, phase, pools, checks)
+    const traces = await callTools(target, phase, pools, checks, options.callWrites ?? false)
     await checkEvidence(target, traces, checks)
     const cases = coverageFromCapabilities(target.capabilities)
     return { target: target.name, checks, cases, ok: checks.every((c) => c.ok) }
@@ -92,35 +100,53 @@ function describeCapabilities(c: TargetCapabilities): string {
   return `capabilities: ${on.join(', ') || 'none'}; ${c.replicas} replica(s) per resource server`
 }
 
-/** One call per read tool of the first resource server (where a run's load goes), by an identity whose scope allows it. */
-async function callReadTools(target: StartedTarget, phase: ProvisionPhaseResult, pools: HttpPools, checks: PreflightCheck[]): Promise<string[]> {
+/**
+ * One call per tool of the first resource server (where a run's load goes), by an identity whose
+ * scope allows it. A write tool is called only with the fixture the target declares for it, or
+ * with a run's arguments when the user passed --call-writes: a check must not book refunds unasked.
+ */
+async function callTools(target: StartedTarget, phase: ProvisionPhaseResult, pools: HttpPools, checks: PreflightCheck[], callWrites: boolean): Promise<string[]> {
   const rs = target.resources[0]
   const traces: string[] = []
-  for (const tool of rs.tools.filter((t) => !t.writes)) {
+  // reads first: a refused read explains a refused write after it
+  for (const tool of [...rs.tools.filter((t) => !t.writes), ...rs.tools.filter((t) => t.writes)]) {
+    if (tool.writes && !tool.preflight && !callWrites) {
+      checks.push({ name: `tool ${tool.name}`, ok: true, detail: `not called: it writes, and a check changes nothing it need not. ${WRITES_OPT_IN}` })
+      continue
+    }
     const identity = phase.identities.find((i) => i.scope.includes(tool.scope))
     if (!identity) {
       checks.push({ name: `tool ${tool.name}`, ok: true, detail: `not called: no identity of the check's population holds ${tool.scope}` })
       continue
     }
+    const args = tool.preflight ?? legitimateArgs(tool, 1)
     const { record } = await sendAttempt(pools, {
       kind: 'legit', scenario: 'preflight', scheduledAt: epochNow(), rs, tool, tenant: identity.tenant,
-      resourceId: resourceId('check', 1), credential: identity.credential, expected: expectedFor(identity, tool, rs),
+      resourceId: args.id, body: args.body, credential: identity.credential, expected: expectedFor(identity, tool, rs),
     })
     const ok = record.status !== null && record.status >= 200 && record.status < 300
     if (ok) traces.push(record.trace_id)
+    const how = !tool.writes ? '' : tool.preflight ? ' (its preflight fixture)' : " (--call-writes: a run's arguments)"
     checks.push({
       name: `tool ${tool.name}`,
       ok,
-      detail: record.transport_error ? `transport error ${record.transport_error}` : `${tool.method} ${record.path} → ${record.status}${record.error_code ? ` ${record.error_code}` : ''}`,
-      ...(ok ? {} : { hint: `a legitimate call with a DPoP-bound token for ${rs.audience} and scope ${tool.scope} was refused: check the resource server's audience, DPoP and tenant settings` }),
+      detail: (record.transport_error ? `transport error ${record.transport_error}` : `${tool.method} ${record.path} → ${record.status}${record.error_code ? ` ${record.error_code}` : ''}`) + how,
+      ...(ok ? {} : { hint: refusedHint(rs, tool, args.body) }),
     })
   }
-  for (const tool of rs.tools.filter((t) => t.writes)) checks.push({ name: `tool ${tool.name}`, ok: true, detail: 'not called: it writes (a preflight changes nothing it need not)' })
   // A run's identities hold tokens for the first resource server; the others are the cross-audience cases' second audience.
   for (const other of target.resources.slice(1)) {
     for (const tool of other.tools) checks.push({ name: `tool ${tool.name}`, ok: true, detail: `not called: on ${other.audience}, which a run's load does not call (it calls the first resource server, ${rs.audience}; the others serve the cross-audience cases)` })
   }
   return traces
+}
+
+const WRITES_OPT_IN = "To check it: --call-writes calls it once with a run's arguments; or declare a call your deployment treats as safe on the tool in the profile, `preflight: { body: {…}, id? }`, which is made without the flag"
+
+function refusedHint(rs: ResourceServerInfo, tool: ToolSpec, body: Record<string, unknown> | undefined): string {
+  const hint = `a legitimate call with a DPoP-bound token for ${rs.audience} and scope ${tool.scope} was refused: check the resource server's audience, DPoP and tenant settings`
+  if (!tool.writes) return hint
+  return `${hint}, and that it accepts the body sent (${body === undefined ? 'none' : JSON.stringify(body)})${tool.preflight ? ": the tool's `preflight` fixture in the profile" : ''}`
 }
 
 /** The calls' records read back from the evidence source and joined by trace id. */

@@ -14,7 +14,7 @@ import { FlawUnknown, ProfileInvalid } from '../../harness/contracts/errors.ts'
 import { importIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { adminHooks } from './admin-hooks.ts'
 import { commandSubjectTokens } from './subject-token-command.ts'
-import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities } from '../../harness/contracts/target.ts'
+import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities, ToolSpec } from '../../harness/contracts/target.ts'
 import { secretsOf, secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
 import { DEFAULT_STATE_DIR } from '../../harness/chaos/chaos-session.ts'
 import { Redactor } from '../../harness/protocol/redact.ts'
@@ -144,7 +144,16 @@ function redactorFor(profile: TargetProfile): Redactor {
 
 /** A resource server as the profile states it, or as its RFC 9728 metadata says (the `resource` is the audience and the origin). */
 async function resourceInfo(r: ResourceProfile, issuer: string, http: HttpClient): Promise<ResourceServerInfo> {
-  const tools = r.tools.map((t) => ({ name: t.name, method: t.method, path: t.path, scope: t.scope, writes: t.writes ?? false, ...(t.limit ? { limit: t.limit } : {}) }))
+  const tools = r.tools.map((t): ToolSpec => ({
+    name: t.name,
+    method: t.method,
+    path: t.path,
+    scope: t.scope,
+    writes: t.writes ?? false,
+    ...(t.limit ? { limit: t.limit } : {}),
+    // the call the deployment owner declared safe, which `target check` makes without --call-writes
+    ...(t.preflight ? { preflight: t.preflight } : {}),
+  }))
   if (r.metadata === undefined) return { id: r.id, audience: r.audience, origin: r.origin.replace(/\/$/, ''), tools }
   const meta = await discoverResource(r.metadata, { issuer, http })
   return { id: r.id, audience: meta.resource, origin: meta.resource.replace(/\/$/, ''), tools }

@@ -135,6 +135,8 @@ export default defineTarget({
       tools: [
         { name: 'ticket.read', method: 'GET', path: '/t/{tenant}/tickets/{id}', scope: 'tickets:read' },
         { name: 'customer.read', method: 'GET', path: '/t/{tenant}/customers/{id}', scope: 'customers:read' },
+        // No `preflight` fixture: every refund this API accepts is booked (it refuses an amount of 0),
+        // so `target check` leaves it alone unless called with --call-writes.
         { name: 'refund.issue', method: 'POST', path: '/t/{tenant}/refunds', scope: 'refunds:write', writes: true, limit: { field: 'amount', max: 500 } },
       ],
     },

@@ -3,7 +3,7 @@
  * exit 104) naming the file, the dotted key and what is allowed, never a stack trace; a secret the
  * profile names must be set in the environment.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { loadProfile } from '../../../harness/profile/load.ts'
@@ -196,5 +196,55 @@ describe('target profile: hosts beyond loopback (docs/architecture.md "Safety")'
     const loaded = await loadProfile(await profileFile({ ...GOOD, issuer: 'https://staging.example.internal', hosts, tls: { ca: './ca.pem' } }))
     const adapter = profileTarget(loaded)
     expect(adapter.connection).toEqual({ hosts, tls: { ca: path.join(path.dirname(loaded.file), 'ca.pem') } })
+  })
+})
+
+describe('target profile: a write tool\'s preflight fixture (the call `target check` makes without --call-writes)', () => {
+  const REFUND = { name: 'refund.issue', method: 'POST', path: '/t/{tenant}/refunds', scope: 'refunds:write', writes: true, limit: { field: 'amount', max: 500 } }
+  const withTool = (tool: Record<string, unknown>) => ({ ...GOOD, resources: [{ ...GOOD.resources[0], tools: [...GOOD.resources[0].tools, tool] }] })
+  const fixtureError = async (tool: Record<string, unknown>) => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    return loadError(await profileFile(withTool(tool)))
+  }
+
+  test('a fixture with a JSON body, and an id where the path has {id}, loads as written', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const body = { ticket_id: 'preflight', amount: 0, dry_run: true, tags: ['a', null], meta: { n: 1.5 } }
+    const draft = { name: 'draft.delete', method: 'DELETE', path: '/t/{tenant}/drafts/{id}', scope: 'refunds:write', writes: true, preflight: { id: 'preflight-draft' } }
+    const loaded = await loadProfile(await profileFile({ ...GOOD, resources: [{ ...GOOD.resources[0], tools: [...GOOD.resources[0].tools, { ...REFUND, preflight: { body } }, draft] }] }))
+    expect(loaded.profile.resources[0].tools.map((t) => t.preflight)).toEqual([undefined, { body }, { id: 'preflight-draft' }])
+  })
+
+  test('an unknown key in a fixture names the dotted key and the allowed ones', async () => {
+    const e = await fixtureError({ ...REFUND, preflight: { bdy: { amount: 1 } } })
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.bdy', hint: 'allowed: id, body' })
+  })
+
+  test('a body that is not a JSON object, or holds what JSON cannot carry, is refused at its dotted key', async () => {
+    expect(await fixtureError({ ...REFUND, preflight: { body: 'amount=0' } })).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.body', message: expect.stringContaining('is a string') })
+    expect(await fixtureError({ ...REFUND, preflight: { body: [1] } })).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.body' })
+    // a profile is TypeScript: values JSON.stringify would drop or bend are refused, not sent changed
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const file = await profileFile(withTool({ ...REFUND, preflight: { body: { amount: 0, when: '__DATE__' } } }))
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"__DATE__"', 'new Date(0)'))
+    const e = await loadError(file)
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.body.when', message: expect.stringContaining('(Date)') })
+    expect(e!.hint).toContain('a JSON object')
+  })
+
+  test('a fixture on a tool that does not write is refused: read tools are always called', async () => {
+    const e = await fixtureError({ name: 'orders.list', method: 'GET', path: '/t/{tenant}/orders', scope: 'orders:read', preflight: { body: {} } })
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight', hint: expect.stringContaining('writes: true') })
+  })
+
+  test('an id exactly when the path has {id}', async () => {
+    const draft = { name: 'draft.delete', method: 'DELETE', path: '/t/{tenant}/drafts/{id}', scope: 'refunds:write', writes: true }
+    expect(await fixtureError({ ...draft, preflight: {} })).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.id', message: expect.stringContaining('is missing') })
+    expect(await fixtureError({ ...REFUND, preflight: { id: 'x', body: {} } })).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.id', message: expect.stringContaining('has no {id}') })
+  })
+
+  test('a body over the tool\'s limit is refused: the deployment would refuse the call the fixture makes', async () => {
+    const e = await fixtureError({ ...REFUND, preflight: { body: { ticket_id: 'preflight', amount: 501 } } })
+    expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.body.amount', hint: expect.stringContaining('≤ 500') })
   })
 })

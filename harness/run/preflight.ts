@@ -18,6 +18,9 @@ import { epochNow } from '../load/clock.ts'
 import { HttpPools } from '../load/http-pool.ts'
 import { sendAttempt } from '../load/send-attempt.ts'
 import { deprovision } from '../population/provision.ts'
+import { HostPolicy } from '../protocol/host-policy.ts'
+import { HttpClient } from '../protocol/http.ts'
+import { loadTls } from '../protocol/tls-settings.ts'
 import { legitimateArgs } from './measure/workflow.ts'
 import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
 import { capabilityGap } from '../attacks/coverage-gap.ts'
@@ -70,21 +73,28 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
   let phase: ProvisionPhaseResult | undefined
   // A population of one agent with one sub-agent: one registration and one exchange each.
   const config = { population: { tenants: 1, agents: 1, subAgentsPerAgent: 1, depth: 2 }, scenarios: {} }
+  // Every connection the check makes (AS, tools, evidence) under the target's own host list and CA,
+  // as a run's would: judged before anything is contacted (ERR_TARGET_UNSAFE, ERR_TARGET_TLS).
+  const hosts = HostPolicy.fromProfile(adapter.connection?.hosts)
+  const tls = adapter.connection?.tls
+  if (tls?.ca !== undefined) loadTls(tls)
+  const http = new HttpClient({ hosts, tls })
   try {
-    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal })
+    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal, ...(adapter.connection ? { http } : {}) })
   } catch (e) {
+    await http.close()
     checks.push({ name: 'discovery, registration and delegated tokens', ok: false, ...failure(e) })
     return { target: adapter.name, checks, cases: { covered: [], notCovered: [] }, ok: false }
   }
   const target = phase.target
-  const pools = new HttpPools(4)
+  const pools = new HttpPools(4, { hosts, tls })
   try {
     checks.push({ name: 'discovery (RFC 8414)', ok: true, detail: `issuer ${target.issuer}; ${describeCapabilities(target.capabilities)}` })
     const [agent, sub] = phase.identities
     checks.push({ name: 'registration (RFC 7591)', ok: true, detail: `${phase.enrolled.length} clients registered (${phase.registration.initialAccessToken('t_1') === undefined ? 'open registration' : 'with the initial access token'})` })
     checks.push({ name: 'delegated tokens (RFC 8693)', ok: true, detail: `an agent for ${agent.principal} (act ${agent.actors.join(' < ')})${sub ? ` and a sub-agent (act ${sub.actors.join(' < ')})` : ''}, DPoP-bound` })
     const traces = await callTools(target, phase, pools, checks, options.callWrites ?? false)
-    await checkEvidence(target, traces, checks)
+    await checkEvidence(target, traces, checks, http)
     const cases = coverageFromCapabilities(target.capabilities)
     return { target: target.name, checks, cases, ok: checks.every((c) => c.ok) }
   } finally {
@@ -92,6 +102,7 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
     if (phase.registration.cleanup === 'delete') await deprovision(phase.enrolled, phase.meta).catch(() => undefined)
     await target.stop().catch(() => {})
     await phase.close()
+    await http.close()
   }
 }
 
@@ -150,8 +161,8 @@ function refusedHint(rs: ResourceServerInfo, tool: ToolSpec, body: Record<string
 }
 
 /** The calls' records read back from the evidence source and joined by trace id. */
-async function checkEvidence(target: StartedTarget, traces: readonly string[], checks: PreflightCheck[]): Promise<void> {
-  const source = openEvidenceSource(target.evidence)
+async function checkEvidence(target: StartedTarget, traces: readonly string[], checks: PreflightCheck[], http: HttpClient): Promise<void> {
+  const source = openEvidenceSource(target.evidence, { http })
   try {
     const found = new Map<string, EvidenceRecord>()
     const deadline = Date.now() + EVIDENCE_WAIT_MS

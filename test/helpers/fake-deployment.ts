@@ -8,6 +8,7 @@
  */
 import { appendFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { initIdpKey } from '../../harness/population/idp-key-file.ts'
@@ -35,6 +36,8 @@ export interface FakeDeploymentOptions {
   writeStatus?: number
   /** keep writes out of the audit log, as a deployment whose writes go unrecorded */
   writesUnaudited?: boolean
+  /** serve the resource server over HTTPS with this key and certificate; the profile names the CA (`tls.ca`) */
+  https?: { key: string; cert: string; caFile: string }
 }
 
 export interface FakeDeployment {
@@ -67,7 +70,7 @@ export async function startFakeDeployment(opts: FakeDeploymentOptions, cleanups:
   const audit = path.join(dir, 'audit.jsonl')
   await writeFile(audit, '')
   const received: ReceivedRequest[] = []
-  const rs = createServer(async (req, res) => {
+  const handler = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const raw = Buffer.concat(chunks).toString()
@@ -79,8 +82,9 @@ export async function startFakeDeployment(opts: FakeDeploymentOptions, cleanups:
       await appendFile(audit, `${JSON.stringify({ time: new Date().toISOString(), outcome: status < 300 ? 'allow' : 'deny', status, path: req.url, trace: traceId })}\n`)
     }
     res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{"ok":true}' : '{"error":"invalid_request"}')
-  })
-  const origin = `http://127.0.0.1:${await listenLoopback(rs, cleanups)}`
+  }
+  const rs = opts.https ? createHttpsServer({ key: opts.https.key, cert: opts.https.cert }, handler) : createServer(handler)
+  const origin = `${opts.https ? 'https' : 'http'}://127.0.0.1:${await listenLoopback(rs, cleanups)}`
 
   const profile = {
     name: 'fake-deployment',
@@ -90,6 +94,7 @@ export async function startFakeDeployment(opts: FakeDeploymentOptions, cleanups:
     identities: { registration: { initialAccessToken: { env: FAKE_IAT_ENV }, parentMember: 'parent_client_id', cleanup: 'keep' } },
     principals: { idp: { keyFile } },
     evidence: { source: { kind: 'jsonl', file: audit, mapping: MAPPING } },
+    ...(opts.https ? { tls: { ca: opts.https.caFile } } : {}),
   }
   const file = path.join(dir, 'fake.target.ts')
   await writeFile(file, `import { defineTarget } from 'gatecrash'\nexport default defineTarget(${JSON.stringify(profile, null, 2)})\n`)

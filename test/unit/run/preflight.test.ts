@@ -14,6 +14,7 @@ import { preflight, type PreflightReport } from '../../../harness/run/preflight.
 import { profileTarget } from '../../../targets/profile/adapter.ts'
 import { FAKE_IAT, FAKE_IAT_ENV, startFakeDeployment, type FakeDeploymentOptions } from '../../helpers/fake-deployment.ts'
 import { cleanupsPerTest } from '../../helpers/listen.ts'
+import { makeTestCerts } from '../../helpers/tls-certs.ts'
 
 const cleanups = cleanupsPerTest()
 beforeEach(() => {
@@ -96,5 +97,25 @@ describe('target check and write tools', () => {
     expect(checkNamed(report, 'tool refund.issue')!.ok).toBe(true)
     expect(evidenceOf(report)).toMatchObject({ ok: false, detail: expect.stringMatching(/^1 of 2 calls found by trace id/) })
     expect(report.ok).toBe(false)
+  })
+})
+
+describe('target check reaches the deployment the way a run does (its hosts and TLS)', () => {
+  test("the profile's CA: a tool served over HTTPS is called and its record joined (docs/architecture.md \"TLS\")", async () => {
+    const certs = makeTestCerts()
+    cleanups.push(async () => certs.remove())
+    const { report, received } = await check({ tools: [READ], https: { key: certs.serverKey, cert: certs.serverCert, caFile: certs.caFile } })
+    expect(received.map((r) => r.method)).toEqual(['GET'])
+    expect(checkNamed(report, 'tool orders.read')).toMatchObject({ ok: true, detail: expect.stringContaining('→ 200') })
+    expect(evidenceOf(report)).toMatchObject({ ok: true })
+    expect(report.ok).toBe(true)
+  })
+
+  test('a listed host without its acknowledgement: ERR_TARGET_UNSAFE before the target is started', async () => {
+    let started = false
+    const adapter = { name: 'never', flaws: [], connection: { hosts: [{ host: 'staging.example.internal', acknowledge: '' }] }, start: async () => ((started = true), Promise.reject(new Error('started'))) }
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-preflight-'))
+    await expect(preflight(adapter as never, { dataDir })).rejects.toMatchObject({ code: 'ERR_TARGET_UNSAFE' })
+    expect(started).toBe(false)
   })
 })

@@ -1,7 +1,9 @@
 import { defineScenario, Fault } from 'gatecrash'
 
 // The main job: a minute of agent and sub-agent traffic against the target with one attack in ten,
-// graded by the default security gates plus the jti-replay rule most approval boards raise to a gate.
+// sweeping the whole catalog (each case the target can serve fired about 20 times, spread over the
+// minute; the ones it cannot serve listed as not covered, with why), graded by the default
+// security gates plus the jti-replay rule most approval boards raise to a gate.
 // One short fault window (the replay store slowed for 5 s, within what the resource servers wait
 // for) shows the chaos gates on the timeline: a correct target rides through it.
 export default defineScenario({
@@ -12,7 +14,7 @@ export default defineScenario({
   scenarios: {
     workload: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '60s', preAllocatedVUs: 64, maxVUs: 256 },
   },
-  attacks: { share: 0.1, cases: ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'unattributed.no-credential'] },
+  attacks: { share: 0.1, cases: 'all' },
   faults: [Fault.latency({ component: 'replay-store', ms: 100, at: '20s', for: '5s' })],
   thresholds: {
     http_req_duration: ['p(95)<1000'],

@@ -20,7 +20,9 @@ usage:
   gatecrash target flaws                     the reference target's flaw switches
   gatecrash report <run-dir>                 re-grade a run from its logs with today's gates and re-render its reports
   gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
-  gatecrash selftest [--fast] [--json]       catalog × flawed reference targets: the detection matrix
+  gatecrash selftest [--fast] [--json] [--flaw NAME]… [--correct-only]
+                                             catalog × flawed reference targets: the detection matrix;
+                                             --correct-only: the whole catalog against the correct target alone
 
 exit codes: 0 ready · 99 gates failed or an abortOnFail threshold crossed (not ready) · 104 invalid scenario, profile or flags · 105 stopped early
             by the user · 107 scenario script error · 120 target check: a run cannot start · 1 internal error · 130 aborted (second Ctrl-C)`

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { selftest, type SelftestReport } from '../../harness/selftest/selftest.ts'
+import { CliUsage } from '../../harness/contracts/errors.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
 import { resolveTarget } from '../targets.ts'
@@ -10,9 +11,10 @@ import { resolveTarget } from '../targets.ts'
 export async function selftestCommand(args: string[]): Promise<number> {
   const { values } = parseFlags(
     args,
-    { json: { type: 'boolean', default: false }, fast: { type: 'boolean', default: false }, flaw: { type: 'string', multiple: true }, concurrency: { type: 'string', default: '2' } },
+    { json: { type: 'boolean', default: false }, fast: { type: 'boolean', default: false }, flaw: { type: 'string', multiple: true }, 'correct-only': { type: 'boolean', default: false }, concurrency: { type: 'string', default: '2' } },
     'selftest',
   )
+  if (values['correct-only'] && values.flaw) throw new CliUsage('selftest: --correct-only and --flaw exclude each other', { hint: '--correct-only sweeps the catalog against the correct target alone; --flaw NAME sweeps it and the named flaws' })
   const adapter = await resolveTarget('reference')
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatecrash-selftest-'))
   try {
@@ -20,7 +22,8 @@ export async function selftestCommand(args: string[]): Promise<number> {
       adapter,
       dataDir,
       fast: values.fast as boolean,
-      flaws: values.flaw as string[] | undefined,
+      // --correct-only: every case against the correct target alone (no false alarm is the whole finding)
+      flaws: values['correct-only'] ? [] : (values.flaw as string[] | undefined),
       concurrency: Number(values.concurrency),
       onVariant: values.json ? undefined : (v) => process.stderr.write(`  swept ${v.flaw ?? 'correct target'} in ${(v.ms / 1000).toFixed(1)} s\n`),
     })

@@ -8,6 +8,7 @@
 import path from 'node:path'
 import type { Verdict } from '../contracts/verdict.ts'
 import type { FlawInfo, TargetAdapter } from '../contracts/target.ts'
+import { FlawUnknown } from '../contracts/errors.ts'
 import { sweep, type SweepResult } from './sweep.ts'
 
 export const DETECTING: readonly Verdict[] = ['breach', 'warn', 'unrecorded', 'misattributed']
@@ -56,7 +57,10 @@ export interface SelftestOptions {
   dataDir: string
   /** fast: each flaw is swept with its own expected cases only, one attempt each */
   fast?: boolean
-  /** only these flaws (default: all the adapter declares) */
+  /**
+   * only these flaws (default: all the adapter declares that a case catches); `[]` sweeps the whole
+   * catalog against the correct target alone (the CLI's `--correct-only`)
+   */
   flaws?: string[]
   concurrency?: number
   onVariant?(v: VariantResult): void
@@ -100,11 +104,25 @@ function failed(v: VariantResult, metric: string): boolean {
   return v.failedGates.some((g) => g.startsWith(`${metric} `))
 }
 
+/**
+ * A flaw named on the command line, or FlawUnknown (exit 104): an unknown name, or a fail-open flaw
+ * that no case catches (only its chaos scenario does), would otherwise sweep nothing and pass.
+ */
+function sweepableFlaw(adapter: TargetAdapter, name: string): FlawInfo {
+  const flaw = adapter.flaws.find((f) => f.name === name)
+  const names = adapter.flaws.filter((f) => f.caughtBy.length > 0).map((f) => f.name)
+  if (!flaw) throw new FlawUnknown(`selftest --flaw ${name}: ${adapter.name} has no such flaw`, { hint: `one of: ${names.join(', ')} (\`gatecrash target flaws\`); --correct-only sweeps the catalog against the correct target alone` })
+  if (flaw.caughtBy.length === 0) {
+    throw new FlawUnknown(`selftest --flaw ${name}: no attack case catches it; ${flaw.caughtByScenario ? `the chaos scenario ${flaw.caughtByScenario} does` : 'only a fault shows it'}`, { hint: `run that scenario with --flaw ${name}; the self-test sweeps ${names.length} flaws a case catches` })
+  }
+  return flaw
+}
+
 export async function selftest(o: SelftestOptions): Promise<SelftestReport> {
   const t0 = Date.now()
   // Fail-open flaws show only under a fault: their chaos scenarios catch them (test/e2e/chaos*).
   const sweepable = o.adapter.flaws.filter((f) => f.caughtBy.length > 0)
-  const flaws: FlawInfo[] = o.flaws ? sweepable.filter((f) => o.flaws!.includes(f.name)) : sweepable
+  const flaws: FlawInfo[] = o.flaws ? o.flaws.map((name) => sweepableFlaw(o.adapter, name)) : sweepable
   const per = o.fast ? 1 : 3
   const runVariant = async (flaw: FlawInfo | null): Promise<VariantResult> => {
     const started = Date.now()

@@ -20,6 +20,31 @@ describe('gatecrash selftest --fast (mutation testing of the reference target)',
       else expect(f.detectedBy.length, f.flaw).toBeGreaterThan(0)
     }
   }, 300_000)
+
+  it('--correct-only: the whole catalog against the correct target alone, every case passing', async () => {
+    const r = await runCli(['selftest', '--fast', '--correct-only', '--json'], { timeoutMs: 200_000 })
+    expect(r.code, r.stderr.slice(-3000)).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.flaws).toEqual([])
+    expect(report.falseAlarms).toEqual([])
+    expect(report.caseIds.length).toBeGreaterThanOrEqual(60)
+    expect(report.variants).toEqual([])
+    expect(report.correct).toMatchObject({ flaw: null, verdict: 'ready' })
+    expect(Object.values(report.correct.cases).every((v) => v === 'pass')).toBe(true)
+  }, 220_000)
+
+  it.each([
+    ['a name the reference target does not have', 'no-such-flaw', /no such flaw/],
+    ['a flaw only its chaos scenario catches', 'jwks-fail-open', /scenarios\/chaos-jwks\.ts/],
+  ])('--flaw with %s: exit 104 naming it, nothing swept', async (_, flaw, why) => {
+    const r = await runCli(['selftest', '--fast', '--flaw', flaw], { timeoutMs: 60_000 })
+    expect(r.code).toBe(104)
+    expect(r.stderr).toMatch(/ERR_FLAW_UNKNOWN/)
+    expect(r.stderr).toMatch(why)
+    // the hint says what may be named
+    expect(r.stderr).toMatch(/hint: .*(replay-cache-off|--flaw jwks-fail-open)/)
+    expect(r.stderr).not.toMatch(/swept|\n\s+at /)
+  }, 80_000)
 })
 
 function summary(stdout: string): string {

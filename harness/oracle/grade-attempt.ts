@@ -10,6 +10,13 @@ import { worse, type GradedAttempt, type Verdict } from '../contracts/verdict.ts
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300
 
+/**
+ * A legitimate call the target served (2xx): what `gatecrash_legit_success` and the fault windows'
+ * legit success count. Whether its record is right is the evidence rates' business (coverage,
+ * attribution), so a served call with a wrong record is not also a failed call.
+ */
+export const legitServed = (a: Pick<AttemptRecord, 'kind' | 'status'>): boolean => a.kind === 'legit' && a.status !== null && is2xx(a.status)
+
 /** How the response looked, for `why`: `401 DPoP error=invalid_token`. */
 export function describeResponse(r: { status: number | null; error_code: string | null; challenge_scheme: string | null }): string {
   const parts = [String(r.status), r.challenge_scheme ?? 'no challenge', r.error_code ? `error=${r.error_code}` : 'no error code']

@@ -19,6 +19,7 @@ import type { AttackCase } from '../contracts/attack-case.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 import { addSample, aggregate, createMetricSet, defineMetric, seriesOf, tagKey, trendSummary, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
+import { legitServed } from './grade-attempt.ts'
 
 export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   http_req_duration: 'trend',
@@ -130,7 +131,7 @@ export class MetricsBuilder {
     }
     if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
     if (judged && g.matched) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)
-    if (!attack) add('gatecrash_legit_success', 'rate', g.verdict === 'pass' ? 1 : 0)
+    if (!attack) add('gatecrash_legit_success', 'rate', legitServed(a) ? 1 : 0)
   }
 
   /**

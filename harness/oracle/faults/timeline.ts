@@ -7,6 +7,7 @@
 import type { TimelineBucket } from '../../contracts/run-json.ts'
 import { LogHistogram, type Judged } from './window-stats.ts'
 import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
+import { legitServed } from '../grade-attempt.ts'
 
 interface Acc {
   attempts: number
@@ -47,7 +48,7 @@ export class TimelineBuilder {
     if (g.verdict === 'error') b.errors++
     if (a.kind === 'legit') {
       b.legit++
-      if (g.verdict === 'pass') b.legitOk++
+      if (legitServed(a)) b.legitOk++
       return
     }
     b.attacks++

@@ -11,6 +11,7 @@ import { parseThresholdKey, type ThresholdMap } from '../thresholds.ts'
 import type { GradedAttempt } from '../../contracts/verdict.ts'
 import { overlaps } from './windows.ts'
 import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
+import { legitServed } from '../grade-attempt.ts'
 
 export interface Judged {
   a: AttemptRecord
@@ -149,7 +150,7 @@ export class WindowStatsBuilder {
         if (open) s.failOpen.add(j)
       } else {
         s.legit++
-        if (g.verdict === 'pass') s.legitOk++
+        if (legitServed(a)) s.legitOk++
       }
       if (g.verdict !== 'not-covered' && g.verdict !== 'error') {
         s.judged++

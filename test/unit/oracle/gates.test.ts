@@ -43,7 +43,7 @@ describe('docs/architecture.md security gates (defaults)', () => {
     expect(byMetric(gates, 'gatecrash_attribution_accuracy')[0].ok).toBe(true)
   })
 
-  test('attribution accuracy failing on unattributed.no-credential names it; legit failures name no case', () => {
+  test('attribution accuracy failing on unattributed.no-credential names it; a served legit call with a wrong record fails attribution, not legit success', () => {
     const { attempts } = cleanRun()
     const evidence = chain(attempts.map((a) =>
       a.seq === 5 ? recordFor(a, { principal: { sub: 'user_1', type: 'user' } })
@@ -51,7 +51,8 @@ describe('docs/architecture.md security gates (defaults)', () => {
           : recordFor(a)))
     const gates = gatesFor(attempts, evidence)
     expect(byMetric(gates, 'gatecrash_attribution_accuracy')[0]).toMatchObject({ ok: false, cases: ['unattributed.no-credential'] })
-    expect(byMetric(gates, 'gatecrash_legit_success{fault:no}')[0]).toMatchObject({ ok: false, observed: 0.5, cases: [] })
+    // call 1 was served and misrecorded: the record's fault, counted once, under attribution
+    expect(byMetric(gates, 'gatecrash_legit_success{fault:no}')[0]).toMatchObject({ ok: true, observed: 1, cases: [] })
   })
 })
 

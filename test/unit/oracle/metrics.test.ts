@@ -82,6 +82,16 @@ describe('metrics: k6-style metric set from graded attempts', () => {
     expect(agg('gatecrash_legit_success', 'rate', { fault: 'no' })).toBe(0.5)
   })
 
+  test('gatecrash_legit_success counts calls served: a served call with no record is a coverage failure, not a failed call', async () => {
+    const { chain, recordFor } = await import('./fixtures.ts')
+    const served = [legit(1), legit(2), legit(3), legit(4, { status: 403, error_code: 'insufficient_scope', challenge_scheme: 'DPoP' })]
+    // calls 1 and 2 recorded, 3 served without a record, 4 refused (recorded)
+    const { metrics } = gradeRecords({ attempts: served, evidence: chain([recordFor(served[0]), recordFor(served[1]), recordFor(served[3])]), catalog: CATALOG, durationS: 1, faults: [] })
+    expect(aggregate(metrics, 'gatecrash_legit_success', { kind: 'rate' }, {})).toBe(3 / 4)
+    expect(aggregate(metrics, 'gatecrash_evidence_coverage', { kind: 'rate' }, {})).toBe(3 / 4)
+    expect(aggregate(metrics, 'gatecrash_unrecorded', { kind: 'count' }, {})).toBe(1)
+  })
+
   test('http_req_failed: no response, legit refused, or attack accepted', () => {
     expect(agg('http_req_failed', 'rate')).toBeCloseTo(3 / 7)
   })

@@ -33,6 +33,15 @@ export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {})
     `  p95 http_req_duration ${m.http_req_duration.count ? `${ms(m.http_req_duration.p95)} ms` : 'n/a'}  ` +
       `deny path ${m.deny_path_duration.count ? `${ms(m.deny_path_duration.p95)} ms` : 'n/a'}`,
   ]
+  const fam = run.families ?? []
+  if (fam.length > 0) {
+    const of = (r: string) => fam.filter((f) => f.result === r)
+    const parts = [`${of('held').length} of ${fam.length} attack families held`]
+    if (of('failed').length) parts.push(paint('red', `failed: ${of('failed').map((f) => f.family).join(', ')}`))
+    if (of('partial').length) parts.push(`partly not covered: ${of('partial').map((f) => f.family).join(', ')}`)
+    if (of('not-covered').length) parts.push(paint('yellow', `not covered: ${of('not-covered').map((f) => f.family).join(', ')}`))
+    lines.push(`  ${parts.join('; ')}`)
+  }
   if (run.stopped) lines.push(`  ${paint('yellow', 'stopped early')}: ${redact(run.stopped)}`)
   const missed = (run.coverage ?? []).filter((c) => !c.covered)
   if (missed.length > 0) lines.push(`  ${paint('yellow', 'not covered')} ${missed.length} of ${run.coverage!.length} cases: ${missed.map((c) => c.case).join(', ')} (report.md says why)`)

@@ -9,7 +9,7 @@
  * await writeFile(join(runDir, 'report.md'), renderMarkdown(runJson))
  * ```
  */
-import type { CaseRow, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
+import type { CaseRow, FamilyRow, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
 import type { Verdict } from '../harness/contracts/verdict.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
@@ -122,6 +122,30 @@ function cases(rows: readonly CaseRow[]): string[] {
   return lines
 }
 
+const FAMILY_MARK: Record<FamilyRow['result'], string> = { held: '✅', failed: '❌', partial: '◐', 'not-covered': '⬜' }
+
+/** Which families of attack held, at a glance, before the case-by-case table. */
+function families(run: RunJson): string[] {
+  const list = run.families ?? []
+  if (list.length === 0) return []
+  const n = (r: FamilyRow['result']) => list.filter((f) => f.result === r).length
+  return [
+    '## Attack families',
+    '',
+    `${n('held')} of ${list.length} families held${n('failed') ? `, ${n('failed')} failed` : ''}${n('partial') ? `, ${n('partial')} held where exercised but are partly not covered` : ''}${n('not-covered') ? `, ${n('not-covered')} not covered` : ''}.`,
+    '',
+    ...table(['', 'family', 'class', 'cases', 'attempts', 'result', 'failed / not covered'], list.map((f) => [
+      FAMILY_MARK[f.result],
+      `\`${cell(f.family)}\``,
+      cell(f.class),
+      String(f.cases.length),
+      String(f.attempts),
+      `**${f.result}**`,
+      cell([...f.failed.map((c) => `${c} failed`), ...f.not_covered.map((c) => `${c} not covered`)].join('; ')),
+    ])),
+  ]
+}
+
 /** Every case asked for: a board reads "not covered" as a gap, so each one says why. */
 function coverage(run: RunJson): string[] {
   const list = run.coverage ?? []
@@ -230,6 +254,7 @@ export function renderMarkdown(run: RunJson): string {
     summary(run),
     gates(run.gates),
     renderFaults(run),
+    families(run),
     cases(run.cases),
     coverage(run),
     legit(run),

@@ -99,6 +99,18 @@ export interface CaseRow {
   examples: { trace_id: string; verdict: Verdict; why: string }[]
 }
 
+/** The cases of one family (a case id's first two segments) and how the family fared (oracle/families.ts). */
+export interface FamilyRow {
+  family: string
+  class: string
+  cases: string[]
+  attempts: number
+  /** its cases behind a failed gate */
+  failed: string[]
+  not_covered: string[]
+  result: 'held' | 'failed' | 'partial' | 'not-covered'
+}
+
 export interface TrendSummary {
   count: number
   min: number
@@ -161,6 +173,8 @@ export interface RunJson {
    * reported); a board reads not covered as a gap, never as a pass
    */
   coverage?: { case: string; covered: boolean; attempts: number; reason?: string }[]
+  /** the cases grouped by family, each held, failed, partial or not covered; absent in runs made before it was reported */
+  families?: FamilyRow[]
   legit: { attempts: number; counts: Partial<Record<Verdict, number>> }
   evidence: {
     records: number

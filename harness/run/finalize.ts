@@ -11,6 +11,7 @@ import type { EvidenceIntegrity, EvidenceProblems, EvidenceSource } from '../con
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
 import { runVerdict } from '../oracle/gates.ts'
+import { familiesOf } from '../oracle/families.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { summarizeMetrics } from '../oracle/metrics.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
@@ -157,6 +158,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     extraCounters: ctx.scenarios.map((s) => ({ name: 'dropped_iterations', value: s.dropped, tags: { scenario: s.name } })),
   })
   const gateVerdict = runVerdict(gates)
+  const coverage = coverageOf(graded.cases, ctx.notCovered ?? {}) ?? []
   const run: RunJson = {
     schema: RUN_SCHEMA,
     run_id: ctx.runId,
@@ -190,7 +192,8 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     metrics: summarizeMetrics(graded.metrics),
     gates,
     cases: graded.cases,
-    coverage: coverageOf(graded.cases, ctx.notCovered ?? {}),
+    coverage,
+    families: familiesOf(graded.cases, coverage, gates),
     legit: graded.legit,
     evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems) },
     delegation_samples: ctx.delegationSamples,

@@ -16,6 +16,10 @@ describe('console summary', () => {
     expect(lines.at(-1)).toBe(`  2 of ${run.gates.length} gates failed`)
   })
 
+  test('the attack families at a glance: how many held, and which failed', () => {
+    expect(renderConsoleSummary(run)).toContain('  1 of 3 attack families held; failed: escalate.tool-scope, replay.dpop-jti-reuse')
+  })
+
   test('no ANSI colours unless asked', () => {
     expect(renderConsoleSummary(run).join('\n')).not.toContain('\u001b[')
     expect(renderConsoleSummary(run, { color: true })[0]).toContain('\u001b[31mNOT READY\u001b[0m')

@@ -22,6 +22,15 @@ describe('docs/architecture.md run directory: report.md', () => {
     expect(md).toMatch(/\| ✅ \| `gatecrash_breaches` \| `count==0` \| 0 \|/)
   })
 
+  test('attack families before the case table: each family held or failed, with the failing cases named', () => {
+    const md = renderMarkdown(run)
+    expect(md.indexOf('## Attack families')).toBeGreaterThan(0)
+    expect(md.indexOf('## Attack families')).toBeLessThan(md.indexOf('## Attack cases'))
+    expect(md).toContain('1 of 3 families held, 2 failed.')
+    expect(md).toMatch(/\| ❌ \| `escalate\.tool-scope` \| escalate \| 1 \| 2 \| \*\*failed\*\* \| escalate\.tool-scope failed \|/)
+    expect(md).toMatch(/\| ✅ \| `unattributed\.no-credential` \|.*\*\*held\*\*/)
+  })
+
   test('per-case table with refs, and failing examples by trace id', () => {
     expect(md).toMatch(/\| ❌ \| `escalate\.tool-scope` \| escalate \| must \| 2 \| \*\*unrecorded\*\* \| pass 1, unrecorded 1 \| RFC 6750 §3\.1 \|/)
     expect(md).toContain('RFC 9449 §11.1; RFC 9449 §4.3 (11)')

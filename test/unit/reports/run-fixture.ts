@@ -6,6 +6,7 @@ import { summarizeMetrics } from '../../../harness/oracle/metrics.ts'
 import { RUN_SCHEMA, type RunJson } from '../../../harness/contracts/run-json.ts'
 import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
 import { coverageOf } from '../../../harness/run/finalize.ts'
+import { familiesOf } from '../../../harness/oracle/families.ts'
 
 export function failingRun() {
   const attempts = [
@@ -43,6 +44,7 @@ export function failingRun() {
     gates,
     cases: g.cases,
     coverage: coverageOf(g.cases, {}),
+    families: familiesOf(g.cases, coverageOf(g.cases, {}) ?? [], gates),
     legit: g.legit,
     evidence: g.evidence,
     delegation_samples: [{ principal: 'user_1', chain: ['agent_1', 'subagent_1'], scope: 'tickets:read' }],

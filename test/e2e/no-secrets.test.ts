@@ -17,7 +17,7 @@ import { exportIdentityKey } from '../../harness/protocol/identity-key.ts'
 import { RunSession } from '../../harness/run/session.ts'
 import type { ScenarioConfig } from '../../harness/scenario/types.ts'
 import { referenceTarget } from '../../targets/reference/adapter.ts'
-import { leaksOf, textsUnder } from '../helpers/secret-scan.ts'
+import { addIdentitySecrets, leaksOf, textsUnder } from '../helpers/secret-scan.ts'
 
 const config: ScenarioConfig = {
   seed: 11,
@@ -52,13 +52,7 @@ describe('docs/architecture.md Safety: no secret in the run directory or the log
       secrets.add(token)
       return token
     }
-    const collect = (): void => {
-      for (const i of [...s.phase.enrolled, ...s.kit.enrolled]) {
-        secrets.add(i.credential.accessToken)
-        secrets.add(exportIdentityKey(i.credential.key).split('.')[0])
-        if (i.registration.registrationAccessToken) secrets.add(i.registration.registrationAccessToken)
-      }
-    }
+    const collect = (): void => addIdentitySecrets([...s.phase.enrolled, ...s.kit.enrolled], secrets)
     collect()
     await session.measure()
     collect()

@@ -25,7 +25,7 @@ import { RunSession } from '../../harness/run/session.ts'
 import type { ScenarioConfig } from '../../harness/scenario/types.ts'
 import { profileTarget } from '../../targets/profile/adapter.ts'
 import { freePortBlock } from '../helpers/example.ts'
-import { leaksOf, textsUnder } from '../helpers/secret-scan.ts'
+import { addIdentitySecrets, leaksOf, textsUnder } from '../helpers/secret-scan.ts'
 import { INITIAL_ACCESS_TOKEN, SUPPORT_SCOPES, startDeployment, type Deployment } from '../spec/examples/agent-tools/helpers/deployment.ts'
 
 const EXAMPLE_PROFILE = path.resolve('targets/examples/agent-tools/agent-tools.target.ts')
@@ -45,13 +45,7 @@ async function run(adapter: TargetAdapter, cases: string[], secrets: Set<string>
   const outRoot = await mkdtemp(path.join(tmpdir(), 'gatecrash-profile-secrets-'))
   const session = await RunSession.create({ scenario: { file: '(test)', name: 'profile-no-secrets', config: config(cases) }, target: adapter, outRoot, log: (l) => logs.push(l) })
   const s = await session.setUp()
-  const collect = (): void => {
-    for (const i of [...s.phase.enrolled, ...s.kit.enrolled]) {
-      secrets.add(i.credential.accessToken)
-      secrets.add(exportIdentityKey(i.credential.key).split('.')[0])
-      if (i.registration.registrationAccessToken) secrets.add(i.registration.registrationAccessToken)
-    }
-  }
+  const collect = (): void => addIdentitySecrets([...s.phase.enrolled, ...s.kit.enrolled], secrets)
   collect()
   await session.measure()
   collect()

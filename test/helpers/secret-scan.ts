@@ -6,6 +6,17 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { ProvisionedIdentity } from '../../harness/population/enroll.ts'
+import { exportIdentityKey } from '../../harness/protocol/identity-key.ts'
+
+/** What a run holds for each identity it enrolled: its access token, its private key `d`, its RFC 7592 registration access token. */
+export function addIdentitySecrets(identities: Iterable<ProvisionedIdentity>, into: Set<string>): void {
+  for (const i of identities) {
+    into.add(i.credential.accessToken)
+    into.add(exportIdentityKey(i.credential.key).split('.')[0])
+    if (i.registration.registrationAccessToken) into.add(i.registration.registrationAccessToken)
+  }
+}
 
 /** every file below `dir` (the run store included); none when it does not exist */
 export async function filesUnder(dir: string): Promise<string[]> {

@@ -28,7 +28,8 @@ export interface AccessClaims {
 }
 
 export type TokenCheck =
-  | { ok: true; claims: AccessClaims }
+  /** `retiredKid`: signed by a key the AS has dropped from its JWKS (never to be served: see verify) */
+  | { ok: true; claims: AccessClaims; retiredKid?: string }
   /** `claims` is set only when the signature verified (the token is genuine but unusable here) */
   | { ok: false; reason: string; description: string; detail: Record<string, unknown>; claims?: AccessClaims }
 
@@ -114,6 +115,7 @@ export class AccessTokenVerifier {
       return bad('token.expired', 'token has expired', { exp: c.exp, server_time: Math.floor(nowS) }, c)
     }
     if (c.nbf !== null && nowS < c.nbf - this.#leewayS) return bad('token.not_yet_valid', 'token is not valid yet', { nbf: c.nbf, server_time: Math.floor(nowS) }, c)
+    if (result.retiredKid !== undefined) return bad('token.key_retired', 'the token was signed with a key the AS no longer publishes', { kid: result.retiredKid }, c)
     if (cached === undefined) this.#cache.set(tokenHash, c)
     return result
   }
@@ -139,6 +141,7 @@ export class AccessTokenVerifier {
     }
     // before the key lookup, so a token from another issuer is named as such (and costs no JWKS fetch)
     if (payload.iss !== this.#issuer) return refuse('token.issuer', 'iss is not the trusted AS', { iss: sanitise(payload.iss, 256) })
+    let retiredKid: string | undefined
     if (!unsigned) {
       if (typeof header.kid !== 'string') return refuse('token.kid_missing', 'kid is missing')
       if (!KID.test(header.kid)) return refuse('token.kid_invalid', 'kid is not a key id this AS uses')
@@ -154,6 +157,10 @@ export class AccessTokenVerifier {
       if (found.state === 'found' && !hasFlaw(this.#flaws, 'token-signature-unchecked') && !verifyEs256(found.key, jws.signingInput, jws.signature)) {
         return refuse('token.signature', 'signature does not verify')
       }
+      if (found.state === 'former' && !verifyEs256(found.key, jws.signingInput, jws.signature)) return refuse('token.signature', 'signature does not verify')
+      // A genuine token of a key the AS no longer publishes: judged like a cached one (expiry
+      // first, then refused as retired, in its principal's name), never accepted (RFC 8725 §3.8)
+      if (found.state === 'former') retiredKid = header.kid
     }
     const claims = readClaims(payload)
     if (typeof claims === 'string') return refuse('token.claims', claims)
@@ -162,6 +169,6 @@ export class AccessTokenVerifier {
       const shown = Array.isArray(aud) ? aud.slice(0, 8).map((a) => sanitise(a, 256)) : sanitise(aud, 256)
       return refuse('token.audience', 'aud does not name this resource server', { aud: shown, expected: this.#audience }, claims)
     }
-    return { ok: true, claims }
+    return retiredKid === undefined ? { ok: true, claims } : { ok: true, claims, retiredKid }
   }
 }

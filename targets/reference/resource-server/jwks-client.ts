@@ -15,6 +15,11 @@ import { ecPublicJwkProblem } from '../shared/jwk-keys.ts'
 
 export type KeyLookup =
   | { state: 'found'; key: KeyObject }
+  /**
+   * the AS published this kid before and no longer does: the key still tells whether the token is
+   * genuine (so a refusal can name whose token it was), never that it may be used
+   */
+  | { state: 'former'; key: KeyObject }
   /** the AS's current JWKS, fetched just now or within the interval, does not publish this kid */
   | { state: 'unknown' }
   /** the JWKS could not be fetched: nobody can tell whether this kid is the AS's */
@@ -27,11 +32,15 @@ export interface JwksClientOptions {
   timeoutMs?: number
 }
 
+const MAX_FORMER = 256
+
 export class JwksClient {
   readonly #uri: string
   readonly #minRefetchMs: number
   readonly #timeoutMs: number
   #keys = new Map<string, KeyObject>()
+  /** keys the AS published and then dropped, newest last, at most MAX_FORMER */
+  #former = new Map<string, KeyObject>()
   #lastFetch = 0
   /** why the last fetch failed; null after a successful one */
   #lastError: string | null = null
@@ -74,6 +83,8 @@ export class JwksClient {
     }
     const key = this.#keys.get(kid)
     if (key !== undefined) return { state: 'found', key }
+    const former = this.#former.get(kid)
+    if (former !== undefined) return { state: 'former', key: former }
     return this.#lastError !== null ? { state: 'unavailable', cause: this.#lastError } : { state: 'unknown' }
   }
 
@@ -92,6 +103,11 @@ export class JwksClient {
         if (typeof k.kid !== 'string' || ecPublicJwkProblem(k) !== null || (k.use !== undefined && k.use !== 'sig')) continue
         keys.set(k.kid, createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: k.x as string, y: k.y as string }, format: 'jwk' }))
       }
+      // A key dropped from the set is remembered apart: a replica that refetched for any reason (a
+      // made-up kid, a rotation) can still tell a genuine token of a retired key from a forgery.
+      for (const [kid, key] of this.#keys) if (!keys.has(kid)) this.#former.set(kid, key)
+      for (const kid of keys.keys()) this.#former.delete(kid)
+      while (this.#former.size > MAX_FORMER) this.#former.delete(this.#former.keys().next().value!)
       this.#keys = keys
       this.#lastError = null
     } catch (e) {

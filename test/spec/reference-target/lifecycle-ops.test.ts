@@ -20,6 +20,8 @@ let world: World
 let pop: Population
 /** a token issued with a 1 s lifetime at the start, checked for expiry near the end */
 let shortLived: { actor: Actor; token: string; body: Record<string, unknown> }
+/** a token of the original signing key that no replica has seen (so none has it cached) */
+let unseenOldKeyToken: string
 
 async function userToken(actor: Actor, scope = 'tickets:read'): Promise<string> {
   const res = await world.exchange(actor, await world.idp.assertion(USER, world.target.issuer), TYPE_JWT, scope)
@@ -262,6 +264,7 @@ describe('signing keys (lifecycle.retired-key)', () => {
     const admin = world.target.admin!
     const old = await admin.currentSigningKid()
     expect(decodeProtectedHeader(pop.agentToken).kid).toBe(old)
+    unseenOldKeyToken = await userToken(pop.agent)
     const { kid } = await admin.rotateSigningKey()
     expect(kid).not.toBe(old)
     expect(await admin.currentSigningKid()).toBe(kid)
@@ -296,6 +299,17 @@ describe('signing keys (lifecycle.retired-key)', () => {
     const ex = await world.exchange(pop.sub, pop.agentToken, TYPE_AT, 'tickets:read')
     expect(ex.status).toBe(400)
     expect(ex.body.error).toBe('invalid_request')
+  })
+
+  test('a token of the retired key that no replica verified, after every replica refetched its JWKS (a made-up kid makes it): refused as token.key_retired in its principal\'s name, not as an unknown kid', async () => {
+    const [header, payload, signature] = unseenOldKeyToken.split('.')
+    const madeUpKid = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), kid: 'kid-nobody-published' })).toString('base64url')}.${payload}.${signature}`
+    for (const { res } of await atEveryReplica(world, pop.agent, madeUpKid, TICKET)) expect(res.status).toBe(401)
+    const results = await atEveryReplica(world, pop.agent, unseenOldKeyToken, TICKET)
+    for (const { res } of results) expect(res.status).toBe(401)
+    for (const r of await replicaRecords(results)) {
+      expect(r).toMatchObject({ decision: 'deny', reason: 'token.key_retired', principal: { sub: USER.sub }, actors: [pop.agent.clientId], detail: { kid: decodeProtectedHeader(unseenOldKeyToken).kid } })
+    }
   })
 
   test('the signing key cannot be retired (409 key_in_use); an unknown kid → 404', async () => {

@@ -50,6 +50,23 @@ const DEFINITIONS = {
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
     caughtByGate: 'gatecrash_evidence_integrity',
   },
+  // The refund ceiling (a tool's numeric limit), each the way such a check goes wrong in practice.
+  'refund-ceiling-truncated': {
+    control: 'the refund ceiling compares the amount as sent, fractions included (500.5 is over 500)',
+    caughtBy: ['escalate.limit.fraction-over'],
+  },
+  'refund-ceiling-int32': {
+    control: 'the refund ceiling compares the amount as a number, not a 32-bit integer that wraps 1e300 to 0',
+    caughtBy: ['escalate.limit.huge'],
+  },
+  'refund-ceiling-exclusive': {
+    control: 'the refund ceiling is inclusive: a refund of exactly the ceiling is served',
+    caughtBy: ['escalate.limit.at-max'],
+  },
+  'refund-negative-accepted': {
+    control: 'a refund amount must be positive: a negative refund (a charge) is an invalid request',
+    caughtBy: ['escalate.limit.negative'],
+  },
   'dpop-htu-unchecked': {
     control: 'resource server compares the proof htu with its own public origin and path (RFC 9449 §4.3 (9))',
     caughtBy: ['replay.dpop-htu-htm.other-uri'],

@@ -33,6 +33,31 @@ function malformed(variant: string, title: string, refs: string[], detail: strin
   }
 }
 
+/**
+ * escalate.limit.<variant>: a tool's numeric limit (e.g. the refund ceiling) tried with one value,
+ * by an agent entitled to the tool itself. Over the limit: refused as over it (403 limit_exceeded, or
+ * 400 invalid_request), recorded as a limit denial naming the limit; a value that is no amount at all
+ * (negative) is an invalid request.
+ */
+function limit(variant: string, title: string, over: boolean): AttackCase {
+  return {
+    id: `escalate.limit.${variant}`,
+    class: 'escalate',
+    title: `A tool's numeric limit: ${title}`,
+    rule: over
+      ? 'A value over the limit the deployment states is refused, whatever its form (fraction, magnitude), and leaves no side effect'
+      : 'A value outside what the field means (a negative amount) is refused and leaves no side effect',
+    refs: ['OWASP API6:2023', 'OWASP API8:2023'],
+    owasp: ['ASI02'],
+    grading: 'must',
+    expect: over
+      ? [{ status: 403, error: 'limit_exceeded' }, { status: 400, error: 'invalid_request' }]
+      : [{ status: 400, error: 'invalid_request' }, { status: 403, error: 'limit_exceeded' }],
+    evidence: { decision: 'deny', area: over ? 'limit' : 'policy', attribution: 'token', detail: over ? ['max', 'requested'] : [] },
+    write: true,
+  }
+}
+
 /** escalate.forged-jwt.<variant>: an attacker-made token with elevated claims (scope incl. refunds:write). */
 function forged(variant: string, title: string, refs: string[], detail: string[]): AttackCase {
   return {
@@ -284,6 +309,24 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     ],
     evidence: { decision: 'deny', area: 'tenant', attribution: 'token', detail: ['token_tenant'] },
     write: false,
+  },
+  limit('just-over', 'one unit over it', true),
+  limit('fraction-over', 'half a unit over it (a check that truncates to an integer lets it through)', true),
+  limit('far-over', 'a thousand times it', true),
+  limit('huge', '1e300 (a check in 32-bit integers wraps it to 0)', true),
+  limit('negative', 'a negative value (a refund that charges)', false),
+  {
+    id: 'escalate.limit.at-max',
+    class: 'escalate',
+    title: "Control: a tool's numeric limit, exactly at it (a correct server serves it)",
+    rule: 'The limit is inclusive: a value equal to it is served (an exclusive check refuses legitimate work)',
+    refs: ['OWASP API6:2023'],
+    owasp: ['ASI02'],
+    grading: 'must',
+    expect: [ACCEPTED],
+    evidence: { decision: 'deny', area: 'ok', attribution: 'token', detail: [] },
+    write: false,
+    control: true,
   },
   forged('alg-none', 'alg none, no signature', ['RFC 8725 §3.1', 'RFC 8725 §2.1'], ['alg']),
   forged('null-sig', 'the AS\'s kid and alg with an empty signature', ['RFC 8725 §3.3', 'RFC 8725 §2.1'], ['kid']),

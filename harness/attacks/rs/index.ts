@@ -1,6 +1,7 @@
 import type { AttackModule } from '../types.ts'
 import { escalateClaimTamper } from './escalate-claim-tamper.ts'
 import { escalateCrossTenant } from './escalate-cross-tenant.ts'
+import { escalateLimitAtMax, escalateLimitFarOver, escalateLimitFractionOver, escalateLimitHuge, escalateLimitJustOver, escalateLimitNegative } from './escalate-limit.ts'
 import {
   escalateForeignIssuer,
   escalateForgedAlgNone,
@@ -68,6 +69,12 @@ export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   escalateToolScope,
   escalateNestedAct,
   escalateCrossTenant,
+  escalateLimitJustOver,
+  escalateLimitFractionOver,
+  escalateLimitFarOver,
+  escalateLimitHuge,
+  escalateLimitNegative,
+  escalateLimitAtMax,
   escalateForgedAlgNone,
   escalateForgedNullSig,
   escalateForgedBlankHmac,

@@ -211,9 +211,9 @@ export class RequestAuthorizer {
     }
     const allow: Outcome = { ...caller, decision: 'allow', status: 200, reason: 'ok' }
     if (tool.limit === undefined) return allow
-    const refund = parseRefund(c.body)
+    const refund = parseRefund(c.body, { nonPositive: hasFlaw(this.#flaws, 'refund-negative-accepted') })
     if (refund === null) return deny(caller, 400, 'policy.invalid_body', 'invalid_request', 'body must be {"ticket_id": string, "amount": number > 0}')
-    if (refund.amount > tool.limit.max) {
+    if (overLimit(refund.amount, tool.limit.max, this.#flaws)) {
       return deny(caller, 403, 'limit.refund_ceiling', 'limit_exceeded', `${tool.limit.field} is over ${tool.limit.max}`, undefined, { field: tool.limit.field, max: tool.limit.max, requested: refund.amount })
     }
     return { ...allow, refund }
@@ -231,4 +231,16 @@ function deny(
 ): Outcome {
   const d = base.detail !== undefined || detail !== undefined ? { ...base.detail, ...detail } : undefined
   return { claims: base.claims, tokenHash: base.tokenHash, proofJkt: base.proofJkt, decision: 'deny', status, reason, error, description, challenge, detail: d }
+}
+
+/**
+ * The ceiling check, inclusive (a value equal to the limit is served). Its flaw switches are the
+ * ways such a check goes wrong in practice: comparing a truncated integer, comparing in 32-bit
+ * integers (1e300 | 0 is 0), or refusing the limit itself.
+ */
+function overLimit(amount: number, max: number, flaws: readonly string[]): boolean {
+  if (hasFlaw(flaws, 'refund-ceiling-truncated')) return Math.trunc(amount) > max
+  if (hasFlaw(flaws, 'refund-ceiling-int32')) return (amount | 0) > max
+  if (hasFlaw(flaws, 'refund-ceiling-exclusive')) return amount >= max
+  return amount > max
 }

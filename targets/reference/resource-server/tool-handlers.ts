@@ -52,13 +52,16 @@ export interface RefundRequest {
   amount: number
 }
 
-/** Parses a refund body; null when it is not `{ticket_id: string, amount: number > 0}`. */
-export function parseRefund(body: Buffer): RefundRequest | null {
+/**
+ * Parses a refund body; null when it is not `{ticket_id: string, amount: number > 0}`.
+ * `nonPositive` (flaw refund-negative-accepted) lets a zero or negative amount through.
+ */
+export function parseRefund(body: Buffer, opts: { nonPositive?: boolean } = {}): RefundRequest | null {
   try {
     const v = JSON.parse(body.toString('utf8')) as Record<string, unknown>
     if (v === null || typeof v !== 'object') return null
     if (typeof v.ticket_id !== 'string' || v.ticket_id.length === 0 || v.ticket_id.length > 128) return null
-    if (typeof v.amount !== 'number' || !Number.isFinite(v.amount) || v.amount <= 0) return null
+    if (typeof v.amount !== 'number' || !Number.isFinite(v.amount) || (v.amount <= 0 && !opts.nonPositive)) return null
     return { ticket_id: v.ticket_id, amount: v.amount }
   } catch {
     return null

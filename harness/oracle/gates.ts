@@ -28,6 +28,9 @@ export const DEFAULT_GATES: Readonly<Record<string, readonly string[]>> = {
   gatecrash_evidence_coverage: ['rate==1'],
   gatecrash_attribution_accuracy: ['rate==1'],
   'gatecrash_legit_success{fault:no}': ['rate>=0.999'],
+  // A control a correct target must serve (MUST grading), refused: the target refuses lawful work
+  // (e.g. a refund exactly at the ceiling). Legit traffic has its own allowance above.
+  'gatecrash_false_denies{kind:attack}': ['count==0'],
   // A trail that was cut back or rewritten proves nothing about any attempt: not ready, whatever the
   // joins say. Unchained sources give no sample, so it does not apply to them (the report says so).
   gatecrash_evidence_integrity: ['rate==1'],

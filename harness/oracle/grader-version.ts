@@ -6,10 +6,14 @@
  *   1: the five security gates (breaches, block rate of MUST cases, evidence coverage, attribution,
  *      legitimate success outside faults); runs without `tool.grader` are version 1.
  *   2: evidence integrity decides the verdict (gatecrash_evidence_integrity).
+ *   3: legitimate success counts calls served (a wrong record counts under coverage or attribution
+ *      only); controls stay out of the block rate; a MUST control refused fails the run
+ *      (gatecrash_false_denies{kind:attack}).
  */
-export const GRADER_VERSION = 2
+export const GRADER_VERSION = 3
 
 /** Default gate keys by the grader version that added them; the rest date from version 1. */
 export const DEFAULT_GATE_SINCE: Readonly<Record<string, number>> = {
   gatecrash_evidence_integrity: 2,
+  'gatecrash_false_denies{kind:attack}': 3,
 }

@@ -127,7 +127,8 @@ export class MetricsBuilder {
       const ms = Math.max(0, a.ended_at - a.scheduled_at)
       add('http_req_duration', 'trend', ms)
       if (attack && !is2xx(a.status)) add('deny_path_duration', 'trend', ms)
-      if (attack && judged) add('gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1)
+      // a control is served by a correct target: it has nothing to block (a refusal of one is a false deny)
+      if (attack && judged && !this.caseById.get(a.case ?? '')?.control) add('gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1)
     }
     if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
     if (judged && g.matched) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)

@@ -11,7 +11,7 @@ import type { FlawInfo, TargetAdapter } from '../contracts/target.ts'
 import { FlawUnknown } from '../contracts/errors.ts'
 import { sweep, type SweepResult } from './sweep.ts'
 
-export const DETECTING: readonly Verdict[] = ['breach', 'warn', 'unrecorded', 'misattributed']
+export const DETECTING: readonly Verdict[] = ['breach', 'warn', 'unrecorded', 'misattributed', 'false-deny']
 /** what the correct target must never show (design: no false alarm on a correct control) */
 export const FALSE_ALARM: readonly Verdict[] = ['breach', 'warn', 'unrecorded', 'misattributed', 'false-deny', 'not-covered']
 

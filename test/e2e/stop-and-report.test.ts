@@ -32,9 +32,9 @@ describe('gatecrash report <run-dir>', () => {
     expect(regraded.cases).toEqual(first.runJson.cases)
     expect(regraded.gates).toEqual(first.runJson.gates)
     // made by this grader: nothing new to say beyond the re-grade itself
-    expect(regraded.regraded).toMatchObject({ from_grader: 2, grader: 2, new_gates: [] })
+    expect(regraded.regraded).toMatchObject({ from_grader: 3, grader: 3, new_gates: [] })
 
-    // A run made before grader 2 (no tool.grader in run.json or context.json) is judged by today's
+    // A run made by grader 1 (no tool.grader in run.json or context.json) is judged by today's
     // gates, and the re-grade says which gates it was not judged by when it was made.
     const old = { ...first.runJson, tool: { ...first.runJson.tool, grader: undefined } }
     await writeFile(path.join(first.runDir!, 'run.json'), JSON.stringify(old))
@@ -44,9 +44,9 @@ describe('gatecrash report <run-dir>', () => {
     const fromOld = await runCli(['report', first.runDir!])
     expect(fromOld.code, fromOld.stderr).toBe(0)
     const upgraded = JSON.parse(await readFile(path.join(first.runDir!, 'run.json'), 'utf8'))
-    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 2, new_gates: ['gatecrash_evidence_integrity'] })
+    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 3, new_gates: ['gatecrash_evidence_integrity', 'gatecrash_false_denies{kind:attack}'] })
     expect(upgraded.gates.find((g: { metric: string }) => g.metric === 'gatecrash_evidence_integrity')).toMatchObject({ ok: true, source: 'default' })
-    expect(await readFile(path.join(first.runDir!, 'report.md'), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`.')
+    expect(await readFile(path.join(first.runDir!, 'report.md'), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`, `gatecrash_false_denies{kind:attack}`.')
 
     // Simulate a crash before finalizing: the logs are there, run.json is not.
     await rm(path.join(first.runDir!, 'run.json'))

@@ -74,6 +74,7 @@ describe('docs/architecture.md scenario shape: thresholds merged with the defaul
       ['gatecrash_evidence_coverage', 'default', ['rate==1']],
       ['gatecrash_attribution_accuracy', 'default', ['rate==1']],
       ['gatecrash_legit_success{ fault : no }', 'scenario', ['rate>=0.99']],
+      ['gatecrash_false_denies{kind:attack}', 'default', ['count==0']],
       ['gatecrash_evidence_integrity', 'default', ['rate==1']],
       ['http_req_duration', 'scenario', ['p(95)<250']],
     ])

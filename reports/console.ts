@@ -44,7 +44,7 @@ export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {})
   }
   if (run.stopped) lines.push(`  ${paint('yellow', 'stopped early')}: ${redact(run.stopped)}`)
   const missed = (run.coverage ?? []).filter((c) => !c.covered)
-  if (missed.length > 0) lines.push(`  ${paint('yellow', 'not covered')} ${missed.length} of ${run.coverage!.length} cases: ${missed.map((c) => c.case).join(', ')} (report.md says why)`)
+  if (missed.length > 0) lines.push(`  ${paint('yellow', 'not covered')} ${missed.length} of ${run.coverage!.length} cases: ${missed.map((c) => c.case).join(', ')} (the run's report says why)`)
   if (run.target.flaws.length > 0) lines.push(`  target flaws on: ${run.target.flaws.join(', ')}`)
   if (run.evidence.integrity === 'unchained') lines.push(`  ${paint('yellow', 'audit trail not tamper-evident')}: the evidence source carries no hash chain`)
   if (run.regraded) lines.push(`  re-graded by grader ${run.regraded.grader} (made with grader ${run.regraded.from_grader})${run.regraded.new_gates.length ? `; gates added since: ${run.regraded.new_gates.join(', ')}` : ''}`)

@@ -1,5 +1,5 @@
 /**
- * report.md's "Faults" section: each fault window beside throughput, latency and block rate while
+ * The run report's "Faults" section: each fault window beside throughput, latency and block rate while
  * it was in effect, its time to recover, and the run's timeline (1 s buckets) as text sparklines
  * with the fault windows marked, plus the seconds around each window as a table.
  *

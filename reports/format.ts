@@ -1,4 +1,4 @@
-/** Number formatting shared by the text reporters, so the console and report.md show the same figures. */
+/** Number formatting shared by the text reporters, so the console and the Markdown report show the same figures. */
 
 /** A 0–1 rate as a percentage; rates of 1 and 0 print without decimals so "100 %" reads as exact. */
 export function pct(rate: number | null | undefined): string {

@@ -1,5 +1,5 @@
 /**
- * report.md: the readiness report a board reads and signs. Rendered from run.json alone, so
+ * The run's Markdown report: the readiness report a board reads and signs. Rendered from run.json alone, so
  * `gatecrash report <run-dir>` can re-render any run. Order follows a reviewer's questions: is it
  * ready, what ran, which gates failed and why, which cases, what does the audit trail look like,
  * who signs.

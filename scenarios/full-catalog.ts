@@ -2,7 +2,7 @@ import { defineScenario } from 'gatecrash'
 
 // Every case of the catalog, inside delegated load: what a team runs against its own deployment
 // once the sandbox validation passes. Cases the target cannot serve are listed as not covered (and
-// why) in report.md's Coverage section, never counted as passes. A third of the iterations attack.
+// why) in the run report's Coverage section, never counted as passes. A third of the iterations attack.
 export default defineScenario({
   name: 'full-catalog',
   description: 'Every attack case of the catalog mixed into delegated agent traffic',

@@ -1,7 +1,7 @@
 /**
  * Chaos, end to end (short versions; the full scenarios/chaos-*.ts run nightly): two fault families
  * — a network fault on the JWKS link and a process fault on the replay store — against the correct
- * reference target (exit 0, fault windows in run.json and report.md) and against each fail-open flaw
+ * reference target (exit 0, fault windows in run.json and the Markdown report) and against each fail-open flaw
  * (exit 99, the failing gate naming the fault window and the case that got through).
  */
 import { readFile } from 'node:fs/promises'

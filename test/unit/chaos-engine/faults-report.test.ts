@@ -1,5 +1,5 @@
 /**
- * report.md's "Faults" section: each fault window beside throughput, latency and block rate, its time
+ * The run report's "Faults" section: each fault window beside throughput, latency and block rate, its time
  * to recover, and the run's timeline with the windows marked.
  */
 import { describe, expect, test } from 'vitest'
@@ -35,7 +35,7 @@ function withFaults(run: RunJson, faults: FaultResult[], timeline: TimelineBucke
   return { ...run, faults, timeline }
 }
 
-describe('report.md Faults section', () => {
+describe('the run report: Faults section', () => {
   test('absent without faults', () => {
     const { run } = failingRun()
     expect(renderFaults(run)).toEqual([])

@@ -3,7 +3,7 @@
  * log (its field names, its enums, a traceparent instead of a trace id, an RFC 8693 act claim, a
  * hex token digest) is read through a JSONL source and its mapping, and graded by the run's grader.
  * A legitimate call and an attack joined by trace id pass; the trail is judged unchained; and the
- * line that could not be mapped reaches run.json and report.md.
+ * line that could not be mapped reaches run.json and the Markdown report.
  */
 import { readFileSync } from 'node:fs'
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -106,7 +106,7 @@ describe('a deployment\'s own audit log, mapped and graded', () => {
     expect(g.gates.find((x) => x.metric === 'gatecrash_evidence_integrity')).toMatchObject({ ok: true, observed: null })
   })
 
-  test('run.json says unchained and counts the unmapped line with its example; report.md says both', async () => {
+  test('run.json says unchained and counts the unmapped line with its example; the Markdown report says both', async () => {
     const { evidence, problems } = await readEvidence()
     const store = RunStore.open(':memory:')
     try {

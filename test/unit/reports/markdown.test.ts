@@ -4,7 +4,7 @@ import { coverageOf } from '../../../harness/run/finalize.ts'
 import { renderMarkdown } from '../../../reports/markdown.ts'
 import { failingRun } from './run-fixture.ts'
 
-describe('docs/architecture.md run directory: report.md', () => {
+describe('docs/architecture.md run directory: the Markdown report', () => {
   const { run } = failingRun()
   const md = renderMarkdown(run)
 
@@ -77,7 +77,7 @@ describe('docs/architecture.md run directory: report.md', () => {
   })
 })
 
-describe('report.md load table: dropped iterations and scheduling lag are shown, never hidden', () => {
+describe('the Markdown report, load table: dropped iterations and scheduling lag are shown, never hidden', () => {
   test('an arrival-rate scenario shows lag p50 / p99 and peak VUs; a closed-model one shows a dash for lag', () => {
     const { run } = failingRun()
     run.load.scenarios = [
@@ -91,7 +91,7 @@ describe('report.md load table: dropped iterations and scheduling lag are shown,
   })
 })
 
-describe('report.md: the trail\'s integrity and a re-grade stand next to the verdict', () => {
+describe('the Markdown report: the trail\'s integrity and a re-grade stand next to the verdict', () => {
   const { run } = failingRun()
   const head = (md: string) => md.split('## Run')[0]
 
@@ -135,7 +135,7 @@ describe('docs/architecture.md oracle rules: coverage (not covered is lost cover
     ])
   })
 
-  test('report.md has a Coverage section naming each gap and why', () => {
+  test('the Markdown report has a Coverage section naming each gap and why', () => {
     const md = renderMarkdown({ ...run, coverage: coverageOf(rows, { 'b.setup': 'no admin hook to revoke tokens' }) })
     expect(md).toContain('## Coverage')
     expect(md).toContain('1 of 4 attack cases asked for were exercised against this target.')

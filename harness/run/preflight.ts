@@ -18,9 +18,8 @@ import { epochNow } from '../load/clock.ts'
 import { HttpPools } from '../load/http-pool.ts'
 import { sendAttempt } from '../load/send-attempt.ts'
 import { deprovision } from '../population/provision.ts'
-import { HostPolicy } from '../protocol/host-policy.ts'
 import { HttpClient } from '../protocol/http.ts'
-import { loadTls } from '../protocol/tls-settings.ts'
+import { judgeConnection } from './connection.ts'
 import { legitimateArgs } from './measure/workflow.ts'
 import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
 import { capabilityGap } from '../attacks/coverage-gap.ts'
@@ -75,9 +74,7 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
   const config = { population: { tenants: 1, agents: 1, subAgentsPerAgent: 1, depth: 2 }, scenarios: {} }
   // Every connection the check makes (AS, tools, evidence) under the target's own host list and CA,
   // as a run's would: judged before anything is contacted (ERR_TARGET_UNSAFE, ERR_TARGET_TLS).
-  const hosts = HostPolicy.fromProfile(adapter.connection?.hosts)
-  const tls = adapter.connection?.tls
-  if (tls?.ca !== undefined) loadTls(tls)
+  const { hosts, tls } = judgeConnection(adapter.connection)
   const http = new HttpClient({ hosts, tls })
   try {
     phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal, ...(adapter.connection ? { http } : {}) })

@@ -27,9 +27,9 @@ import { mergeProblems } from '../evidence/problems.ts'
 import { epochNow } from '../load/clock.ts'
 import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
 import { HttpPools } from '../load/http-pool.ts'
-import { HostPolicy } from '../protocol/host-policy.ts'
+import type { HostPolicy } from '../protocol/host-policy.ts'
 import { HttpClient } from '../protocol/http.ts'
-import { loadTls } from '../protocol/tls-settings.ts'
+import { judgeConnection } from './connection.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { LiveGates } from '../oracle/live-gates.ts'
 import { CATALOG, selectCases } from '../attacks/catalog.ts'
@@ -132,10 +132,8 @@ export class RunSession {
     // a target profile states its hosts and TLS once (TargetAdapter.connection); a caller's own win
     const options: SessionOptions = { ...given, connection: given.connection ?? given.target.connection }
     const { scenario } = options
-    // a profile's host list and CA file are judged before anything is made (ERR_TARGET_UNSAFE: an
-    // entry without its acknowledgement; ERR_TARGET_TLS: a CA file that cannot be read)
-    const hosts = HostPolicy.fromProfile(options.connection?.hosts)
-    if (options.connection?.tls?.ca !== undefined) loadTls(options.connection.tls)
+    // judged before the run directory is made
+    const { hosts } = judgeConnection(options.connection)
     const runId = newRunId(scenario.name)
     const dir = await makeRunDir(options.outRoot ?? 'runs', runId)
     const attempts = await AttemptLog.open(path.join(dir, RUN_FILES.db))

@@ -101,7 +101,8 @@ export class MetricsBuilder {
   }
 
   add(a: AttemptRecord, g: GradedAttempt): void {
-    const fresh = attemptTags(a, a.case === undefined ? undefined : this.caseById.get(a.case), this.faultWindows)
+    const c = a.case === undefined ? undefined : this.caseById.get(a.case)
+    const fresh = attemptTags(a, c, this.faultWindows)
     // One key per attempt, not per sample: up to nine samples share it.
     const key = tagKey(fresh)
     let tags = this.interned.get(key)
@@ -128,7 +129,7 @@ export class MetricsBuilder {
       add('http_req_duration', 'trend', ms)
       if (attack && !is2xx(a.status)) add('deny_path_duration', 'trend', ms)
       // a control is served by a correct target: it has nothing to block (a refusal of one is a false deny)
-      if (attack && judged && !this.caseById.get(a.case ?? '')?.control) add('gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1)
+      if (attack && judged && !c?.control) add('gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1)
     }
     if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
     if (judged && g.matched) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)

@@ -14,6 +14,7 @@ import { enroll, type ProvisionedIdentity } from '../population/enroll.ts'
 import type { Principal } from '../population/spec.ts'
 import type { WorkforceIdp } from '../population/workforce-idp.ts'
 import type { RegistrationPolicy, StartedTarget, SubjectTokenSource } from '../contracts/target.ts'
+import type { IssuedTokenObserver } from '../contracts/issued-token.ts'
 import type { WireRequest } from '../contracts/wire.ts'
 
 export interface CaseKit {
@@ -33,6 +34,10 @@ export interface CaseKit {
   freshSubAgent(parent: FreshIdentity, scope: string[], opts?: { resource?: string }): Promise<FreshIdentity>
   /** every identity the kit enrolled, for RFC 7592 cleanup after the run */
   readonly enrolled: readonly FreshIdentity[]
+  /** told of every token received outside provisioning (the issued-token checks) */
+  readonly observe?: IssuedTokenObserver
+  /** the same kit, its enrollments reported as the set-up of case `id` */
+  forCase(id: string): CaseKit
 }
 
 /**
@@ -42,30 +47,34 @@ export interface CaseKit {
  */
 export type FreshIdentity = ProvisionedIdentity
 
-export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled'> & { registration: RegistrationPolicy }): CaseKit {
+export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled' | 'forCase'> & { registration: RegistrationPolicy }): CaseKit {
   const { registration, ...rest } = base
-  const as = { meta: base.meta, subjects: base.subjects, registration }
   let n = 0
   const enrolled: FreshIdentity[] = []
   const keep = (i: FreshIdentity): FreshIdentity => (enrolled.push(i), i)
-  return {
-    ...rest,
-    enrolled,
-    async freshAgent(principal, opts = {}) {
-      const admin = base.target.admin
-      if (opts.ttlS !== undefined && !admin) throw new TypeError('short-lived tokens need the target admin hook')
-      return keep(await enroll(as, {
-        ref: `case-${++n}`,
-        principal,
-        scope: opts.scope ?? principal.entitlements,
-        resource: opts.resource ?? base.target.resources[0].audience,
-        tokenTtl: opts.ttlS === undefined ? undefined : { seconds: opts.ttlS, admin: admin! },
-      }))
-    },
-    async freshSubAgent(parent, scope, opts = {}) {
-      return keep(await enroll(as, { ref: `case-${++n}`, parent, scope, resource: opts.resource ?? parent.resource }))
-    },
+  const view = (source: string): CaseKit => {
+    const as = { meta: base.meta, subjects: base.subjects, registration, observe: base.observe, source }
+    return {
+      ...rest,
+      enrolled,
+      forCase: view,
+      async freshAgent(principal, opts = {}) {
+        const admin = base.target.admin
+        if (opts.ttlS !== undefined && !admin) throw new TypeError('short-lived tokens need the target admin hook')
+        return keep(await enroll(as, {
+          ref: `case-${++n}`,
+          principal,
+          scope: opts.scope ?? principal.entitlements,
+          resource: opts.resource ?? base.target.resources[0].audience,
+          tokenTtl: opts.ttlS === undefined ? undefined : { seconds: opts.ttlS, admin: admin! },
+        }))
+      },
+      async freshSubAgent(parent, scope, opts = {}) {
+        return keep(await enroll(as, { ref: `case-${++n}`, parent, scope, resource: opts.resource ?? parent.resource }))
+      },
+    }
   }
+  return view('attack set-up')
 }
 
 /**

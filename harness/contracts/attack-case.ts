@@ -54,3 +54,18 @@ export interface AttackCase {
   /** with `adminHooks` among `needs`: the hooks it calls (a profile's `admin.*` names), so the not-covered reason can name them */
   hooks?: ('rotateSigningKey' | 'retireSigningKey' | 'currentSigningKid' | 'setTokenTtl' | 'sideEffectCount')[]
 }
+
+/**
+ * A check every issued token gets (contracts/issued-token.ts): not an attack the run sends, but a
+ * rule the AS's answers to the run's own requests must keep. Graded like a case: a failed MUST is a
+ * breach, anything else a warn (default gates raise the policy checks).
+ */
+export interface TokenCheck {
+  id: string
+  class: 'issued'
+  title: string
+  rule: string
+  refs: string[]
+  owasp: string[]
+  grading: Grading
+}

@@ -95,8 +95,8 @@ export interface CaseRow {
   counts: Partial<Record<Verdict, number>>
   /** worst verdict seen for this case */
   verdict: Verdict
-  /** a few examples of failing attempts: trace id and why */
-  examples: { trace_id: string; verdict: Verdict; why: string }[]
+  /** a few examples of failing attempts: trace id and why (an issued-token check: no trace id, the token by hash) */
+  examples: { trace_id: string; token_hash?: string; verdict: Verdict; why: string }[]
 }
 
 /** The cases of one family (a case id's first two segments) and how the family fared (oracle/families.ts). */

@@ -219,6 +219,8 @@ export interface TargetPolicy {
    * the resource servers; default 0 (at once)
    */
   offboardingPropagationS?: number
+  /** the longest lifetime this deployment's access tokens may have (the issued-token lifetime check); default 3600 s, a scenario's `policy.maxTokenLifetime` wins */
+  maxTokenLifetimeS?: number
 }
 
 /**

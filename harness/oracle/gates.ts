@@ -34,6 +34,12 @@ export const DEFAULT_GATES: Readonly<Record<string, readonly string[]>> = {
   // A trail that was cut back or rewritten proves nothing about any attempt: not ready, whatever the
   // joins say. Unchained sources give no sample, so it does not apply to them (the report says so).
   gatecrash_evidence_integrity: ['rate==1'],
+  // Issued-token checks graded by policy (attacks/catalog/issued-token-checks.ts): who acted for whom,
+  // narrowing at every hop and the token's lifetime are what the approval board is told, so they
+  // gate by default; the audience check (a SHOULD) is a warn a scenario may raise.
+  'gatecrash_warns{case:issued.act-chain}': ['count==0'],
+  'gatecrash_warns{case:issued.scope}': ['count==0'],
+  'gatecrash_warns{case:issued.lifetime}': ['count==0'],
 }
 
 /** Which way a sample would have to move to make the failing threshold pass: 'high' values hurt `<`. */

@@ -9,11 +9,16 @@
  *   3: legitimate success counts calls served (a wrong record counts under coverage or attribution
  *      only); controls stay out of the block rate; a MUST control refused fails the run
  *      (gatecrash_false_denies{kind:attack}).
+ *   4: every issued token is checked (oracle/issued-token.ts); the policy checks gate by default
+ *      (gatecrash_warns{case:issued.act-chain|issued.scope|issued.lifetime}).
  */
-export const GRADER_VERSION = 3
+export const GRADER_VERSION = 4
 
 /** Default gate keys by the grader version that added them; the rest date from version 1. */
 export const DEFAULT_GATE_SINCE: Readonly<Record<string, number>> = {
   gatecrash_evidence_integrity: 2,
   'gatecrash_false_denies{kind:attack}': 3,
+  'gatecrash_warns{case:issued.act-chain}': 4,
+  'gatecrash_warns{case:issued.scope}': 4,
+  'gatecrash_warns{case:issued.lifetime}': 4,
 }

@@ -39,6 +39,8 @@ export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   gatecrash_evidence_coverage: 'rate',
   gatecrash_attribution_accuracy: 'rate',
   gatecrash_legit_success: 'rate',
+  /** one sample per issued token and check (oracle/issued-ledger.ts): 1 held, 0 failed */
+  gatecrash_issued_tokens: 'rate',
   /** one sample per evidence chain: 1 intact, 0 broken, cut back or rewritten */
   gatecrash_evidence_integrity: 'rate',
   /** one sample per run: 1 when the evidence source carries a hash chain, 0 when it does not */

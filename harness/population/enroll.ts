@@ -13,6 +13,7 @@
 import { ProvisioningFailed, TargetUnsafe } from '../contracts/errors.ts'
 import type { Credential, IdentityKey, RunIdentity } from '../contracts/identity.ts'
 import type { RegistrationPolicy, SubjectTokenSource, TargetAdmin } from '../contracts/target.ts'
+import type { IssuedTokenObserver } from '../contracts/issued-token.ts'
 import { generateIdentityKey } from '../protocol/identity-key.ts'
 import { unverifiedPayload } from '../protocol/jws.ts'
 import { OAuthError, SUBJECT_ACCESS_TOKEN, registerClient, tokenExchange } from '../protocol/oauth-client.ts'
@@ -152,12 +153,17 @@ function internString(s: string): string {
 
 const DEFAULT_TTL_S = 300
 
-/** Epoch ms a token from this response expires. */
+/**
+ * Epoch ms a token from this response expires: the earlier of its own `exp` and what `expires_in`
+ * said. `exp` is exact where expires_in counts from when the AS answered, but a token whose `exp`
+ * lies past what its client was told is judged by what it was told (the issued-token lifetime
+ * check reports the difference), so nothing waits on a lifetime nobody announced.
+ */
 export function expiryOf(token: TokenResponse, now = Date.now()): number {
-  // Prefer the token's own `exp`: expires_in counts from when the AS answered, not from now.
   const exp = unverifiedPayload(token.access_token)?.exp
-  if (typeof exp === 'number') return exp * 1000
-  return now + (token.expires_in ?? DEFAULT_TTL_S) * 1000
+  const told = token.expires_in === undefined ? undefined : now + token.expires_in * 1000
+  if (typeof exp === 'number') return told === undefined ? exp * 1000 : Math.min(exp * 1000, told)
+  return told ?? now + DEFAULT_TTL_S * 1000
 }
 
 /** Fills the token fields of an identity from a token response (at enrollment and on re-exchange). */
@@ -195,6 +201,10 @@ export interface EnrollContext {
   subjects: SubjectTokenSource
   /** how the target registers clients: its initial access token (from the environment, never from a file) and members */
   registration: RegistrationPolicy
+  /** told of every token received, with what was asked for (the issued-token checks) */
+  observe?: IssuedTokenObserver
+  /** where this context's tokens come from, for the checks' findings: `provisioning` unless a case enrolls (its id) */
+  source?: string
 }
 
 /** Whom the new identity acts for: an agent for its principal, a sub-agent for its parent (an enrolled identity). */
@@ -259,7 +269,7 @@ export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<Pr
       await req.tokenTtl.admin.setTokenTtl(identity.clientId, req.tokenTtl.seconds)
     }
     step = 'exchange'
-    applyToken(identity, await exchange(ctx, identity, req.principal ?? null))
+    applyToken(identity, await exchange(ctx, identity, req.principal ?? null, ctx.source ?? 'provisioning'))
     return identity
   } catch (cause) {
     throw failure(cause, { ref: spec.ref, kind: parent ? 'sub-agent' : 'agent', tenant: spec.tenant, scope: spec.scope, resource: req.resource }, step, req.tokenTtl?.seconds, registered)
@@ -271,22 +281,29 @@ export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<Pr
  * so every holder of the object sees the new token. An agent's subject is a new assertion of its
  * principal (required for agents); a sub-agent's is its parent's current token.
  */
-export async function reexchange(ctx: Omit<EnrollContext, 'registration'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<ProvisionedIdentity> {
+export async function reexchange(ctx: ExchangeContext, identity: ProvisionedIdentity, principal: Principal | null): Promise<ProvisionedIdentity> {
   if (identity.parent === null && principal?.id !== identity.principal) {
     throw new TypeError(`agent ${identity.ref} acts for ${identity.principal}: its exchange needs that principal's assertion, got ${principal?.id ?? 'none'}`)
   }
   try {
-    applyToken(identity, await exchange(ctx, identity, principal))
+    applyToken(identity, await exchange(ctx, identity, principal, 're-exchange'))
     return identity
   } catch (cause) {
     throw failure(cause, identity, 'exchange', undefined, [])
   }
 }
 
-/** RFC 8693 §2.1 exchange for `identity`, authenticating as itself, with the subject its place in the chain gives it. */
-async function exchange(ctx: Omit<EnrollContext, 'registration'>, identity: ProvisionedIdentity, principal: Principal | null): Promise<TokenResponse> {
+/** What an exchange needs: the registration policy only to know whether the client's registered scope is the harness's to know. */
+export type ExchangeContext = Omit<EnrollContext, 'registration' | 'source'> & { registration?: RegistrationPolicy }
+
+/**
+ * RFC 8693 §2.1 exchange for `identity`, authenticating as itself, with the subject its place in the
+ * chain gives it. The response goes to the issued-token checks with what was asked for and what the
+ * client may hold: its registered scope (unknown for a pre-registered client) and the subject's.
+ */
+async function exchange(ctx: ExchangeContext, identity: ProvisionedIdentity, principal: Principal | null, source: string): Promise<TokenResponse> {
   const parent = identity.parent
-  return tokenExchange(ctx.meta, {
+  const response = await tokenExchange(ctx.meta, {
     clientId: identity.clientId,
     key: identity.key,
     subjectToken: parent === null ? await ctx.subjects.subjectTokenFor(principal!, ctx.meta.issuer) : parent.accessToken,
@@ -294,6 +311,22 @@ async function exchange(ctx: Omit<EnrollContext, 'registration'>, identity: Prov
     resource: identity.resource,
     scope: identity.scope,
   })
+  ctx.observe?.(
+    {
+      source,
+      ref: identity.ref,
+      clientId: identity.clientId,
+      jkt: identity.key.jkt,
+      principal: identity.principal,
+      actors: identity.actors,
+      resource: identity.resource,
+      registeredScope: ctx.registration?.preRegistered ? null : identity.scope,
+      subjectScope: parent === null ? (principal?.entitlements ?? null) : parent.grantedScope,
+    },
+    response,
+    Date.now(),
+  )
+  return response
 }
 
 type Who = Pick<ProvisionedIdentity, 'ref' | 'kind' | 'tenant' | 'resource'> & { scope: readonly string[] }

@@ -21,6 +21,7 @@ import { enroll, reexchange } from './enroll.ts'
 import type { Delegator, EnrollContext, ProvisionedIdentity } from './enroll.ts'
 import type { Population, PopulationNode, Principal } from './spec.ts'
 import type { RegistrationPolicy, SubjectTokenSource } from '../contracts/target.ts'
+import type { IssuedTokenObserver } from '../contracts/issued-token.ts'
 
 export interface ProvisionOptions {
   /** AS issuer; metadata is discovered from it */
@@ -35,6 +36,8 @@ export interface ProvisionOptions {
   onProgress?(done: number, total: number): void
   /** the target's connection options (host policy, TLS) for every OAuth call; loopback only without it */
   http?: HttpClient
+  /** told of every token received (the issued-token checks) */
+  observe?: IssuedTokenObserver
 }
 
 export interface ProvisionedPopulation {
@@ -48,7 +51,7 @@ export interface ProvisionedPopulation {
 
 export async function provision(pop: Population, opts: ProvisionOptions): Promise<ProvisionedPopulation> {
   const meta = await discover(opts.issuer, opts.http)
-  const ctx: EnrollContext = { meta, subjects: opts.subjects, registration: opts.registration }
+  const ctx: EnrollContext = { meta, subjects: opts.subjects, registration: opts.registration, observe: opts.observe }
   const principals = principalsOf(pop)
   const byRef = new Map<string, ProvisionedIdentity>()
   // An agent acts for its principal; a sub-agent under its parent, enrolled a level earlier.
@@ -98,7 +101,7 @@ function principalsOf(pop: Population): Map<string, Principal> {
 export function refreshIdentity(
   prov: ProvisionedPopulation,
   identity: ProvisionedIdentity | string,
-  opts: { subjects: SubjectTokenSource; minValidityS?: number; force?: boolean },
+  opts: { subjects: SubjectTokenSource; minValidityS?: number; force?: boolean; observe?: IssuedTokenObserver },
 ): Promise<ProvisionedIdentity> {
   const id = typeof identity === 'string' ? prov.byRef.get(identity) : identity
   if (!id) throw new TypeError(`unknown identity ${String(identity)}`)
@@ -109,7 +112,7 @@ export function refreshIdentity(
     try {
       if (id.parent !== null) await refreshIdentity(prov, id.parent, { ...opts, force: false })
       const principal = id.parent === null ? (principalsOf(prov.population).get(id.principal) ?? null) : null
-      return await reexchange({ meta: prov.meta, subjects: opts.subjects }, id, principal)
+      return await reexchange({ meta: prov.meta, subjects: opts.subjects, observe: opts.observe }, id, principal)
     } finally {
       inFlight.delete(id)
     }

@@ -9,6 +9,8 @@ import path from 'node:path'
 import { CATALOG_VERSION, selectCases } from '../attacks/catalog.ts'
 import type { EvidenceIntegrity, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
+import type { IssuedTokenSummary } from '../contracts/issued-token.ts'
+import { issuedNotCovered } from '../oracle/issued-ledger.ts'
 import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
 import { runVerdict } from '../oracle/gates.ts'
 import { familiesOf } from '../oracle/families.ts'
@@ -56,6 +58,8 @@ export interface RunContext {
   grader?: number
   /** selected cases that could not be exercised against this target, with the reason (set-up, carriers) */
   notCovered?: Record<string, string>
+  /** what the issued-token checks concluded about every token the run received (grader 4 on) */
+  issuedTokens?: IssuedTokenSummary
 }
 
 export interface FinalizeOptions {
@@ -156,9 +160,10 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     cases: selectCases(ctx.config.attacks?.cases ?? []).cases.map((c) => c.id),
     durationS: measuredMs / 1000,
     extraCounters: ctx.scenarios.map((s) => ({ name: 'dropped_iterations', value: s.dropped, tags: { scenario: s.name } })),
+    issued: ctx.issuedTokens,
   })
   const gateVerdict = runVerdict(gates)
-  const coverage = coverageOf(graded.cases, ctx.notCovered ?? {}) ?? []
+  const coverage = coverageOf(graded.cases, { ...ctx.notCovered, ...(ctx.issuedTokens ? issuedNotCovered(ctx.issuedTokens) : {}) }) ?? []
   const run: RunJson = {
     schema: RUN_SCHEMA,
     run_id: ctx.runId,

@@ -5,6 +5,9 @@
  * same code every time.
  */
 import { CATALOG } from '../attacks/catalog.ts'
+import { ISSUED_TOKEN_CHECKS } from '../attacks/catalog/issued-token-checks.ts'
+import type { IssuedTokenSummary } from '../contracts/issued-token.ts'
+import { addIssuedMetrics, issuedCaseRows } from '../oracle/issued-ledger.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
 import type { ChainHeads, EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
@@ -36,6 +39,8 @@ export interface GradeStoreInput {
   windowMs?: number
   /** rows per page the grader reads (its result does not depend on it) */
   pageSize?: number
+  /** what the issued-token checks concluded (absent in runs made before grader 4) */
+  issued?: IssuedTokenSummary
 }
 
 export interface StoreGrading {
@@ -60,6 +65,11 @@ export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGradin
     windowMs: input.windowMs,
     pageSize: input.pageSize,
   })
+  if (input.issued) {
+    // the checks join the cases and the counters before any gate reads them
+    graded.cases.push(...issuedCaseRows(input.issued, ISSUED_TOKEN_CHECKS))
+    addIssuedMetrics(graded.metrics, input.issued, ISSUED_TOKEN_CHECKS)
+  }
   if (input.settleDeadline !== undefined) store.setMeta('settle_deadline', String(input.settleDeadline))
   store.commit()
   const faults = chaos.finish()

@@ -18,6 +18,7 @@ import { readIdpKey } from '../population/idp-key-file.ts'
 import { serveJwks, type JwksServer } from '../population/jwks-server.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 import type { ProvisionedIdentity } from '../population/enroll.ts'
+import type { IssuedTokenObserver } from '../contracts/issued-token.ts'
 
 export interface ProvisionPhaseInput {
   config: ScenarioConfig
@@ -29,6 +30,8 @@ export interface ProvisionPhaseInput {
   stop: AbortSignal
   /** the target's connection options (host policy, TLS): handed to the adapter as data and used for every OAuth call */
   http?: HttpClient
+  /** the issued-token checks for this target (its policy is known once it started), told of every token provisioning receives */
+  issued?: (target: StartedTarget) => IssuedTokenObserver
 }
 
 export interface ProvisionPhaseResult {
@@ -105,6 +108,7 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
       registration,
       subjects,
       http: input.http,
+      observe: input.issued?.(target),
       concurrency: 16,
       onProgress: (done) => {
         const now = Date.now()

@@ -33,6 +33,11 @@ import { judgeConnection } from './connection.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { LiveGates } from '../oracle/live-gates.ts'
 import { CATALOG, selectCases } from '../attacks/catalog.ts'
+import { ISSUED_TOKEN_CHECKS } from '../attacks/catalog/issued-token-checks.ts'
+import type { IssuedTokenObserver } from '../contracts/issued-token.ts'
+import { IssuedTokenLedger } from '../oracle/issued-ledger.ts'
+import { DEFAULT_MAX_LIFETIME_S } from '../oracle/issued-token.ts'
+import type { ScenarioConfig } from '../scenario/types.ts'
 import type { LoadedScenario } from '../scenario/load.ts'
 import { AttemptLog } from './attempt-log.ts'
 import { EvidenceTail } from './evidence-tail.ts'
@@ -106,6 +111,8 @@ export class RunSession {
   #tail: EvidenceTail | undefined
   #setUp: SetUpRun | undefined
   #stoppedEarly: string | undefined
+  /** the issued-token checks: every token the run receives, judged as it arrives */
+  #issued: IssuedTokenLedger | undefined
   /** each context change is saved in order, so a crashed run's re-grade sees the latest */
   #saving = Promise.resolve()
   readonly #healOnStop = (): void => void this.#chaos?.heal()
@@ -179,13 +186,14 @@ export class RunSession {
       log: this.#log,
       onChange: () => void this.#save(),
     })
-    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop, http: this.#options.connection ? this.#http : undefined })
+    const issued = (target: StartedTarget): IssuedTokenObserver => (this.#issued = new IssuedTokenLedger(ISSUED_TOKEN_CHECKS, maxTokenLifetimeS(config, target))).observe
+    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop, http: this.#options.connection ? this.#http : undefined, issued })
     const target = (this.#target = phase.target)
     this.ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
     this.ctx.population = phase.summary
     this.ctx.delegationSamples = phase.samples
     await this.#startEvidence(openEvidenceSource(target.evidence, { http: this.#http }))
-    const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, subjects: phase.subjects, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration })
+    const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, subjects: phase.subjects, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration, observe: this.#issued?.observe })
     await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
     if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
     await this.#save()
@@ -318,6 +326,7 @@ export class RunSession {
       await this.#cleanUp()
       if (this.#tail) this.ctx.evidenceTailCursor = await this.#tail.stop()
       await this.#attempts.close()
+      if (this.#issued) this.ctx.issuedTokens = this.#issued.summary()
       const settleMs = parseDuration(this.ctx.config.evidence?.settle ?? '3s')!
       const run = await finalizeRun(this.ctx, { evidence: this.#evidence, settleMs, stoppedEarly: this.#stoppedEarly, reporters: this.#options.reporters ?? [], log: this.#log })
       await this.#save()
@@ -356,4 +365,10 @@ export class RunSession {
     this.#saving = this.#saving.then(() => writeFile(path.join(this.dir, RUN_FILES.context), JSON.stringify(this.ctx, null, 2))).catch(() => {})
     return this.#saving
   }
+}
+
+/** The issued-token lifetime policy: the scenario's, else the target's stated one, else an hour. */
+export function maxTokenLifetimeS(config: ScenarioConfig, target: Pick<StartedTarget, 'policy'>): number {
+  const fromScenario = config.policy?.maxTokenLifetime === undefined ? undefined : parseDuration(config.policy.maxTokenLifetime)
+  return fromScenario != null ? Math.round(fromScenario / 1000) : (target.policy?.maxTokenLifetimeS ?? DEFAULT_MAX_LIFETIME_S)
 }

@@ -185,5 +185,6 @@ export const scenarioSchema: Check = obj({
   injectors: injectorsSchema,
   thresholds: record(/^[a-z_][a-z0-9_]*(\{[^}]*\})?$/, "metric names with an optional {tag:value} filter, e.g. 'gatecrash_warns{case:replay.dpop-jti-reuse}'", arr(threshold)),
   evidence: obj({ settle: duration() }),
+  policy: obj({ maxTokenLifetime: duration({ maxMs: 30 * 86_400_000, allowed: "a k6 duration up to 30 days, e.g. '1h', '15m'" }) }),
   workers: num({ min: 1, max: 64, int: true }),
 })

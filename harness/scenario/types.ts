@@ -33,6 +33,12 @@ export interface EvidenceOptions {
   settle?: string
 }
 
+/** The deployment's policy as this scenario judges it (the target profile may state it too; the scenario wins). */
+export interface PolicyOptions {
+  /** the longest lifetime an issued access token may have (k6 duration); default the profile's, else '1h' */
+  maxTokenLifetime?: string
+}
+
 export interface ScenarioConfig {
   name?: string
   description?: string
@@ -46,6 +52,7 @@ export interface ScenarioConfig {
   injectors?: FaultInjector[]
   thresholds?: Record<string, ThresholdValue[]>
   evidence?: EvidenceOptions
+  policy?: PolicyOptions
   /**
    * worker threads for the measured phase (default 1: no thread). The population splits into
    * contiguous segments like k6 execution segments; the seeded schedule stays the same for any count.

@@ -131,6 +131,23 @@ const DEFINITIONS = {
     control: 'resource server refuses access tokens past exp (RFC 9068 §4; RFC 7519 §4.1.4)',
     caughtBy: ['lifecycle.expired-at'],
   },
+  // What the AS puts into the tokens it issues: only the issued-token checks read that (oracle/issued-token.ts).
+  'issued-token-unbound': {
+    control: 'every access token is bound to its client\'s key (cnf.jkt, RFC 9449 §6.1); here the AS leaves cnf out and the resource servers, DPoP "optional", take an unbound token with any proof',
+    caughtBy: ['issued.cnf-jkt'],
+  },
+  'issued-act-flattened': {
+    control: 'an exchanged token nests the whole actor chain, current actor first (RFC 8693 §4.1); here only the current actor is kept',
+    caughtBy: ['issued.act-chain'],
+  },
+  'issued-scope-from-subject': {
+    control: 'an exchanged token\'s scope claim is the narrowed grant (RFC 8693 §2.2.1); here it is copied from the subject token, while the response states the grant',
+    caughtBy: ['issued.scope'],
+  },
+  'issued-lifetime-long': {
+    control: 'an access token expires when expires_in says, within the lifetime policy; here exp is a day away',
+    caughtBy: ['issued.lifetime'],
+  },
   // Authorization server: delegation policy, client authentication, lifecycle propagation.
   'exchange-laundering': {
     control: 'only a registered child of the subject token\'s current actor may exchange it (delegation model; RFC 8693 §5)',

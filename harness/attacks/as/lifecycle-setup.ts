@@ -128,10 +128,13 @@ export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'cli
   return res.status
 }
 
-/** Epoch ms the fresh identity's token expires: its own `exp` where readable. */
+/**
+ * Epoch ms the fresh identity's token expires: the earlier of its own `exp` and what `expires_in`
+ * said (population/enroll.ts expiryOf). `exp` is kept to the millisecond where it is the earlier.
+ */
 export function tokenExpiry(fresh: FreshIdentity): number {
   const exp = unverifiedPayload(fresh.credential.accessToken)?.exp
-  return typeof exp === 'number' ? exp * 1000 : fresh.expiresAt
+  return typeof exp === 'number' ? Math.min(exp * 1000, fresh.expiresAt + 999) : fresh.expiresAt
 }
 
 /** The attack: an ordinary read with the (now dead) token of a fresh identity, attributed to its chain. */

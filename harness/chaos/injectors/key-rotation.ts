@@ -42,6 +42,12 @@ async function reexchange(ctx: InjectContext, chosen: readonly RunIdentity[]): P
           resource,
           scope: id.scope,
         })
+        kit.observe?.(
+          // the parent's grant is not a RunIdentity's to know: the subject-scope half of the check is left to provisioning's
+          { source: 'key-rotation', ref: id.ref, clientId: id.clientId, jkt: id.credential.key.jkt, principal: id.principal, actors: id.actors, resource, registeredScope: id.scope, subjectScope: parent ? null : principal!.entitlements },
+          res,
+          Date.now(),
+        )
         // Swap the whole credential at once: requests in flight keep the one they read.
         id.credential = { accessToken: res.access_token, tokenHash: tokenHash(res.access_token), key: id.credential.key }
         ok++

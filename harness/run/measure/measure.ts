@@ -56,7 +56,8 @@ export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): 
     const gap = capabilityGap(c, kit.target.capabilities)
     if (gap !== undefined) return drop(c.id, gap)
     try {
-      prepared.set(c.id, m.prepare ? await m.prepare(kit) : undefined)
+      // the tokens a case's set-up receives are checked in its name
+      prepared.set(c.id, m.prepare ? await m.prepare(kit.forCase(c.id)) : undefined)
       mods.push(m)
     } catch (e) {
       // an admin hook the target does not declare leaves the case uncovered, like a refused set-up

@@ -61,12 +61,13 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
     aud: grant.aud,
     client_id: grant.clientId,
     iat,
-    exp: iat + ttlS,
+    // flaw issued-lifetime-long: a day-long token, whatever expires_in tells the client
+    exp: iat + (flawed(ctx, 'issued-lifetime-long') ? 86_400 : ttlS),
     jti,
-    scope: grant.scope.join(' '),
-    cnf: { jkt },
+    scope: claimedScope(ctx, grant, audit).join(' '),
+    ...(flawed(ctx, 'issued-token-unbound') ? {} : { cnf: { jkt } }),
     tenant: grant.tenant,
-    ...(grant.act !== undefined ? { act: grant.act } : {}),
+    ...(grant.act !== undefined ? { act: flawed(ctx, 'issued-act-flattened') ? { sub: grant.act.sub } : grant.act } : {}),
     principal_type: grant.principalType,
   })
   audit.held = grant.scope
@@ -81,6 +82,15 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
     expires_in: ttlS,
     scope: grant.scope.join(' '),
   }
+}
+
+/**
+ * The token's scope claim: the grant. Flaw issued-scope-from-subject: the claim is copied from the
+ * subject token (its scope, recorded as the exchange's subject_scope), while the response says the grant.
+ */
+function claimedScope(ctx: AsContext, grant: Grant, audit: Audit): string[] {
+  const subjectScope = audit.detail.subject_scope
+  return flawed(ctx, 'issued-scope-from-subject') && Array.isArray(subjectScope) ? (subjectScope as string[]) : grant.scope
 }
 
 export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -21,7 +21,8 @@ export interface AccessClaims {
   nbf: number | null
   scope: string[]
   tenant: string
-  jkt: string
+  /** cnf.jkt; null only under the flaw issued-token-unbound */
+  jkt: string | null
   principalType: 'user' | 'agent'
   /** act chain flattened, current actor first */
   actors: string[]
@@ -67,12 +68,14 @@ function flattenActors(act: unknown): string[] | null {
 }
 
 /** Claims of a signature-checked payload, or why they are unusable. */
-function readClaims(p: Record<string, unknown>): AccessClaims | string {
+function readClaims(p: Record<string, unknown>, unboundAllowed: boolean): AccessClaims | string {
   const cnf = p.cnf as { jkt?: unknown } | undefined
   if (typeof p.sub !== 'string' || typeof p.client_id !== 'string' || typeof p.jti !== 'string') return 'sub, client_id and jti are required'
   if (typeof p.exp !== 'number' || typeof p.iss !== 'string') return 'exp and iss are required'
   if (typeof p.scope !== 'string' || typeof p.tenant !== 'string') return 'scope and tenant are required'
-  if (cnf === undefined || cnf === null || typeof cnf.jkt !== 'string') return 'token is not DPoP-bound (cnf.jkt missing)'
+  const unbound = cnf === undefined || cnf === null || typeof cnf.jkt !== 'string'
+  // flaw issued-token-unbound: DPoP "optional" here, so a token without cnf is taken with any proof
+  if (unbound && !unboundAllowed) return 'token is not DPoP-bound (cnf.jkt missing)'
   const actors = flattenActors(p.act)
   if (actors === null) return 'act must be nested objects with a sub'
   return {
@@ -84,7 +87,7 @@ function readClaims(p: Record<string, unknown>): AccessClaims | string {
     nbf: typeof p.nbf === 'number' ? p.nbf : null,
     scope: p.scope.split(' ').filter((s) => s.length > 0),
     tenant: p.tenant,
-    jkt: cnf.jkt,
+    jkt: unbound ? null : (cnf!.jkt as string),
     principalType: p.principal_type === 'user' ? 'user' : 'agent',
     actors,
   }
@@ -162,7 +165,7 @@ export class AccessTokenVerifier {
       // first, then refused as retired, in its principal's name), never accepted (RFC 8725 §3.8)
       if (found.state === 'former') retiredKid = header.kid
     }
-    const claims = readClaims(payload)
+    const claims = readClaims(payload, hasFlaw(this.#flaws, 'issued-token-unbound'))
     if (typeof claims === 'string') return refuse('token.claims', claims)
     const aud = payload.aud
     if (!(aud === this.#audience || (Array.isArray(aud) && aud.includes(this.#audience))) && !hasFlaw(this.#flaws, 'audience-unchecked')) {

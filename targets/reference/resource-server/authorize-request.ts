@@ -139,7 +139,7 @@ export class RequestAuthorizer {
     const proof = checkDpopProof(c.dpop as string, { htm: c.method, htu, ath: tokenHash, nowS, iatWindowS: this.#o.iatWindowS, unchecked: this.#unchecked }, this.#o.keys)
     if (!proof.ok) return deny(t, 401, `dpop.${proof.check}`, 'invalid_dpop_proof', proof.description, dpopChallenge('invalid_dpop_proof'), proof.detail)
     const p: Base = { ...t, proofJkt: proof.jkt }
-    if (proof.jkt !== checked.claims.jkt && !hasFlaw(this.#flaws, 'dpop-binding-unchecked')) {
+    if (checked.claims.jkt !== null && proof.jkt !== checked.claims.jkt && !hasFlaw(this.#flaws, 'dpop-binding-unchecked')) {
       return deny(p, 401, 'dpop.key_mismatch', 'invalid_token', 'the proof key is not the key the token is bound to', dpopChallenge('invalid_token'), { expected_jkt: checked.claims.jkt, proof_jkt: proof.jkt })
     }
     if (!hasFlaw(this.#flaws, 'replay-cache-off')) {

@@ -1,0 +1,54 @@
+/**
+ * The issued-token checks (harness/oracle/issued-token.ts judges them): what every token the run
+ * receives must show, whoever asked for it. Listed by `gatecrash catalog`; not selected by
+ * `attacks.cases`, because they need no traffic of their own: they run on every run.
+ */
+import type { TokenCheck } from '../../contracts/attack-case.ts'
+
+export const ISSUED_TOKEN_CHECKS: readonly TokenCheck[] = [
+  {
+    id: 'issued.cnf-jkt',
+    class: 'issued',
+    title: 'Every issued token is bound to the key its client proved (cnf.jkt, token_type DPoP)',
+    rule: 'A DPoP-bound access token carries cnf.jkt, the SHA-256 thumbprint of the key the client proved, and token_type DPoP',
+    refs: ['RFC 9449 §6.1', 'RFC 9449 §5', 'RFC 7638 §3'],
+    owasp: ['NHI7', 'ASI03'],
+    grading: 'must',
+  },
+  {
+    id: 'issued.aud',
+    class: 'issued',
+    title: 'Every issued token is audience-restricted to the resource asked for',
+    rule: 'The AS audience-restricts an issued token to the resource(s) indicated, and no others',
+    refs: ['RFC 8707 §2', 'RFC 9068 §2.2'],
+    owasp: ['ASI03'],
+    grading: 'should',
+  },
+  {
+    id: 'issued.act-chain',
+    class: 'issued',
+    title: 'Every issued token names its principal and the whole actor chain, current actor first',
+    rule: 'sub is the principal, act nests every actor of the delegation with the current one first, client_id is the current actor',
+    refs: ['RFC 8693 §4.1', 'RFC 9068 §2.2'],
+    owasp: ['NHI9', 'ASI03'],
+    grading: 'policy',
+  },
+  {
+    id: 'issued.scope',
+    class: 'issued',
+    title: 'Every issued token narrows at each hop: within the client\'s registration and the subject token\'s scope',
+    rule: 'The granted scope lies within the client\'s registered scope and the subject token\'s scope at every hop, also when the request omitted scope',
+    refs: ['RFC 8693 §2.1', 'RFC 8693 §2.2.1', 'RFC 6749 §3.3'],
+    owasp: ['NHI5', 'ASI03'],
+    grading: 'policy',
+  },
+  {
+    id: 'issued.lifetime',
+    class: 'issued',
+    title: 'Every issued token lives no longer than the policy allows and than expires_in said',
+    rule: 'exp − iat is within the policy\'s maximum (default 1 h), and exp is no later than expires_in said (60 s allowance)',
+    refs: ['RFC 6749 §5.1', 'RFC 7519 §4.1.4', 'RFC 9068 §2.2'],
+    owasp: ['NHI7'],
+    grading: 'policy',
+  },
+]

@@ -125,6 +125,24 @@ export function statedCounts(markdown: string): string | null {
   return m ? m[1].trim() : null
 }
 
+/** The per-endpoint summary table, as the page writes it between `<!-- summary -->` and `<!-- /summary -->`. */
+export function summaryTable(rows: readonly InventoryRow[]): string {
+  const lines = ['| applies to | rules | MUST | MUST covered | MUST planned | MUST gap | MUST, other reason |', '|---|---|---|---|---|---|---|']
+  for (const key of APPLIES_TO) {
+    const mine = rows.filter((r) => r.appliesTo === key)
+    if (mine.length === 0) continue
+    const c = inventoryCounts(mine)
+    lines.push(`| \`${key}\` | ${c.rules} | ${c.must} | ${c.mustCovered} | ${c.mustPlanned} | ${c.mustGap} | ${c.mustReason - c.mustGap} |`)
+  }
+  return lines.join('\n')
+}
+
+/** The summary table the page states, or null when it has none. */
+export function statedSummary(markdown: string): string | null {
+  const m = /<!-- summary -->\n([\s\S]*?)\n<!-- \/summary -->/.exec(markdown)
+  return m ? m[1].trim() : null
+}
+
 /**
  * Problems of the page against a catalog's case ids: unknown ids, catalog cases the page never
  * names, rules out of shape. Empty when the page is in step.
@@ -154,6 +172,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const markdown = readFileSync(INVENTORY_PATH, 'utf8')
   const counts = inventoryCounts(parseRuleInventory(markdown))
   console.log(formatCounts(counts))
+  console.log(summaryTable(parseRuleInventory(markdown)))
   const stated = statedCounts(markdown)
   if (stated !== formatCounts(counts)) console.log(`the page states: ${stated ?? 'no counts'}`)
 }

@@ -14,6 +14,8 @@ import {
   inventoryProblems,
   parseRuleInventory,
   statedCounts,
+  statedSummary,
+  summaryTable,
   RULE_HEADER,
   type InventoryRow,
 } from './rule-inventory-table.ts'
@@ -43,6 +45,10 @@ describe('docs/rule-inventory.md', () => {
 
   test('the counts the page states are the table’s', () => {
     expect(statedCounts(markdown)).toBe(formatCounts(inventoryCounts(rows)))
+  })
+
+  test('the summary by endpoint and token kind is the table’s', () => {
+    expect(statedSummary(markdown)).toBe(summaryTable(rows))
   })
 
   test('a catalog case missing from the page is reported', () => {

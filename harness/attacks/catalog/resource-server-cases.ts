@@ -26,7 +26,7 @@ const check = (n: string): string => `RFC 9449 §4.3 (${n})`
  * defeats), which grades as a warn, not a pass. The refusal is recorded as the deployment's routing
  * policy (`policy`), attributed to the agent: who probes for management functions is the finding.
  */
-function internalEndpoint(variant: string, title: string, rule: string): AttackCase {
+function internalEndpoint(variant: string, internalPath: 'admin' | 'peer', title: string, rule: string): AttackCase {
   return {
     id: `escalate.internal-endpoint.${variant}`,
     class: 'escalate',
@@ -41,6 +41,7 @@ function internalEndpoint(variant: string, title: string, rule: string): AttackC
     ],
     evidence: { decision: 'deny', area: 'policy', attribution: 'token', detail: [] },
     write: false,
+    internalPath,
   }
 }
 
@@ -339,11 +340,13 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
   },
   internalEndpoint(
     'admin-read',
+    'admin',
     'a management endpoint the target declares (e.g. its side-effect ledger read)',
     'Management functions are not reachable through the public origin: it does not route them, whoever calls',
   ),
   internalEndpoint(
     'peer-push',
+    'peer',
     'an endpoint the deployment\'s own components call (e.g. the lifecycle push from the authorization server)',
     'Endpoints for the deployment\'s own components are not reachable through the public origin: a shared secret is not the only thing keeping an agent out',
   ),

@@ -17,6 +17,7 @@ import type { ExpectedAttribution } from '../../contracts/attempt.ts'
 import type { RunIdentity } from '../../contracts/identity.ts'
 import type { InternalPath, ResourceServerInfo } from '../../contracts/target.ts'
 import { createDpopProof } from '../../protocol/dpop-proof.ts'
+import { internalPathGap } from '../coverage-gap.ts'
 import { CaseNotCovered, type AttackModule } from '../types.ts'
 import { dpopHeaders } from './tool-call.ts'
 
@@ -33,11 +34,9 @@ function internalCase(variant: string, role: InternalPath['role']): AttackModule
     id: `escalate.internal-endpoint.${variant}`,
     eligible: (_identity, rs) => internalPathOf(rs, role) !== undefined,
     async prepare(kit) {
-      // the population's tokens are for the first resource server: its declaration is the one that counts
-      const rs = kit.target.resources[0]
-      if (rs === undefined || internalPathOf(rs, role) === undefined) {
-        throw new CaseNotCovered(`the target declares no ${role} endpoint of resource server ${rs?.id ?? '(none)'} (resources[].internalPaths with role "${role}")`)
-      }
+      // measure.ts checks the catalog's `internalPath` first; this keeps the module safe on its own
+      const gap = internalPathGap(role, kit.target.resources)
+      if (gap !== undefined) throw new CaseNotCovered(gap)
     },
     async fire(env) {
       const p = internalPathOf(env.rs, role)

@@ -110,7 +110,7 @@ export class RequestAuthorizer {
   async refuseUnrouted(c: AuthContext): Promise<Outcome> {
     const caller = await this.#authenticate(c)
     if ('decision' in caller) return caller
-    return deny(caller, 404, 'policy.not_routed', 'not_found', 'not found', undefined, { path: c.pathname.slice(0, 256) })
+    return deny(caller, 404, 'policy.not_routed', 'not_found', 'not found')
   }
 
   /** RFC 6750 / RFC 9449 §7 / RFC 9068 §4: a refusal, or the verified caller. */
@@ -158,7 +158,9 @@ export class RequestAuthorizer {
       return deny(p, 401, 'dpop.key_mismatch', 'invalid_token', 'the proof key is not the key the token is bound to', dpopChallenge('invalid_token'), { expected_jkt: checked.claims.jkt, proof_jkt: proof.jkt })
     }
     if (!hasFlaw(this.#flaws, 'replay-cache-off')) {
-      const key = `${this.#o.audience} ${htu} ${proof.jti}`
+      // per target URI (RFC 9449 §11.1), by the URI's hash: a request to a path no tool has may carry
+      // a URI of kilobytes, and the replay store takes keys of 2 KiB at most
+      const key = `${this.#o.audience} ${b64urlSha256(htu)} ${proof.jti}`
       let replayed: boolean
       try {
         replayed = await this.#o.replay.seen(key, 2 * this.#o.iatWindowS * 1000)

@@ -83,6 +83,25 @@ describe('escalate.internal-endpoint.peer-push', () => {
   })
 })
 
+describe('any path the public listener does not route', () => {
+  test('is refused like the internal ones, and a long one is recorded by its first 256 characters only', async () => {
+    const path = `/admin/${'x'.repeat(2_000)}`
+    const res = await world.call(pop.agent, pop.agentToken, 'GET', path)
+    expect(res.status).toBe(404)
+    const r = await world.recordFor(res.traceId)
+    expect(r).toMatchObject({ decision: 'deny', reason: 'policy.not_routed', principal: { sub: USER.sub } })
+    expect(r.resource.path).toBe(path.slice(0, 256))
+  })
+
+  test('a proof for another URI is refused as such (401 invalid_dpop_proof), before the path is refused', async () => {
+    const proof = await world.proofFor(pop.agent, 'GET', `/t/${TENANT}/tickets/T-1`, pop.agentToken)
+    const res = await world.call(pop.agent, pop.agentToken, 'GET', '/admin/refunds', { proof })
+    expect(res.status).toBe(401)
+    expect(res.body.error).toBe('invalid_dpop_proof')
+    expect((await world.recordFor(res.traceId)).reason).toBe('dpop.htu_mismatch')
+  })
+})
+
 describe('the refund ledger: internal listener only', () => {
   test('a refund issued through the front is counted on the replicas\' internal listeners, and by the admin client', async () => {
     const refund = await world.call(pop.agent, pop.agentToken, 'POST', `/t/${TENANT}/refunds`, { body: { ticket_id: 'T-INT', amount: 7 } })

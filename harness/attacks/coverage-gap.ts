@@ -4,7 +4,7 @@
  * for the run's coverage table and the preflight alike.
  */
 import type { AttackCase } from '../contracts/attack-case.ts'
-import type { TargetCapabilities } from '../contracts/target.ts'
+import type { InternalPath, ResourceServerInfo, TargetCapabilities } from '../contracts/target.ts'
 
 const LACKS: Record<Exclude<keyof TargetCapabilities, 'replicas'>, string> = {
   dpop: 'ES256 DPoP (RFC 9449: dpop_signing_alg_values_supported)',
@@ -23,4 +23,20 @@ export function capabilityGap(c: Pick<AttackCase, 'needs' | 'hooks'>, capabiliti
   if (missing.length === 0) return undefined
   const hooks = missing.includes('adminHooks') && c.hooks?.length ? `; it calls ${c.hooks.map((h) => `admin.${h}`).join(' and ')}` : ''
   return `the target lacks ${missing.map((m) => LACKS[m]).join(', and ')}${hooks}`
+}
+
+/**
+ * The reason a case calling an internal endpoint of `role` cannot run: the first resource server
+ * (the one the population's tokens are for) declares none. The harness guesses no private path.
+ */
+export function internalPathGap(role: InternalPath['role'], resources: readonly ResourceServerInfo[]): string | undefined {
+  const rs = resources[0]
+  if (rs?.internalPaths?.some((p) => p.role === role)) return undefined
+  const what = role === 'admin' ? 'management endpoint' : "endpoint its own components call"
+  return `the target declares no ${what} of resource server ${rs?.id ?? '(none)'} (resources[].internalPaths with role "${role}", in a profile too)`
+}
+
+/** Everything that leaves `c` uncovered at this target: a missing capability, or a declaration it needs. */
+export function coverageGap(c: Pick<AttackCase, 'needs' | 'hooks' | 'internalPath'>, target: { capabilities: TargetCapabilities; resources: readonly ResourceServerInfo[] }): string | undefined {
+  return capabilityGap(c, target.capabilities) ?? (c.internalPath !== undefined ? internalPathGap(c.internalPath, target.resources) : undefined)
 }

@@ -51,6 +51,11 @@ export interface AttackCase {
   concurrency?: boolean
   /** target capabilities the case needs; without them it is not-covered */
   needs?: (keyof import('../contracts/target.ts').TargetCapabilities)[]
+  /**
+   * the case calls an internal endpoint of this role that the target declares
+   * (ResourceServerInfo.internalPaths); a target that declares none leaves it not-covered
+   */
+  internalPath?: 'admin' | 'peer'
   /** with `adminHooks` among `needs`: the hooks it calls (a profile's `admin.*` names), so the not-covered reason can name them */
   hooks?: ('rotateSigningKey' | 'retireSigningKey' | 'currentSigningKid' | 'setTokenTtl' | 'sideEffectCount')[]
 }

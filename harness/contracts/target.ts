@@ -41,6 +41,35 @@ export interface ResourceServerInfo {
   /** base URL requests are sent to (the front); DPoP `htu` is built from it */
   origin: string
   tools: ToolSpec[]
+  /**
+   * Endpoints this resource server has that are NOT for agents: management reads and the calls its
+   * own peers make to it. The escalate.internal-endpoint.* cases call each through `origin`, where
+   * a correct deployment does not route it. Absent or empty: those cases are not covered.
+   */
+  internalPaths?: InternalPath[]
+}
+
+/**
+ * One internal or management endpoint, as the deployment's owner knows it (the harness cannot
+ * guess a deployment's private paths, so the target declares them).
+ */
+export interface InternalPath {
+  /** what it is, for reports: e.g. `refund ledger read` */
+  name: string
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** an absolute path as sent to the public origin, e.g. `/admin/refunds`; no placeholders */
+  path: string
+  /**
+   * `admin`: an operator's management endpoint (state reads, counters, configuration);
+   * `peer`: one another component of the deployment calls (a lifecycle or revocation push, a cache
+   * invalidation)
+   */
+  role: 'admin' | 'peer'
+  /**
+   * the JSON body sent with it; choose one that changes nothing if it were served (e.g. an empty
+   * event list)
+   */
+  body?: Record<string, unknown>
 }
 
 export interface TargetCapabilities {
@@ -182,6 +211,8 @@ export interface TargetChaosHooks {
 export interface StartedComponent {
   name: string
   url: string
+  /** a second, loopback-only listener for the deployment's own calls (a reference replica's admin read and lifecycle push) */
+  internalUrl?: string
   pid?: number
   /**
    * where the component keeps its files (the reference evidence sink: its log), for a target the

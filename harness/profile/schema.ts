@@ -45,6 +45,15 @@ function checkFixture(t: ToolProfile, at: Where): void {
   }
 }
 
+/** An internal or management endpoint (contracts/target.ts InternalPath): a fixed path, no placeholders. */
+const internalPath = obj({
+  name: { check: str({ nonEmpty: true, describe: 'what the endpoint is, e.g. ledger read' }), required: true },
+  method: { check: str({ oneOf: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }), required: true },
+  path: { check: str({ pattern: /^\/[^\s?#{}]*$/, describe: "an absolute path starting with '/', without query, fragment or placeholders, e.g. /admin/ledger" }), required: true },
+  role: { check: str({ oneOf: ['admin', 'peer'] }), required: true },
+  body: json({ object: true, describe: 'a JSON object: a request body that changes nothing if the endpoint were served' }),
+})
+
 const resource = obj(
   {
     id: { check: str({ pattern: /^[\w-]+$/, describe: 'an id of letters, digits, _ and -' }), required: true },
@@ -52,6 +61,7 @@ const resource = obj(
     origin: str(HTTP_URL),
     metadata: str({ ...HTTP_URL, describe: 'the URL of its RFC 9728 protected-resource metadata, e.g. http://127.0.0.1:8101/.well-known/oauth-protected-resource' }),
     tools: { check: arr(tool, { describe: 'the tools agents call on this resource server (at least one)' }), required: true },
+    internalPaths: arr(internalPath, { describe: 'the endpoints of this resource server that are not for agents' }),
   },
   (r, at) => {
     const stated = r.audience !== undefined || r.origin !== undefined

@@ -23,7 +23,7 @@
  * })
  * ```
  */
-import type { EvidenceSourceSpec, HostAllowance, TargetCapabilities, TargetPolicy, TargetTlsOptions, ToolFixture } from '../contracts/target.ts'
+import type { EvidenceSourceSpec, HostAllowance, InternalPath, TargetCapabilities, TargetPolicy, TargetTlsOptions, ToolFixture } from '../contracts/target.ts'
 import type { DeploymentSpec } from './deployment.ts'
 
 export type * from './deployment.ts'
@@ -61,6 +61,13 @@ export interface ToolProfile {
 export type ResourceProfile = {
   id: string
   tools: ToolProfile[]
+  /**
+   * Endpoints of this resource server that are not for agents (management reads, the calls your
+   * own components make to it), e.g. `{ name: 'ledger read', method: 'GET', path: '/admin/ledger',
+   * role: 'admin' }`. The escalate.internal-endpoint.* cases call them through `origin`, where they
+   * must not be routed; without any those cases are not covered.
+   */
+  internalPaths?: InternalPath[]
 } & (
   | {
       /** the audience / RFC 8707 resource indicator tokens for this server carry */

@@ -22,7 +22,7 @@ import { HttpClient } from '../protocol/http.ts'
 import { judgeConnection } from './connection.ts'
 import { legitimateArgs } from './measure/workflow.ts'
 import { provisionPhase, type ProvisionPhaseResult } from './provision-phase.ts'
-import { capabilityGap } from '../attacks/coverage-gap.ts'
+import { coverageGap } from '../attacks/coverage-gap.ts'
 
 export interface PreflightCheck {
   name: string
@@ -43,11 +43,12 @@ export interface PreflightReport {
 /** How long evidence may take to arrive after the last call (a run's default settle window). */
 const EVIDENCE_WAIT_MS = 3_000
 
-export function coverageFromCapabilities(capabilities: TargetCapabilities, catalog: readonly AttackCase[] = CATALOG): PreflightReport['cases'] {
+/** From what the target states: its capabilities and what it declares (internal paths). */
+export function coverageFromCapabilities(target: { capabilities: TargetCapabilities; resources: readonly ResourceServerInfo[] }, catalog: readonly AttackCase[] = CATALOG): PreflightReport['cases'] {
   const covered: string[] = []
   const notCovered: { id: string; reason: string }[] = []
   for (const c of catalog) {
-    const reason = capabilityGap(c, capabilities)
+    const reason = coverageGap(c, target)
     if (reason === undefined) covered.push(c.id)
     else notCovered.push({ id: c.id, reason })
   }
@@ -92,7 +93,7 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
     checks.push({ name: 'delegated tokens (RFC 8693)', ok: true, detail: `an agent for ${agent.principal} (act ${agent.actors.join(' < ')})${sub ? ` and a sub-agent (act ${sub.actors.join(' < ')})` : ''}, DPoP-bound` })
     const traces = await callTools(target, phase, pools, checks, options.callWrites ?? false)
     await checkEvidence(target, traces, checks, http)
-    const cases = coverageFromCapabilities(target.capabilities)
+    const cases = coverageFromCapabilities(target)
     return { target: target.name, checks, cases, ok: checks.every((c) => c.ok) }
   } finally {
     await pools.close()

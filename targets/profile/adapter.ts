@@ -154,9 +154,11 @@ async function resourceInfo(r: ResourceProfile, issuer: string, http: HttpClient
     // the call the deployment owner declared safe, which `target check` makes without --call-writes
     ...(t.preflight ? { preflight: t.preflight } : {}),
   }))
-  if (r.metadata === undefined) return { id: r.id, audience: r.audience, origin: r.origin.replace(/\/$/, ''), tools }
+  // declared by the deployment's owner: the harness guesses no private path
+  const internal = r.internalPaths !== undefined ? { internalPaths: r.internalPaths.map((p) => ({ ...p })) } : {}
+  if (r.metadata === undefined) return { id: r.id, audience: r.audience, origin: r.origin.replace(/\/$/, ''), tools, ...internal }
   const meta = await discoverResource(r.metadata, { issuer, http })
-  return { id: r.id, audience: meta.resource, origin: meta.resource.replace(/\/$/, ''), tools }
+  return { id: r.id, audience: meta.resource, origin: meta.resource.replace(/\/$/, ''), tools, ...internal }
 }
 
 export function profileTarget(loaded: LoadedProfile): TargetAdapter {

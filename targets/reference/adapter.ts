@@ -34,6 +34,7 @@ import { readFileSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { TargetStartFailed } from '../../harness/contracts/errors.ts'
 import type { HttpCursorSourceSpec, StartedTarget, TargetAdapter, TargetStartOptions } from '../../harness/contracts/target.ts'
 import { ReferenceAdminClient } from './admin-client.ts'
 import { AS_STATE_FILE } from './authorization-server/as-state.ts'
@@ -43,6 +44,7 @@ import type { Component } from './component.ts'
 import { ContainerComponent } from './container/container-component.ts'
 import { cleanupIfContainersWereUsed, cleanupStaleContainers, dockerClient, markContainersUsed } from './container/docker.ts'
 import { ProcessComponent } from './process-component.ts'
+import { referenceInternalPaths } from './resource-server/internal-server.ts'
 import { RESOURCE_SERVERS, toolScopes } from './resource-server/tools.ts'
 import type { AsConfig, FrontConfig, ReplayStoreConfig, ResourceRegistration, RsConfig, SinkConfig } from './shared/component-config.ts'
 
@@ -195,10 +197,15 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
       lifecycleSecret,
       ...writerSettings,
     } satisfies RsConfig))))
+    const internalUrlOf = (r: Component): string => {
+      if (r.internalUrl === undefined) throw new TargetStartFailed(`${r.name} reported no internal listener`, { hint: 'a replica serves its admin read and lifecycle push there (resource-server/internal-server.ts)' })
+      return r.internalUrl
+    }
     const upstreams = (s: (typeof servers)[number]): FrontConfig => ({ upstreams: s.replicas.map((r) => r.url) })
     await Promise.all(servers.map((s) => s.front.call('set-upstreams', upstreams(s))))
     // replicaUrls: the AS pushes revocation, offboarding and key retirement to each replica
-    const registrations: ResourceRegistration[] = servers.map((s, i) => ({ audience: origins[i], scopes: toolScopes(s.tools), replicaUrls: s.replicas.map((r) => r.url) }))
+    // (their internal listeners: the public ones, behind the fronts, do not route the lifecycle push)
+    const registrations: ResourceRegistration[] = servers.map((s, i) => ({ audience: origins[i], scopes: toolScopes(s.tools), replicaUrls: s.replicas.map(internalUrlOf) }))
     for (const r of registrations) await as.call('add-resource', r)
     // a restarted AS knows the resource servers before it is ready
     asConfig.resources = registrations
@@ -226,7 +233,8 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
       name: 'reference',
       version: VERSION,
       issuer: as.url,
-      resources: servers.map((s, i) => ({ id: s.id, audience: origins[i], origin: origins[i], tools: s.tools.map((t) => ({ ...t })) })),
+      // internalPaths: what the public origin must not route (the escalate.internal-endpoint.* cases)
+      resources: servers.map((s, i) => ({ id: s.id, audience: origins[i], origin: origins[i], tools: s.tools.map((t) => ({ ...t })), internalPaths: referenceInternalPaths() })),
       capabilities: {
         dpop: true,
         tokenExchange: true,
@@ -240,13 +248,14 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
       },
       evidence: { kind: 'http-cursor', url: sink.url },
       // pid is read live: a restart changes it. The sink, the AS and the replicas keep files in dataDir.
-      components: started.map((c) => ({ name: c.name, url: c.url, get pid() { return c.pid }, ...(keepsFiles(c) ? { dataDir } : {}) })),
+      components: started.map((c) => ({ name: c.name, url: c.url, ...(c.internalUrl !== undefined ? { internalUrl: c.internalUrl } : {}), get pid() { return c.pid }, ...(keepsFiles(c) ? { dataDir } : {}) })),
       flaws,
       admin: new ReferenceAdminClient({
         asUrl: as.url,
         adminSecret,
         // read at call time: the replicas keeping the refund ledger, as they are now
-        refundReplicaUrls: () => servers.filter((s) => s.tools.some((t) => t.name === 'refund.issue')).flatMap((s) => s.replicas.map((r) => r.url)),
+        // (their internal listeners: the ledger read is not routed on the public ones)
+        refundReplicaUrls: () => servers.filter((s) => s.tools.some((t) => t.name === 'refund.issue')).flatMap((s) => s.replicas.map(internalUrlOf)),
       }),
       chaos,
       // The reference AS learns a client's tenant, and a sub-agent's parent, from registration members.

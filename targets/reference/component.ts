@@ -7,6 +7,11 @@ export interface Component {
   readonly name: string
   /** http://127.0.0.1:PORT once started; the same after a restart */
   readonly url: string
+  /**
+   * http://127.0.0.1:PORT of its internal listener (a replica's admin read and lifecycle push, never
+   * behind a front), the same after a restart; undefined for a component without one
+   */
+  readonly internalUrl: string | undefined
   /** pid of the current child process; undefined for a container (the engine owns its processes) */
   readonly pid: number | undefined
   readonly running: boolean

@@ -67,6 +67,13 @@ const DEFINITIONS = {
     control: 'a refund amount must be positive: a negative refund (a charge) is an invalid request',
     caughtBy: ['escalate.limit.negative'],
   },
+  // Internal and admin endpoints on a replica's public listener (the front's upstream), where the
+  // front makes every caller loopback: the refund ledger read is served to any agent, and the
+  // lifecycle push is held by nothing but its shared secret (answered 401, with no record).
+  'internal-endpoints-public': {
+    control: 'a replica serves its admin read and lifecycle push on an internal loopback listener only; the public origin does not route them (OWASP API5:2023)',
+    caughtBy: ['escalate.internal-endpoint.admin-read', 'escalate.internal-endpoint.peer-push'],
+  },
   'dpop-htu-unchecked': {
     control: 'resource server compares the proof htu with its own public origin and path (RFC 9449 §4.3 (9))',
     caughtBy: ['replay.dpop-htu-htm.other-uri'],

@@ -104,6 +104,8 @@ export class ProcessComponent implements Component {
   #configured = false
   #port = 0
   #url: string | null = null
+  #internalPort = 0
+  #internalUrl: string | undefined = undefined
   #nextCall = 1
   #stopping: Promise<void> | null = null
   #restarting: Promise<void> | null = null
@@ -126,6 +128,10 @@ export class ProcessComponent implements Component {
   get url(): string {
     if (this.#url === null) throw new TypeError(`${this.name} has not started`)
     return this.#url
+  }
+
+  get internalUrl(): string | undefined {
+    return this.#internalUrl
   }
 
   get running(): boolean {
@@ -173,6 +179,10 @@ export class ProcessComponent implements Component {
         cleanup()
         this.#url = m.url
         this.#port = Number(new URL(m.url).port)
+        if (m.internalUrl !== undefined) {
+          this.#internalUrl = m.internalUrl
+          this.#internalPort = Number(new URL(m.internalUrl).port)
+        }
         resolve(m.url)
       }
       const timer = setTimeout(() => failed(`no ready message within ${timeoutMs} ms`), timeoutMs)
@@ -180,7 +190,7 @@ export class ProcessComponent implements Component {
       child.once('error', onError)
       child.on('message', onMessage)
       if (!life.running) return failed('exited before it was configured')
-      child.send({ type: 'start', config, ...(this.#port !== 0 ? { port: this.#port } : {}) } satisfies ParentMessage)
+      child.send({ type: 'start', config, ...(this.#port !== 0 ? { port: this.#port } : {}), ...(this.#internalPort !== 0 ? { internalPort: this.#internalPort } : {}) } satisfies ParentMessage)
     })
   }
 

@@ -33,8 +33,12 @@ describe('a deployment gatecrash did not write, at full size', () => {
     const r = await runExample({ dir: await scratchDir(), scenario: scenario('full-catalog.ts'), timeoutMs: 600_000 })
     expect(r.code, r.stderr.slice(-3000)).toBe(0)
     const missed = r.runJson.coverage.filter((c: { covered: boolean }) => !c.covered)
-    expect(missed.map((c: { case: string }) => c.case).sort()).toEqual(['lifecycle.expired-at', 'lifecycle.offboarded-agent.old-token', 'lifecycle.retired-key', 'lifecycle.revoked-at'])
-    for (const c of missed) expect(c.reason, c.case).toMatch(/lacks|policy.offboardingPropagationS/)
+    // the example's profile declares no internal paths: the escalate.internal-endpoint.* cases say so
+    expect(missed.map((c: { case: string }) => c.case).sort()).toEqual([
+      'escalate.internal-endpoint.admin-read', 'escalate.internal-endpoint.peer-push',
+      'lifecycle.expired-at', 'lifecycle.offboarded-agent.old-token', 'lifecycle.retired-key', 'lifecycle.revoked-at',
+    ])
+    for (const c of missed) expect(c.reason, c.case).toMatch(/lacks|policy.offboardingPropagationS|declares no .*internalPaths/)
   }, 700_000)
 
   // Each misconfiguration of the example (its README "Flaws") and a case that must catch it.

@@ -17,6 +17,34 @@ const ACCEPTED: ExpectedResponse = { status: 200, error: null }
 /** RFC 9449 §4.3 check numbers, for refs */
 const check = (n: string): string => `RFC 9449 §4.3 (${n})`
 
+/**
+ * escalate.internal-endpoint.<variant>: an endpoint the target itself declares internal
+ * (ResourceServerInfo.internalPaths) called through the public origin by an agent with a valid
+ * token and proof. Only "not routed" passes (404, with or without a JSON `not_found`): the
+ * declaration says the path is not for agents, so a public router that answers 401 or 403 knows the
+ * path and holds it by a credential check alone (a shared secret, a loopback test that an L4 front
+ * defeats), which grades as a warn, not a pass. The refusal is recorded as the deployment's routing
+ * policy (`policy`), attributed to the agent: who probes for management functions is the finding.
+ */
+function internalEndpoint(variant: string, internalPath: 'admin' | 'peer', title: string, rule: string): AttackCase {
+  return {
+    id: `escalate.internal-endpoint.${variant}`,
+    class: 'escalate',
+    title: `An agent calls ${title} through the public origin, with its own valid token and proof`,
+    rule,
+    refs: ['OWASP API5:2023', 'OWASP API9:2023', 'RFC 6750 §3.1'],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect: [
+      { status: 404, error: 'not_found' },
+      { status: 404, error: null },
+    ],
+    evidence: { decision: 'deny', area: 'policy', attribution: 'token', detail: [] },
+    write: false,
+    internalPath,
+  }
+}
+
 /** replay.dpop-malformed.<variant>: one defect in an otherwise valid proof. */
 function malformed(variant: string, title: string, refs: string[], detail: string[] = ['check']): AttackCase {
   return {
@@ -310,6 +338,18 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     evidence: { decision: 'deny', area: 'tenant', attribution: 'token', detail: ['token_tenant'] },
     write: false,
   },
+  internalEndpoint(
+    'admin-read',
+    'admin',
+    'a management endpoint the target declares (e.g. its side-effect ledger read)',
+    'Management functions are not reachable through the public origin: it does not route them, whoever calls',
+  ),
+  internalEndpoint(
+    'peer-push',
+    'peer',
+    'an endpoint the deployment\'s own components call (e.g. the lifecycle push from the authorization server)',
+    'Endpoints for the deployment\'s own components are not reachable through the public origin: a shared secret is not the only thing keeping an agent out',
+  ),
   limit('just-over', 'one unit over it', true),
   limit('fraction-over', 'half a unit over it (a check that truncates to an integer lets it through)', true),
   limit('far-over', 'a thousand times it', true),

@@ -1,6 +1,7 @@
 import type { AttackModule } from '../types.ts'
 import { escalateClaimTamper } from './escalate-claim-tamper.ts'
 import { escalateCrossTenant } from './escalate-cross-tenant.ts'
+import { escalateInternalEndpointAdminRead, escalateInternalEndpointPeerPush } from './escalate-internal-endpoint.ts'
 import { escalateLimitAtMax, escalateLimitFarOver, escalateLimitFractionOver, escalateLimitHuge, escalateLimitJustOver, escalateLimitNegative } from './escalate-limit.ts'
 import {
   escalateForeignIssuer,
@@ -75,6 +76,8 @@ export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   escalateLimitHuge,
   escalateLimitNegative,
   escalateLimitAtMax,
+  escalateInternalEndpointAdminRead,
+  escalateInternalEndpointPeerPush,
   escalateForgedAlgNone,
   escalateForgedNullSig,
   escalateForgedBlankHmac,

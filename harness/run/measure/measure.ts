@@ -16,7 +16,7 @@ import { parseDuration } from '../../contracts/duration.ts'
 import type { ResourceServerInfo } from '../../contracts/target.ts'
 import type { CaseKit } from '../../attacks/kit.ts'
 import { CaseNotCovered } from '../../attacks/types.ts'
-import { capabilityGap } from '../../attacks/coverage-gap.ts'
+import { coverageGap } from '../../attacks/coverage-gap.ts'
 import { AdminHookMissing } from '../../contracts/errors.ts'
 
 export interface MeasureInput extends LoadPhaseInput {
@@ -53,7 +53,7 @@ export async function prepareCases(cases: readonly AttackCase[], kit: CaseKit): 
   const one = async (c: AttackCase) => {
     const m = ATTACK_MODULES.get(c.id)
     if (!m) return drop(c.id, 'no generator in this version of gatecrash')
-    const gap = capabilityGap(c, kit.target.capabilities)
+    const gap = coverageGap(c, kit.target)
     if (gap !== undefined) return drop(c.id, gap)
     try {
       // the tokens a case's set-up receives are checked in its name

@@ -5,6 +5,8 @@
  * replica has the event, so "stops working" means at once. A replica that failed is marked stale
  * and gets the whole snapshot pushed again until it takes it; a replica that (re)starts pulls the
  * snapshot itself (GET /internal/lifecycle) and is pushed it again when the adapter lists it.
+ * The replica URLs are each replica's internal listener (resource-server/internal-server.ts), never
+ * a front: the public listeners do not route the push.
  */
 import { request } from 'undici'
 import { LIFECYCLE_PATH, type LifecycleEvent } from '../shared/lifecycle-events.ts'

@@ -58,6 +58,8 @@ function freePort(): Promise<number> {
 export class ContainerComponent implements Component {
   readonly name: string
   readonly containerised = true
+  /** the components run in containers (CONTAINER_COMPONENTS) have no internal listener */
+  readonly internalUrl = undefined
   readonly #spec: ContainerComponentSpec
   #container: StartedTestContainer | null = null
   #config: unknown = undefined

@@ -28,6 +28,9 @@ export interface CallContext {
   nowMs: number
 }
 
+/** What authentication alone looks at (a request the public listener does not route has no tool). */
+export type AuthContext = Omit<CallContext, 'route' | 'body'>
+
 export interface Outcome {
   decision: 'allow' | 'deny'
   status: number
@@ -98,8 +101,20 @@ export class RequestAuthorizer {
     return 'decision' in caller ? caller : this.#decide(c, caller)
   }
 
+  /**
+   * A request to a path the public listener does not route (an internal endpoint's among them):
+   * authenticated like a tool call, so the refusal names who asked, then refused 404 not_found, as
+   * an unknown path is anywhere. An unauthenticated caller gets the authentication refusal instead,
+   * so the route table is never told to strangers.
+   */
+  async refuseUnrouted(c: AuthContext): Promise<Outcome> {
+    const caller = await this.#authenticate(c)
+    if ('decision' in caller) return caller
+    return deny(caller, 404, 'policy.not_routed', 'not_found', 'not found')
+  }
+
   /** RFC 6750 / RFC 9449 §7 / RFC 9068 §4: a refusal, or the verified caller. */
-  async #authenticate(c: CallContext): Promise<Outcome | Caller> {
+  async #authenticate(c: AuthContext): Promise<Outcome | Caller> {
     if (c.authorization.length === 0) {
       if (hasFlaw(this.#flaws, 'no-credential-allowed')) return NOBODY
       return { ...NOBODY, decision: 'deny', status: 401, reason: 'auth.missing', challenge: dpopChallenge(), description: 'authentication required' }
@@ -143,7 +158,9 @@ export class RequestAuthorizer {
       return deny(p, 401, 'dpop.key_mismatch', 'invalid_token', 'the proof key is not the key the token is bound to', dpopChallenge('invalid_token'), { expected_jkt: checked.claims.jkt, proof_jkt: proof.jkt })
     }
     if (!hasFlaw(this.#flaws, 'replay-cache-off')) {
-      const key = `${this.#o.audience} ${htu} ${proof.jti}`
+      // per target URI (RFC 9449 §11.1), by the URI's hash: a request to a path no tool has may carry
+      // a URI of kilobytes, and the replay store takes keys of 2 KiB at most
+      const key = `${this.#o.audience} ${b64urlSha256(htu)} ${proof.jti}`
       let replayed: boolean
       try {
         replayed = await this.#o.replay.seen(key, 2 * this.#o.iatWindowS * 1000)
@@ -171,7 +188,7 @@ export class RequestAuthorizer {
    * Two Authorization headers. RFC 9449 §7.2 Fig. 19: Bearer and DPoP at once is invalid_request.
    * The refusal is attributed to the token when one of them verifies.
    */
-  async #multipleCredentials(c: CallContext): Promise<Outcome> {
+  async #multipleCredentials(c: AuthContext): Promise<Outcome> {
     const parsed = c.authorization.map((v) => AUTHORIZATION.exec(v)).filter((m) => m !== null)
     const schemes = new Set(parsed.map((m) => m[1].toLowerCase()))
     const dual = schemes.has('dpop') && schemes.has('bearer')

@@ -116,7 +116,10 @@ export class LifecycleState {
     await this.apply(events)
   }
 
-  /** `POST /internal/lifecycle`: loopback peers with the shared secret only; 204 once applied. */
+  /**
+   * `POST /internal/lifecycle`, on the replica's internal listener only (internal-server.ts): loopback
+   * peers with the shared secret only; 204 once applied.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void {
     const authz = singleHeader(req, 'authorization')
     const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null

@@ -2,6 +2,8 @@
  * One resource-server replica (N per resource server behind a round-robin front), built from its
  * config. The audience and the public origin are the front's URL (or the fault proxy's in front of
  * it), from the config; the replica's own listening address matters to nobody but the front. A
+ * replica serves its admin read and the AS's lifecycle pushes on a second, internal listener
+ * (internal-server.ts) that the front never forwards to. A
  * replica needs the AS (its keys and lifecycle state) and the evidence sink to start: one that
  * cannot reach them does not report ready, rather than serve without them. main.ts runs it as a
  * process; the specs also build one in-process to test a flaw switch without starting a whole target.
@@ -14,6 +16,7 @@ import type { RsConfig } from '../shared/component-config.ts'
 import { PublicKeyCache } from '../shared/jwk-keys.ts'
 import { MemoryReplayStore, type ReplayStore } from '../shared/replay-store.ts'
 import { AccessTokenVerifier } from './access-token-verifier.ts'
+import { internalHandler } from './internal-server.ts'
 import { RequestAuthorizer } from './authorize-request.ts'
 import { JwksClient } from './jwks-client.ts'
 import { LifecycleState } from './lifecycle-state.ts'
@@ -65,8 +68,13 @@ export async function startReplica(config: RsConfig): Promise<ComponentRuntime> 
     flaws,
     lifecycle,
   })
+  const ledger = new RefundLedger()
+  const internal = internalHandler({ ledger, lifecycle })
+  // flaw internal-endpoints-public: the public listener (the front's upstream) routes the internal paths again
+  const exposedInternal = hasFlaw(flaws, 'internal-endpoints-public') ? internal : undefined
   return {
-    handler: rsHandler({ audience, issuer: config.issuer, authorizer, writer, ledger: new RefundLedger(), tools: toolsOf(config.id), record: recordMaker(flaws), lifecycle }),
+    handler: rsHandler({ audience, issuer: config.issuer, authorizer, writer, ledger, tools: toolsOf(config.id), record: recordMaker(flaws), exposedInternal }),
+    internalHandler: internal,
     close: async () => {
       await writer.close()
       await shared?.close().catch(() => {})

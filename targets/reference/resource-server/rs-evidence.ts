@@ -8,10 +8,17 @@ export interface CallFacts {
   audience: string
   method: string
   pathname: string
-  route: ToolRoute
+  /** the tool called; null for a request to a path the public listener does not route */
+  route: ToolRoute | null
   traceId: string | null
   requestId: string | null
 }
+
+/**
+ * A path no tool matched is whatever the caller sent (up to Node's header limit): the record keeps
+ * its start only, so one request cannot put kilobytes into the audit trail.
+ */
+const MAX_UNROUTED_PATH = 256
 
 /** The policy rule each reason area (or specific reason) falls under. */
 function ruleOf(reason: string): string {
@@ -22,6 +29,7 @@ function ruleOf(reason: string): string {
     case 'dpop.bearer_downgrade': return 'dpop-scheme-required'
     case 'dpop.dual_scheme': return 'one-credential'
     case 'policy.delegation_required': return 'delegation-required'
+    case 'policy.not_routed': return 'public-routes-only'
   }
   switch (reason.slice(0, reason.indexOf('.'))) {
     case 'auth': return 'credential-required'
@@ -53,8 +61,8 @@ export function recordMaker(flaws: readonly string[]): RecordMaker {
       client_id: c?.client_id ?? null,
       actors: omitActors ? [] : (c?.actors ?? []),
       key: { jkt: o.proofJkt },
-      resource: { aud: f.audience, method: f.method, path: f.pathname, tool: f.route.tool.name, tenant: f.route.tenant },
-      scope: { required: [f.route.tool.scope], held: c?.scope ?? [] },
+      resource: { aud: f.audience, method: f.method, path: f.route === null ? f.pathname.slice(0, MAX_UNROUTED_PATH) : f.pathname, tool: f.route?.tool.name, tenant: f.route?.tenant },
+      scope: { required: f.route === null ? [] : [f.route.tool.scope], held: c?.scope ?? [] },
       policy: { id: POLICY_ID, rule: ruleOf(o.reason) },
       correlation: { trace_id: f.traceId, request_id: f.requestId, token_jti: c?.jti ?? null, token_hash: o.tokenHash },
       detail: o.detail,

@@ -1,14 +1,17 @@
 /**
- * HTTP face of a resource server: protected-resource metadata (RFC 9728), the tools, and a
- * loopback-only admin read of side effects. Every tool call gets exactly one evidence record, and
- * the record is buffered before any side effect happens or any response is sent.
+ * Public HTTP face of a resource server (the listener its front forwards to): protected-resource
+ * metadata (RFC 9728), health, and the tools. Every other request, the internal endpoints' paths
+ * included (internal-server.ts serves those on a listener of its own), is authenticated like a tool
+ * call and then refused 404 as not routed, with a record naming who asked: an agent probing for
+ * management functions is exactly what a reviewer needs to see. Every such request gets exactly
+ * one evidence record, buffered before any side effect happens or any response is sent.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { ToolSpec } from '../../../harness/contracts/target.ts'
 import type { EvidenceWriter } from '../evidence-writer/evidence-writer.ts'
-import { BodyTooLarge, isLoopback, readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
-import { LIFECYCLE_PATH } from '../shared/lifecycle-events.ts'
+import { BodyTooLarge, readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
 import type { Outcome, RequestAuthorizer } from './authorize-request.ts'
+import { isInternalPath } from './internal-server.ts'
 import { rsRecord, type CallFacts, type RecordMaker } from './rs-evidence.ts'
 import { readArticle, readCustomer, readTicket, type RefundLedger } from './tool-handlers.ts'
 import { toolRouter, toolScopes, TOOLS } from './tools.ts'
@@ -25,8 +28,11 @@ export interface RsDeps {
   tools?: readonly ToolSpec[]
   /** builds the evidence record (default: the faithful one) */
   record?: RecordMaker
-  /** takes the AS's lifecycle pushes at POST /internal/lifecycle (lifecycle-state.ts) */
-  lifecycle?: { handle(req: IncomingMessage, res: ServerResponse): void }
+  /**
+   * flaw `internal-endpoints-public` only: the internal listener's handler, which this listener then
+   * routes the internal paths to again, as before they had a listener of their own
+   */
+  exposedInternal?: RequestListener
 }
 
 function failClosed(res: ServerResponse): void {
@@ -51,14 +57,9 @@ export function rsHandler(deps: RsDeps): RequestListener {
     const method = req.method ?? 'GET'
     if (method === 'GET' && pathname === '/.well-known/oauth-protected-resource') return sendJson(res, 200, metadata)
     if (method === 'GET' && pathname === '/health') return sendJson(res, 200, { status: 'ok' })
-    if (pathname === LIFECYCLE_PATH && deps.lifecycle !== undefined) return deps.lifecycle.handle(req, res)
-    if (method === 'GET' && pathname === '/admin/refunds') {
-      if (!isLoopback(req)) return sendJson(res, 403, { error: 'forbidden' })
-      const traceId = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)).get('trace_id')
-      return sendJson(res, 200, { count: deps.ledger.count(traceId) })
-    }
+    if (deps.exposedInternal !== undefined && isInternalPath(pathname)) return deps.exposedInternal(req, res)
+    // null: not a tool; refused as not routed once the caller is known (handleCall)
     const route = matchTool(method, pathname)
-    if (route === null) return sendJson(res, 404, { error: 'not_found', error_description: 'no such tool' })
     if (deps.writer.full) {
       req.resume()
       deps.writer.noteRefused(traceIdOf(req))
@@ -74,6 +75,11 @@ export function rsHandler(deps: RsDeps): RequestListener {
 }
 
 async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerResponse, facts: CallFacts): Promise<void> {
+  const base = { method: facts.method, authorization: req.headersDistinct.authorization ?? [], dpop: singleHeader(req, 'dpop'), nowMs: Date.now() }
+  if (facts.route === null) {
+    req.resume()
+    return respond(deps, res, await deps.authorizer.refuseUnrouted({ ...base, pathname: facts.pathname }), facts)
+  }
   let body: Buffer = Buffer.alloc(0)
   if (facts.method === 'POST') {
     try {
@@ -86,15 +92,7 @@ async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerRespons
   } else {
     req.resume()
   }
-  const outcome = await deps.authorizer.authorize({
-    method: facts.method,
-    pathname: facts.pathname,
-    route: facts.route,
-    authorization: req.headersDistinct.authorization ?? [],
-    dpop: singleHeader(req, 'dpop'),
-    body,
-    nowMs: Date.now(),
-  })
+  const outcome = await deps.authorizer.authorize({ ...base, pathname: facts.pathname, route: facts.route, body })
   respond(deps, res, outcome, facts)
 }
 
@@ -107,6 +105,8 @@ function respond(deps: RsDeps, res: ServerResponse, o: Outcome, facts: CallFacts
     return sendJson(res, o.status, body, headers)
   }
   const { route } = facts
+  // an unrouted request is never allowed (authorize-request.ts refuseUnrouted); this keeps it so
+  if (route === null) return sendJson(res, 404, { error: 'not_found', error_description: 'not found' })
   switch (route.tool.name) {
     case 'ticket.read': return sendJson(res, 200, readTicket(route))
     case 'customer.read': return sendJson(res, 200, readCustomer(route))

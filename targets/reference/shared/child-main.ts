@@ -11,7 +11,7 @@
  * comes in the environment (CONTAINER_START_ENV; only components whose config holds no secret run
  * there) and `ready` is a line on stdout (CONTAINER_READY) the adapter waits for.
  */
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import type { ChildMessage, ParentMessage } from './component-config.ts'
 
@@ -20,10 +20,19 @@ export interface ChildRuntime {
   close(): Promise<void>
   /** answers parent `call` messages (e.g. the AS learning resource audiences) */
   onCall?(method: string, params: unknown): Promise<unknown>
+  /** the internal listener's URL, once it listens (set by runComponent, reported in `ready`) */
+  internalUrl?: string
 }
 
 export interface ComponentRuntime extends ChildRuntime {
   handler: RequestListener
+  /**
+   * Endpoints only the deployment's own components may call (a replica's admin read and lifecycle
+   * push), served on a second listener of its own on 127.0.0.1. A resource server's public listener
+   * sits behind an L4 front, where every caller's address is loopback, so a loopback check there
+   * means nothing: these endpoints must not be reachable through the front at all.
+   */
+  internalHandler?: RequestListener
 }
 
 export interface TcpComponentRuntime extends ChildRuntime {
@@ -74,7 +83,7 @@ function runChild<R extends ChildRuntime>(
   name: string,
   server: Server,
   closeConnections: () => void,
-  start: (config: unknown, baseUrl: string) => Promise<R>,
+  start: (config: unknown, baseUrl: string, internalPort: number) => Promise<R>,
   started: (runtime: R) => void,
 ): void {
   const containerStart = process.send === undefined ? process.env[CONTAINER_START_ENV] : undefined
@@ -112,11 +121,11 @@ function runChild<R extends ChildRuntime>(
       listen(server, raw.port ?? 0).then(() => {
         const { port } = server.address() as AddressInfo
         const url = `http://127.0.0.1:${port}`
-        start(raw.config, url).then(
+        start(raw.config, url, raw.internalPort ?? 0).then(
           (r) => {
             runtime = r
             started(r)
-            send({ type: 'ready', url })
+            send({ type: 'ready', url, ...(r.internalUrl !== undefined ? { internalUrl: r.internalUrl } : {}) })
           },
           failStart,
         )
@@ -129,7 +138,7 @@ function runChild<R extends ChildRuntime>(
       )
     }
   }
-  if (containerStart !== undefined) onMessage({ type: 'start', ...(JSON.parse(containerStart) as { config: unknown; port?: number }) })
+  if (containerStart !== undefined) onMessage({ type: 'start', ...(JSON.parse(containerStart) as { config: unknown; port?: number; internalPort?: number }) })
   else process.on('message', onMessage)
 }
 
@@ -137,7 +146,25 @@ export function runComponent<C>(name: string, start: (config: C, baseUrl: string
   let handler: RequestListener = notReady
   const server = createServer((req, res) => handler(req, res))
   server.keepAliveTimeout = 30_000
-  runChild(name, server, () => server.closeAllConnections(), start as (config: unknown, baseUrl: string) => Promise<ComponentRuntime>, (r) => {
+  let internal: HttpServer | null = null
+  const startAll = async (config: unknown, baseUrl: string, internalPort: number): Promise<ComponentRuntime> => {
+    const r = await start(config as C, baseUrl)
+    if (r.internalHandler === undefined) return r
+    // The internal listener comes up once the runtime exists (it has nothing to answer before) and,
+    // on a restart, on the port it had before: the AS and the admin client keep its URL.
+    const s = createServer(r.internalHandler)
+    s.keepAliveTimeout = 30_000
+    await listen(s, internalPort)
+    internal = s
+    r.internalUrl = `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+    return r
+  }
+  const closeAll = (): void => {
+    server.closeAllConnections()
+    internal?.close()
+    internal?.closeAllConnections()
+  }
+  runChild(name, server, closeAll, startAll, (r) => {
     handler = r.handler
   })
 }

@@ -85,20 +85,24 @@ export interface ResourceRegistration {
   audience: string
   scopes: string[]
   /**
-   * base URLs of every replica of this resource server (not the front): the AS pushes revocations,
+   * internal-listener base URLs of every replica of this resource server (never the front, nor a
+   * replica's public listener, neither of which routes the push): the AS pushes revocations,
    * offboarding and key retirement to each before it answers. Send the call again, with the full
    * list, after any replica (re)starts.
    */
   replicaUrls?: string[]
 }
 
-/** Parent → child messages; `port` (a restart) makes the child listen where it listened before */
+/**
+ * Parent → child messages; `port` and `internalPort` (a restart) make the child listen where it
+ * listened before (the internal listener: a replica's, child-main.ts)
+ */
 export type ParentMessage =
-  | { type: 'start'; config: unknown; port?: number }
+  | { type: 'start'; config: unknown; port?: number; internalPort?: number }
   | { type: 'call'; id: number; method: string; params: unknown }
 
 /** Child → parent messages */
 export type ChildMessage =
-  | { type: 'ready'; url: string }
+  | { type: 'ready'; url: string; internalUrl?: string }
   | { type: 'failed'; message: string }
   | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string }

@@ -87,6 +87,17 @@ const EXTRA: Record<string, (a: AttemptRecord, r: EvidenceRecord) => void> = {
   'replay.cross-audience': (a, r) => {
     expect(r.resource.aud).toBe(a.expected.aud)
   },
+  // not routed: the record names the path asked for and no tool (there is none), and who asked
+  'escalate.internal-endpoint.admin-read': (a, r) => {
+    expect(r).toMatchObject({ status: 404, error: 'not_found', resource: { method: 'GET', path: a.path } })
+    expect(r.resource.tool).toBeUndefined()
+    expect(r.client_id).toBe(a.expected.client_id)
+  },
+  'escalate.internal-endpoint.peer-push': (a, r) => {
+    expect(r).toMatchObject({ status: 404, error: 'not_found', resource: { method: 'POST', path: a.path } })
+    expect(r.resource.tool).toBeUndefined()
+    expect(r.client_id).toBe(a.expected.client_id)
+  },
 }
 
 describe('resource-server cases against the reference target', () => {

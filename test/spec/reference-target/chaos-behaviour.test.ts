@@ -245,6 +245,9 @@ describe('authorization server killed, paused, restarted', () => {
     expect((await world.call(pop.agent, fresh.body.access_token as string, 'GET', ticket('AS-2'))).status).toBe(200)
     // a replica restarted now pulls the lifecycle snapshot from the restarted AS: the revocation holds
     await chaos.restart('rs-1/0')
+    // its internal listener is back on the port the AS and the admin client know it by
+    expect((await request(`${world.component('rs-1/0').internalUrl}/health`)).statusCode).toBe(200)
+    expect(await world.target.admin!.refundCount('0'.repeat(32))).toBe(0)
     const dead = await world.call(pop.agent, revoked.body.access_token as string, 'GET', ticket('AS-3'), { via: replica('rs-1/0') })
     expect(dead.status).toBe(401)
     expect(await world.recordFor(dead.traceId)).toMatchObject({ reason: 'token.revoked' })

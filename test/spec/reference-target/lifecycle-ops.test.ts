@@ -251,7 +251,7 @@ describe('internal lifecycle endpoints', () => {
     const snap = await world.http('GET', `${world.target.issuer}/internal/lifecycle`, {})
     expect(snap.status).toBe(401)
     const body = JSON.stringify({ events: [{ type: 'client.offboarded', client_id: pop.agent.clientId, at: new Date().toISOString() }] })
-    const forged = await world.http('POST', `${world.replicas('rs-1')[0].url}/internal/lifecycle`, { 'content-type': 'application/json', authorization: 'Bearer guessed' }, body)
+    const forged = await world.http('POST', `${world.replicas('rs-1')[0].internalUrl}/internal/lifecycle`, { 'content-type': 'application/json', authorization: 'Bearer guessed' }, body)
     expect(forged.status).toBe(401)
     // the forged offboarding was not applied
     expect((await world.call(pop.agent, await userToken(pop.agent), 'GET', TICKET)).status).toBe(200)

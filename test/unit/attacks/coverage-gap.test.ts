@@ -5,8 +5,9 @@
  */
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
-import { capabilityGap } from '../../../harness/attacks/coverage-gap.ts'
-import type { TargetCapabilities } from '../../../harness/contracts/target.ts'
+import { capabilityGap, coverageGap } from '../../../harness/attacks/coverage-gap.ts'
+import { coverageFromCapabilities } from '../../../harness/run/preflight.ts'
+import type { InternalPath, ResourceServerInfo, TargetCapabilities } from '../../../harness/contracts/target.ts'
 
 const ALL: TargetCapabilities = { dpop: true, tokenExchange: true, clientCredentials: true, registration: true, revocation: true, clientDeletion: true, adminHooks: true, harnessIdp: true, replicas: 2 }
 const gaps = (caps: Partial<TargetCapabilities>) =>
@@ -39,5 +40,39 @@ describe('why a catalog case is not covered', () => {
 
   test('several missing: every one is named', () => {
     expect(capabilityGap({ needs: ['tokenExchange', 'harnessIdp'] }, { ...ALL, tokenExchange: false, harnessIdp: false })).toMatch(/token exchange.*, and trust in the harness's workforce IdP/)
+  })
+})
+
+describe('internal endpoints: the target declares them, or their cases are not covered', () => {
+  const ADMIN: InternalPath = { name: 'ledger read', method: 'GET', path: '/admin/ledger', role: 'admin' }
+  const PEER: InternalPath = { name: 'revocation push', method: 'POST', path: '/internal/revocations', role: 'peer' }
+  const rs = (internalPaths?: InternalPath[]): ResourceServerInfo[] => [
+    { id: 'support', audience: 'https://support.example', origin: 'http://127.0.0.1:9', tools: [], ...(internalPaths ? { internalPaths } : {}) },
+    { id: 'kb', audience: 'https://kb.example', origin: 'http://127.0.0.1:10', tools: [], internalPaths: [ADMIN, PEER] },
+  ]
+  const gapsFor = (resources: ResourceServerInfo[]) =>
+    Object.fromEntries(CATALOG.map((c) => [c.id, coverageGap(c, { capabilities: ALL, resources })]).filter(([, why]) => why !== undefined))
+
+  test('none declared on the first resource server (the one tokens are for): exactly the two cases, each naming the key and role to declare', () => {
+    expect(gapsFor(rs())).toEqual({
+      'escalate.internal-endpoint.admin-read': expect.stringMatching(/no management endpoint of resource server support \(resources\[\]\.internalPaths with role "admin"/),
+      'escalate.internal-endpoint.peer-push': expect.stringMatching(/no endpoint its own components call of resource server support \(resources\[\]\.internalPaths with role "peer"/),
+    })
+  })
+
+  test('one role declared: only the other case is not covered; both declared: nothing is', () => {
+    expect(Object.keys(gapsFor(rs([ADMIN])))).toEqual(['escalate.internal-endpoint.peer-push'])
+    expect(Object.keys(gapsFor(rs([PEER])))).toEqual(['escalate.internal-endpoint.admin-read'])
+    expect(gapsFor(rs([ADMIN, PEER]))).toEqual({})
+  })
+
+  test('the preflight reports the same', () => {
+    const { covered, notCovered } = coverageFromCapabilities({ capabilities: ALL, resources: rs([ADMIN]) })
+    expect(covered).toContain('escalate.internal-endpoint.admin-read')
+    expect(notCovered).toEqual([{ id: 'escalate.internal-endpoint.peer-push', reason: expect.stringContaining('role "peer"') }])
+  })
+
+  test('a missing capability is named first', () => {
+    expect(coverageGap({ needs: ['dpop'], internalPath: 'admin' }, { capabilities: { ...ALL, dpop: false }, resources: rs() })).toMatch(/DPoP/)
   })
 })

@@ -55,6 +55,8 @@ beforeAll(async () => {
   calls.push(await world.call(pop.sub, pop.subToken, 'GET', `/t/${TENANT}/tickets/T-5`, { proof }))
   calls.push(await world.call(pop.sub, pop.subToken, 'GET', `/t/${TENANT}/tickets/T-5`, { proof }))
   calls.push(await world.call(pop.sub, pop.subToken, 'GET', `/t/${TENANT}/kb/K-1`, { rs: world.rs2 }))
+  // a path the public listener does not route: a record with no tool or tenant (policy.not_routed)
+  calls.push(await world.call(pop.sub, pop.subToken, 'GET', '/admin/refunds'))
   calls.push(await world.exchange(pop.sub, pop.agentToken, TYPE_AT, 'admin:all'))
   for (const c of calls) await world.recordsFor(c.traceId)
   records = await world.records()

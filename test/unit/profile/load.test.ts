@@ -248,3 +248,31 @@ describe('target profile: a write tool\'s preflight fixture (the call `target ch
     expect(e).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.tools.1.preflight.body.amount', hint: expect.stringContaining('≤ 500') })
   })
 })
+
+describe('target profile: a resource server\'s internal paths (the escalate.internal-endpoint.* cases)', () => {
+  const LEDGER = { name: 'ledger read', method: 'GET', path: '/admin/ledger', role: 'admin' }
+  const PUSH = { name: 'revocation push', method: 'POST', path: '/internal/revocations', role: 'peer', body: { events: [] } }
+  const withInternal = (internalPaths: unknown) => ({ ...GOOD, resources: [{ ...GOOD.resources[0], internalPaths }] })
+  const internalError = async (internalPaths: unknown) => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    return loadError(await profileFile(withInternal(internalPaths)))
+  }
+
+  test('declared paths load as written; a profile without any loads with none', async () => {
+    process.env.GATECRASH_TEST_IAT = 'x'
+    const loaded = await loadProfile(await profileFile(withInternal([LEDGER, PUSH])))
+    expect(loaded.profile.resources[0].internalPaths).toEqual([LEDGER, PUSH])
+    expect((await loadProfile(await profileFile(GOOD))).profile.resources[0].internalPaths).toBeUndefined()
+  })
+
+  test('an unknown key, an unknown role, a path with a placeholder or a query, and a body that is no object are each refused at their dotted key', async () => {
+    expect(await internalError([{ ...LEDGER, secret: 'x' }])).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths.0.secret', hint: expect.stringContaining('name, method, path, role, body') })
+    expect(await internalError([{ ...LEDGER, role: 'operator' }])).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths.0.role' })
+    expect(await internalError([{ ...LEDGER, path: '/t/{tenant}/admin' }])).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths.0.path' })
+    expect(await internalError([{ ...LEDGER, path: '/admin?x=1' }])).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths.0.path' })
+    expect(await internalError([{ ...PUSH, body: [1] }])).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths.0.body' })
+    const { role: _, ...noRole } = LEDGER
+    expect(await internalError([noRole])).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths.0.role' })
+    expect(await internalError(LEDGER)).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'resources.0.internalPaths' })
+  })
+})

@@ -42,7 +42,8 @@ export interface LocalReplicaOptions {
   origin?: string
 }
 
-export async function startLocalReplica(world: World, flaws: string[], o: LocalReplicaOptions = {}): Promise<LocalServer & { node: string }> {
+/** `url`: the public listener (as the front would reach it); `internalUrl`: the internal one (admin read, lifecycle push). */
+export async function startLocalReplica(world: World, flaws: string[], o: LocalReplicaOptions = {}): Promise<LocalServer & { node: string; internalUrl: string }> {
   const rsId = o.rsId ?? 'rs-1'
   const rs = world.target.resources.find((r) => r.id === rsId)!
   const node = o.node ?? `${rsId}/local-${flaws.join('+') || 'correct'}`
@@ -58,5 +59,10 @@ export async function startLocalReplica(world: World, flaws: string[], o: LocalR
     jwksUri: o.jwksUri ?? `${issuer}/jwks`,
     flaws,
   })
-  return { ...(await serve(runtime.handler, () => runtime.close())), node }
+  const internal = await serve(runtime.internalHandler!)
+  const pub = await serve(runtime.handler, async () => {
+    await internal.close()
+    await runtime.close()
+  })
+  return { ...pub, node, internalUrl: internal.url }
 }

@@ -78,22 +78,23 @@ export class World {
   }
 
   /** a started component by name, e.g. `replay-store` or `rs-1/front` */
-  component(name: string): { name: string; url: string; pid?: number } {
+  component(name: string): { name: string; url: string; internalUrl?: string; pid?: number } {
     const c = this.target.components.find((x) => x.name === name)
     if (c === undefined) throw new Error(`no component ${name}`)
     return c
   }
 
   /** the replica components of a resource server, e.g. rs-1/0, rs-1/1 */
-  replicas(rsId = 'rs-1'): { name: string; url: string; pid?: number }[] {
+  replicas(rsId = 'rs-1'): { name: string; url: string; internalUrl?: string; pid?: number }[] {
     return this.target.components.filter((c) => c.name.startsWith(`${rsId}/`) && /\/\d+$/.test(c.name))
   }
 
-  /** Refunds recorded for a trace id, summed over the rs-1 replicas (each keeps its own ledger). */
+  /** Refunds recorded for a trace id, summed over the rs-1 replicas (each keeps its own ledger, read on its internal listener). */
   async refundCount(traceId: string): Promise<number> {
     let total = 0
     for (const r of this.replicas('rs-1')) {
-      const res = await request(`${r.url}/admin/refunds?trace_id=${traceId}`)
+      if (r.internalUrl === undefined) throw new Error(`${r.name} has no internal listener`)
+      const res = await request(`${r.internalUrl}/admin/refunds?trace_id=${traceId}`)
       total += ((await res.body.json()) as { count: number }).count
     }
     return total

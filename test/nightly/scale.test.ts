@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli, scratchDir } from '../helpers/cli.ts'
+import type { RunJson } from '../../harness/contracts/run-json.ts'
 
 // Issue acceptance: the 10,000-agent / 30,000-sub-agent run finishes with verdict ready against the
 // reference target.
@@ -16,7 +17,7 @@ describe('nightly scale run', () => {
     // issue 13: every token the run received passed every issued-token check, and every identity's token was judged
     const identities = r.runJson.population.agents + r.runJson.population.sub_agents
     for (const id of ['issued.cnf-jkt', 'issued.aud', 'issued.act-chain', 'issued.scope', 'issued.lifetime']) {
-      const row = r.runJson.cases.find((c) => c.id === id)
+      const row = (r.runJson as RunJson).cases.find((c) => c.id === id)
       expect(row, id).toMatchObject({ verdict: 'pass' })
       expect(row!.counts.pass, id).toBe(row!.attempts)
       expect(row!.attempts, id).toBeGreaterThanOrEqual(identities)

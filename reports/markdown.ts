@@ -116,7 +116,8 @@ function cases(rows: readonly CaseRow[]): string[] {
     lines.push('', '### Failing examples', '', 'Look these up in the target\'s audit trail by trace id.')
     for (const r of failing) {
       lines.push('', `**\`${cell(r.id)}\`**`, '')
-      for (const e of r.examples) lines.push(`- \`${cell(e.trace_id)}\` — **${e.verdict}**: ${cell(e.why)}`)
+      // an issued-token check judges a token, not a request: it is named by hash
+      for (const e of r.examples) lines.push(`- ${e.trace_id ? `\`${cell(e.trace_id)}\`` : `token \`${cell(e.token_hash ?? '')}\``} — **${e.verdict}**: ${cell(e.why)}`)
     }
   }
   return lines

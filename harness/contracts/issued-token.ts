@@ -10,6 +10,8 @@
 export interface IssuedTokenRequest {
   /** where the token came from: `provisioning`, `re-exchange`, `key-rotation` or the attack case whose set-up asked for it */
   source: string
+  /** the AS's issuer identifier: the token's `iss` */
+  issuer: string
   /** the identity's run ref (`a12.1`, `case-3`) */
   ref: string
   clientId: string
@@ -33,6 +35,8 @@ export interface IssuedTokenResponse {
   token_type: string
   expires_in?: number
   scope?: string
+  /** the response's Cache-Control header; undefined when the harness did not see the response's headers */
+  cache_control?: string | null
 }
 
 export type IssuedTokenObserver = (request: IssuedTokenRequest, response: IssuedTokenResponse, receivedAt: number) => void

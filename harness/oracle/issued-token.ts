@@ -6,7 +6,7 @@
  * question is what the AS put in it, not whether a resource server would trust it.
  */
 import type { IssuedTokenRequest, IssuedTokenResponse } from '../contracts/issued-token.ts'
-import { unverifiedPayload } from '../protocol/jws.ts'
+import { unverifiedHeader, unverifiedPayload } from '../protocol/jws.ts'
 
 /** Clock allowance between the AS's `exp` and what its `expires_in` said (RFC 7519 §4.1.4 "small leeway"). */
 export const EXPIRY_ALLOWANCE_S = 60
@@ -14,7 +14,7 @@ export const EXPIRY_ALLOWANCE_S = 60
 /** The default maximum access-token lifetime: the common default of the field (one hour). */
 export const DEFAULT_MAX_LIFETIME_S = 3600
 
-export type IssuedCheckId = 'issued.cnf-jkt' | 'issued.aud' | 'issued.act-chain' | 'issued.scope' | 'issued.lifetime'
+export type IssuedCheckId = 'issued.jwt-profile' | 'issued.no-store' | 'issued.cnf-jkt' | 'issued.aud' | 'issued.act-chain' | 'issued.scope' | 'issued.lifetime'
 
 /** `ok`: the check held; `why` set: it failed; `notJudged` set: the token does not show what the check needs. */
 export type CheckFinding = { ok: true } | { ok: false; why: string } | { ok: null; notJudged: string }
@@ -40,12 +40,37 @@ const scopeOf = (s: unknown): string[] | null => (typeof s === 'string' ? s.spli
 export function judgeIssuedToken(req: IssuedTokenRequest, res: IssuedTokenResponse, receivedAt: number, maxLifetimeS: number): Record<IssuedCheckId, CheckFinding> {
   const claims = unverifiedPayload(res.access_token)
   return {
+    'issued.jwt-profile': claims ? jwtProfile(res.access_token, claims, req) : OPAQUE,
+    'issued.no-store': noStore(res),
     'issued.cnf-jkt': claims ? cnf(claims, res, req) : OPAQUE,
     'issued.aud': claims ? audience(claims, req) : OPAQUE,
     'issued.act-chain': claims ? actors(claims, req) : OPAQUE,
     'issued.scope': scope(claims, res, req),
     'issued.lifetime': lifetime(claims, res, receivedAt, maxLifetimeS),
   }
+}
+
+/** The claims RFC 9068 §2.2 requires of a JWT access token. */
+const REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
+
+/** RFC 9068 §2.1, §2.2: `typ` at+jwt, signed (never `none`), the required claims, `iss` the AS. */
+function jwtProfile(token: string, claims: Record<string, unknown>, req: IssuedTokenRequest): CheckFinding {
+  const header = unverifiedHeader(token)
+  const problems: string[] = []
+  const typ = typeof header?.typ === 'string' ? header.typ.toLowerCase() : null
+  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') problems.push(`typ ${JSON.stringify(header?.typ ?? null)}, not at+jwt`)
+  if (typeof header?.alg !== 'string' || header.alg.toLowerCase() === 'none') problems.push(`alg ${JSON.stringify(header?.alg ?? null)}: not signed`)
+  const missing = REQUIRED_CLAIMS.filter((c) => claims[c] === undefined)
+  if (missing.length > 0) problems.push(`no ${missing.join(', ')}`)
+  if (claims.iss !== undefined && claims.iss !== req.issuer) problems.push(`iss ${JSON.stringify(claims.iss)}, not the AS (${req.issuer})`)
+  return problems.length > 0 ? fail(problems.join('; ')) : OK
+}
+
+/** RFC 6749 §5.1: a response holding a token must not be cached. */
+function noStore(res: IssuedTokenResponse): CheckFinding {
+  if (res.cache_control === undefined) return { ok: null, notJudged: 'the token response\'s headers were not seen' }
+  const directives = (res.cache_control ?? '').toLowerCase().split(',').map((d) => d.trim())
+  return directives.includes('no-store') ? OK : fail(`Cache-Control ${res.cache_control === null ? 'absent' : JSON.stringify(res.cache_control)}: a response holding a token may be cached`)
 }
 
 /** RFC 9449 §6.1: a DPoP-bound token confirms the client's key by its thumbprint; §5: its token_type is DPoP. */

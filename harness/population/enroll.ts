@@ -314,6 +314,7 @@ async function exchange(ctx: ExchangeContext, identity: ProvisionedIdentity, pri
   ctx.observe?.(
     {
       source,
+      issuer: ctx.meta.issuer,
       ref: identity.ref,
       clientId: identity.clientId,
       jkt: identity.key.jkt,

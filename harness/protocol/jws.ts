@@ -39,10 +39,19 @@ export function signCompact(privateKey: KeyObject, headerB64: string, payload: o
  * tokens for correlation (e.g. an access token's `jti`); never for a trust decision.
  */
 export function unverifiedPayload(compact: string): Record<string, unknown> | null {
+  return unverifiedSegment(compact, 1)
+}
+
+/** The same for the protected header (the issued-token checks read `typ` and `alg`). */
+export function unverifiedHeader(compact: string): Record<string, unknown> | null {
+  return unverifiedSegment(compact, 0)
+}
+
+function unverifiedSegment(compact: string, i: 0 | 1): Record<string, unknown> | null {
   const parts = compact.split('.')
   if (parts.length !== 3) return null
   try {
-    const value: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
+    const value: unknown = JSON.parse(Buffer.from(parts[i], 'base64url').toString('utf8'))
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null
   } catch {
     return null

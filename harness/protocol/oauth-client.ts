@@ -62,6 +62,8 @@ export interface TokenResponse {
   token_type: string
   expires_in?: number
   scope?: string
+  /** not from the body: the response's Cache-Control header (RFC 6749 §5.1 requires no-store), null when absent */
+  cache_control?: string | null
 }
 
 /** An authorization server refused a request (RFC 6749 §5.2, RFC 7591 §3.2.2) or answered malformed. */
@@ -235,7 +237,7 @@ function tokenResponseOf(what: string, res: HttpResponse): TokenResponse {
   if (res.status !== 200 || typeof body?.access_token !== 'string' || typeof body.token_type !== 'string') {
     throw refused(what, res, 'The authorization server refused the token request; its `error` says which rule (RFC 6749 §5.2, RFC 8693 §2.2.2).')
   }
-  return body as TokenResponse
+  return { ...(body as TokenResponse), cache_control: headerValue(res.headers, 'cache-control') ?? null }
 }
 
 export interface TokenExchangeOptions extends TokenRequestAuth {

@@ -151,6 +151,14 @@ const DEFINITIONS = {
     control: 'an exchanged token\'s scope claim is the narrowed grant (RFC 8693 §2.2.1); here it is copied from the subject token, while the response states the grant',
     caughtBy: ['issued.scope'],
   },
+  'issued-token-no-iat': {
+    control: 'a JWT access token holds every claim RFC 9068 §2.2 requires; here the AS leaves out iat',
+    caughtBy: ['issued.jwt-profile'],
+  },
+  'token-response-cacheable': {
+    control: 'a token response carries Cache-Control: no-store (RFC 6749 §5.1); here it may be cached for five minutes',
+    caughtBy: ['issued.no-store'],
+  },
   'issued-lifetime-long': {
     control: 'an access token expires when expires_in says, within the lifetime policy; here exp is a day away',
     caughtBy: ['issued.lifetime'],

@@ -7,6 +7,24 @@ import type { TokenCheck } from '../../contracts/attack-case.ts'
 
 export const ISSUED_TOKEN_CHECKS: readonly TokenCheck[] = [
   {
+    id: 'issued.jwt-profile',
+    class: 'issued',
+    title: 'Every issued JWT access token follows the JWT access-token profile',
+    rule: 'A JWT access token has typ at+jwt, is signed (never alg none), and holds iss (the AS), exp, aud, sub, client_id, iat and jti',
+    refs: ['RFC 9068 §2.1', 'RFC 9068 §2.2', 'RFC 8725 §3.11'],
+    owasp: ['NHI7'],
+    grading: 'must',
+  },
+  {
+    id: 'issued.no-store',
+    class: 'issued',
+    title: 'No response that holds a token may be cached',
+    rule: 'A token response carries Cache-Control: no-store',
+    refs: ['RFC 6749 §5.1'],
+    owasp: ['NHI2'],
+    grading: 'must',
+  },
+  {
     id: 'issued.cnf-jkt',
     class: 'issued',
     title: 'Every issued token is bound to the key its client proved (cnf.jkt, token_type DPoP)',

@@ -44,7 +44,7 @@ async function reexchange(ctx: InjectContext, chosen: readonly RunIdentity[]): P
         })
         kit.observe?.(
           // the parent's grant is not a RunIdentity's to know: the subject-scope half of the check is left to provisioning's
-          { source: 'key-rotation', ref: id.ref, clientId: id.clientId, jkt: id.credential.key.jkt, principal: id.principal, actors: id.actors, resource, registeredScope: id.scope, subjectScope: parent ? null : principal!.entitlements },
+          { source: 'key-rotation', issuer: kit.meta.issuer, ref: id.ref, clientId: id.clientId, jkt: id.credential.key.jkt, principal: id.principal, actors: id.actors, resource, registeredScope: id.scope, subjectScope: parent ? null : principal!.entitlements },
           res,
           Date.now(),
         )

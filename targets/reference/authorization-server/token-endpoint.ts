@@ -60,7 +60,8 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
     sub: grant.sub,
     aud: grant.aud,
     client_id: grant.clientId,
-    iat,
+    // flaw issued-token-no-iat: RFC 9068 §2.2 requires iat; nothing at the resource servers reads it
+    ...(flawed(ctx, 'issued-token-no-iat') ? {} : { iat }),
     // flaw issued-lifetime-long: a day-long token, whatever expires_in tells the client
     exp: iat + (flawed(ctx, 'issued-lifetime-long') ? 86_400 : ttlS),
     jti,
@@ -93,6 +94,11 @@ function claimedScope(ctx: AsContext, grant: Grant, audit: Audit): string[] {
   return flawed(ctx, 'issued-scope-from-subject') && Array.isArray(subjectScope) ? (subjectScope as string[]) : grant.scope
 }
 
+/** RFC 6749 §5.1: no-store (sendJson's default). Flaw token-response-cacheable: a shared cache may keep the token. */
+function tokenResponseHeaders(ctx: AsContext): Record<string, string> {
+  return flawed(ctx, 'token-response-cacheable') ? { 'cache-control': 'public, max-age=300' } : {}
+}
+
 export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = newAudit('POST', '/token', 'token.unknown', traceIdOf(req), requestIdOf(req))
   try {
@@ -109,7 +115,7 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
     if (subjectToken !== null && authorization === null && !params.has('client_assertion') && flawed(ctx, 'anon-exchange-allowed')) {
       const jkt = await checkProof(ctx, req, audit)
       const grant = await anonymousExchangeGrant(ctx, params, audit)
-      return sendJson(res, 200, await issue(ctx, grant, jkt, audit))
+      return sendJson(res, 200, await issue(ctx, grant, jkt, audit), tokenResponseHeaders(ctx))
     }
     const client = await authenticateClient(ctx, params, authorization).catch((e: unknown) => {
       // RFC 8693 §5: an unauthenticated exchange could launder a stolen token; record which one
@@ -122,7 +128,7 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
     const grant = grantType === GRANT_CLIENT_CREDENTIALS
       ? clientCredentialsGrant(ctx, client, params, audit)
       : await tokenExchangeGrant(ctx, client, params, audit)
-    sendJson(res, 200, await issue(ctx, grant, jkt, audit))
+    sendJson(res, 200, await issue(ctx, grant, jkt, audit), tokenResponseHeaders(ctx))
   } catch (e) {
     const refusal = e instanceof Refusal ? e
       : e instanceof ReplayStoreUnavailable ? new Refusal(503, 'temporarily_unavailable', 'system.replay_store_unavailable', 'cannot check replay')

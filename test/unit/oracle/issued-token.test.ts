@@ -11,13 +11,14 @@ const NOW = 1_800_000_000_000
 const nowS = NOW / 1000
 
 /** An unsigned compact JWT: the checks read claims, they never verify. */
-function jwt(claims: Record<string, unknown>): string {
+function jwt(claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'ES256', typ: 'at+jwt' }): string {
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-  return `${b64({ alg: 'ES256', typ: 'at+jwt' })}.${b64(claims)}.c2ln`
+  return `${b64(header)}.${b64(claims)}.c2ln`
 }
 
 const REQ: IssuedTokenRequest = {
   source: 'provisioning',
+  issuer: 'https://as.example',
   ref: 'a1.1',
   clientId: 'c-sub',
   jkt: 'jkt-sub',
@@ -29,6 +30,8 @@ const REQ: IssuedTokenRequest = {
 }
 
 const GOOD_CLAIMS = {
+  iss: 'https://as.example',
+  jti: 'j1',
   sub: 'u1',
   client_id: 'c-sub',
   aud: 'https://rs.example/api',
@@ -40,7 +43,7 @@ const GOOD_CLAIMS = {
 }
 
 function res(claims: Record<string, unknown>, extra: Partial<IssuedTokenResponse> = {}): IssuedTokenResponse {
-  return { access_token: jwt(claims), token_type: 'DPoP', expires_in: 300, scope: 'tickets:read', ...extra }
+  return { access_token: jwt(claims), token_type: 'DPoP', expires_in: 300, scope: 'tickets:read', cache_control: 'no-store', ...extra }
 }
 
 const judge = (claims: Record<string, unknown>, extra: Partial<IssuedTokenResponse> = {}, req = REQ, maxS = 3600) => judgeIssuedToken(req, res(claims, extra), NOW, maxS)
@@ -48,6 +51,23 @@ const judge = (claims: Record<string, unknown>, extra: Partial<IssuedTokenRespon
 describe('issued-token checks', () => {
   test('a token exactly as asked for passes every check', () => {
     expect(Object.values(judge(GOOD_CLAIMS)).every((f) => f.ok === true)).toBe(true)
+  })
+
+  test('issued.jwt-profile (RFC 9068 §2.1, §2.2): typ other than at+jwt, alg none, a missing required claim, another iss each fail', () => {
+    const withHeader = (h: Record<string, unknown>) => judgeIssuedToken(REQ, { ...res(GOOD_CLAIMS), access_token: jwt(GOOD_CLAIMS, h) }, NOW, 3600)['issued.jwt-profile']
+    expect(withHeader({ alg: 'ES256', typ: 'JWT' })).toMatchObject({ ok: false, why: expect.stringContaining('not at+jwt') })
+    expect(withHeader({ alg: 'none', typ: 'at+jwt' })).toMatchObject({ ok: false, why: expect.stringContaining('not signed') })
+    expect(withHeader({ alg: 'ES256', typ: 'application/at+jwt' }).ok).toBe(true)
+    const { iat: _iat, jti: _jti, ...noIat } = GOOD_CLAIMS
+    expect(judge(noIat)['issued.jwt-profile']).toMatchObject({ ok: false, why: expect.stringContaining('no iat, jti') })
+    expect(judge({ ...GOOD_CLAIMS, iss: 'https://evil.example' })['issued.jwt-profile']).toMatchObject({ ok: false, why: expect.stringContaining('not the AS') })
+  })
+
+  test('issued.no-store (RFC 6749 §5.1): a token response without Cache-Control no-store fails; unseen headers are not judged', () => {
+    expect(judge(GOOD_CLAIMS, { cache_control: 'private, no-store' })['issued.no-store'].ok).toBe(true)
+    expect(judge(GOOD_CLAIMS, { cache_control: 'max-age=300' })['issued.no-store']).toMatchObject({ ok: false, why: expect.stringContaining('max-age=300') })
+    expect(judge(GOOD_CLAIMS, { cache_control: null })['issued.no-store']).toMatchObject({ ok: false, why: expect.stringContaining('absent') })
+    expect(judge(GOOD_CLAIMS, { cache_control: undefined })['issued.no-store'].ok).toBe(null)
   })
 
   test('issued.cnf-jkt (RFC 9449 §6.1): no cnf, another key\'s thumbprint, or token_type Bearer each fail', () => {

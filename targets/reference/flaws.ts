@@ -111,6 +111,10 @@ const DEFINITIONS = {
     control: 'resource server serves a tenant\'s resources only to tokens of that tenant (OWASP API1)',
     caughtBy: ['escalate.cross-tenant'],
   },
+  'cross-tenant-writes-unchecked': {
+    control: 'resource server applies the tenant check to writes as well as reads: no refund in another tenant\'s name (OWASP API1)',
+    caughtBy: ['escalate.cross-tenant.write'],
+  },
   'token-alg-none-accepted': {
     control: 'resource server refuses unsigned (alg none) access tokens (RFC 8725 §3.1–3.2; RFC 9068 §4)',
     caughtBy: ['escalate.forged-jwt.alg-none'],

@@ -1,6 +1,6 @@
 import type { AttackModule } from '../types.ts'
 import { escalateClaimTamper } from './escalate-claim-tamper.ts'
-import { escalateCrossTenant } from './escalate-cross-tenant.ts'
+import { escalateCrossTenant, escalateCrossTenantWrite } from './escalate-cross-tenant.ts'
 import { escalateLimitAtMax, escalateLimitFarOver, escalateLimitFractionOver, escalateLimitHuge, escalateLimitJustOver, escalateLimitNegative } from './escalate-limit.ts'
 import {
   escalateForeignIssuer,
@@ -69,6 +69,7 @@ export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   escalateToolScope,
   escalateNestedAct,
   escalateCrossTenant,
+  escalateCrossTenantWrite,
   escalateLimitJustOver,
   escalateLimitFractionOver,
   escalateLimitFarOver,

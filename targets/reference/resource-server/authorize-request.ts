@@ -204,8 +204,11 @@ export class RequestAuthorizer {
       if (!claims.scope.includes(tool.scope) && !hasFlaw(this.#flaws, 'scope-unchecked')) {
         return deny(caller, 403, 'scope.insufficient', 'insufficient_scope', `${tool.name} needs scope ${tool.scope}`, dpopChallenge('insufficient_scope', tool.scope))
       }
-      // 404, not 403: another tenant's resources are not even acknowledged to exist
-      if (tenant !== claims.tenant && !hasFlaw(this.#flaws, 'tenant-unchecked')) {
+      // 404, not 403: another tenant's resources are not even acknowledged to exist. Flaw
+      // cross-tenant-writes-unchecked applies the check to reads only (a check added where data is
+      // shown and forgotten on the write path).
+      const tenantChecked = !hasFlaw(this.#flaws, 'tenant-unchecked') && !(tool.writes && hasFlaw(this.#flaws, 'cross-tenant-writes-unchecked'))
+      if (tenant !== claims.tenant && tenantChecked) {
         return deny(caller, 404, 'tenant.mismatch', 'not_found', 'not found', undefined, { token_tenant: claims.tenant, requested_tenant: tenant })
       }
     }

@@ -75,6 +75,12 @@ const EXTRA: Record<string, (a: AttemptRecord, r: EvidenceRecord) => void> = {
     expect(r.resource.tenant).toBe(a.expected.tenant)
     expect(r.detail?.token_tenant).not.toBe(a.expected.tenant)
   },
+  'escalate.cross-tenant.write': (a, r) => {
+    expect(r.resource.tenant).toBe(a.expected.tenant)
+    expect(r.detail?.token_tenant).not.toBe(a.expected.tenant)
+    // the refused write was checked against the target's state, and nothing was written
+    expect(a.side_effect).toBe(false)
+  },
   'escalate.subagent-passthrough': (a, r) => {
     // the parent's token: its principal and chain, not the sub-agent's
     expect(r.client_id).toBe(a.expected.client_id)

@@ -331,6 +331,18 @@ describe('tool policy (RFC 6750 §3.1, delegation, tenants)', () => {
     await served(await call(pop.agentToken, 'GET', path, { via: replica.url }))
   })
 
+  flawTest('cross-tenant-writes-unchecked', 'escalate.cross-tenant.write', 'a refund under another tenant\'s path: correct → 404 not_found (tenant.mismatch) and no refund; flawed → 200 and a refund, while its reads stay checked', async () => {
+    const replica = await flawed('cross-tenant-writes-unchecked')
+    const path = '/t/t_other/refunds'
+    const body = { ticket_id: 'T-X', amount: 5 }
+    const res = await call(pop.agentToken, 'POST', path, { body })
+    expect((await refused(res, 404, 'not_found', 'tenant.mismatch')).detail).toMatchObject({ token_tenant: TENANT, requested_tenant: 't_other' })
+    expect(await world.refundCount(res.traceId)).toBe(0)
+    const bad = await served(await call(pop.agentToken, 'POST', path, { body, via: replica.url }))
+    expect(bad.resource).toMatchObject({ tool: 'refund.issue', tenant: 't_other' })
+    await refused(await call(pop.agentToken, 'GET', '/t/t_other/tickets/T-1', { via: replica.url }), 404, 'not_found', 'tenant.mismatch')
+  })
+
   flawTest('no-credential-allowed', 'unattributed.no-credential', 'no Authorization header: correct → 401 challenge without error (auth.missing); flawed → 200, recorded as anonymous', async () => {
     const replica = await flawed('no-credential-allowed')
     await refused(await call('', 'GET', ticket('NC'), { noAuth: true, proof: null }), 401, undefined, 'auth.missing')
@@ -354,6 +366,7 @@ describe('the flaw table', () => {
     'dpop-proof-signature-unchecked', 'dpop-alg-unchecked', 'dpop-binding-unchecked', 'dpop-ath-unchecked', 'bearer-accepted',
     'audience-unchecked', 'scope-unchecked', 'tenant-unchecked', 'token-alg-none-accepted', 'token-signature-unchecked',
     'no-credential-allowed', 'delegation-not-required', 'expiry-unchecked',
+    'cross-tenant-writes-unchecked',
   ]
 
   test('every resource-server flaw has a test above, by a case its caughtBy names', () => {

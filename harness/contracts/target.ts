@@ -219,6 +219,13 @@ export interface TargetPolicy {
    * the resource servers; default 0 (at once)
    */
   offboardingPropagationS?: number
+  /**
+   * How far a DPoP proof's iat may be from the resource servers' clock, either way, for the proof to
+   * be accepted (RFC 9449 §4.3 (11), §11.1), in seconds. Replay cases resend a proof just inside it,
+   * so a refusal there can only come from the replay check; absent, the window-end case is
+   * not-covered (a guess too wide would have its original refused by the iat check).
+   */
+  dpopProofWindowS?: number
 }
 
 /**

@@ -20,6 +20,15 @@ const DEFINITIONS = {
     control: 'every replica of a resource server checks proof jtis against one shared replay store (RFC 9449 §11.1)',
     caughtBy: ['replay.dpop-jti-reuse.parallel'],
   },
+  // How long the replay store remembers a jti, each the way such a TTL goes wrong in practice.
+  'replay-cache-ttl-seconds': {
+    control: 'the replay store keeps a proof jti for as long as the proof passes the iat check, twice the ±60 s window, in milliseconds (RFC 9449 §11.1), not 120 ms',
+    caughtBy: ['replay.dpop-jti-reuse.after-1s', 'replay.dpop-jti-reuse.window-end'],
+  },
+  'replay-cache-short-ttl': {
+    control: 'the replay store keeps a proof jti until the proof can no longer pass the iat check (RFC 9449 §11.1), not a fixed 3 s sized for a client\'s retries',
+    caughtBy: ['replay.dpop-jti-reuse.window-end'],
+  },
   'evidence-omits-actors': {
     control: 'resource-server records carry the act chain, current actor first (RFC 8693 §4.1; evidence schema)',
     caughtBy: ['escalate.tool-scope', 'replay.dpop-jti-reuse'],

@@ -58,6 +58,25 @@ function limit(variant: string, title: string, over: boolean): AttackCase {
   }
 }
 
+/**
+ * replay.dpop-jti-reuse.<variant>: the same proof again, later. Graded like replay.dpop-jti-reuse
+ * (§11.1 makes jti tracking a SHOULD), but a server that tracks jtis must do it for the whole window.
+ */
+function replayLater(variant: string, title: string): AttackCase {
+  return {
+    id: `replay.dpop-jti-reuse.${variant}`,
+    class: 'replay',
+    title: `Resend a request with the same DPoP proof ${title}`,
+    rule: 'A server that refuses a repeated jti remembers it for as long as it accepts the proof (the iat window), not only for a moment',
+    refs: ['RFC 9449 §11.1', check('11')],
+    owasp: ['ASI07'],
+    grading: 'should',
+    expect: [BAD_PROOF],
+    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['proof_jti_hash'] },
+    write: false,
+  }
+}
+
 /** escalate.forged-jwt.<variant>: an attacker-made token with elevated claims (scope incl. refunds:write). */
 function forged(variant: string, title: string, refs: string[], detail: string[]): AttackCase {
   return {
@@ -119,6 +138,8 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     concurrency: true,
   },
+  replayLater('after-1s', 'one second after the original was served'),
+  replayLater('window-end', 'a few seconds later, its iat set so the copy arrives just inside the end of the acceptance window the target declares (the iat check still passes it)'),
   {
     id: 'replay.dpop-htu-htm.other-uri',
     class: 'replay',

@@ -23,6 +23,7 @@ import { replayDpopHtmOtherMethod, replayDpopHtuOtherUri } from './replay-dpop-h
 import { replayDpopHtuNormaliseDefaultPort, replayDpopHtuNormaliseHostCase, replayDpopHtuNormaliseQuery } from './replay-dpop-htu-normalise.ts'
 import { replayDpopIatFuture10s, replayDpopIatFuture1h, replayDpopIatPast1h } from './replay-dpop-iat-window.ts'
 import { replayDpopJtiReuse } from './replay-dpop-jti-reuse.ts'
+import { replayDpopJtiAfter1s, replayDpopJtiWindowEnd } from './replay-dpop-jti-later.ts'
 import { replayDpopJtiReuseParallel } from './replay-dpop-jti-reuse-parallel.ts'
 import {
   replayDpopMalformedAlgHs256,
@@ -43,6 +44,8 @@ import { unattributedNoCredential } from './unattributed-no-credential.ts'
 export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   replayDpopJtiReuse,
   replayDpopJtiReuseParallel,
+  replayDpopJtiAfter1s,
+  replayDpopJtiWindowEnd,
   replayDpopHtuOtherUri,
   replayDpopHtmOtherMethod,
   replayDpopHtuNormaliseQuery,

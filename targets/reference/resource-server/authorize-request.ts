@@ -28,6 +28,12 @@ export interface CallContext {
   nowMs: number
 }
 
+/** How far a proof's iat may be from the server clock, either way (RFC 9449 §4.3 (11)); the adapter declares it as policy.dpopProofWindowS. */
+export const DPOP_IAT_WINDOW_S = 60
+
+/** flaw replay-cache-short-ttl: the replay store keeps a jti for this long, whatever the proof window */
+const SHORT_REPLAY_TTL_MS = 3_000
+
 export interface Outcome {
   decision: 'allow' | 'deny'
   status: number
@@ -87,7 +93,7 @@ export class RequestAuthorizer {
   readonly #unchecked: ReadonlySet<ProofCheck>
 
   constructor(options: AuthorizerOptions) {
-    this.#o = { iatWindowS: 60, ...options }
+    this.#o = { iatWindowS: DPOP_IAT_WINDOW_S, ...options }
     this.#origin = new URL(options.origin).origin
     this.#flaws = options.flaws ?? []
     this.#unchecked = new Set(PROOF_FLAWS.filter(([f]) => hasFlaw(this.#flaws, f)).map(([, check]) => check))
@@ -146,7 +152,7 @@ export class RequestAuthorizer {
       const key = `${this.#o.audience} ${htu} ${proof.jti}`
       let replayed: boolean
       try {
-        replayed = await this.#o.replay.seen(key, 2 * this.#o.iatWindowS * 1000)
+        replayed = await this.#o.replay.seen(key, this.#replayTtlMs())
       } catch (e) {
         // flaw replay-store-fail-open: a store that cannot answer is taken to mean "not seen"
         if (hasFlaw(this.#flaws, 'replay-store-fail-open')) return p
@@ -165,6 +171,19 @@ export class RequestAuthorizer {
       }
     }
     return p
+  }
+
+  /**
+   * How long the replay store keeps a jti. A proof passes the iat check while its iat is within
+   * iatWindowS of the clock, either way: one dated a full window ahead, first seen now, still passes
+   * until twice the window from now, so the jti is kept that long (RFC 9449 §11.1). The flaws are the ways such a TTL goes wrong: a
+   * fixed short one (sized for a client's retries), and the window in seconds handed to a store
+   * that counts milliseconds.
+   */
+  #replayTtlMs(): number {
+    if (hasFlaw(this.#flaws, 'replay-cache-short-ttl')) return SHORT_REPLAY_TTL_MS
+    if (hasFlaw(this.#flaws, 'replay-cache-ttl-seconds')) return 2 * this.#o.iatWindowS
+    return 2 * this.#o.iatWindowS * 1000
   }
 
   /**

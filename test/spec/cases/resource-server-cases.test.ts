@@ -81,6 +81,17 @@ const EXTRA: Record<string, (a: AttemptRecord, r: EvidenceRecord) => void> = {
     // the refused write was checked against the target's state, and nothing was written
     expect(a.side_effect).toBe(false)
   },
+  ...Object.fromEntries(
+    [['after-1s', 1_000], ['window-end', 4_000]].map(([v, waitMs]) => [
+      `replay.dpop-jti-reuse.${v}`,
+      (a: AttemptRecord) => {
+        // the copy went out the case's wait after its original was answered, never at once
+        const original = result.attempts.find((o) => o.kind === 'legit' && o.group === a.group && o.seq < a.seq)
+        expect(original?.status).toBe(200)
+        expect(a.started_at - original!.ended_at).toBeGreaterThanOrEqual((waitMs as number) - 50)
+      },
+    ]),
+  ),
   'escalate.subagent-passthrough': (a, r) => {
     // the parent's token: its principal and chain, not the sub-agent's
     expect(r.client_id).toBe(a.expected.client_id)

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { AFTER_MS, WINDOW_END_MARGIN_S, WINDOW_END_WAIT_S } from '../../../harness/attacks/rs/replay-dpop-jti-later.ts'
 import { checkChain } from '../../../harness/evidence/integrity.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
@@ -108,6 +109,40 @@ describe('replay (RFC 9449 §11.1)', () => {
     }
     expect(await burst(world.rs.origin)).toBe(1)
     expect(await burst(frontUrl, frontUrl)).toBeGreaterThan(1)
+  })
+
+  /**
+   * The original, then the same proof again after `waitMs`: the correct target refuses the copy as a
+   * replay, the flawed replica serves it. Each side gets its own proof (the replay store is shared).
+   * `iat` backdates the proof (window-end), so the copy lands just inside the 60 s iat window.
+   */
+  async function resendAfter(via: string | undefined, id: string, waitMs: number, iat?: number): Promise<HttpResult> {
+    const proof = await dpopProof(pop.agent.key, { htm: 'GET', htu: `${world.rs.origin}${ticket(id)}`, accessToken: pop.agentToken, iat })
+    expect((await call(pop.agentToken, 'GET', ticket(id), { proof, via })).status).toBe(200)
+    await new Promise((r) => setTimeout(r, waitMs))
+    return call(pop.agentToken, 'GET', ticket(id), { proof, via })
+  }
+
+  flawTest('replay-cache-ttl-seconds', 'replay.dpop-jti-reuse.after-1s', 'a proof resent 1 s later: correct → 401 invalid_dpop_proof (dpop.jti_replay); a store told 120 (s meant, ms read) → served', async () => {
+    const replica = await flawed('replay-cache-ttl-seconds')
+    const [ok, bad] = await Promise.all([resendAfter(undefined, 'RL-1', AFTER_MS), resendAfter(replica.url, 'RL-2', AFTER_MS)])
+    expect((await refused(ok, 401, 'invalid_dpop_proof', 'dpop.jti_replay')).detail).toMatchObject({ proof_jti_hash: expect.any(String), first_seen: expect.any(String) })
+    expect(String(ok.headers['www-authenticate'])).toMatch(/^DPoP error="invalid_dpop_proof"/)
+    await served(bad)
+  })
+
+  flawTest('replay-cache-short-ttl', 'replay.dpop-jti-reuse.window-end', 'a proof 54 s old resent 4 s later, inside the 60 s window: correct → 401 invalid_dpop_proof (dpop.jti_replay); a 3 s replay TTL → served; 1 s later it still refuses', async () => {
+    const replica = await flawed('replay-cache-short-ttl')
+    const iat = () => Math.floor(Date.now() / 1000) - (60 - WINDOW_END_MARGIN_S - WINDOW_END_WAIT_S)
+    const [ok, bad, soon] = await Promise.all([
+      resendAfter(undefined, 'RW-1', WINDOW_END_WAIT_S * 1000, iat()),
+      resendAfter(replica.url, 'RW-2', WINDOW_END_WAIT_S * 1000, iat()),
+      // the flaw forgets after 3 s: the after-1s case does not catch it, window-end does
+      resendAfter(replica.url, 'RW-3', AFTER_MS),
+    ])
+    expect((await refused(ok, 401, 'invalid_dpop_proof', 'dpop.jti_replay')).detail).toMatchObject({ proof_jti_hash: expect.any(String) })
+    await served(bad)
+    await refused(soon, 401, 'invalid_dpop_proof', 'dpop.jti_replay')
   })
 })
 
@@ -366,7 +401,7 @@ describe('the flaw table', () => {
     'dpop-proof-signature-unchecked', 'dpop-alg-unchecked', 'dpop-binding-unchecked', 'dpop-ath-unchecked', 'bearer-accepted',
     'audience-unchecked', 'scope-unchecked', 'tenant-unchecked', 'token-alg-none-accepted', 'token-signature-unchecked',
     'no-credential-allowed', 'delegation-not-required', 'expiry-unchecked',
-    'cross-tenant-writes-unchecked',
+    'cross-tenant-writes-unchecked', 'replay-cache-ttl-seconds', 'replay-cache-short-ttl',
   ]
 
   test('every resource-server flaw has a test above, by a case its caughtBy names', () => {

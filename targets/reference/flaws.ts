@@ -104,6 +104,23 @@ const DEFINITIONS = {
     control: 'resource server requires the proof ath to be the hash of the presented token (RFC 9449 §4.3 (12), §7)',
     caughtBy: ['replay.ath-swap'],
   },
+  // The origin in htu (RFC 9449 §4.3 (9)), each the way such a check goes wrong in practice.
+  'dpop-htu-from-host-header': {
+    control: 'resource server checks htu against its configured public origin, never one built from the request\'s Host or X-Forwarded-Host (RFC 9449 §4.3 (9))',
+    caughtBy: ['replay.dpop-htu-origin.spoofed-host', 'replay.dpop-htu-origin.spoofed-forwarded-host'],
+  },
+  'dpop-htu-path-only': {
+    control: 'resource server compares the scheme, host and port of htu, not its path alone (RFC 9449 §4.3 (9))',
+    // the spoofed-header cases name another host in the proof too, so they catch it as well
+    caughtBy: [
+      'replay.dpop-htu-origin.other-host',
+      'replay.dpop-htu-origin.other-port',
+      'replay.dpop-htu-origin.other-scheme',
+      'replay.dpop-htu-origin.other-resource',
+      'replay.dpop-htu-origin.spoofed-host',
+      'replay.dpop-htu-origin.spoofed-forwarded-host',
+    ],
+  },
   'bearer-accepted': {
     control: 'resource server refuses a DPoP-bound token presented as Bearer (RFC 9449 §7.2)',
     caughtBy: ['replay.bearer-downgrade'],

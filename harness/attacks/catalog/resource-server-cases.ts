@@ -59,6 +59,25 @@ function limit(variant: string, title: string, over: boolean): AttackCase {
 }
 
 /**
+ * replay.dpop-htu-origin.<variant>: a proof for this path at another origin (scheme, host, port),
+ * or with the request's Host / X-Forwarded-Host claiming that origin. Refused like any htu mismatch.
+ */
+function htuOrigin(variant: string, title: string, refs: string[] = []): AttackCase {
+  return {
+    id: `replay.dpop-htu-origin.${variant}`,
+    class: 'replay',
+    title: `Use a DPoP proof made for this path at ${title}`,
+    rule: 'The proof\'s htu must match the request URI, scheme, host and port included, as the server knows its own public origin (not as the request\'s headers claim it)',
+    refs: [check('9'), 'RFC 9110 §4.2.3', 'RFC 9449 §7.1', ...refs],
+    owasp: ['ASI07'],
+    grading: 'must',
+    expect: [BAD_PROOF],
+    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['claimed_htu'] },
+    write: false,
+  }
+}
+
+/**
  * replay.dpop-jti-reuse.<variant>: the same proof again, later. Graded like replay.dpop-jti-reuse
  * (§11.1 makes jti tracking a SHOULD), but a server that tracks jtis must do it for the whole window.
  */
@@ -164,6 +183,12 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['claimed_htm'] },
     write: false,
   },
+  htuOrigin('other-host', 'another host name (127.0.0.1 for localhost and back; elsewhere a made-up .invalid name)'),
+  htuOrigin('other-port', 'another port'),
+  htuOrigin('other-scheme', 'the other scheme (http for https and back, same host and port)'),
+  htuOrigin('other-resource', 'another resource server of the target (a proof a malicious tool server received)', ['RFC 9449 §11.1']),
+  htuOrigin('spoofed-host', 'another host, the request\'s Host header set to that host', ['RFC 9110 §7.2']),
+  htuOrigin('spoofed-forwarded-host', 'another host, the request\'s X-Forwarded-Host header set to that host', ['RFC 7239 §5.3']),
   normalise('query', 'the request URI has a query, the proof\'s htu leaves it out', ['RFC 9449 §4.2']),
   normalise('host-case', 'htu with the host in upper case (an IP-literal origin: the scheme)', ['RFC 3986 §6.2.2.1']),
   normalise('default-port', 'htu with the default port written out (an origin with its own port: the scheme in upper case)', ['RFC 3986 §6.2.3', 'RFC 3986 §6.2.2.1']),

@@ -24,6 +24,14 @@ import { replayDpopHtuNormaliseDefaultPort, replayDpopHtuNormaliseHostCase, repl
 import { replayDpopIatFuture10s, replayDpopIatFuture1h, replayDpopIatPast1h } from './replay-dpop-iat-window.ts'
 import { replayDpopJtiReuse } from './replay-dpop-jti-reuse.ts'
 import { replayDpopJtiAfter1s, replayDpopJtiWindowEnd } from './replay-dpop-jti-later.ts'
+import {
+  replayDpopHtuOtherHost,
+  replayDpopHtuOtherPort,
+  replayDpopHtuOtherResource,
+  replayDpopHtuOtherScheme,
+  replayDpopHtuSpoofedForwardedHost,
+  replayDpopHtuSpoofedHost,
+} from './replay-dpop-htu-origin.ts'
 import { replayDpopJtiReuseParallel } from './replay-dpop-jti-reuse-parallel.ts'
 import {
   replayDpopMalformedAlgHs256,
@@ -51,6 +59,12 @@ export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   replayDpopHtuNormaliseQuery,
   replayDpopHtuNormaliseHostCase,
   replayDpopHtuNormaliseDefaultPort,
+  replayDpopHtuOtherHost,
+  replayDpopHtuOtherPort,
+  replayDpopHtuOtherScheme,
+  replayDpopHtuOtherResource,
+  replayDpopHtuSpoofedHost,
+  replayDpopHtuSpoofedForwardedHost,
   replayDpopIatFuture10s,
   replayDpopIatPast1h,
   replayDpopIatFuture1h,

@@ -26,6 +26,12 @@ export interface CallContext {
   dpop: string | null | 'multiple'
   body: Buffer
   nowMs: number
+  /**
+   * The request's Host and X-Forwarded-Host headers, as sent. A correct server never builds the
+   * expected htu from them (a client chooses them); only the flaw dpop-htu-from-host-header reads them.
+   */
+  host?: string | null
+  forwardedHost?: string | null
 }
 
 /** How far a proof's iat may be from the server clock, either way (RFC 9449 §4.3 (11)); the adapter declares it as policy.dpopProofWindowS. */
@@ -141,8 +147,10 @@ export class RequestAuthorizer {
       return deny(t, 401, 'dpop.bearer_downgrade', 'invalid_token', 'a DPoP-bound token must be presented with the DPoP scheme', tokenChallenge, { presented_scheme: 'Bearer', cnf_type: 'jkt' })
     }
 
-    const htu = normalizeHtu(this.#origin + c.pathname) ?? this.#origin + c.pathname
-    const proof = checkDpopProof(c.dpop as string, { htm: c.method, htu, ath: tokenHash, nowS, iatWindowS: this.#o.iatWindowS, unchecked: this.#unchecked }, this.#o.keys)
+    const origin = this.#expectedOrigin(c)
+    const htu = normalizeHtu(origin + c.pathname) ?? origin + c.pathname
+    const htuPathOnly = hasFlaw(this.#flaws, 'dpop-htu-path-only')
+    const proof = checkDpopProof(c.dpop as string, { htm: c.method, htu, ath: tokenHash, nowS, iatWindowS: this.#o.iatWindowS, unchecked: this.#unchecked, htuPathOnly }, this.#o.keys)
     if (!proof.ok) return deny(t, 401, `dpop.${proof.check}`, 'invalid_dpop_proof', proof.description, dpopChallenge('invalid_dpop_proof'), proof.detail)
     const p: Base = { ...t, proofJkt: proof.jkt }
     if (proof.jkt !== checked.claims.jkt && !hasFlaw(this.#flaws, 'dpop-binding-unchecked')) {
@@ -171,6 +179,18 @@ export class RequestAuthorizer {
       }
     }
     return p
+  }
+
+  /**
+   * The origin the proof's htu must name: this server's configured public origin. Flaw
+   * dpop-htu-from-host-header builds it from X-Forwarded-Host or Host instead, as a server behind a
+   * proxy does when it trusts those headers: a client then picks the origin its proof is checked
+   * against, and a proof made for another server passes.
+   */
+  #expectedOrigin(c: CallContext): string {
+    if (!hasFlaw(this.#flaws, 'dpop-htu-from-host-header')) return this.#origin
+    const claimed = c.forwardedHost ?? c.host
+    return claimed ? `${new URL(this.#origin).protocol}//${claimed}` : this.#origin
   }
 
   /**

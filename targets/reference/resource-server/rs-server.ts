@@ -92,6 +92,8 @@ async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerRespons
     route: facts.route,
     authorization: req.headersDistinct.authorization ?? [],
     dpop: singleHeader(req, 'dpop'),
+    host: req.headers.host ?? null,
+    forwardedHost: typeof req.headers['x-forwarded-host'] === 'string' ? req.headers['x-forwarded-host'] : null,
     body,
     nowMs: Date.now(),
   })

@@ -82,6 +82,17 @@ const EXTRA: Record<string, (a: AttemptRecord, r: EvidenceRecord) => void> = {
     expect(a.side_effect).toBe(false)
   },
   ...Object.fromEntries(
+    ['other-host', 'other-port', 'other-scheme', 'other-resource', 'spoofed-host', 'spoofed-forwarded-host'].map((v) => [
+      `replay.dpop-htu-origin.${v}`,
+      (a: AttemptRecord, r: EvidenceRecord) => {
+        // the proof named this path at another origin than the one the request was sent to
+        const claimed = new URL(String(r.detail?.claimed_htu))
+        expect(claimed.pathname).toBe(a.path.split('?')[0])
+        expect(claimed.origin).not.toBe(new URL(String(r.detail?.actual_htu)).origin)
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
     [['after-1s', 1_000], ['window-end', 4_000]].map(([v, waitMs]) => [
       `replay.dpop-jti-reuse.${v}`,
       (a: AttemptRecord) => {

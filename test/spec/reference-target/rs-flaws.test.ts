@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { alteredOrigin, otherHost } from '../../../harness/attacks/rs/replay-dpop-htu-origin.ts'
 import { AFTER_MS, WINDOW_END_MARGIN_S, WINDOW_END_WAIT_S } from '../../../harness/attacks/rs/replay-dpop-jti-later.ts'
 import { checkChain } from '../../../harness/evidence/integrity.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
@@ -224,6 +225,42 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     }
   })
 
+  flawTest('dpop-htu-path-only', 'replay.dpop-htu-origin.other-host', 'this path at another host, port, scheme and resource server: correct → 401 invalid_dpop_proof (dpop.htu_mismatch); flawed (path compared only) → 200', async () => {
+    const replica = await flawed('dpop-htu-path-only')
+    const origins = [alteredOrigin(world.rs.origin, 'host'), alteredOrigin(world.rs.origin, 'port'), alteredOrigin(world.rs.origin, 'scheme'), world.rs2.origin]
+    expect(new Set(origins.map((o) => new URL(o).origin)).size).toBe(4)
+    for (const origin of origins) {
+      for (const via of [undefined, replica.url]) {
+        const proof = await dpopProof(pop.agent.key, { htm: 'GET', htu: `${origin}${ticket('ORG')}`, accessToken: pop.agentToken })
+        const res = await call(pop.agentToken, 'GET', ticket('ORG'), { proof, via })
+        if (via === undefined) expect((await refused(res, 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')).detail).toMatchObject({ claimed_htu: `${origin}${ticket('ORG')}`, actual_htu: `${world.rs.origin}${ticket('ORG')}` })
+        else await served(res)
+      }
+    }
+    // the path is still compared: the flawed replica refuses another tool's path
+    const other = await dpopProof(pop.agent.key, { htm: 'GET', htu: `${world.rs.origin}${ticket('OTHER')}`, accessToken: pop.agentToken })
+    await refused(await call(pop.agentToken, 'GET', ticket('ORG'), { proof: other, via: replica.url }), 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')
+  })
+
+  flawTest('dpop-htu-from-host-header', 'replay.dpop-htu-origin.spoofed-host', 'a proof for another host, the request\'s Host or X-Forwarded-Host naming it: correct → 401 invalid_dpop_proof (dpop.htu_mismatch); flawed (origin from the headers) → 200', async () => {
+    const replica = await flawed('dpop-htu-from-host-header')
+    const front = new URL(world.rs.origin)
+    const spoofed = `${otherHost(front.hostname)}:${front.port}`
+    expect(spoofed).not.toBe(front.host)
+    for (const header of ['host', 'x-forwarded-host']) {
+      for (const via of [undefined, replica.url]) {
+        const htu = `${front.protocol}//${spoofed}${ticket('HOST')}`
+        const proof = await dpopProof(pop.agent.key, { htm: 'GET', htu, accessToken: pop.agentToken })
+        const res = await call(pop.agentToken, 'GET', ticket('HOST'), { proof, via, headers: { [header]: spoofed } })
+        if (via === undefined) expect((await refused(res, 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')).detail).toMatchObject({ claimed_htu: htu, actual_htu: `${world.rs.origin}${ticket('HOST')}` })
+        else await served(res)
+      }
+    }
+    // without a spoofed header the flawed replica builds its origin from its own Host (the replica's
+    // address), so an honest proof naming the front is refused there: the flaw is the header trust
+    await refused(await call(pop.agentToken, 'GET', ticket('HOST'), { via: replica.url }), 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')
+  })
+
   flawTest('dpop-htm-unchecked', 'replay.dpop-htu-htm.other-method', 'a POST proof on a GET: correct → 401 invalid_dpop_proof (dpop.htm_mismatch); flawed → 200', async () => {
     const replica = await flawed('dpop-htm-unchecked')
     for (const via of [undefined, replica.url]) {
@@ -401,7 +438,7 @@ describe('the flaw table', () => {
     'dpop-proof-signature-unchecked', 'dpop-alg-unchecked', 'dpop-binding-unchecked', 'dpop-ath-unchecked', 'bearer-accepted',
     'audience-unchecked', 'scope-unchecked', 'tenant-unchecked', 'token-alg-none-accepted', 'token-signature-unchecked',
     'no-credential-allowed', 'delegation-not-required', 'expiry-unchecked',
-    'cross-tenant-writes-unchecked', 'replay-cache-ttl-seconds', 'replay-cache-short-ttl',
+    'replay-cache-ttl-seconds', 'replay-cache-short-ttl', 'dpop-htu-path-only', 'dpop-htu-from-host-header', 'cross-tenant-writes-unchecked',
   ]
 
   test('every resource-server flaw has a test above, by a case its caughtBy names', () => {

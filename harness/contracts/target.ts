@@ -252,6 +252,14 @@ export interface TargetPolicy {
   offboardingPropagationS?: number
   /** the longest lifetime this deployment's access tokens may have (the issued-token lifetime check); default 3600 s, a scenario's `policy.maxTokenLifetime` wins */
   maxTokenLifetimeS?: number
+  /**
+   * How old a DPoP proof may be (how far its iat may lie in the past of the resource servers' clock)
+   * and still be accepted (RFC 9449 §4.3 (11), §11.1), in seconds; for a symmetric window (±60 s),
+   * its half-width. Replay cases resend a proof just inside it, so a refusal there can only come
+   * from the replay check; absent, the window-end case is not-covered (a guess too wide would have
+   * its original refused by the iat check).
+   */
+  dpopProofWindowS?: number
 }
 
 /**

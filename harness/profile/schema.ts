@@ -167,7 +167,7 @@ export const profileSchema: Check = obj({
   admin,
   // checked by targets/profile/deployment/spec-check.ts when the adapter is made, before anything starts
   deployment: (() => {}) as Check,
-  policy: obj({ offboardingPropagationS: num({ min: 0, max: 86_400 }), maxTokenLifetimeS: num({ min: 1, max: 30 * 86_400, int: true }) }),
+  policy: obj({ offboardingPropagationS: num({ min: 0, max: 86_400 }), maxTokenLifetimeS: num({ min: 1, max: 30 * 86_400, int: true }), dpopProofWindowS: num({ min: 1, max: 3_600 }) }),
   // the acknowledgement sentence itself is judged by protocol/host-policy.ts (ERR_TARGET_UNSAFE)
   hosts: arr(obj({ host: { check: str(), required: true }, acknowledge: { check: str(), required: true }, network: str({ oneOf: ['private', 'public'] }) }), { describe: 'hosts beyond loopback, each { host, acknowledge, network? }' }),
   tls: obj({ ca: { check: str({ describe: 'the path of a PEM file with the CA certificate(s) (relative to the profile)' }), required: true } }),

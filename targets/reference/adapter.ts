@@ -45,6 +45,7 @@ import { ContainerComponent } from './container/container-component.ts'
 import { cleanupIfContainersWereUsed, cleanupStaleContainers, dockerClient, markContainersUsed } from './container/docker.ts'
 import { ProcessComponent } from './process-component.ts'
 import { referenceInternalPaths } from './resource-server/internal-server.ts'
+import { DPOP_IAT_WINDOW_S } from './resource-server/authorize-request.ts'
 import { RESOURCE_SERVERS, toolScopes } from './resource-server/tools.ts'
 import type { AsConfig, FrontConfig, ReplayStoreConfig, ResourceRegistration, RsConfig, SinkConfig } from './shared/component-config.ts'
 
@@ -264,6 +265,8 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
         members: ({ tenant, parentClientId }) => ({ tenant, ...(parentClientId ? { parent_client_id: parentClientId } : {}) }),
         cleanup: 'keep',
       },
+      // the resource servers' iat window, so replay cases can resend a proof just inside it
+      policy: { dpopProofWindowS: DPOP_IAT_WINDOW_S },
       stop,
       [Symbol.asyncDispose]: stop,
     }

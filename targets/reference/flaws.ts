@@ -20,6 +20,15 @@ const DEFINITIONS = {
     control: 'every replica of a resource server checks proof jtis against one shared replay store (RFC 9449 §11.1)',
     caughtBy: ['replay.dpop-jti-reuse.parallel'],
   },
+  // How long the replay store remembers a jti, each the way such a TTL goes wrong in practice.
+  'replay-cache-ttl-seconds': {
+    control: 'the replay store keeps a proof jti for as long as the proof passes the iat check, twice the ±60 s window, in milliseconds (RFC 9449 §11.1), not 120 ms',
+    caughtBy: ['replay.dpop-jti-reuse.after-1s', 'replay.dpop-jti-reuse.window-end'],
+  },
+  'replay-cache-short-ttl': {
+    control: 'the replay store keeps a proof jti until the proof can no longer pass the iat check (RFC 9449 §11.1), not a fixed 3 s sized for a client\'s retries',
+    caughtBy: ['replay.dpop-jti-reuse.window-end'],
+  },
   'evidence-omits-actors': {
     control: 'resource-server records carry the act chain, current actor first (RFC 8693 §4.1; evidence schema)',
     caughtBy: ['escalate.tool-scope', 'replay.dpop-jti-reuse'],
@@ -102,6 +111,23 @@ const DEFINITIONS = {
     control: 'resource server requires the proof ath to be the hash of the presented token (RFC 9449 §4.3 (12), §7)',
     caughtBy: ['replay.ath-swap'],
   },
+  // The origin in htu (RFC 9449 §4.3 (9)), each the way such a check goes wrong in practice.
+  'dpop-htu-from-host-header': {
+    control: 'resource server checks htu against its configured public origin, never one built from the request\'s Host or X-Forwarded-Host (RFC 9449 §4.3 (9))',
+    caughtBy: ['replay.dpop-htu-origin.spoofed-host', 'replay.dpop-htu-origin.spoofed-forwarded-host'],
+  },
+  'dpop-htu-path-only': {
+    control: 'resource server compares the scheme, host and port of htu, not its path alone (RFC 9449 §4.3 (9))',
+    // the spoofed-header cases name another host in the proof too, so they catch it as well
+    caughtBy: [
+      'replay.dpop-htu-origin.other-host',
+      'replay.dpop-htu-origin.other-port',
+      'replay.dpop-htu-origin.other-scheme',
+      'replay.dpop-htu-origin.other-resource',
+      'replay.dpop-htu-origin.spoofed-host',
+      'replay.dpop-htu-origin.spoofed-forwarded-host',
+    ],
+  },
   'bearer-accepted': {
     control: 'resource server refuses a DPoP-bound token presented as Bearer (RFC 9449 §7.2)',
     caughtBy: ['replay.bearer-downgrade'],
@@ -117,6 +143,10 @@ const DEFINITIONS = {
   'tenant-unchecked': {
     control: 'resource server serves a tenant\'s resources only to tokens of that tenant (OWASP API1)',
     caughtBy: ['escalate.cross-tenant'],
+  },
+  'cross-tenant-writes-unchecked': {
+    control: 'resource server applies the tenant check to writes as well as reads: no refund in another tenant\'s name (OWASP API1)',
+    caughtBy: ['escalate.cross-tenant.write'],
   },
   'token-alg-none-accepted': {
     control: 'resource server refuses unsigned (alg none) access tokens (RFC 8725 §3.1–3.2; RFC 9068 §4)',

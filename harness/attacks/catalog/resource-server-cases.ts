@@ -86,6 +86,44 @@ function limit(variant: string, title: string, over: boolean): AttackCase {
   }
 }
 
+/**
+ * replay.dpop-htu-origin.<variant>: a proof for this path at another origin (scheme, host, port),
+ * or with the request's Host / X-Forwarded-Host claiming that origin. Refused like any htu mismatch.
+ */
+function htuOrigin(variant: string, title: string, refs: string[] = []): AttackCase {
+  return {
+    id: `replay.dpop-htu-origin.${variant}`,
+    class: 'replay',
+    title: `Use a DPoP proof made for this path at ${title}`,
+    rule: 'The proof\'s htu must match the request URI, scheme, host and port included, as the server knows its own public origin (not as the request\'s headers claim it)',
+    refs: [check('9'), 'RFC 9110 §4.2.3', 'RFC 9449 §7.1', ...refs],
+    owasp: ['ASI07'],
+    grading: 'must',
+    expect: [BAD_PROOF],
+    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['claimed_htu'] },
+    write: false,
+  }
+}
+
+/**
+ * replay.dpop-jti-reuse.<variant>: the same proof again, later. Graded like replay.dpop-jti-reuse
+ * (§11.1 makes jti tracking a SHOULD), but a server that tracks jtis must do it for the whole window.
+ */
+function replayLater(variant: string, title: string): AttackCase {
+  return {
+    id: `replay.dpop-jti-reuse.${variant}`,
+    class: 'replay',
+    title: `Resend a request with the same DPoP proof ${title}`,
+    rule: 'A server that refuses a repeated jti remembers it for as long as it accepts the proof (the iat window), not only for a moment',
+    refs: ['RFC 9449 §11.1', check('11')],
+    owasp: ['ASI07'],
+    grading: 'should',
+    expect: [BAD_PROOF],
+    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['proof_jti_hash'] },
+    write: false,
+  }
+}
+
 /** escalate.forged-jwt.<variant>: an attacker-made token with elevated claims (scope incl. refunds:write). */
 function forged(variant: string, title: string, refs: string[], detail: string[]): AttackCase {
   return {
@@ -147,6 +185,8 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     concurrency: true,
   },
+  replayLater('after-1s', 'one second after the original was served'),
+  replayLater('window-end', 'a few seconds later, its iat set so the copy arrives just inside the end of the acceptance window the target declares (the iat check still passes it)'),
   {
     id: 'replay.dpop-htu-htm.other-uri',
     class: 'replay',
@@ -171,6 +211,12 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: ['claimed_htm'] },
     write: false,
   },
+  htuOrigin('other-host', 'another host name (127.0.0.1 for localhost and back; elsewhere a made-up .invalid name)'),
+  htuOrigin('other-port', 'another port'),
+  htuOrigin('other-scheme', 'the other scheme (http for https and back, same host and port)'),
+  htuOrigin('other-resource', 'another resource server of the target (a proof a malicious tool server received)', ['RFC 9449 §11.1']),
+  htuOrigin('spoofed-host', 'another host, the request\'s Host header set to that host', ['RFC 9110 §7.2']),
+  htuOrigin('spoofed-forwarded-host', 'another host, the request\'s X-Forwarded-Host header set to that host', ['RFC 7239 §5.3']),
   normalise('query', 'the request URI has a query, the proof\'s htu leaves it out', ['RFC 9449 §4.2']),
   normalise('host-case', 'htu with the host in upper case (an IP-literal origin: the scheme)', ['RFC 3986 §6.2.2.1']),
   normalise('default-port', 'htu with the default port written out (an origin with its own port: the scheme in upper case)', ['RFC 3986 §6.2.3', 'RFC 3986 §6.2.2.1']),
@@ -324,7 +370,7 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'escalate.cross-tenant',
     class: 'escalate',
-    title: 'An agent of tenant A reads a resource under tenant B\'s path with its own valid token',
+    title: 'An agent of tenant A calls every read tool it holds on resources under tenant B\'s path with its own valid token',
     rule: 'A token acts only within its tenant; another tenant\'s object is refused (403) or not acknowledged (404)',
     refs: ['OWASP API1:2023', 'RFC 6750 §3.1'],
     owasp: ['ASI03'],
@@ -337,6 +383,22 @@ export const RESOURCE_SERVER_CASES: readonly AttackCase[] = [
     ],
     evidence: { decision: 'deny', area: 'tenant', attribution: 'token', detail: ['token_tenant'] },
     write: false,
+  },
+  {
+    id: 'escalate.cross-tenant.write',
+    class: 'escalate',
+    title: 'An agent of tenant A calls every write tool it holds under tenant B\'s path with its own valid token (e.g. a refund in B\'s name)',
+    rule: 'A token acts only within its tenant, on the write path too; the refusal leaves no side effect in B\'s data',
+    refs: ['OWASP API1:2023', 'RFC 6750 §3.1'],
+    owasp: ['ASI03', 'ASI02'],
+    grading: 'must',
+    expect: [
+      { status: 404, error: null },
+      { status: 404, error: 'not_found' },
+      { status: 403, error: null },
+    ],
+    evidence: { decision: 'deny', area: 'tenant', attribution: 'token', detail: ['token_tenant'] },
+    write: true,
   },
   internalEndpoint(
     'admin-read',

@@ -1,6 +1,6 @@
 import type { AttackModule } from '../types.ts'
 import { escalateClaimTamper } from './escalate-claim-tamper.ts'
-import { escalateCrossTenant } from './escalate-cross-tenant.ts'
+import { escalateCrossTenant, escalateCrossTenantWrite } from './escalate-cross-tenant.ts'
 import { escalateInternalEndpointAdminRead, escalateInternalEndpointPeerPush } from './escalate-internal-endpoint.ts'
 import { escalateLimitAtMax, escalateLimitFarOver, escalateLimitFractionOver, escalateLimitHuge, escalateLimitJustOver, escalateLimitNegative } from './escalate-limit.ts'
 import {
@@ -24,6 +24,15 @@ import { replayDpopHtmOtherMethod, replayDpopHtuOtherUri } from './replay-dpop-h
 import { replayDpopHtuNormaliseDefaultPort, replayDpopHtuNormaliseHostCase, replayDpopHtuNormaliseQuery } from './replay-dpop-htu-normalise.ts'
 import { replayDpopIatFuture10s, replayDpopIatFuture1h, replayDpopIatPast1h } from './replay-dpop-iat-window.ts'
 import { replayDpopJtiReuse } from './replay-dpop-jti-reuse.ts'
+import { replayDpopJtiAfter1s, replayDpopJtiWindowEnd } from './replay-dpop-jti-later.ts'
+import {
+  replayDpopHtuOtherHost,
+  replayDpopHtuOtherPort,
+  replayDpopHtuOtherResource,
+  replayDpopHtuOtherScheme,
+  replayDpopHtuSpoofedForwardedHost,
+  replayDpopHtuSpoofedHost,
+} from './replay-dpop-htu-origin.ts'
 import { replayDpopJtiReuseParallel } from './replay-dpop-jti-reuse-parallel.ts'
 import {
   replayDpopMalformedAlgHs256,
@@ -44,11 +53,19 @@ import { unattributedNoCredential } from './unattributed-no-credential.ts'
 export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   replayDpopJtiReuse,
   replayDpopJtiReuseParallel,
+  replayDpopJtiAfter1s,
+  replayDpopJtiWindowEnd,
   replayDpopHtuOtherUri,
   replayDpopHtmOtherMethod,
   replayDpopHtuNormaliseQuery,
   replayDpopHtuNormaliseHostCase,
   replayDpopHtuNormaliseDefaultPort,
+  replayDpopHtuOtherHost,
+  replayDpopHtuOtherPort,
+  replayDpopHtuOtherScheme,
+  replayDpopHtuOtherResource,
+  replayDpopHtuSpoofedHost,
+  replayDpopHtuSpoofedForwardedHost,
   replayDpopIatFuture10s,
   replayDpopIatPast1h,
   replayDpopIatFuture1h,
@@ -70,6 +87,7 @@ export const RESOURCE_SERVER_MODULES: readonly AttackModule[] = [
   escalateToolScope,
   escalateNestedAct,
   escalateCrossTenant,
+  escalateCrossTenantWrite,
   escalateLimitJustOver,
   escalateLimitFractionOver,
   escalateLimitFarOver,

@@ -125,8 +125,10 @@ export default defineTarget({
   // oidc-provider has no revocation for JWT access tokens; one process per resource server.
   capabilities: { clientDeletion: true },
   // The resource servers verify tokens offline: a deleted client's tokens work until they expire
-  // (EXAMPLE_TOKEN_TTL_S, 300 s by default), the example's stated offboarding bound.
-  policy: { offboardingPropagationS: 300 },
+  // (EXAMPLE_TOKEN_TTL_S, 300 s by default), the example's stated offboarding bound. A DPoP proof
+  // is accepted up to 60 s old (EXAMPLE_DPOP_MAX_AGE_S), which the replay case resending a proof at
+  // the end of that window needs to know.
+  policy: { offboardingPropagationS: 300, dpopProofWindowS: 60 },
   resources: [
     {
       id: 'support',

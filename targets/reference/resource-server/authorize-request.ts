@@ -26,10 +26,22 @@ export interface CallContext {
   dpop: string | null | 'multiple'
   body: Buffer
   nowMs: number
+  /**
+   * The request's Host and X-Forwarded-Host headers, as sent. A correct server never builds the
+   * expected htu from them (a client chooses them); only the flaw dpop-htu-from-host-header reads them.
+   */
+  host?: string | null
+  forwardedHost?: string | null
 }
 
 /** What authentication alone looks at (a request the public listener does not route has no tool). */
 export type AuthContext = Omit<CallContext, 'route' | 'body'>
+
+/** How far a proof's iat may be from the server clock, either way (RFC 9449 §4.3 (11)); the adapter declares it as policy.dpopProofWindowS. */
+export const DPOP_IAT_WINDOW_S = 60
+
+/** flaw replay-cache-short-ttl: the replay store keeps a jti for this long, whatever the proof window */
+const SHORT_REPLAY_TTL_MS = 3_000
 
 export interface Outcome {
   decision: 'allow' | 'deny'
@@ -90,7 +102,7 @@ export class RequestAuthorizer {
   readonly #unchecked: ReadonlySet<ProofCheck>
 
   constructor(options: AuthorizerOptions) {
-    this.#o = { iatWindowS: 60, ...options }
+    this.#o = { iatWindowS: DPOP_IAT_WINDOW_S, ...options }
     this.#origin = new URL(options.origin).origin
     this.#flaws = options.flaws ?? []
     this.#unchecked = new Set(PROOF_FLAWS.filter(([f]) => hasFlaw(this.#flaws, f)).map(([, check]) => check))
@@ -150,8 +162,10 @@ export class RequestAuthorizer {
       return deny(t, 401, 'dpop.bearer_downgrade', 'invalid_token', 'a DPoP-bound token must be presented with the DPoP scheme', tokenChallenge, { presented_scheme: 'Bearer', cnf_type: 'jkt' })
     }
 
-    const htu = normalizeHtu(this.#origin + c.pathname) ?? this.#origin + c.pathname
-    const proof = checkDpopProof(c.dpop as string, { htm: c.method, htu, ath: tokenHash, nowS, iatWindowS: this.#o.iatWindowS, unchecked: this.#unchecked }, this.#o.keys)
+    const origin = this.#expectedOrigin(c)
+    const htu = normalizeHtu(origin + c.pathname) ?? origin + c.pathname
+    const htuPathOnly = hasFlaw(this.#flaws, 'dpop-htu-path-only')
+    const proof = checkDpopProof(c.dpop as string, { htm: c.method, htu, ath: tokenHash, nowS, iatWindowS: this.#o.iatWindowS, unchecked: this.#unchecked, htuPathOnly }, this.#o.keys)
     if (!proof.ok) return deny(t, 401, `dpop.${proof.check}`, 'invalid_dpop_proof', proof.description, dpopChallenge('invalid_dpop_proof'), proof.detail)
     const p: Base = { ...t, proofJkt: proof.jkt }
     if (checked.claims.jkt !== null && proof.jkt !== checked.claims.jkt && !hasFlaw(this.#flaws, 'dpop-binding-unchecked')) {
@@ -163,7 +177,7 @@ export class RequestAuthorizer {
       const key = `${this.#o.audience} ${b64urlSha256(htu)} ${proof.jti}`
       let replayed: boolean
       try {
-        replayed = await this.#o.replay.seen(key, 2 * this.#o.iatWindowS * 1000)
+        replayed = await this.#o.replay.seen(key, this.#replayTtlMs())
       } catch (e) {
         // flaw replay-store-fail-open: a store that cannot answer is taken to mean "not seen"
         if (hasFlaw(this.#flaws, 'replay-store-fail-open')) return p
@@ -182,6 +196,31 @@ export class RequestAuthorizer {
       }
     }
     return p
+  }
+
+  /**
+   * The origin the proof's htu must name: this server's configured public origin. Flaw
+   * dpop-htu-from-host-header builds it from X-Forwarded-Host or Host instead, as a server behind a
+   * proxy does when it trusts those headers: a client then picks the origin its proof is checked
+   * against, and a proof made for another server passes.
+   */
+  #expectedOrigin(c: AuthContext): string {
+    if (!hasFlaw(this.#flaws, 'dpop-htu-from-host-header')) return this.#origin
+    const claimed = c.forwardedHost ?? c.host
+    return claimed ? `${new URL(this.#origin).protocol}//${claimed}` : this.#origin
+  }
+
+  /**
+   * How long the replay store keeps a jti. A proof passes the iat check while its iat is within
+   * iatWindowS of the clock, either way: one dated a full window ahead, first seen now, still passes
+   * until twice the window from now, so the jti is kept that long (RFC 9449 §11.1). The flaws are the ways such a TTL goes wrong: a
+   * fixed short one (sized for a client's retries), and the window in seconds handed to a store
+   * that counts milliseconds.
+   */
+  #replayTtlMs(): number {
+    if (hasFlaw(this.#flaws, 'replay-cache-short-ttl')) return SHORT_REPLAY_TTL_MS
+    if (hasFlaw(this.#flaws, 'replay-cache-ttl-seconds')) return 2 * this.#o.iatWindowS
+    return 2 * this.#o.iatWindowS * 1000
   }
 
   /**
@@ -221,8 +260,11 @@ export class RequestAuthorizer {
       if (!claims.scope.includes(tool.scope) && !hasFlaw(this.#flaws, 'scope-unchecked')) {
         return deny(caller, 403, 'scope.insufficient', 'insufficient_scope', `${tool.name} needs scope ${tool.scope}`, dpopChallenge('insufficient_scope', tool.scope))
       }
-      // 404, not 403: another tenant's resources are not even acknowledged to exist
-      if (tenant !== claims.tenant && !hasFlaw(this.#flaws, 'tenant-unchecked')) {
+      // 404, not 403: another tenant's resources are not even acknowledged to exist. Flaw
+      // cross-tenant-writes-unchecked applies the check to reads only (a check added where data is
+      // shown and forgotten on the write path).
+      const tenantChecked = !hasFlaw(this.#flaws, 'tenant-unchecked') && !(tool.writes && hasFlaw(this.#flaws, 'cross-tenant-writes-unchecked'))
+      if (tenant !== claims.tenant && tenantChecked) {
         return deny(caller, 404, 'tenant.mismatch', 'not_found', 'not found', undefined, { token_tenant: claims.tenant, requested_tenant: tenant })
       }
     }

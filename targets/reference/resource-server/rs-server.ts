@@ -75,7 +75,14 @@ export function rsHandler(deps: RsDeps): RequestListener {
 }
 
 async function handleCall(deps: RsDeps, req: IncomingMessage, res: ServerResponse, facts: CallFacts): Promise<void> {
-  const base = { method: facts.method, authorization: req.headersDistinct.authorization ?? [], dpop: singleHeader(req, 'dpop'), nowMs: Date.now() }
+  const base = {
+    method: facts.method,
+    authorization: req.headersDistinct.authorization ?? [],
+    dpop: singleHeader(req, 'dpop'),
+    host: req.headers.host ?? null,
+    forwardedHost: typeof req.headers['x-forwarded-host'] === 'string' ? req.headers['x-forwarded-host'] : null,
+    nowMs: Date.now(),
+  }
   if (facts.route === null) {
     req.resume()
     return respond(deps, res, await deps.authorizer.refuseUnrouted({ ...base, pathname: facts.pathname }), facts)

@@ -19,6 +19,11 @@ export interface ProofExpectation {
   iatWindowS: number
   /** checks disabled by flaw switches (mutation self-test only) */
   unchecked?: ReadonlySet<ProofCheck>
+  /**
+   * flaw dpop-htu-path-only (mutation self-test only): htu is compared by its path alone, so a
+   * proof made for the same path at another scheme, host or port passes
+   */
+  htuPathOnly?: boolean
 }
 
 export type ProofResult =
@@ -48,6 +53,13 @@ export function normalizeHtu(value: string): string | null {
 function claimedHtu(value: unknown): string | null {
   if (typeof value !== 'string' || value.includes('?') || value.includes('#')) return null
   return normalizeHtu(value)
+}
+
+/** §4.3 (9): the whole normalised URI must match; the flawed variant looks at the path only. */
+function htuMatches(claimed: string | null, expect: ProofExpectation): boolean {
+  if (claimed === expect.htu) return true
+  if (claimed === null || expect.htuPathOnly !== true) return false
+  return new URL(claimed).pathname === new URL(expect.htu).pathname
 }
 
 function fail(check: string, description: string, detail: Record<string, unknown> = {}): ProofResult {
@@ -85,7 +97,7 @@ export function checkDpopProof(proof: string, expect: ProofExpectation, keys: Pu
   if (htm !== expect.htm && !off.has('htm')) {
     return fail('htm_mismatch', 'htm does not match the request method', { claimed_htm: typeof htm === 'string' ? htm.slice(0, 16) : null, actual_htm: expect.htm })
   }
-  if (claimedHtu(htu) !== expect.htu && !off.has('htu')) {
+  if (!htuMatches(claimedHtu(htu), expect) && !off.has('htu')) {
     return fail('htu_mismatch', 'htu does not match the request URI (scheme, host, port and path; no query or fragment)', {
       claimed_htu: typeof htu === 'string' ? htu.slice(0, 512) : null,
       actual_htu: expect.htu,

@@ -75,6 +75,34 @@ const EXTRA: Record<string, (a: AttemptRecord, r: EvidenceRecord) => void> = {
     expect(r.resource.tenant).toBe(a.expected.tenant)
     expect(r.detail?.token_tenant).not.toBe(a.expected.tenant)
   },
+  'escalate.cross-tenant.write': (a, r) => {
+    expect(r.resource.tenant).toBe(a.expected.tenant)
+    expect(r.detail?.token_tenant).not.toBe(a.expected.tenant)
+    // the refused write was checked against the target's state, and nothing was written
+    expect(a.side_effect).toBe(false)
+  },
+  ...Object.fromEntries(
+    ['other-host', 'other-port', 'other-scheme', 'other-resource', 'spoofed-host', 'spoofed-forwarded-host'].map((v) => [
+      `replay.dpop-htu-origin.${v}`,
+      (a: AttemptRecord, r: EvidenceRecord) => {
+        // the proof named this path at another origin than the one the request was sent to
+        const claimed = new URL(String(r.detail?.claimed_htu))
+        expect(claimed.pathname).toBe(a.path.split('?')[0])
+        expect(claimed.origin).not.toBe(new URL(String(r.detail?.actual_htu)).origin)
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [['after-1s', 1_000], ['window-end', 4_000]].map(([v, waitMs]) => [
+      `replay.dpop-jti-reuse.${v}`,
+      (a: AttemptRecord) => {
+        // the copy went out the case's wait after its original was answered, never at once
+        const original = result.attempts.find((o) => o.kind === 'legit' && o.group === a.group && o.seq < a.seq)
+        expect(original?.status).toBe(200)
+        expect(a.started_at - original!.ended_at).toBeGreaterThanOrEqual((waitMs as number) - 50)
+      },
+    ]),
+  ),
   'escalate.subagent-passthrough': (a, r) => {
     // the parent's token: its principal and chain, not the sub-agent's
     expect(r.client_id).toBe(a.expected.client_id)

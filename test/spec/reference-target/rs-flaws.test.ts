@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { alteredOrigin, otherHost } from '../../../harness/attacks/rs/replay-dpop-htu-origin.ts'
+import { AFTER_MS, WINDOW_END_MARGIN_S, WINDOW_END_WAIT_S } from '../../../harness/attacks/rs/replay-dpop-jti-later.ts'
 import { checkChain } from '../../../harness/evidence/integrity.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
@@ -109,6 +111,40 @@ describe('replay (RFC 9449 §11.1)', () => {
     expect(await burst(world.rs.origin)).toBe(1)
     expect(await burst(frontUrl, frontUrl)).toBeGreaterThan(1)
   })
+
+  /**
+   * The original, then the same proof again after `waitMs`: the correct target refuses the copy as a
+   * replay, the flawed replica serves it. Each side gets its own proof (the replay store is shared).
+   * `iat` backdates the proof (window-end), so the copy lands just inside the 60 s iat window.
+   */
+  async function resendAfter(via: string | undefined, id: string, waitMs: number, iat?: number): Promise<HttpResult> {
+    const proof = await dpopProof(pop.agent.key, { htm: 'GET', htu: `${world.rs.origin}${ticket(id)}`, accessToken: pop.agentToken, iat })
+    expect((await call(pop.agentToken, 'GET', ticket(id), { proof, via })).status).toBe(200)
+    await new Promise((r) => setTimeout(r, waitMs))
+    return call(pop.agentToken, 'GET', ticket(id), { proof, via })
+  }
+
+  flawTest('replay-cache-ttl-seconds', 'replay.dpop-jti-reuse.after-1s', 'a proof resent 1 s later: correct → 401 invalid_dpop_proof (dpop.jti_replay); a store told 120 (s meant, ms read) → served', async () => {
+    const replica = await flawed('replay-cache-ttl-seconds')
+    const [ok, bad] = await Promise.all([resendAfter(undefined, 'RL-1', AFTER_MS), resendAfter(replica.url, 'RL-2', AFTER_MS)])
+    expect((await refused(ok, 401, 'invalid_dpop_proof', 'dpop.jti_replay')).detail).toMatchObject({ proof_jti_hash: expect.any(String), first_seen: expect.any(String) })
+    expect(String(ok.headers['www-authenticate'])).toMatch(/^DPoP error="invalid_dpop_proof"/)
+    await served(bad)
+  })
+
+  flawTest('replay-cache-short-ttl', 'replay.dpop-jti-reuse.window-end', 'a proof 54 s old resent 4 s later, inside the 60 s window: correct → 401 invalid_dpop_proof (dpop.jti_replay); a 3 s replay TTL → served; 1 s later it still refuses', async () => {
+    const replica = await flawed('replay-cache-short-ttl')
+    const iat = () => Math.floor(Date.now() / 1000) - (60 - WINDOW_END_MARGIN_S - WINDOW_END_WAIT_S)
+    const [ok, bad, soon] = await Promise.all([
+      resendAfter(undefined, 'RW-1', WINDOW_END_WAIT_S * 1000, iat()),
+      resendAfter(replica.url, 'RW-2', WINDOW_END_WAIT_S * 1000, iat()),
+      // the flaw forgets after 3 s: the after-1s case does not catch it, window-end does
+      resendAfter(replica.url, 'RW-3', AFTER_MS),
+    ])
+    expect((await refused(ok, 401, 'invalid_dpop_proof', 'dpop.jti_replay')).detail).toMatchObject({ proof_jti_hash: expect.any(String) })
+    await served(bad)
+    await refused(soon, 401, 'invalid_dpop_proof', 'dpop.jti_replay')
+  })
 })
 
 describe('evidence (NIST SP 800-53 AU-2, AU-3, AU-9)', () => {
@@ -187,6 +223,42 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
       if (via === undefined) expect((await refused(res, 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')).detail).toMatchObject({ claimed_htu: `${world.rs.origin}${ticket('OTHER')}` })
       else await served(res)
     }
+  })
+
+  flawTest('dpop-htu-path-only', 'replay.dpop-htu-origin.other-host', 'this path at another host, port, scheme and resource server: correct → 401 invalid_dpop_proof (dpop.htu_mismatch); flawed (path compared only) → 200', async () => {
+    const replica = await flawed('dpop-htu-path-only')
+    const origins = [alteredOrigin(world.rs.origin, 'host'), alteredOrigin(world.rs.origin, 'port'), alteredOrigin(world.rs.origin, 'scheme'), world.rs2.origin]
+    expect(new Set(origins.map((o) => new URL(o).origin)).size).toBe(4)
+    for (const origin of origins) {
+      for (const via of [undefined, replica.url]) {
+        const proof = await dpopProof(pop.agent.key, { htm: 'GET', htu: `${origin}${ticket('ORG')}`, accessToken: pop.agentToken })
+        const res = await call(pop.agentToken, 'GET', ticket('ORG'), { proof, via })
+        if (via === undefined) expect((await refused(res, 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')).detail).toMatchObject({ claimed_htu: `${origin}${ticket('ORG')}`, actual_htu: `${world.rs.origin}${ticket('ORG')}` })
+        else await served(res)
+      }
+    }
+    // the path is still compared: the flawed replica refuses another tool's path
+    const other = await dpopProof(pop.agent.key, { htm: 'GET', htu: `${world.rs.origin}${ticket('OTHER')}`, accessToken: pop.agentToken })
+    await refused(await call(pop.agentToken, 'GET', ticket('ORG'), { proof: other, via: replica.url }), 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')
+  })
+
+  flawTest('dpop-htu-from-host-header', 'replay.dpop-htu-origin.spoofed-host', 'a proof for another host, the request\'s Host or X-Forwarded-Host naming it: correct → 401 invalid_dpop_proof (dpop.htu_mismatch); flawed (origin from the headers) → 200', async () => {
+    const replica = await flawed('dpop-htu-from-host-header')
+    const front = new URL(world.rs.origin)
+    const spoofed = `${otherHost(front.hostname)}:${front.port}`
+    expect(spoofed).not.toBe(front.host)
+    for (const header of ['host', 'x-forwarded-host']) {
+      for (const via of [undefined, replica.url]) {
+        const htu = `${front.protocol}//${spoofed}${ticket('HOST')}`
+        const proof = await dpopProof(pop.agent.key, { htm: 'GET', htu, accessToken: pop.agentToken })
+        const res = await call(pop.agentToken, 'GET', ticket('HOST'), { proof, via, headers: { [header]: spoofed } })
+        if (via === undefined) expect((await refused(res, 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')).detail).toMatchObject({ claimed_htu: htu, actual_htu: `${world.rs.origin}${ticket('HOST')}` })
+        else await served(res)
+      }
+    }
+    // without a spoofed header the flawed replica builds its origin from its own Host (the replica's
+    // address), so an honest proof naming the front is refused there: the flaw is the header trust
+    await refused(await call(pop.agentToken, 'GET', ticket('HOST'), { via: replica.url }), 401, 'invalid_dpop_proof', 'dpop.htu_mismatch')
   })
 
   flawTest('dpop-htm-unchecked', 'replay.dpop-htu-htm.other-method', 'a POST proof on a GET: correct → 401 invalid_dpop_proof (dpop.htm_mismatch); flawed → 200', async () => {
@@ -331,6 +403,18 @@ describe('tool policy (RFC 6750 §3.1, delegation, tenants)', () => {
     await served(await call(pop.agentToken, 'GET', path, { via: replica.url }))
   })
 
+  flawTest('cross-tenant-writes-unchecked', 'escalate.cross-tenant.write', 'a refund under another tenant\'s path: correct → 404 not_found (tenant.mismatch) and no refund; flawed → 200 and a refund, while its reads stay checked', async () => {
+    const replica = await flawed('cross-tenant-writes-unchecked')
+    const path = '/t/t_other/refunds'
+    const body = { ticket_id: 'T-X', amount: 5 }
+    const res = await call(pop.agentToken, 'POST', path, { body })
+    expect((await refused(res, 404, 'not_found', 'tenant.mismatch')).detail).toMatchObject({ token_tenant: TENANT, requested_tenant: 't_other' })
+    expect(await world.refundCount(res.traceId)).toBe(0)
+    const bad = await served(await call(pop.agentToken, 'POST', path, { body, via: replica.url }))
+    expect(bad.resource).toMatchObject({ tool: 'refund.issue', tenant: 't_other' })
+    await refused(await call(pop.agentToken, 'GET', '/t/t_other/tickets/T-1', { via: replica.url }), 404, 'not_found', 'tenant.mismatch')
+  })
+
   flawTest('no-credential-allowed', 'unattributed.no-credential', 'no Authorization header: correct → 401 challenge without error (auth.missing); flawed → 200, recorded as anonymous', async () => {
     const replica = await flawed('no-credential-allowed')
     await refused(await call('', 'GET', ticket('NC'), { noAuth: true, proof: null }), 401, undefined, 'auth.missing')
@@ -354,6 +438,7 @@ describe('the flaw table', () => {
     'dpop-proof-signature-unchecked', 'dpop-alg-unchecked', 'dpop-binding-unchecked', 'dpop-ath-unchecked', 'bearer-accepted',
     'audience-unchecked', 'scope-unchecked', 'tenant-unchecked', 'token-alg-none-accepted', 'token-signature-unchecked',
     'no-credential-allowed', 'delegation-not-required', 'expiry-unchecked',
+    'replay-cache-ttl-seconds', 'replay-cache-short-ttl', 'dpop-htu-path-only', 'dpop-htu-from-host-header', 'cross-tenant-writes-unchecked',
   ]
 
   test('every resource-server flaw has a test above, by a case its caughtBy names', () => {

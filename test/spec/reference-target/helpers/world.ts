@@ -44,6 +44,8 @@ export interface CallOptions {
   dispatcher?: Dispatcher
   /** send to this base URL instead of the front (an in-process replica); htu still names the front */
   via?: string
+  /** more request headers, e.g. a `host` or `x-forwarded-host` other than the URL's */
+  headers?: Record<string, string>
 }
 
 export class World {
@@ -164,7 +166,7 @@ export class World {
   /** Calls a tool (on rs-1 unless `o.rs` says otherwise) with a DPoP-bound token. */
   async call(actor: Actor, token: string, method: 'GET' | 'POST', path: string, o: CallOptions = {}): Promise<HttpResult> {
     const rs = o.rs ?? this.rs
-    const headers: Record<string, string | string[]> = {}
+    const headers: Record<string, string | string[]> = { ...o.headers }
     if (o.noAuth !== true) headers.authorization = `${o.scheme ?? 'DPoP'} ${token}`
     const proof = o.proof === undefined ? await this.proofFor(actor, method, path.split('?')[0], token, rs) : o.proof
     if (proof !== null) headers.dpop = proof

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
+import { ISSUED_TOKEN_CHECKS } from '../../../harness/attacks/catalog/issued-token-checks.ts'
 import {
   formatCounts,
   INVENTORY_PATH,
@@ -22,7 +23,8 @@ import {
 
 const markdown = readFileSync(INVENTORY_PATH, 'utf8')
 const rows = parseRuleInventory(markdown)
-const catalogIds = CATALOG.map((c) => c.id)
+// the issued-token checks test rules too (every token the run receives): they are named like cases
+const catalogIds = [...CATALOG.map((c) => c.id), ...ISSUED_TOKEN_CHECKS.map((c) => c.id)]
 
 describe('docs/rule-inventory.md', () => {
   test('has rule rows, one rule per row', () => {

@@ -117,7 +117,7 @@ function cases(rows: readonly CaseRow[]): string[] {
     for (const r of failing) {
       lines.push('', `**\`${cell(r.id)}\`**`, '')
       // an issued-token check judges a token, not a request: it is named by hash
-      for (const e of r.examples) lines.push(`- ${e.trace_id ? `\`${cell(e.trace_id)}\`` : `token \`${cell(e.token_hash ?? '')}\``} — **${e.verdict}**: ${cell(e.why)}`)
+      for (const e of r.examples) lines.push(`- ${e.trace_id ? `\`${cell(e.trace_id)}\`` : e.token_hash ? `token \`${cell(e.token_hash)}\`` : 'check'} — **${e.verdict}**: ${cell(e.why)}`)
     }
   }
   return lines

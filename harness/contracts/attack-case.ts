@@ -67,7 +67,8 @@ export interface AttackCase {
  */
 export interface TokenCheck {
   id: string
-  class: 'issued'
+  /** `issued`: judged on each token; `metadata`: on what the AS publishes, once per run */
+  class: 'issued' | 'metadata'
   title: string
   rule: string
   refs: string[]

@@ -17,6 +17,9 @@ import { judgeIssuedToken, type IssuedCheckId } from './issued-token.ts'
 import { MAX_EXAMPLES } from './case-rows.ts'
 import { addSample, type MetricSet, type Tags } from './metric-set.ts'
 
+/** JWK members that hold private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
 export class IssuedTokenLedger {
   readonly #maxLifetimeS: number
   readonly #outcomes: Map<string, IssuedCheckOutcome>
@@ -47,6 +50,26 @@ export class IssuedTokenLedger {
     }
   }
 
+  /**
+   * The AS's JWK set as fetched from jwks_uri (once per run): any private or symmetric member fails
+   * metadata.jwks-public. Only member names are reported, never their values.
+   */
+  observeJwks(jwks: unknown, source: string): void {
+    const o = this.#outcomes.get('metadata.jwks-public')
+    if (!o) return
+    const keys = (jwks as { keys?: unknown } | null)?.keys
+    if (!Array.isArray(keys)) {
+      o.not_judged++
+      o.not_judged_reason ??= `${source} is not a JWK set`
+      return
+    }
+    o.checked++
+    const leaks = keys.flatMap((k, i) => SECRET_MEMBERS.filter((m) => k !== null && typeof k === 'object' && m in k).map((m) => `key ${i}${typeof (k as { kid?: unknown }).kid === 'string' ? ` (kid ${(k as { kid: string }).kid})` : ''} has ${m}`))
+    if (leaks.length === 0) return
+    o.failed++
+    o.examples.push({ token_hash: '', source, ref: 'jwks', why: `${leaks.join('; ')}: the set publishes secret key material` })
+  }
+
   summary(): IssuedTokenSummary {
     return { tokens: this.#tokens, max_lifetime_s: this.#maxLifetimeS, checks: [...this.#outcomes.values()].map((o) => ({ ...o, examples: [...o.examples] })) }
   }
@@ -74,7 +97,9 @@ export function issuedCaseRows(summary: IssuedTokenSummary, checks: readonly Tok
       counts,
       verdict,
       // a check judges tokens, not requests: no trace id, the token by hash and where it came from
-      examples: o.examples.map((e) => ({ trace_id: '', token_hash: e.token_hash, verdict: bad, why: `${e.source} ${e.ref}, token ${e.token_hash}: ${e.why}` })),
+      examples: o.examples.map((e) => (e.token_hash
+        ? { trace_id: '', token_hash: e.token_hash, verdict: bad, why: `${e.source} ${e.ref}, token ${e.token_hash}: ${e.why}` }
+        : { trace_id: '', verdict: bad, why: `${e.source}: ${e.why}` })),
     }]
   })
 }

@@ -192,12 +192,26 @@ export class RunSession {
     this.ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
     this.ctx.population = phase.summary
     this.ctx.delegationSamples = phase.samples
+    await this.#checkJwks(phase.meta.jwks_uri)
     await this.#startEvidence(openEvidenceSource(target.evidence, { http: this.#http }))
     const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, subjects: phase.subjects, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration, observe: this.#issued?.observe })
     await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
     if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
     await this.#save()
     return (this.#setUp = { target, identities: phase.identities, kit, phase, pools: this.#pools })
+  }
+
+  /** What the AS publishes as its keys, judged once (metadata.jwks-public): a fetch that fails leaves the check not judged, with why. */
+  async #checkJwks(uri: string | undefined): Promise<void> {
+    const ledger = this.#issued
+    if (!ledger) return
+    if (!uri) return ledger.observeJwks(null, 'the AS metadata (no jwks_uri)')
+    try {
+      const res = await this.#http.request(uri)
+      ledger.observeJwks(res.status === 200 ? res.body : null, res.status === 200 ? `jwks_uri ${uri}` : `jwks_uri ${uri} (HTTP ${res.status})`)
+    } catch (e) {
+      ledger.observeJwks(null, `jwks_uri ${uri} (${(e as Error).message})`)
+    }
   }
 
   /**

@@ -189,6 +189,10 @@ const DEFINITIONS = {
     control: 'a token response carries Cache-Control: no-store (RFC 6749 §5.1); here it may be cached for five minutes',
     caughtBy: ['issued.no-store'],
   },
+  'jwks-private-members': {
+    control: 'the AS publishes public keys only (RFC 7517 §4, RFC 7518 §6.2.2); here its JWKS is serialised from the key pairs, each private d included',
+    caughtBy: ['metadata.jwks-public'],
+  },
   'issued-lifetime-long': {
     control: 'an access token expires when expires_in says, within the lifetime policy; here exp is a day away',
     caughtBy: ['issued.lifetime'],

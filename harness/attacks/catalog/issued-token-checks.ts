@@ -69,4 +69,13 @@ export const ISSUED_TOKEN_CHECKS: readonly TokenCheck[] = [
     owasp: ['NHI7'],
     grading: 'policy',
   },
+  {
+    id: 'metadata.jwks-public',
+    class: 'metadata',
+    title: 'The AS publishes public keys only',
+    rule: 'The JWK set at jwks_uri holds no private (d, p, q, dp, dq, qi, oth) or symmetric (k) key members: one of them hands every client the means to sign as the AS',
+    refs: ['RFC 8414 §2 (jwks_uri)', 'RFC 7517 §4', 'RFC 7518 §6.2.2, §6.3.2, §6.4'],
+    owasp: ['NHI2'],
+    grading: 'must',
+  },
 ]

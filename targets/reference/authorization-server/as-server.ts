@@ -41,7 +41,7 @@ export function asHandler(ctx: AsContext): RequestListener {
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error' })
     }
     if (route === 'GET /.well-known/oauth-authorization-server') return sendJson(res, 200, metadata)
-    if (route === 'GET /jwks') return sendJson(res, 200, ctx.keys.jwks(), { 'cache-control': 'max-age=60' })
+    if (route === 'GET /jwks') return sendJson(res, 200, ctx.keys.published(), { 'cache-control': 'max-age=60' })
     if (route === 'GET /health') return sendJson(res, 200, { status: 'ok' })
     if (route === 'POST /token') return void handleToken(ctx, req, res).catch(fail)
     if (route === 'POST /revoke') return void handleRevoke(ctx, req, res).catch(fail)

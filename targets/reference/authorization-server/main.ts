@@ -31,7 +31,8 @@ runComponent<AsConfig>('authorization-server', async (config, baseUrl) => {
   await writer.init()
   const state = config.dataDir !== undefined && config.stateKey !== undefined ? AsStateJournal.open(config.dataDir, config.stateKey) : null
   const journal = state?.journal ?? null
-  const keys = state !== null ? await SigningKeys.restore(state.saved, journal!.keys) : await SigningKeys.generate()
+  const keyOptions = { publishPrivate: hasFlaw(config.flaws, 'jwks-private-members') }
+  const keys = state !== null ? await SigningKeys.restore(state.saved, journal!.keys, keyOptions) : await SigningKeys.generate(null, keyOptions)
   const lifecycle = new LifecyclePublisher({ secret: config.lifecycleSecret ?? '', currentKid: () => keys.kid, persist: journal?.lifecycle ?? null })
   for (const { event, propagate } of state?.saved.lifecycle ?? []) lifecycle.restore(event, propagate)
   const ctx: AsContext = {

@@ -15,6 +15,13 @@ interface SigningKey {
   kid: string
   privateKey: CryptoKey
   publicJwk: JWK
+  /** the private `d`, kept only under the flaw jwks-private-members (which publishes it) */
+  leakedD?: string
+}
+
+/** Flaw jwks-private-members: the JWKS is serialised from the key pairs, private halves included. */
+export interface KeyOptions {
+  publishPrivate?: boolean
 }
 
 export type RetireResult = 'retired' | 'unknown' | 'current'
@@ -26,44 +33,52 @@ async function keyOf(privateKey: CryptoKey, publicJwk: JWK): Promise<SigningKey>
 }
 
 /** A fresh key; journaled (its private half sealed) before anyone can use it. */
-async function newKey(journal: KeyJournal | null): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: journal !== null })
+async function newKey(journal: KeyJournal | null, options: KeyOptions): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: journal !== null || options.publishPrivate === true })
   const key = await keyOf(privateKey, await exportJWK(publicKey))
-  journal?.added(key.kid, await exportJWK(privateKey))
+  if (journal !== null || options.publishPrivate) {
+    const privateJwk = await exportJWK(privateKey)
+    journal?.added(key.kid, privateJwk)
+    if (options.publishPrivate) key.leakedD = privateJwk.d
+  }
   return key
 }
 
 export class SigningKeys {
   readonly #keys = new Map<string, SigningKey>()
   readonly #journal: KeyJournal | null
+  readonly #options: KeyOptions
   #current: SigningKey
   #localSet: JWTVerifyGetKey
   /** verifies with the published keys as they are now (a retired key no longer verifies) */
   readonly verifyKey: JWTVerifyGetKey = (header, token) => this.#localSet(header, token)
 
-  private constructor(keys: SigningKey[], current: SigningKey, journal: KeyJournal | null) {
+  private constructor(keys: SigningKey[], current: SigningKey, journal: KeyJournal | null, options: KeyOptions) {
     this.#journal = journal
+    this.#options = options
     this.#current = current
     for (const k of keys) this.#keys.set(k.kid, k)
     this.#localSet = createLocalJWKSet(this.jwks())
   }
 
   /** One new key, signing at once. */
-  static async generate(journal: KeyJournal | null = null): Promise<SigningKeys> {
-    const first = await newKey(journal)
+  static async generate(journal: KeyJournal | null = null, options: KeyOptions = {}): Promise<SigningKeys> {
+    const first = await newKey(journal, options)
     journal?.current(first.kid)
-    return new SigningKeys([first], first, journal)
+    return new SigningKeys([first], first, journal, options)
   }
 
   /** The keys a journal kept (a restarted AS); a new one when it kept none. */
-  static async restore(saved: Pick<SavedState, 'keys' | 'current'>, journal: KeyJournal | null): Promise<SigningKeys> {
+  static async restore(saved: Pick<SavedState, 'keys' | 'current'>, journal: KeyJournal | null, options: KeyOptions = {}): Promise<SigningKeys> {
     const keys = await Promise.all(saved.keys.map(async ({ privateJwk }) => {
-      const { d: _private, ...publicJwk } = privateJwk
-      return keyOf(await importJWK(privateJwk, 'ES256', { extractable: false }) as CryptoKey, publicJwk)
+      const { d, ...publicJwk } = privateJwk
+      const key = await keyOf(await importJWK(privateJwk, 'ES256', { extractable: false }) as CryptoKey, publicJwk)
+      if (options.publishPrivate) key.leakedD = d
+      return key
     }))
     const current = keys.find((k) => k.kid === saved.current)
-    if (current === undefined) return SigningKeys.generate(journal)
-    return new SigningKeys(keys, current, journal)
+    if (current === undefined) return SigningKeys.generate(journal, options)
+    return new SigningKeys(keys, current, journal, options)
   }
 
   /** kid new tokens are signed with */
@@ -77,7 +92,7 @@ export class SigningKeys {
 
   /** Generates and publishes a new key without signing with it yet; returns its kid. */
   async prepare(): Promise<string> {
-    const key = await newKey(this.#journal)
+    const key = await newKey(this.#journal, this.#options)
     this.#keys.set(key.kid, key)
     this.#republish()
     return key.kid
@@ -103,6 +118,11 @@ export class SigningKeys {
 
   jwks(): { keys: JWK[] } {
     return { keys: [...this.#keys.values()].map((k) => ({ ...k.publicJwk })) }
+  }
+
+  /** What GET /jwks serves: the public keys (under the flaw jwks-private-members, each with its `d`). */
+  published(): { keys: JWK[] } {
+    return { keys: [...this.#keys.values()].map((k) => ({ ...k.publicJwk, ...(k.leakedD !== undefined ? { d: k.leakedD } : {}) })) }
   }
 
   /** RFC 9068 §2.1: typ at+jwt so the token cannot be mistaken for an ID token or another JWT. */

@@ -147,5 +147,27 @@ describe('issued-token ledger: rows, metrics, gates', () => {
     const summary = ledger.summary()
     expect(issuedCaseRows(summary, ISSUED_TOKEN_CHECKS).find((r) => r.id === 'issued.act-chain')).toMatchObject({ verdict: 'not-covered', counts: { 'not-covered': 1 } })
     expect(issuedNotCovered(summary)['issued.act-chain']).toContain('opaque')
+  })})
+
+describe('metadata.jwks-public (RFC 7517 §4, RFC 7518 §6)', () => {
+  const rowAfter = (jwks: unknown) => {
+    const ledger = new IssuedTokenLedger(ISSUED_TOKEN_CHECKS, 3600)
+    ledger.observeJwks(jwks, 'jwks_uri https://as.example/jwks')
+    return issuedCaseRows(ledger.summary(), ISSUED_TOKEN_CHECKS).find((r) => r.id === 'metadata.jwks-public')!
+  }
+
+  test('public EC keys pass', () => {
+    expect(rowAfter({ keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] })).toMatchObject({ verdict: 'pass', attempts: 1 })
+  })
+
+  test('a private d or a symmetric k is a breach naming the member, never its value', () => {
+    const row = rowAfter({ keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1', d: 'SECRET-D' }, { kty: 'oct', k: 'SECRET-K' }] })
+    expect(row).toMatchObject({ verdict: 'breach', class: 'metadata' })
+    expect(row.examples[0].why).toContain('key 0 (kid k1) has d; key 1 has k')
+    expect(JSON.stringify(row)).not.toMatch(/SECRET-/)
+  })
+
+  test('no JWK set at all: not covered, with the reason', () => {
+    expect(rowAfter({ error: 'nope' })).toMatchObject({ verdict: 'not-covered', counts: { 'not-covered': 1 } })
   })
 })

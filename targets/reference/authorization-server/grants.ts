@@ -66,9 +66,36 @@ function narrow(params: URLSearchParams, allowed: string[], audit: Audit, widenR
 export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Grant {
   requireGrantType(client, GRANT_CLIENT_CREDENTIALS)
   audit.principal = { sub: client.client_id, type: 'agent' }
+  // An agent acting for itself acts in its own tenant; one registered without a tenant has none
+  // until a subject token's tenant binds it (checkTenant), so it cannot act for itself before that.
+  if (client.tenant === null) {
+    throw new Refusal(400, 'unauthorized_client', 'tenant.unbound', 'a client registered without a tenant gets its tenant at its first token exchange; until then it cannot use client_credentials')
+  }
   const { aud, scopes } = resolveResource(ctx, params, 'policy.target_unknown', audit)
   const scope = narrow(params, intersect(client.scope, scopes), audit, 'scope.not_allowed')
   return { sub: client.client_id, principalType: 'agent', tenant: client.tenant, clientId: client.client_id, scope, aud }
+}
+
+/**
+ * Tenant isolation of an exchange: the subject token's tenant must be the client's. A client
+ * registered without a tenant (a standards-only RFC 7591 client) has none to compare yet: it passes
+ * here and is bound to this tenant by bindOnIssue once the exchange passed every check.
+ */
+function checkTenant(client: RegisteredClient, tenant: string, description: string): void {
+  if (client.tenant !== null && tenant !== client.tenant) {
+    throw new Refusal(400, 'invalid_request', 'tenant.mismatch', description, { subject_tenant: tenant, client_tenant: client.tenant })
+  }
+}
+
+/**
+ * Binds an unbound client to the tenant of the subject token it was just granted a token for, so
+ * every later exchange (and client_credentials) is held to that tenant. Called after the last await
+ * of the grant, in the same turn as checkTenant's comparison: two concurrent first exchanges from
+ * different tenants cannot both pass, the second sees the first's binding.
+ */
+function bindOnIssue(ctx: AsContext, client: RegisteredClient, tenant: string, audit: Audit): void {
+  if (client.tenant === null) ctx.clients.bindTenant(client, tenant)
+  audit.tenant = tenant
 }
 
 interface ExchangeInput {
@@ -111,9 +138,10 @@ export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClien
     if (client.parent_client_id !== null) {
       throw new Refusal(400, 'invalid_request', 'exchange.not_top_level', 'only a top-level agent may exchange a user assertion; a sub-agent exchanges its parent\'s token', { parent_client_id: client.parent_client_id })
     }
-    if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the user and the agent are in different tenants', { subject_tenant: tenant, client_tenant: client.tenant })
+    checkTenant(client, tenant, 'the user and the agent are in different tenants')
     const bound = flawed(ctx, 'exchange-upscope') ? client.scope : intersect(client.scope, subjectScope)
     const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
+    bindOnIssue(ctx, client, tenant, audit)
     return { sub: subject.sub!, principalType: 'user', tenant, act: { sub: actor }, clientId: client.client_id, scope, aud }
   }
 
@@ -128,13 +156,14 @@ export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClien
   if (client.parent_client_id !== currentActor && !flawed(ctx, 'exchange-laundering')) {
     throw new Refusal(400, 'invalid_request', 'exchange.not_delegate', 'client is not a registered delegate of the subject token\'s current actor', { subject_actor: currentActor, parent_client_id: client.parent_client_id })
   }
-  if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the subject token is from another tenant', { subject_tenant: tenant, client_tenant: client.tenant })
+  checkTenant(client, tenant, 'the subject token is from another tenant')
   if (aud !== subject.aud && !flawed(ctx, 'exchange-target-unchecked')) {
     throw new Refusal(400, 'invalid_target', 'exchange.target_widen', 'a delegated token keeps its parent\'s audience', { subject_aud: subject.aud ?? null })
   }
   const bound = flawed(ctx, 'reexchange-widen') ? client.scope : intersect(subjectScope, client.scope)
   const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
   const act: Act = subjectAct !== undefined ? { sub: actor, act: subjectAct } : { sub: actor }
+  bindOnIssue(ctx, client, tenant, audit)
   return { sub: subject.sub!, principalType, tenant, act, clientId: client.client_id, scope, aud }
 }
 

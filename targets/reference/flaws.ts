@@ -160,6 +160,15 @@ const DEFINITIONS = {
     control: 'token exchange requires client authentication (RFC 8693 §2.1, §5)',
     caughtBy: ['unattributed.anon-exchange'],
   },
+  // Token exchange scope, each the way the ceiling (registration ∩ subject) goes wrong in practice.
+  'exchange-omitted-scope-widens': {
+    control: 'an exchange asking for no scope (absent or empty) gets a default within the client\'s registration AND the subject token\'s scope (RFC 6749 §3.3)',
+    caughtBy: ['escalate.exchange-scope.omitted', 'escalate.exchange-scope.empty'],
+  },
+  'exchange-scope-unregistered': {
+    control: 'a delegated exchange is held to the requesting client\'s registered scope, not only to the subject token\'s (RFC 8693 §2.2.1)',
+    caughtBy: ['escalate.exchange-scope.unregistered'],
+  },
   'client-assertion-aud-unchecked': {
     control: 'a client assertion must name this AS (its issuer identifier or token endpoint URL) as its audience (RFC 7523 §3; rfc7523bis)',
     caughtBy: ['unattributed.client-assertion.wrong-aud'],

@@ -1,4 +1,5 @@
 import type { AttackModule } from '../types.ts'
+import { escalateExchangeScopeEmpty, escalateExchangeScopeOmitted, escalateExchangeScopeUnregistered } from './escalate-exchange-scope.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -15,6 +16,9 @@ import { unattributedClientAssertionExpired, unattributedClientAssertionJtiReuse
 export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   replayExchangeLaundering,
   escalateExchangeUpscope,
+  escalateExchangeScopeOmitted,
+  escalateExchangeScopeEmpty,
+  escalateExchangeScopeUnregistered,
   escalateExchangeTarget,
   escalateMayAct,
   unattributedActorSpoof,

@@ -38,6 +38,28 @@ function clientAssertion(variant: string, title: string, rule: string, grading: 
   }
 }
 
+/**
+ * escalate.exchange-scope.<variant>: a token exchange whose `scope` parameter is the variable, judged
+ * on the issued token against what the client may hold (its registration ∩ the subject token's scope
+ * ∩ the resource's scopes): RFC 8693 §2.2.1 and RFC 6749 §3.3 let the AS grant less, never more.
+ */
+function exchangeScope(variant: string, title: string, rule: string, refs: string[], expect: ExpectedResponse[], evidence: AttackCase['evidence'], needs: NonNullable<AttackCase['needs']>): AttackCase {
+  return {
+    id: `escalate.exchange-scope.${variant}`,
+    class: 'escalate',
+    title,
+    rule,
+    refs: ['RFC 8693 §2.1', 'RFC 8693 §2.2.1', ...refs],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect,
+    evidence,
+    write: false,
+    judge: 'issued-token',
+    needs,
+  }
+}
+
 export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'replay.exchange-laundering',
@@ -66,6 +88,37 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     judge: 'issued-token',
     needs: ['tokenExchange', 'harnessIdp'],
   },
+  // No scope, an empty one, one the client was not registered for: with no usable request the AS
+  // falls back on a default, and that default is where registrations and subjects get confused.
+  exchangeScope(
+    'omitted',
+    'Exchange a user assertion without scope, the user holding less than the agent is registered for',
+    'With no scope asked for, the AS grants a default (or invalid_scope) within what the client may hold: its registration and the subject\'s scope, never the registration alone',
+    ['RFC 6749 §3.3'],
+    [{ status: 400, error: 'invalid_scope' }],
+    { decision: 'deny', area: 'scope', attribution: 'token', detail: [] },
+    ['tokenExchange', 'harnessIdp'],
+  ),
+  // RFC 6749 §3.3's ABNF has no empty scope and §3.2 says a parameter without a value MUST be
+  // treated as omitted: the same ceiling as `omitted`, and invalid_scope or invalid_request pass too.
+  exchangeScope(
+    'empty',
+    'Exchange a user assertion with an empty scope parameter (scope=), the user holding less than the agent is registered for',
+    'An empty scope is no scope (RFC 6749 §3.2: treated as omitted): the AS grants a default within what the client may hold, or refuses; it never reads it as "no restriction"',
+    ['RFC 6749 §3.2', 'RFC 6749 §3.3'],
+    [{ status: 400, error: 'invalid_scope' }, { status: 400, error: 'invalid_request' }],
+    { decision: 'deny', area: 'scope', attribution: 'token', detail: [] },
+    ['tokenExchange', 'harnessIdp'],
+  ),
+  exchangeScope(
+    'unregistered',
+    'A sub-agent exchanges its parent\'s token for the parent\'s whole scope, beyond its own registration',
+    'An exchanged token holds no scope the requesting client was not registered for, even where the subject token holds it; asking for more gets invalid_scope or a narrower token',
+    ['RFC 7591 §2', 'RFC 6749 §5.2', 'TXN §13.6'],
+    [{ status: 400, error: 'invalid_scope' }],
+    { decision: 'deny', area: 'exchange', attribution: 'token', detail: ['requested_scope'] },
+    ['tokenExchange'],
+  ),
   {
     id: 'escalate.exchange-target',
     class: 'escalate',

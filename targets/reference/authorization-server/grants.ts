@@ -42,6 +42,10 @@ function resolveResource(ctx: AsContext, params: URLSearchParams, reason: string
   throw new Refusal(400, 'invalid_target', reason, 'resource must name exactly one known resource server')
 }
 
+/**
+ * The scope asked for; null when none was. `scope=` (or only spaces) counts as none: RFC 6749 §3.2,
+ * a parameter sent without a value is treated as omitted (the §3.3 ABNF has no empty scope).
+ */
 function requestedScope(params: URLSearchParams): string[] | null {
   const raw = params.get('scope')
   if (raw === null || raw.trim() === '') return null
@@ -61,6 +65,15 @@ function narrow(params: URLSearchParams, allowed: string[], audit: Audit, widenR
   const granted = requested ?? allowed
   if (granted.length === 0) throw new Refusal(400, 'invalid_scope', 'scope.empty', 'no scope can be granted')
   return granted
+}
+
+/**
+ * Flaw `exchange-omitted-scope-widens`: an exchange that asks for no scope (absent, or empty, which
+ * RFC 6749 §3.2 treats as absent) gets the client's registered scope as its default, the subject's
+ * scope forgotten. The correct default is everything the client may hold here, and no more.
+ */
+function defaultsToRegistration(ctx: AsContext, params: URLSearchParams): boolean {
+  return flawed(ctx, 'exchange-omitted-scope-widens') && requestedScope(params) === null
 }
 
 export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Grant {
@@ -139,7 +152,7 @@ export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClien
       throw new Refusal(400, 'invalid_request', 'exchange.not_top_level', 'only a top-level agent may exchange a user assertion; a sub-agent exchanges its parent\'s token', { parent_client_id: client.parent_client_id })
     }
     checkTenant(client, tenant, 'the user and the agent are in different tenants')
-    const bound = flawed(ctx, 'exchange-upscope') ? client.scope : intersect(client.scope, subjectScope)
+    const bound = flawed(ctx, 'exchange-upscope') || defaultsToRegistration(ctx, params) ? client.scope : intersect(client.scope, subjectScope)
     const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
     bindOnIssue(ctx, client, tenant, audit)
     return { sub: subject.sub!, principalType: 'user', tenant, act: { sub: actor }, clientId: client.client_id, scope, aud }
@@ -160,7 +173,11 @@ export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClien
   if (aud !== subject.aud && !flawed(ctx, 'exchange-target-unchecked')) {
     throw new Refusal(400, 'invalid_target', 'exchange.target_widen', 'a delegated token keeps its parent\'s audience', { subject_aud: subject.aud ?? null })
   }
-  const bound = flawed(ctx, 'reexchange-widen') ? client.scope : intersect(subjectScope, client.scope)
+  // flaw `exchange-scope-unregistered`: the request is held to the subject token only ("the parent
+  // had it"), not to what this client was registered for
+  const bound = flawed(ctx, 'reexchange-widen') || defaultsToRegistration(ctx, params) ? client.scope
+    : flawed(ctx, 'exchange-scope-unregistered') ? subjectScope
+    : intersect(subjectScope, client.scope)
   const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
   const act: Act = subjectAct !== undefined ? { sub: actor, act: subjectAct } : { sub: actor }
   bindOnIssue(ctx, client, tenant, audit)

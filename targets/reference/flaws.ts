@@ -173,6 +173,20 @@ const DEFINITIONS = {
     control: 'a client assertion must name this AS (its issuer identifier or token endpoint URL) as its audience (RFC 7523 §3; rfc7523bis)',
     caughtBy: ['unattributed.client-assertion.wrong-aud'],
   },
+  // Client assertion audience checks (RFC 7523 §3; draft-ietf-oauth-rfc7523bis-11 §4), each the way
+  // such a comparison goes wrong in practice instead of RFC 3986 §6.2.1 simple string comparison.
+  'client-assertion-aud-prefix': {
+    control: 'a client assertion aud is compared with the issuer identifier as a whole string, not as a prefix (RFC 7523 §3; RFC 3986 §6.2.1)',
+    caughtBy: ['unattributed.client-assertion.aud-issuer-prefix', 'unattributed.client-assertion.aud-other-endpoint'],
+  },
+  'client-assertion-aud-path-only': {
+    control: 'a client assertion aud is compared as a whole URL, origin included, not by its path alone (RFC 7523 §3; RFC 3986 §6.2.1)',
+    caughtBy: ['unattributed.client-assertion.aud-other-host'],
+  },
+  'client-assertion-aud-any-member': {
+    control: 'a client assertion whose aud array also names another party is refused: this AS must be its sole audience (draft-ietf-oauth-rfc7523bis-11 §4)',
+    caughtBy: ['unattributed.client-assertion.aud-array-extra'],
+  },
   'client-assertion-exp-unchecked': {
     control: 'an expired client assertion is refused (RFC 7523 §3)',
     caughtBy: ['unattributed.client-assertion.expired'],

@@ -10,7 +10,15 @@ import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
 import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
 import { unattributedActorSpoof } from './unattributed-actor-spoof.ts'
 import { unattributedAnonExchange } from './unattributed-anon-exchange.ts'
-import { unattributedClientAssertionExpired, unattributedClientAssertionJtiReuse, unattributedClientAssertionWrongAud } from './unattributed-client-assertion.ts'
+import {
+  unattributedClientAssertionAudArrayExtra,
+  unattributedClientAssertionAudIssuerPrefix,
+  unattributedClientAssertionAudOtherEndpoint,
+  unattributedClientAssertionAudOtherHost,
+  unattributedClientAssertionExpired,
+  unattributedClientAssertionJtiReuse,
+  unattributedClientAssertionWrongAud,
+} from './unattributed-client-assertion.ts'
 
 /** Generators for the authorization-server cases (catalog/authorization-server-cases.ts), one per case id. */
 export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
@@ -24,6 +32,10 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   unattributedActorSpoof,
   unattributedAnonExchange,
   unattributedClientAssertionWrongAud,
+  unattributedClientAssertionAudIssuerPrefix,
+  unattributedClientAssertionAudOtherHost,
+  unattributedClientAssertionAudArrayExtra,
+  unattributedClientAssertionAudOtherEndpoint,
   unattributedClientAssertionExpired,
   unattributedClientAssertionJtiReuse,
   lifecycleExpiredAt,

@@ -22,7 +22,7 @@ const INVALID_SUBJECT: ExpectedResponse[] = [
 ]
 const DEAD_TOKEN: ExpectedResponse[] = [{ status: 401, error: 'invalid_token', scheme: 'DPoP' }]
 
-function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'may', detail: string[], moreRefs: string[] = []): AttackCase {
+function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'should' | 'may', detail: string[], moreRefs: string[] = []): AttackCase {
   return {
     id: `unattributed.client-assertion.${variant}`,
     class: 'unattributed',
@@ -180,6 +180,45 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     'must',
     ['aud'],
     ['draft-ietf-oauth-rfc7523bis'],
+  ),
+  // How audience comparisons go wrong: RFC 7523 §3 wants simple string comparison (RFC 3986 §6.2.1)
+  // of a value naming this AS, so a prefix or a path match is the breach.
+  clientAssertion(
+    'aud-issuer-prefix',
+    'Client assertion whose aud is another issuer that begins with this AS\'s issuer identifier (a tenant or realm path below it)',
+    'The aud is compared with the issuer identifier as a whole string (RFC 3986 §6.2.1), so an issuer that merely begins with it is another server and is refused',
+    'must',
+    ['aud'],
+    ['RFC 3986 §6.2.1', 'draft-ietf-oauth-rfc7523bis-11 §4'],
+  ),
+  clientAssertion(
+    'aud-other-host',
+    'Client assertion whose aud is this AS\'s token endpoint path on another host',
+    'The aud is compared as a whole URL (RFC 3986 §6.2.1): another host\'s URL with this token endpoint\'s path names another server and is refused',
+    'must',
+    ['aud'],
+    ['RFC 3986 §6.2.1'],
+  ),
+  // rfc7523bis-11 §4 (RFC 7523 §3 item 3 b as updated): the issuer identifier as the SOLE audience
+  // value; "MUST reject any JWT that does not contain its issuer identifier as its sole audience
+  // value". An array that adds another party hands that party an assertion it can replay here
+  // (audience injection): a must. Another endpoint of this AS names no other party, and RFC 7523
+  // itself tolerated "a value that identifies the AS": a should until the draft is an RFC.
+  clientAssertion(
+    'aud-array-extra',
+    'Client assertion whose aud is an array of this AS\'s issuer identifier and another server\'s',
+    'This AS must be the assertion\'s sole audience: an aud that also names another party is refused (that party holds the same assertion and could replay it here)',
+    'must',
+    ['aud'],
+    ['draft-ietf-oauth-rfc7523bis-11 §4', 'RFC 7519 §4.1.3'],
+  ),
+  clientAssertion(
+    'aud-other-endpoint',
+    'Client assertion whose aud is another endpoint of this AS (its revocation or registration endpoint URL)',
+    'Only the issuer identifier (and, under RFC 7523, the token endpoint URL) identifies the AS as audience; another endpoint\'s URL should be refused (draft-ietf-oauth-rfc7523bis-11 §4: the issuer identifier is the sole value)',
+    'should',
+    ['aud'],
+    ['draft-ietf-oauth-rfc7523bis-11 §4'],
   ),
   clientAssertion('expired', 'Client assertion that expired ten minutes ago', 'An expired client assertion is refused', 'must', ['assertion_exp']),
   clientAssertion('jti-reuse', 'The same client assertion (same jti) used twice', 'The AS may keep used assertion jtis and refuse a repeat', 'may', []),

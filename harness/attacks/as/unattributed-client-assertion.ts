@@ -12,7 +12,8 @@
  * - aud-other-host: `aud` is our token endpoint URL with another host: caught where only the path
  *   is compared (MUST);
  * - aud-array-extra: `aud` is [our issuer, another AS's issuer]: caught where one matching member
- *   is enough (MUST per draft-ietf-oauth-rfc7523bis-11 §4: the issuer as the sole audience value);
+ *   is enough (SHOULD: a MUST of draft-ietf-oauth-rfc7523bis-11 §4, the issuer as the sole audience
+ *   value, which RFC 7523 §3 as published does not yet require);
  * - aud-other-endpoint: `aud` is our revocation (or registration) endpoint URL (SHOULD: the draft
  *   refuses it, RFC 7523 §3 only named the token endpoint);
  * - expired: `exp` ten minutes in the past, `iat` a minute before it (MUST, §3 item 4);

@@ -104,7 +104,9 @@ function checkTenant(client: RegisteredClient, tenant: string, description: stri
  * Binds an unbound client to the tenant of the subject token it was just granted a token for, so
  * every later exchange (and client_credentials) is held to that tenant. Called after the last await
  * of the grant, in the same turn as checkTenant's comparison: two concurrent first exchanges from
- * different tenants cannot both pass, the second sees the first's binding.
+ * different tenants cannot both pass, the second sees the first's binding. Should recording the
+ * issued token fail afterwards (503), the binding stays: a valid subject token of that tenant was
+ * presented either way.
  */
 function bindOnIssue(ctx: AsContext, client: RegisteredClient, tenant: string, audit: Audit): void {
   if (client.tenant === null) ctx.clients.bindTenant(client, tenant)

@@ -17,6 +17,15 @@ const is2xx = (status: number): boolean => status >= 200 && status < 300
  */
 export const legitServed = (a: Pick<AttemptRecord, 'kind' | 'status'>): boolean => a.kind === 'legit' && a.status !== null && is2xx(a.status)
 
+/**
+ * An attack the target held: refused, or, for a case judged on the issued token, served with a
+ * token no wider than the attempt's ceiling (RFC 8693 §2.2.1, RFC 6749 §3.3: a server may grant
+ * less instead of refusing). gradeAttack gives such a lawful grant a legitimate call's verdict and a
+ * too-wide one breach or warn, so the verdict tells them apart. What the block rates count.
+ */
+export const attackHeld = (a: Pick<AttemptRecord, 'status' | 'ceiling'>, g: Pick<GradedAttempt, 'verdict'>): boolean =>
+  a.status !== null && (!is2xx(a.status) || (a.ceiling !== undefined && g.verdict !== 'breach' && g.verdict !== 'warn'))
+
 /** How the response looked, for `why`: `401 DPoP error=invalid_token`. */
 export function describeResponse(r: { status: number | null; error_code: string | null; challenge_scheme: string | null }): string {
   const parts = [String(r.status), r.challenge_scheme ?? 'no challenge', r.error_code ? `error=${r.error_code}` : 'no error code']

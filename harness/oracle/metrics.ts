@@ -19,7 +19,7 @@ import type { AttackCase } from '../contracts/attack-case.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 import { addSample, aggregate, createMetricSet, defineMetric, seriesOf, tagKey, trendSummary, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
-import { legitServed } from './grade-attempt.ts'
+import { attackHeld, legitServed } from './grade-attempt.ts'
 
 export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   http_req_duration: 'trend',
@@ -131,7 +131,8 @@ export class MetricsBuilder {
       add('http_req_duration', 'trend', ms)
       if (attack && !is2xx(a.status)) add('deny_path_duration', 'trend', ms)
       // a control is served by a correct target: it has nothing to block (a refusal of one is a false deny)
-      if (attack && judged && !c?.control) add('gatecrash_block_rate', 'rate', is2xx(a.status) ? 0 : 1)
+      // an issued-token case answered with a lawfully narrower token was held too (attackHeld)
+      if (attack && judged && !c?.control) add('gatecrash_block_rate', 'rate', attackHeld(a, g) ? 1 : 0)
     }
     if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
     if (judged && g.matched) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)

@@ -259,7 +259,10 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
         refundReplicaUrls: () => servers.filter((s) => s.tools.some((t) => t.name === 'refund.issue')).flatMap((s) => s.replicas.map(internalUrlOf)),
       }),
       chaos,
-      // The reference AS learns a client's tenant, and a sub-agent's parent, from registration members.
+      // The reference AS learns a sub-agent's parent from a registration member, and the harness names
+      // each client's tenant there too, so it is bound from the start. `tenant` is optional: a client
+      // registered with standard members only is bound to its first subject token's tenant instead
+      // (authorization-server/registration.ts; spec as-interop.test.ts).
       registration: {
         initialAccessToken: () => options.initialAccessToken,
         members: ({ tenant, parentClientId }) => ({ tenant, ...(parentClientId ? { parent_client_id: parentClientId } : {}) }),

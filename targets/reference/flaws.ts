@@ -226,9 +226,32 @@ const DEFINITIONS = {
     control: 'token exchange requires client authentication (RFC 8693 §2.1, §5)',
     caughtBy: ['unattributed.anon-exchange'],
   },
+  // Token exchange scope, each the way the ceiling (registration ∩ subject) goes wrong in practice.
+  'exchange-omitted-scope-widens': {
+    control: 'an exchange asking for no scope (absent or empty) gets a default within the client\'s registration AND the subject token\'s scope (RFC 6749 §3.3)',
+    caughtBy: ['escalate.exchange-scope.omitted', 'escalate.exchange-scope.empty'],
+  },
+  'exchange-scope-unregistered': {
+    control: 'a delegated exchange is held to the requesting client\'s registered scope, not only to the subject token\'s (RFC 8693 §2.2.1)',
+    caughtBy: ['escalate.exchange-scope.unregistered'],
+  },
   'client-assertion-aud-unchecked': {
     control: 'a client assertion must name this AS (its issuer identifier or token endpoint URL) as its audience (RFC 7523 §3; rfc7523bis)',
     caughtBy: ['unattributed.client-assertion.wrong-aud'],
+  },
+  // Client assertion audience checks (RFC 7523 §3; draft-ietf-oauth-rfc7523bis-11 §4), each the way
+  // such a comparison goes wrong in practice instead of RFC 3986 §6.2.1 simple string comparison.
+  'client-assertion-aud-prefix': {
+    control: 'a client assertion aud is compared with the issuer identifier as a whole string, not as a prefix (RFC 7523 §3; RFC 3986 §6.2.1)',
+    caughtBy: ['unattributed.client-assertion.aud-issuer-prefix', 'unattributed.client-assertion.aud-other-endpoint'],
+  },
+  'client-assertion-aud-path-only': {
+    control: 'a client assertion aud is compared as a whole URL, origin included, not by its path alone (RFC 7523 §3; RFC 3986 §6.2.1)',
+    caughtBy: ['unattributed.client-assertion.aud-other-host'],
+  },
+  'client-assertion-aud-any-member': {
+    control: 'a client assertion whose aud array also names another party is refused: this AS must be its sole audience (draft-ietf-oauth-rfc7523bis-11 §4)',
+    caughtBy: ['unattributed.client-assertion.aud-array-extra'],
   },
   'client-assertion-exp-unchecked': {
     control: 'an expired client assertion is refused (RFC 7523 §3)',

@@ -1,4 +1,5 @@
 import type { AttackModule } from '../types.ts'
+import { escalateExchangeScopeEmpty, escalateExchangeScopeOmitted, escalateExchangeScopeUnregistered } from './escalate-exchange-scope.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -9,17 +10,32 @@ import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
 import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
 import { unattributedActorSpoof } from './unattributed-actor-spoof.ts'
 import { unattributedAnonExchange } from './unattributed-anon-exchange.ts'
-import { unattributedClientAssertionExpired, unattributedClientAssertionJtiReuse, unattributedClientAssertionWrongAud } from './unattributed-client-assertion.ts'
+import {
+  unattributedClientAssertionAudArrayExtra,
+  unattributedClientAssertionAudIssuerPrefix,
+  unattributedClientAssertionAudOtherEndpoint,
+  unattributedClientAssertionAudOtherHost,
+  unattributedClientAssertionExpired,
+  unattributedClientAssertionJtiReuse,
+  unattributedClientAssertionWrongAud,
+} from './unattributed-client-assertion.ts'
 
 /** Generators for the authorization-server cases (catalog/authorization-server-cases.ts), one per case id. */
 export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   replayExchangeLaundering,
   escalateExchangeUpscope,
+  escalateExchangeScopeOmitted,
+  escalateExchangeScopeEmpty,
+  escalateExchangeScopeUnregistered,
   escalateExchangeTarget,
   escalateMayAct,
   unattributedActorSpoof,
   unattributedAnonExchange,
   unattributedClientAssertionWrongAud,
+  unattributedClientAssertionAudIssuerPrefix,
+  unattributedClientAssertionAudOtherHost,
+  unattributedClientAssertionAudArrayExtra,
+  unattributedClientAssertionAudOtherEndpoint,
   unattributedClientAssertionExpired,
   unattributedClientAssertionJtiReuse,
   lifecycleExpiredAt,

@@ -7,6 +7,15 @@
  *   endpoint URL (MUST, §3 item 3). This AS's own issuer identifier and token endpoint URL are lawful
  *   (§3 lets any value identify the AS; draft-ietf-oauth-rfc7523bis recommends the issuer), so
  *   neither is sent here;
+ * - aud-issuer-prefix: `aud` is another issuer that begins with ours (our issuer plus a tenant path
+ *   below it): caught where the check is a prefix match (MUST, §3 item 3; RFC 3986 §6.2.1);
+ * - aud-other-host: `aud` is our token endpoint URL with another host: caught where only the path
+ *   is compared (MUST);
+ * - aud-array-extra: `aud` is [our issuer, another AS's issuer]: caught where one matching member
+ *   is enough (SHOULD: a MUST of draft-ietf-oauth-rfc7523bis-11 §4, the issuer as the sole audience
+ *   value, which RFC 7523 §3 as published does not yet require);
+ * - aud-other-endpoint: `aud` is our revocation (or registration) endpoint URL (SHOULD: the draft
+ *   refuses it, RFC 7523 §3 only named the token endpoint);
  * - expired: `exp` ten minutes in the past, `iat` a minute before it (MUST, §3 item 4);
  * - jti-reuse: the same assertion twice. The first request is an ordinary exchange (graded as
  *   legitimate traffic); the second, with a fresh DPoP proof, is the attack. §3 item 7 lets the AS
@@ -15,7 +24,7 @@
 import { clientAssertion, clientAssertionFor } from '../../protocol/client-assertion.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AsMetadata } from '../../protocol/oauth-client.ts'
-import type { ActionEnv, AttackModule } from '../types.ts'
+import { CaseNotCovered, type ActionEnv, type AttackModule } from '../types.ts'
 import { ordinaryExchange, populationView, type Exchange, type PopulationView } from './population-view.ts'
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, trustedSubject, untrustedSubject } from './token-attempt.ts'
 
@@ -51,6 +60,45 @@ export const unattributedClientAssertionWrongAud: AttackModule = {
   async fire(env) {
     const { clientId, credential } = env.identity
     await sendWithAssertion(env, this.id, () => clientAssertionFor(credential.key, clientId, foreignAudience(env.meta, env.salt)))
+  },
+}
+
+/** An issuer below ours: `${issuer}/tenant-b`, what a prefix comparison takes for ours. */
+export function prefixedIssuer(issuer: string): string {
+  return `${issuer}${issuer.endsWith('/') ? '' : '/'}tenant-b`
+}
+
+/** Our token endpoint URL, same scheme, port and path, on another host. */
+export function otherHostTokenEndpoint(tokenEndpoint: string): string {
+  const url = new URL(tokenEndpoint)
+  url.hostname = 'as.attacker.example'
+  return url.href
+}
+
+/** An assertion module whose aud is `aud(meta, salt)`, otherwise the identity's ordinary exchange. */
+function audienceCase(id: string, aud: (meta: AsMetadata, salt: number) => string | string[]): AttackModule {
+  return {
+    id,
+    eligible: () => true,
+    prepare: async (kit) => populationView(kit),
+    async fire(env) {
+      const { clientId, credential } = env.identity
+      await sendWithAssertion(env, this.id, () => clientAssertionFor(credential.key, clientId, aud(env.meta, env.salt)))
+    },
+  }
+}
+
+export const unattributedClientAssertionAudIssuerPrefix = audienceCase('unattributed.client-assertion.aud-issuer-prefix', (meta) => prefixedIssuer(meta.issuer))
+export const unattributedClientAssertionAudOtherHost = audienceCase('unattributed.client-assertion.aud-other-host', (meta) => otherHostTokenEndpoint(meta.token_endpoint))
+export const unattributedClientAssertionAudArrayExtra = audienceCase('unattributed.client-assertion.aud-array-extra', (meta, salt) => [meta.issuer, foreignAudience(meta, salt)])
+
+export const unattributedClientAssertionAudOtherEndpoint: AttackModule = {
+  ...audienceCase('unattributed.client-assertion.aud-other-endpoint', (meta) => (meta.revocation_endpoint ?? meta.registration_endpoint)!),
+  async prepare(kit) {
+    if (kit.meta.revocation_endpoint === undefined && kit.meta.registration_endpoint === undefined) {
+      throw new CaseNotCovered('the AS metadata names no endpoint besides the token endpoint (revocation_endpoint, registration_endpoint)')
+    }
+    return populationView(kit)
   },
 }
 

@@ -22,7 +22,7 @@ const INVALID_SUBJECT: ExpectedResponse[] = [
 ]
 const DEAD_TOKEN: ExpectedResponse[] = [{ status: 401, error: 'invalid_token', scheme: 'DPoP' }]
 
-function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'may', detail: string[], moreRefs: string[] = []): AttackCase {
+function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'should' | 'may', detail: string[], moreRefs: string[] = []): AttackCase {
   return {
     id: `unattributed.client-assertion.${variant}`,
     class: 'unattributed',
@@ -35,6 +35,28 @@ function clientAssertion(variant: string, title: string, rule: string, grading: 
     evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail },
     write: false,
     needs: ['tokenExchange'],
+  }
+}
+
+/**
+ * escalate.exchange-scope.<variant>: a token exchange whose `scope` parameter is the variable, judged
+ * on the issued token against what the client may hold (its registration ∩ the subject token's scope
+ * ∩ the resource's scopes): RFC 8693 §2.2.1 and RFC 6749 §3.3 let the AS grant less, never more.
+ */
+function exchangeScope(variant: string, title: string, rule: string, refs: string[], expect: ExpectedResponse[], evidence: AttackCase['evidence'], needs: NonNullable<AttackCase['needs']>): AttackCase {
+  return {
+    id: `escalate.exchange-scope.${variant}`,
+    class: 'escalate',
+    title,
+    rule,
+    refs: ['RFC 8693 §2.1', 'RFC 8693 §2.2.1', ...refs],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect,
+    evidence,
+    write: false,
+    judge: 'issued-token',
+    needs,
   }
 }
 
@@ -66,6 +88,37 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     judge: 'issued-token',
     needs: ['tokenExchange', 'harnessIdp'],
   },
+  // No scope, an empty one, one the client was not registered for: with no usable request the AS
+  // falls back on a default, and that default is where registrations and subjects get confused.
+  exchangeScope(
+    'omitted',
+    'Exchange a user assertion without scope, the user holding less than the agent is registered for',
+    'With no scope asked for, the AS grants a default (or invalid_scope) within what the client may hold: its registration and the subject\'s scope, never the registration alone',
+    ['RFC 6749 §3.3'],
+    [{ status: 400, error: 'invalid_scope' }],
+    { decision: 'deny', area: 'scope', attribution: 'token', detail: [] },
+    ['tokenExchange', 'harnessIdp'],
+  ),
+  // RFC 6749 §3.3's ABNF has no empty scope and §3.2 says a parameter without a value MUST be
+  // treated as omitted: the same ceiling as `omitted`, and invalid_scope or invalid_request pass too.
+  exchangeScope(
+    'empty',
+    'Exchange a user assertion with an empty scope parameter (scope=), the user holding less than the agent is registered for',
+    'An empty scope is no scope (RFC 6749 §3.2: treated as omitted): the AS grants a default within what the client may hold, or refuses; it never reads it as "no restriction"',
+    ['RFC 6749 §3.2', 'RFC 6749 §3.3'],
+    [{ status: 400, error: 'invalid_scope' }, { status: 400, error: 'invalid_request' }],
+    { decision: 'deny', area: 'scope', attribution: 'token', detail: [] },
+    ['tokenExchange', 'harnessIdp'],
+  ),
+  exchangeScope(
+    'unregistered',
+    'A sub-agent exchanges its parent\'s token for the parent\'s whole scope, beyond its own registration',
+    'An exchanged token holds no scope the requesting client was not registered for, even where the subject token holds it; asking for more gets invalid_scope or a narrower token',
+    ['RFC 7591 §2', 'RFC 6749 §5.2', 'TXN §13.6'],
+    [{ status: 400, error: 'invalid_scope' }],
+    { decision: 'deny', area: 'exchange', attribution: 'token', detail: ['requested_scope'] },
+    ['tokenExchange'],
+  ),
   {
     id: 'escalate.exchange-target',
     class: 'escalate',
@@ -127,6 +180,48 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     'must',
     ['aud'],
     ['draft-ietf-oauth-rfc7523bis'],
+  ),
+  // How audience comparisons go wrong: RFC 7523 §3 wants simple string comparison (RFC 3986 §6.2.1)
+  // of a value naming this AS, so a prefix or a path match is the breach.
+  clientAssertion(
+    'aud-issuer-prefix',
+    'Client assertion whose aud is another issuer that begins with this AS\'s issuer identifier (a tenant or realm path below it)',
+    'The aud is compared with the issuer identifier as a whole string (RFC 3986 §6.2.1), so an issuer that merely begins with it is another server and is refused',
+    'must',
+    ['aud'],
+    ['RFC 3986 §6.2.1', 'draft-ietf-oauth-rfc7523bis-11 §4'],
+  ),
+  clientAssertion(
+    'aud-other-host',
+    'Client assertion whose aud is this AS\'s token endpoint path on another host',
+    'The aud is compared as a whole URL (RFC 3986 §6.2.1): another host\'s URL with this token endpoint\'s path names another server and is refused',
+    'must',
+    ['aud'],
+    ['RFC 3986 §6.2.1'],
+  ),
+  // draft-ietf-oauth-rfc7523bis-11 §4 (replacing RFC 7523 §3 item 3 for client authentication): the
+  // issuer identifier is the SOLE audience value, and the AS "MUST reject any JWT that does not
+  // contain its issuer identifier as its sole audience value". Both variants below break only that
+  // draft MUST: RFC 7523 §3 as published accepts a JWT that contains the AS's identity, which an
+  // array holding the issuer does, and "a value that identifies the AS", which its other endpoints
+  // arguably are. So they are graded should (warn, which the self-test and a board can gate) until
+  // the draft is an RFC; widely deployed servers still accept the array (oidc-provider 9.13.3, so
+  // the agent-tools example, takes one matching member).
+  clientAssertion(
+    'aud-array-extra',
+    'Client assertion whose aud is an array of this AS\'s issuer identifier and another server\'s',
+    'This AS must be the assertion\'s sole audience: an aud that also names another party is refused (that party holds the same assertion and could replay it here; a MUST of draft-ietf-oauth-rfc7523bis-11 §4, not yet of RFC 7523)',
+    'should',
+    ['aud'],
+    ['draft-ietf-oauth-rfc7523bis-11 §4', 'RFC 7519 §4.1.3'],
+  ),
+  clientAssertion(
+    'aud-other-endpoint',
+    'Client assertion whose aud is another endpoint of this AS (its revocation or registration endpoint URL)',
+    'Only the issuer identifier (and, under RFC 7523, the token endpoint URL) identifies the AS as audience; another endpoint\'s URL should be refused (draft-ietf-oauth-rfc7523bis-11 §4: the issuer identifier is the sole value)',
+    'should',
+    ['aud'],
+    ['draft-ietf-oauth-rfc7523bis-11 §4'],
   ),
   clientAssertion('expired', 'Client assertion that expired ten minutes ago', 'An expired client assertion is refused', 'must', ['assertion_exp']),
   clientAssertion('jti-reuse', 'The same client assertion (same jti) used twice', 'The AS may keep used assertion jtis and refuse a repeat', 'may', []),

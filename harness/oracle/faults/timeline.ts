@@ -7,7 +7,7 @@
 import type { TimelineBucket } from '../../contracts/run-json.ts'
 import { LogHistogram, type Judged } from './window-stats.ts'
 import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
-import { legitServed } from '../grade-attempt.ts'
+import { attackHeld, legitServed } from '../grade-attempt.ts'
 
 interface Acc {
   attempts: number
@@ -54,7 +54,7 @@ export class TimelineBuilder {
     b.attacks++
     if (a.status !== null && g.verdict !== 'not-covered') {
       b.answered++
-      if (a.status < 200 || a.status >= 300) b.blocked++
+      if (attackHeld(a, g)) b.blocked++
     }
     if (breach) b.breaches++
   }

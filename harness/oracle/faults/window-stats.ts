@@ -11,7 +11,7 @@ import { parseThresholdKey, type ThresholdMap } from '../thresholds.ts'
 import type { GradedAttempt } from '../../contracts/verdict.ts'
 import { overlaps } from './windows.ts'
 import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
-import { legitServed } from '../grade-attempt.ts'
+import { attackHeld, legitServed } from '../grade-attempt.ts'
 
 export interface Judged {
   a: AttemptRecord
@@ -145,7 +145,7 @@ export class WindowStatsBuilder {
       if (a.kind === 'attack') {
         if (a.status !== null && g.verdict !== 'not-covered') {
           s.attacksAnswered++
-          if (!is2xx(a.status)) s.attacksBlocked++
+          if (attackHeld(a, g)) s.attacksBlocked++
         }
         if (open) s.failOpen.add(j)
       } else {

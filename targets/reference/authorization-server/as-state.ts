@@ -37,6 +37,7 @@ type Entry =
   | { t: 'key.retired'; kid: string }
   | { t: 'client.added'; client: SavedClient }
   | { t: 'client.deleted'; client_id: string; at: string }
+  | { t: 'client.tenant'; client_id: string; tenant: string }
   | { t: 'client.ttl'; client_id: string; ttl_s: number }
   | { t: 'lifecycle'; event: LifecycleEvent; propagate: boolean }
 
@@ -61,6 +62,8 @@ export interface KeyJournal {
 export interface ClientJournal {
   added(client: SavedClient): void
   deleted(clientId: string, at: string): void
+  /** a client registered without a tenant was bound to one at its first exchange (client-registry.ts bindTenant) */
+  tenant(clientId: string, tenant: string): void
 }
 
 export class AsStateJournal {
@@ -76,6 +79,7 @@ export class AsStateJournal {
   readonly clients: ClientJournal = {
     added: (client) => this.#append({ t: 'client.added', client }),
     deleted: (clientId, at) => this.#append({ t: 'client.deleted', client_id: clientId, at }),
+    tenant: (clientId, tenant) => this.#append({ t: 'client.tenant', client_id: clientId, tenant }),
   }
 
   readonly ttl = (clientId: string, ttlS: number): void => this.#append({ t: 'client.ttl', client_id: clientId, ttl_s: ttlS })
@@ -125,6 +129,11 @@ export class AsStateJournal {
           clients.delete(e.client_id)
           saved.deleted.set(e.client_id, e.at)
           break
+        case 'client.tenant': {
+          const c = clients.get(e.client_id)
+          if (c !== undefined) c.tenant = e.tenant
+          break
+        }
         case 'client.ttl': saved.ttls.set(e.client_id, e.ttl_s); break
         case 'lifecycle': saved.lifecycle.push({ event: e.event, propagate: e.propagate }); break
       }

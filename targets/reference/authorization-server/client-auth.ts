@@ -24,16 +24,35 @@ function joseReason(e: unknown): string {
 }
 
 /**
- * RFC 7523 §3 accepts any value that identifies the AS; draft-ietf-oauth-rfc7523bis makes the issuer
- * identifier the value to send and to accept, and the token endpoint URL stays accepted for clients
- * written to RFC 7523's "MAY" (compared as exact strings, RFC 3986 §6.2.1). Since -03 the draft
- * lets `aud` be an array (RFC 7519 §4.1.3); one that also names another party is refused: that party
- * received the same assertion and could replay it here (the 2025 audience-injection advisories).
+ * RFC 7523 §3 accepts any value that identifies the AS; draft-ietf-oauth-rfc7523bis (-11 §4, item 3
+ * b) makes the issuer identifier the sole value to send and to accept, and the token endpoint URL
+ * stays accepted here for clients written to RFC 7523's "MAY" (compared as exact strings, RFC 3986
+ * §6.2.1). Since -03 the draft lets `aud` be an array (RFC 7519 §4.1.3); one that also names another
+ * party is refused: that party received the same assertion and could replay it here (the 2025
+ * audience-injection advisories). Any other endpoint of this AS (registration, revocation) is refused
+ * too: RFC 7523 names only the token endpoint, and the draft not even that.
  */
 function audienceNamesUs(ctx: AsContext, aud: unknown): boolean {
-  const ours = (v: unknown): boolean => v === ctx.issuer || v === ctx.tokenEndpoint
-  if (Array.isArray(aud)) return aud.length > 0 && aud.every(ours)
+  const ours = (v: unknown): boolean => v === ctx.issuer || v === ctx.tokenEndpoint || (typeof v === 'string' && looselyOurs(ctx, v))
+  if (Array.isArray(aud)) {
+    // flaw `client-assertion-aud-any-member`: one member naming us is enough (what a JWT library's
+    // "audience includes" check does), so an assertion also made for another party passes
+    return aud.length > 0 && (flawed(ctx, 'client-assertion-aud-any-member') ? aud.some(ours) : aud.every(ours))
+  }
   return ours(aud)
+}
+
+/**
+ * Audience checks as they go wrong in practice, each a flaw switch; false on the correct target.
+ * `client-assertion-aud-prefix`: the aud only has to start with the issuer (a realm or tenant path
+ * below it, another AS on the same origin, passes). `client-assertion-aud-path-only`: only the URL
+ * path is compared with the token endpoint's (an AS behind a proxy that does not know its public
+ * origin), so another host's URL with the same path passes.
+ */
+function looselyOurs(ctx: AsContext, v: string): boolean {
+  if (flawed(ctx, 'client-assertion-aud-prefix') && v.startsWith(ctx.issuer)) return true
+  if (flawed(ctx, 'client-assertion-aud-path-only') && URL.canParse(v)) return new URL(v).pathname === new URL(ctx.tokenEndpoint).pathname
+  return false
 }
 
 /** Returns the authenticated client, or throws a Refusal (401 invalid_client). */

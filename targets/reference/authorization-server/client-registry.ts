@@ -14,7 +14,13 @@ export interface RegisteredClient {
   client_id: string
   client_id_issued_at: number
   client_name: string | null
-  tenant: string
+  /**
+   * The client's tenant: from the `tenant` registration member, else its parent's, else null until
+   * its first token exchange binds it to the subject token's tenant (bindTenant). A standards-only
+   * RFC 7591 client sends no such member: the tenant travels in the subject token (harness
+   * TenancyProfile `subject-claim`), and the binding keeps each client within one tenant.
+   */
+  tenant: string | null
   parent_client_id: string | null
   scope: string[]
   grant_types: string[]
@@ -56,6 +62,16 @@ export class ClientRegistry {
     const { key: _key, ...saved } = client
     this.#journal?.added(saved)
     this.#clients.set(client.client_id, client)
+  }
+
+  /**
+   * Binds a client registered without a tenant to `tenant` (journaled first, like every change). Only
+   * an unbound client is bound: once bound, a client's tenant never changes.
+   */
+  bindTenant(client: RegisteredClient, tenant: string): void {
+    if (client.tenant !== null) throw new TypeError(`client ${client.client_id} is already bound to a tenant`)
+    this.#journal?.tenant(client.client_id, tenant)
+    client.tenant = tenant
   }
 
   get(clientId: string): RegisteredClient | undefined {
@@ -110,7 +126,7 @@ export class ClientRegistry {
       grant_types: c.grant_types,
       scope: c.scope.join(' '),
       dpop_bound_access_tokens: true,
-      tenant: c.tenant,
+      ...(c.tenant !== null ? { tenant: c.tenant } : {}),
       ...(c.parent_client_id !== null ? { parent_client_id: c.parent_client_id } : {}),
     }
   }

@@ -42,6 +42,10 @@ function resolveResource(ctx: AsContext, params: URLSearchParams, reason: string
   throw new Refusal(400, 'invalid_target', reason, 'resource must name exactly one known resource server')
 }
 
+/**
+ * The scope asked for; null when none was. `scope=` (or only spaces) counts as none: RFC 6749 §3.2,
+ * a parameter sent without a value is treated as omitted (the §3.3 ABNF has no empty scope).
+ */
 function requestedScope(params: URLSearchParams): string[] | null {
   const raw = params.get('scope')
   if (raw === null || raw.trim() === '') return null
@@ -63,12 +67,50 @@ function narrow(params: URLSearchParams, allowed: string[], audit: Audit, widenR
   return granted
 }
 
+/**
+ * Flaw `exchange-omitted-scope-widens`: an exchange that asks for no scope (absent, or empty, which
+ * RFC 6749 §3.2 treats as absent) gets the client's registered scope as its default, the subject's
+ * scope forgotten. The correct default is everything the client may hold here, and no more.
+ */
+function defaultsToRegistration(ctx: AsContext, params: URLSearchParams): boolean {
+  return flawed(ctx, 'exchange-omitted-scope-widens') && requestedScope(params) === null
+}
+
 export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Grant {
   requireGrantType(client, GRANT_CLIENT_CREDENTIALS)
   audit.principal = { sub: client.client_id, type: 'agent' }
+  // An agent acting for itself acts in its own tenant; one registered without a tenant has none
+  // until a subject token's tenant binds it (checkTenant), so it cannot act for itself before that.
+  if (client.tenant === null) {
+    throw new Refusal(400, 'unauthorized_client', 'tenant.unbound', 'a client registered without a tenant gets its tenant at its first token exchange; until then it cannot use client_credentials')
+  }
   const { aud, scopes } = resolveResource(ctx, params, 'policy.target_unknown', audit)
   const scope = narrow(params, intersect(client.scope, scopes), audit, 'scope.not_allowed')
   return { sub: client.client_id, principalType: 'agent', tenant: client.tenant, clientId: client.client_id, scope, aud }
+}
+
+/**
+ * Tenant isolation of an exchange: the subject token's tenant must be the client's. A client
+ * registered without a tenant (a standards-only RFC 7591 client) has none to compare yet: it passes
+ * here and is bound to this tenant by bindOnIssue once the exchange passed every check.
+ */
+function checkTenant(client: RegisteredClient, tenant: string, description: string): void {
+  if (client.tenant !== null && tenant !== client.tenant) {
+    throw new Refusal(400, 'invalid_request', 'tenant.mismatch', description, { subject_tenant: tenant, client_tenant: client.tenant })
+  }
+}
+
+/**
+ * Binds an unbound client to the tenant of the subject token it was just granted a token for, so
+ * every later exchange (and client_credentials) is held to that tenant. Called after the last await
+ * of the grant, in the same turn as checkTenant's comparison: two concurrent first exchanges from
+ * different tenants cannot both pass, the second sees the first's binding. Should recording the
+ * issued token fail afterwards (503), the binding stays: a valid subject token of that tenant was
+ * presented either way.
+ */
+function bindOnIssue(ctx: AsContext, client: RegisteredClient, tenant: string, audit: Audit): void {
+  if (client.tenant === null) ctx.clients.bindTenant(client, tenant)
+  audit.tenant = tenant
 }
 
 interface ExchangeInput {
@@ -111,9 +153,10 @@ export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClien
     if (client.parent_client_id !== null) {
       throw new Refusal(400, 'invalid_request', 'exchange.not_top_level', 'only a top-level agent may exchange a user assertion; a sub-agent exchanges its parent\'s token', { parent_client_id: client.parent_client_id })
     }
-    if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the user and the agent are in different tenants', { subject_tenant: tenant, client_tenant: client.tenant })
-    const bound = flawed(ctx, 'exchange-upscope') ? client.scope : intersect(client.scope, subjectScope)
+    checkTenant(client, tenant, 'the user and the agent are in different tenants')
+    const bound = flawed(ctx, 'exchange-upscope') || defaultsToRegistration(ctx, params) ? client.scope : intersect(client.scope, subjectScope)
     const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
+    bindOnIssue(ctx, client, tenant, audit)
     return { sub: subject.sub!, principalType: 'user', tenant, act: { sub: actor }, clientId: client.client_id, scope, aud }
   }
 
@@ -128,13 +171,18 @@ export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClien
   if (client.parent_client_id !== currentActor && !flawed(ctx, 'exchange-laundering')) {
     throw new Refusal(400, 'invalid_request', 'exchange.not_delegate', 'client is not a registered delegate of the subject token\'s current actor', { subject_actor: currentActor, parent_client_id: client.parent_client_id })
   }
-  if (tenant !== client.tenant) throw new Refusal(400, 'invalid_request', 'tenant.mismatch', 'the subject token is from another tenant', { subject_tenant: tenant, client_tenant: client.tenant })
+  checkTenant(client, tenant, 'the subject token is from another tenant')
   if (aud !== subject.aud && !flawed(ctx, 'exchange-target-unchecked')) {
     throw new Refusal(400, 'invalid_target', 'exchange.target_widen', 'a delegated token keeps its parent\'s audience', { subject_aud: subject.aud ?? null })
   }
-  const bound = flawed(ctx, 'reexchange-widen') ? client.scope : intersect(subjectScope, client.scope)
+  // flaw `exchange-scope-unregistered`: the request is held to the subject token only ("the parent
+  // had it"), not to what this client was registered for
+  const bound = flawed(ctx, 'reexchange-widen') || defaultsToRegistration(ctx, params) ? client.scope
+    : flawed(ctx, 'exchange-scope-unregistered') ? subjectScope
+    : intersect(subjectScope, client.scope)
   const scope = narrow(params, intersect(bound, scopes), audit, 'exchange.scope_widen')
   const act: Act = subjectAct !== undefined ? { sub: actor, act: subjectAct } : { sub: actor }
+  bindOnIssue(ctx, client, tenant, audit)
   return { sub: subject.sub!, principalType, tenant, act, clientId: client.client_id, scope, aud }
 }
 

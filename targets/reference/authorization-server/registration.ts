@@ -2,6 +2,12 @@
  * RFC 7591 dynamic client registration, gated by the initial access token, plus the RFC 7592 read.
  * Every agent and sub-agent gets its own client_id and key; a sub-agent names its parent at
  * registration (extension `parent_client_id`) and can never hold more scope than the parent.
+ *
+ * The `tenant` member is an extension and optional, so a client that sends only RFC 7591 §2 members
+ * registers too (§3.1: the server decides what metadata it needs). Without it a client takes its
+ * parent's tenant, or none until its first token exchange binds it to the subject token's tenant
+ * (grants.ts): tenancy then travels as a claim of the subject token, and a client still serves one
+ * tenant only.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -44,13 +50,13 @@ function validate(m: Record<string, unknown>): Metadata {
   }
   if (typeof m.scope !== 'string' || !isValidScopeString(m.scope) || parseScope(m.scope).length === 0) throw invalid('scope must be a non-empty space-separated string')
   if (m.dpop_bound_access_tokens !== undefined && m.dpop_bound_access_tokens !== true) throw invalid('dpop_bound_access_tokens must be true')
-  if (typeof m.tenant !== 'string' || !TENANT.test(m.tenant)) throw invalid('tenant is required: 1-128 characters of A-Z a-z 0-9 _ . ~ -')
+  if (m.tenant !== undefined && (typeof m.tenant !== 'string' || !TENANT.test(m.tenant))) throw invalid('tenant, when sent, must be 1-128 characters of A-Z a-z 0-9 _ . ~ -')
   if (m.parent_client_id !== undefined && typeof m.parent_client_id !== 'string') throw invalid('parent_client_id must be a string')
   if (m.client_name !== undefined && (typeof m.client_name !== 'string' || m.client_name.length > 200)) throw invalid('client_name must be a string of at most 200 characters')
   const { kty, crv, x, y } = keys[0] as JWK
   return {
     client_name: (m.client_name as string | undefined) ?? null,
-    tenant: m.tenant,
+    tenant: (m.tenant as string | undefined) ?? null,
     parent_client_id: (m.parent_client_id as string | undefined) ?? null,
     scope: parseScope(m.scope),
     grant_types: [...new Set(grants as string[])],
@@ -58,13 +64,19 @@ function validate(m: Record<string, unknown>): Metadata {
   }
 }
 
-function checkParent(ctx: AsContext, meta: Metadata): void {
-  if (meta.parent_client_id === null) return
+/**
+ * A sub-agent stays within its parent: its scope, its depth, and its tenant. Returns the sub-agent's
+ * tenant: the one it named, else its parent's (null while both are unbound: then the exchange of
+ * the parent's token binds it, and that token carries the parent's tenant).
+ */
+function checkParent(ctx: AsContext, meta: Metadata): string | null {
+  if (meta.parent_client_id === null) return meta.tenant
   const parent = ctx.clients.get(meta.parent_client_id)
   if (parent === undefined) throw invalid('parent_client_id is not a registered client', 'client.parent_unknown')
-  if (parent.tenant !== meta.tenant) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
+  if (meta.tenant !== null && parent.tenant !== null && parent.tenant !== meta.tenant) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
   if (!isSubset(meta.scope, parent.scope)) throw invalid('a sub-agent\'s scope must be within its parent\'s scope', 'client.parent_scope_widen')
   if (ctx.clients.depth(parent.client_id) + 1 > MAX_DEPTH) throw invalid(`delegation deeper than ${MAX_DEPTH} levels`, 'client.depth_exceeded')
+  return meta.tenant ?? parent.tenant
 }
 
 export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -89,7 +101,8 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
     audit.tenant = meta.tenant
     audit.requested = meta.scope
     audit.detail = { parent_client_id: meta.parent_client_id, grant_types: meta.grant_types }
-    checkParent(ctx, meta)
+    meta.tenant = checkParent(ctx, meta)
+    audit.tenant = meta.tenant
     const registrationAccessToken = randomBytes(32).toString('base64url')
     const client: RegisteredClient = {
       ...meta,

@@ -60,15 +60,39 @@ function expectAttribution(c: AttackCase, a: AttemptRecord, r: EvidenceRecord): 
   if (a.expected.client_id !== null) expect(r.resource.tenant, where).toBe(a.expected.tenant)
 }
 
+/**
+ * An issued-token case the target answered with a token (RFC 8693 §2.2.1, RFC 6749 §3.3: a server
+ * may grant less than asked instead of refusing): the token holds scope, none beyond the attempt's
+ * ceiling, its audience is the ceiling's, and its allow record attributes it as a legitimate exchange.
+ */
+function expectLawfulGrant(c: AttackCase, a: AttemptRecord): void {
+  const where = `${c.id} ${shown(a)}`
+  expect(a.ceiling, `${where}: an issued-token attempt states its ceiling`).toBeDefined()
+  expect(a.issued, `${where}: the attempt log read the issued token`).toBeDefined()
+  expect(a.issued!.scope.length, where).toBeGreaterThan(0)
+  expect(a.issued!.scope.filter((x) => !a.ceiling!.scope.includes(x)), `${where}: scope beyond the ceiling ${a.ceiling!.scope.join(' ')}`).toEqual([])
+  if (a.ceiling!.aud != null) expect(a.issued!.aud, where).toBe(a.ceiling!.aud)
+  const records = result.records.get(a.seq) ?? []
+  expect(records, `evidence for ${where}`).toHaveLength(1)
+  expect(records[0].decision, where).toBe('allow')
+  expectAttribution(c, a, records[0])
+  const graded = result.verdicts.get(a.seq)!
+  expect(graded.verdict, `${where}: ${graded.why}`).toBe('pass')
+}
+
 for (const c of AUTHORIZATION_SERVER_CASES) {
   describe(c.id, () => {
     const answer = c.expect.map((e) => `${e.status} ${e.scheme ?? ''} ${e.error}`.replace('  ', ' ')).join(' or ')
-    test(`${c.refs.join(', ')}: refused with ${answer}, deny record in area ${c.evidence.area}, attribution ${c.evidence.attribution}, verdict pass`, () => {
+    test(`${c.refs.join(', ')}: refused with ${answer}${c.judge === 'issued-token' ? ' (or a token within the ceiling, allow record)' : ''}, deny record in area ${c.evidence.area}, attribution ${c.evidence.attribution}, verdict pass`, () => {
       const attacks = result.attempts.filter((a) => a.kind === 'attack' && a.case === c.id)
       const why = log.filter((l) => l.includes(c.id)).join('\n') || 'no sweep log line names it'
       expect(attacks.length, `no attack attempt was sent for ${c.id}: ${why}`).toBeGreaterThan(0)
       for (const a of attacks) {
         expect(a.transport_error, shown(a)).toBeNull()
+        if (c.judge === 'issued-token' && a.status === 200) {
+          expectLawfulGrant(c, a)
+          continue
+        }
         expect(listed(c, a), `${shown(a)}; catalog lists ${answer}`).toBe(true)
         const records = result.records.get(a.seq) ?? []
         expect(records, `evidence for ${shown(a)}`).toHaveLength(1)
@@ -82,6 +106,21 @@ for (const c of AUTHORIZATION_SERVER_CASES) {
     })
   })
 }
+
+// The reference's default when no scope is asked for (RFC 6749 §3.3 "pre-defined default"): all the
+// client may hold, so omitted and empty scope are served with exactly the ceiling, never refused.
+describe('escalate.exchange-scope.omitted, escalate.exchange-scope.empty: the correct reference serves its default', () => {
+  test('RFC 6749 §3.2, §3.3: no scope and scope= both get a token of exactly the ceiling (registration ∩ subject ∩ resource)', () => {
+    for (const id of ['escalate.exchange-scope.omitted', 'escalate.exchange-scope.empty']) {
+      const attacks = result.attempts.filter((a) => a.kind === 'attack' && a.case === id)
+      expect(attacks.length, id).toBeGreaterThan(0)
+      for (const a of attacks) {
+        expect(a.status, `${id} ${shown(a)}`).toBe(200)
+        expect([...a.issued!.scope].sort(), `${id} ${shown(a)}`).toEqual([...a.ceiling!.scope].sort())
+      }
+    }
+  })
+})
 
 describe('legitimate traffic next to the authorization-server cases', () => {
   test('every legitimate attempt (workflows, the jti-reuse original) is served and recorded as an allow: pass', () => {

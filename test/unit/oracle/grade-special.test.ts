@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import type { AttackCase } from '../../../harness/contracts/attack-case.ts'
 import { gradeRecords } from '../../../harness/run/grade-records.ts'
+import { attackHeld } from '../../../harness/oracle/grade-attempt.ts'
+import { aggregate } from '../../../harness/oracle/metric-set.ts'
 import { attack, chain, legit, recordFor } from './fixtures.ts'
 
 // Cases with special judging rules (docs/architecture.md "Oracle rules"); synthetic catalog entries keep the
@@ -41,6 +43,19 @@ describe('RFC 8693 §2.2.1 / RFC 6749 §3.3: exchange judged on the issued token
   test('400 invalid_scope with an exchange deny record → pass', () => {
     const a = attack(1, 'test.upscope', { status: 400, error_code: 'invalid_scope', challenge_scheme: null })
     expect(verdictOf([a], chain([recordFor(a, { reason: 'exchange.scope_widen' })]))).toEqual(['pass'])
+  })
+  test('attackHeld (the block rates): a narrower token is held, a wider one is not, a refusal is', () => {
+    const narrow = granted(['tickets:read'])
+    const wide = granted(['tickets:read', 'refunds:write'])
+    const refused = attack(2, 'test.upscope', { status: 400, error_code: 'invalid_scope', challenge_scheme: null })
+    const run = gradeRecords({ attempts: [narrow, refused], evidence: chain([recordFor(narrow, { decision: 'allow', reason: 'ok' }), recordFor(refused, { reason: 'exchange.scope_widen' })]), catalog })
+    expect(run.attempts.map((g, i) => attackHeld([narrow, refused][i], g))).toEqual([true, true])
+    expect(aggregate(run.metrics, 'gatecrash_block_rate', { kind: 'rate' }, { grading: 'must' })).toBe(1)
+    const breach = gradeRecords({ attempts: [wide], evidence: chain([recordFor(wide, { decision: 'allow', reason: 'ok' })]), catalog })
+    expect(attackHeld(wide, breach.attempts[0])).toBe(false)
+    expect(aggregate(breach.metrics, 'gatecrash_block_rate', { kind: 'rate' }, { grading: 'must' })).toBe(0)
+    // an ordinary case (no ceiling) accepted is never held, whatever its verdict
+    expect(attackHeld({ status: 200 }, { verdict: 'pass' })).toBe(false)
   })
 })
 

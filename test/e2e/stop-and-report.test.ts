@@ -32,7 +32,9 @@ describe('gatecrash report <run-dir>', () => {
     expect(regraded.cases).toEqual(first.runJson.cases)
     expect(regraded.gates).toEqual(first.runJson.gates)
     // made by this grader: nothing new to say beyond the re-grade itself
-    expect(regraded.regraded).toMatchObject({ from_grader: 3, grader: 3, new_gates: [] })
+    expect(regraded.regraded).toMatchObject({ from_grader: 4, grader: 4, new_gates: [] })
+    // the issued-token checks are re-graded from what the run kept (context.json), not lost
+    expect(regraded.cases.filter((c: { id: string }) => c.id.startsWith('issued.')).length).toBe(7)
 
     // A run made by grader 1 (no tool.grader in run.json or context.json) is judged by today's
     // gates, and the re-grade says which gates it was not judged by when it was made.
@@ -44,9 +46,10 @@ describe('gatecrash report <run-dir>', () => {
     const fromOld = await runCli(['report', first.runDir!])
     expect(fromOld.code, fromOld.stderr).toBe(0)
     const upgraded = JSON.parse(await readFile(path.join(first.runDir!, 'run.json'), 'utf8'))
-    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 3, new_gates: ['gatecrash_evidence_integrity', 'gatecrash_false_denies{kind:attack}'] })
+    const issuedGates = ['gatecrash_warns{case:issued.act-chain}', 'gatecrash_warns{case:issued.scope}', 'gatecrash_warns{case:issued.lifetime}']
+    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 4, new_gates: ['gatecrash_evidence_integrity', 'gatecrash_false_denies{kind:attack}', ...issuedGates] })
     expect(upgraded.gates.find((g: { metric: string }) => g.metric === 'gatecrash_evidence_integrity')).toMatchObject({ ok: true, source: 'default' })
-    expect(await readFile(path.join(first.runDir!, 'report.md'), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`, `gatecrash_false_denies{kind:attack}`.')
+    expect(await readFile(path.join(first.runDir!, 'report.md'), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`, `gatecrash_false_denies{kind:attack}`, `gatecrash_warns{case:issued.act-chain}`')
 
     // Simulate a crash before finalizing: the logs are there, run.json is not.
     await rm(path.join(first.runDir!, 'run.json'))

@@ -205,6 +205,27 @@ const DEFINITIONS = {
     control: 'token exchange refuses an expired subject token (RFC 8693 §2.2.2; TXN §6)',
     caughtBy: ['lifecycle.expired-subject'],
   },
+  // Client authentication: what a private_key_jwt assertion must prove beyond audience and expiry (RFC 7523 §3, RFC 7521 §4.2).
+  'client-assertion-signature-unchecked': {
+    control: 'a client assertion is verified with the client\'s registered key and algorithm: a fresh key, alg none or HS256 keyed with the public key is refused (RFC 7523 §3 (9); RFC 8725 §3.1)',
+    caughtBy: ['unattributed.client-assertion.unregistered-key', 'unattributed.client-assertion.alg-none', 'unattributed.client-assertion.hs256-public-key'],
+  },
+  'client-assertion-key-by-kid': {
+    control: 'a client assertion is verified with the key of the client its iss names, never another client\'s key that the kid points at (RFC 7523 §3 (1))',
+    caughtBy: ['unattributed.client-assertion.other-client-key'],
+  },
+  'client-assertion-sub-unchecked': {
+    control: 'a client assertion\'s sub is the client\'s own client_id, like its iss (RFC 7523 §3 (2))',
+    caughtBy: ['unattributed.client-assertion.iss-not-sub'],
+  },
+  'client-id-param-ignored': {
+    control: 'a client_id form parameter sent with an assertion must name the assertion\'s client (RFC 7521 §4.2)',
+    caughtBy: ['unattributed.client-assertion.client-id-mismatch'],
+  },
+  'client-assertion-exp-optional': {
+    control: 'a client assertion without exp is refused (RFC 7523 §3 (4))',
+    caughtBy: ['unattributed.client-assertion.no-exp'],
+  },
   // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {

@@ -1,4 +1,15 @@
 import type { AttackModule } from '../types.ts'
+import {
+  unattributedClientAssertionAlgNone,
+  unattributedClientAssertionClientIdMismatch,
+  unattributedClientAssertionHs256PublicKey,
+  unattributedClientAssertionIatOld,
+  unattributedClientAssertionIssNotSub,
+  unattributedClientAssertionNbfFuture,
+  unattributedClientAssertionNoExp,
+  unattributedClientAssertionOtherClientKey,
+  unattributedClientAssertionUnregisteredKey,
+} from './client-assertion-forged.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -29,4 +40,13 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   lifecycleRetiredKey,
   lifecycleReexchangeWiden,
   lifecycleExpiredSubject,
+  unattributedClientAssertionUnregisteredKey,
+  unattributedClientAssertionAlgNone,
+  unattributedClientAssertionHs256PublicKey,
+  unattributedClientAssertionOtherClientKey,
+  unattributedClientAssertionIssNotSub,
+  unattributedClientAssertionClientIdMismatch,
+  unattributedClientAssertionNoExp,
+  unattributedClientAssertionNbfFuture,
+  unattributedClientAssertionIatOld,
 ]

@@ -224,4 +224,24 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     needs: ['tokenExchange', 'harnessIdp'],
   },
+  // Client assertions that prove the wrong thing (harness/attacks/as/client-assertion-forged.ts).
+  // Who signed: the client's registered key and algorithm only (RFC 7523 §3 (9); RFC 8725 §3.1).
+  clientAssertion('unregistered-key', 'Client assertion signed by a fresh key the client never registered', 'A client assertion authenticates only under the signature of a key registered for its client', 'must', ['alg']),
+  clientAssertion('alg-none', 'Client assertion with alg none and an empty signature', 'An unsigned client assertion is refused: the AS verifies with the client\'s registered algorithm only', 'must', ['alg'], ['RFC 8725 §3.1']),
+  clientAssertion(
+    'hs256-public-key',
+    'Client assertion MACed with HS256 keyed with the client\'s public key (JWK JSON or PEM)',
+    'A MAC keyed with the client\'s public key is no signature: the AS verifies with the client\'s registered algorithm only (algorithm confusion)',
+    'must',
+    ['alg'],
+    ['RFC 8725 §3.1', 'RFC 8725 §2.1'],
+  ),
+  // Whose assertion: iss and sub are the client, and a client_id sent alongside names it too.
+  clientAssertion('other-client-key', 'Client assertion naming another agent (iss, sub, client_id) signed with the sender\'s own registered key', 'A client assertion is verified with the key of the client it names, never another registered client\'s', 'must', ['alg']),
+  clientAssertion('iss-not-sub', 'Client assertion whose sub names another agent than its iss', 'For client authentication both iss and sub are the client\'s own client_id', 'must', ['claim']),
+  clientAssertion('client-id-mismatch', 'A valid client assertion sent with client_id naming another agent', 'A client_id parameter sent with an assertion must name the assertion\'s client', 'must', ['claimed_client_id'], ['RFC 7521 §4.2']),
+  // Lifetime: exp is required; nbf and the age of iat are the AS's call (MAY).
+  clientAssertion('no-exp', 'Client assertion without exp', 'A client assertion without exp is refused: it would be a standing credential', 'must', ['claim'], ['RFC 7519 §4.1.4']),
+  clientAssertion('nbf-future', 'Client assertion whose nbf is ten minutes ahead', 'The AS may refuse a client assertion before its nbf', 'may', ['claim'], ['RFC 7519 §4.1.5']),
+  clientAssertion('iat-old', 'Client assertion issued a day ago that expires in a minute', 'The AS may refuse a client assertion whose iat is unreasonably far in the past', 'may', ['lifetime_s'], ['RFC 7519 §4.1.6']),
 ]

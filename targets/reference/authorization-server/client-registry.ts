@@ -58,6 +58,11 @@ export class ClientRegistry {
     this.#clients.set(client.client_id, client)
   }
 
+  /** Every registered client (the `client-assertion-key-by-kid` flaw searches them by key). */
+  all(): IterableIterator<RegisteredClient> {
+    return this.#clients.values()
+  }
+
   get(clientId: string): RegisteredClient | undefined {
     return this.#clients.get(clientId)
   }

@@ -226,6 +226,19 @@ const DEFINITIONS = {
     control: 'a client assertion without exp is refused (RFC 7523 §3 (4))',
     caughtBy: ['unattributed.client-assertion.no-exp'],
   },
+  // Subject tokens: the principal's assertion is verified like any JWT the AS relies on (RFC 8693 §2.1; RFC 7519 §4.1.3, §4.1.5).
+  'subject-token-signature-unchecked': {
+    control: 'a subject token is verified with a key the trusted issuer publishes, in its algorithm: one signed by another key or with alg none is refused (RFC 8693 §2.1; RFC 8725 §3.1)',
+    caughtBy: ['escalate.subject-token.unknown-key', 'escalate.subject-token.alg-none'],
+  },
+  'subject-token-aud-unchecked': {
+    control: 'a subject token whose aud does not name this AS is refused (RFC 7519 §4.1.3)',
+    caughtBy: ['escalate.subject-token.other-aud'],
+  },
+  'subject-token-nbf-unchecked': {
+    control: 'a subject token is not accepted before its nbf (RFC 7519 §4.1.5)',
+    caughtBy: ['escalate.subject-token.nbf-future'],
+  },
   // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {

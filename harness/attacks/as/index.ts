@@ -10,6 +10,7 @@ import {
   unattributedClientAssertionOtherClientKey,
   unattributedClientAssertionUnregisteredKey,
 } from './client-assertion-forged.ts'
+import { escalateSubjectTokenAlgNone, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -49,4 +50,8 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   unattributedClientAssertionNoExp,
   unattributedClientAssertionNbfFuture,
   unattributedClientAssertionIatOld,
+  escalateSubjectTokenUnknownKey,
+  escalateSubjectTokenAlgNone,
+  escalateSubjectTokenOtherAud,
+  escalateSubjectTokenNbfFuture,
 ]

@@ -38,6 +38,27 @@ function clientAssertion(variant: string, title: string, rule: string, grading: 
   }
 }
 
+/**
+ * A user assertion the AS must not trust, exchanged by the agent acting for that user
+ * (harness/attacks/as/escalate-subject-token.ts): refused before the subject is trusted, so the
+ * record names the authenticated agent only.
+ */
+function subjectToken(variant: string, title: string, rule: string, detail: string[], refs: string[]): AttackCase {
+  return {
+    id: `escalate.subject-token.${variant}`,
+    class: 'escalate',
+    title,
+    rule,
+    refs: ['RFC 8693 §2.1', ...refs, 'RFC 8693 §2.2.2'],
+    owasp: ['ASI03', 'NHI4'],
+    grading: 'must',
+    expect: INVALID_SUBJECT,
+    evidence: { decision: 'deny', area: 'exchange', attribution: 'token', detail },
+    write: false,
+    needs: ['tokenExchange', 'harnessIdp'],
+  }
+}
+
 export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'replay.exchange-laundering',
@@ -244,4 +265,9 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   clientAssertion('no-exp', 'Client assertion without exp', 'A client assertion without exp is refused: it would be a standing credential', 'must', ['claim'], ['RFC 7519 §4.1.4']),
   clientAssertion('nbf-future', 'Client assertion whose nbf is ten minutes ahead', 'The AS may refuse a client assertion before its nbf', 'may', ['claim'], ['RFC 7519 §4.1.5']),
   clientAssertion('iat-old', 'Client assertion issued a day ago that expires in a minute', 'The AS may refuse a client assertion whose iat is unreasonably far in the past', 'may', ['lifetime_s'], ['RFC 7519 §4.1.6']),
+  // Subject tokens the AS must not trust: signed by another key or not at all, made for another AS, not valid yet.
+  subjectToken('unknown-key', 'Exchange a user assertion naming the trusted IdP but signed by a key it never published', 'The AS trusts a subject token only under the signature of a key its trusted issuer publishes', ['subject_token_type', 'alg'], ['RFC 8725 §3.8']),
+  subjectToken('alg-none', 'Exchange a user assertion with alg none and an empty signature', 'An unsigned subject token is refused: the AS verifies with the issuer\'s algorithm only', ['subject_token_type', 'alg'], ['RFC 8725 §3.1']),
+  subjectToken('other-aud', 'Exchange a genuine user assertion the IdP made for another authorization server', 'A subject token whose aud does not name this AS is refused', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.3']),
+  subjectToken('nbf-future', 'Exchange a genuine user assertion whose nbf is an hour ahead', 'A subject token is not accepted before its nbf', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.5']),
 ]

@@ -239,6 +239,11 @@ const DEFINITIONS = {
     control: 'a subject token is not accepted before its nbf (RFC 7519 §4.1.5)',
     caughtBy: ['escalate.subject-token.nbf-future'],
   },
+  // JWT kinds: each kind is accepted only where it belongs (RFC 8725 §3.12).
+  'jwt-kind-unchecked': {
+    control: 'an access token never authenticates a client, and a client assertion never passes as a subject token: each JWT kind is verified only where it belongs (RFC 8725 §3.12)',
+    caughtBy: ['unattributed.client-assertion.access-token', 'escalate.subject-token.client-assertion'],
+  },
   // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {

@@ -16,6 +16,10 @@
  * - iss-not-sub: iss = the carrier, sub = the victim, signed with the carrier's key;
  * - client-id-mismatch: the carrier's valid assertion with `client_id` = the victim.
  *
+ * Kind (RFC 8725 §3.12):
+ * - access-token: the carrier's own access token (at+jwt, signed by the AS, naming it in
+ *   `client_id`) as `client_assertion`: a JWT the AS trusts, of the wrong kind.
+ *
  * Lifetime (RFC 7523 §3 (4)-(6)):
  * - no-exp (MUST): no `exp` at all;
  * - nbf-future (MAY): `nbf` ten minutes ahead, `exp` after it;
@@ -42,6 +46,7 @@ export type ForgedAssertionVariant =
   | 'no-exp'
   | 'nbf-future'
   | 'iat-old'
+  | 'access-token'
 
 /** Another agent than `self`, of its tenant where there is one: the identity the carrier would pass for. */
 export function victimOf(view: PopulationView, self: RunIdentity, salt: number): RunIdentity | undefined {
@@ -105,6 +110,8 @@ export function forgeAssertion(variant: ForgedAssertionVariant, env: ActionEnv, 
       return { exchanger: self, clientId: self.clientId, assertion: own({ ...claims(self.clientId, aud, now), nbf: now + 600, exp: now + 660 }) }
     case 'iat-old':
       return { exchanger: self, clientId: self.clientId, assertion: own({ ...claims(self.clientId, aud, now), iat: now - 86_400 }) }
+    case 'access-token':
+      return { exchanger: self, clientId: self.clientId, assertion: self.credential.accessToken }
   }
 }
 
@@ -140,3 +147,4 @@ export const unattributedClientAssertionClientIdMismatch = module('client-id-mis
 export const unattributedClientAssertionNoExp = module('no-exp')
 export const unattributedClientAssertionNbfFuture = module('nbf-future')
 export const unattributedClientAssertionIatOld = module('iat-old')
+export const unattributedClientAssertionAccessToken = module('access-token')

@@ -9,7 +9,11 @@
  * - alg-none: the same claims under `alg: none` and an empty signature;
  * - other-aud: a genuine assertion the IdP made for another AS (its issuer on another port, or
  *   that AS's token endpoint), replayed here;
- * - nbf-future: a genuine assertion whose `nbf` is an hour ahead.
+ * - nbf-future: a genuine assertion whose `nbf` is an hour ahead;
+ * - client-assertion (RFC 8725 §3.12): the agent's own client assertion (iss = sub = the agent,
+ *   aud = this AS, signed with its registered key) with the tenant and scope claims a subject
+ *   carries, as a JWT subject token: an AS that checks every JWT against every key it knows, and
+ *   not its kind, lets the agent act for a subject it wrote itself.
  *
  * The assertions come from the harness's workforce IdP (`harnessIdp`): the forged ones copy a real
  * assertion's claims, so only the signature differs.
@@ -17,6 +21,8 @@
 import { generateIdentityKey } from '../../protocol/identity-key.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
 import { SUBJECT_JWT } from '../../protocol/oauth-client.ts'
+import type { RunIdentity } from '../../contracts/identity.ts'
+import { clientAssertionClaims } from '../../protocol/client-assertion.ts'
 import type { Principal } from '../../population/spec.ts'
 import { tokenRequestWire } from '../kit.ts'
 import { compactJws } from '../rs/forge-jws.ts'
@@ -25,7 +31,7 @@ import { audienceOf, populationView, topAgent, type PopulationView } from './pop
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, untrustedSubject } from './token-attempt.ts'
 import { foreignAudience } from './unattributed-client-assertion.ts'
 
-export type SubjectTokenVariant = 'unknown-key' | 'alg-none' | 'other-aud' | 'nbf-future'
+export type SubjectTokenVariant = 'unknown-key' | 'alg-none' | 'other-aud' | 'nbf-future' | 'client-assertion'
 
 const NBF_AHEAD_S = 3600
 const LIFETIME_S = 300
@@ -40,8 +46,8 @@ function notYetValid(view: PopulationView, principal: Principal, audience: strin
   return unverifiedPayload(token)?.nbf === nbf ? token : null
 }
 
-/** The subject token of one variant for `principal`. */
-export function subjectTokenOf(variant: SubjectTokenVariant, env: ActionEnv, view: PopulationView, principal: Principal): string | null {
+/** The subject token of one variant for `principal`, exchanged by `agent`. */
+export function subjectTokenOf(variant: SubjectTokenVariant, env: ActionEnv, view: PopulationView, principal: Principal, agent: RunIdentity): string | null {
   const nowS = Math.floor(Date.now() / 1000)
   switch (variant) {
     case 'unknown-key': {
@@ -57,6 +63,11 @@ export function subjectTokenOf(variant: SubjectTokenVariant, env: ActionEnv, vie
       return view.idp.assertionFor(principal, foreignAudience(env.meta, env.salt))
     case 'nbf-future':
       return notYetValid(view, principal, env.meta.issuer, nowS)
+    case 'client-assertion': {
+      const key = agent.credential.key
+      const claims = { ...clientAssertionClaims(agent.clientId, env.meta.issuer), tenant: agent.tenant, scope: agent.scope.join(' ') }
+      return compactJws({ alg: 'ES256', typ: 'JWT', kid: key.kid }, claims, { es256: key.privateKey })
+    }
   }
 }
 
@@ -77,7 +88,7 @@ function module(variant: SubjectTokenVariant): AttackModule {
       const agent = topAgent(view, env.identity)
       const principal = view.principals.get(agent.principal)
       if (!principal) return
-      const subjectToken = subjectTokenOf(variant, env, view, principal)
+      const subjectToken = subjectTokenOf(variant, env, view, principal, agent)
       if (subjectToken === null) return
       const subject = { subjectToken, subjectTokenType: SUBJECT_JWT, resource: audienceOf(agent.credential.accessToken) ?? env.rs.audience }
       await sendTokenAttempt(env, {
@@ -95,3 +106,4 @@ export const escalateSubjectTokenUnknownKey = module('unknown-key')
 export const escalateSubjectTokenAlgNone = module('alg-none')
 export const escalateSubjectTokenOtherAud = module('other-aud')
 export const escalateSubjectTokenNbfFuture = module('nbf-future')
+export const escalateSubjectTokenClientAssertion = module('client-assertion')

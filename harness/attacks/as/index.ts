@@ -1,5 +1,6 @@
 import type { AttackModule } from '../types.ts'
 import {
+  unattributedClientAssertionAccessToken,
   unattributedClientAssertionAlgNone,
   unattributedClientAssertionClientIdMismatch,
   unattributedClientAssertionHs256PublicKey,
@@ -10,7 +11,7 @@ import {
   unattributedClientAssertionOtherClientKey,
   unattributedClientAssertionUnregisteredKey,
 } from './client-assertion-forged.ts'
-import { escalateSubjectTokenAlgNone, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
+import { escalateSubjectTokenAlgNone, escalateSubjectTokenClientAssertion, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -54,4 +55,6 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   escalateSubjectTokenAlgNone,
   escalateSubjectTokenOtherAud,
   escalateSubjectTokenNbfFuture,
+  unattributedClientAssertionAccessToken,
+  escalateSubjectTokenClientAssertion,
 ]

@@ -270,4 +270,7 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   subjectToken('alg-none', 'Exchange a user assertion with alg none and an empty signature', 'An unsigned subject token is refused: the AS verifies with the issuer\'s algorithm only', ['subject_token_type', 'alg'], ['RFC 8725 §3.1']),
   subjectToken('other-aud', 'Exchange a genuine user assertion the IdP made for another authorization server', 'A subject token whose aud does not name this AS is refused', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.3']),
   subjectToken('nbf-future', 'Exchange a genuine user assertion whose nbf is an hour ahead', 'A subject token is not accepted before its nbf', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.5']),
+  // JWT kinds (RFC 8725 §3.12): an access token is no client assertion, a client assertion no subject token.
+  clientAssertion('access-token', 'The agent\'s own access token (at+jwt, signed by the AS) sent as its client assertion', 'Only a client assertion authenticates a client: a JWT of another kind is refused even where this AS signed it', 'must', ['claimed_client_id'], ['RFC 8725 §3.12']),
+  subjectToken('client-assertion', 'Exchange the agent\'s own client assertion (with tenant and scope claims) as a user\'s subject token', 'A client assertion is never a subject token: the AS trusts subject tokens from its trusted issuer only', ['subject_token_type'], ['RFC 8725 §3.12']),
 ]

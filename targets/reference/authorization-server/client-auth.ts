@@ -74,6 +74,20 @@ async function verificationKey(ctx: AsContext, client: RegisteredClient, kid: un
   return ctx.clients.keyOf(client)
 }
 
+/**
+ * flaw `jwt-kind-unchecked`: one JWT check for every kind, so a token this AS signed itself (an
+ * access token) authenticates the client it names in `client_id`. The correct AS never reaches
+ * this: an assertion's `iss` must be a registered client (RFC 8725 §3.12).
+ */
+async function clientOfOwnToken(ctx: AsContext, assertion: string): Promise<RegisteredClient | undefined> {
+  try {
+    const { payload } = await jwtVerify(assertion, ctx.keys.verifyKey, { issuer: ctx.issuer, algorithms: ['ES256'], clockTolerance: LEEWAY_S })
+    return typeof payload.client_id === 'string' ? ctx.clients.get(payload.client_id) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Returns the authenticated client, or throws a Refusal (401 invalid_client). */
 export async function authenticateClient(ctx: AsContext, params: URLSearchParams, authorization: string | null | 'multiple'): Promise<RegisteredClient> {
   if (authorization !== null) throw refuse('client.auth_method', 'only private_key_jwt client authentication is supported')
@@ -90,6 +104,10 @@ export async function authenticateClient(ctx: AsContext, params: URLSearchParams
     header = decodeProtectedHeader(assertion)
   } catch {
     throw refuse('client.assertion_invalid', 'client_assertion is not a JWT')
+  }
+  if (flawed(ctx, 'jwt-kind-unchecked') && iss === ctx.issuer) {
+    const own = await clientOfOwnToken(ctx, assertion)
+    if (own !== undefined) return own
   }
   const client = typeof iss === 'string' ? ctx.clients.get(iss) : undefined
   if (client === undefined) {

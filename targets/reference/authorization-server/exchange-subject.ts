@@ -39,6 +39,22 @@ function claimsOnly(token: string, options: JWTVerifyOptions): JWTPayload {
 }
 
 /**
+ * flaw `jwt-kind-unchecked`: a JWT subject token is verified against every key the AS knows: the
+ * trusted IdP's, and else the registered client its `iss` names, so a client's own assertion (with
+ * whatever claims it wrote) passes as a user's. The correct AS takes the IdP's keys only (RFC 8725 §3.12).
+ */
+async function anyKnownSigner(ctx: AsContext, token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, ctx.trust.keys, options)).payload
+  } catch (e) {
+    const iss = decodeJwt(token).iss
+    const client = typeof iss === 'string' ? ctx.clients.get(iss) : undefined
+    if (client === undefined) throw e
+    return (await jwtVerify(token, await ctx.clients.keyOf(client), { ...options, issuer: client.client_id })).payload
+  }
+}
+
+/**
  * Validates the subject token for its type: the workforce IdP's assertion (audience = this AS) or
  * one of this AS's own access tokens (typ at+jwt, a published key, not revoked, no offboarded actor).
  */
@@ -72,7 +88,9 @@ export async function verifySubject(ctx: AsContext, token: string, type: string)
         clockTolerance: LEEWAY_S,
         ...when,
       }
-      payload = flawed(ctx, 'subject-token-signature-unchecked') ? claimsOnly(token, options) : (await jwtVerify(token, ctx.trust.keys, options)).payload
+      payload = flawed(ctx, 'subject-token-signature-unchecked')
+        ? claimsOnly(token, options)
+        : flawed(ctx, 'jwt-kind-unchecked') ? await anyKnownSigner(ctx, token, options) : (await jwtVerify(token, ctx.trust.keys, options)).payload
     } else {
       ;({ payload } = await jwtVerify(token, ctx.keys.verifyKey, { issuer: ctx.issuer, typ: 'at+jwt', algorithms: ['ES256'], requiredClaims: ['exp', 'sub', 'client_id', 'jti'], clockTolerance: LEEWAY_S, ...when }))
     }

@@ -55,6 +55,8 @@ const forged = {
     const now = Math.floor(Date.now() / 1000)
     return exchangeWith(s, s.pop.agent, await signed(s.pop.agent.key, claims(s, s.pop.agent.clientId, { nbf: now + 600, exp: now + 660 })))
   },
+  /** RFC 8725 §3.12: the agent's access token (signed by the AS) as its client assertion */
+  accessToken: async (s: Setup) => exchangeWith(s, s.pop.agent, s.pop.agentToken),
   iatOld: async (s: Setup) => exchangeWith(s, s.pop.agent, await signed(s.pop.agent.key, claims(s, s.pop.agent.clientId, { iat: Math.floor(Date.now() / 1000) - 86_400 }))),
 }
 
@@ -130,6 +132,13 @@ describe('correct target: client assertions that prove the wrong thing → 401 i
     expect(res.status).toBe(401)
     expect(res.body.error).toBe('invalid_client')
     expect(await s.world.recordFor(res.traceId)).toMatchObject({ ...ANONYMOUS, reason: 'client.assertion_lifetime', detail: { lifetime_s: 86_460 } })
+  })
+
+  test('unattributed.client-assertion.access-token (RFC 8725 §3.12): the agent\'s access token as client_assertion → 401 invalid_client (client.unknown: its iss is the AS, no client)', async () => {
+    const res = await forged.accessToken(s)
+    expect(res.status).toBe(401)
+    expect(res.body.error).toBe('invalid_client')
+    expect(await s.world.recordFor(res.traceId)).toMatchObject({ ...ANONYMOUS, reason: 'client.unknown', detail: { claimed_client_id: s.world.target.issuer } })
   })
 })
 

@@ -5,12 +5,14 @@
  * and the flaw switch for each check letting its case through. Made here with jose and by hand,
  * independently of the harness's IdP.
  */
+import { randomUUID } from 'node:crypto'
 import { decodeJwt, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
 import { otherIssuer, setUp, TENANT, USER, type Setup } from './helpers/as-attacks.ts'
+import { tokenWithAssertion } from './helpers/as-requests.ts'
 import { newKeyPair } from './helpers/client-crypto.ts'
-import { TYPE_JWT } from './helpers/world.ts'
+import { GRANT_EXCHANGE, TYPE_JWT } from './helpers/world.ts'
 
 const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url')
 
@@ -26,6 +28,13 @@ const subject = {
   },
   algNone: async (s: Setup) => `${b64({ alg: 'none' })}.${b64(await genuineClaims(s))}.`,
   otherAud: (s: Setup) => s.world.idp.assertion(USER, otherIssuer(s.world)),
+  /** RFC 8725 §3.12: the agent's own client assertion, with the tenant and scope claims a subject carries */
+  clientAssertion: (s: Setup) => {
+    const now = Math.floor(Date.now() / 1000)
+    const a = s.pop.agent
+    return new SignJWT({ iss: a.clientId, sub: a.clientId, aud: s.world.target.issuer, jti: randomUUID(), iat: now, exp: now + 60, tenant: TENANT, scope: 'tickets:read' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: a.key.jkt }).sign(a.key.privateKey)
+  },
   nbfFuture: (s: Setup) => s.world.idp.assertion(USER, s.world.target.issuer, 3900, { nbf: Math.floor(Date.now() / 1000) + 3600 }),
 }
 
@@ -73,6 +82,13 @@ describe('correct target: subject tokens it must not trust → 400 invalid_reque
     expect(res.body.error).toBe('invalid_request')
     expect(await s.world.recordFor(res.traceId)).toMatchObject(refused(s, { claim: 'nbf' }))
   })
+
+  test('escalate.subject-token.client-assertion (RFC 8725 §3.12): the agent\'s own client assertion as subject token → 400 invalid_request (exchange.subject_invalid)', async () => {
+    const res = await exchange(s, subject.clientAssertion(s))
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_request')
+    expect(await s.world.recordFor(res.traceId)).toMatchObject(refused(s, {}))
+  })
 })
 
 // The signature flaw and the claim flaws sit on separate checks; one target holds all three, and
@@ -111,5 +127,39 @@ describe('subject-token flaw switches: each lets its case through', () => {
     const res = await exchange(f, make(f))
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(decodeJwt(res.body.access_token as string)).toMatchObject({ sub: USER.sub, client_id: f.pop.agent.clientId })
+  })
+})
+
+describe('jwt-kind-unchecked: a JWT of the wrong kind passes where another kind belongs', () => {
+  let k: Setup
+  beforeAll(async () => {
+    k = await setUp(['jwt-kind-unchecked'])
+  })
+  afterAll(async () => {
+    await k?.world.stop()
+  })
+
+  test('the flaw names its control and both cases', () => {
+    expect(referenceTarget.flaws.find((x) => x.name === 'jwt-kind-unchecked')?.caughtBy).toEqual(['unattributed.client-assertion.access-token', 'escalate.subject-token.client-assertion'])
+  })
+
+  test('jwt-kind-unchecked (unattributed.client-assertion.access-token): the agent\'s access token authenticates it', async () => {
+    const res = await tokenWithAssertion(k.world, k.pop.agent, k.pop.agentToken, {
+      grant_type: GRANT_EXCHANGE, client_id: k.pop.agent.clientId, subject_token: await k.world.idp.assertion(USER, k.world.target.issuer),
+      subject_token_type: TYPE_JWT, resource: k.world.rs.audience, scope: 'tickets:read',
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(decodeJwt(res.body.access_token as string)).toMatchObject({ sub: USER.sub, client_id: k.pop.agent.clientId })
+  })
+
+  test('jwt-kind-unchecked (escalate.subject-token.client-assertion): the agent acts for a subject it wrote itself', async () => {
+    const res = await exchange(k, subject.clientAssertion(k))
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(decodeJwt(res.body.access_token as string)).toMatchObject({ sub: k.pop.agent.clientId, client_id: k.pop.agent.clientId })
+  })
+
+  test('the other subject checks hold under it: alg none and another AS\'s assertion are still refused', async () => {
+    expect((await exchange(k, subject.algNone(k))).status).toBe(400)
+    expect((await exchange(k, subject.otherAud(k))).status).toBe(400)
   })
 })

@@ -244,6 +244,15 @@ const DEFINITIONS = {
     control: 'an access token never authenticates a client, and a client assertion never passes as a subject token: each JWT kind is verified only where it belongs (RFC 8725 §3.12)',
     caughtBy: ['unattributed.client-assertion.access-token', 'escalate.subject-token.client-assertion'],
   },
+  // DPoP at the token endpoint (RFC 9449 §5, §5.2).
+  'token-dpop-proof-unchecked': {
+    control: 'the token endpoint makes every RFC 9449 §4.3 check of the request\'s DPoP proof (htu = the token endpoint, htm = POST, a real signature) before binding the token to its key (RFC 9449 §5)',
+    caughtBy: ['replay.token-dpop.other-uri', 'replay.token-dpop.other-method', 'replay.token-dpop.alg-none'],
+  },
+  'token-dpop-optional': {
+    control: 'a client registered with dpop_bound_access_tokens gets no token without a DPoP proof, never a Bearer one (RFC 9449 §5.2)',
+    caughtBy: ['replay.token-dpop.missing'],
+  },
   // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {

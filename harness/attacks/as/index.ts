@@ -11,6 +11,7 @@ import {
   unattributedClientAssertionOtherClientKey,
   unattributedClientAssertionUnregisteredKey,
 } from './client-assertion-forged.ts'
+import { replayTokenDpopAlgNone, replayTokenDpopMissing, replayTokenDpopOtherMethod, replayTokenDpopOtherUri } from './replay-token-dpop.ts'
 import { escalateSubjectTokenAlgNone, escalateSubjectTokenClientAssertion, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
@@ -57,4 +58,8 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   escalateSubjectTokenNbfFuture,
   unattributedClientAssertionAccessToken,
   escalateSubjectTokenClientAssertion,
+  replayTokenDpopOtherUri,
+  replayTokenDpopOtherMethod,
+  replayTokenDpopAlgNone,
+  replayTokenDpopMissing,
 ]

@@ -59,6 +59,28 @@ function subjectToken(variant: string, title: string, rule: string, detail: stri
   }
 }
 
+/**
+ * The carrier's ordinary exchange with a DPoP proof the token endpoint must refuse
+ * (harness/attacks/as/replay-token-dpop.ts). RFC 9449 §5 names the error, invalid_dpop_proof;
+ * §5.2 names none for a missing proof, so invalid_request is also listed there. The client is
+ * authenticated and no subject trusted yet: the record names the client only.
+ */
+function tokenDpop(variant: string, title: string, rule: string, refs: string[], expect: ExpectedResponse[] = [{ status: 400, error: 'invalid_dpop_proof' }]): AttackCase {
+  return {
+    id: `replay.token-dpop.${variant}`,
+    class: 'replay',
+    title,
+    rule,
+    refs: ['RFC 9449 §5', ...refs],
+    owasp: ['ASI07'],
+    grading: 'must',
+    expect,
+    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: [] },
+    write: false,
+    needs: ['tokenExchange', 'dpop'],
+  }
+}
+
 export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'replay.exchange-laundering',
@@ -273,4 +295,15 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   // JWT kinds (RFC 8725 §3.12): an access token is no client assertion, a client assertion no subject token.
   clientAssertion('access-token', 'The agent\'s own access token (at+jwt, signed by the AS) sent as its client assertion', 'Only a client assertion authenticates a client: a JWT of another kind is refused even where this AS signed it', 'must', ['claimed_client_id'], ['RFC 8725 §3.12']),
   subjectToken('client-assertion', 'Exchange the agent\'s own client assertion (with tenant and scope claims) as a user\'s subject token', 'A client assertion is never a subject token: the AS trusts subject tokens from its trusted issuer only', ['subject_token_type'], ['RFC 8725 §3.12']),
+  // DPoP at the token endpoint: the proof is checked like anywhere else, and a DPoP-bound client gets no token without one.
+  tokenDpop('other-uri', 'Token exchange with a DPoP proof made for a resource server\'s tool URL', 'The token endpoint refuses a proof whose htu is not the token endpoint', ['RFC 9449 §4.3']),
+  tokenDpop('other-method', 'Token exchange with a DPoP proof made for GET', 'The token endpoint refuses a proof whose htm is not POST', ['RFC 9449 §4.3']),
+  tokenDpop('alg-none', 'Token exchange with an unsigned DPoP proof (alg none)', 'The token endpoint refuses a proof that is not signed with an asymmetric algorithm', ['RFC 9449 §4.3', 'RFC 8725 §3.1']),
+  tokenDpop(
+    'missing',
+    'Token exchange without a DPoP header by a client registered with dpop_bound_access_tokens',
+    'A client registered with dpop_bound_access_tokens gets no token without a DPoP proof, never a Bearer token',
+    ['RFC 9449 §5.2'],
+    [{ status: 400, error: 'invalid_dpop_proof' }, { status: 400, error: 'invalid_request' }],
+  ),
 ]

@@ -253,6 +253,11 @@ const DEFINITIONS = {
     control: 'a client registered with dpop_bound_access_tokens gets no token without a DPoP proof, never a Bearer one (RFC 9449 §5.2)',
     caughtBy: ['replay.token-dpop.missing'],
   },
+  // Token request parameters (RFC 6749 §3.2).
+  'token-params-last-wins': {
+    control: 'a token request repeating a parameter (other than resource) is refused with invalid_request, never served with one of the values (RFC 6749 §3.2)',
+    caughtBy: ['escalate.param-pollution.subject-token', 'escalate.param-pollution.scope'],
+  },
   // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {

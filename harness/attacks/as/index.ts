@@ -11,6 +11,7 @@ import {
   unattributedClientAssertionOtherClientKey,
   unattributedClientAssertionUnregisteredKey,
 } from './client-assertion-forged.ts'
+import { escalateParamPollutionScope, escalateParamPollutionSubjectToken } from './escalate-param-pollution.ts'
 import { replayTokenDpopAlgNone, replayTokenDpopMissing, replayTokenDpopOtherMethod, replayTokenDpopOtherUri } from './replay-token-dpop.ts'
 import { escalateSubjectTokenAlgNone, escalateSubjectTokenClientAssertion, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
@@ -62,4 +63,6 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   replayTokenDpopOtherMethod,
   replayTokenDpopAlgNone,
   replayTokenDpopMissing,
+  escalateParamPollutionSubjectToken,
+  escalateParamPollutionScope,
 ]

@@ -306,4 +306,18 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     ['RFC 9449 §5.2'],
     [{ status: 400, error: 'invalid_dpop_proof' }, { status: 400, error: 'invalid_request' }],
   ),
+  // Parameter pollution (RFC 6749 §3.2): refused while parsing, before any client or token is trusted.
+  ...(['subject-token', 'scope'] as const).map((param): AttackCase => ({
+    id: `escalate.param-pollution.${param}`,
+    class: 'escalate',
+    title: `Token exchange sending ${param === 'scope' ? 'scope twice (narrow first, wide last)' : 'subject_token twice (two assertions of the user)'}`,
+    rule: 'A token request repeating a parameter is invalid_request: the AS must not pick one of the values a policy check may not have seen',
+    refs: ['RFC 6749 §3.2', 'RFC 6749 §5.2'],
+    owasp: ['ASI03'],
+    grading: 'must',
+    expect: [{ status: 400, error: 'invalid_request' }],
+    evidence: { decision: 'deny', area: 'policy', attribution: 'anonymous', detail: ['repeated_parameter'] },
+    write: false,
+    needs: ['tokenExchange'],
+  })),
 ]

@@ -23,18 +23,37 @@ const TOOLS: Record<string, string> = {
   [GRANT_TOKEN_EXCHANGE]: 'token.exchange',
 }
 
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/**
+ * The form body. `repeats: 'later'` leaves the RFC 6749 §3.2 repetition check to the caller
+ * (refuseRepeats), so the token endpoint can first note which grant the refusal is about.
+ */
+export async function readForm(req: IncomingMessage, opts: { repeats?: 'now' | 'later' } = {}): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body must be application/x-www-form-urlencoded')
   const raw = await readBody(req, 64 * 1024).catch(() => {
     throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body too large or unreadable')
   })
   const params = new URLSearchParams(raw.toString('utf8'))
-  // RFC 6749 §3.2: request parameters must not repeat (resource is the RFC 8707 exception)
-  for (const key of new Set(params.keys())) {
-    if (key !== 'resource' && params.getAll(key).length > 1) throw new Refusal(400, 'invalid_request', 'policy.invalid_request', `parameter ${key} repeated`)
-  }
+  if (opts.repeats !== 'later') refuseRepeats(params)
   return params
+}
+
+/** RFC 6749 §3.2: request parameters must not repeat (resource is the RFC 8707 exception). */
+export function refuseRepeats(params: URLSearchParams): void {
+  for (const key of new Set(params.keys())) {
+    if (key !== 'resource' && params.getAll(key).length > 1) throw new Refusal(400, 'invalid_request', 'policy.invalid_request', `parameter ${key} repeated`, { repeated_parameter: key.slice(0, 64) })
+  }
+}
+
+/**
+ * flaw `token-params-last-wins`: a repeated parameter is not refused, its last value is used (what
+ * many form parsers do), so a check that read the first value is not what the grant runs on.
+ */
+function lastWins(params: URLSearchParams): void {
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key)
+    if (key !== 'resource' && values.length > 1) params.set(key, values[values.length - 1])
+  }
 }
 
 /**
@@ -125,9 +144,11 @@ function claimedScope(ctx: AsContext, grant: Grant, audit: Audit): string[] {
 export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = newAudit('POST', '/token', 'token.unknown', traceIdOf(req), requestIdOf(req))
   try {
-    const params = await readForm(req)
+    const params = await readForm(req, { repeats: 'later' })
     const grantType = params.get('grant_type') ?? ''
     audit.tool = TOOLS[grantType] ?? 'token.unsupported'
+    if (flawed(ctx, 'token-params-last-wins')) lastWins(params)
+    else refuseRepeats(params)
     if (TOOLS[grantType] === undefined) {
       throw new Refusal(400, 'unsupported_grant_type', 'policy.grant_unsupported', 'grant_type must be client_credentials or token exchange', { grant_type: grantType.slice(0, 128) })
     }

@@ -15,8 +15,9 @@
  *   carries, as a JWT subject token: an AS that checks every JWT against every key it knows, and
  *   not its kind, lets the agent act for a subject it wrote itself.
  *
- * The assertions come from the harness's workforce IdP (`harnessIdp`): the forged ones copy a real
- * assertion's claims, so only the signature differs.
+ * The forged ones (unknown-key, alg-none) copy the claims of a real subject token from the run's
+ * source, so only the signature differs; other-aud and nbf-future need the harness's workforce
+ * IdP (`harnessIdp`) to sign an assertion with those claims.
  */
 import { generateIdentityKey } from '../../protocol/identity-key.ts'
 import { unverifiedPayload } from '../../protocol/jws.ts'
@@ -47,16 +48,16 @@ function notYetValid(view: PopulationView, principal: Principal, audience: strin
 }
 
 /** The subject token of one variant for `principal`, exchanged by `agent`. */
-export function subjectTokenOf(variant: SubjectTokenVariant, env: ActionEnv, view: PopulationView, principal: Principal, agent: RunIdentity): string | null {
+export async function subjectTokenOf(variant: SubjectTokenVariant, env: ActionEnv, view: PopulationView, principal: Principal, agent: RunIdentity): Promise<string | null> {
   const nowS = Math.floor(Date.now() / 1000)
   switch (variant) {
     case 'unknown-key': {
-      const claims = unverifiedPayload(view.idp.assertionFor(principal, env.meta.issuer))
+      const claims = unverifiedPayload(await view.subjects.subjectTokenFor(principal, env.meta.issuer))
       const stranger = generateIdentityKey()
       return claims && compactJws({ alg: 'ES256', typ: 'JWT', kid: stranger.kid }, claims, { es256: stranger.privateKey })
     }
     case 'alg-none': {
-      const claims = unverifiedPayload(view.idp.assertionFor(principal, env.meta.issuer))
+      const claims = unverifiedPayload(await view.subjects.subjectTokenFor(principal, env.meta.issuer))
       return claims && compactJws({ alg: 'none', typ: 'JWT' }, claims, { raw: Buffer.alloc(0) })
     }
     case 'other-aud':
@@ -88,7 +89,7 @@ function module(variant: SubjectTokenVariant): AttackModule {
       const agent = topAgent(view, env.identity)
       const principal = view.principals.get(agent.principal)
       if (!principal) return
-      const subjectToken = subjectTokenOf(variant, env, view, principal, agent)
+      const subjectToken = await subjectTokenOf(variant, env, view, principal, agent)
       if (subjectToken === null) return
       const subject = { subjectToken, subjectTokenType: SUBJECT_JWT, resource: audienceOf(agent.credential.accessToken) ?? env.rs.audience }
       await sendTokenAttempt(env, {

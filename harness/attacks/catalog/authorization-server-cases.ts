@@ -43,7 +43,7 @@ function clientAssertion(variant: string, title: string, rule: string, grading: 
  * (harness/attacks/as/escalate-subject-token.ts): refused before the subject is trusted, so the
  * record names the authenticated agent only.
  */
-function subjectToken(variant: string, title: string, rule: string, detail: string[], refs: string[]): AttackCase {
+function subjectToken(variant: string, title: string, rule: string, detail: string[], refs: string[], signedByHarnessIdp = false): AttackCase {
   return {
     id: `escalate.subject-token.${variant}`,
     class: 'escalate',
@@ -55,7 +55,9 @@ function subjectToken(variant: string, title: string, rule: string, detail: stri
     expect: INVALID_SUBJECT,
     evidence: { decision: 'deny', area: 'exchange', attribution: 'token', detail },
     write: false,
-    needs: ['tokenExchange', 'harnessIdp'],
+    // only a case whose assertion the IdP must sign with chosen claims needs the harness's IdP;
+    // the others re-sign (or sign) what any subject-token source hands out
+    needs: signedByHarnessIdp ? ['tokenExchange', 'harnessIdp'] : ['tokenExchange'],
   }
 }
 
@@ -290,8 +292,8 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   // Subject tokens the AS must not trust: signed by another key or not at all, made for another AS, not valid yet.
   subjectToken('unknown-key', 'Exchange a user assertion naming the trusted IdP but signed by a key it never published', 'The AS trusts a subject token only under the signature of a key its trusted issuer publishes', ['subject_token_type', 'alg'], ['RFC 8725 §3.8']),
   subjectToken('alg-none', 'Exchange a user assertion with alg none and an empty signature', 'An unsigned subject token is refused: the AS verifies with the issuer\'s algorithm only', ['subject_token_type', 'alg'], ['RFC 8725 §3.1']),
-  subjectToken('other-aud', 'Exchange a genuine user assertion the IdP made for another authorization server', 'A subject token whose aud does not name this AS is refused', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.3']),
-  subjectToken('nbf-future', 'Exchange a genuine user assertion whose nbf is an hour ahead', 'A subject token is not accepted before its nbf', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.5']),
+  subjectToken('other-aud', 'Exchange a genuine user assertion the IdP made for another authorization server', 'A subject token whose aud does not name this AS is refused', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.3'], true),
+  subjectToken('nbf-future', 'Exchange a genuine user assertion whose nbf is an hour ahead', 'A subject token is not accepted before its nbf', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.5'], true),
   // JWT kinds (RFC 8725 §3.12): an access token is no client assertion, a client assertion no subject token.
   clientAssertion('access-token', 'The agent\'s own access token (at+jwt, signed by the AS) sent as its client assertion', 'Only a client assertion authenticates a client: a JWT of another kind is refused even where this AS signed it', 'must', ['claimed_client_id'], ['RFC 8725 §3.12']),
   subjectToken('client-assertion', 'Exchange the agent\'s own client assertion (with tenant and scope claims) as a user\'s subject token', 'A client assertion is never a subject token: the AS trusts subject tokens from its trusted issuer only', ['subject_token_type'], ['RFC 8725 §3.12']),

@@ -70,8 +70,11 @@ export class WorkforceIdp {
     audience: string,
     ttlS = 300,
     iat = Math.floor(Date.now() / 1000),
-    /** RFC 8693 §4.4 `may_act`: the one actor the user allows to act for them */
-    extra: { may_act?: { sub: string } } = {},
+    /**
+     * RFC 8693 §4.4 `may_act`: the one actor the user allows to act for them; `nbf` (RFC 7519
+     * §4.1.5) for the subject-token case that sends an assertion not valid yet
+     */
+    extra: { may_act?: { sub: string }; nbf?: number } = {},
   ): string {
     const claims: UserAssertionClaims = {
       iss: this.issuer,

@@ -277,6 +277,59 @@ const DEFINITIONS = {
     control: 'token exchange refuses an expired subject token (RFC 8693 §2.2.2; TXN §6)',
     caughtBy: ['lifecycle.expired-subject'],
   },
+  // Client authentication: what a private_key_jwt assertion must prove beyond audience and expiry (RFC 7523 §3, RFC 7521 §4.2).
+  'client-assertion-signature-unchecked': {
+    control: 'a client assertion is verified with the client\'s registered key and algorithm: a fresh key, alg none or HS256 keyed with the public key is refused (RFC 7523 §3 (9); RFC 8725 §3.1)',
+    caughtBy: ['unattributed.client-assertion.unregistered-key', 'unattributed.client-assertion.alg-none', 'unattributed.client-assertion.hs256-public-key'],
+  },
+  'client-assertion-key-by-kid': {
+    control: 'a client assertion is verified with the key of the client its iss names, never another client\'s key that the kid points at (RFC 7523 §3 (1))',
+    caughtBy: ['unattributed.client-assertion.other-client-key'],
+  },
+  'client-assertion-sub-unchecked': {
+    control: 'a client assertion\'s sub is the client\'s own client_id, like its iss (RFC 7523 §3 (2))',
+    caughtBy: ['unattributed.client-assertion.iss-not-sub'],
+  },
+  'client-id-param-ignored': {
+    control: 'a client_id form parameter sent with an assertion must name the assertion\'s client (RFC 7521 §4.2)',
+    caughtBy: ['unattributed.client-assertion.client-id-mismatch'],
+  },
+  'client-assertion-exp-optional': {
+    control: 'a client assertion without exp is refused (RFC 7523 §3 (4))',
+    caughtBy: ['unattributed.client-assertion.no-exp'],
+  },
+  // Subject tokens: the principal's assertion is verified like any JWT the AS relies on (RFC 8693 §2.1; RFC 7519 §4.1.3, §4.1.5).
+  'subject-token-signature-unchecked': {
+    control: 'a subject token is verified with a key the trusted issuer publishes, in its algorithm: one signed by another key or with alg none is refused (RFC 8693 §2.1; RFC 8725 §3.1)',
+    caughtBy: ['escalate.subject-token.unknown-key', 'escalate.subject-token.alg-none'],
+  },
+  'subject-token-aud-unchecked': {
+    control: 'a subject token whose aud does not name this AS is refused (RFC 7519 §4.1.3)',
+    caughtBy: ['escalate.subject-token.other-aud'],
+  },
+  'subject-token-nbf-unchecked': {
+    control: 'a subject token is not accepted before its nbf (RFC 7519 §4.1.5)',
+    caughtBy: ['escalate.subject-token.nbf-future'],
+  },
+  // JWT kinds: each kind is accepted only where it belongs (RFC 8725 §3.12).
+  'jwt-kind-unchecked': {
+    control: 'an access token never authenticates a client, and a client assertion never passes as a subject token: each JWT kind is verified only where it belongs (RFC 8725 §3.12)',
+    caughtBy: ['unattributed.client-assertion.access-token', 'escalate.subject-token.client-assertion'],
+  },
+  // DPoP at the token endpoint (RFC 9449 §5, §5.2).
+  'token-dpop-proof-unchecked': {
+    control: 'the token endpoint makes every RFC 9449 §4.3 check of the request\'s DPoP proof (htu = the token endpoint, htm = POST, a real signature) before binding the token to its key (RFC 9449 §5)',
+    caughtBy: ['replay.token-dpop.other-uri', 'replay.token-dpop.other-method', 'replay.token-dpop.alg-none'],
+  },
+  'token-dpop-optional': {
+    control: 'a client registered with dpop_bound_access_tokens gets no token without a DPoP proof, never a Bearer one (RFC 9449 §5.2)',
+    caughtBy: ['replay.token-dpop.missing'],
+  },
+  // Token request parameters (RFC 6749 §3.2).
+  'token-params-last-wins': {
+    control: 'a token request repeating a parameter (other than resource) is refused with invalid_request, never served with one of the values (RFC 6749 §3.2)',
+    caughtBy: ['escalate.param-pollution.subject-token', 'escalate.param-pollution.scope'],
+  },
   // Fail closed under faults (docs/architecture.md "Chaos"). No attack case alone catches these: each needs a
   // fault, so a chaos scenario's steady-state checks catch them (caughtByScenario).
   'jwks-fail-open': {

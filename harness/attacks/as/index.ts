@@ -1,5 +1,20 @@
 import type { AttackModule } from '../types.ts'
 import { escalateExchangeScopeEmpty, escalateExchangeScopeOmitted, escalateExchangeScopeUnregistered } from './escalate-exchange-scope.ts'
+import {
+  unattributedClientAssertionAccessToken,
+  unattributedClientAssertionAlgNone,
+  unattributedClientAssertionClientIdMismatch,
+  unattributedClientAssertionHs256PublicKey,
+  unattributedClientAssertionIatOld,
+  unattributedClientAssertionIssNotSub,
+  unattributedClientAssertionNbfFuture,
+  unattributedClientAssertionNoExp,
+  unattributedClientAssertionOtherClientKey,
+  unattributedClientAssertionUnregisteredKey,
+} from './client-assertion-forged.ts'
+import { escalateParamPollutionScope, escalateParamPollutionSubjectToken } from './escalate-param-pollution.ts'
+import { replayTokenDpopAlgNone, replayTokenDpopMissing, replayTokenDpopOtherMethod, replayTokenDpopOtherUri } from './replay-token-dpop.ts'
+import { escalateSubjectTokenAlgNone, escalateSubjectTokenClientAssertion, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -45,4 +60,25 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   lifecycleRetiredKey,
   lifecycleReexchangeWiden,
   lifecycleExpiredSubject,
+  unattributedClientAssertionUnregisteredKey,
+  unattributedClientAssertionAlgNone,
+  unattributedClientAssertionHs256PublicKey,
+  unattributedClientAssertionOtherClientKey,
+  unattributedClientAssertionIssNotSub,
+  unattributedClientAssertionClientIdMismatch,
+  unattributedClientAssertionNoExp,
+  unattributedClientAssertionNbfFuture,
+  unattributedClientAssertionIatOld,
+  escalateSubjectTokenUnknownKey,
+  escalateSubjectTokenAlgNone,
+  escalateSubjectTokenOtherAud,
+  escalateSubjectTokenNbfFuture,
+  unattributedClientAssertionAccessToken,
+  escalateSubjectTokenClientAssertion,
+  replayTokenDpopOtherUri,
+  replayTokenDpopOtherMethod,
+  replayTokenDpopAlgNone,
+  replayTokenDpopMissing,
+  escalateParamPollutionSubjectToken,
+  escalateParamPollutionScope,
 ]

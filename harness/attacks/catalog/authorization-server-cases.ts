@@ -60,6 +60,51 @@ function exchangeScope(variant: string, title: string, rule: string, refs: strin
   }
 }
 
+/**
+ * A user assertion the AS must not trust, exchanged by the agent acting for that user
+ * (harness/attacks/as/escalate-subject-token.ts): refused before the subject is trusted, so the
+ * record names the authenticated agent only.
+ */
+function subjectToken(variant: string, title: string, rule: string, detail: string[], refs: string[], signedByHarnessIdp = false): AttackCase {
+  return {
+    id: `escalate.subject-token.${variant}`,
+    class: 'escalate',
+    title,
+    rule,
+    refs: ['RFC 8693 §2.1', ...refs, 'RFC 8693 §2.2.2'],
+    owasp: ['ASI03', 'NHI4'],
+    grading: 'must',
+    expect: INVALID_SUBJECT,
+    evidence: { decision: 'deny', area: 'exchange', attribution: 'token', detail },
+    write: false,
+    // only a case whose assertion the IdP must sign with chosen claims needs the harness's IdP;
+    // the others re-sign (or sign) what any subject-token source hands out
+    needs: signedByHarnessIdp ? ['tokenExchange', 'harnessIdp'] : ['tokenExchange'],
+  }
+}
+
+/**
+ * The carrier's ordinary exchange with a DPoP proof the token endpoint must refuse
+ * (harness/attacks/as/replay-token-dpop.ts). RFC 9449 §5 names the error, invalid_dpop_proof;
+ * §5.2 names none for a missing proof, so invalid_request is also listed there. The client is
+ * authenticated and no subject trusted yet: the record names the client only.
+ */
+function tokenDpop(variant: string, title: string, rule: string, refs: string[], expect: ExpectedResponse[] = [{ status: 400, error: 'invalid_dpop_proof' }]): AttackCase {
+  return {
+    id: `replay.token-dpop.${variant}`,
+    class: 'replay',
+    title,
+    rule,
+    refs: ['RFC 9449 §5', ...refs],
+    owasp: ['ASI07'],
+    grading: 'must',
+    expect,
+    evidence: { decision: 'deny', area: 'dpop', attribution: 'token', detail: [] },
+    write: false,
+    needs: ['tokenExchange', 'dpop'],
+  }
+}
+
 export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'replay.exchange-laundering',
@@ -319,4 +364,57 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     needs: ['tokenExchange', 'harnessIdp'],
   },
+  // Client assertions that prove the wrong thing (harness/attacks/as/client-assertion-forged.ts).
+  // Who signed: the client's registered key and algorithm only (RFC 7523 §3 (9); RFC 8725 §3.1).
+  clientAssertion('unregistered-key', 'Client assertion signed by a fresh key the client never registered', 'A client assertion authenticates only under the signature of a key registered for its client', 'must', ['alg']),
+  clientAssertion('alg-none', 'Client assertion with alg none and an empty signature', 'An unsigned client assertion is refused: the AS verifies with the client\'s registered algorithm only', 'must', ['alg'], ['RFC 8725 §3.1']),
+  clientAssertion(
+    'hs256-public-key',
+    'Client assertion MACed with HS256 keyed with the client\'s public key (JWK JSON or PEM)',
+    'A MAC keyed with the client\'s public key is no signature: the AS verifies with the client\'s registered algorithm only (algorithm confusion)',
+    'must',
+    ['alg'],
+    ['RFC 8725 §3.1', 'RFC 8725 §2.1'],
+  ),
+  // Whose assertion: iss and sub are the client, and a client_id sent alongside names it too.
+  clientAssertion('other-client-key', 'Client assertion naming another agent (iss, sub, client_id) signed with the sender\'s own registered key', 'A client assertion is verified with the key of the client it names, never another registered client\'s', 'must', ['alg']),
+  clientAssertion('iss-not-sub', 'Client assertion whose sub names another agent than its iss', 'For client authentication both iss and sub are the client\'s own client_id', 'must', ['claim']),
+  clientAssertion('client-id-mismatch', 'A valid client assertion sent with client_id naming another agent', 'A client_id parameter sent with an assertion must name the assertion\'s client', 'must', ['claimed_client_id'], ['RFC 7521 §4.2']),
+  // Lifetime: exp is required; nbf and the age of iat are the AS's call (MAY).
+  clientAssertion('no-exp', 'Client assertion without exp', 'A client assertion without exp is refused: it would be a standing credential', 'must', ['claim'], ['RFC 7519 §4.1.4']),
+  clientAssertion('nbf-future', 'Client assertion whose nbf is ten minutes ahead', 'The AS may refuse a client assertion before its nbf', 'may', ['claim'], ['RFC 7519 §4.1.5']),
+  clientAssertion('iat-old', 'Client assertion issued a day ago that expires in a minute', 'The AS may refuse a client assertion whose iat is unreasonably far in the past', 'may', ['lifetime_s'], ['RFC 7519 §4.1.6']),
+  // Subject tokens the AS must not trust: signed by another key or not at all, made for another AS, not valid yet.
+  subjectToken('unknown-key', 'Exchange a user assertion naming the trusted IdP but signed by a key it never published', 'The AS trusts a subject token only under the signature of a key its trusted issuer publishes', ['subject_token_type', 'alg'], ['RFC 8725 §3.8']),
+  subjectToken('alg-none', 'Exchange a user assertion with alg none and an empty signature', 'An unsigned subject token is refused: the AS verifies with the issuer\'s algorithm only', ['subject_token_type', 'alg'], ['RFC 8725 §3.1']),
+  subjectToken('other-aud', 'Exchange a genuine user assertion the IdP made for another authorization server', 'A subject token whose aud does not name this AS is refused', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.3'], true),
+  subjectToken('nbf-future', 'Exchange a genuine user assertion whose nbf is an hour ahead', 'A subject token is not accepted before its nbf', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.5'], true),
+  // JWT kinds (RFC 8725 §3.12): an access token is no client assertion, a client assertion no subject token.
+  clientAssertion('access-token', 'The agent\'s own access token (at+jwt, signed by the AS) sent as its client assertion', 'Only a client assertion authenticates a client: a JWT of another kind is refused even where this AS signed it', 'must', ['claimed_client_id'], ['RFC 8725 §3.12']),
+  subjectToken('client-assertion', 'Exchange the agent\'s own client assertion (with tenant and scope claims) as a user\'s subject token', 'A client assertion is never a subject token: the AS trusts subject tokens from its trusted issuer only', ['subject_token_type'], ['RFC 8725 §3.12']),
+  // DPoP at the token endpoint: the proof is checked like anywhere else, and a DPoP-bound client gets no token without one.
+  tokenDpop('other-uri', 'Token exchange with a DPoP proof made for a resource server\'s tool URL', 'The token endpoint refuses a proof whose htu is not the token endpoint', ['RFC 9449 §4.3']),
+  tokenDpop('other-method', 'Token exchange with a DPoP proof made for GET', 'The token endpoint refuses a proof whose htm is not POST', ['RFC 9449 §4.3']),
+  tokenDpop('alg-none', 'Token exchange with an unsigned DPoP proof (alg none)', 'The token endpoint refuses a proof that is not signed with an asymmetric algorithm', ['RFC 9449 §4.3', 'RFC 8725 §3.1']),
+  tokenDpop(
+    'missing',
+    'Token exchange without a DPoP header by a client registered with dpop_bound_access_tokens',
+    'A client registered with dpop_bound_access_tokens gets no token without a DPoP proof, never a Bearer token',
+    ['RFC 9449 §5.2'],
+    [{ status: 400, error: 'invalid_dpop_proof' }, { status: 400, error: 'invalid_request' }],
+  ),
+  // Parameter pollution (RFC 6749 §3.2): refused while parsing, before any client or token is trusted.
+  ...(['subject-token', 'scope'] as const).map((param): AttackCase => ({
+    id: `escalate.param-pollution.${param}`,
+    class: 'escalate',
+    title: `Token exchange sending ${param === 'scope' ? 'scope twice (narrow first, wide last)' : 'subject_token twice (two assertions of the user)'}`,
+    rule: 'A token request repeating a parameter is invalid_request: the AS must not pick one of the values a policy check may not have seen',
+    refs: ['RFC 6749 §3.2', 'RFC 6749 §5.2'],
+    owasp: ['ASI03'],
+    grading: 'must',
+    expect: [{ status: 400, error: 'invalid_request' }],
+    evidence: { decision: 'deny', area: 'policy', attribution: 'anonymous', detail: ['repeated_parameter'] },
+    write: false,
+    needs: ['tokenExchange'],
+  })),
 ]

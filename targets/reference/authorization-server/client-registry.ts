@@ -74,6 +74,11 @@ export class ClientRegistry {
     client.tenant = tenant
   }
 
+  /** Every registered client (the `client-assertion-key-by-kid` flaw searches them by key). */
+  all(): IterableIterator<RegisteredClient> {
+    return this.#clients.values()
+  }
+
   get(clientId: string): RegisteredClient | undefined {
     return this.#clients.get(clientId)
   }

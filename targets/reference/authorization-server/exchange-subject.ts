@@ -4,7 +4,7 @@
  * (§4.4), and actor claims a client may try to slip in (`actor_token`, `act`): the actor is always
  * the authenticated client, never something the request says.
  */
-import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose'
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, UnsecuredJWT, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { Refusal } from '../shared/oauth-error.ts'
 import { flawed, type AsContext } from './as-context.ts'
 
@@ -29,29 +29,82 @@ function invalidSubject(reason: string, description: string, detail: Record<stri
 }
 
 /**
+ * flaw `subject-token-signature-unchecked`: the claims are checked, the signature never is (decode
+ * instead of verify). jose validates the claims of an unsecured JWT only, so the payload is
+ * re-wrapped under an `alg: none` header for the same claim checks the correct path makes.
+ */
+function claimsOnly(token: string, options: JWTVerifyOptions): JWTPayload {
+  const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')
+  return UnsecuredJWT.decode(`${header}.${token.split('.')[1] ?? ''}.`, options).payload
+}
+
+/**
+ * flaw `jwt-kind-unchecked`: a JWT subject token is verified against every key the AS knows: the
+ * trusted IdP's, and else the registered client its `iss` names, so a client's own assertion (with
+ * whatever claims it wrote) passes as a user's. The correct AS takes the IdP's keys only (RFC 8725 §3.12).
+ */
+async function anyKnownSigner(ctx: AsContext, token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, ctx.trust.keys, options)).payload
+  } catch (e) {
+    const iss = decodeJwt(token).iss
+    const client = typeof iss === 'string' ? ctx.clients.get(iss) : undefined
+    if (client === undefined) throw e
+    return (await jwtVerify(token, await ctx.clients.keyOf(client), { ...options, issuer: client.client_id })).payload
+  }
+}
+
+/**
  * Validates the subject token for its type: the workforce IdP's assertion (audience = this AS) or
  * one of this AS's own access tokens (typ at+jwt, a published key, not revoked, no offboarded actor).
  */
 export async function verifySubject(ctx: AsContext, token: string, type: string): Promise<JWTPayload> {
   const nowS = Math.floor(Date.now() / 1000)
   let claimedExp: unknown
+  let claimedNbf: unknown
+  let alg: unknown
   try {
-    claimedExp = decodeJwt(token).exp
+    ;({ exp: claimedExp, nbf: claimedNbf } = decodeJwt(token))
+    alg = decodeProtectedHeader(token).alg
   } catch {
     // not a JWT: jwtVerify says so below
   }
-  // flaw `expired-subject-accepted`: judge the subject as of just before its own exp
-  const when = flawed(ctx, 'expired-subject-accepted') && typeof claimedExp === 'number' ? { currentDate: new Date(Math.min(Date.now(), (claimedExp - 1) * 1000)) } : {}
+  // flaw `expired-subject-accepted`: judge the subject as of just before its own exp;
+  // flaw `subject-token-nbf-unchecked`: as of its nbf, when that is still ahead
+  const when = flawed(ctx, 'expired-subject-accepted') && typeof claimedExp === 'number'
+    ? { currentDate: new Date(Math.min(Date.now(), (claimedExp - 1) * 1000)) }
+    : flawed(ctx, 'subject-token-nbf-unchecked') && typeof claimedNbf === 'number'
+      ? { currentDate: new Date(Math.max(Date.now(), claimedNbf * 1000)) }
+      : {}
   let payload: JWTPayload
   try {
-    ;({ payload } = type === TYPE_JWT
-      ? await jwtVerify(token, ctx.trust.keys, { issuer: ctx.trust.issuer, audience: ctx.issuer, algorithms: ['ES256'], requiredClaims: ['exp', 'sub'], clockTolerance: LEEWAY_S, ...when })
-      : await jwtVerify(token, ctx.keys.verifyKey, { issuer: ctx.issuer, typ: 'at+jwt', algorithms: ['ES256'], requiredClaims: ['exp', 'sub', 'client_id', 'jti'], clockTolerance: LEEWAY_S, ...when }))
+    if (type === TYPE_JWT) {
+      const options: JWTVerifyOptions = {
+        issuer: ctx.trust.issuer,
+        // RFC 7519 §4.1.3: an assertion made for another AS is not ours to honour. flaw `subject-token-aud-unchecked`
+        ...(flawed(ctx, 'subject-token-aud-unchecked') ? {} : { audience: ctx.issuer }),
+        algorithms: ['ES256'],
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: LEEWAY_S,
+        ...when,
+      }
+      payload = flawed(ctx, 'subject-token-signature-unchecked')
+        ? claimsOnly(token, options)
+        : flawed(ctx, 'jwt-kind-unchecked') ? await anyKnownSigner(ctx, token, options) : (await jwtVerify(token, ctx.trust.keys, options)).payload
+    } else {
+      ;({ payload } = await jwtVerify(token, ctx.keys.verifyKey, { issuer: ctx.issuer, typ: 'at+jwt', algorithms: ['ES256'], requiredClaims: ['exp', 'sub', 'client_id', 'jti'], clockTolerance: LEEWAY_S, ...when }))
+    }
   } catch (e) {
     if (e instanceof errors.JWTExpired) {
       throw invalidSubject('exchange.subject_expired', 'subject_token has expired', { subject_token_type: type, subject_exp: e.payload.exp ?? null, server_time: nowS })
     }
-    throw invalidSubject('exchange.subject_invalid', `subject_token rejected: ${e instanceof Error ? e.message : String(e)}`, { subject_token_type: type })
+    // which check failed, never the token: the claim, or the header's alg for a signature or algorithm failure
+    const why = e instanceof errors.JWTClaimValidationFailed
+      ? { claim: e.claim }
+      : e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey
+        ? { alg: typeof alg === 'string' ? alg.slice(0, 32) : null }
+        : {}
+    throw invalidSubject('exchange.subject_invalid', `subject_token rejected: ${e instanceof Error ? e.message : String(e)}`, { subject_token_type: type, ...why })
   }
   if (typeof payload.tenant !== 'string' || typeof payload.scope !== 'string') {
     throw invalidSubject('exchange.subject_invalid', 'subject_token rejected: tenant and scope claims are required', { subject_token_type: type })

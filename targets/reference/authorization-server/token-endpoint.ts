@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { randomUUID } from 'node:crypto'
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose'
 import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { checkDpopProof, normalizeHtu } from '../shared/dpop-proof.ts'
 import { readBody, requestIdOf, sendJson, singleHeader, traceIdOf } from '../shared/http-io.ts'
@@ -22,24 +23,70 @@ const TOOLS: Record<string, string> = {
   [GRANT_TOKEN_EXCHANGE]: 'token.exchange',
 }
 
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/**
+ * The form body. `repeats: 'later'` leaves the RFC 6749 §3.2 repetition check to the caller
+ * (refuseRepeats), so the token endpoint can first note which grant the refusal is about.
+ */
+export async function readForm(req: IncomingMessage, opts: { repeats?: 'now' | 'later' } = {}): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body must be application/x-www-form-urlencoded')
   const raw = await readBody(req, 64 * 1024).catch(() => {
     throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'body too large or unreadable')
   })
   const params = new URLSearchParams(raw.toString('utf8'))
-  // RFC 6749 §3.2: request parameters must not repeat (resource is the RFC 8707 exception)
-  for (const key of new Set(params.keys())) {
-    if (key !== 'resource' && params.getAll(key).length > 1) throw new Refusal(400, 'invalid_request', 'policy.invalid_request', `parameter ${key} repeated`)
-  }
+  if (opts.repeats !== 'later') refuseRepeats(params)
   return params
 }
 
-async function checkProof(ctx: AsContext, req: IncomingMessage, audit: Audit): Promise<string> {
+/** RFC 6749 §3.2: request parameters must not repeat (resource is the RFC 8707 exception). */
+export function refuseRepeats(params: URLSearchParams): void {
+  for (const key of new Set(params.keys())) {
+    if (key !== 'resource' && params.getAll(key).length > 1) throw new Refusal(400, 'invalid_request', 'policy.invalid_request', `parameter ${key} repeated`, { repeated_parameter: key.slice(0, 64) })
+  }
+}
+
+/**
+ * flaw `token-params-last-wins`: a repeated parameter is not refused, its last value is used (what
+ * many form parsers do), so a check that read the first value is not what the grant runs on.
+ */
+function lastWins(params: URLSearchParams): void {
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key)
+    if (key !== 'resource' && values.length > 1) params.set(key, values[values.length - 1])
+  }
+}
+
+/**
+ * flaw `token-dpop-proof-unchecked`: the token is bound to whatever key the proof's header carries,
+ * with none of the RFC 9449 §4.3 checks (signature, alg, htm, htu, iat) made.
+ */
+async function jktOfHeader(proof: string): Promise<string | null> {
+  try {
+    const jwk = decodeProtectedHeader(proof).jwk
+    return jwk !== undefined ? await calculateJwkThumbprint(jwk as JWK) : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The proof's key thumbprint (RFC 9449 §5: every check of §4.3, htu = the token endpoint, htm =
+ * POST), or a Refusal with invalid_dpop_proof. Every client registers with
+ * dpop_bound_access_tokens (§5.2), so a request without a proof gets no token; null (an unbound
+ * token) only under flaw `token-dpop-optional`.
+ */
+async function checkProof(ctx: AsContext, req: IncomingMessage, audit: Audit): Promise<string | null> {
   const header = singleHeader(req, 'dpop')
+  if (header === null && flawed(ctx, 'token-dpop-optional')) return null
   if (header === null) throw new Refusal(400, 'invalid_dpop_proof', 'dpop.missing', 'a DPoP proof is required')
   if (header === 'multiple') throw new Refusal(400, 'invalid_dpop_proof', 'dpop.multiple', 'exactly one DPoP header is allowed')
+  if (flawed(ctx, 'token-dpop-proof-unchecked')) {
+    const jkt = await jktOfHeader(header)
+    if (jkt !== null) {
+      audit.jkt = jkt
+      return jkt
+    }
+  }
   const htu = normalizeHtu(ctx.tokenEndpoint)!
   const nowS = Date.now() / 1000
   const proof = checkDpopProof(header, { htm: 'POST', htu, nowS, iatWindowS: IAT_WINDOW_S }, ctx.proofKeys)
@@ -51,7 +98,7 @@ async function checkProof(ctx: AsContext, req: IncomingMessage, audit: Audit): P
   return proof.jkt
 }
 
-async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): Promise<Record<string, unknown>> {
+async function issue(ctx: AsContext, grant: Grant, jkt: string | null, audit: Audit): Promise<Record<string, unknown>> {
   const iat = Math.floor(Date.now() / 1000)
   const ttlS = ctx.tokenTtlByClient.get(grant.clientId) ?? ctx.tokenTtlS
   const jti = randomUUID()
@@ -66,7 +113,7 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
     exp: iat + (flawed(ctx, 'issued-lifetime-long') ? 86_400 : ttlS),
     jti,
     scope: claimedScope(ctx, grant, audit).join(' '),
-    ...(flawed(ctx, 'issued-token-unbound') ? {} : { cnf: { jkt } }),
+    ...(flawed(ctx, 'issued-token-unbound') || jkt === null ? {} : { cnf: { jkt } }),
     tenant: grant.tenant,
     ...(grant.act !== undefined ? { act: flawed(ctx, 'issued-act-flattened') ? { sub: grant.act.sub } : grant.act } : {}),
     principal_type: grant.principalType,
@@ -79,7 +126,8 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string, audit: Audit): P
   return {
     access_token: token,
     issued_token_type: TYPE_ACCESS_TOKEN,
-    token_type: 'DPoP',
+    // RFC 9449 §5: an unbound token is a Bearer one (only under flaw `token-dpop-optional`)
+    token_type: jkt === null ? 'Bearer' : 'DPoP',
     expires_in: ttlS,
     scope: grant.scope.join(' '),
   }
@@ -102,9 +150,11 @@ function tokenResponseHeaders(ctx: AsContext): Record<string, string> {
 export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = newAudit('POST', '/token', 'token.unknown', traceIdOf(req), requestIdOf(req))
   try {
-    const params = await readForm(req)
+    const params = await readForm(req, { repeats: 'later' })
     const grantType = params.get('grant_type') ?? ''
     audit.tool = TOOLS[grantType] ?? 'token.unsupported'
+    if (flawed(ctx, 'token-params-last-wins')) lastWins(params)
+    else refuseRepeats(params)
     if (TOOLS[grantType] === undefined) {
       throw new Refusal(400, 'unsupported_grant_type', 'policy.grant_unsupported', 'grant_type must be client_credentials or token exchange', { grant_type: grantType.slice(0, 128) })
     }

@@ -20,7 +20,7 @@ describe('why a catalog case is not covered', () => {
 
   test('subject tokens from the profile\'s command: exactly the cases that sign their own subject token are not covered, and say so', () => {
     const g = gaps({ harnessIdp: false })
-    expect(Object.keys(g).sort()).toEqual(['escalate.exchange-scope.empty', 'escalate.exchange-scope.omitted', 'escalate.exchange-upscope', 'escalate.may-act', 'lifecycle.expired-subject'])
+    expect(Object.keys(g).sort()).toEqual(['escalate.exchange-scope.empty', 'escalate.exchange-scope.omitted', 'escalate.exchange-upscope', 'escalate.may-act', 'escalate.subject-token.nbf-future', 'escalate.subject-token.other-aud', 'lifecycle.expired-subject'])
     for (const why of Object.values(g)) expect(why).toMatch(/workforce IdP.*profile's command/)
   })
 

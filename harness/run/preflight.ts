@@ -8,6 +8,9 @@
  * target asks for cleanup.
  */
 import { CATALOG } from '../attacks/catalog.ts'
+import type { IssuedTokenSummary } from '../contracts/issued-token.ts'
+import type { IssuedTokenLedger } from '../oracle/issued-ledger.ts'
+import { checkJwks, issuedTokenLedger } from './issued-checks.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import { expectedFor } from '../contracts/identity.ts'
@@ -71,6 +74,7 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
   const log = options.log ?? (() => {})
   const checks: PreflightCheck[] = []
   let phase: ProvisionPhaseResult | undefined
+  let ledger: IssuedTokenLedger | undefined
   // A population of one agent with one sub-agent: one registration and one exchange each.
   const config = { population: { tenants: 1, agents: 1, subAgentsPerAgent: 1, depth: 2 }, scenarios: {} }
   // Every connection the check makes (AS, tools, evidence) under the target's own host list and CA,
@@ -78,7 +82,8 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
   const { hosts, tls } = judgeConnection(adapter.connection)
   const http = new HttpClient({ hosts, tls })
   try {
-    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal, ...(adapter.connection ? { http } : {}) })
+    const issued = (target: StartedTarget) => (ledger = issuedTokenLedger({}, target)).observe
+    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal, issued, ...(adapter.connection ? { http } : {}) })
   } catch (e) {
     await http.close()
     checks.push({ name: 'discovery, registration and delegated tokens', ok: false, ...failure(e) })
@@ -91,6 +96,10 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
     const [agent, sub] = phase.identities
     checks.push({ name: 'registration (RFC 7591)', ok: true, detail: `${phase.enrolled.length} clients registered (${phase.registration.initialAccessToken('t_1') === undefined ? 'open registration' : 'with the initial access token'})` })
     checks.push({ name: 'delegated tokens (RFC 8693)', ok: true, detail: `an agent for ${agent.principal} (act ${agent.actors.join(' < ')})${sub ? ` and a sub-agent (act ${sub.actors.join(' < ')})` : ''}, DPoP-bound` })
+    if (ledger) {
+      await checkJwks(ledger, phase.meta.jwks_uri, http)
+      checks.push(issuedCheck(ledger.summary()))
+    }
     const traces = await callTools(target, phase, pools, checks, options.callWrites ?? false)
     await checkEvidence(target, traces, checks, http)
     const cases = coverageFromCapabilities(target)
@@ -101,6 +110,22 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
     await target.stop().catch(() => {})
     await phase.close()
     await http.close()
+  }
+}
+
+/** The issued-token checks on the check's own tokens: a failure is named with its first example (token by hash). */
+function issuedCheck(summary: IssuedTokenSummary): PreflightCheck {
+  const failed = summary.checks.filter((c) => c.failed > 0)
+  const judged = summary.checks.filter((c) => c.checked > 0).map((c) => c.id)
+  if (failed.length === 0) return { name: 'issued tokens and keys', ok: true, detail: `${summary.tokens} tokens: ${judged.join(', ') || 'no check could judge them'} held` }
+  return {
+    name: 'issued tokens and keys',
+    ok: false,
+    detail: failed.map((c) => {
+      const e = c.examples[0]
+      return `${c.id}: ${e === undefined ? `${c.failed} failed` : `${e.token_hash ? `token ${e.token_hash}: ` : ''}${e.why}`}`
+    }).join('; '),
+    hint: 'a run grades these as cases (`gatecrash catalog` lists the issued-token checks and their rules); the policy maximum lifetime is the profile\'s policy.maxTokenLifetimeS (default 3600)',
   }
 }
 

@@ -33,11 +33,9 @@ import { judgeConnection } from './connection.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { LiveGates } from '../oracle/live-gates.ts'
 import { CATALOG, selectCases } from '../attacks/catalog.ts'
-import { ISSUED_TOKEN_CHECKS } from '../attacks/catalog/issued-token-checks.ts'
 import type { IssuedTokenObserver } from '../contracts/issued-token.ts'
-import { IssuedTokenLedger } from '../oracle/issued-ledger.ts'
-import { DEFAULT_MAX_LIFETIME_S } from '../oracle/issued-token.ts'
-import type { ScenarioConfig } from '../scenario/types.ts'
+import type { IssuedTokenLedger } from '../oracle/issued-ledger.ts'
+import { checkJwks, issuedTokenLedger } from './issued-checks.ts'
 import type { LoadedScenario } from '../scenario/load.ts'
 import { AttemptLog } from './attempt-log.ts'
 import { EvidenceTail } from './evidence-tail.ts'
@@ -186,32 +184,19 @@ export class RunSession {
       log: this.#log,
       onChange: () => void this.#save(),
     })
-    const issued = (target: StartedTarget): IssuedTokenObserver => (this.#issued = new IssuedTokenLedger(ISSUED_TOKEN_CHECKS, maxTokenLifetimeS(config, target))).observe
+    const issued = (target: StartedTarget): IssuedTokenObserver => (this.#issued = issuedTokenLedger(config, target)).observe
     const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop, http: this.#options.connection ? this.#http : undefined, issued })
     const target = (this.#target = phase.target)
     this.ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
     this.ctx.population = phase.summary
     this.ctx.delegationSamples = phase.samples
-    await this.#checkJwks(phase.meta.jwks_uri)
+    if (this.#issued) await checkJwks(this.#issued, phase.meta.jwks_uri, this.#http)
     await this.#startEvidence(openEvidenceSource(target.evidence, { http: this.#http }))
     const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, subjects: phase.subjects, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration, observe: this.#issued?.observe })
     await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
     if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
     await this.#save()
     return (this.#setUp = { target, identities: phase.identities, kit, phase, pools: this.#pools })
-  }
-
-  /** What the AS publishes as its keys, judged once (metadata.jwks-public): a fetch that fails leaves the check not judged, with why. */
-  async #checkJwks(uri: string | undefined): Promise<void> {
-    const ledger = this.#issued
-    if (!ledger) return
-    if (!uri) return ledger.observeJwks(null, 'the AS metadata (no jwks_uri)')
-    try {
-      const res = await this.#http.request(uri)
-      ledger.observeJwks(res.status === 200 ? res.body : null, res.status === 200 ? `jwks_uri ${uri}` : `jwks_uri ${uri} (HTTP ${res.status})`)
-    } catch (e) {
-      ledger.observeJwks(null, `jwks_uri ${uri} (${(e as Error).message})`)
-    }
   }
 
   /**
@@ -381,8 +366,3 @@ export class RunSession {
   }
 }
 
-/** The issued-token lifetime policy: the scenario's, else the target's stated one, else an hour. */
-export function maxTokenLifetimeS(config: ScenarioConfig, target: Pick<StartedTarget, 'policy'>): number {
-  const fromScenario = config.policy?.maxTokenLifetime === undefined ? undefined : parseDuration(config.policy.maxTokenLifetime)
-  return fromScenario != null ? Math.round(fromScenario / 1000) : (target.policy?.maxTokenLifetimeS ?? DEFAULT_MAX_LIFETIME_S)
-}

@@ -38,6 +38,8 @@ export interface FakeDeploymentOptions {
   writesUnaudited?: boolean
   /** serve the resource server over HTTPS with this key and certificate; the profile names the CA (`tls.ca`) */
   https?: { key: string; cert: string; caFile: string }
+  /** the AS's expires_in (its tokens' exp stays 300 s away), as an AS whose tokens outlive what it says */
+  expiresIn?: number
 }
 
 export interface FakeDeployment {
@@ -62,7 +64,7 @@ export async function startFakeDeployment(opts: FakeDeploymentOptions, cleanups:
   // the key lives outside the project, as `gatecrash idp init` insists
   const keyFile = path.join(await mkdtemp(path.join(tmpdir(), 'gatecrash-fake-idp-')), 'workforce-idp.jwk')
   const { key } = await initIdpKey(keyFile, process.cwd())
-  const as = await startFakeAs({ idp: new WorkforceIdp({ key }), initialAccessToken: FAKE_IAT })
+  const as = await startFakeAs({ idp: new WorkforceIdp({ key }), initialAccessToken: FAKE_IAT, ...(opts.expiresIn === undefined ? {} : { expiresIn: opts.expiresIn }) })
   cleanups.push(as.close)
 
   await mkdir('.tmp', { recursive: true })

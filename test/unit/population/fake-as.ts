@@ -66,7 +66,7 @@ export async function startFakeAs(opts: FakeAsOptions) {
     if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs))
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       inFlight--
-      res.writeHead(status, { 'content-type': 'application/json', ...headers })
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })
       res.end(body === undefined ? '' : JSON.stringify(body))
     }
     try {

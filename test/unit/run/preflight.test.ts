@@ -119,3 +119,15 @@ describe('target check reaches the deployment the way a run does (its hosts and 
     expect(started).toBe(false)
   })
 })
+
+describe('target check and the issued-token checks', () => {
+  test('issue 13 item 2: the check judges its own tokens; a token whose exp lies past expires_in fails issued.lifetime, named by hash', async () => {
+    const ok = await check({ tools: [READ] })
+    expect(checkNamed(ok.report, 'issued tokens and keys')).toMatchObject({ ok: true, detail: expect.stringContaining('issued.cnf-jkt') })
+    const { report } = await check({ tools: [READ], expiresIn: 30 })
+    expect(report.ok).toBe(false)
+    const issued = checkNamed(report, 'issued tokens and keys')!
+    expect(issued).toMatchObject({ ok: false, detail: expect.stringContaining('issued.lifetime') })
+    expect(issued.detail).toMatch(/token [A-Za-z0-9_-]{43}: exp is \d+ s past what expires_in \(30 s\) said/)
+  })
+})

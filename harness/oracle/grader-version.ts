@@ -10,7 +10,8 @@
  *      only); controls stay out of the block rate; a MUST control refused fails the run
  *      (gatecrash_false_denies{kind:attack}).
  *   4: every issued token is checked (oracle/issued-token.ts); the policy checks gate by default
- *      (gatecrash_warns{case:issued.act-chain|issued.scope|issued.lifetime}).
+ *      (gatecrash_warns{case:issued.act-chain|issued.scope|issued.lifetime}); an exchange answered
+ *      with a lawful narrower token counts as blocked in the block rate (attackHeld).
  */
 export const GRADER_VERSION = 4
 

@@ -193,6 +193,19 @@ const DEFINITIONS = {
     control: 'client deletion reaches every resource-server replica before it is answered (offboarding at once)',
     caughtBy: ['lifecycle.offboarded-agent.old-token'],
   },
+  // The client configuration endpoint (RFC 7592) and revocation (RFC 7009): whose credential acts on whose registration or token.
+  'registration-token-any-client': {
+    control: 'the client configuration endpoint serves only the holder of that client\'s own registration access token: one agent cannot read or delete another\'s registration (RFC 7592 §2.1, §2.3)',
+    caughtBy: ['escalate.registration.other-client'],
+  },
+  'registration-token-survives-delete': {
+    control: 'a deleted client\'s registration access token is dead with it: reading the registration afterwards is 401 (RFC 7592 §2.1, §2.3)',
+    caughtBy: ['lifecycle.offboarded-agent.registration-read'],
+  },
+  'revocation-any-client': {
+    control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
+    caughtBy: ['escalate.revoke.other-client'],
+  },
   'revocation-not-propagated': {
     control: 'token revocation reaches every resource-server replica before it is answered (RFC 7009 §2)',
     caughtBy: ['lifecycle.revoked-at'],

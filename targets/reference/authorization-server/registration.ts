@@ -1,5 +1,6 @@
 /**
- * RFC 7591 dynamic client registration, gated by the initial access token, plus the RFC 7592 read.
+ * RFC 7591 dynamic client registration, gated by the initial access token (the RFC 7592 read and
+ * deletion: registration-access.ts, client-deletion.ts).
  * Every agent and sub-agent gets its own client_id and key; a sub-agent names its parent at
  * registration (extension `parent_client_id`) and can never hold more scope than the parent.
  */
@@ -119,13 +120,3 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
   }
 }
 
-/** RFC 7592 §2.1: read a registration with its registration access token. */
-export function handleRegistrationRead(ctx: AsContext, req: IncomingMessage, res: ServerResponse, clientId: string): void {
-  const client = ctx.clients.get(clientId)
-  const authz = singleHeader(req, 'authorization')
-  const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
-  if (client === undefined || bearer === null || !sameSecret(bearer[1], client.registrationTokenHash)) {
-    return sendJson(res, 401, { error: 'invalid_token', error_description: 'unknown client or wrong registration access token' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
-  }
-  sendJson(res, 200, { ...ctx.clients.metadata(client), registration_client_uri: `${ctx.issuer}/register/${client.client_id}` })
-}

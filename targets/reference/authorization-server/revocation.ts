@@ -45,12 +45,15 @@ export async function handleRevoke(ctx: AsContext, req: IncomingMessage, res: Se
       return finish(ctx, res, audit)
     }
     const jti = payload.jti as string
+    // Refused before the record takes the token's principal and chain: the request is the
+    // authenticated client's own act, not the token chain's (whose holder detail names).
+    // flaw `revocation-any-client`: any authenticated client may revoke any token
+    if (payload.client_id !== client.client_id && !flawed(ctx, 'revocation-any-client')) {
+      throw new Refusal(400, 'unauthorized_client', 'client.not_token_owner', 'the token was not issued to this client (RFC 7009 §2.1)', { token_client_id: payload.client_id })
+    }
     audit.principal = { sub: payload.sub!, type: payload.principal_type === 'user' ? 'user' : 'agent' }
     audit.actors = flattenAct(payload.act as Act | undefined)
     audit.held = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s !== '') : []
-    if (payload.client_id !== client.client_id) {
-      throw new Refusal(400, 'unauthorized_client', 'client.not_token_owner', 'the token was not issued to this client (RFC 7009 §2.1)', { token_client_id: payload.client_id })
-    }
     const before = ctx.lifecycle.revokedAt(jti)
     if (before !== null) {
       Object.assign(audit.detail, { token_state: 'already_revoked', revoked_at: before })

@@ -1,0 +1,137 @@
+/**
+ * One agent acting on another's registration or token at the reference AS, and a deleted client's
+ * registration access token (RFC 7592 §2.1, §2.3; RFC 7009 §2.1). Per case id: the status, the
+ * error code and the evidence record on the correct target, the side effect that must not have
+ * happened (A still gets tokens, A's token still served), and the flaw switch that breaks each.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { deleteClient, revoke } from './helpers/as-requests.ts'
+import { ath } from './helpers/client-crypto.ts'
+import { TENANT, USER } from './helpers/population.ts'
+import { TYPE_JWT, World, type Actor } from './helpers/world.ts'
+
+const TICKET = `/t/${TENANT}/tickets/T-7`
+const BEARER_INVALID_TOKEN = /^Bearer error="invalid_token"/
+
+type Registered = Actor & { response: Awaited<ReturnType<World['register']>>['response'] }
+
+let world: World
+/** every new flaw at once: they switch off independent controls */
+let flawed: World
+
+beforeAll(async () => {
+  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client'])])
+}, 60_000)
+afterAll(async () => {
+  await Promise.all([world?.stop(), flawed?.stop()])
+})
+
+const uriOf = (a: Registered): string => a.response.body.registration_client_uri as string
+const tokenOf = (a: Registered): string => a.response.body.registration_access_token as string
+const manage = (w: World, method: 'GET' | 'DELETE', a: Registered, token: string | null) => w.http(method, uriOf(a), token === null ? {} : { authorization: `Bearer ${token}` })
+
+async function clientToken(w: World, actor: Actor): Promise<{ status: number; token: string }> {
+  const res = await w.token(actor, { grant_type: 'client_credentials', resource: w.rs.audience, scope: 'tickets:read' })
+  return { status: res.status, token: res.body.access_token as string }
+}
+
+/** A's token acting for the user (tools serve users' delegations, not an agent on its own) */
+async function userToken(w: World, actor: Actor): Promise<string> {
+  const res = await w.exchange(actor, await w.idp.assertion(USER, w.target.issuer), TYPE_JWT, 'tickets:read')
+  expect(res.status, JSON.stringify(res.body)).toBe(200)
+  return res.body.access_token as string
+}
+
+async function pair(w: World): Promise<[Registered, Registered]> {
+  const a = await w.register({ tenant: TENANT, scope: 'tickets:read' })
+  const b = await w.register({ tenant: 'tenant-b', scope: 'tickets:read' })
+  expect([a.response.status, b.response.status]).toEqual([201, 201])
+  return [a, b]
+}
+
+describe('escalate.registration.other-client (RFC 7592 §2.1, §2.3)', () => {
+  test('GET and DELETE of agent A\'s registration with agent B\'s registration access token, and with none → 401 invalid_token, anonymous deny client.registration_unauthorized; A is still registered and still gets tokens', async () => {
+    const [a, b] = await pair(world)
+    for (const [method, token, tool] of [['GET', tokenOf(b), 'client.read'], ['DELETE', tokenOf(b), 'client.delete'], ['GET', null, 'client.read'], ['DELETE', null, 'client.delete']] as const) {
+      const res = await manage(world, method, a, token)
+      const where = `${method} with ${token === null ? 'no token' : 'B\'s token'}`
+      expect(res.status, where).toBe(401)
+      expect(res.body.error, where).toBe('invalid_token')
+      expect(res.headers['www-authenticate'], where).toMatch(BEARER_INVALID_TOKEN)
+      const r = await world.recordFor(res.traceId)
+      expect(r, where).toMatchObject({
+        component: 'as', decision: 'deny', reason: 'client.registration_unauthorized', status: 401, error: 'invalid_token',
+        principal: { sub: null, type: 'anonymous' }, actors: [], resource: { method, path: `/register/${a.clientId}`, tool },
+      })
+      expect(r.client_id ?? null, where).toBeNull()
+    }
+    expect((await clientToken(world, a)).status).toBe(200)
+    // A's own token reads its registration: 200 and an allow record of client.read
+    const own = await manage(world, 'GET', a, tokenOf(a))
+    expect(own.status).toBe(200)
+    expect(own.body).toMatchObject({ client_id: a.clientId, registration_client_uri: uriOf(a) })
+    expect(own.body.registration_access_token).toBeUndefined()
+    expect(await world.recordFor(own.traceId)).toMatchObject({ decision: 'allow', reason: 'ok', client_id: a.clientId, principal: { sub: a.clientId, type: 'agent' }, resource: { tool: 'client.read', tenant: TENANT }, policy: { rule: 'read-registration' } })
+  })
+
+  test('flaw registration-token-any-client: B\'s token reads A\'s registration and deletes it; A can no longer authenticate', async () => {
+    const [a, b] = await pair(flawed)
+    expect((await manage(flawed, 'GET', a, tokenOf(b))).status).toBe(200)
+    expect((await manage(flawed, 'GET', a, null)).status).toBe(401)
+    expect((await manage(flawed, 'DELETE', a, tokenOf(b))).status).toBe(204)
+    expect((await clientToken(flawed, a)).status).toBe(401)
+  })
+})
+
+describe('lifecycle.offboarded-agent.registration-read (RFC 7592 §2.1, §2.3)', () => {
+  test('GET with the deleted client\'s old registration access token → 401 invalid_token, anonymous deny naming offboarded_at', async () => {
+    const a = await world.register({ tenant: TENANT, scope: 'tickets:read' })
+    const deletion = await deleteClient(world, a.response)
+    expect(deletion.status).toBe(204)
+    const deletedAt = (await world.recordFor(deletion.traceId)).detail!.offboarded_at
+    const res = await manage(world, 'GET', a, tokenOf(a))
+    expect(res.status).toBe(401)
+    expect(res.body.error).toBe('invalid_token')
+    expect(await world.recordFor(res.traceId)).toMatchObject({
+      decision: 'deny', reason: 'client.registration_unauthorized', error: 'invalid_token', principal: { type: 'anonymous' },
+      resource: { method: 'GET', path: `/register/${a.clientId}`, tool: 'client.read' }, detail: { offboarded_at: deletedAt },
+    })
+  })
+
+  test('flaw registration-token-survives-delete: the old token still reads the deleted registration (and only reads: it cannot authenticate)', async () => {
+    const a = await flawed.register({ tenant: TENANT, scope: 'tickets:read' })
+    expect((await deleteClient(flawed, a.response)).status).toBe(204)
+    const res = await manage(flawed, 'GET', a, tokenOf(a))
+    expect(res.status).toBe(200)
+    expect(res.body.client_id).toBe(a.clientId)
+    expect((await clientToken(flawed, a)).status).toBe(401)
+  })
+})
+
+describe('escalate.revoke.other-client (RFC 7009 §2.1)', () => {
+  test('B revokes A\'s token → 400 unauthorized_client, deny client.not_token_owner as B\'s own act; unauthenticated → 401 invalid_client; A\'s token still served', async () => {
+    const [a, b] = await pair(world)
+    const token = await userToken(world, a)
+    const byB = await revoke(world, b, token)
+    expect(byB.status).toBe(400)
+    expect(byB.body.error).toBe('unauthorized_client')
+    expect(await world.recordFor(byB.traceId)).toMatchObject({
+      decision: 'deny', reason: 'client.not_token_owner', client_id: b.clientId, principal: { sub: b.clientId, type: 'agent' }, actors: [],
+      resource: { tool: 'token.revoke', tenant: 'tenant-b' }, correlation: { token_hash: ath(token) }, detail: { token_client_id: a.clientId },
+    })
+    const anon = await revoke(world, null, token)
+    expect(anon.status).toBe(401)
+    expect(anon.body.error).toBe('invalid_client')
+    expect(await world.recordFor(anon.traceId)).toMatchObject({ decision: 'deny', reason: 'client.auth_missing', principal: { sub: null, type: 'anonymous' } })
+    expect((await world.call(a, token, 'GET', TICKET)).status).toBe(200)
+  })
+
+  test('flaw revocation-any-client: B\'s revocation of A\'s token → 200 and the token is refused at the resource server', async () => {
+    const [a, b] = await pair(flawed)
+    const token = await userToken(flawed, a)
+    expect((await flawed.call(a, token, 'GET', TICKET)).status).toBe(200)
+    expect((await revoke(flawed, b, token)).status).toBe(200)
+    expect((await flawed.call(a, token, 'GET', TICKET)).status).toBe(401)
+  })
+})
+

@@ -6,7 +6,9 @@ import { lifecycleExpiredAt, lifecycleRetiredKey, lifecycleRevokedAt } from './l
 import { lifecycleExpiredSubject } from './lifecycle-expired-subject.ts'
 import { lifecycleOffboardedOldToken, lifecycleOffboardedTokenRequest } from './lifecycle-offboarded-agent.ts'
 import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
+import { escalateRegistrationOtherClient, lifecycleOffboardedRegistrationRead } from './registration-manage.ts'
 import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
+import { escalateRevokeOtherClient } from './revoke-other-client.ts'
 import { unattributedActorSpoof } from './unattributed-actor-spoof.ts'
 import { unattributedAnonExchange } from './unattributed-anon-exchange.ts'
 import { unattributedClientAssertionExpired, unattributedClientAssertionJtiReuse, unattributedClientAssertionWrongAud } from './unattributed-client-assertion.ts'
@@ -29,4 +31,7 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   lifecycleRetiredKey,
   lifecycleReexchangeWiden,
   lifecycleExpiredSubject,
+  escalateRegistrationOtherClient,
+  lifecycleOffboardedRegistrationRead,
+  escalateRevokeOtherClient,
 ]

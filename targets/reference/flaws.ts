@@ -206,6 +206,10 @@ const DEFINITIONS = {
     control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
     caughtBy: ['escalate.revoke.other-client'],
   },
+  'revocation-trusts-hint': {
+    control: 'a revocation whose token_type_hint is wrong (refresh_token for an access token) still revokes: the AS searches every type (RFC 7009 §2.1)',
+    caughtBy: ['lifecycle.revoked-at.wrong-hint'],
+  },
   'revocation-not-propagated': {
     control: 'token revocation reaches every resource-server replica before it is answered (RFC 7009 §2)',
     caughtBy: ['lifecycle.revoked-at'],

@@ -2,7 +2,7 @@ import type { AttackModule } from '../types.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
-import { lifecycleExpiredAt, lifecycleRetiredKey, lifecycleRevokedAt } from './lifecycle-dead-tokens.ts'
+import { lifecycleExpiredAt, lifecycleRetiredKey, lifecycleRevokedAt, lifecycleRevokedAtWrongHint } from './lifecycle-dead-tokens.ts'
 import { lifecycleExpiredSubject } from './lifecycle-expired-subject.ts'
 import { lifecycleOffboardedOldToken, lifecycleOffboardedTokenRequest } from './lifecycle-offboarded-agent.ts'
 import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
@@ -34,4 +34,5 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   escalateRegistrationOtherClient,
   lifecycleOffboardedRegistrationRead,
   escalateRevokeOtherClient,
+  lifecycleRevokedAtWrongHint,
 ]

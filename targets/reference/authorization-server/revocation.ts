@@ -38,7 +38,9 @@ export async function handleRevoke(ctx: AsContext, req: IncomingMessage, res: Se
     if (token === null || token === '') throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'token is required')
     const hint = params.get('token_type_hint')
     if (hint !== null) audit.detail.token_type_hint = hint.slice(0, 64)
-    const payload = await activeToken(ctx, token)
+    // flaw `revocation-trusts-hint`: looks only where the hint points; this AS issues no refresh
+    // tokens, so a token hinted as one is never found and the access token lives on
+    const payload = hint === 'refresh_token' && flawed(ctx, 'revocation-trusts-hint') ? null : await activeToken(ctx, token)
     audit.issued = { jti: typeof payload?.jti === 'string' ? payload.jti : null, hash: b64urlSha256(token) }
     if (payload === null) {
       audit.detail.token_state = 'invalid'

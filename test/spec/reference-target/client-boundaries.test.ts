@@ -1,6 +1,7 @@
 /**
- * One agent acting on another's registration or token at the reference AS, and a deleted client's
- * registration access token (RFC 7592 §2.1, §2.3; RFC 7009 §2.1). Per case id: the status, the
+ * One agent acting on another's registration or token at the reference AS, a deleted client's
+ * registration access token, and a revocation with a wrong hint (RFC 7592 §2.1, §2.3; RFC 7009
+ * §2.1). Per case id: the status, the
  * error code and the evidence record on the correct target, the side effect that must not have
  * happened (A still gets tokens, A's token still served), and the flaw switch that breaks each.
  */
@@ -20,7 +21,7 @@ let world: World
 let flawed: World
 
 beforeAll(async () => {
-  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client'])])
+  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint'])])
 }, 60_000)
 afterAll(async () => {
   await Promise.all([world?.stop(), flawed?.stop()])
@@ -135,3 +136,24 @@ describe('escalate.revoke.other-client (RFC 7009 §2.1)', () => {
   })
 })
 
+
+describe('lifecycle.revoked-at.wrong-hint (RFC 7009 §2.1)', () => {
+  test('A revokes its own access token with token_type_hint refresh_token → 200, recorded as revoked; the token is then refused (401 DPoP invalid_token, token.revoked)', async () => {
+    const [a] = await pair(world)
+    const token = await userToken(world, a)
+    const res = await revoke(world, a, token, { token_type_hint: 'refresh_token' })
+    expect(res.status).toBe(200)
+    expect(await world.recordFor(res.traceId)).toMatchObject({ decision: 'allow', detail: { token_state: 'revoked', token_type_hint: 'refresh_token' }, correlation: { token_hash: ath(token) } })
+    const use = await world.call(a, token, 'GET', TICKET)
+    expect(use.status).toBe(401)
+    expect(use.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/)
+    expect(await world.recordFor(use.traceId)).toMatchObject({ decision: 'deny', reason: 'token.revoked', detail: { revoked_at: expect.any(String) } })
+  })
+
+  test('flaw revocation-trusts-hint: the same revocation answers 200 but the token is still served', async () => {
+    const [a] = await pair(flawed)
+    const token = await userToken(flawed, a)
+    expect((await revoke(flawed, a, token, { token_type_hint: 'refresh_token' })).status).toBe(200)
+    expect((await flawed.call(a, token, 'GET', TICKET)).status).toBe(200)
+  })
+})

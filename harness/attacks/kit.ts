@@ -32,6 +32,8 @@ export interface CaseKit {
   freshAgent(principal: Principal, opts?: { scope?: string[]; resource?: string; ttlS?: number }): Promise<FreshIdentity>
   /** registers a fresh sub-agent under `parent` and exchanges the parent's token */
   freshSubAgent(parent: FreshIdentity, scope: string[], opts?: { resource?: string }): Promise<FreshIdentity>
+  /** how the target registers clients (its initial access token, extra members), as provisioning used it */
+  readonly registration: RegistrationPolicy
   /** every identity the kit enrolled, for RFC 7592 cleanup after the run */
   readonly enrolled: readonly FreshIdentity[]
   /** told of every token received outside provisioning (the issued-token checks) */
@@ -47,7 +49,7 @@ export interface CaseKit {
  */
 export type FreshIdentity = ProvisionedIdentity
 
-export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled' | 'forCase'> & { registration: RegistrationPolicy }): CaseKit {
+export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled' | 'forCase'>): CaseKit {
   const { registration, ...rest } = base
   let n = 0
   const enrolled: FreshIdentity[] = []
@@ -56,6 +58,7 @@ export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'en
     const as = { meta: base.meta, subjects: base.subjects, registration, observe: base.observe, source }
     return {
       ...rest,
+      registration,
       enrolled,
       forCase: view,
       async freshAgent(principal, opts = {}) {

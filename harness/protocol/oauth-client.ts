@@ -151,13 +151,8 @@ export interface RegisterOptions {
   members?: Record<string, unknown>
 }
 
-/** RFC 7591 §3.1 registration: standard metadata for a private_key_jwt client that exchanges tokens. */
-export async function registerClient(meta: AsMetadata, opts: RegisterOptions): Promise<RegisteredClient> {
-  if (!meta.registration_endpoint) {
-    throw new ProvisioningFailed(`${meta.issuer} advertises no registration_endpoint`, {
-      hint: 'Dynamic registration (RFC 7591) is required to provision; import pre-provisioned identities instead.',
-    })
-  }
+/** The RFC 7591 §2 request body registerClient sends (also what a case sends to register without authorization). */
+export function registrationMetadata(opts: Omit<RegisterOptions, 'initialAccessToken'>): Record<string, unknown> {
   const standard = {
     client_name: opts.name,
     token_endpoint_auth_method: 'private_key_jwt',
@@ -167,11 +162,21 @@ export async function registerClient(meta: AsMetadata, opts: RegisterOptions): P
     scope: joinScope(opts.scope),
     dpop_bound_access_tokens: true,
   }
+  return { ...opts.members, ...standard }
+}
+
+/** RFC 7591 §3.1 registration: standard metadata for a private_key_jwt client that exchanges tokens. */
+export async function registerClient(meta: AsMetadata, opts: RegisterOptions): Promise<RegisteredClient> {
+  if (!meta.registration_endpoint) {
+    throw new ProvisioningFailed(`${meta.issuer} advertises no registration_endpoint`, {
+      hint: 'Dynamic registration (RFC 7591) is required to provision; import pre-provisioned identities instead.',
+    })
+  }
   const http = httpClientFor(meta)
   const res = await http.request(meta.registration_endpoint, {
     method: 'POST',
     headers: opts.initialAccessToken === undefined ? {} : { authorization: `Bearer ${opts.initialAccessToken}` },
-    json: { ...opts.members, ...standard },
+    json: registrationMetadata(opts),
   })
   const body = res.body as { client_id?: unknown; registration_access_token?: unknown; registration_client_uri?: unknown } | null
   if (res.status < 200 || res.status > 299 || typeof body?.client_id !== 'string') {

@@ -202,6 +202,10 @@ const DEFINITIONS = {
     control: 'a deleted client\'s registration access token is dead with it: reading the registration afterwards is 401 (RFC 7592 §2.1, §2.3)',
     caughtBy: ['lifecycle.offboarded-agent.registration-read'],
   },
+  'registration-open': {
+    control: 'registration needs the initial access token: without it, or with a made-up one, nothing is registered (RFC 7591 §3; target contract)',
+    caughtBy: ['unattributed.registration.no-initial-token'],
+  },
   'revocation-any-client': {
     control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
     caughtBy: ['escalate.revoke.other-client'],

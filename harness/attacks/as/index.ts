@@ -7,6 +7,7 @@ import { lifecycleExpiredSubject } from './lifecycle-expired-subject.ts'
 import { lifecycleOffboardedOldToken, lifecycleOffboardedTokenRequest } from './lifecycle-offboarded-agent.ts'
 import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
 import { escalateRegistrationOtherClient, lifecycleOffboardedRegistrationRead } from './registration-manage.ts'
+import { unattributedRegistrationNoInitialToken } from './registration-unauthorized.ts'
 import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
 import { escalateRevokeOtherClient } from './revoke-other-client.ts'
 import { unattributedActorSpoof } from './unattributed-actor-spoof.ts'
@@ -35,4 +36,5 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   lifecycleOffboardedRegistrationRead,
   escalateRevokeOtherClient,
   lifecycleRevokedAtWrongHint,
+  unattributedRegistrationNoInitialToken,
 ]

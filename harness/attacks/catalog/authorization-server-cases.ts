@@ -257,6 +257,25 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     needs: ['registration', 'clientDeletion'],
   },
+  // target contract R-GC-reg-2: the initial access token is an RFC 6750 bearer token (RFC 7591 §3)
+  {
+    id: 'unattributed.registration.no-initial-token',
+    class: 'unattributed',
+    title: 'Register an agent without the initial access token, or with a made-up one',
+    rule: 'Where the registration policy needs an initial access token, a registration without a valid one registers nothing',
+    refs: ['RFC 7591 §3', 'RFC 6750 §3.1'],
+    owasp: ['NHI1', 'ASI03'],
+    grading: 'must',
+    expect: [
+      { status: 401, error: 'invalid_token' },
+      { status: 401, error: null },
+      { status: 403, error: 'insufficient_scope' },
+      { status: 403, error: null },
+    ],
+    evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail: [] },
+    write: false,
+    needs: ['registration'],
+  },
   // RFC 7009 §2.1: refused as RFC 6749 §5.2 errors; judged by whether the victim's token still works
   {
     id: 'escalate.revoke.other-client',

@@ -13,7 +13,7 @@ import { randomId } from '../shared/ids.ts'
 import { ecPublicJwkProblem } from '../shared/jwk-keys.ts'
 import { Refusal } from '../shared/oauth-error.ts'
 import { isSubset, isValidScopeString, parseScope } from '../shared/scope.ts'
-import type { AsContext } from './as-context.ts'
+import { flawed, type AsContext } from './as-context.ts'
 import { asRecord, newAudit, type Audit } from './as-evidence.ts'
 import { GRANT_CLIENT_CREDENTIALS, SUPPORTED_GRANTS, type RegisteredClient } from './client-registry.ts'
 
@@ -76,7 +76,8 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
     })
     const authz = singleHeader(req, 'authorization')
     const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
-    if (bearer === null || !sameSecret(bearer[1], ctx.initialAccessTokenHash)) {
+    // flaw `registration-open`: registers without (or with any) initial access token
+    if ((bearer === null || !sameSecret(bearer[1], ctx.initialAccessTokenHash)) && !flawed(ctx, 'registration-open')) {
       throw new Refusal(401, 'invalid_token', 'client.registration_unauthorized', 'a valid initial access token is required')
     }
     let body: unknown

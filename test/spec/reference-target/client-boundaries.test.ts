@@ -1,13 +1,13 @@
 /**
  * One agent acting on another's registration or token at the reference AS, a deleted client's
- * registration access token, and a revocation with a wrong hint (RFC 7592 §2.1, §2.3; RFC 7009
- * §2.1). Per case id: the status, the
+ * registration access token, a revocation with a wrong hint, and a registration without the
+ * initial access token (RFC 7592 §2.1, §2.3; RFC 7009 §2.1; RFC 7591 §3). Per case id: the status, the
  * error code and the evidence record on the correct target, the side effect that must not have
  * happened (A still gets tokens, A's token still served), and the flaw switch that breaks each.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { deleteClient, revoke } from './helpers/as-requests.ts'
-import { ath } from './helpers/client-crypto.ts'
+import { ath, newKeyPair } from './helpers/client-crypto.ts'
 import { TENANT, USER } from './helpers/population.ts'
 import { TYPE_JWT, World, type Actor } from './helpers/world.ts'
 
@@ -21,7 +21,7 @@ let world: World
 let flawed: World
 
 beforeAll(async () => {
-  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint'])])
+  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open'])])
 }, 60_000)
 afterAll(async () => {
   await Promise.all([world?.stop(), flawed?.stop()])
@@ -155,5 +155,35 @@ describe('lifecycle.revoked-at.wrong-hint (RFC 7009 §2.1)', () => {
     const token = await userToken(flawed, a)
     expect((await revoke(flawed, a, token, { token_type_hint: 'refresh_token' })).status).toBe(200)
     expect((await flawed.call(a, token, 'GET', TICKET)).status).toBe(200)
+  })
+})
+
+describe('unattributed.registration.no-initial-token (RFC 7591 §3; target contract)', () => {
+  async function registerWith(w: World, bearer: string | null) {
+    const key = await newKeyPair()
+    const body = JSON.stringify({
+      token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.publicJwk] }, grant_types: ['client_credentials'],
+      scope: 'tickets:read', dpop_bound_access_tokens: true, tenant: TENANT,
+    })
+    return w.http('POST', `${w.target.issuer}/register`, { 'content-type': 'application/json', ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }) }, body)
+  }
+
+  test('a well-formed registration without the initial access token, and with a made-up one → 401 invalid_token, anonymous deny client.registration_unauthorized, no client', async () => {
+    for (const bearer of [null, 'made-up-initial-access-token']) {
+      const res = await registerWith(world, bearer)
+      expect(res.status, String(bearer)).toBe(401)
+      expect(res.body.error).toBe('invalid_token')
+      expect(res.body.client_id).toBeUndefined()
+      expect(await world.recordFor(res.traceId)).toMatchObject({
+        decision: 'deny', reason: 'client.registration_unauthorized', error: 'invalid_token', principal: { sub: null, type: 'anonymous' },
+        resource: { method: 'POST', path: '/register', tool: 'client.register' },
+      })
+    }
+  })
+
+  test('flaw registration-open: the same registration without a token → 201 and a client', async () => {
+    const res = await registerWith(flawed, null)
+    expect(res.status).toBe(201)
+    expect(typeof res.body.client_id).toBe('string')
   })
 })

@@ -29,7 +29,7 @@ export interface CaseKit {
   pools: HttpPools
   log(line: string): void
   /** registers a fresh agent for `principal` and exchanges the principal's assertion for a token */
-  freshAgent(principal: Principal, opts?: { scope?: string[]; resource?: string; ttlS?: number }): Promise<FreshIdentity>
+  freshAgent(principal: Principal, opts?: { scope?: string[]; resource?: string; ttlS?: number; grantTypes?: string[] }): Promise<FreshIdentity>
   /** registers a fresh sub-agent under `parent` and exchanges the parent's token */
   freshSubAgent(parent: FreshIdentity, scope: string[], opts?: { resource?: string }): Promise<FreshIdentity>
   /** how the target registers clients (its initial access token, extra members), as provisioning used it */
@@ -70,6 +70,7 @@ export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'en
           scope: opts.scope ?? principal.entitlements,
           resource: opts.resource ?? base.target.resources[0].audience,
           tokenTtl: opts.ttlS === undefined ? undefined : { seconds: opts.ttlS, admin: admin! },
+          ...(opts.grantTypes !== undefined ? { grantTypes: opts.grantTypes } : {}),
         }))
       },
       async freshSubAgent(parent, scope, opts = {}) {

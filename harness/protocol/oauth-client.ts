@@ -149,6 +149,8 @@ export interface RegisterOptions {
   initialAccessToken?: string
   /** members the target asks for besides the standard metadata (its RegistrationPolicy); they never replace a standard one */
   members?: Record<string, unknown>
+  /** RFC 7591 §2 grant_types; default both client credentials and token exchange (a case registers fewer) */
+  grantTypes?: string[]
 }
 
 /** The RFC 7591 §2 request body registerClient sends (also what a case sends to register without authorization). */
@@ -158,7 +160,7 @@ export function registrationMetadata(opts: Omit<RegisterOptions, 'initialAccessT
     token_endpoint_auth_method: 'private_key_jwt',
     token_endpoint_auth_signing_alg: 'ES256',
     jwks: { keys: [{ ...opts.key.publicJwk, kid: opts.key.kid, alg: 'ES256', use: 'sig' }] },
-    grant_types: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+    grant_types: opts.grantTypes ?? [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
     scope: joinScope(opts.scope),
     dpop_bound_access_tokens: true,
   }

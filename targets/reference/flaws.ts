@@ -206,6 +206,10 @@ const DEFINITIONS = {
     control: 'registration needs the initial access token: without it, or with a made-up one, nothing is registered (RFC 7591 §3; target contract)',
     caughtBy: ['unattributed.registration.no-initial-token'],
   },
+  'grant-type-unchecked': {
+    control: 'a client uses only the grant types it registered; any other is unauthorized_client (RFC 7591 §2, RFC 6749 §5.2)',
+    caughtBy: ['escalate.unregistered-grant'],
+  },
   'revocation-any-client': {
     control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
     caughtBy: ['escalate.revoke.other-client'],

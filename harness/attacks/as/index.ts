@@ -2,6 +2,7 @@ import type { AttackModule } from '../types.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
+import { escalateUnregisteredGrant } from './escalate-unregistered-grant.ts'
 import { lifecycleExpiredAt, lifecycleRetiredKey, lifecycleRevokedAt, lifecycleRevokedAtWrongHint } from './lifecycle-dead-tokens.ts'
 import { lifecycleExpiredSubject } from './lifecycle-expired-subject.ts'
 import { lifecycleOffboardedOldToken, lifecycleOffboardedTokenRequest } from './lifecycle-offboarded-agent.ts'
@@ -37,4 +38,5 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   escalateRevokeOtherClient,
   lifecycleRevokedAtWrongHint,
   unattributedRegistrationNoInitialToken,
+  escalateUnregisteredGrant,
 ]

@@ -276,6 +276,19 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     needs: ['registration'],
   },
+  {
+    id: 'escalate.unregistered-grant',
+    class: 'escalate',
+    title: 'An agent registered for token exchange only asks for a token by client credentials',
+    rule: 'A client uses only the grant types it registered; any other is unauthorized_client',
+    refs: ['RFC 7591 §2', 'RFC 6749 §5.2', 'RFC 6749 §4.4'],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect: [{ status: 400, error: 'unauthorized_client' }],
+    evidence: { decision: 'deny', area: 'client', attribution: 'token', detail: [] },
+    write: false,
+    needs: ['registration', 'clientCredentials'],
+  },
   // RFC 7009 §2.1: refused as RFC 6749 §5.2 errors; judged by whether the victim's token still works
   {
     id: 'escalate.revoke.other-client',

@@ -1,7 +1,8 @@
 /**
  * One agent acting on another's registration or token at the reference AS, a deleted client's
- * registration access token, a revocation with a wrong hint, and a registration without the
- * initial access token (RFC 7592 §2.1, §2.3; RFC 7009 §2.1; RFC 7591 §3). Per case id: the status, the
+ * registration access token, a revocation with a wrong hint, a registration without the initial
+ * access token, and a grant the client did not register (RFC 7592 §2.1, §2.3; RFC 7009 §2.1;
+ * RFC 7591 §2, §3). Per case id: the status, the
  * error code and the evidence record on the correct target, the side effect that must not have
  * happened (A still gets tokens, A's token still served), and the flaw switch that breaks each.
  */
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { deleteClient, revoke } from './helpers/as-requests.ts'
 import { ath, newKeyPair } from './helpers/client-crypto.ts'
 import { TENANT, USER } from './helpers/population.ts'
-import { TYPE_JWT, World, type Actor } from './helpers/world.ts'
+import { GRANT_EXCHANGE, TYPE_JWT, World, type Actor } from './helpers/world.ts'
 
 const TICKET = `/t/${TENANT}/tickets/T-7`
 const BEARER_INVALID_TOKEN = /^Bearer error="invalid_token"/
@@ -21,7 +22,7 @@ let world: World
 let flawed: World
 
 beforeAll(async () => {
-  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open'])])
+  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open', 'grant-type-unchecked'])])
 }, 60_000)
 afterAll(async () => {
   await Promise.all([world?.stop(), flawed?.stop()])
@@ -185,5 +186,23 @@ describe('unattributed.registration.no-initial-token (RFC 7591 §3; target contr
     const res = await registerWith(flawed, null)
     expect(res.status).toBe(201)
     expect(typeof res.body.client_id).toBe('string')
+  })
+})
+
+describe('escalate.unregistered-grant (RFC 7591 §2, RFC 6749 §5.2)', () => {
+  test('an agent registered for token exchange only asks for client credentials → 400 unauthorized_client, deny client.grant_not_allowed naming the client and no principal', async () => {
+    const a = await world.register({ tenant: TENANT, scope: 'tickets:read', grantTypes: [GRANT_EXCHANGE] })
+    const sent = await world.token(a, { grant_type: 'client_credentials', resource: world.rs.audience })
+    expect(sent.status).toBe(400)
+    expect(sent.body.error).toBe('unauthorized_client')
+    expect(await world.recordFor(sent.traceId)).toMatchObject({
+      decision: 'deny', reason: 'client.grant_not_allowed', error: 'unauthorized_client', client_id: a.clientId,
+      principal: { sub: null, type: 'anonymous' }, actors: [], resource: { tool: 'token.client_credentials', tenant: TENANT },
+    })
+  })
+
+  test('flaw grant-type-unchecked: the same request is served', async () => {
+    const a = await flawed.register({ tenant: TENANT, scope: 'tickets:read', grantTypes: [GRANT_EXCHANGE] })
+    expect((await clientToken(flawed, a)).status).toBe(200)
   })
 })

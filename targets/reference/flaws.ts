@@ -50,6 +50,13 @@ const DEFINITIONS = {
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
     caughtByGate: 'gatecrash_evidence_integrity',
   },
+  // No attack case can address the sink's write side (the target contract names only its read API):
+  // a spec test of the reference target catches it (caughtBySpec).
+  'evidence-sink-unauthenticated': {
+    control: 'the evidence sink appends only records its target\'s writers send with their per-target secret; anyone else\'s POST /ingest is refused 401 and stored nowhere (the hash chain is unkeyed)',
+    caughtBy: [],
+    caughtBySpec: 'test/spec/reference-target/evidence-integrity.test.ts',
+  },
   // The refund ceiling (a tool's numeric limit), each the way such a check goes wrong in practice.
   'refund-ceiling-truncated': {
     control: 'the refund ceiling compares the amount as sent, fractions included (500.5 is over 500)',
@@ -262,6 +269,7 @@ export const FLAWS: FlawInfo[] = Object.entries(DEFINITIONS).map(([name, d]) => 
   caughtBy: [...d.caughtBy],
   ...('caughtByScenario' in d ? { caughtByScenario: d.caughtByScenario } : {}),
   ...('caughtByGate' in d ? { caughtByGate: d.caughtByGate } : {}),
+  ...('caughtBySpec' in d ? { caughtBySpec: d.caughtBySpec } : {}),
 }))
 
 /** The chaos scenario that catches a flaw no attack case can, or null. */

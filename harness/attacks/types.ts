@@ -24,10 +24,10 @@ export interface ActionEnv {
   /**
    * any request exactly as given (token endpoint, malformed headers…), recorded as an attempt.
    * `sideEffect`: for an attack that tries a write the target's state can show (a deletion, a
-   * revocation), asked once the answer is in and before the attempt is logged; its answer is the
-   * attempt's `side_effect` (a probe that fails leaves it unknown).
+   * revocation, a registration), asked with the answer once it is in and before the attempt is
+   * logged; its answer is the attempt's `side_effect` (a probe that fails leaves it unknown).
    */
-  request(req: WireRequest, meta: Omit<AttemptMeta, 'scenario' | 'signal' | 'scheduledAt'> & { sideEffect?: () => Promise<boolean> }): Promise<SentRequest>
+  request(req: WireRequest, meta: Omit<AttemptMeta, 'scenario' | 'signal' | 'scheduledAt'> & { sideEffect?: (sent: SentRequest) => Promise<boolean> }): Promise<SentRequest>
 }
 
 /**

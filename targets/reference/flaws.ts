@@ -209,6 +209,14 @@ const DEFINITIONS = {
     control: 'a deleted client\'s registration access token is dead with it: reading the registration afterwards is 401 (RFC 7592 §2.1, §2.3)',
     caughtBy: ['lifecycle.offboarded-agent.registration-read'],
   },
+  'registration-parent-any-tenant': {
+    control: 'a sub-agent registers only under a parent of its own tenant (target contract: registration grants no parent link beyond the registrant\'s)',
+    caughtBy: ['escalate.registration.foreign-parent'],
+  },
+  'registration-scope-unchecked': {
+    control: 'registration refuses a scope no resource server uses, such as admin:all (target contract; RFC 7591 §2 lets the AS refuse requested metadata)',
+    caughtBy: ['escalate.registration.unheld-scope'],
+  },
   'registration-open': {
     control: 'registration needs the initial access token: without it, or with a made-up one, nothing is registered (RFC 7591 §3; target contract)',
     caughtBy: ['unattributed.registration.no-initial-token'],

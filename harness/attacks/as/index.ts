@@ -7,6 +7,7 @@ import { lifecycleExpiredAt, lifecycleRetiredKey, lifecycleRevokedAt, lifecycleR
 import { lifecycleExpiredSubject } from './lifecycle-expired-subject.ts'
 import { lifecycleOffboardedOldToken, lifecycleOffboardedTokenRequest } from './lifecycle-offboarded-agent.ts'
 import { lifecycleReexchangeWiden } from './lifecycle-reexchange-widen.ts'
+import { escalateRegistrationForeignParent, escalateRegistrationUnheldScope } from './registration-beyond-policy.ts'
 import { escalateRegistrationOtherClient, lifecycleOffboardedRegistrationRead } from './registration-manage.ts'
 import { unattributedRegistrationNoInitialToken } from './registration-unauthorized.ts'
 import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
@@ -39,4 +40,6 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   lifecycleRevokedAtWrongHint,
   unattributedRegistrationNoInitialToken,
   escalateUnregisteredGrant,
+  escalateRegistrationUnheldScope,
+  escalateRegistrationForeignParent,
 ]

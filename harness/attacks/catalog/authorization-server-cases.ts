@@ -38,6 +38,23 @@ function clientAssertion(variant: string, title: string, rule: string, grading: 
   }
 }
 
+function beyondPolicy(variant: string, title: string, rule: string, moreRefs: string[] = []): AttackCase {
+  return {
+    id: `escalate.registration.${variant}`,
+    class: 'escalate',
+    title,
+    rule,
+    refs: ['RFC 7591 §2', 'RFC 7591 §3.2.2', ...moreRefs],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect: [{ status: 400, error: 'invalid_client_metadata' }],
+    evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail: [] },
+    write: true,
+    judge: 'side-effect',
+    needs: ['registration'],
+  }
+}
+
 export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'replay.exchange-laundering',
@@ -289,6 +306,10 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     needs: ['registration', 'clientCredentials'],
   },
+  // target contract R-GC-reg-1; RFC 7591 §2 lets the AS refuse (§3.2.2) or replace requested
+  // metadata, so both are judged by what the new client then gets (judge side-effect)
+  beyondPolicy('unheld-scope', 'Register asking for a scope no agent holds (admin:all) besides the registrant\'s own', 'Registration grants no scope beyond what the AS\'s policy gives the registrant: refused, or the new client\'s tokens never hold it'),
+  beyondPolicy('foreign-parent', 'Register as a sub-agent of another tenant\'s agent (parent_client_id)', 'Registration grants no parent link beyond the registrant\'s tenant: refused, or the new client cannot act under that agent', ['RFC 8693 §2.1']),
   // RFC 7009 §2.1: refused as RFC 6749 §5.2 errors; judged by whether the victim's token still works
   {
     id: 'escalate.revoke.other-client',

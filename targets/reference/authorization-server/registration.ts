@@ -63,9 +63,23 @@ function checkParent(ctx: AsContext, meta: Metadata): void {
   if (meta.parent_client_id === null) return
   const parent = ctx.clients.get(meta.parent_client_id)
   if (parent === undefined) throw invalid('parent_client_id is not a registered client', 'client.parent_unknown')
-  if (parent.tenant !== meta.tenant) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
+  // flaw `registration-parent-any-tenant`: a sub-agent may hang under another tenant's agent
+  if (parent.tenant !== meta.tenant && !flawed(ctx, 'registration-parent-any-tenant')) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
   if (!isSubset(meta.scope, parent.scope)) throw invalid('a sub-agent\'s scope must be within its parent\'s scope', 'client.parent_scope_widen')
   if (ctx.clients.depth(parent.client_id) + 1 > MAX_DEPTH) throw invalid(`delegation deeper than ${MAX_DEPTH} levels`, 'client.depth_exceeded')
+}
+
+/**
+ * A registrant asks only for scopes some resource server of this AS uses: a scope nobody defines
+ * (`admin:all`) would sit in the client's metadata as a standing claim waiting for a tool to honour
+ * it. (RFC 7591 §2 lets the AS refuse or replace requested metadata.)
+ */
+function checkScope(ctx: AsContext, meta: Metadata): void {
+  // flaw `registration-scope-unchecked`: any syntactically valid scope is registered
+  if (flawed(ctx, 'registration-scope-unchecked')) return
+  const known = new Set([...ctx.resources.values()].flat())
+  const unknown = meta.scope.filter((s) => !known.has(s))
+  if (unknown.length > 0) throw invalid(`scope names what no resource server here uses: ${unknown.slice(0, 8).join(' ')}`, 'client.scope_unknown')
 }
 
 export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -92,6 +106,7 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
     audit.requested = meta.scope
     audit.detail = { parent_client_id: meta.parent_client_id, grant_types: meta.grant_types }
     checkParent(ctx, meta)
+    checkScope(ctx, meta)
     const registrationAccessToken = randomBytes(32).toString('base64url')
     const client: RegisteredClient = {
       ...meta,

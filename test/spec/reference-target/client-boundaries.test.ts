@@ -1,8 +1,8 @@
 /**
  * One agent acting on another's registration or token at the reference AS, a deleted client's
  * registration access token, a revocation with a wrong hint, a registration without the initial
- * access token, and a grant the client did not register (RFC 7592 §2.1, §2.3; RFC 7009 §2.1;
- * RFC 7591 §2, §3). Per case id: the status, the
+ * access token, a grant the client did not register, and a registration beyond policy (RFC 7592
+ * §2.1, §2.3; RFC 7009 §2.1; RFC 7591 §2, §3). Per case id: the status, the
  * error code and the evidence record on the correct target, the side effect that must not have
  * happened (A still gets tokens, A's token still served), and the flaw switch that breaks each.
  */
@@ -22,7 +22,7 @@ let world: World
 let flawed: World
 
 beforeAll(async () => {
-  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open', 'grant-type-unchecked'])])
+  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open', 'grant-type-unchecked', 'registration-scope-unchecked', 'registration-parent-any-tenant'])])
 }, 60_000)
 afterAll(async () => {
   await Promise.all([world?.stop(), flawed?.stop()])
@@ -204,5 +204,37 @@ describe('escalate.unregistered-grant (RFC 7591 §2, RFC 6749 §5.2)', () => {
   test('flaw grant-type-unchecked: the same request is served', async () => {
     const a = await flawed.register({ tenant: TENANT, scope: 'tickets:read', grantTypes: [GRANT_EXCHANGE] })
     expect((await clientToken(flawed, a)).status).toBe(200)
+  })
+})
+
+describe('escalate.registration.unheld-scope and .foreign-parent (RFC 7591 §2, §3.2.2; target contract)', () => {
+  test('unheld-scope: asking for admin:all besides tickets:read → 400 invalid_client_metadata, anonymous deny client.scope_unknown naming the scope asked for', async () => {
+    const res = await world.register({ tenant: TENANT, scope: 'tickets:read admin:all' })
+    expect(res.response.status).toBe(400)
+    expect(res.response.body.error).toBe('invalid_client_metadata')
+    expect(await world.recordFor(res.response.traceId)).toMatchObject({
+      decision: 'deny', reason: 'client.scope_unknown', error: 'invalid_client_metadata', principal: { sub: null, type: 'anonymous' },
+      resource: { path: '/register', tool: 'client.register', tenant: TENANT }, scope: { required: ['tickets:read', 'admin:all'] },
+    })
+  })
+
+  test('foreign-parent: a sub-agent of another tenant\'s agent → 400 invalid_client_metadata, anonymous deny client.parent_tenant_mismatch naming the parent', async () => {
+    const foreign = await world.register({ tenant: 'tenant-b', scope: 'tickets:read' })
+    const res = await world.register({ tenant: TENANT, scope: 'tickets:read', parent: foreign.clientId, grantTypes: [GRANT_EXCHANGE] })
+    expect(res.response.status).toBe(400)
+    expect(res.response.body.error).toBe('invalid_client_metadata')
+    expect(await world.recordFor(res.response.traceId)).toMatchObject({
+      decision: 'deny', reason: 'client.parent_tenant_mismatch', principal: { type: 'anonymous' }, detail: { parent_client_id: foreign.clientId },
+    })
+  })
+
+  test('flaws registration-scope-unchecked, registration-parent-any-tenant: both registrations → 201, yet neither grants the privilege (client credentials with admin:all → invalid_scope)', async () => {
+    const wide = await flawed.register({ tenant: TENANT, scope: 'tickets:read admin:all' })
+    expect(wide.response.status).toBe(201)
+    const token = await flawed.token(wide, { grant_type: 'client_credentials', resource: flawed.rs.audience, scope: 'tickets:read admin:all' })
+    expect(token.status).toBe(400)
+    expect(token.body.error).toBe('invalid_scope')
+    const foreign = await flawed.register({ tenant: 'tenant-b', scope: 'tickets:read' })
+    expect((await flawed.register({ tenant: TENANT, scope: 'tickets:read', parent: foreign.clientId, grantTypes: [GRANT_EXCHANGE] })).response.status).toBe(201)
   })
 })

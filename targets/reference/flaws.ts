@@ -229,6 +229,10 @@ const DEFINITIONS = {
     control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
     caughtBy: ['escalate.revoke.other-client'],
   },
+  'revocation-invalid-token-error': {
+    control: 'revoking an invalid token is answered 200 like a success, so a client cannot probe which tokens exist (RFC 7009 §2.2)',
+    caughtBy: ['lifecycle.revoke-invalid-token'],
+  },
   'revocation-trusts-hint': {
     control: 'a revocation whose token_type_hint is wrong (refresh_token for an access token) still revokes: the AS searches every type (RFC 7009 §2.1)',
     caughtBy: ['lifecycle.revoked-at.wrong-hint'],

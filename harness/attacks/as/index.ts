@@ -11,7 +11,7 @@ import { escalateRegistrationForeignParent, escalateRegistrationUnheldScope } fr
 import { escalateRegistrationOtherClient, lifecycleOffboardedRegistrationRead } from './registration-manage.ts'
 import { unattributedRegistrationNoInitialToken } from './registration-unauthorized.ts'
 import { replayExchangeLaundering } from './replay-exchange-laundering.ts'
-import { escalateRevokeOtherClient } from './revoke-other-client.ts'
+import { escalateRevokeOtherClient, lifecycleRevokeInvalidToken } from './revoke-other-client.ts'
 import { unattributedActorSpoof } from './unattributed-actor-spoof.ts'
 import { unattributedAnonExchange } from './unattributed-anon-exchange.ts'
 import { unattributedClientAssertionExpired, unattributedClientAssertionJtiReuse, unattributedClientAssertionWrongAud } from './unattributed-client-assertion.ts'
@@ -42,4 +42,5 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   escalateUnregisteredGrant,
   escalateRegistrationUnheldScope,
   escalateRegistrationForeignParent,
+  lifecycleRevokeInvalidToken,
 ]

@@ -13,6 +13,7 @@
  * Attribution: B's attempt is B's own act (principal B as an agent, no actor chain, client_id B);
  * the unauthenticated one names nobody.
  */
+import { randomBytes } from 'node:crypto'
 import type { ExpectedAttribution } from '../../contracts/attempt.ts'
 import type { WireRequest } from '../../contracts/wire.ts'
 import { clientAssertion, CLIENT_ASSERTION_TYPE } from '../../protocol/client-assertion.ts'
@@ -78,6 +79,36 @@ export const escalateRevokeOtherClient: AttackModule = {
       expected,
       tokenHash: p.victim.tokenHash,
       sideEffect: p.revoked,
+    })
+  },
+}
+
+/**
+ * lifecycle.revoke-invalid-token (RFC 7009 §2.2), a control: an agent, authenticated, revokes a
+ * random string that is no token. The answer is 200, as for a token really revoked: a different
+ * answer (400, 404) would let any client probe which token strings the AS issued. The allow record
+ * names the agent acting for itself (principal = the agent, no actor chain).
+ */
+export const lifecycleRevokeInvalidToken: AttackModule = {
+  id: 'lifecycle.revoke-invalid-token',
+  eligible: () => true,
+  async prepare(kit): Promise<{ endpoint: string; agent: FreshIdentity }> {
+    const endpoint = kit.meta.revocation_endpoint
+    if (!kit.target.capabilities.revocation || typeof endpoint !== 'string') throw new CaseNotCovered('the target offers no RFC 7009 revocation endpoint')
+    const { principal, scope } = readerPrincipal(kit, 1)
+    const agent = await settingUp('minting an agent to revoke with', () => signingKeyWindow(() => kit.freshAgent(principal, { scope })))
+    return { endpoint, agent }
+  },
+  async fire(env) {
+    const p = env.prepared as { endpoint: string; agent: FreshIdentity }
+    // shaped like nothing the AS issues: 32 random bytes, fresh per attempt
+    const bogus = randomBytes(32).toString('base64url')
+    await env.request(revocationWire(env.meta, p.endpoint, bogus, p.agent), {
+      kind: 'attack',
+      caseId: this.id,
+      tool: TOOL_REVOKE,
+      expected: { principal: { sub: p.agent.clientId, type: 'agent' }, actors: [], client_id: p.agent.clientId, tenant: p.agent.tenant, tool: TOOL_REVOKE, aud: env.meta.issuer },
+      tokenHash: null,
     })
   },
 }

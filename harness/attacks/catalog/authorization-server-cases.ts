@@ -188,6 +188,21 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     needs: ['revocation'],
   },
   {
+    id: 'lifecycle.revoke-invalid-token',
+    class: 'lifecycle',
+    title: 'Revoke a random string that is no token, authenticated (control: answered 200)',
+    rule: 'Success and an invalid token are both answered 200, so a client cannot probe which tokens exist',
+    refs: ['RFC 7009 §2.2'],
+    owasp: ['ASI10'],
+    grading: 'must',
+    expect: [{ status: 200, error: null }],
+    // a control: graded like legitimate traffic (an allow record naming the agent), never a breach
+    evidence: { decision: 'deny', area: 'ok', attribution: 'token', detail: [] },
+    write: false,
+    control: true,
+    needs: ['revocation', 'registration'],
+  },
+  {
     id: 'lifecycle.offboarded-agent.token-request',
     class: 'lifecycle',
     title: 'A deleted agent asks for a token (exchange or client credentials)',

@@ -44,6 +44,8 @@ export async function handleRevoke(ctx: AsContext, req: IncomingMessage, res: Se
     audit.issued = { jti: typeof payload?.jti === 'string' ? payload.jti : null, hash: b64urlSha256(token) }
     if (payload === null) {
       audit.detail.token_state = 'invalid'
+      // flaw `revocation-invalid-token-error`: an invalid token is an error, telling the caller which strings are no tokens
+      if (flawed(ctx, 'revocation-invalid-token-error')) throw new Refusal(400, 'invalid_request', 'policy.token_unknown', 'no such token')
       return finish(ctx, res, audit)
     }
     const jti = payload.jti as string

@@ -20,12 +20,14 @@ type Registered = Actor & { response: Awaited<ReturnType<World['register']>>['re
 let world: World
 /** every new flaw at once: they switch off independent controls */
 let flawed: World
+/** alone: it acts on the invalid-token path that revocation-trusts-hint sends hinted tokens down */
+let errorsOnInvalid: World
 
 beforeAll(async () => {
-  ;[world, flawed] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open', 'grant-type-unchecked', 'registration-scope-unchecked', 'registration-parent-any-tenant'])])
+  ;[world, flawed, errorsOnInvalid] = await Promise.all([World.start(), World.start(['registration-token-any-client', 'registration-token-survives-delete', 'revocation-any-client', 'revocation-trusts-hint', 'registration-open', 'grant-type-unchecked', 'registration-scope-unchecked', 'registration-parent-any-tenant']), World.start(['revocation-invalid-token-error'])])
 }, 60_000)
 afterAll(async () => {
-  await Promise.all([world?.stop(), flawed?.stop()])
+  await Promise.all([world?.stop(), flawed?.stop(), errorsOnInvalid?.stop()])
 })
 
 const uriOf = (a: Registered): string => a.response.body.registration_client_uri as string
@@ -236,5 +238,24 @@ describe('escalate.registration.unheld-scope and .foreign-parent (RFC 7591 §2, 
     expect(token.body.error).toBe('invalid_scope')
     const foreign = await flawed.register({ tenant: 'tenant-b', scope: 'tickets:read' })
     expect((await flawed.register({ tenant: TENANT, scope: 'tickets:read', parent: foreign.clientId, grantTypes: [GRANT_EXCHANGE] })).response.status).toBe(201)
+  })
+})
+
+describe('lifecycle.revoke-invalid-token (RFC 7009 §2.2, a control)', () => {
+  test('an agent revokes a random string → 200 and an allow record naming the agent (token_state invalid)', async () => {
+    const [a] = await pair(world)
+    const res = await revoke(world, a, 'no-such-token-0123456789abcdef')
+    expect(res.status).toBe(200)
+    expect(await world.recordFor(res.traceId)).toMatchObject({
+      decision: 'allow', reason: 'ok', client_id: a.clientId, principal: { sub: a.clientId, type: 'agent' }, actors: [],
+      resource: { tool: 'token.revoke', tenant: TENANT }, detail: { token_state: 'invalid' },
+    })
+  })
+
+  test('flaw revocation-invalid-token-error: the same request → 400 invalid_request', async () => {
+    const [a] = await pair(errorsOnInvalid)
+    const res = await revoke(errorsOnInvalid, a, 'no-such-token-0123456789abcdef')
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_request')
   })
 })

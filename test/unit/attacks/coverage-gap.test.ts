@@ -35,6 +35,7 @@ describe('why a catalog case is not covered', () => {
       'lifecycle.revoked-at': expect.stringContaining('revocation_endpoint'),
       'escalate.revoke.other-client': expect.stringContaining('revocation_endpoint'),
       'lifecycle.revoked-at.wrong-hint': expect.stringContaining('revocation_endpoint'),
+      'lifecycle.revoke-invalid-token': expect.stringContaining('revocation_endpoint'),
     })
     const noExchange = gaps({ tokenExchange: false })
     expect(Object.keys(noExchange).length).toBeGreaterThan(5)

@@ -16,7 +16,8 @@ function caughtBy(f: FlawInfo): string {
   // the cases only carry the traffic: the gate is what fails
   if (f.caughtByGate !== undefined) return `the ${f.caughtByGate} gate (on the traffic of ${f.caughtBy.join(', ')})`
   if (f.caughtBy.length > 0) return f.caughtBy.join(', ')
-  return f.caughtByScenario !== undefined ? `the chaos scenario ${f.caughtByScenario}` : 'no case or scenario listed'
+  if (f.caughtByScenario !== undefined) return `the chaos scenario ${f.caughtByScenario}`
+  return f.caughtBySpec !== undefined ? `the target's spec test ${f.caughtBySpec}` : 'no case or scenario listed'
 }
 
 /** `gatecrash target start <name>`: run a target alone (e.g. to point another tool at it). */

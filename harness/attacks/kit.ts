@@ -29,9 +29,11 @@ export interface CaseKit {
   pools: HttpPools
   log(line: string): void
   /** registers a fresh agent for `principal` and exchanges the principal's assertion for a token */
-  freshAgent(principal: Principal, opts?: { scope?: string[]; resource?: string; ttlS?: number }): Promise<FreshIdentity>
+  freshAgent(principal: Principal, opts?: { scope?: string[]; resource?: string; ttlS?: number; grantTypes?: string[] }): Promise<FreshIdentity>
   /** registers a fresh sub-agent under `parent` and exchanges the parent's token */
   freshSubAgent(parent: FreshIdentity, scope: string[], opts?: { resource?: string }): Promise<FreshIdentity>
+  /** how the target registers clients (its initial access token, extra members), as provisioning used it */
+  readonly registration: RegistrationPolicy
   /** every identity the kit enrolled, for RFC 7592 cleanup after the run */
   readonly enrolled: readonly FreshIdentity[]
   /** told of every token received outside provisioning (the issued-token checks) */
@@ -47,7 +49,7 @@ export interface CaseKit {
  */
 export type FreshIdentity = ProvisionedIdentity
 
-export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled' | 'forCase'> & { registration: RegistrationPolicy }): CaseKit {
+export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'enrolled' | 'forCase'>): CaseKit {
   const { registration, ...rest } = base
   let n = 0
   const enrolled: FreshIdentity[] = []
@@ -56,6 +58,7 @@ export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'en
     const as = { meta: base.meta, subjects: base.subjects, registration, observe: base.observe, source }
     return {
       ...rest,
+      registration,
       enrolled,
       forCase: view,
       async freshAgent(principal, opts = {}) {
@@ -67,6 +70,7 @@ export function makeKit(base: Omit<CaseKit, 'freshAgent' | 'freshSubAgent' | 'en
           scope: opts.scope ?? principal.entitlements,
           resource: opts.resource ?? base.target.resources[0].audience,
           tokenTtl: opts.ttlS === undefined ? undefined : { seconds: opts.ttlS, admin: admin! },
+          ...(opts.grantTypes !== undefined ? { grantTypes: opts.grantTypes } : {}),
         }))
       },
       async freshSubAgent(parent, scope, opts = {}) {

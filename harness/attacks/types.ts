@@ -21,8 +21,13 @@ export interface ActionEnv {
   prepared: unknown
   /** a tool call at a resource server with the identity's usual DPoP credential (or none) */
   send(spec: Omit<AttemptSpec, 'scenario' | 'rs' | 'signal'> & { rs?: ResourceServerInfo }): Promise<SentAttempt>
-  /** any request exactly as given (token endpoint, malformed headers…), recorded as an attempt */
-  request(req: WireRequest, meta: Omit<AttemptMeta, 'scenario' | 'signal' | 'scheduledAt'>): Promise<SentRequest>
+  /**
+   * any request exactly as given (token endpoint, malformed headers…), recorded as an attempt.
+   * `sideEffect`: for an attack that tries a write the target's state can show (a deletion, a
+   * revocation, a registration), asked with the answer once it is in and before the attempt is
+   * logged; its answer is the attempt's `side_effect` (a probe that fails leaves it unknown).
+   */
+  request(req: WireRequest, meta: Omit<AttemptMeta, 'scenario' | 'signal' | 'scheduledAt'> & { sideEffect?: (sent: SentRequest) => Promise<boolean> }): Promise<SentRequest>
 }
 
 /**

@@ -45,8 +45,11 @@ export interface AttackCase {
   /**
    * Judge the issued token rather than the status (RFC 8693 §2.2.1, RFC 6749 §3.3): a 200 whose
    * token is no wider than the subject's is a pass; only a wider one is accepted-as-attack.
+   * `side-effect` (with `write`): judge a 2xx by the target's state, as the attempt's side-effect
+   * probe saw it. Where the RFC lets a server answer 200 to a request it ignores (RFC 7009 §2.2), a
+   * 2xx that changed nothing is a warn (the rule asks for a refusal); only one that did is accepted.
    */
-  judge?: 'issued-token'
+  judge?: 'issued-token' | 'side-effect'
   /** judged as a group (attempts sharing `group`): at most one of N may be accepted */
   concurrency?: boolean
   /** target capabilities the case needs; without them it is not-covered */

@@ -317,6 +317,12 @@ export interface FlawInfo {
    * traffic the fast self-test sends.
    */
   caughtByGate?: string
+  /**
+   * For flaws in a part of the target the harness cannot address through the target contract (e.g.
+   * the evidence sink's write side): the target's own spec test that catches them. No case or
+   * scenario does, so the self-test cannot sweep them.
+   */
+  caughtBySpec?: string
 }
 
 /**

@@ -108,6 +108,10 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
     const legit = gradeLegit(a, records, late)
     return { ...legit, why: `issued a token no wider than the subject's (a lawful narrower grant); ${legit.why}` }
   }
+  if (accepted && c.judge === 'side-effect' && a.side_effect === false) {
+    // answered 2xx but did nothing (a probe saw the state unchanged): no boundary crossed, a conformance warn
+    return done('warn', [`answered ${a.status}, but the target's state shows nothing happened (side-effect probe); the rule asks for a refusal (${c.grading} rule: ${c.rule})`])
+  }
   if (accepted) {
     const logged = record ? `recorded as ${record.decision} ${record.id}` : 'not recorded'
     return done(acceptedVerdict, [`accepted with ${a.status} (${c.grading} rule: ${c.rule}); ${logged}`])

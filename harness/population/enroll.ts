@@ -221,13 +221,15 @@ export type EnrollRequest = Delegator & {
   tokenTtl?: { seconds: number; admin: Pick<TargetAdmin, 'setTokenTtl'> }
   /** collects every client registered (this one too), for RFC 7592 cleanup; the error carries it on failure */
   registered?: RegisteredClient[]
+  /** RFC 7591 grant_types to register (default: client credentials and token exchange) */
+  grantTypes?: string[]
 }
 
 /**
  * The client for a new identity: registered with a fresh key (RFC 7591), or, at an AS without
  * dynamic registration, the next client of the target's pre-registered ones.
  */
-async function registerOrTake(ctx: EnrollContext, spec: IdentitySpec, parent: ProvisionedIdentity | null): Promise<{ key: IdentityKey; registration: RegisteredClient }> {
+async function registerOrTake(ctx: EnrollContext, spec: IdentitySpec, parent: ProvisionedIdentity | null, grantTypes?: string[]): Promise<{ key: IdentityKey; registration: RegisteredClient }> {
   if (ctx.registration.preRegistered) {
     const client = ctx.registration.preRegistered(spec.tenant)
     if (!client) {
@@ -244,6 +246,7 @@ async function registerOrTake(ctx: EnrollContext, spec: IdentitySpec, parent: Pr
     name: `gatecrash ${spec.ref}`,
     initialAccessToken: ctx.registration.initialAccessToken(spec.tenant),
     members: ctx.registration.members({ tenant: spec.tenant, parentClientId: parent?.clientId }),
+    ...(grantTypes !== undefined ? { grantTypes } : {}),
   })
   return { key, registration }
 }
@@ -261,7 +264,7 @@ export async function enroll(ctx: EnrollContext, req: EnrollRequest): Promise<Pr
   const registered = req.registered ?? []
   let step: ProvisioningStep = 'register'
   try {
-    const { key, registration } = await registerOrTake(ctx, spec, parent)
+    const { key, registration } = await registerOrTake(ctx, spec, parent, req.grantTypes)
     registered.push(registration)
     const identity = new ProvisionedIdentity(spec, parent, key, registration, req.resource)
     if (req.tokenTtl) {

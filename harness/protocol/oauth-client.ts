@@ -151,6 +151,22 @@ export interface RegisterOptions {
   initialAccessToken?: string
   /** members the target asks for besides the standard metadata (its RegistrationPolicy); they never replace a standard one */
   members?: Record<string, unknown>
+  /** RFC 7591 §2 grant_types; default both client credentials and token exchange (a case registers fewer) */
+  grantTypes?: string[]
+}
+
+/** The RFC 7591 §2 request body registerClient sends (also what a case sends to register without authorization). */
+export function registrationMetadata(opts: Omit<RegisterOptions, 'initialAccessToken'>): Record<string, unknown> {
+  const standard = {
+    client_name: opts.name,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [{ ...opts.key.publicJwk, kid: opts.key.kid, alg: 'ES256', use: 'sig' }] },
+    grant_types: opts.grantTypes ?? [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+    scope: joinScope(opts.scope),
+    dpop_bound_access_tokens: true,
+  }
+  return { ...opts.members, ...standard }
 }
 
 /** RFC 7591 §3.1 registration: standard metadata for a private_key_jwt client that exchanges tokens. */
@@ -160,20 +176,11 @@ export async function registerClient(meta: AsMetadata, opts: RegisterOptions): P
       hint: 'Dynamic registration (RFC 7591) is required to provision; import pre-provisioned identities instead.',
     })
   }
-  const standard = {
-    client_name: opts.name,
-    token_endpoint_auth_method: 'private_key_jwt',
-    token_endpoint_auth_signing_alg: 'ES256',
-    jwks: { keys: [{ ...opts.key.publicJwk, kid: opts.key.kid, alg: 'ES256', use: 'sig' }] },
-    grant_types: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
-    scope: joinScope(opts.scope),
-    dpop_bound_access_tokens: true,
-  }
   const http = httpClientFor(meta)
   const res = await http.request(meta.registration_endpoint, {
     method: 'POST',
     headers: opts.initialAccessToken === undefined ? {} : { authorization: `Bearer ${opts.initialAccessToken}` },
-    json: { ...opts.members, ...standard },
+    json: registrationMetadata(opts),
   })
   const body = res.body as { client_id?: unknown; registration_access_token?: unknown; registration_client_uri?: unknown } | null
   if (res.status < 200 || res.status > 299 || typeof body?.client_id !== 'string') {

@@ -113,6 +113,9 @@ function sweepableFlaw(adapter: TargetAdapter, name: string): FlawInfo {
   const names = adapter.flaws.filter((f) => f.caughtBy.length > 0).map((f) => f.name)
   if (!flaw) throw new FlawUnknown(`selftest --flaw ${name}: ${adapter.name} has no such flaw`, { hint: `one of: ${names.join(', ')} (\`gatecrash target flaws\`); --correct-only sweeps the catalog against the correct target alone` })
   if (flaw.caughtBy.length === 0) {
+    if (flaw.caughtBySpec !== undefined) {
+      throw new FlawUnknown(`selftest --flaw ${name}: no attack case can reach it (outside the target contract); the target's spec test ${flaw.caughtBySpec} catches it`, { hint: `npx vitest run --project fast ${flaw.caughtBySpec}; the self-test sweeps ${names.length} flaws a case catches` })
+    }
     throw new FlawUnknown(`selftest --flaw ${name}: no attack case catches it; ${flaw.caughtByScenario ? `the chaos scenario ${flaw.caughtByScenario} does` : 'only a fault shows it'}`, { hint: `run that scenario with --flaw ${name}; the self-test sweeps ${names.length} flaws a case catches` })
   }
   return flaw

@@ -36,6 +36,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TargetStartFailed } from '../../harness/contracts/errors.ts'
 import type { HttpCursorSourceSpec, StartedTarget, TargetAdapter, TargetStartOptions } from '../../harness/contracts/target.ts'
+import { b64urlSha256 } from '../../harness/protocol/token-hash.ts'
 import { ReferenceAdminClient } from './admin-client.ts'
 import { AS_STATE_FILE } from './authorization-server/as-state.ts'
 import { chaosHooks } from './chaos-hooks.ts'
@@ -64,6 +65,11 @@ export interface ReferenceStartOptions extends TargetStartOptions {
   replayStoreTimeoutMs?: number
   /** bound on one JWKS fetch at a replica, ms (default 1000) */
   jwksTimeoutMs?: number
+  /**
+   * the secret the evidence writers append to the sink with (default: 32 random bytes per start);
+   * a test that wires a writer of its own to the target's sink passes one it knows
+   */
+  evidenceSecret?: string
   /**
    * components to run in containers through testcontainers instead of as child processes (one of
    * CONTAINER_COMPONENTS); needs a Docker engine
@@ -127,11 +133,14 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
     await markContainersUsed()
   } else await cleanupIfContainersWereUsed(options.log)
   // Secrets between components travel over IPC only (never argv or the environment): the admin API
-  // bearer secret (held by the admin client), the AS ↔ replicas lifecycle push/pull secret, and the
-  // key sealing the AS's signing keys in its state journal.
+  // bearer secret (held by the admin client), the AS ↔ replicas lifecycle push/pull secret, the
+  // key sealing the AS's signing keys in its state journal, and the evidence writers' sink secret.
   const adminSecret = randomBytes(32).toString('base64url')
   const lifecycleSecret = randomBytes(32).toString('base64url')
   const stateKey = randomBytes(32).toString('base64url')
+  // the sink holds only its hash (its config may travel in a container's environment)
+  const evidenceSecret = options.evidenceSecret ?? randomBytes(32).toString('base64url')
+  if (evidenceSecret.length < 32) throw new TypeError('evidenceSecret must be at least 32 characters')
   const link = async (name: string, upstream: string): Promise<string> => {
     if (options.proxy === undefined) return upstream
     return (await options.proxy(name, upstream)).replace(/\/+$/, '')
@@ -157,7 +166,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
     // a new target starts a new AS; only a restart (chaos) reads an earlier journal
     await rm(join(dataDir, AS_STATE_FILE), { force: true })
     await Promise.all([
-      sink.start({ dataDir, flaws } satisfies SinkConfig),
+      sink.start({ dataDir, flaws, ingestTokenHash: b64urlSha256(evidenceSecret) } satisfies SinkConfig),
       replayStore.start({} satisfies ReplayStoreConfig),
       ...servers.map((s) => s.front.start({ upstreams: [] } satisfies FrontConfig)),
     ])
@@ -167,7 +176,7 @@ async function start(options: ReferenceStartOptions): Promise<StartedTarget<Http
       link('replay-store', replayStore.url),
       ...servers.map((s) => link(s.id, s.front.url)),
     ])
-    const writerSettings = { dataDir, evidenceMaxBuffer: options.evidenceBuffer }
+    const writerSettings = { dataDir, evidenceMaxBuffer: options.evidenceBuffer, evidenceSecret }
     const asConfig: AsConfig = {
       sinkUrl: sinkLink,
       trust: options.trust,

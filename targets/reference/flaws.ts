@@ -59,6 +59,13 @@ const DEFINITIONS = {
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
     caughtByGate: 'gatecrash_evidence_integrity',
   },
+  // No attack case can address the sink's write side (the target contract names only its read API):
+  // a spec test of the reference target catches it (caughtBySpec).
+  'evidence-sink-unauthenticated': {
+    control: 'the evidence sink appends only records its target\'s writers send with their per-target secret; anyone else\'s POST /ingest is refused 401 and stored nowhere (the hash chain is unkeyed)',
+    caughtBy: [],
+    caughtBySpec: 'test/spec/reference-target/evidence-integrity.test.ts',
+  },
   // The refund ceiling (a tool's numeric limit), each the way such a check goes wrong in practice.
   'refund-ceiling-truncated': {
     control: 'the refund ceiling compares the amount as sent, fractions included (500.5 is over 500)',
@@ -265,6 +272,43 @@ const DEFINITIONS = {
     control: 'client deletion reaches every resource-server replica before it is answered (offboarding at once)',
     caughtBy: ['lifecycle.offboarded-agent.old-token'],
   },
+  // The client configuration endpoint (RFC 7592) and revocation (RFC 7009): whose credential acts on whose registration or token.
+  'registration-token-any-client': {
+    control: 'the client configuration endpoint serves only the holder of that client\'s own registration access token: one agent cannot read or delete another\'s registration (RFC 7592 §2.1, §2.3)',
+    caughtBy: ['escalate.registration.other-client'],
+  },
+  'registration-token-survives-delete': {
+    control: 'a deleted client\'s registration access token is dead with it: reading the registration afterwards is 401 (RFC 7592 §2.1, §2.3)',
+    caughtBy: ['lifecycle.offboarded-agent.registration-read'],
+  },
+  'registration-parent-any-tenant': {
+    control: 'a sub-agent registers only under a parent of its own tenant (target contract: registration grants no parent link beyond the registrant\'s)',
+    caughtBy: ['escalate.registration.foreign-parent'],
+  },
+  'registration-scope-unchecked': {
+    control: 'registration refuses a scope no resource server uses, such as admin:all (target contract; RFC 7591 §2 lets the AS refuse requested metadata)',
+    caughtBy: ['escalate.registration.unheld-scope'],
+  },
+  'registration-open': {
+    control: 'registration needs the initial access token: without it, or with a made-up one, nothing is registered (RFC 7591 §3; target contract)',
+    caughtBy: ['unattributed.registration.no-initial-token'],
+  },
+  'grant-type-unchecked': {
+    control: 'a client uses only the grant types it registered; any other is unauthorized_client (RFC 7591 §2, RFC 6749 §5.2)',
+    caughtBy: ['escalate.unregistered-grant'],
+  },
+  'revocation-any-client': {
+    control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
+    caughtBy: ['escalate.revoke.other-client'],
+  },
+  'revocation-invalid-token-error': {
+    control: 'revoking an invalid token is answered 200 like a success, so a client cannot probe which tokens exist (RFC 7009 §2.2)',
+    caughtBy: ['lifecycle.revoke-invalid-token'],
+  },
+  'revocation-trusts-hint': {
+    control: 'a revocation whose token_type_hint is wrong (refresh_token for an access token) still revokes: the AS searches every type (RFC 7009 §2.1)',
+    caughtBy: ['lifecycle.revoked-at.wrong-hint'],
+  },
   'revocation-not-propagated': {
     control: 'token revocation reaches every resource-server replica before it is answered (RFC 7009 §2)',
     caughtBy: ['lifecycle.revoked-at'],
@@ -362,6 +406,7 @@ export const FLAWS: FlawInfo[] = Object.entries(DEFINITIONS).map(([name, d]) => 
   caughtBy: [...d.caughtBy],
   ...('caughtByScenario' in d ? { caughtByScenario: d.caughtByScenario } : {}),
   ...('caughtByGate' in d ? { caughtByGate: d.caughtByGate } : {}),
+  ...('caughtBySpec' in d ? { caughtBySpec: d.caughtBySpec } : {}),
 }))
 
 /** The chaos scenario that catches a flaw no attack case can, or null. */

@@ -6,7 +6,7 @@
  *   hook), used once the resource server's leeway has passed (exp + 6 s). One of them was used while
  *   valid, so it sits in the resource server's verified-token cache: exp must be checked on every use.
  * - lifecycle.revoked-at (RFC 7009 §2): the client revokes its own token; one revoked token was used
- *   before (cached), one never.
+ *   before (cached), one never. `.wrong-hint`: the same with token_type_hint `refresh_token` (§2.1).
  * - lifecycle.retired-key (RFC 8725 §3.8): rotate to K2, mint a token signed with K2 and use it once,
  *   rotate to K3, retire K2. The population's key K1 stays published, so only the case's token dies.
  *
@@ -65,19 +65,37 @@ export const lifecycleExpiredAt: AttackModule = {
   },
 }
 
+/** Fresh tokens, one used before (cached at the resource server), each revoked by its client with `hint`. */
+async function revokedTokens(kit: CaseKit, hint: 'access_token' | 'refresh_token'): Promise<FreshIdentity[]> {
+  if (!kit.target.capabilities.revocation || typeof kit.meta.revocation_endpoint !== 'string') throw new CaseNotCovered('the target offers no RFC 7009 revocation endpoint')
+  const tokens = await settingUp('minting tokens to revoke', () => signingKeyWindow(async () => [await freshReader(kit, 0), await freshReader(kit, 1)]))
+  await useOnce(kit, tokens[0])
+  for (const t of tokens) {
+    const status = await revokeToken(kit, t, hint)
+    if (status !== 200) throw new CaseNotCovered(`RFC 7009 revocation of a fresh token (token_type_hint ${hint}) answered HTTP ${status}, not 200`)
+  }
+  return tokens
+}
+
 export const lifecycleRevokedAt: AttackModule = {
   id: 'lifecycle.revoked-at',
   eligible: () => true,
-  async prepare(kit) {
-    if (!kit.target.capabilities.revocation || typeof kit.meta.revocation_endpoint !== 'string') throw new CaseNotCovered('the target offers no RFC 7009 revocation endpoint')
-    const tokens = await settingUp('minting tokens to revoke', () => signingKeyWindow(async () => [await freshReader(kit, 0), await freshReader(kit, 1)]))
-    await useOnce(kit, tokens[0])
-    for (const t of tokens) {
-      const status = await revokeToken(kit, t)
-      if (status !== 200) throw new CaseNotCovered(`RFC 7009 revocation of a fresh token answered HTTP ${status}, not 200`)
-    }
-    return tokens
+  prepare: (kit) => revokedTokens(kit, 'access_token'),
+  async fire(env) {
+    await callWithDeadToken(env, this.id, pick(env.prepared as FreshIdentity[], env.salt))
   },
+}
+
+/**
+ * lifecycle.revoked-at.wrong-hint (RFC 7009 §2.1): the same, revoked with token_type_hint
+ * `refresh_token`. A server that cannot find the token under the hint must search every type it
+ * supports, so the access token is revoked all the same. (A server that only looks where the hint
+ * points answers 200, as for an unknown token, and the token lives on.)
+ */
+export const lifecycleRevokedAtWrongHint: AttackModule = {
+  id: 'lifecycle.revoked-at.wrong-hint',
+  eligible: () => true,
+  prepare: (kit) => revokedTokens(kit, 'refresh_token'),
   async fire(env) {
     await callWithDeadToken(env, this.id, pick(env.prepared as FreshIdentity[], env.salt))
   },

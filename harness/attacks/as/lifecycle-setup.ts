@@ -110,8 +110,9 @@ export async function useOnce(kit: CaseKit, fresh: FreshIdentity): Promise<numbe
 /**
  * RFC 7009 §2.1: the client revokes its own access token, authenticated with private_key_jwt
  * (assertion audience: the issuer, as for every other request of this client, RFC 7523 §3).
+ * `hint`: the token_type_hint sent (a wrong one must not stop the revocation, §2.1).
  */
-export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'clientId' | 'credential'>): Promise<number> {
+export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'clientId' | 'credential'>, hint: 'access_token' | 'refresh_token' = 'access_token'): Promise<number> {
   const endpoint = kit.meta.revocation_endpoint
   if (!kit.target.capabilities.revocation || typeof endpoint !== 'string') throw new CaseNotCovered('the target offers no RFC 7009 revocation endpoint')
   const res = await httpRequest(endpoint, {
@@ -119,7 +120,7 @@ export async function revokeToken(kit: CaseKit, identity: Pick<RunIdentity, 'cli
     method: 'POST',
     form: {
       token: identity.credential.accessToken,
-      token_type_hint: 'access_token',
+      token_type_hint: hint,
       client_id: identity.clientId,
       client_assertion_type: CLIENT_ASSERTION_TYPE,
       client_assertion: clientAssertion(identity.credential.key, identity.clientId, kit.meta),

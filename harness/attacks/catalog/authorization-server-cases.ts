@@ -105,6 +105,24 @@ function tokenDpop(variant: string, title: string, rule: string, refs: string[],
   }
 }
 
+/** RFC 7591 §2: registration beyond the registrant's policy, judged by what the new client gained. */
+function beyondPolicy(variant: string, title: string, rule: string, moreRefs: string[] = []): AttackCase {
+  return {
+    id: `escalate.registration.${variant}`,
+    class: 'escalate',
+    title,
+    rule,
+    refs: ['RFC 7591 §2', 'RFC 7591 §3.2.2', ...moreRefs],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect: [{ status: 400, error: 'invalid_client_metadata' }],
+    evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail: [] },
+    write: true,
+    judge: 'side-effect',
+    needs: ['registration'],
+  }
+}
+
 export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   {
     id: 'replay.exchange-laundering',
@@ -298,6 +316,34 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     needs: ['revocation'],
   },
   {
+    id: 'lifecycle.revoked-at.wrong-hint',
+    class: 'lifecycle',
+    title: 'Use an access token its client revoked with a wrong token_type_hint (refresh_token)',
+    rule: 'A wrong token_type_hint does not stop a revocation: the AS searches every token type it supports, and the token stops working',
+    refs: ['RFC 7009 §2.1', 'RFC 6750 §3.1'],
+    owasp: ['ASI10', 'ASI06'],
+    grading: 'must',
+    expect: DEAD_TOKEN,
+    evidence: { decision: 'deny', area: 'token', attribution: 'token', detail: ['revoked_at'] },
+    write: false,
+    needs: ['revocation'],
+  },
+  {
+    id: 'lifecycle.revoke-invalid-token',
+    class: 'lifecycle',
+    title: 'Revoke a random string that is no token, authenticated (control: answered 200)',
+    rule: 'Success and an invalid token are both answered 200, so a client cannot probe which tokens exist',
+    refs: ['RFC 7009 §2.2'],
+    owasp: ['ASI10'],
+    grading: 'must',
+    expect: [{ status: 200, error: null }],
+    // a control: graded like legitimate traffic (an allow record naming the agent), never a breach
+    evidence: { decision: 'deny', area: 'ok', attribution: 'token', detail: [] },
+    write: false,
+    control: true,
+    needs: ['revocation', 'registration'],
+  },
+  {
     id: 'lifecycle.offboarded-agent.token-request',
     class: 'lifecycle',
     title: 'A deleted agent asks for a token (exchange or client credentials)',
@@ -350,6 +396,94 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
     write: false,
     judge: 'issued-token',
     needs: ['tokenExchange', 'registration'],
+  },
+  // RFC 7592 §2.1, §2.3 (RFC 6750 §3.1 errors): 401 invalid_token for a token that is not the
+  // client's, 403 where a valid one lacks permission, a bare 401 challenge where none was sent.
+  {
+    id: 'escalate.registration.other-client',
+    class: 'escalate',
+    title: 'One agent reads or deletes another agent\'s registration (registration_client_uri) with its own registration access token, or with none',
+    rule: 'The client configuration endpoint serves only the holder of that client\'s registration access token; a refused deletion leaves the client able to authenticate',
+    refs: ['RFC 7592 §2.1', 'RFC 7592 §2.3', 'RFC 6750 §3.1'],
+    owasp: ['NHI1', 'ASI03'],
+    grading: 'must',
+    expect: [
+      { status: 401, error: 'invalid_token' },
+      { status: 401, error: null },
+      { status: 403, error: 'insufficient_scope' },
+      { status: 403, error: null },
+    ],
+    evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail: [] },
+    write: true,
+    needs: ['registration', 'clientDeletion'],
+  },
+  {
+    id: 'lifecycle.offboarded-agent.registration-read',
+    class: 'lifecycle',
+    title: 'Read a deleted agent\'s registration with its old registration access token',
+    rule: 'A request about a client that no longer exists is 401; its registration access token dies with it',
+    refs: ['RFC 7592 §2.1', 'RFC 7592 §2.3', 'RFC 6750 §3.1'],
+    owasp: ['NHI1', 'ASI10'],
+    grading: 'must',
+    expect: [{ status: 401, error: 'invalid_token' }],
+    evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail: ['offboarded_at'] },
+    write: false,
+    needs: ['registration', 'clientDeletion'],
+  },
+  // target contract R-GC-reg-2: the initial access token is an RFC 6750 bearer token (RFC 7591 §3)
+  {
+    id: 'unattributed.registration.no-initial-token',
+    class: 'unattributed',
+    title: 'Register an agent without the initial access token, or with a made-up one',
+    rule: 'Where the registration policy needs an initial access token, a registration without a valid one registers nothing',
+    refs: ['RFC 7591 §3', 'RFC 6750 §3.1'],
+    owasp: ['NHI1', 'ASI03'],
+    grading: 'must',
+    expect: [
+      { status: 401, error: 'invalid_token' },
+      { status: 401, error: null },
+      { status: 403, error: 'insufficient_scope' },
+      { status: 403, error: null },
+    ],
+    evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail: [] },
+    write: false,
+    needs: ['registration'],
+  },
+  {
+    id: 'escalate.unregistered-grant',
+    class: 'escalate',
+    title: 'An agent registered for token exchange only asks for a token by client credentials',
+    rule: 'A client uses only the grant types it registered; any other is unauthorized_client',
+    refs: ['RFC 7591 §2', 'RFC 6749 §5.2', 'RFC 6749 §4.4'],
+    owasp: ['ASI03', 'NHI5'],
+    grading: 'must',
+    expect: [{ status: 400, error: 'unauthorized_client' }],
+    evidence: { decision: 'deny', area: 'client', attribution: 'token', detail: [] },
+    write: false,
+    needs: ['registration', 'clientCredentials'],
+  },
+  // target contract R-GC-reg-1; RFC 7591 §2 lets the AS refuse (§3.2.2) or replace requested
+  // metadata, so both are judged by what the new client then gets (judge side-effect)
+  beyondPolicy('unheld-scope', 'Register asking for a scope no agent holds (admin:all) besides the registrant\'s own', 'Registration grants no scope beyond what the AS\'s policy gives the registrant: refused, or the new client\'s tokens never hold it'),
+  beyondPolicy('foreign-parent', 'Register as a sub-agent of another tenant\'s agent (parent_client_id)', 'Registration grants no parent link beyond the registrant\'s tenant: refused, or the new client cannot act under that agent', ['RFC 8693 §2.1']),
+  // RFC 7009 §2.1: refused as RFC 6749 §5.2 errors; judged by whether the victim's token still works
+  {
+    id: 'escalate.revoke.other-client',
+    class: 'escalate',
+    title: 'One agent revokes another agent\'s access token (RFC 7009), authenticated as itself or not at all',
+    rule: 'The AS revokes only a token issued to the authenticated client; another client\'s token keeps working',
+    refs: ['RFC 7009 §2.1', 'RFC 7009 §2.2.1', 'RFC 7009 §5', 'RFC 6749 §5.2'],
+    owasp: ['ASI03', 'ASI10'],
+    grading: 'must',
+    expect: [
+      { status: 400, error: 'unauthorized_client' },
+      { status: 400, error: 'invalid_request' },
+      ...INVALID_CLIENT,
+    ],
+    evidence: { decision: 'deny', area: 'client', attribution: 'token', detail: [] },
+    write: true,
+    judge: 'side-effect',
+    needs: ['revocation', 'registration'],
   },
   {
     id: 'lifecycle.expired-subject',

@@ -50,8 +50,12 @@ export function makeActionEnv(i: EnvInput): ActionEnv {
       i.onAttempt(tag(r))
       return sent
     },
-    request: async (req, meta) => {
+    request: async (req, { sideEffect, ...meta }) => {
       const sent = await sendRequest(i.pools, req, { ...meta, scenario: i.scenario, scheduledAt: i.scheduledAt, signal: i.signal })
+      // A refusal proves nothing about the state, and an AS may answer 200 and do nothing: ask it.
+      if (sideEffect && meta.kind === 'attack' && sent.record.status !== null) {
+        sent.record.side_effect = await sideEffect(sent).catch(() => undefined)
+      }
       i.onAttempt(tag(sent.record))
       return sent
     },

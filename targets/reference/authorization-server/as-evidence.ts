@@ -47,6 +47,7 @@ function ruleOf(reason: string, tool: string): string {
   if (reason === 'ok') {
     if (tool === 'token.revoke') return 'revoke'
     if (tool === 'client.delete') return 'offboard'
+    if (tool === 'client.read') return 'read-registration'
     if (tool.startsWith('admin.')) return 'admin-action'
     return 'issue'
   }

@@ -5,28 +5,17 @@
  * at every resource-server replica before the answer, and as a subject token at this AS.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createHash, timingSafeEqual } from 'node:crypto'
-import { requestIdOf, singleHeader, traceIdOf } from '../shared/http-io.ts'
-import { Refusal } from '../shared/oauth-error.ts'
+import { requestIdOf, traceIdOf } from '../shared/http-io.ts'
 import { flawed, type AsContext } from './as-context.ts'
 import { newAudit } from './as-evidence.ts'
 import { asRefusal, evidenceUnavailable, propagationIncomplete, record, refuse } from './as-outcome.ts'
-
-function sameSecret(presented: string, expectedHash: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(presented).digest(), Buffer.from(expectedHash, 'base64url'))
-}
+import { registrationHolder } from './registration-access.ts'
 
 export async function handleClientDelete(ctx: AsContext, req: IncomingMessage, res: ServerResponse, clientId: string): Promise<void> {
   req.resume()
   const audit = newAudit('DELETE', `/register/${clientId}`, 'client.delete', traceIdOf(req), requestIdOf(req))
   try {
-    const client = ctx.clients.get(clientId)
-    const authz = singleHeader(req, 'authorization')
-    const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
-    if (client === undefined || bearer === null || !sameSecret(bearer[1], client.registrationTokenHash)) {
-      const deletedAt = ctx.clients.deletedAt(clientId)
-      throw new Refusal(401, 'invalid_token', 'client.registration_unauthorized', 'unknown client or wrong registration access token', deletedAt !== null ? { offboarded_at: deletedAt } : {})
-    }
+    const client = registrationHolder(ctx, req, clientId)
     audit.clientId = client.client_id
     audit.tenant = client.tenant
     audit.principal = { sub: client.client_id, type: 'agent' }
@@ -34,7 +23,7 @@ export async function handleClientDelete(ctx: AsContext, req: IncomingMessage, r
     const at = new Date().toISOString()
     const subAgents = ctx.clients.descendants(client.client_id)
     // flaw `client-deletion-ignored`: answered and propagated, but the client can still authenticate
-    if (!flawed(ctx, 'client-deletion-ignored')) ctx.clients.delete(client.client_id, at)
+    if (!flawed(ctx, 'client-deletion-ignored')) ctx.clients.delete(client.client_id, at, flawed(ctx, 'registration-token-survives-delete'))
     const pushed = await ctx.lifecycle.publish({ type: 'client.offboarded', client_id: client.client_id, at }, !flawed(ctx, 'offboarding-not-propagated'))
     Object.assign(audit.detail, {
       offboarded_at: at,

@@ -10,6 +10,9 @@ export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 export const SUPPORTED_GRANTS = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE]
 
+/** deleted registrations flaw `registration-token-survives-delete` keeps readable */
+const MAX_RETAINED = 1_000
+
 export interface RegisteredClient {
   client_id: string
   client_id_issued_at: number
@@ -36,6 +39,7 @@ export class ClientRegistry {
   /** client_id → when it was deleted (RFC 7592 §2.3): ids are never reused, and refusals can say why */
   readonly #deleted = new Map<string, string>()
   readonly #journal: ClientJournal | null
+  readonly #retained = new Map<string, RegisteredClient>()
 
   constructor(journal: ClientJournal | null = null) {
     this.#journal = journal
@@ -83,13 +87,40 @@ export class ClientRegistry {
     return this.#clients.get(clientId)
   }
 
-  /** Forgets the client (its key and registration token with it) and remembers when. */
-  delete(clientId: string, at: string): boolean {
-    if (!this.#clients.has(clientId)) return false
+  /**
+   * Forgets the client (its key and registration token with it) and remembers when. `retain` is
+   * flaw `registration-token-survives-delete` only: the registration is kept readable (in memory,
+   * the newest MAX_RETAINED) with its old registration access token.
+   */
+  delete(clientId: string, at: string, retain = false): boolean {
+    const client = this.#clients.get(clientId)
+    if (client === undefined) return false
     this.#journal?.deleted(clientId, at)
     this.#clients.delete(clientId)
     this.#deleted.set(clientId, at)
+    if (retain) {
+      this.#retained.set(clientId, client)
+      // bounded: the flaw needs the recent deletions only
+      for (const old of this.#retained.keys()) {
+        if (this.#retained.size <= MAX_RETAINED) break
+        this.#retained.delete(old)
+      }
+    }
     return true
+  }
+
+  /** A deleted client kept by `delete(…, retain)` (flaw `registration-token-survives-delete`). */
+  retained(clientId: string): RegisteredClient | undefined {
+    return this.#retained.get(clientId)
+  }
+
+  /**
+   * Whether `tokenHash` is the registration access token hash of some registered client: flaw
+   * `registration-token-any-client` only (a correct endpoint compares with the one client's hash).
+   */
+  holdsRegistrationToken(tokenHash: string): boolean {
+    for (const c of this.#clients.values()) if (c.registrationTokenHash === tokenHash) return true
+    return false
   }
 
   deletedAt(clientId: string): string | null {

@@ -25,8 +25,9 @@ export interface Grant {
   aud: string
 }
 
-function requireGrantType(client: RegisteredClient, grant: string): void {
-  if (!client.grant_types.includes(grant)) throw new Refusal(400, 'unauthorized_client', 'client.grant_not_allowed', `client is not registered for ${grant}`)
+function requireGrantType(ctx: AsContext, client: RegisteredClient, grant: string): void {
+  // flaw `grant-type-unchecked`: any supported grant for any client, whatever it registered
+  if (!client.grant_types.includes(grant) && !flawed(ctx, 'grant-type-unchecked')) throw new Refusal(400, 'unauthorized_client', 'client.grant_not_allowed', `client is not registered for ${grant}`)
 }
 
 /**
@@ -77,7 +78,7 @@ function defaultsToRegistration(ctx: AsContext, params: URLSearchParams): boolea
 }
 
 export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Grant {
-  requireGrantType(client, GRANT_CLIENT_CREDENTIALS)
+  requireGrantType(ctx, client, GRANT_CLIENT_CREDENTIALS)
   audit.principal = { sub: client.client_id, type: 'agent' }
   // An agent acting for itself acts in its own tenant; one registered without a tenant has none
   // until a subject token's tenant binds it (checkTenant), so it cannot act for itself before that.
@@ -135,7 +136,7 @@ function checkTypes(params: URLSearchParams, type: string): void {
 }
 
 export async function tokenExchangeGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Promise<Grant> {
-  requireGrantType(client, GRANT_TOKEN_EXCHANGE)
+  requireGrantType(ctx, client, GRANT_TOKEN_EXCHANGE)
   const { subjectToken, type } = exchangeInput(params, audit)
   // null unless flaw `actor-token-trusted` lets the request name the actor
   const actor = actorClaim(ctx, params, client.client_id) ?? client.client_id

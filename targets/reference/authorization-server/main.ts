@@ -22,6 +22,7 @@ runComponent<AsConfig>('authorization-server', async (config, baseUrl) => {
   const writer = new EvidenceWriter({
     component: 'as',
     sinkUrl: config.sinkUrl,
+    sinkSecret: config.evidenceSecret,
     dropDenies: hasFlaw(config.flaws, 'evidence-drops-denies'),
     dropWhenSinkDown: hasFlaw(config.flaws, 'evidence-drop-when-sink-down'),
     dataDir: config.dataDir,

@@ -1,5 +1,6 @@
 /**
- * RFC 7591 dynamic client registration, gated by the initial access token, plus the RFC 7592 read.
+ * RFC 7591 dynamic client registration, gated by the initial access token (the RFC 7592 read and
+ * deletion: registration-access.ts, client-deletion.ts).
  * Every agent and sub-agent gets its own client_id and key; a sub-agent names its parent at
  * registration (extension `parent_client_id`) and can never hold more scope than the parent.
  *
@@ -18,7 +19,7 @@ import { randomId } from '../shared/ids.ts'
 import { ecPublicJwkProblem } from '../shared/jwk-keys.ts'
 import { Refusal } from '../shared/oauth-error.ts'
 import { isSubset, isValidScopeString, parseScope } from '../shared/scope.ts'
-import type { AsContext } from './as-context.ts'
+import { flawed, type AsContext } from './as-context.ts'
 import { asRecord, newAudit, type Audit } from './as-evidence.ts'
 import { GRANT_CLIENT_CREDENTIALS, SUPPORTED_GRANTS, type RegisteredClient } from './client-registry.ts'
 
@@ -73,10 +74,24 @@ function checkParent(ctx: AsContext, meta: Metadata): string | null {
   if (meta.parent_client_id === null) return meta.tenant
   const parent = ctx.clients.get(meta.parent_client_id)
   if (parent === undefined) throw invalid('parent_client_id is not a registered client', 'client.parent_unknown')
-  if (meta.tenant !== null && parent.tenant !== null && parent.tenant !== meta.tenant) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
+  // flaw `registration-parent-any-tenant`: a sub-agent may hang under another tenant's agent
+  if (meta.tenant !== null && parent.tenant !== null && parent.tenant !== meta.tenant && !flawed(ctx, 'registration-parent-any-tenant')) throw invalid('a sub-agent must be in its parent\'s tenant', 'client.parent_tenant_mismatch')
   if (!isSubset(meta.scope, parent.scope)) throw invalid('a sub-agent\'s scope must be within its parent\'s scope', 'client.parent_scope_widen')
   if (ctx.clients.depth(parent.client_id) + 1 > MAX_DEPTH) throw invalid(`delegation deeper than ${MAX_DEPTH} levels`, 'client.depth_exceeded')
   return meta.tenant ?? parent.tenant
+}
+
+/**
+ * A registrant asks only for scopes some resource server of this AS uses: a scope nobody defines
+ * (`admin:all`) would sit in the client's metadata as a standing claim waiting for a tool to honour
+ * it. (RFC 7591 §2 lets the AS refuse or replace requested metadata.)
+ */
+function checkScope(ctx: AsContext, meta: Metadata): void {
+  // flaw `registration-scope-unchecked`: any syntactically valid scope is registered
+  if (flawed(ctx, 'registration-scope-unchecked')) return
+  const known = new Set([...ctx.resources.values()].flat())
+  const unknown = meta.scope.filter((s) => !known.has(s))
+  if (unknown.length > 0) throw invalid(`scope names what no resource server here uses: ${unknown.slice(0, 8).join(' ')}`, 'client.scope_unknown')
 }
 
 export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -87,7 +102,8 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
     })
     const authz = singleHeader(req, 'authorization')
     const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
-    if (bearer === null || !sameSecret(bearer[1], ctx.initialAccessTokenHash)) {
+    // flaw `registration-open`: registers without (or with any) initial access token
+    if ((bearer === null || !sameSecret(bearer[1], ctx.initialAccessTokenHash)) && !flawed(ctx, 'registration-open')) {
       throw new Refusal(401, 'invalid_token', 'client.registration_unauthorized', 'a valid initial access token is required')
     }
     let body: unknown
@@ -102,6 +118,7 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
     audit.requested = meta.scope
     audit.detail = { parent_client_id: meta.parent_client_id, grant_types: meta.grant_types }
     meta.tenant = checkParent(ctx, meta)
+    checkScope(ctx, meta)
     audit.tenant = meta.tenant
     const registrationAccessToken = randomBytes(32).toString('base64url')
     const client: RegisteredClient = {
@@ -132,13 +149,3 @@ export async function handleRegister(ctx: AsContext, req: IncomingMessage, res: 
   }
 }
 
-/** RFC 7592 §2.1: read a registration with its registration access token. */
-export function handleRegistrationRead(ctx: AsContext, req: IncomingMessage, res: ServerResponse, clientId: string): void {
-  const client = ctx.clients.get(clientId)
-  const authz = singleHeader(req, 'authorization')
-  const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
-  if (client === undefined || bearer === null || !sameSecret(bearer[1], client.registrationTokenHash)) {
-    return sendJson(res, 401, { error: 'invalid_token', error_description: 'unknown client or wrong registration access token' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
-  }
-  sendJson(res, 200, { ...ctx.clients.metadata(client), registration_client_uri: `${ctx.issuer}/register/${client.client_id}` })
-}

@@ -38,19 +38,26 @@ export async function handleRevoke(ctx: AsContext, req: IncomingMessage, res: Se
     if (token === null || token === '') throw new Refusal(400, 'invalid_request', 'policy.invalid_request', 'token is required')
     const hint = params.get('token_type_hint')
     if (hint !== null) audit.detail.token_type_hint = hint.slice(0, 64)
-    const payload = await activeToken(ctx, token)
+    // flaw `revocation-trusts-hint`: looks only where the hint points; this AS issues no refresh
+    // tokens, so a token hinted as one is never found and the access token lives on
+    const payload = hint === 'refresh_token' && flawed(ctx, 'revocation-trusts-hint') ? null : await activeToken(ctx, token)
     audit.issued = { jti: typeof payload?.jti === 'string' ? payload.jti : null, hash: b64urlSha256(token) }
     if (payload === null) {
       audit.detail.token_state = 'invalid'
+      // flaw `revocation-invalid-token-error`: an invalid token is an error, telling the caller which strings are no tokens
+      if (flawed(ctx, 'revocation-invalid-token-error')) throw new Refusal(400, 'invalid_request', 'policy.token_unknown', 'no such token')
       return finish(ctx, res, audit)
     }
     const jti = payload.jti as string
+    // Refused before the record takes the token's principal and chain: the request is the
+    // authenticated client's own act, not the token chain's (whose holder detail names).
+    // flaw `revocation-any-client`: any authenticated client may revoke any token
+    if (payload.client_id !== client.client_id && !flawed(ctx, 'revocation-any-client')) {
+      throw new Refusal(400, 'unauthorized_client', 'client.not_token_owner', 'the token was not issued to this client (RFC 7009 §2.1)', { token_client_id: payload.client_id })
+    }
     audit.principal = { sub: payload.sub!, type: payload.principal_type === 'user' ? 'user' : 'agent' }
     audit.actors = flattenAct(payload.act as Act | undefined)
     audit.held = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s !== '') : []
-    if (payload.client_id !== client.client_id) {
-      throw new Refusal(400, 'unauthorized_client', 'client.not_token_owner', 'the token was not issued to this client (RFC 7009 §2.1)', { token_client_id: payload.client_id })
-    }
     const before = ctx.lifecycle.revokedAt(jti)
     if (before !== null) {
       Object.assign(audit.detail, { token_state: 'already_revoked', revoked_at: before })

@@ -1,15 +1,37 @@
 /** HTTP face of the evidence sink: ingest, cursor reads, chain heads, health. */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { BodyTooLarge, readBody, sendJson } from '../shared/http-io.ts'
+import { BodyTooLarge, readBody, sendJson, singleHeader } from '../shared/http-io.ts'
 import { MAX_PAGE, type SinkStore } from './sink-store.ts'
 
 const MAX_INGEST_BYTES = 32 * 1024 * 1024
 
-export function sinkHandler(store: SinkStore, log: (line: string) => void) {
+/** Whether the request carries the writers' bearer secret whose SHA-256 is `hash`. */
+function writerAuthenticated(req: IncomingMessage, hash: string): boolean {
+  const authz = singleHeader(req, 'authorization')
+  const bearer = typeof authz === 'string' ? /^Bearer +(\S+)$/i.exec(authz) : null
+  if (bearer === null) return false
+  const expected = Buffer.from(hash, 'base64url')
+  const presented = createHash('sha256').update(bearer[1]).digest()
+  return expected.length === presented.length && timingSafeEqual(presented, expected)
+}
+
+/**
+ * `ingestTokenHash`: SHA-256 of the writers' secret; `POST /ingest` without it is refused before the
+ * body is read (the records are readable by anyone on loopback, never writable). null is flaw
+ * `evidence-sink-unauthenticated` only: anyone may append.
+ */
+export function sinkHandler(store: SinkStore, log: (line: string) => void, ingestTokenHash: string | null) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://sink.invalid')
     const route = `${req.method} ${url.pathname}`
     if (route === 'POST /ingest') {
+      if (ingestTokenHash !== null && !writerAuthenticated(req, ingestTokenHash)) {
+        req.resume()
+        log('sink: refused an ingest without the writers\' secret')
+        sendJson(res, 401, { error: 'invalid_token', error_description: 'only the target\'s evidence writers may append' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
+        return
+      }
       void ingest(store, req, res, log)
     } else if (route === 'GET /records') {
       const limitRaw = url.searchParams.get('limit') ?? '1000'

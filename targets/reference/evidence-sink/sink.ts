@@ -16,8 +16,13 @@ export async function startSink(config: SinkConfig): Promise<ComponentRuntime> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`)
   // flaws evidence-tail-truncated, evidence-history-rewritten: acknowledged records lost or rewritten later
   const stopFlaws = startSinkFlaws(store, config.flaws ?? [], log)
+  if (typeof config.ingestTokenHash !== 'string' || Buffer.from(config.ingestTokenHash, 'base64url').length !== 32) {
+    throw new TypeError('ingestTokenHash must be the base64url SHA-256 of the writers\' secret')
+  }
+  // flaw evidence-sink-unauthenticated: anyone who reaches the sink may append records
+  const ingestTokenHash = hasFlaw(config.flaws ?? [], 'evidence-sink-unauthenticated') ? null : config.ingestTokenHash
   return {
-    handler: sinkHandler(store, log),
+    handler: sinkHandler(store, log, ingestTokenHash),
     close: async () => {
       stopFlaws()
       await store.flushed().catch(() => {})

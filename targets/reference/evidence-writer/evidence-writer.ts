@@ -25,6 +25,8 @@ export type RecordInput = Omit<EvidenceRecord, 'v' | 'id' | 'ts' | 'component' |
 export interface EvidenceWriterOptions {
   component: string
   sinkUrl: string
+  /** the bearer secret the sink takes appends with (WriterSettings.evidenceSecret) */
+  sinkSecret: string
   /** flaw `evidence-drops-denies`: deny records vanish before they are chained */
   dropDenies?: boolean
   /** flaw `evidence-sampled`: only every n-th record is kept (the others vanish before they are chained) */
@@ -51,6 +53,7 @@ const PROBE_INTERVAL_MS = 200
 export class EvidenceWriter {
   readonly component: string
   readonly #pool: Pool
+  readonly #sinkAuthorization: string
   readonly #dropDenies: boolean
   readonly #keepOneIn: number
   readonly #dropWhenSinkDown: boolean
@@ -78,6 +81,7 @@ export class EvidenceWriter {
   constructor(options: EvidenceWriterOptions) {
     this.component = options.component
     this.#pool = new Pool(options.sinkUrl, { connections: 1 })
+    this.#sinkAuthorization = `Bearer ${options.sinkSecret}`
     this.#dropDenies = options.dropDenies ?? false
     this.#keepOneIn = options.keepOneIn ?? 1
     this.#dropWhenSinkDown = options.dropWhenSinkDown ?? false
@@ -240,7 +244,7 @@ export class EvidenceWriter {
       const res = await this.#pool.request({
         path: '/ingest',
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: this.#sinkAuthorization },
         body: JSON.stringify(batch),
         headersTimeout: 5_000,
         bodyTimeout: 5_000,

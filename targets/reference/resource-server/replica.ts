@@ -42,6 +42,7 @@ export async function startReplica(config: RsConfig): Promise<ComponentRuntime> 
   const writer = new EvidenceWriter({
     component: config.node,
     sinkUrl: config.sinkUrl,
+    sinkSecret: config.evidenceSecret,
     dropDenies: hasFlaw(flaws, 'evidence-drops-denies'),
     keepOneIn: hasFlaw(flaws, 'evidence-sampled') ? 100 : 1,
     dropWhenSinkDown: hasFlaw(flaws, 'evidence-drop-when-sink-down'),

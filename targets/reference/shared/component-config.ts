@@ -7,12 +7,23 @@ import type { TrustedIssuer } from '../../../harness/contracts/target.ts'
 export interface SinkConfig {
   /** the JSONL log lives here; a restarted sink reloads it */
   dataDir: string
+  /**
+   * SHA-256 (base64url) of the bearer secret the target's evidence writers present at `POST /ingest`
+   * (WriterSettings.evidenceSecret). Only the hash: it lets nobody write, so this config may still
+   * travel in a container's environment.
+   */
+  ingestTokenHash: string
   /** flaw switches that act in the sink (`evidence-chain-broken`, `evidence-tail-truncated`, `evidence-history-rewritten`) */
   flaws: string[]
 }
 
 /** Settings every evidence writer (AS and replicas) takes from the adapter. */
 export interface WriterSettings {
+  /**
+   * the per-target bearer secret writers present at the sink's `POST /ingest`: the hash chain is
+   * unkeyed, so without it any local process could append a forged record that links to a head
+   */
+  evidenceSecret: string
   /**
    * the target's data directory: each writer keeps a small delivery marker there, so a writer
    * restarted after losing buffered records writes a `system.evidence_gap` record. Omitted: no marker.

@@ -80,7 +80,28 @@ function expectLawfulGrant(c: AttackCase, a: AttemptRecord): void {
   expect(graded.verdict, `${where}: ${graded.why}`).toBe('pass')
 }
 
-for (const c of AUTHORIZATION_SERVER_CASES) {
+for (const c of AUTHORIZATION_SERVER_CASES.filter((x) => x.control)) {
+  describe(c.id, () => {
+    test(`${c.refs.join(', ')}: a control, accepted with ${c.expect.map((e) => e.status).join(' or ')} and an allow record attributed as expected, verdict pass`, () => {
+      const attempts = result.attempts.filter((a) => a.kind === 'attack' && a.case === c.id)
+      expect(attempts.length, `no attempt was sent for ${c.id}: ${log.filter((l) => l.includes(c.id)).join('\n')}`).toBeGreaterThan(0)
+      for (const a of attempts) {
+        expect(listed(c, a), shown(a)).toBe(true)
+        const records = result.records.get(a.seq) ?? []
+        expect(records, `evidence for ${shown(a)}`).toHaveLength(1)
+        expect(records[0].decision, shown(a)).toBe('allow')
+        expect(records[0].principal, shown(a)).toEqual(a.expected.principal)
+        expect(records[0].actors, shown(a)).toEqual(a.expected.actors)
+        expect(records[0].client_id ?? null, shown(a)).toBe(a.expected.client_id)
+        expect(records[0].resource.tool, shown(a)).toBe(a.expected.tool)
+        const graded = result.verdicts.get(a.seq)!
+        expect(graded.verdict, `${shown(a)}: ${graded.why}`).toBe('pass')
+      }
+    })
+  })
+}
+
+for (const c of AUTHORIZATION_SERVER_CASES.filter((x) => !x.control)) {
   describe(c.id, () => {
     const answer = c.expect.map((e) => `${e.status} ${e.scheme ?? ''} ${e.error}`.replace('  ', ' ')).join(' or ')
     test(`${c.refs.join(', ')}: refused with ${answer}${c.judge === 'issued-token' ? ' (or a token within the ceiling, allow record)' : ''}, deny record in area ${c.evidence.area}, attribution ${c.evidence.attribution}, verdict pass`, () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { recordHash } from '../../../harness/evidence/chain.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { checkChain } from '../../../harness/evidence/integrity.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
@@ -20,6 +21,10 @@ import { sinkHandler } from '../../../targets/reference/evidence-sink/sink-serve
 import { EVIDENCE_LOG, SinkStore } from '../../../targets/reference/evidence-sink/sink-store.ts'
 import { EvidenceWriter, type RecordInput } from '../../../targets/reference/evidence-writer/evidence-writer.ts'
 import { serve, type LocalServer } from './helpers/local-replica.ts'
+
+/** the writers' secret every sink in this file is started with (its SHA-256 in the sink's config) */
+const SECRET = 'spec-writers-secret-0123456789abcdef0123456789'
+const INGEST_HASH = b64urlSha256(SECRET)
 
 const dirs: string[] = []
 const cleanup: (() => Promise<void>)[] = []
@@ -111,7 +116,7 @@ describe('sink cursor', () => {
 async function servedStore(): Promise<{ store: SinkStore; server: LocalServer }> {
   const store = new SinkStore(await dataDir())
   await store.load()
-  const server = await serve(sinkHandler(store, () => {}))
+  const server = await serve(sinkHandler(store, () => {}, INGEST_HASH))
   cleanup.push(() => server.close())
   return { store, server }
 }
@@ -131,7 +136,7 @@ describe('evidence writer', () => {
   test('the sink lost records it had acknowledged (its head moved back): the writer records a sink_head_moved gap naming both heads and chains its buffer on from the sink head', async () => {
     const { store, server } = await servedStore()
     const lines: string[] = []
-    const writer = new EvidenceWriter({ component: 'rs-1/0', sinkUrl: server.url, audience: 'https://rs.example', log: (l) => lines.push(l) })
+    const writer = new EvidenceWriter({ component: 'rs-1/0', sinkUrl: server.url, sinkSecret: SECRET, audience: 'https://rs.example', log: (l) => lines.push(l) })
     cleanup.push(() => writer.close(200))
     await writer.init()
     for (const t of ['t0', 't1', 't2', 't3']) writer.append(allowed(t))
@@ -161,14 +166,15 @@ describe('evidence writer', () => {
 /** A sink built by the sink process's own factory, with these flaws, served in this process. */
 async function flawedSink(flaws: string[]): Promise<{ url: string; dir: string }> {
   const dir = await dataDir()
-  const runtime = await startSink({ dataDir: dir, flaws })
+  const runtime = await startSink({ dataDir: dir, flaws, ingestTokenHash: INGEST_HASH })
   const server = await serve(runtime.handler, () => runtime.close())
   cleanup.push(() => server.close())
   return { url: server.url, dir }
 }
 
-async function ingest(url: string, batch: EvidenceRecord[]): Promise<number> {
-  const res = await request(`${url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) })
+/** POST /ingest as a writer of the target (with its secret), or with `bearer` (null: no Authorization) */
+async function ingest(url: string, batch: EvidenceRecord[], bearer: string | null = SECRET): Promise<number> {
+  const res = await request(`${url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }) }, body: JSON.stringify(batch) })
   await res.body.dump()
   return res.statusCode
 }
@@ -253,5 +259,47 @@ describe('sink flaws that change acknowledged records (caught by the gatecrash_e
       expect(f!.control, name).toMatch(/NIST SP 800-53 AU-9/)
     }
     expect(referenceTarget.flaws.filter((f) => f.caughtByGate !== undefined).map((f) => f.name)).toEqual(['evidence-tail-truncated', 'evidence-history-rewritten'])
+  })
+})
+
+describe('R-GC-internal-3: the sink appends only its target\'s writers\' records (flaw evidence-sink-unauthenticated)', () => {
+  // The chain is unkeyed: anyone who can compute SHA-256 can make an allow record that links to the
+  // current head and verifies. Only the writers' secret keeps a local process from appending one.
+  const forgedAfter = (prev: string): EvidenceRecord[] => chainOf('as', 'forged', 1, prev)
+
+  test('a forged allow record linking to the current head, posted without the writers\' secret or with a wrong one → 401 invalid_token, stored nowhere, head unchanged; the writers\' secret is still taken', async () => {
+    const sink = await flawedSink([])
+    const genuine = chainOf('as', 'genuine', 2)
+    expect(await ingest(sink.url, genuine)).toBe(200)
+    const forged = forgedAfter(genuine[1].hash)
+    expect(checkChain('as', [...genuine, ...forged]).problem).toBeNull()
+    for (const bearer of [null, 'not-the-writers-secret', `${SECRET}x`]) {
+      const res = await request(`${sink.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }) }, body: JSON.stringify(forged) })
+      expect(res.statusCode, String(bearer)).toBe(401)
+      expect(res.headers['www-authenticate'], String(bearer)).toBe('Bearer error="invalid_token"')
+      expect(((await res.body.json()) as { error: string }).error).toBe('invalid_token')
+    }
+    expect(await heads(sink.url)).toEqual({ as: genuine[1].hash })
+    expect((await stored(sink.url)).map((r) => r.id)).toEqual(['genuine-0', 'genuine-1'])
+    const onDisk = (await readFile(join(sink.dir, EVIDENCE_LOG), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as EvidenceRecord).id)
+    expect(onDisk).toEqual(['genuine-0', 'genuine-1'])
+    expect(await ingest(sink.url, chainOf('as', 'next', 1, genuine[1].hash))).toBe(200)
+  })
+
+  test('flaw evidence-sink-unauthenticated: the same forged record is taken without any secret, and the chain it joins still verifies', async () => {
+    const sink = await flawedSink(['evidence-sink-unauthenticated'])
+    const genuine = chainOf('as', 'genuine', 2)
+    expect(await ingest(sink.url, genuine)).toBe(200)
+    const forged = forgedAfter(genuine[1].hash)
+    expect(await ingest(sink.url, forged, null)).toBe(200)
+    const now = await stored(sink.url)
+    expect(now.map((r) => r.id)).toEqual(['genuine-0', 'genuine-1', 'forged-0'])
+    expect(checkChain('as', now).problem).toBeNull()
+    const f = referenceTarget.flaws.find((x) => x.name === 'evidence-sink-unauthenticated')
+    expect(f).toMatchObject({ caughtBy: [], caughtBySpec: 'test/spec/reference-target/evidence-integrity.test.ts' })
+  })
+
+  test('a sink started without the writers\' secret hash refuses to start (no open ingest by omission)', async () => {
+    await expect(startSink({ dataDir: await dataDir(), flaws: [], ingestTokenHash: '' })).rejects.toThrow(/ingestTokenHash/)
   })
 })

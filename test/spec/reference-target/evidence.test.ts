@@ -23,7 +23,8 @@ afterAll(async () => {
 })
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await request(`${world.target.evidence.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  // as the target's own writers do: the sink takes appends only with their secret
+  const res = await request(`${world.target.evidence.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${world.evidenceSecret}` }, body: JSON.stringify(body) })
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> }
 }
 
@@ -105,9 +106,28 @@ describe('sink ingest is all-or-nothing', () => {
   })
 })
 
+describe('R-GC-internal-3: only the target\'s writers append', () => {
+  test('a forged allow record linking to the AS chain\'s head, posted to the started target\'s sink without the writers\' secret → 401, not stored; the target\'s own writers keep appending', async () => {
+    const head = (await heads()).as
+    expect(head).toEqual(expect.any(String))
+    const base = {
+      v: 1 as const, id: 'ev_forged0', ts: new Date().toISOString(), component: 'as', decision: 'allow' as const, reason: 'ok', status: 200,
+      principal: { sub: 'user_forged', type: 'user' as const }, actors: [], resource: {}, correlation: { trace_id: 'forged' }, prev: head,
+    }
+    const forged = [{ ...base, hash: recordHash(base) }]
+    const res = await request(`${world.target.evidence.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forged) })
+    expect(res.statusCode).toBe(401)
+    await res.body.dump()
+    expect((await world.records()).some((r) => r.id === 'ev_forged0')).toBe(false)
+    // the AS still writes: a registration refused for want of the initial access token is recorded
+    const refused = await world.http('POST', `${world.target.issuer}/register`, { 'content-type': 'application/json' }, '{}')
+    expect(await world.recordFor(refused.traceId)).toMatchObject({ component: 'as', reason: 'client.registration_unauthorized' })
+  })
+})
+
 describe('writers fail closed', () => {
   test('a full evidence buffer refuses new records (the component then answers 503)', async () => {
-    const writer = new EvidenceWriter({ component: 'spec', sinkUrl: 'http://127.0.0.1:9', maxBuffer: 3, log: () => {} })
+    const writer = new EvidenceWriter({ component: 'spec', sinkUrl: 'http://127.0.0.1:9', sinkSecret: 'unused: the sink is unreachable', maxBuffer: 3, log: () => {} })
     const input = { decision: 'allow' as const, reason: 'ok', status: 200, principal: { sub: null, type: 'anonymous' as const }, actors: [], resource: {}, correlation: {} }
     expect([writer.append(input), writer.append(input), writer.append(input)]).toEqual([true, true, true])
     expect(writer.full).toBe(true)

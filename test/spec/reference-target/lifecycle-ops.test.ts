@@ -123,7 +123,8 @@ describe('RFC 7009 revocation (lifecycle.revoked-at)', () => {
     expect(res.body.error).toBe('unauthorized_client')
     expect(await world.recordFor(res.traceId)).toMatchObject({
       decision: 'deny', reason: 'client.not_token_owner', client_id: pop.agent.clientId,
-      actors: [pop.sub.clientId, pop.agent.clientId], detail: { token_client_id: pop.sub.clientId },
+      // the requester's own act, not the token chain's (escalate.revoke.other-client)
+      principal: { sub: pop.agent.clientId, type: 'agent' }, actors: [], detail: { token_client_id: pop.sub.clientId },
     })
     expect((await world.call(pop.sub, pop.subToken, 'GET', TICKET)).status).toBe(200)
   })

@@ -18,6 +18,7 @@ import { AFTER_MS, WINDOW_END_MARGIN_S, WINDOW_END_WAIT_S } from '../../../harne
 import { checkChain } from '../../../harness/evidence/integrity.ts'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
 import { referenceTarget } from '../../../targets/reference/adapter.ts'
+import { b64urlSha256 } from '../../../harness/protocol/token-hash.ts'
 import { startSink } from '../../../targets/reference/evidence-sink/sink.ts'
 import { RoundRobinProxy } from '../../../targets/reference/front/round-robin-proxy.ts'
 import { dpopProof, newKeyPair } from './helpers/client-crypto.ts'
@@ -189,7 +190,7 @@ describe('evidence (NIST SP 800-53 AU-2, AU-3, AU-9)', () => {
 
   flawTest('evidence-chain-broken', 'escalate.tool-scope', 'correct stored chains recompute; a flawed sink stores deny records altered, so the chain breaks at the first', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'gatecrash-chain-'))
-    const sinkRuntime = await startSink({ dataDir, flaws: ['evidence-chain-broken'] })
+    const sinkRuntime = await startSink({ dataDir, flaws: ['evidence-chain-broken'], ingestTokenHash: b64urlSha256(world.evidenceSecret) })
     const sink = await serve(sinkRuntime.handler, () => sinkRuntime.close())
     const replica = await startLocalReplica(world, [], { sinkUrl: sink.url, node: 'rs-1/local-chain' })
     cleanup.push(async () => (await replica.close(), await sink.close(), await rm(dataDir, { recursive: true, force: true })))

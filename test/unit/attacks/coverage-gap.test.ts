@@ -32,7 +32,12 @@ describe('why a catalog case is not covered', () => {
   })
 
   test('a capability from metadata names the member to publish', () => {
-    expect(gaps({ revocation: false })).toEqual({ 'lifecycle.revoked-at': expect.stringContaining('revocation_endpoint') })
+    expect(gaps({ revocation: false })).toEqual({
+      'lifecycle.revoked-at': expect.stringContaining('revocation_endpoint'),
+      'escalate.revoke.other-client': expect.stringContaining('revocation_endpoint'),
+      'lifecycle.revoked-at.wrong-hint': expect.stringContaining('revocation_endpoint'),
+      'lifecycle.revoke-invalid-token': expect.stringContaining('revocation_endpoint'),
+    })
     const noExchange = gaps({ tokenExchange: false })
     expect(Object.keys(noExchange).length).toBeGreaterThan(5)
     for (const why of Object.values(noExchange)) expect(why).toContain('grant_types_supported')

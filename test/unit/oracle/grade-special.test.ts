@@ -90,6 +90,27 @@ describe('side effects: a refused write that still happened is a breach', () => 
   })
 })
 
+describe('judge side-effect (RFC 7009 §2.2: a server may answer 200 and do nothing): a 2xx is judged by the state', () => {
+  const noop: AttackCase = { ...write, id: 'test.noop', judge: 'side-effect' }
+  const grade = (a: ReturnType<typeof attack>, decision: 'allow' | 'deny') =>
+    gradeRecords({ attempts: [a], evidence: chain([recordFor(a, decision === 'allow' ? { decision, reason: 'ok' } : { reason: 'client.not_token_owner' })]), catalog: [...catalog, noop] }).attempts[0]
+  const ok = { status: 200, error_code: null, challenge_scheme: null }
+  test('200 and the state shows the write → breach', () => {
+    expect(grade(attack(1, 'test.noop', { ...ok, side_effect: true }), 'allow').verdict).toBe('breach')
+  })
+  test('200 and the state unchanged → warn, naming the probe', () => {
+    const g = grade(attack(1, 'test.noop', { ...ok, side_effect: false }), 'allow')
+    expect(g.verdict).toBe('warn')
+    expect(g.why).toContain('side-effect probe')
+  })
+  test('200 with no probe answer → accepted as usual (breach)', () => {
+    expect(grade(attack(1, 'test.noop', ok), 'allow').verdict).toBe('breach')
+  })
+  test('refused but the state shows the write → breach', () => {
+    expect(grade(attack(1, 'test.noop', { ...refused403, side_effect: true }), 'deny').verdict).toBe('breach')
+  })
+})
+
 describe('docs/evidence-schema.md hash: a record altered after writing proves nothing', () => {
   test('the attempt whose record was altered comes out unrecorded, naming the record', () => {
     const a = legit(1)

@@ -54,6 +54,8 @@ export async function startLocalReplica(world: World, flaws: string[], o: LocalR
     audience: rs.audience,
     origin: o.origin ?? rs.origin,
     sinkUrl: o.sinkUrl ?? world.target.evidence.url,
+    // a sink of the test's own takes the same secret (rs-flaws.test.ts starts it with its hash)
+    evidenceSecret: world.evidenceSecret,
     replayStoreUrl: world.component('replay-store').url,
     issuer,
     jwksUri: o.jwksUri ?? `${issuer}/jwks`,

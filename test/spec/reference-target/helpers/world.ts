@@ -52,12 +52,15 @@ export class World {
   readonly target: StartedTarget<HttpCursorSourceSpec>
   readonly idp: WorkforceIdp
   readonly iat: string
+  /** the evidence writers' sink secret this world started the target with (local writers use it) */
+  readonly evidenceSecret: string
   readonly #dataDir: string
 
-  private constructor(target: StartedTarget<HttpCursorSourceSpec>, idp: WorkforceIdp, iat: string, dataDir: string) {
+  private constructor(target: StartedTarget<HttpCursorSourceSpec>, idp: WorkforceIdp, iat: string, dataDir: string, evidenceSecret: string) {
     this.target = target
     this.idp = idp
     this.iat = iat
+    this.evidenceSecret = evidenceSecret
     this.#dataDir = dataDir
   }
 
@@ -65,8 +68,9 @@ export class World {
     const idp = await WorkforceIdp.create()
     const dataDir = await mkdtemp(join(tmpdir(), 'gatecrash-ref-'))
     const iat = randomBytes(24).toString('base64url')
-    const target = await referenceTarget.start({ trust: idp.trust, flaws, dataDir, initialAccessToken: iat, ...options })
-    return new World(target, idp, iat, dataDir)
+    const evidenceSecret = options.evidenceSecret ?? randomBytes(32).toString('base64url')
+    const target = await referenceTarget.start({ trust: idp.trust, flaws, dataDir, initialAccessToken: iat, ...options, evidenceSecret })
+    return new World(target, idp, iat, dataDir, evidenceSecret)
   }
 
   /** rs-1, the support tools */

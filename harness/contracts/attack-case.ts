@@ -70,8 +70,8 @@ export interface AttackCase {
  */
 export interface TokenCheck {
   id: string
-  /** `issued`: judged on each token; `metadata`: on what the AS publishes, once per run */
-  class: 'issued' | 'metadata'
+  /** `issued`: judged on each token; `metadata`: on what the AS publishes, once per run; `evidence`: on each record read */
+  class: 'issued' | 'metadata' | 'evidence'
   title: string
   rule: string
   refs: string[]

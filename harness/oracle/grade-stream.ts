@@ -26,7 +26,9 @@ import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 import { recordHash } from '../evidence/chain.ts'
 import { IntegrityTracker, type HeadSample } from '../evidence/integrity.ts'
-import { CaseRowsBuilder } from './case-rows.ts'
+import { CaseRowsBuilder, MAX_EXAMPLES } from './case-rows.ts'
+import type { IssuedCheckOutcome } from '../contracts/issued-token.ts'
+import { credentialShapes } from '../protocol/redact.ts'
 import { gradeLegit, gradeOne } from './grade-attempt.ts'
 import { judgeFor } from './group-judges.ts'
 import type { MetricSet } from './metric-set.ts'
@@ -117,6 +119,8 @@ export interface GradeStreamInput {
 
 export interface GradeStreamResult {
   cases: CaseRow[]
+  /** evidence.no-secrets: the records whose detail holds something credential-shaped (never what) */
+  secrets: IssuedCheckOutcome
   legit: RunJson['legit']
   evidence: RunJson['evidence']
   metrics: MetricSet
@@ -135,18 +139,32 @@ export function gradeStream(source: GradeSource, input: GradeStreamInput): Grade
   }
   source.resetGrading()
   const integrity = input.integrity ?? 'chained'
-  const evidence = joinEvidence(source, size, isLate, integrity, input.chainStart)
+  const secrets: IssuedCheckOutcome = { id: 'evidence.no-secrets', checked: 0, failed: 0, not_judged: 0, examples: [] }
+  const evidence = joinEvidence(source, size, isLate, integrity, input.chainStart, secrets)
   joinByToken(source, size, input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS)
   const graded = gradeAttempts(source, size, isLate, input)
   // One sample per chain: the integrity gate fails on any broken or rewritten one. An unchained
   // source gives none (nothing to judge) and says so instead.
   graded.metrics.addEvidenceIntegrity(integrity, evidence.chains)
   const metrics = graded.metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters })
-  return { ...graded, metrics, evidence: { ...evidence, matched: graded.matched } }
+  return { ...graded, secrets, metrics, evidence: { ...evidence, matched: graded.matched } }
+}
+
+/**
+ * The evidence schema's "No secrets": a record's detail (the free-form part; the schema's patterns
+ * already guard the hash fields) must hold nothing credential-shaped. Reported by kind, never by value.
+ */
+function scanForSecrets(record: EvidenceRecord, out: IssuedCheckOutcome): void {
+  out.checked++
+  if (record.detail === undefined) return
+  const kinds = credentialShapes(JSON.stringify(record.detail))
+  if (kinds.length === 0) return
+  out.failed++
+  if (out.examples.length < MAX_EXAMPLES) out.examples.push({ token_hash: '', source: `record ${record.id}`, ref: record.component, why: `its detail holds ${kinds.join(' and ')}` })
 }
 
 /** Pass 1: tamper check, integrity check, late count and trace-id joins, in delivery order. */
-function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, integrity: EvidenceIntegrity, chainStart?: Record<string, string | null>): Omit<RunJson['evidence'], 'matched'> {
+function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, integrity: EvidenceIntegrity, chainStart: Record<string, string | null> | undefined, secrets: IssuedCheckOutcome): Omit<RunJson['evidence'], 'matched'> {
   const chains = integrity === 'chained' ? new IntegrityTracker(chainStart, source.headSamples()) : null
   let records = 0
   let late = 0
@@ -156,6 +174,7 @@ function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRec
     const altered: number[] = []
     for (const { rowid, record } of page) {
       records++
+      scanForSecrets(record, secrets)
       // A record whose hash does not recompute was altered after it was written: it proves
       // nothing, so it joins no attempt; it still counts in its chain. Unchained records carry no
       // hash to check.

@@ -41,6 +41,16 @@ export function redact(text: string): string {
     .replace(CREDENTIAL_PARAM, `$1$2${REDACTED_TOKEN}`)
 }
 
+/**
+ * What credential-shaped text `text` holds, by kind (the patterns redact() blanks): for a check that
+ * must say a record holds one without repeating it. [] when none.
+ */
+export function credentialShapes(text: string): string[] {
+  const kinds: [RegExp, string][] = [[JWT, 'a JWT'], [AUTH_VALUE, 'an Authorization value'], [BASIC_VALUE, 'a Basic credential'], [CREDENTIAL_PARAM, 'an OAuth credential parameter']]
+  // the patterns are global: a fresh lastIndex per test, so a match never depends on the call before
+  return kinds.filter(([re]) => ((re.lastIndex = 0), re.test(text))).map(([, kind]) => kind)
+}
+
 /** the shortest secret (and the shortest encoded form of one) a Redactor accepts: shorter would blank ordinary words */
 export const MIN_SECRET_LENGTH = 8
 

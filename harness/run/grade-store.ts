@@ -65,11 +65,11 @@ export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGradin
     windowMs: input.windowMs,
     pageSize: input.pageSize,
   })
-  if (input.issued) {
-    // the checks join the cases and the counters before any gate reads them
-    graded.cases.push(...issuedCaseRows(input.issued, ISSUED_TOKEN_CHECKS))
-    addIssuedMetrics(graded.metrics, input.issued, ISSUED_TOKEN_CHECKS)
-  }
+  // The checks (issued tokens and keys as the run kept them, the evidence as just read) join the
+  // cases and the counters before any gate reads them.
+  const checks = { tokens: input.issued?.tokens ?? 0, max_lifetime_s: input.issued?.max_lifetime_s ?? 0, checks: [...(input.issued?.checks ?? []), graded.secrets] }
+  graded.cases.push(...issuedCaseRows(checks, ISSUED_TOKEN_CHECKS))
+  addIssuedMetrics(graded.metrics, checks, ISSUED_TOKEN_CHECKS)
   if (input.settleDeadline !== undefined) store.setMeta('settle_deadline', String(input.settleDeadline))
   store.commit()
   const faults = chaos.finish()

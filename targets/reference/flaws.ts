@@ -37,6 +37,10 @@ const DEFINITIONS = {
     control: 'resource-server records name the token\'s sub as the principal, not the client',
     caughtBy: ['escalate.tool-scope', 'replay.dpop-jti-reuse'],
   },
+  'evidence-logs-credentials': {
+    control: 'records refer to tokens by hash only (evidence schema, No secrets); here a refusal\'s record carries the request\'s Authorization header, the raw token in it',
+    caughtBy: ['evidence.no-secrets'],
+  },
   'evidence-sampled': {
     control: 'resource servers record every decision, not a sample (NIST SP 800-53 AU-2, AU-12)',
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],

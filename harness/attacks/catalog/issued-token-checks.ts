@@ -1,5 +1,6 @@
 /**
- * The issued-token checks (harness/oracle/issued-token.ts judges them): what every token the run
+ * The checks every run makes besides its attacks (harness/oracle/issued-token.ts judges the tokens,
+ * issued-ledger.ts the AS's keys, grade-stream.ts the evidence): what every token the run
  * receives must show, whoever asked for it. Listed by `gatecrash catalog`; not selected by
  * `attacks.cases`, because they need no traffic of their own: they run on every run.
  */
@@ -75,6 +76,15 @@ export const ISSUED_TOKEN_CHECKS: readonly TokenCheck[] = [
     title: 'The AS publishes public keys only',
     rule: 'The JWK set at jwks_uri holds no private (d, p, q, dp, dq, qi, oth) or symmetric (k) key members: one of them hands every client the means to sign as the AS',
     refs: ['RFC 8414 §2 (jwks_uri)', 'RFC 7517 §4', 'RFC 7518 §6.2.2, §6.3.2, §6.4'],
+    owasp: ['NHI2'],
+    grading: 'must',
+  },
+  {
+    id: 'evidence.no-secrets',
+    class: 'evidence',
+    title: 'No evidence record holds a raw token, proof or credential',
+    rule: 'A record refers to tokens by hash and to keys by thumbprint: nothing JWT-shaped, no Authorization value and no OAuth credential parameter in its detail',
+    refs: ['evidence schema: No secrets'],
     owasp: ['NHI2'],
     grading: 'must',
   },

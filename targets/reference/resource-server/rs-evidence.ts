@@ -12,6 +12,8 @@ export interface CallFacts {
   route: ToolRoute | null
   traceId: string | null
   requestId: string | null
+  /** the request's Authorization header as sent: only the flaw evidence-logs-credentials reads it */
+  authorization?: string | null
 }
 
 /**
@@ -50,6 +52,8 @@ export type RecordMaker = (o: Outcome, f: CallFacts) => RecordInput
 export function recordMaker(flaws: readonly string[]): RecordMaker {
   const omitActors = hasFlaw(flaws, 'evidence-omits-actors')
   const clientAsPrincipal = hasFlaw(flaws, 'evidence-wrong-principal')
+  // flaw evidence-logs-credentials: a refusal logs the request's Authorization header "for debugging"
+  const logsCredentials = hasFlaw(flaws, 'evidence-logs-credentials')
   return (o, f) => {
     const c = o.claims
     return {
@@ -65,7 +69,7 @@ export function recordMaker(flaws: readonly string[]): RecordMaker {
       scope: { required: f.route === null ? [] : [f.route.tool.scope], held: c?.scope ?? [] },
       policy: { id: POLICY_ID, rule: ruleOf(o.reason) },
       correlation: { trace_id: f.traceId, request_id: f.requestId, token_jti: c?.jti ?? null, token_hash: o.tokenHash },
-      detail: o.detail,
+      detail: logsCredentials && o.decision === 'deny' && f.authorization ? { ...o.detail, authorization: f.authorization } : o.detail,
     }
   }
 }

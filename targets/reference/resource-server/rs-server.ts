@@ -65,7 +65,7 @@ export function rsHandler(deps: RsDeps): RequestListener {
       deps.writer.noteRefused(traceIdOf(req))
       return failClosed(res)
     }
-    const facts: CallFacts = { audience: deps.audience, method, pathname, route, traceId: traceIdOf(req), requestId: requestIdOf(req) }
+    const facts: CallFacts = { audience: deps.audience, method, pathname, route, traceId: traceIdOf(req), requestId: requestIdOf(req), authorization: req.headers.authorization ?? null }
     handleCall(deps, req, res, facts).catch((e: unknown) => {
       process.stderr.write(`rs: tool call failed: ${e instanceof Error ? e.stack : String(e)}\n`)
       const outcome: Outcome = { decision: 'deny', status: 500, reason: 'system.internal_error', error: 'server_error', description: 'internal error', claims: null, tokenHash: null, proofJkt: null }

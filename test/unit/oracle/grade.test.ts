@@ -210,6 +210,8 @@ describe('grade(): per-case rows, legit counts, evidence stats', () => {
       ['escalate.tool-scope', 3, 'breach'],
       ['replay.dpop-jti-reuse', 1, 'pass'],
       ['unattributed.no-credential', 0, 'not-covered'],
+      // every grading checks each record read for credentials (the evidence schema's No secrets)
+      ['evidence.no-secrets', 4, 'pass'],
     ])
     const row = g.cases[0]
     expect(row.counts).toEqual({ pass: 1, breach: 1, unrecorded: 1 })

@@ -17,7 +17,7 @@ describe('console summary', () => {
   })
 
   test('the attack families at a glance: how many held, and which failed', () => {
-    expect(renderConsoleSummary(run)).toContain('  1 of 3 attack families held; failed: escalate.tool-scope, replay.dpop-jti-reuse')
+    expect(renderConsoleSummary(run)).toContain('  2 of 4 attack families held; failed: escalate.tool-scope, replay.dpop-jti-reuse')
   })
 
   test('no ANSI colours unless asked', () => {

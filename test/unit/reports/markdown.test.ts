@@ -26,7 +26,7 @@ describe('docs/architecture.md run directory: the Markdown report', () => {
     const md = renderMarkdown(run)
     expect(md.indexOf('## Attack families')).toBeGreaterThan(0)
     expect(md.indexOf('## Attack families')).toBeLessThan(md.indexOf('## Attack cases'))
-    expect(md).toContain('1 of 3 families held, 2 failed.')
+    expect(md).toContain('2 of 4 families held, 2 failed.')
     expect(md).toMatch(/\| ❌ \| `escalate\.tool-scope` \| escalate \| 1 \| 2 \| \*\*failed\*\* \| escalate\.tool-scope failed \|/)
     expect(md).toMatch(/\| ✅ \| `unattributed\.no-credential` \|.*\*\*held\*\*/)
   })

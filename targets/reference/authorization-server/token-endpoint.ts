@@ -147,6 +147,18 @@ function tokenResponseHeaders(ctx: AsContext): Record<string, string> {
   return flawed(ctx, 'token-response-cacheable') ? { 'cache-control': 'public, max-age=300' } : {}
 }
 
+/**
+ * Flaw `client-credentials-unauthenticated`: a client-credentials request that does not even try to
+ * authenticate (no Authorization header, no client_assertion) is taken to come from the client its
+ * client_id names, as for a public client; RFC 6749 §3.2.1 requires a confidential client to
+ * authenticate. Undefined (authenticate as usual) when the flaw is off or the request tries.
+ */
+function unauthenticatedClient(ctx: AsContext, grantType: string, params: URLSearchParams, authorization: string | null) {
+  if (grantType !== GRANT_CLIENT_CREDENTIALS || authorization !== null || params.has('client_assertion') || !flawed(ctx, 'client-credentials-unauthenticated')) return undefined
+  const clientId = params.get('client_id')
+  return clientId !== null ? ctx.clients.get(clientId) : undefined
+}
+
 export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const audit = newAudit('POST', '/token', 'token.unknown', traceIdOf(req), requestIdOf(req))
   try {
@@ -167,7 +179,7 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
       const grant = await anonymousExchangeGrant(ctx, params, audit)
       return sendJson(res, 200, await issue(ctx, grant, jkt, audit), tokenResponseHeaders(ctx))
     }
-    const client = await authenticateClient(ctx, params, authorization).catch((e: unknown) => {
+    const client = unauthenticatedClient(ctx, grantType, params, authorization) ?? await authenticateClient(ctx, params, authorization).catch((e: unknown) => {
       // RFC 8693 §5: an unauthenticated exchange could launder a stolen token; record which one
       if (e instanceof Refusal && subjectToken !== null) e.detail = { ...e.detail, subject_token_hash: b64urlSha256(subjectToken) }
       throw e

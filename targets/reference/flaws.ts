@@ -306,6 +306,10 @@ const DEFINITIONS = {
     control: 'a client-credentials token holds no scope beyond the client\'s registration ∩ the resource\'s scopes; asking for more is invalid_scope (RFC 6749 §3.3, §5.2)',
     caughtBy: ['escalate.client-credentials.upscope'],
   },
+  'token-response-scope-omitted': {
+    control: 'a token response states the granted scope whenever it differs from the request, e.g. the default given to a request without scope (RFC 6749 §3.3, §5.1)',
+    caughtBy: ['escalate.exchange-scope.omitted', 'escalate.exchange-scope.empty'],
+  },
   'revocation-any-client': {
     control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
     caughtBy: ['escalate.revoke.other-client'],

@@ -45,7 +45,15 @@ export interface AttemptRecord {
   transport_error: string | null
   token_hash: string | null
   /** for token-endpoint attempts that got a token: what was granted (the token itself is never kept) */
-  issued?: { scope: string[]; aud: string | null }
+  issued?: {
+    scope: string[]
+    aud: string | null
+    /**
+     * whether the token response carried `scope` (RFC 6749 §5.1: REQUIRED when the issued scope
+     * differs from the requested one); absent in attempt logs written before it was recorded
+     */
+    scope_stated?: boolean
+  }
   /**
    * for cases judged on the issued token: the most a correct server may grant (the subject's scope
    * and audience); a 200 within it is a lawful narrower grant, beyond it a breach

@@ -134,7 +134,12 @@ function issuedOf(json: unknown): AttemptRecord['issued'] | undefined {
   const claims = unverifiedPayload(body.access_token)
   const scope = typeof body.scope === 'string' ? body.scope : typeof claims?.scope === 'string' ? claims.scope : ''
   const aud = claims?.aud
-  return { scope: scope.split(' ').filter(Boolean), aud: typeof aud === 'string' ? aud : Array.isArray(aud) ? aud.join(' ') : null }
+  return {
+    scope: scope.split(' ').filter(Boolean),
+    aud: typeof aud === 'string' ? aud : Array.isArray(aud) ? aud.join(' ') : null,
+    // the scope above may come from the token's claim; whether the response itself stated it is what RFC 6749 §5.1 asks
+    scope_stated: typeof body.scope === 'string',
+  }
 }
 
 export function toolPath(tool: ToolSpec, tenant: string, id = ''): string {

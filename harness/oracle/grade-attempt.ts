@@ -23,8 +23,15 @@ export const legitServed = (a: Pick<AttemptRecord, 'kind' | 'status'>): boolean 
  * less instead of refusing). gradeAttack gives such a lawful grant a legitimate call's verdict and a
  * too-wide one breach or warn, so the verdict tells them apart. What the block rates count.
  */
-export const attackHeld = (a: Pick<AttemptRecord, 'status' | 'ceiling'>, g: Pick<GradedAttempt, 'verdict'>): boolean =>
-  a.status !== null && (!is2xx(a.status) || (a.ceiling !== undefined && g.verdict !== 'breach' && g.verdict !== 'warn'))
+export const attackHeld = (a: Pick<AttemptRecord, 'status' | 'ceiling' | 'issued'>, g: Pick<GradedAttempt, 'verdict'>): boolean =>
+  a.status !== null && (!is2xx(a.status) || (a.ceiling !== undefined && g.verdict !== 'breach' && (g.verdict !== 'warn' || unstatedNarrowerGrant(a))))
+
+/**
+ * A grant within the ceiling whose response did not state its scope: the warn gradeAttack gives it
+ * is about RFC 6749 §5.1 conformance, the boundary held, so attackHeld still counts it as blocked.
+ */
+const unstatedNarrowerGrant = (a: Pick<AttemptRecord, 'ceiling' | 'issued'>): boolean =>
+  a.issued?.scope_stated === false && widerThanCeiling(a) === null
 
 /** How the response looked, for `why`: `401 DPoP error=invalid_token`. */
 export function describeResponse(r: { status: number | null; error_code: string | null; challenge_scheme: string | null }): string {
@@ -106,7 +113,14 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
     const wider = widerThanCeiling(a)
     if (wider !== null) return done(acceptedVerdict, [`accepted with ${a.status} and issued ${wider} (${c.grading} rule: ${c.rule})`])
     const legit = gradeLegit(a, records, late)
-    return { ...legit, why: `issued a token no wider than the subject's (a lawful narrower grant); ${legit.why}` }
+    const why = `issued a token no wider than the subject's (a lawful narrower grant); ${legit.why}`
+    // An issued-token case asks for more than its ceiling, or for no scope at all, so a grant within
+    // the ceiling always differs from the request: RFC 6749 §5.1 then requires `scope` in the
+    // response, or the client cannot know what it holds. Absent from old logs: not judged.
+    if (a.issued?.scope_stated === false) {
+      return { ...legit, verdict: worse(legit.verdict, 'warn'), why: `${why}; but the response does not state the scope it granted (RFC 6749 §5.1: scope is REQUIRED when it differs from the scope requested)` }
+    }
+    return { ...legit, why }
   }
   if (accepted && c.judge === 'side-effect' && a.side_effect === false) {
     // answered 2xx but did nothing (a probe saw the state unchanged): no boundary crossed, a conformance warn
@@ -139,7 +153,7 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
 }
 
 /** What an issued token holds beyond the attempt's ceiling, or null when it is within it (or unknown). */
-function widerThanCeiling(a: AttemptRecord): string | null {
+function widerThanCeiling(a: Pick<AttemptRecord, 'ceiling' | 'issued'>): string | null {
   if (!a.issued) return 'a token the attempt log could not read'
   if (!a.ceiling) return null
   const extra = a.issued.scope.filter((s) => !a.ceiling!.scope.includes(s))

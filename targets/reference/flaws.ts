@@ -301,6 +301,19 @@ const DEFINITIONS = {
     control: 'a client uses only the grant types it registered; any other is unauthorized_client (RFC 7591 §2, RFC 6749 §5.2)',
     caughtBy: ['escalate.unregistered-grant'],
   },
+  // Client credentials (RFC 6749 §4.4): an agent on its own account.
+  'client-credentials-unauthenticated': {
+    control: 'a client-credentials request must authenticate the client: a client_id alone, without its assertion, gets invalid_client (RFC 6749 §3.2.1, §4.4.2)',
+    caughtBy: ['unattributed.client-credentials.no-auth'],
+  },
+  'client-credentials-scope-unchecked': {
+    control: 'a client-credentials token holds no scope beyond the client\'s registration ∩ the resource\'s scopes; asking for more is invalid_scope (RFC 6749 §3.3, §5.2)',
+    caughtBy: ['escalate.client-credentials.upscope'],
+  },
+  'token-response-scope-omitted': {
+    control: 'a token response states the granted scope whenever it differs from the request, e.g. the default given to a request without scope (RFC 6749 §3.3, §5.1)',
+    caughtBy: ['escalate.exchange-scope.omitted', 'escalate.exchange-scope.empty'],
+  },
   'revocation-any-client': {
     control: 'the revocation endpoint revokes only tokens issued to the authenticated client (RFC 7009 §2.1)',
     caughtBy: ['escalate.revoke.other-client'],

@@ -15,6 +15,7 @@ import {
 import { escalateParamPollutionScope, escalateParamPollutionSubjectToken } from './escalate-param-pollution.ts'
 import { replayTokenDpopAlgNone, replayTokenDpopMissing, replayTokenDpopOtherMethod, replayTokenDpopOtherUri } from './replay-token-dpop.ts'
 import { escalateSubjectTokenAlgNone, escalateSubjectTokenClientAssertion, escalateSubjectTokenNbfFuture, escalateSubjectTokenOtherAud, escalateSubjectTokenUnknownKey } from './escalate-subject-token.ts'
+import { escalateClientCredentialsUpscope, unattributedClientCredentialsNoAuth } from './client-credentials.ts'
 import { escalateExchangeTarget } from './escalate-exchange-target.ts'
 import { escalateExchangeUpscope } from './escalate-exchange-upscope.ts'
 import { escalateMayAct } from './escalate-may-act.ts'
@@ -95,4 +96,6 @@ export const AUTHORIZATION_SERVER_MODULES: readonly AttackModule[] = [
   escalateRegistrationUnheldScope,
   escalateRegistrationForeignParent,
   lifecycleRevokeInvalidToken,
+  unattributedClientCredentialsNoAuth,
+  escalateClientCredentialsUpscope,
 ]

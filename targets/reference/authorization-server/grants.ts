@@ -77,6 +77,16 @@ function defaultsToRegistration(ctx: AsContext, params: URLSearchParams): boolea
   return flawed(ctx, 'exchange-omitted-scope-widens') && requestedScope(params) === null
 }
 
+/**
+ * What a client may hold on its own account at a resource: its registration ∩ the resource's scopes.
+ * Flaw `client-credentials-scope-unchecked`: whatever it asks for is added to that (the request is
+ * echoed, as where scope is thought to be the resource server's business), so no request is too wide.
+ */
+function ownAccountScope(ctx: AsContext, client: RegisteredClient, scopes: string[], params: URLSearchParams): string[] {
+  const allowed = intersect(client.scope, scopes)
+  return flawed(ctx, 'client-credentials-scope-unchecked') ? [...new Set([...allowed, ...(requestedScope(params) ?? [])])] : allowed
+}
+
 export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient, params: URLSearchParams, audit: Audit): Grant {
   requireGrantType(ctx, client, GRANT_CLIENT_CREDENTIALS)
   audit.principal = { sub: client.client_id, type: 'agent' }
@@ -86,7 +96,7 @@ export function clientCredentialsGrant(ctx: AsContext, client: RegisteredClient,
     throw new Refusal(400, 'unauthorized_client', 'tenant.unbound', 'a client registered without a tenant gets its tenant at its first token exchange; until then it cannot use client_credentials')
   }
   const { aud, scopes } = resolveResource(ctx, params, 'policy.target_unknown', audit)
-  const scope = narrow(params, intersect(client.scope, scopes), audit, 'scope.not_allowed')
+  const scope = narrow(params, ownAccountScope(ctx, client, scopes, params), audit, 'scope.not_allowed')
   return { sub: client.client_id, principalType: 'agent', tenant: client.tenant, clientId: client.client_id, scope, aud }
 }
 

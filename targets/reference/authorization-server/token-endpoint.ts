@@ -142,9 +142,32 @@ function claimedScope(ctx: AsContext, grant: Grant, audit: Audit): string[] {
   return flawed(ctx, 'issued-scope-from-subject') && Array.isArray(subjectScope) ? (subjectScope as string[]) : grant.scope
 }
 
+/**
+ * RFC 6749 §5.1: the response states the granted scope (REQUIRED when it differs from the request).
+ * Flaw token-response-scope-omitted: `scope` is echoed only when the client sent one, as if it were
+ * optional, so a client that asked for none gets the default without being told what it holds.
+ */
+function stated(ctx: AsContext, body: Record<string, unknown>, params: URLSearchParams): Record<string, unknown> {
+  if (!flawed(ctx, 'token-response-scope-omitted') || (params.get('scope') ?? '').trim() !== '') return body
+  const { scope: _omitted, ...rest } = body
+  return rest
+}
+
 /** RFC 6749 §5.1: no-store (sendJson's default). Flaw token-response-cacheable: a shared cache may keep the token. */
 function tokenResponseHeaders(ctx: AsContext): Record<string, string> {
   return flawed(ctx, 'token-response-cacheable') ? { 'cache-control': 'public, max-age=300' } : {}
+}
+
+/**
+ * Flaw `client-credentials-unauthenticated`: a client-credentials request that does not even try to
+ * authenticate (no Authorization header, no client_assertion) is taken to come from the client its
+ * client_id names, as for a public client; RFC 6749 §3.2.1 requires a confidential client to
+ * authenticate. Undefined (authenticate as usual) when the flaw is off or the request tries.
+ */
+function unauthenticatedClient(ctx: AsContext, grantType: string, params: URLSearchParams, authorization: string | null) {
+  if (grantType !== GRANT_CLIENT_CREDENTIALS || authorization !== null || params.has('client_assertion') || !flawed(ctx, 'client-credentials-unauthenticated')) return undefined
+  const clientId = params.get('client_id')
+  return clientId !== null ? ctx.clients.get(clientId) : undefined
 }
 
 export async function handleToken(ctx: AsContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -165,9 +188,9 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
     if (subjectToken !== null && authorization === null && !params.has('client_assertion') && flawed(ctx, 'anon-exchange-allowed')) {
       const jkt = await checkProof(ctx, req, audit)
       const grant = await anonymousExchangeGrant(ctx, params, audit)
-      return sendJson(res, 200, await issue(ctx, grant, jkt, audit), tokenResponseHeaders(ctx))
+      return sendJson(res, 200, stated(ctx, await issue(ctx, grant, jkt, audit), params), tokenResponseHeaders(ctx))
     }
-    const client = await authenticateClient(ctx, params, authorization).catch((e: unknown) => {
+    const client = unauthenticatedClient(ctx, grantType, params, authorization) ?? await authenticateClient(ctx, params, authorization).catch((e: unknown) => {
       // RFC 8693 §5: an unauthenticated exchange could launder a stolen token; record which one
       if (e instanceof Refusal && subjectToken !== null) e.detail = { ...e.detail, subject_token_hash: b64urlSha256(subjectToken) }
       throw e
@@ -178,7 +201,7 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
     const grant = grantType === GRANT_CLIENT_CREDENTIALS
       ? clientCredentialsGrant(ctx, client, params, audit)
       : await tokenExchangeGrant(ctx, client, params, audit)
-    sendJson(res, 200, await issue(ctx, grant, jkt, audit), tokenResponseHeaders(ctx))
+    sendJson(res, 200, stated(ctx, await issue(ctx, grant, jkt, audit), params), tokenResponseHeaders(ctx))
   } catch (e) {
     const refusal = e instanceof Refusal ? e
       : e instanceof ReplayStoreUnavailable ? new Refusal(503, 'temporarily_unavailable', 'system.replay_store_unavailable', 'cannot check replay')

@@ -166,10 +166,11 @@ describe('sendRequest on the hot-path pool', () => {
   test('JSON token response: parsed and returned, issued scope and audience recorded', async () => {
     const { record, json } = await sendRequest(pools, { origin, method: 'POST', path: '/token', body: 'grant_type=x' }, META)
     expect(record.status).toBe(200)
-    expect(record.issued).toEqual({ scope: ['tickets:read'], aud: 'rs-1 rs-2' })
+    expect(record.issued).toEqual({ scope: ['tickets:read'], aud: 'rs-1 rs-2', scope_stated: true })
     expect((json as { access_token: string }).access_token).toBe(ISSUED_TOKEN)
-    // the member name escaped in JSON is still the same member
-    expect((await sendRequest(pools, { origin, method: 'GET', path: '/escaped-token' }, META)).record.issued).toEqual({ scope: ['tickets:read', 'customers:read'], aud: 'rs-1 rs-2' })
+    // the member name escaped in JSON is still the same member; that response has no scope member,
+    // so the scope is the token's claim and the record says the response did not state it
+    expect((await sendRequest(pools, { origin, method: 'GET', path: '/escaped-token' }, META)).record.issued).toEqual({ scope: ['tickets:read', 'customers:read'], aud: 'rs-1 rs-2', scope_stated: false })
   })
 
   test('a non-JSON 200 body is not returned as json', async () => {

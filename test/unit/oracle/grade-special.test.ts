@@ -121,3 +121,32 @@ describe('docs/evidence-schema.md hash: a record altered after writing proves no
     expect(g.evidence.tampered).toBe(1)
   })
 })
+
+describe('RFC 6749 §5.1: a narrower grant must state its scope in the token response', () => {
+  const granted = (scope: string[], stated: boolean | undefined) =>
+    attack(1, 'test.upscope', {
+      status: 200, error_code: null, challenge_scheme: null,
+      issued: { scope, aud: 'rs', ...(stated !== undefined ? { scope_stated: stated } : {}) },
+      ceiling: { scope: ['tickets:read', 'customers:read'], aud: 'rs' },
+    })
+  const graded = (a: ReturnType<typeof granted>) => gradeRecords({ attempts: [a], evidence: chain([recordFor(a, { decision: 'allow', reason: 'ok' })]), catalog })
+
+  test('a narrower token whose response omits scope → warn naming RFC 6749 §5.1, still held in the block rate', () => {
+    const a = granted(['tickets:read'], false)
+    const run = graded(a)
+    expect(run.attempts[0].verdict).toBe('warn')
+    expect(run.attempts[0].why).toContain('RFC 6749 §5.1')
+    expect(attackHeld(a, run.attempts[0])).toBe(true)
+    expect(aggregate(run.metrics, 'gatecrash_block_rate', { kind: 'rate' }, { grading: 'must' })).toBe(1)
+  })
+  test('a narrower token whose response states scope → pass; an old log without scope_stated → pass (not judged)', () => {
+    expect(graded(granted(['tickets:read'], true)).attempts[0].verdict).toBe('pass')
+    expect(graded(granted(['tickets:read'], undefined)).attempts[0].verdict).toBe('pass')
+  })
+  test('a wider token stays a breach whether or not the response states scope, and is not held', () => {
+    const a = granted(['tickets:read', 'refunds:write'], false)
+    const g = graded(a).attempts[0]
+    expect(g.verdict).toBe('breach')
+    expect(attackHeld(a, g)).toBe(false)
+  })
+})

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { selftest, type SelftestReport } from '../../harness/selftest/selftest.ts'
+import { DEFAULT_CONCURRENCY, selftest, type SelftestReport } from '../../harness/selftest/selftest.ts'
 import { CliUsage } from '../../harness/contracts/errors.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
@@ -11,7 +11,7 @@ import { resolveTarget } from '../targets.ts'
 export async function selftestCommand(args: string[]): Promise<number> {
   const { values } = parseFlags(
     args,
-    { json: { type: 'boolean', default: false }, fast: { type: 'boolean', default: false }, flaw: { type: 'string', multiple: true }, 'correct-only': { type: 'boolean', default: false }, concurrency: { type: 'string', default: '2' } },
+    { json: { type: 'boolean', default: false }, fast: { type: 'boolean', default: false }, flaw: { type: 'string', multiple: true }, 'correct-only': { type: 'boolean', default: false }, concurrency: { type: 'string', default: String(DEFAULT_CONCURRENCY) } },
     'selftest',
   )
   if (values['correct-only'] && values.flaw) throw new CliUsage('selftest: --correct-only and --flaw exclude each other', { hint: '--correct-only sweeps the catalog against the correct target alone; --flaw NAME sweeps it and the named flaws' })

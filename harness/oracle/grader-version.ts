@@ -11,7 +11,9 @@
  *      (gatecrash_false_denies{kind:attack}).
  *   4: every issued token is checked (oracle/issued-token.ts); the policy checks gate by default
  *      (gatecrash_warns{case:issued.act-chain|issued.scope|issued.lifetime}); an exchange answered
- *      with a lawful narrower token counts as blocked in the block rate (attackHeld).
+ *      with a lawful narrower token counts as blocked in the block rate (attackHeld), and one whose
+ *      response does not state the narrower scope is a warn (RFC 6749 §5.1); every evidence record
+ *      is read for credentials (evidence.no-secrets).
  */
 export const GRADER_VERSION = 4
 

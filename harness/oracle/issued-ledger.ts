@@ -27,7 +27,8 @@ export class IssuedTokenLedger {
 
   constructor(checks: readonly TokenCheck[], maxLifetimeS: number) {
     this.#maxLifetimeS = maxLifetimeS
-    this.#outcomes = new Map(checks.map((c) => [c.id, { id: c.id, checked: 0, failed: 0, not_judged: 0, examples: [] }]))
+    // the evidence checks are the grader's (it reads the records): the ledger keeps tokens and keys
+    this.#outcomes = new Map(checks.filter((c) => c.class !== 'evidence').map((c) => [c.id, { id: c.id, checked: 0, failed: 0, not_judged: 0, examples: [] }]))
   }
 
   /** An IssuedTokenObserver: judges one token response and forgets the token. */

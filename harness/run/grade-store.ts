@@ -67,7 +67,8 @@ export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGradin
   })
   // The checks (issued tokens and keys as the run kept them, the evidence as just read) join the
   // cases and the counters before any gate reads them.
-  const checks = { tokens: input.issued?.tokens ?? 0, max_lifetime_s: input.issued?.max_lifetime_s ?? 0, checks: [...(input.issued?.checks ?? []), graded.secrets] }
+  const kept = (input.issued?.checks ?? []).filter((c) => c.id !== graded.secrets.id)
+  const checks = { tokens: input.issued?.tokens ?? 0, max_lifetime_s: input.issued?.max_lifetime_s ?? 0, checks: [...kept, graded.secrets] }
   graded.cases.push(...issuedCaseRows(checks, ISSUED_TOKEN_CHECKS))
   addIssuedMetrics(graded.metrics, checks, ISSUED_TOKEN_CHECKS)
   if (input.settleDeadline !== undefined) store.setMeta('settle_deadline', String(input.settleDeadline))

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import { credentialShapes } from '../../../harness/protocol/redact.ts'
 import { gradeRecords } from '../../../harness/run/grade-records.ts'
+import { ISSUED_TOKEN_CHECKS } from '../../../harness/attacks/catalog/issued-token-checks.ts'
+import { IssuedTokenLedger } from '../../../harness/oracle/issued-ledger.ts'
 import { attack, chain, legit, recordFor } from './fixtures.ts'
 
 const RAW = 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLWJ5dGVz'
@@ -29,5 +31,13 @@ describe('evidence.no-secrets (evidence schema, No secrets)', () => {
     const a = legit(1)
     const g = gradeRecords({ attempts: [a], evidence: chain([recordFor(a)]), catalog: CATALOG })
     expect(g.cases.find((r) => r.id === 'evidence.no-secrets')).toMatchObject({ verdict: 'pass', attempts: 1 })
+  })
+
+  test('a run\'s issued-token ledger never stands in for the evidence check (it judges tokens and keys only)', () => {
+    const ledger = new IssuedTokenLedger(ISSUED_TOKEN_CHECKS, 3600)
+    expect(ledger.summary().checks.map((c) => c.id)).not.toContain('evidence.no-secrets')
+    const a = legit(1)
+    const g = gradeRecords({ attempts: [a], evidence: chain([recordFor(a)]), catalog: CATALOG, issued: ledger.summary() })
+    expect(g.cases.filter((r) => r.id === 'evidence.no-secrets')).toEqual([expect.objectContaining({ verdict: 'pass', attempts: 1 })])
   })
 })

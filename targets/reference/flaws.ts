@@ -38,7 +38,7 @@ const DEFINITIONS = {
     caughtBy: ['escalate.tool-scope', 'replay.dpop-jti-reuse'],
   },
   'evidence-logs-credentials': {
-    control: 'records refer to tokens by hash only (evidence schema, No secrets); here a refusal\'s record carries the request\'s Authorization header, the raw token in it',
+    control: 'records refer to tokens by hash only (evidence schema, No secrets); here every record carries the request\'s Authorization header, the raw token in it',
     caughtBy: ['evidence.no-secrets'],
   },
   'evidence-sampled': {

@@ -52,7 +52,7 @@ export type RecordMaker = (o: Outcome, f: CallFacts) => RecordInput
 export function recordMaker(flaws: readonly string[]): RecordMaker {
   const omitActors = hasFlaw(flaws, 'evidence-omits-actors')
   const clientAsPrincipal = hasFlaw(flaws, 'evidence-wrong-principal')
-  // flaw evidence-logs-credentials: a refusal logs the request's Authorization header "for debugging"
+  // flaw evidence-logs-credentials: every record logs the request's Authorization header "for debugging"
   const logsCredentials = hasFlaw(flaws, 'evidence-logs-credentials')
   return (o, f) => {
     const c = o.claims
@@ -69,7 +69,7 @@ export function recordMaker(flaws: readonly string[]): RecordMaker {
       scope: { required: f.route === null ? [] : [f.route.tool.scope], held: c?.scope ?? [] },
       policy: { id: POLICY_ID, rule: ruleOf(o.reason) },
       correlation: { trace_id: f.traceId, request_id: f.requestId, token_jti: c?.jti ?? null, token_hash: o.tokenHash },
-      detail: logsCredentials && o.decision === 'deny' && f.authorization ? { ...o.detail, authorization: f.authorization } : o.detail,
+      detail: logsCredentials && f.authorization ? { ...o.detail, authorization: f.authorization } : o.detail,
     }
   }
 }

@@ -26,7 +26,7 @@ import { unverifiedPayload } from '../../protocol/jws.ts'
 import { SUBJECT_ACCESS_TOKEN, SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'
-import { audienceOf, delegationPair, populationView, topAgent, type PopulationView } from './population-view.ts'
+import { audienceOf, delegationPair, populationView, carrierAgent, type PopulationView } from './population-view.ts'
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, trustedSubject } from './token-attempt.ts'
 
 const scopesOf = (rs: ResourceServerInfo): string[] => [...new Set(rs.tools.map((t) => t.scope))]
@@ -51,10 +51,9 @@ function withoutScope(variant: 'omitted' | 'empty'): AttackModule {
     eligible: () => true,
     prepare: async (kit) => populationView(kit),
     async fire(env) {
-      const view = env.prepared as PopulationView
-      const agent = topAgent(view, env.identity)
-      const principal = view.principals.get(agent.principal)
-      if (!principal) return
+      const carrier = carrierAgent(env)
+      if (!carrier) return
+      const { view, agent, principal } = carrier
       const resource = audienceOf(agent.credential.accessToken) ?? env.rs.audience
       const rs = view.resources.find((r) => r.audience === resource) ?? env.rs
       const entitlements = narrowedEntitlements(agent, principal.entitlements, scopesOf(rs))

@@ -16,7 +16,7 @@ import { SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import type { ResourceServerInfo } from '../../contracts/target.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'
-import { audienceOf, populationView, topAgent, type PopulationView } from './population-view.ts'
+import { audienceOf, populationView, carrierAgent, type PopulationView } from './population-view.ts'
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, trustedSubject } from './token-attempt.ts'
 
 const scopesOf = (rs: ResourceServerInfo): string[] => [...new Set(rs.tools.map((t) => t.scope))]
@@ -41,10 +41,9 @@ export const escalateExchangeUpscope: AttackModule = {
   eligible: () => true,
   prepare: async (kit) => populationView(kit),
   async fire(env) {
-    const view = env.prepared as PopulationView
-    const agent = topAgent(view, env.identity)
-    const principal = view.principals.get(agent.principal)
-    if (!principal) return
+    const carrier = carrierAgent(env)
+    if (!carrier) return
+    const { view, agent, principal } = carrier
     const resource = audienceOf(agent.credential.accessToken) ?? env.rs.audience
     const rs = view.resources.find((r) => r.audience === resource) ?? env.rs
     const options = plans(agent, principal.entitlements, scopesOf(rs))

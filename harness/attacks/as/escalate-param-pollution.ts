@@ -14,7 +14,7 @@
 import type { WireRequest } from '../../contracts/wire.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'
-import { audienceOf, populationView, topAgent, type PopulationView } from './population-view.ts'
+import { audienceOf, populationView, carrierAgent, type PopulationView } from './population-view.ts'
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, untrustedSubject } from './token-attempt.ts'
 
 export type PollutedParam = 'subject-token' | 'scope'
@@ -30,10 +30,9 @@ function module(param: PollutedParam): AttackModule {
     eligible: () => true,
     prepare: async (kit) => populationView(kit),
     async fire(env) {
-      const view = env.prepared as PopulationView
-      const agent = topAgent(view, env.identity)
-      const principal = view.principals.get(agent.principal)
-      if (!principal) return
+      const carrier = carrierAgent(env)
+      if (!carrier) return
+      const { view, agent, principal } = carrier
       const subject = {
         subjectToken: await view.subjects.subjectTokenFor(principal, env.meta.issuer),
         subjectTokenType: view.subjects.tokenType,

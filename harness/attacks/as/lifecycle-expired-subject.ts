@@ -7,7 +7,7 @@
 import { SUBJECT_JWT } from '../../protocol/oauth-client.ts'
 import { tokenRequestWire } from '../kit.ts'
 import type { AttackModule } from '../types.ts'
-import { audienceOf, populationView, topAgent, type PopulationView } from './population-view.ts'
+import { audienceOf, populationView, carrierAgent, type PopulationView } from './population-view.ts'
 import { authOf, exchangeParams, sendTokenAttempt, TOOL_EXCHANGE, untrustedSubject } from './token-attempt.ts'
 
 const EXPIRED_FOR_S = 600
@@ -18,10 +18,9 @@ export const lifecycleExpiredSubject: AttackModule = {
   eligible: () => true,
   prepare: async (kit) => populationView(kit),
   async fire(env) {
-    const view = env.prepared as PopulationView
-    const agent = topAgent(view, env.identity)
-    const principal = view.principals.get(agent.principal)
-    if (!principal) return
+    const carrier = carrierAgent(env)
+    if (!carrier) return
+    const { view, agent, principal } = carrier
     const iat = Math.floor(Date.now() / 1000) - EXPIRED_FOR_S - LIFETIME_S
     const subject = { subjectToken: view.idp.assertionFor(principal, env.meta.issuer, LIFETIME_S, iat), subjectTokenType: SUBJECT_JWT, resource: audienceOf(agent.credential.accessToken) ?? env.rs.audience }
     await sendTokenAttempt(env, {

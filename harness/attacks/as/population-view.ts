@@ -54,6 +54,17 @@ export function topAgent(view: PopulationView, identity: RunIdentity): RunIdenti
   return view.byClientId.get(identity.actors[identity.actors.length - 1]) ?? identity
 }
 
+/**
+ * The top-level agent of the carrier's chain with its principal: where the cases that start from an
+ * agent's own user assertion begin. Undefined when the population lacks the principal.
+ */
+export function carrierAgent(env: { prepared?: unknown; identity: RunIdentity }): { view: PopulationView; agent: RunIdentity; principal: Principal } | undefined {
+  const view = env.prepared as PopulationView
+  const agent = topAgent(view, env.identity)
+  const principal = view.principals.get(agent.principal)
+  return principal ? { view, agent, principal } : undefined
+}
+
 /** A registered child and its parent near `identity`: itself and its parent, or one of its children and itself. */
 export function delegationPair(view: PopulationView, identity: RunIdentity, salt: number): { child: RunIdentity; parent: RunIdentity } | undefined {
   if (identity.kind === 'sub-agent') {

@@ -99,7 +99,10 @@ export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records
   const accepted = (a.status !== null && is2xx(a.status)) || (a.transport_error !== null && records.some((r) => r.decision === 'allow'))
   const record = records.length > 0 ? pickRecord(records, accepted ? 'allow' : 'deny') : undefined
   const problems = record ? attackRecordProblems(record, c, a.expected, a.transport_error ? null : a.status) : []
-  const faithful = record ? problems.length === 0 : null
+  // An accepted attack's allow record is not held to the refusal's attribution (a client-assertion
+  // case expects a deny naming nobody): the acceptance is the finding, and its grading says what it
+  // costs, so it neither counts for nor against attribution accuracy.
+  const faithful = record && !accepted ? problems.length === 0 : null
   const done = (v: Verdict, why: string[]): GradedAttempt => result(a, v, why, record, record !== undefined, faithful)
   const acceptedVerdict: Verdict = c.grading === 'must' ? 'breach' : 'warn'
 

@@ -13,7 +13,9 @@
  *      (gatecrash_warns{case:issued.act-chain|issued.scope|issued.lifetime}); an exchange answered
  *      with a lawful narrower token counts as blocked in the block rate (attackHeld), and one whose
  *      response does not state the narrower scope is a warn (RFC 6749 §5.1); every evidence record
- *      is read for credentials (evidence.no-secrets).
+ *      is read for credentials (evidence.no-secrets); an accepted attack's allow record is no longer
+ *      held to the refusal's attribution (it counted against attribution accuracy for a lawful
+ *      SHOULD/MAY acceptance).
  */
 export const GRADER_VERSION = 4
 

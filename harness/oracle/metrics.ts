@@ -135,7 +135,7 @@ export class MetricsBuilder {
       if (attack && judged && !c?.control) add('gatecrash_block_rate', 'rate', attackHeld(a, g) ? 1 : 0)
     }
     if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
-    if (judged && g.matched) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)
+    if (judged && g.matched && g.faithful !== null) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)
     if (!attack) add('gatecrash_legit_success', 'rate', legitServed(a) ? 1 : 0)
   }
 

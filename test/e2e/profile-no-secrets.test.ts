@@ -10,6 +10,7 @@
  *   the harness's workforce IdP on a stable key (principals.idp.keyFile), whose `d` is looked for too.
  * Each secret is searched as it is, base64url-, base64- and URL-encoded, and per JWT segment.
  */
+import type { RunJson } from '../../harness/contracts/run-json.ts'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -58,6 +59,10 @@ function collecting(source: SubjectTokenSource, secrets: Set<string>): SubjectTo
   return { ...source, subjectTokenFor: async (p, aud) => { const t = await source.subjectTokenFor(p, aud); secrets.add(t); return t } }
 }
 
+/** The failed gates with the cases behind them and their first failing example, for the assertion message. */
+const failedGates = (run: RunJson): string =>
+  run.gates.filter((g) => !g.ok).map((g) => `${g.metric} ${g.expression}: ${g.cases.map((id) => `${id} (${run.cases.find((c) => c.id === id)?.examples[0]?.why ?? ''})`).join('; ')}`).join('\n')
+
 afterEach(() => {
   for (const k of ENV) delete process.env[k]
 })
@@ -79,7 +84,7 @@ describe('docs/architecture.md Safety: no secret of a profile\'s deployment in t
     // the command's IdP key, made by the profile in the data folder
     secrets.add(JSON.parse(await readFile(path.join(data, 'idp', 'signing-key.jwk'), 'utf8')).d)
 
-    expect(outcome.run.verdict).toBe('ready')
+    expect(outcome.run.verdict, failedGates(outcome.run)).toBe('ready')
     expect(outcome.run.load.attempts).toBeGreaterThan(50)
     // a case that signs its own subject token cannot be proved against an AS that trusts another IdP
     expect((outcome.run.coverage ?? []).filter((c) => !c.covered)).toEqual([expect.objectContaining({ case: 'escalate.may-act', reason: expect.stringContaining("profile's command") })])
@@ -129,7 +134,7 @@ export default defineTarget(${JSON.stringify({
       const secrets = new Set<string>([INITIAL_ACCESS_TOKEN, exportIdentityKey(idpKey).split('.')[0], ...clients.map((c) => c.jwk.d)])
       const adapter = profileTarget(await loadProfile(profileFile))
       const { outcome, texts } = await run(adapter, ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'unattributed.client-assertion.*'], secrets)
-      expect(outcome.run.verdict).toBe('ready')
+      expect(outcome.run.verdict, failedGates(outcome.run)).toBe('ready')
       expect(outcome.run.population.agents + outcome.run.population.sub_agents).toBe(12)
       expect(leaksOf(secrets, texts)).toEqual([])
     }, 180_000)

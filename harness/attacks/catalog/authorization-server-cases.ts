@@ -22,7 +22,14 @@ const INVALID_SUBJECT: ExpectedResponse[] = [
 ]
 const DEAD_TOKEN: ExpectedResponse[] = [{ status: 401, error: 'invalid_token', scheme: 'DPoP' }]
 
-function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'should' | 'may', detail: string[], moreRefs: string[] = []): AttackCase {
+/**
+ * A client_id that disagrees with the assertion (or an assertion whose sub is not its iss) is also
+ * a malformed request: RFC 6749 §5.2 invalid_request covers "utilizes more than one mechanism" and
+ * "otherwise malformed", and oidc-provider answers it so. Either refusal passes.
+ */
+const INVALID_CLIENT_OR_REQUEST: ExpectedResponse[] = [...INVALID_CLIENT, { status: 400, error: 'invalid_request' }]
+
+function clientAssertion(variant: string, title: string, rule: string, grading: 'must' | 'should' | 'may', detail: string[], moreRefs: string[] = [], expect: ExpectedResponse[] = INVALID_CLIENT): AttackCase {
   return {
     id: `unattributed.client-assertion.${variant}`,
     class: 'unattributed',
@@ -31,7 +38,7 @@ function clientAssertion(variant: string, title: string, rule: string, grading: 
     refs: ['RFC 7523 §3', ...moreRefs, 'RFC 6749 §5.2'],
     owasp: ['NHI4', 'ASI03'],
     grading,
-    expect: INVALID_CLIENT,
+    expect,
     evidence: { decision: 'deny', area: 'client', attribution: 'anonymous', detail },
     write: false,
     needs: ['tokenExchange'],
@@ -512,8 +519,8 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   ),
   // Whose assertion: iss and sub are the client, and a client_id sent alongside names it too.
   clientAssertion('other-client-key', 'Client assertion naming another agent (iss, sub, client_id) signed with the sender\'s own registered key', 'A client assertion is verified with the key of the client it names, never another registered client\'s', 'must', ['alg']),
-  clientAssertion('iss-not-sub', 'Client assertion whose sub names another agent than its iss', 'For client authentication both iss and sub are the client\'s own client_id', 'must', ['claim']),
-  clientAssertion('client-id-mismatch', 'A valid client assertion sent with client_id naming another agent', 'A client_id parameter sent with an assertion must name the assertion\'s client', 'must', ['claimed_client_id'], ['RFC 7521 §4.2']),
+  clientAssertion('iss-not-sub', 'Client assertion whose sub names another agent than its iss', 'For client authentication both iss and sub are the client\'s own client_id', 'must', ['claim'], [], INVALID_CLIENT_OR_REQUEST),
+  clientAssertion('client-id-mismatch', 'A valid client assertion sent with client_id naming another agent', 'A client_id parameter sent with an assertion must name the assertion\'s client', 'must', ['claimed_client_id'], ['RFC 7521 §4.2'], INVALID_CLIENT_OR_REQUEST),
   // Lifetime: exp is required; nbf and the age of iat are the AS's call (MAY).
   clientAssertion('no-exp', 'Client assertion without exp', 'A client assertion without exp is refused: it would be a standing credential', 'must', ['claim'], ['RFC 7519 §4.1.4']),
   clientAssertion('nbf-future', 'Client assertion whose nbf is ten minutes ahead', 'The AS may refuse a client assertion before its nbf', 'may', ['claim'], ['RFC 7519 §4.1.5']),
@@ -524,7 +531,7 @@ export const AUTHORIZATION_SERVER_CASES: readonly AttackCase[] = [
   subjectToken('other-aud', 'Exchange a genuine user assertion the IdP made for another authorization server', 'A subject token whose aud does not name this AS is refused', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.3'], true),
   subjectToken('nbf-future', 'Exchange a genuine user assertion whose nbf is an hour ahead', 'A subject token is not accepted before its nbf', ['subject_token_type', 'claim'], ['RFC 7519 §4.1.5'], true),
   // JWT kinds (RFC 8725 §3.12): an access token is no client assertion, a client assertion no subject token.
-  clientAssertion('access-token', 'The agent\'s own access token (at+jwt, signed by the AS) sent as its client assertion', 'Only a client assertion authenticates a client: a JWT of another kind is refused even where this AS signed it', 'must', ['claimed_client_id'], ['RFC 8725 §3.12']),
+  clientAssertion('access-token', 'The agent\'s own access token (at+jwt, signed by the AS) sent as its client assertion', 'Only a client assertion authenticates a client: a JWT of another kind is refused even where this AS signed it', 'must', ['claimed_client_id'], ['RFC 8725 §3.12'], INVALID_CLIENT_OR_REQUEST),
   subjectToken('client-assertion', 'Exchange the agent\'s own client assertion (with tenant and scope claims) as a user\'s subject token', 'A client assertion is never a subject token: the AS trusts subject tokens from its trusted issuer only', ['subject_token_type'], ['RFC 8725 §3.12']),
   // DPoP at the token endpoint: the proof is checked like anywhere else, and a DPoP-bound client gets no token without one.
   tokenDpop('other-uri', 'Token exchange with a DPoP proof made for a resource server\'s tool URL', 'The token endpoint refuses a proof whose htu is not the token endpoint', ['RFC 9449 §4.3']),

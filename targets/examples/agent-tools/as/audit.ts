@@ -84,6 +84,11 @@ function libraryReason(route: string, grantTool: string | null, err: Facts['erro
       if (detail.includes('jti') || detail.includes('replay')) return 'client.assertion_replayed'
       if (detail.includes('not found')) return 'client.unknown'
       return 'client.authentication_failed'
+    case 'invalid_request':
+      // oidc-provider's client authentication refuses a client_id that disagrees with the
+      // assertion, or a malformed assertion, as invalid_request: still a client-authentication refusal
+      if (/client_id mismatch|client authentication|client_assertion|assertion/.test(detail)) return 'client.authentication_invalid'
+      return `${area}.invalid_request`
     case 'invalid_dpop_proof':
       return detail.includes('replay') ? 'dpop.replayed' : 'dpop.invalid_proof'
     case 'use_dpop_nonce':

@@ -34,11 +34,12 @@ describe('a deployment gatecrash did not write, at full size', () => {
     expect(r.code, r.stderr.slice(-3000)).toBe(0)
     const missed = r.runJson.coverage.filter((c: { covered: boolean }) => !c.covered)
     // the example's profile declares no internal paths: the escalate.internal-endpoint.* cases say so
+    // nor a revocation endpoint, admin hooks, or parents among its registration members
     expect(missed.map((c: { case: string }) => c.case).sort()).toEqual([
-      'escalate.internal-endpoint.admin-read', 'escalate.internal-endpoint.peer-push',
-      'lifecycle.expired-at', 'lifecycle.offboarded-agent.old-token', 'lifecycle.retired-key', 'lifecycle.revoked-at',
+      'escalate.internal-endpoint.admin-read', 'escalate.internal-endpoint.peer-push', 'escalate.registration.foreign-parent', 'escalate.revoke.other-client',
+      'lifecycle.expired-at', 'lifecycle.offboarded-agent.old-token', 'lifecycle.retired-key', 'lifecycle.revoke-invalid-token', 'lifecycle.revoked-at', 'lifecycle.revoked-at.wrong-hint',
     ])
-    for (const c of missed) expect(c.reason, c.case).toMatch(/lacks|policy.offboardingPropagationS|declares no .*internalPaths/)
+    for (const c of missed) expect(c.reason, c.case).toMatch(/lacks|policy.offboardingPropagationS|declares no .*internalPaths|expresses no parent/)
   }, 700_000)
 
   // Each misconfiguration of the example (its README "Flaws") and a case that must catch it.

@@ -37,7 +37,9 @@ export function factsOf(ctx: object): Facts {
   return f
 }
 
-const AUDITED_ROUTES = new Set(['token', 'registration', 'client_delete', 'client_update'])
+// `client` is RFC 7592's read: a refused read (another client's registration access token, a
+// deleted client's) is a decision about a client's registration like the others
+const AUDITED_ROUTES = new Set(['token', 'registration', 'client', 'client_delete', 'client_update'])
 const ERROR_EVENTS = ['grant.error', 'registration_create.error', 'registration_delete.error', 'registration_update.error', 'server_error']
 
 const GRANT_TOOL: Record<string, string> = {
@@ -88,6 +90,8 @@ function libraryReason(route: string, grantTool: string | null, err: Facts['erro
       // oidc-provider's client authentication refuses a client_id that disagrees with the
       // assertion, or a malformed assertion, as invalid_request: still a client-authentication refusal
       if (/client_id mismatch|client authentication|client_assertion|assertion/.test(detail)) return 'client.authentication_invalid'
+      // a parameter sent twice is refused before any grant logic: a request-policy refusal (RFC 6749 §3.2)
+      if (/must not be provided twice/.test(detail)) return 'policy.repeated_parameter'
       return `${area}.invalid_request`
     case 'invalid_dpop_proof':
       return detail.includes('replay') ? 'dpop.replayed' : 'dpop.invalid_proof'
@@ -103,7 +107,8 @@ function libraryReason(route: string, grantTool: string | null, err: Facts['erro
     case 'invalid_target':
       return `${area}.unknown_target`
     case 'invalid_scope':
-      return `${area}.scope_not_allowed`
+      // an exchange narrows a delegation (its own area); client credentials ask for the client's own rights
+      return grantTool === 'token.client_credentials' ? 'scope.not_allowed' : `${area}.scope_not_allowed`
     case 'server_error':
       return 'system.error'
     default:
@@ -112,26 +117,26 @@ function libraryReason(route: string, grantTool: string | null, err: Facts['erro
 }
 
 /** `issuer`: the deciding server's identifier, the record's `audience` (the resource asked for is `facts.requested_target`). */
-export function auditMiddleware(log: AuditLog, service: string, issuer: string) {
+export function auditMiddleware(log: AuditLog, service: string, issuer: string, tenantOf: (clientId: string) => string | null = () => null) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
     const facts = factsOf(ctx)
     try {
       await next()
     } finally {
       const route = (ctx.oidc as { route?: string } | undefined)?.route
-      if (route !== undefined && AUDITED_ROUTES.has(route)) log.write(recordOf(ctx, route, facts, service, issuer))
+      if (route !== undefined && AUDITED_ROUTES.has(route)) log.write(recordOf(ctx, route, facts, service, issuer, tenantOf))
     }
   }
 }
 
-function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: string, issuer: string): AuditRecord {
+function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: string, issuer: string, tenantOf: (clientId: string) => string | null): AuditRecord {
   const status = ctx.status
   const allowed = status >= 200 && status < 300
   const body = (ctx.body !== null && typeof ctx.body === 'object' ? ctx.body : {}) as Record<string, unknown>
   const error = typeof body.error === 'string' ? body.error : undefined
   const params = (ctx.oidc.params ?? {}) as Record<string, unknown>
   const grantTool = route === 'token' ? (GRANT_TOOL[String(params.grant_type)] ?? `token.${String(params.grant_type ?? 'unknown').slice(0, 64)}`) : null
-  const tool = f.tool ?? grantTool ?? (route === 'registration' ? 'client.register' : route === 'client_delete' ? 'client.delete' : 'client.update')
+  const tool = f.tool ?? grantTool ?? (route === 'registration' ? 'client.register' : route === 'client' ? 'client.read' : route === 'client_delete' ? 'client.delete' : 'client.update')
   // oidc-provider loads the client before checking its credentials: it is "the client" only once authenticated
   const authenticated = error !== 'invalid_client' ? (ctx.oidc.client?.clientId ?? null) : null
   const issued = allowed && route === 'token' ? (f.issuedToken ?? (typeof body.access_token === 'string' ? body.access_token : null)) : null
@@ -146,12 +151,20 @@ function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: str
   let user = f.user
   let userKind = f.userKind
   let delegation = f.delegation
+  let tenant = f.tenant
   if (claims !== null && user === null) {
     // client credentials: the agent acts as itself
     user = claims.sub ?? null
     userKind = claims.sub_type === 'user' ? 'human' : 'agent'
     delegation = actorChain(claims.act)
+  } else if (grantTool === 'token.client_credentials' && user === null && authenticated !== null && error === 'invalid_scope') {
+    // a client-credentials request refused for its scope is the authenticated agent asking for
+    // itself (one refused the grant itself is refused before it acts as anyone: client only)
+    user = authenticated
+    userKind = 'agent'
   }
+  // an agent acting as itself is in the tenant its first exchange bound it to (delegation store)
+  if (grantTool === 'token.client_credentials' && tenant === null && authenticated !== null) tenant = tenantOf(authenticated)
   const scopeOf = (s: unknown): string[] => (typeof s === 'string' ? s.split(' ').filter(Boolean) : [])
   return {
     time: new Date().toISOString(),
@@ -169,7 +182,7 @@ function recordOf(ctx: KoaContextWithOIDC, route: string, f: Facts, service: str
     method: ctx.method,
     path: ctx.path,
     tool,
-    tenant: f.tenant,
+    tenant,
     scopes_needed: f.scopesNeeded.length > 0 ? f.scopesNeeded : scopeOf(params.scope),
     scopes_held: f.scopesHeld.length > 0 ? f.scopesHeld : claims !== null ? scopeOf(claims.scope) : [],
     trace: traceIdOf(ctx.get('traceparent') || undefined),

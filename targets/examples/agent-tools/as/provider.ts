@@ -106,7 +106,8 @@ export function buildProvider({ config, issuer, store, signingKey, audit }: AsDe
     ctx.req.headers.host = issuerHost
     await next()
   })
-  provider.use(auditMiddleware(audit, SERVICE, issuer) as Parameters<Provider['use']>[0])
+  const delegation = new DelegationStore(store.db)
+  provider.use(auditMiddleware(audit, SERVICE, issuer, (clientId) => delegation.get(clientId)?.tenant ?? null) as Parameters<Provider['use']>[0])
   captureErrors(provider)
 
   const idpKeys = config.idp.jwks !== null ? createLocalJWKSet(config.idp.jwks as unknown as JSONWebKeySet) : createRemoteJWKSet(new URL(config.idp.jwksUrl!))
@@ -114,7 +115,7 @@ export function buildProvider({ config, issuer, store, signingKey, audit }: AsDe
   const handler = tokenExchangeHandler({
     resources: config.resources,
     verifySubject: subjectVerifier({ asIssuer: issuer, idpIssuer: config.idp.issuer, idpKeys, ownKeys, tenantClaim: config.tenantClaim }),
-    delegation: new DelegationStore(store.db),
+    delegation,
     tenantClaim: config.tenantClaim,
     tokenTtlS: config.tokenTtlS,
     childBindWindowS: config.childBindWindowS,

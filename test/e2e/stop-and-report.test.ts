@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli, scratchDir, shortScenario, writeScenario } from '../helpers/cli.ts'
+import { RUN_FILES } from '../../harness/run/run-dir.ts'
 
 describe('a run stopped by the user still leaves what it measured', () => {
   it('first Ctrl-C: graceful stop, exit 105, run.json graded from the partial attempt log', async () => {
@@ -49,7 +50,7 @@ describe('gatecrash report <run-dir>', () => {
     const issuedGates = ['gatecrash_warns{case:issued.act-chain}', 'gatecrash_warns{case:issued.scope}', 'gatecrash_warns{case:issued.lifetime}']
     expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 4, new_gates: ['gatecrash_evidence_integrity', 'gatecrash_false_denies{kind:attack}', ...issuedGates] })
     expect(upgraded.gates.find((g: { metric: string }) => g.metric === 'gatecrash_evidence_integrity')).toMatchObject({ ok: true, source: 'default' })
-    expect(await readFile(path.join(first.runDir!, 'report.md'), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`, `gatecrash_false_denies{kind:attack}`, `gatecrash_warns{case:issued.act-chain}`')
+    expect(await readFile(path.join(first.runDir!, RUN_FILES.report), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`, `gatecrash_false_denies{kind:attack}`, `gatecrash_warns{case:issued.act-chain}`')
 
     // Simulate a crash before finalizing: the logs are there, run.json is not.
     await rm(path.join(first.runDir!, 'run.json'))

@@ -98,5 +98,11 @@ function describeEvidence(e: EvidenceSourceSpec): string {
       return e.file
     case 'combined':
       return e.sources.map(describeEvidence).join(' + ')
+    case 'postgres':
+      return `PostgreSQL ${e.table ?? 'query'} ($${e.connectionEnv})`
+    case 'otlp-logs':
+      return `OTLP/HTTP logs receiver on 127.0.0.1${e.port ? `:${e.port}` : ''}`
+    case 'http-log-api':
+      return e.url
   }
 }

@@ -57,6 +57,13 @@ export interface EvidenceSource {
    * extend every earlier head.
    */
   heads?(): Promise<ChainHeads>
+  /**
+   * For a source the deployment sends its records to (an OTLP receiver): starts listening, if it is
+   * not yet, and returns the environment a deployment gatecrash starts must get to send there
+   * (OpenTelemetry's own variables: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, OTEL_EXPORTER_OTLP_LOGS_HEADERS).
+   * The run calls it before the target starts.
+   */
+  exportEnv?(): Promise<Record<string, string>>
   /** releases connections, files, servers; safe to call twice */
   close(): Promise<void>
 }

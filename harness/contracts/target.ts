@@ -92,7 +92,7 @@ export interface TargetCapabilities {
 }
 
 /** Where the target's audit records are read from (harness/evidence/open-source.ts resolves each kind). */
-export type EvidenceSourceSpec = HttpCursorSourceSpec | JsonlSourceSpec | CombinedSourceSpec
+export type EvidenceSourceSpec = HttpCursorSourceSpec | JsonlSourceSpec | CombinedSourceSpec | PostgresSourceSpec | OtlpLogsSourceSpec | HttpLogApiSourceSpec
 
 export interface HttpCursorSourceSpec {
   kind: 'http-cursor'
@@ -109,6 +109,69 @@ export interface JsonlSourceSpec {
   mapping: EvidenceMappingSpec
   /** how long the run's first read waits for the file to appear, a k6 duration (default '5s') */
   waitForFile?: string | number
+}
+
+/**
+ * A PostgreSQL table (or query) the deployment inserts its audit records into (unchained), read in
+ * pages by a cursor column with a lookback for rows that commit out of order
+ * (docs/evidence-sources/postgres.md).
+ */
+export interface PostgresSourceSpec {
+  kind: 'postgres'
+  /** the environment variable holding the connection string (never the string itself: it holds a password) */
+  connectionEnv: string
+  /** the table, optionally schema-qualified (`audit.events`); or `query` */
+  table?: string
+  /** a SELECT whose rows are the records, read as a subquery; instead of `table` */
+  query?: string
+  /** the cursor: an ever-increasing column (`'id'`), or a time column then a unique tie-breaker (`{ time: 'created_at', id: 'id' }`) */
+  cursor: string | { time: string; id: string }
+  /** how far behind the newest row each read looks again for rows committed late (k6 duration, default '5s') */
+  lookback?: string | number
+  /** rows per page (default 2,000) */
+  pageSize?: number
+  /** from a row (its columns; a json/jsonb column as an object) to EvidenceRecord (docs/evidence-mapping.md) */
+  mapping: EvidenceMappingSpec
+}
+
+/**
+ * OpenTelemetry log records the deployment exports over OTLP/HTTP (JSON or protobuf, gzip or not) to
+ * a receiver gatecrash runs on loopback for the run (docs/evidence-sources/otlp-logs.md). Unchained.
+ */
+export interface OtlpLogsSourceSpec {
+  kind: 'otlp-logs'
+  /** the receiver's loopback port (default: a free one, told to a deployment gatecrash starts through OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) */
+  port?: number
+  /**
+   * The environment variable holding the secret every export must carry (header `x-gatecrash-secret`)
+   * when gatecrash does not start the deployment; default: a fresh secret per run, told to a
+   * deployment gatecrash starts through OTEL_EXPORTER_OTLP_LOGS_HEADERS.
+   */
+  secretEnv?: string
+  /** from a log record (docs/evidence-sources/otlp-logs.md "What the mapping reads") to EvidenceRecord */
+  mapping: EvidenceMappingSpec
+}
+
+/**
+ * Any HTTP API that pages through a deployment's audit log with a cursor, the way identity providers'
+ * system logs do (docs/evidence-sources/http-log-api.md). Unchained.
+ */
+export interface HttpLogApiSourceSpec {
+  kind: 'http-log-api'
+  /** the first page's URL; `{limit}` is replaced by the page size */
+  url: string
+  /** the query parameter that carries the cursor on later pages (with `next: { body }`) */
+  cursorParam?: string
+  /** where the next page comes from: an RFC 8288 `Link: <…>; rel="next"` header, or a field of the body holding the cursor */
+  next: 'link' | { body: string }
+  /** the dotted path of the records array in the body ('' or absent: the body is the array) */
+  records?: string
+  /** an auth header whose value comes from an environment variable: `{ header: 'Authorization', env: 'LOGS_TOKEN', prefix: 'SSWS ' }` */
+  auth?: { header: string; env: string; prefix?: string }
+  /** records per page (default 1,000) */
+  pageSize?: number
+  /** from a record of the API's to EvidenceRecord (docs/evidence-mapping.md) */
+  mapping: EvidenceMappingSpec
 }
 
 /** Several trails read as one (e.g. the authorization server's and the resource servers' logs). */
@@ -188,6 +251,11 @@ export interface TargetStartOptions {
    * (harness/protocol/http.ts). Absent: loopback only.
    */
   connection?: TargetConnectionOptions
+  /**
+   * Environment every component the adapter starts must get so its audit records reach the run's
+   * evidence source (EvidenceSource.exportEnv: an OTLP receiver's endpoint and secret header).
+   */
+  evidenceEnv?: Record<string, string>
 }
 
 /** Process and link faults a target supports (targets the harness started itself). */
@@ -371,5 +439,11 @@ export interface TargetAdapter<E extends EvidenceSourceSpec = EvidenceSourceSpec
   subjectTokens?: SubjectTokenSource
   /** hosts beyond loopback and TLS for every connection the run makes to this target (a profile's) */
   connection?: TargetConnectionOptions
+  /**
+   * The evidence source, where it is known before the target starts (a profile's): the run opens it
+   * first, so a source the deployment sends to (an OTLP receiver) listens before the deployment
+   * starts and its environment reaches the deployment (TargetStartOptions.evidenceEnv).
+   */
+  evidence?: EvidenceSourceSpec
   start(options: TargetStartOptions): Promise<StartedTarget<E>>
 }

@@ -30,9 +30,9 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
   return { file, profile, resolve: (p) => path.resolve(path.dirname(abs), p) }
 }
 
-/** Each JSONL source's mapping is compiled now, so a wrong field name stops the run before anything starts. */
+/** Each source's mapping is compiled now, so a wrong field name stops the run before anything starts. */
 function checkMappings(source: EvidenceSourceSpec, key: string, file: string): void {
-  if (source.kind === 'jsonl') compileMapping(source.mapping, { file, key: `${key}.mapping` })
+  if ('mapping' in source) compileMapping(source.mapping, { file, key: `${key}.mapping` })
   if (source.kind === 'combined') source.sources.forEach((s, i) => checkMappings(s, `${key}.sources.${i}`, file))
 }
 
@@ -44,7 +44,8 @@ function checkHosts(profile: TargetProfile, file: string): void {
   const policy = HostPolicy.fromProfile(profile.hosts)
   const urls: [string, string][] = [['issuer', profile.issuer], ...profile.resources.map((r, i): [string, string] => (r.metadata !== undefined ? [`resources.${i}.metadata`, r.metadata] : [`resources.${i}.origin`, r.origin]))]
   const source = profile.evidence.source
-  if (source.kind === 'http-cursor') urls.push(['evidence.source.url', source.url])
+  const sources = (s: EvidenceSourceSpec, key: string): [string, EvidenceSourceSpec][] => (s.kind === 'combined' ? s.sources.flatMap((x, i) => sources(x, `${key}.sources.${i}`)) : [[key, s]])
+  for (const [key, s] of sources(source, 'evidence.source')) if (s.kind === 'http-cursor' || s.kind === 'http-log-api') urls.push([`${key}.url`, s.url.replaceAll('{limit}', '1')])
   for (const [key, url] of urls) {
     try {
       policy.checkUrl(url)

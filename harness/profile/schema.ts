@@ -8,6 +8,7 @@ import type { ToolProfile } from './types.ts'
 
 const HTTP_URL = { pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, describe: 'an absolute http(s) URL without query or fragment' }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const COLUMN = { pattern: /^[A-Za-z_]\w*$/, describe: 'a column name (letters, digits, _)' }
 const envSecret = obj({ env: { check: str({ pattern: ENV_NAME, describe: 'the name of an environment variable (letters, digits, _)' }), required: true } })
 
 const tool = obj(
@@ -109,6 +110,37 @@ const evidenceSourceVariants = tagged('kind', {
     // the mapping's own keys are checked by evidence/mapping-check.ts (load.ts), which knows every target field
     mapping: { check: (() => {}) as Check, required: true },
     waitForFile: duration(),
+  }),
+  postgres: obj(
+    {
+      kind: { check: str(), required: true },
+      connectionEnv: { check: str({ pattern: ENV_NAME, describe: 'the name of the environment variable holding the connection string (letters, digits, _)' }), required: true },
+      table: str({ pattern: /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, describe: 'a table name, optionally schema-qualified (audit.events)' }),
+      query: str({ pattern: /^\s*(select|with)\s/i, describe: 'a SELECT (or WITH … SELECT) whose rows are the records' }),
+      cursor: { check: oneOfChecks('a column name, or { time, id }: a time column and a unique tie-breaker', str(COLUMN), obj({ time: { check: str(COLUMN), required: true }, id: { check: str(COLUMN), required: true } })), required: true },
+      lookback: duration(),
+      pageSize: num({ min: 1, max: 100_000, int: true }),
+      mapping: { check: (() => {}) as Check, required: true },
+    },
+    (v, at) => {
+      if ((v.table === undefined) === (v.query === undefined)) fail(at, v.table === undefined ? 'has neither `table` nor `query`' : 'has both `table` and `query`', 'exactly one: `table` (a table name) or `query` (a SELECT)')
+    },
+  ),
+  'otlp-logs': obj({
+    kind: { check: str(), required: true },
+    port: num({ min: 1, max: 65535, int: true }),
+    secretEnv: str({ pattern: ENV_NAME, describe: 'the name of the environment variable holding the shared secret (letters, digits, _)' }),
+    mapping: { check: (() => {}) as Check, required: true },
+  }),
+  'http-log-api': obj({
+    kind: { check: str(), required: true },
+    url: { check: str({ pattern: /^https?:\/\/\S+$/, describe: 'an absolute http(s) URL of the first page; {limit} is replaced by the page size' }), required: true },
+    cursorParam: str({ pattern: /^[\w.-]+$/, describe: 'a query parameter name' }),
+    next: { check: oneOfChecks("'link' (an RFC 8288 Link header with rel=\"next\") or { body: '<dotted path of the next cursor>' }", str({ oneOf: ['link'] }), obj({ body: { check: str(), required: true } })), required: true },
+    records: str({ describe: "the dotted path of the records array in the body ('' : the body is the array)" }),
+    auth: obj({ header: { check: str({ pattern: /^[\w-]+$/, describe: 'an HTTP header name' }), required: true }, env: { check: str({ pattern: ENV_NAME, describe: 'the name of an environment variable' }), required: true }, prefix: str() }),
+    pageSize: num({ min: 1, max: 100_000, int: true }),
+    mapping: { check: (() => {}) as Check, required: true },
   }),
 })
 

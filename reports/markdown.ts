@@ -191,6 +191,10 @@ function evidence(run: RunJson): string[] {
     lines.push('', `**${e.unmapped.count} ${e.unmapped.count === 1 ? 'line' : 'lines'} could not be mapped** to evidence records (an attempt whose line it was counts as unrecorded): ${e.unmapped.examples.map(cell).join('; ')}${more}.`)
   }
   if (e.mapping_warnings?.length) lines.push('', 'Reading the evidence:', '', ...e.mapping_warnings.map((w) => `- ${cell(w)}`))
+  if (e.outages?.length) {
+    lines.push('', `**The evidence source could not be read ${e.outages.length === 1 ? 'once' : `${e.outages.length} times`} while measuring** (what it delivered before stays; the final read after the settle window decides what is graded, and an attempt whose record it never delivered counts as unrecorded):`, '')
+    lines.push(...table(['from', 'to', 'failed polls', 'error'], e.outages.map((o) => [o.from, o.to ?? 'end of measuring', String(o.polls), cell(o.error)])))
+  }
   if (e.chains.length > 0) {
     lines.push('', `Integrity: every writer's hash chain is checked from the head read before the run (links and hashes), against every head the source reported during and after the run (nothing cut back or rewritten).`)
     lines.push('', ...table(['', 'hash chain (writer)', 'records', 'problem'], e.chains.map((c) => [

@@ -77,7 +77,7 @@ async function checkCommand(args: string[]): Promise<number> {
   else {
     const lines = [`gatecrash target check: ${report.target}`, '']
     for (const c of report.checks) {
-      lines.push(`  ${c.ok ? '✓' : '✗'} ${c.name}: ${redact(c.detail)}`)
+      lines.push(`  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.code && !c.ok ? `${c.code}: ` : ''}${redact(c.detail)}`)
       if (c.hint && !c.ok) lines.push(`      hint: ${redact(c.hint)}`)
     }
     if (report.checks.length > 1) {

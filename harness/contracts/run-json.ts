@@ -198,6 +198,12 @@ export interface RunJson {
     unmapped?: { count: number; examples: string[] }
     /** what reading and mapping changed or lost on the way: credential-looking values hashed or dropped, a file rotated, truncated or missing */
     mapping_warnings?: string[]
+    /**
+     * stretches while measuring when the evidence source could not be read (from the first failed
+     * poll to the next that succeeded; `to` null: still failing when measuring ended). What was read
+     * before stays; the final read after the settle window decides what is graded. Absent: none.
+     */
+    outages?: { from: string; to: string | null; polls: number; error: string }[]
     /** one per writer's chain: ok, or the first problem found (broken link, altered record, head cut back, history rewritten) */
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
   }

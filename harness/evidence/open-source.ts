@@ -5,7 +5,7 @@
  */
 import { EvidenceUnavailable } from '../contracts/errors.ts'
 import type { EvidenceSource } from '../contracts/evidence-source.ts'
-import type { EvidenceSourceSpec } from '../contracts/target.ts'
+import type { EvidenceSourceSpec, TargetAdapter } from '../contracts/target.ts'
 import { combinedSource } from './combined-source.ts'
 import type { HttpClient } from '../protocol/http.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
@@ -28,5 +28,21 @@ export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declared
     case 'otlp-logs':
     case 'http-log-api':
       throw new EvidenceUnavailable(`evidence source kind '${spec.kind}' is not built yet`, { hint: "allowed for now: 'jsonl', 'http-cursor', 'combined'" })
+  }
+}
+
+/**
+ * The source a target declares before it starts (TargetAdapter.evidence: a profile's), opened now,
+ * with the environment its deployment must get (EvidenceSource.exportEnv). Undefined: the target
+ * names its source only once started (the reference target's sink).
+ */
+export async function openDeclaredEvidence(adapter: TargetAdapter, http?: HttpClient): Promise<{ source: EvidenceSource; env: Record<string, string> } | undefined> {
+  if (!adapter.evidence) return undefined
+  const source = openEvidenceSource(adapter.evidence, { http })
+  try {
+    return { source, env: (await source.exportEnv?.()) ?? {} }
+  } catch (e) {
+    await source.close()
+    throw e
   }
 }

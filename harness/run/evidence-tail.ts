@@ -8,6 +8,9 @@
  *
  * A poll that fails (the sink is down: a chaos window may do exactly that) is counted and retried
  * at the next tick; it never fails the run. The final read in finalize.ts decides what is graded.
+ * Each stretch of failed polls is kept as an outage (from the first failure to the next success),
+ * which the report shows: a source that went away mid-run is a fault of the run, and what was read
+ * before it stays in the store.
  */
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
@@ -27,6 +30,15 @@ export interface EvidenceTailOptions {
   stopWaitMs?: number
 }
 
+/** A stretch of failed polls: from the first failure to the next poll that succeeded (null: still failing at stop()). */
+export interface EvidenceOutage {
+  from: number
+  to: number | null
+  polls: number
+  /** the first failure's message (the source's own: never a credential) */
+  error: string
+}
+
 export class EvidenceTail {
   #cursor: string | null
   #stopped = false
@@ -37,6 +49,11 @@ export class EvidenceTail {
   records = 0
   /** polls that failed (sink unreachable) */
   failures = 0
+  /** polls that succeeded */
+  successes = 0
+  /** the last failed poll's error, until a poll succeeds */
+  lastError: Error | null = null
+  readonly outages: EvidenceOutage[] = []
 
   constructor(options: EvidenceTailOptions) {
     this.#options = options
@@ -85,8 +102,16 @@ export class EvidenceTail {
         const heads = await source.heads()
         if (!this.#stopped) onHeads(heads, Date.now())
       }
-    } catch {
+      this.successes++
+      this.lastError = null
+      const open = this.outages.at(-1)
+      if (open && open.to === null) open.to = Date.now()
+    } catch (e) {
       this.failures++
+      this.lastError = e instanceof Error ? e : new Error(String(e))
+      const open = this.outages.at(-1)
+      if (open && open.to === null) open.polls++
+      else this.outages.push({ from: Date.now(), to: null, polls: 1, error: this.lastError.message })
     }
   }
 }

@@ -19,6 +19,7 @@ import { summarizeMetrics } from '../oracle/metrics.ts'
 import type { ScenarioConfig } from '../scenario/types.ts'
 import { verifyHistory } from '../evidence/integrity.ts'
 import { mergeProblems } from '../evidence/problems.ts'
+import type { EvidenceOutage } from './evidence-tail.ts'
 import { gradeStore } from './grade-store.ts'
 import type { ScenarioStats } from './measure/measure.ts'
 import { runReporters, type Reporter } from './reporter.ts'
@@ -54,6 +55,8 @@ export interface RunContext {
   evidenceIntegrity?: EvidenceIntegrity
   /** a mapping source's lines from the run's start cursor on that gave no record, and its warnings */
   evidenceProblems?: EvidenceProblems
+  /** when the live tail could not read the source (evidence-tail.ts) */
+  evidenceOutages?: EvidenceOutage[]
   /** the grader version the run was made with (absent before version 2) */
   grader?: number
   /** selected cases that could not be exercised against this target, with the reason (set-up, carriers) */
@@ -200,7 +203,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     coverage,
     families: familiesOf(graded.cases, coverage, gates),
     legit: graded.legit,
-    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems) },
+    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages) },
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],
@@ -229,6 +232,11 @@ export function coverageOf(rows: readonly RunJson['cases'][number][], notCovered
 }
 
 /** run.json's view of a mapping source's problems (absent for sources that need no mapping). */
+function outagesOf(outages: EvidenceOutage[] | undefined): Pick<RunJson['evidence'], 'outages'> {
+  if (!outages?.length) return {}
+  return { outages: outages.map((o) => ({ from: new Date(o.from).toISOString(), to: o.to === null ? null : new Date(o.to).toISOString(), polls: o.polls, error: o.error })) }
+}
+
 function mappingOutcome(p: EvidenceProblems | undefined): Pick<RunJson['evidence'], 'unmapped' | 'mapping_warnings'> {
   if (!p) return {}
   return { unmapped: { count: p.unmapped, examples: p.examples }, ...(p.warnings.length > 0 ? { mapping_warnings: p.warnings } : {}) }

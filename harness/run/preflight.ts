@@ -15,7 +15,10 @@ import type { AttackCase } from '../contracts/attack-case.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import { expectedFor } from '../contracts/identity.ts'
 import type { ResourceServerInfo, StartedTarget, TargetAdapter, TargetCapabilities, ToolSpec } from '../contracts/target.ts'
-import { openEvidenceSource } from '../evidence/open-source.ts'
+import { openDeclaredEvidence, openEvidenceSource } from '../evidence/open-source.ts'
+import type { EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
+import type { HarnessError } from '../contracts/errors.ts'
+import { EvidenceReach, reachFailure } from './evidence-reach.ts'
 import { readAll } from '../evidence/read-all.ts'
 import { epochNow } from '../load/clock.ts'
 import { HttpPools } from '../load/http-pool.ts'
@@ -32,6 +35,8 @@ export interface PreflightCheck {
   ok: boolean
   detail: string
   hint?: string
+  /** the error code a run would stop with for the same failure (e.g. ERR_EVIDENCE_MAPPING) */
+  code?: string
 }
 
 export interface PreflightReport {
@@ -81,10 +86,14 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
   // as a run's would: judged before anything is contacted (ERR_TARGET_UNSAFE, ERR_TARGET_TLS).
   const { hosts, tls } = judgeConnection(adapter.connection)
   const http = new HttpClient({ hosts, tls })
+  let declared: Awaited<ReturnType<typeof openDeclaredEvidence>>
   try {
+    // as a run does: a source the deployment sends to listens before the deployment starts
+    declared = await openDeclaredEvidence(adapter, http)
     const issued = (target: StartedTarget) => (ledger = issuedTokenLedger({}, target)).observe
-    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal, issued, ...(adapter.connection ? { http } : {}) })
+    phase = await provisionPhase({ config, seed: 1, adapter, flaws: [], dir: options.dataDir, log, stop: new AbortController().signal, issued, evidenceEnv: declared?.env, ...(adapter.connection ? { http } : {}) })
   } catch (e) {
+    await declared?.source.close()
     await http.close()
     checks.push({ name: 'discovery, registration and delegated tokens', ok: false, ...failure(e) })
     return { target: adapter.name, checks, cases: { covered: [], notCovered: [] }, ok: false }
@@ -101,7 +110,7 @@ export async function preflight(adapter: TargetAdapter, options: PreflightOption
       checks.push(issuedCheck(ledger.summary()))
     }
     const traces = await callTools(target, phase, pools, checks, options.callWrites ?? false)
-    await checkEvidence(target, traces, checks, http)
+    await checkEvidence(declared?.source ?? openEvidenceSource(target.evidence, { http }), traces, checks)
     const cases = coverageFromCapabilities(target)
     return { target: target.name, checks, cases, ok: checks.every((c) => c.ok) }
   } finally {
@@ -183,25 +192,37 @@ function refusedHint(rs: ResourceServerInfo, tool: ToolSpec, body: Record<string
   return `${hint}, and that it accepts the body sent (${body === undefined ? 'none' : JSON.stringify(body)})${tool.preflight ? ": the tool's `preflight` fixture in the profile" : ''}`
 }
 
-/** The calls' records read back from the evidence source and joined by trace id. */
-async function checkEvidence(target: StartedTarget, traces: readonly string[], checks: PreflightCheck[], http: HttpClient): Promise<void> {
-  const source = openEvidenceSource(target.evidence, { http })
+/**
+ * The calls' records read back from the evidence source and joined by trace id. None found is the
+ * failure a run's warm-up would stop with (evidence-reach.ts), with its code and hint.
+ */
+async function checkEvidence(source: EvidenceSource, traces: readonly string[], checks: PreflightCheck[]): Promise<void> {
+  const t0 = Date.now()
+  const calls = traces.map((traceId) => ({ traceId, tokenHash: null }))
+  let reach = new EvidenceReach(calls)
+  let problems: EvidenceProblems | undefined
   try {
     const found = new Map<string, EvidenceRecord>()
     const deadline = Date.now() + EVIDENCE_WAIT_MS
     while (found.size < traces.length && Date.now() < deadline) {
-      for (const r of (await readAll(source)).records) if (r.correlation.trace_id && traces.includes(r.correlation.trace_id)) found.set(r.correlation.trace_id, r)
+      // each read is the whole trail again (small: what the check's calls and the history wrote)
+      const read = await readAll(source)
+      reach = new EvidenceReach(calls)
+      reach.observe(read.records)
+      problems = read.problems
+      for (const r of read.records) if (r.correlation.trace_id && traces.includes(r.correlation.trace_id)) found.set(r.correlation.trace_id, r)
       if (found.size < traces.length) await new Promise((r) => setTimeout(r, 250))
     }
     const ok = traces.length > 0 && found.size === traces.length
+    const none = reachFailure(reach, { kind: source.kind, waitedMs: Date.now() - t0, problems, phase: 'target check' })
     checks.push({
       name: `evidence (${source.kind}, ${source.integrity})`,
       ok,
-      detail: traces.length === 0 ? 'no call succeeded, so no record to look for' : `${found.size} of ${traces.length} calls found by trace id within ${EVIDENCE_WAIT_MS / 1000} s${found.size > 0 ? `: ${[...found.values()].map((r) => `${r.decision} ${r.reason}`).join(', ')}` : ''}`,
-      ...(ok ? {} : { hint: 'the deployment must record each decision with the W3C traceparent trace id it received, where the profile\'s evidence source reads (check its mapping of correlation.trace_id)' }),
+      detail: traces.length === 0 ? 'no call succeeded, so no record to look for' : none ? none.message : `${found.size} of ${traces.length} calls found by trace id within ${EVIDENCE_WAIT_MS / 1000} s${found.size > 0 ? `: ${[...found.values()].map((r) => `${r.decision} ${r.reason}`).join(', ')}` : ''}`,
+      ...(none ? { code: none.code, hint: none.hint } : ok ? {} : { hint: 'the deployment must record each decision with the W3C traceparent trace id it received, where the profile\'s evidence source reads (check its mapping of correlation.trace_id)' }),
     })
   } catch (e) {
-    checks.push({ name: 'evidence', ok: false, ...failure(e) })
+    checks.push({ name: 'evidence', ok: false, ...failure(e), ...((e as HarnessError).code ? { code: (e as HarnessError).code } : {}) })
   } finally {
     await source.close()
   }

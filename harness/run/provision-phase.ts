@@ -30,6 +30,8 @@ export interface ProvisionPhaseInput {
   stop: AbortSignal
   /** the target's connection options (host policy, TLS): handed to the adapter as data and used for every OAuth call */
   http?: HttpClient
+  /** environment the target's components must get for the run's evidence source (EvidenceSource.exportEnv) */
+  evidenceEnv?: Record<string, string>
   /** the issued-token checks for this target (its policy is known once it started), told of every token provisioning receives */
   issued?: (target: StartedTarget) => IssuedTokenObserver
 }
@@ -89,6 +91,7 @@ async function provisionWith(input: ProvisionPhaseInput, idp: WorkforceIdp, jwks
     dataDir: path.join(input.dir, 'target'),
     initialAccessToken,
     log: input.log,
+    ...(input.evidenceEnv ? { evidenceEnv: input.evidenceEnv } : {}),
     ...(input.http ? { connection: { hosts: [...input.http.hosts.allowances], ...(input.http.tls ? { tls: input.http.tls } : {}) } } : {}),
   })
   try {

@@ -22,7 +22,7 @@ import type { RunIdentity } from '../contracts/identity.ts'
 import type { StartedTarget, TargetAdapter, TargetConnectionOptions } from '../contracts/target.ts'
 import { headsOf } from '../evidence/chain.ts'
 import { deprovision } from '../population/provision.ts'
-import { openEvidenceSource } from '../evidence/open-source.ts'
+import { openDeclaredEvidence, openEvidenceSource } from '../evidence/open-source.ts'
 import { mergeProblems } from '../evidence/problems.ts'
 import { epochNow } from '../load/clock.ts'
 import { describeExecutor, executorMaxVUs } from '../load/executors/index.ts'
@@ -39,6 +39,7 @@ import { checkJwks, issuedTokenLedger } from './issued-checks.ts'
 import type { LoadedScenario } from '../scenario/load.ts'
 import { AttemptLog } from './attempt-log.ts'
 import { EvidenceTail } from './evidence-tail.ts'
+import { EvidenceReach, reachFailure } from './evidence-reach.ts'
 import { finalizeRun, type RunContext } from './finalize.ts'
 import { makeActionEnv } from './measure/action-env.ts'
 import { measure, type ScenarioStats } from './measure/measure.ts'
@@ -106,6 +107,7 @@ export class RunSession {
   #chaos: ChaosSession | undefined
   #target: StartedTarget | undefined
   #evidence: EvidenceSource | undefined
+  #declaredEvidence: EvidenceSource | undefined
   #tail: EvidenceTail | undefined
   #setUp: SetUpRun | undefined
   #stoppedEarly: string | undefined
@@ -185,13 +187,17 @@ export class RunSession {
       onChange: () => void this.#save(),
     })
     const issued = (target: StartedTarget): IssuedTokenObserver => (this.#issued = issuedTokenLedger(config, target)).observe
-    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop, http: this.#options.connection ? this.#http : undefined, issued })
+    // A source the deployment sends to (an OTLP receiver) listens before the deployment starts.
+    const declared = await openDeclaredEvidence(this.#options.target, this.#http)
+    // graded from only once the target started (finish() closes it either way)
+    this.#declaredEvidence = declared?.source
+    const phase = await provisionPhase({ config, seed: this.ctx.seed, adapter: this.#chaos.wrap(this.#options.target), flaws: this.ctx.target.flaws, dir: this.dir, log: this.#log, stop: this.#stop, http: this.#options.connection ? this.#http : undefined, issued, evidenceEnv: declared?.env })
     const target = (this.#target = phase.target)
     this.ctx.target = { name: target.name, version: target.version, flaws: target.flaws, issuer: target.issuer }
     this.ctx.population = phase.summary
     this.ctx.delegationSamples = phase.samples
     if (this.#issued) await checkJwks(this.#issued, phase.meta.jwks_uri, this.#http)
-    await this.#startEvidence(openEvidenceSource(target.evidence, { http: this.#http }))
+    await this.#startEvidence(declared?.source ?? openEvidenceSource(target.evidence, { http: this.#http }))
     const kit = makeKit({ target, meta: phase.meta, idp: phase.idp, subjects: phase.subjects, principals: phase.principals, identities: phase.identities, pools: this.#pools, log: this.#log, registration: phase.registration, observe: this.#issued?.observe })
     await this.#chaos.attach({ target, identities: phase.identities, kit, scenarioFile: this.ctx.scenarioFile })
     if (this.#chaos.enabled) this.ctx.faults = this.#chaos.windows
@@ -243,25 +249,31 @@ export class RunSession {
     const s = this.#needSetUp()
     const { config } = this.ctx
     const rs = s.target.resources[0]
-    if (!this.#stop.aborted) await warmUp({ identities: s.identities, rs, pools: this.#pools, log: this.#log })
     const progress = new Progress(this.#options.progressOut)
     progress.activeFaults = () => this.#chaos?.windows.filter((w) => w.start !== null && w.end === null) ?? []
     // The evidence join streams too: records read while measuring go to the store as they come,
-    // each poll followed by a sample of the source's heads.
+    // each poll followed by a sample of the source's heads. It starts before the warm-up, whose
+    // records show that the source reaches the deployment's decisions before anything is measured.
+    let reach: EvidenceReach | undefined
     this.#tail = new EvidenceTail({
       source: this.#evidence!,
       cursor: this.ctx.evidenceCursor,
       onRecords: (records, readAt) => {
         this.#attempts.appendEvidence(records)
         progress.observeEvidence(records, readAt)
+        reach?.observe(records)
       },
       onHeads: (heads, at) => this.#attempts.appendHeads(heads, at),
       onProblems: (p) => (this.ctx.evidenceProblems = mergeProblems(this.ctx.evidenceProblems, p)),
     })
+    this.#tail.start()
+    if (!this.#stop.aborted) {
+      reach = new EvidenceReach(await warmUp({ identities: s.identities, rs, pools: this.#pools, log: this.#log }))
+      await this.#awaitReach(reach)
+    }
     if (this.#stop.aborted) return
     this.#log(`measuring: ${Object.entries(config.scenarios).map(([n, e]) => `${n} ${describeExecutor(e)}`).join('; ')}`)
     progress.start()
-    this.#tail.start()
     try {
       this.ctx.scenarios = await measure({
         config,
@@ -290,7 +302,23 @@ export class RunSession {
       this.#live.stop()
       await this.#chaos?.heal()
       this.ctx.evidenceTailCursor = await this.#tail.stop()
+      if (this.#tail.outages.length > 0) this.ctx.evidenceOutages = this.#tail.outages
     }
+  }
+
+  /**
+   * Waits, at most the settle window, for the warm-up's records; none of them joined stops the run
+   * before the measured phase with ERR_EVIDENCE_UNAVAILABLE or ERR_EVIDENCE_MAPPING (evidence-reach.ts).
+   */
+  async #awaitReach(reach: EvidenceReach): Promise<void> {
+    const waitMs = parseDuration(this.ctx.config.evidence?.settle ?? '3s')!
+    const t0 = Date.now()
+    // one more of the tail's polls after the window, so a record written at its end is read
+    const until = t0 + waitMs + 1_100
+    while (reach.found === 0 && Date.now() < until && !this.#stop.aborted) await new Promise((r) => setTimeout(r, 100))
+    const failure = reachFailure(reach, { kind: this.#evidence!.kind, waitedMs: Date.now() - t0, lastError: this.#tail!.lastError, problems: this.ctx.evidenceProblems, phase: 'warm-up' })
+    if (failure && !this.#stop.aborted) throw failure
+    if (reach.calls > 0) this.#log(`evidence: the warm-up's records reach the ${this.#evidence!.kind} source (${reach.found} of ${reach.calls} calls found after ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
   }
 
   /**
@@ -323,7 +351,10 @@ export class RunSession {
     try {
       await this.#chaos?.heal()
       await this.#cleanUp()
-      if (this.#tail) this.ctx.evidenceTailCursor = await this.#tail.stop()
+      if (this.#tail) {
+        this.ctx.evidenceTailCursor = await this.#tail.stop()
+        if (this.#tail.outages.length > 0) this.ctx.evidenceOutages = this.#tail.outages
+      }
       await this.#attempts.close()
       if (this.#issued) this.ctx.issuedTokens = this.#issued.summary()
       const settleMs = parseDuration(this.ctx.config.evidence?.settle ?? '3s')!
@@ -337,6 +368,7 @@ export class RunSession {
       await this.#target?.stop().catch((e) => this.#log(`warning: stopping the target failed: ${(e as Error).message}`))
       await this.#setUp?.phase.close()
       await this.#evidence?.close().catch(() => {})
+      await this.#declaredEvidence?.close().catch(() => {})
       await this.#chaos?.close()
     }
   }

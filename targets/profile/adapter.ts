@@ -18,7 +18,7 @@ import type { EvidenceSourceSpec, IdpSettings, RegistrationPolicy, ResourceServe
 import { secretsOf, secretValue, type LoadedProfile } from '../../harness/profile/load.ts'
 import { DEFAULT_STATE_DIR } from '../../harness/chaos/chaos-session.ts'
 import { Redactor } from '../../harness/protocol/redact.ts'
-import { checkDeploymentSpec, logsDirFor, startDeployment } from './deployment/index.ts'
+import { checkDeploymentSpec, logsDirFor, startDeployment, type DeploymentSpec } from './deployment/index.ts'
 import type { ResourceProfile, TargetProfile } from '../../harness/profile/types.ts'
 import { HostPolicy } from '../../harness/protocol/host-policy.ts'
 import { HttpClient } from '../../harness/protocol/http.ts'
@@ -135,6 +135,16 @@ function evidenceOf(loaded: LoadedProfile, source: EvidenceSourceSpec = loaded.p
   }
 }
 
+/** Every process and container of the deployment with the evidence source's environment added (the run's wins: the receiver's endpoint and secret are this run's). */
+function withEvidenceEnv(spec: DeploymentSpec, env: Record<string, string> | undefined): DeploymentSpec {
+  if (!env || Object.keys(env).length === 0) return spec
+  return {
+    ...spec,
+    ...(spec.processes ? { processes: spec.processes.map((p) => ({ ...p, env: { ...p.env, ...env } })) } : {}),
+    ...(spec.containers ? { containers: spec.containers.map((c) => ({ ...c, env: { ...c.env, ...env } })) } : {}),
+  }
+}
+
 /** Every secret the profile names, registered with the redactor the deployment's logs go through. */
 function redactorFor(profile: TargetProfile): Redactor {
   const redactor = new Redactor()
@@ -171,6 +181,8 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
     // Flaw switches belong to the reference target; a deployment's own misconfigurations are its own.
     flaws: [],
     idp: idpSettingsOf(loaded),
+    // opened by the run before start(): a receiver listens before the deployment sends to it
+    evidence: evidenceOf(loaded),
     ...(command ? { subjectTokens: commandSubjectTokens(command, path.dirname(path.resolve(file))) } : {}),
     ...(profile.hosts || profile.tls ? { connection: { ...(profile.hosts ? { hosts: profile.hosts } : {}), ...(profile.tls?.ca ? { tls: { ca: loaded.resolve(profile.tls.ca) } } : {}) } } : {}),
     async start(options): Promise<StartedTarget> {
@@ -179,11 +191,14 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
       }
       // The clients file first: a bad one stops the run before anything is contacted.
       const registration = profile.identities.clients ? await preRegisteredPolicy(loaded, profile.identities.clients.file) : registrationPolicyOf(profile, file)
-      const started = deployment ? await startDeployment(deployment, {
+      // what the run's evidence source needs the deployment to know (an OTLP receiver's endpoint and secret)
+      const redactor = redactorFor(profile)
+      for (const v of Object.values(options.evidenceEnv ?? {})) redactor.register(v)
+      const started = deployment ? await startDeployment(withEvidenceEnv(deployment, options.evidenceEnv), {
         stateDir: DEFAULT_STATE_DIR,
         // beside the run directory (the target's data dir is <run>/target), never inside what a board receives
         logsDir: logsDirFor(path.dirname(options.dataDir)),
-        redactor: redactorFor(profile),
+        redactor,
         log: options.log,
         baseDir: path.dirname(path.resolve(file)),
       }) : undefined

@@ -40,6 +40,12 @@ export interface FakeDeploymentOptions {
   https?: { key: string; cert: string; caFile: string }
   /** the AS's expires_in (its tokens' exp stays 300 s away), as an AS whose tokens outlive what it says */
   expiresIn?: number
+  /** the audit line's key for the trace id (default `trace`, the key the profile's mapping reads) */
+  traceKey?: string
+  /** write the audit lines to a file the profile does not read, as a deployment logging elsewhere */
+  auditElsewhere?: boolean
+  /** the profile's evidence source instead of the audit file */
+  evidence?: Record<string, unknown>
 }
 
 export interface FakeDeployment {
@@ -81,7 +87,7 @@ export async function startFakeDeployment(opts: FakeDeploymentOptions, cleanups:
     received.push({ method: req.method!, path: req.url!, body: raw === '' ? null : JSON.parse(raw), traceId })
     const status = write && opts.writeStatus !== undefined ? opts.writeStatus : 200
     if (!(write && opts.writesUnaudited)) {
-      await appendFile(audit, `${JSON.stringify({ time: new Date().toISOString(), outcome: status < 300 ? 'allow' : 'deny', status, path: req.url, trace: traceId })}\n`)
+      await appendFile(opts.auditElsewhere ? `${audit}.elsewhere` : audit, `${JSON.stringify({ time: new Date().toISOString(), outcome: status < 300 ? 'allow' : 'deny', status, path: req.url, [opts.traceKey ?? 'trace']: traceId })}\n`)
     }
     res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{"ok":true}' : '{"error":"invalid_request"}')
   }
@@ -95,7 +101,7 @@ export async function startFakeDeployment(opts: FakeDeploymentOptions, cleanups:
     // the fake AS links a sub-agent to its parent by this registration member
     identities: { registration: { initialAccessToken: { env: FAKE_IAT_ENV }, parentMember: 'parent_client_id', cleanup: 'keep' } },
     principals: { idp: { keyFile } },
-    evidence: { source: { kind: 'jsonl', file: audit, mapping: MAPPING } },
+    evidence: { source: opts.evidence ?? { kind: 'jsonl', file: audit, mapping: MAPPING } },
     ...(opts.https ? { tls: { ca: opts.https.caFile } } : {}),
   }
   const file = path.join(dir, 'fake.target.ts')

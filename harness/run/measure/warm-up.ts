@@ -14,13 +14,16 @@ import type { HttpPools } from '../../load/http-pool.ts'
 import { expectedFor, type RunIdentity } from '../../contracts/identity.ts'
 import { sendAttempt } from '../../load/send-attempt.ts'
 import type { ResourceServerInfo } from '../../contracts/target.ts'
+import type { ProbeCall } from '../evidence-reach.ts'
 
-export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceServerInfo; pools: HttpPools; log: (l: string) => void; requests?: number }): Promise<void> {
+/** The reads the target answered (any status): their records must reach the evidence source (run/evidence-reach.ts). */
+export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceServerInfo; pools: HttpPools; log: (l: string) => void; requests?: number }): Promise<ProbeCall[]> {
   const total = Math.min(input.requests ?? 300, input.identities.length * 2)
   let next = 0
   let ok = 0
   let sent = 0
   const tlsFailures = new Map<string, number>()
+  const answered: ProbeCall[] = []
   const worker = async () => {
     while (next < total) {
       const identity = input.identities[next++ % input.identities.length]
@@ -38,6 +41,7 @@ export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceSer
         credential: identity.credential,
         expected: expectedFor(identity, tool, input.rs),
       })
+      if (record.status !== null) answered.push({ traceId: record.trace_id, tokenHash: record.token_hash })
       if (record.status !== null && record.status < 300) ok++
       else if (record.transport_error?.startsWith('HTTP_TLS_')) tlsFailures.set(record.transport_error, (tlsFailures.get(record.transport_error) ?? 0) + 1)
     }
@@ -50,4 +54,5 @@ export async function warmUp(input: { identities: RunIdentity[]; rs: ResourceSer
     const { message, hint } = tlsFailureMessage(kind, new URL(input.rs.origin).origin, input.pools.connection.tls?.ca ?? null, code)
     throw new TargetTlsFailed(`warm-up: every read failed: ${message}`, { hint })
   }
+  return answered
 }

@@ -146,9 +146,14 @@ function withEvidenceEnv(spec: DeploymentSpec, env: Record<string, string> | und
 }
 
 /** Every secret the profile names, registered with the redactor the deployment's logs go through. */
-function redactorFor(profile: TargetProfile): Redactor {
+function redactorFor(profile: TargetProfile, evidenceEnv: Record<string, string> = {}): Redactor {
   const redactor = new Redactor()
   for (const { secret } of secretsOf(profile)) redactor.register(secretValue(secret))
+  // the OTLP receiver's per-run secret header, should a component print its environment
+  for (const [k, v] of Object.entries(evidenceEnv)) {
+    const secret = k.endsWith('_HEADERS') ? decodeURIComponent(v.slice(v.indexOf('=') + 1)) : ''
+    if (secret.length >= 8) redactor.register(secret)
+  }
   return redactor
 }
 
@@ -192,13 +197,12 @@ export function profileTarget(loaded: LoadedProfile): TargetAdapter {
       // The clients file first: a bad one stops the run before anything is contacted.
       const registration = profile.identities.clients ? await preRegisteredPolicy(loaded, profile.identities.clients.file) : registrationPolicyOf(profile, file)
       // what the run's evidence source needs the deployment to know (an OTLP receiver's endpoint and secret)
-      const redactor = redactorFor(profile)
-      for (const v of Object.values(options.evidenceEnv ?? {})) redactor.register(v)
+      const redactor = deployment ? redactorFor(profile, options.evidenceEnv) : undefined
       const started = deployment ? await startDeployment(withEvidenceEnv(deployment, options.evidenceEnv), {
         stateDir: DEFAULT_STATE_DIR,
         // beside the run directory (the target's data dir is <run>/target), never inside what a board receives
         logsDir: logsDirFor(path.dirname(options.dataDir)),
-        redactor,
+        redactor: redactor!,
         log: options.log,
         baseDir: path.dirname(path.resolve(file)),
       }) : undefined

@@ -10,6 +10,7 @@ import type { EvidencePage, EvidenceSource } from '../../../harness/contracts/ev
 import type { MappingFields } from '../../../harness/contracts/evidence-mapping.ts'
 import type { PostgresSourceSpec } from '../../../harness/contracts/target.ts'
 import { openEvidenceSource } from '../../../harness/evidence/open-source.ts'
+import { decodeCursor, encodeCursor, packIds, startPosition } from '../../../harness/evidence/postgres-cursor.ts'
 import { postgresSource } from '../../../harness/evidence/postgres-source.ts'
 import { mergeProblems } from '../../../harness/evidence/problems.ts'
 import { requirePostgres, startPostgres, type PostgresServer } from '../../helpers/postgres.ts'
@@ -205,6 +206,10 @@ describe.skipIf(!bin)('the PostgreSQL evidence source', () => {
     const next = await read(s, first.cursor)
     expect(next.rids).toEqual(['r3', 'r4'])
     expect(new Set([...first.ids, ...next.ids]).size).toBe(4)
+    // restarted between two reads: the pool's dropped connection is replaced, the read just works
+    await server.restart()
+    await insert(name, ['r5'])
+    expect((await read(s, next.cursor)).rids).toEqual(['r5'])
     await s.close()
   })
 
@@ -304,5 +309,17 @@ describe.skipIf(!bin)('the PostgreSQL evidence source', () => {
         delete process.env.GATECRASH_TEST_PG_BAD
       }
     })
+  })
+})
+
+describe('the cursor', () => {
+  test('runs of consecutive integer ids are packed; anything else is kept as is; it round-trips', () => {
+    expect(packIds(['1', '2', '3', '4', '7', '8', '10', 'a', '11', '12', '13'])).toEqual(['1-4', '7', '8', '10', 'a', '11-13'])
+    const p = { ...startPosition('audit.events', 2), floor: ['3'], hwm: ['13'], groups: [{ at: 5, hwm: ['13'], ids: ['4', '5', '6', '9', 'x-1'] }], band: { from: null, to: ['3'], count: 3, steps: 1 } }
+    expect(decodeCursor(encodeCursor(p))).toEqual(p)
+    expect(() => decodeCursor('jsonl1.x')).toThrow(TypeError)
+    // a run larger than the bound is no cursor this source wrote
+    const huge = 'pg1.' + Buffer.from(JSON.stringify({ s: 't', g: 0, f: null, h: ['1'], d: [[1, ['1'], ['1-99999999']]], b: null })).toString('base64url')
+    expect(() => decodeCursor(huge)).toThrow(/out of bounds/)
   })
 })

@@ -145,9 +145,13 @@ function text(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
 
-/** A fixed64 as OTLP/JSON may spell it (a decimal string or a number); 0 when absent or not one. */
+/**
+ * A fixed64 as OTLP/JSON may spell it (a decimal string or a number); 0 when absent or not one. A
+ * number is past 2^53 for any time since 1970-04: JSON.parse has already rounded it, to well under a
+ * millisecond, which is all a record's `ts` keeps.
+ */
 function nanos(v: unknown): bigint {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return BigInt(v)
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return BigInt(Math.trunc(v))
   if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v)
   return 0n
 }

@@ -9,6 +9,8 @@
 import { context, SeverityNumber, trace, TraceFlags } from '@opentelemetry/api'
 import { OTLPLogExporter as JsonExporter } from '@opentelemetry/exporter-logs-otlp-http'
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto'
+// the exporters' own config type (their dependency): the compression option is this enum
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -91,10 +93,10 @@ const range = (from: number, to: number): string[] => Array.from({ length: to - 
 
 describe('the SDK exports to the receiver', () => {
   test.each([
-    ['JSON', 'none'],
-    ['JSON', 'gzip'],
-    ['protobuf', 'none'],
-    ['protobuf', 'gzip'],
+    ['JSON', CompressionAlgorithm.NONE],
+    ['JSON', CompressionAlgorithm.GZIP],
+    ['protobuf', CompressionAlgorithm.NONE],
+    ['protobuf', CompressionAlgorithm.GZIP],
   ] as const)('%s, compression %s: every record arrives once, mapped, with its own trace id and attributes', async (encoding, compression) => {
     const { source, url, headers } = await receiver()
     const Exporter = encoding === 'JSON' ? JsonExporter : ProtoExporter

@@ -10,6 +10,7 @@ import { combinedSource } from './combined-source.ts'
 import type { HttpClient } from '../protocol/http.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
 import { jsonlSource } from './jsonl-source.ts'
+import { otlpLogsSource } from './otlp-source.ts'
 import { postgresSource } from './postgres-source.ts'
 
 /**
@@ -26,10 +27,11 @@ export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declared
       return jsonlSource(spec, options)
     case 'postgres':
       return postgresSource(spec, options)
-    // each kind below is wired by the change that builds its source (issue 14)
     case 'otlp-logs':
+      return otlpLogsSource(spec, options)
+    // each kind below is wired by the change that builds its source (issue 14)
     case 'http-log-api':
-      throw new EvidenceUnavailable(`evidence source kind '${spec.kind}' is not built yet`, { hint: "allowed for now: 'jsonl', 'http-cursor', 'combined'" })
+      throw new EvidenceUnavailable(`evidence source kind '${spec.kind}' is not built yet`, { hint: "allowed for now: 'jsonl', 'http-cursor', 'combined', 'otlp-logs'" })
   }
 }
 

@@ -9,6 +9,7 @@ import type { EvidenceSourceSpec } from '../contracts/target.ts'
 import { combinedSource } from './combined-source.ts'
 import type { HttpClient } from '../protocol/http.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
+import { httpLogApiSource } from './http-log-api-source.ts'
 import { jsonlSource } from './jsonl-source.ts'
 
 /**
@@ -23,10 +24,11 @@ export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declared
       return combinedSource(spec.sources.map((s) => openEvidenceSource(s, options)))
     case 'jsonl':
       return jsonlSource(spec, options)
+    case 'http-log-api':
+      return httpLogApiSource(spec, options)
     // each kind below is wired by the change that builds its source (issue 14)
     case 'postgres':
     case 'otlp-logs':
-    case 'http-log-api':
-      throw new EvidenceUnavailable(`evidence source kind '${spec.kind}' is not built yet`, { hint: "allowed for now: 'jsonl', 'http-cursor', 'combined'" })
+      throw new EvidenceUnavailable(`evidence source kind '${spec.kind}' is not built yet`, { hint: "allowed for now: 'jsonl', 'http-cursor', 'http-log-api', 'combined'" })
   }
 }

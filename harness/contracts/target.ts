@@ -158,19 +158,26 @@ export interface OtlpLogsSourceSpec {
  */
 export interface HttpLogApiSourceSpec {
   kind: 'http-log-api'
-  /** the first page's URL; `{limit}` is replaced by the page size */
+  /** the first page's URL (a `since=` in it bounds the history read at the run's start); `{limit}` is replaced by the page size */
   url: string
-  /** the query parameter that carries the cursor on later pages (with `next: { body }`) */
+  /**
+   * With `next: { body }`: the query parameter of `url` that carries the body's cursor on later
+   * pages. Absent: the body's value is itself the next page's URL (absolute, or relative to the page).
+   * Not with `next: 'link'`.
+   */
   cursorParam?: string
-  /** where the next page comes from: an RFC 8288 `Link: <…>; rel="next"` header, or a field of the body holding the cursor */
+  /**
+   * Where the next page comes from: an RFC 8288 `Link: <…>; rel="next"` header, or a field of the
+   * body holding the cursor. A page that names no next one is polled again.
+   */
   next: 'link' | { body: string }
-  /** the dotted path of the records array in the body ('' or absent: the body is the array) */
+  /** the dotted path of the records array in the body ('' or absent: the body is the array; needs `next: 'link'`) */
   records?: string
   /** an auth header whose value comes from an environment variable: `{ header: 'Authorization', env: 'LOGS_TOKEN', prefix: 'SSWS ' }` */
   auth?: { header: string; env: string; prefix?: string }
-  /** records per page (default 1,000) */
+  /** records per page (default 1,000), at most what the API serves per page: a shorter page is read as "caught up" */
   pageSize?: number
-  /** from a record of the API's to EvidenceRecord (docs/evidence-mapping.md) */
+  /** from a record of the API's to EvidenceRecord (docs/evidence-mapping.md); must map `id` to the API's own event id (or give `map`) */
   mapping: EvidenceMappingSpec
 }
 

@@ -4,6 +4,7 @@
  * each source in turn; the cursor is every source's own cursor, so a run resumes each where it
  * stopped. The trail is chained only if every part is; heads are the union of the chained parts'.
  */
+import { EvidenceMappingInvalid } from '../contracts/errors.ts'
 import type { ChainHeads, EvidencePage, EvidenceSource } from '../contracts/evidence-source.ts'
 
 interface CombinedCursor {
@@ -37,6 +38,17 @@ export function combinedSource(parts: readonly EvidenceSource[]): EvidenceSource
           async heads(): Promise<ChainHeads> {
             const all = await Promise.all(withHeads.map((p) => p.heads!()))
             return Object.assign({}, ...all) as ChainHeads
+          },
+        }
+      : {}),
+    // what a part the deployment sends to needs it to know (an OTLP receiver's endpoint and secret)
+    ...(parts.some((p) => p.exportEnv)
+      ? {
+          async exportEnv(): Promise<Record<string, string>> {
+            const envs = await Promise.all(parts.map((p) => p.exportEnv?.() ?? Promise.resolve({})))
+            const clash = envs.flatMap(Object.keys).find((k, i, all) => all.indexOf(k) !== i)
+            if (clash) throw new EvidenceMappingInvalid(`two parts of a combined evidence source both need ${clash} in the deployment's environment`, { key: 'evidence.source.sources', hint: 'one otlp-logs receiver per run: let every component export to it (its records carry service.name)' })
+            return Object.assign({}, ...envs) as Record<string, string>
           },
         }
       : {}),

@@ -1,14 +1,16 @@
 /**
  * The one place a target's declared evidence source becomes an EvidenceSource: the run calls this
- * once, when the target has started, and every phase reads through the object it returns. A JSONL
- * source compiles its mapping here, so a mapping that cannot work fails before anything is measured.
+ * once, before the target starts where the target declares its source up front (a profile:
+ * openDeclaredEvidence), else once it started, and every phase reads through the object it returns.
+ * Each mapping source compiles its mapping here, so a mapping that cannot work fails before anything
+ * is measured. One page per kind in docs/evidence-sources/.
  */
-import { EvidenceUnavailable } from '../contracts/errors.ts'
 import type { EvidenceSource } from '../contracts/evidence-source.ts'
 import type { EvidenceSourceSpec, TargetAdapter } from '../contracts/target.ts'
 import { combinedSource } from './combined-source.ts'
 import type { HttpClient } from '../protocol/http.ts'
 import { httpCursorSource } from './http-cursor-source.ts'
+import { httpLogApiSource } from './http-log-api-source.ts'
 import { jsonlSource } from './jsonl-source.ts'
 import { otlpLogsSource } from './otlp-source.ts'
 import { postgresSource } from './postgres-source.ts'
@@ -29,9 +31,8 @@ export function openEvidenceSource(spec: EvidenceSourceSpec, options: { declared
       return postgresSource(spec, options)
     case 'otlp-logs':
       return otlpLogsSource(spec, options)
-    // each kind below is wired by the change that builds its source (issue 14)
     case 'http-log-api':
-      throw new EvidenceUnavailable(`evidence source kind '${spec.kind}' is not built yet`, { hint: "allowed for now: 'jsonl', 'http-cursor', 'combined', 'otlp-logs'" })
+      return httpLogApiSource(spec, options)
   }
 }
 

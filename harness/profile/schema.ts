@@ -132,16 +132,25 @@ const evidenceSourceVariants = tagged('kind', {
     secretEnv: str({ pattern: ENV_NAME, describe: 'the name of the environment variable holding the shared secret (letters, digits, _)' }),
     mapping: { check: (() => {}) as Check, required: true },
   }),
-  'http-log-api': obj({
-    kind: { check: str(), required: true },
-    url: { check: str({ pattern: /^https?:\/\/\S+$/, describe: 'an absolute http(s) URL of the first page; {limit} is replaced by the page size' }), required: true },
-    cursorParam: str({ pattern: /^[\w.-]+$/, describe: 'a query parameter name' }),
-    next: { check: oneOfChecks("'link' (an RFC 8288 Link header with rel=\"next\") or { body: '<dotted path of the next cursor>' }", str({ oneOf: ['link'] }), obj({ body: { check: str(), required: true } })), required: true },
-    records: str({ describe: "the dotted path of the records array in the body ('' : the body is the array)" }),
-    auth: obj({ header: { check: str({ pattern: /^[\w-]+$/, describe: 'an HTTP header name' }), required: true }, env: { check: str({ pattern: ENV_NAME, describe: 'the name of an environment variable' }), required: true }, prefix: str() }),
-    pageSize: num({ min: 1, max: 100_000, int: true }),
-    mapping: { check: (() => {}) as Check, required: true },
-  }),
+  'http-log-api': obj(
+    {
+      kind: { check: str(), required: true },
+      url: { check: str({ pattern: /^https?:\/\/\S+$/, describe: 'an absolute http(s) URL of the first page; {limit} is replaced by the page size' }), required: true },
+      cursorParam: str({ pattern: /^[\w.-]+$/, describe: 'a query parameter name' }),
+      next: { check: oneOfChecks("'link' (an RFC 8288 Link header with rel=\"next\") or { body: '<dotted path of the next cursor>' }", str({ oneOf: ['link'] }), obj({ body: { check: str({ nonEmpty: true, describe: 'the dotted path of the next cursor in the body' }), required: true } })), required: true },
+      records: str({ describe: "the dotted path of the records array in the body ('' : the body is the array)" }),
+      auth: obj({ header: { check: str({ pattern: /^[\w-]+$/, describe: 'an HTTP header name' }), required: true }, env: { check: str({ pattern: ENV_NAME, describe: 'the name of an environment variable' }), required: true }, prefix: str() }),
+      pageSize: num({ min: 1, max: 100_000, int: true }),
+      mapping: { check: (() => {}) as Check, required: true },
+    },
+    (v, at) => {
+      if (v.next === 'link' && v.cursorParam !== undefined) fail(child(at, 'cursorParam'), "is given with next: 'link', which takes the whole next URL from the Link header", "no `cursorParam` (or next: { body: '<path of the cursor>' })")
+      if (typeof v.next === 'object' && (v.records ?? '') === '') fail(child(at, 'records'), 'is absent, so the body is read as the array of records, which cannot also hold `next.body`', "the dotted path of the records array in the body, e.g. 'data'")
+      // the API's own id is what keeps a record served twice from counting twice (evidence/http-log-api-source.ts)
+      const mapping = v.mapping as { fields?: Record<string, unknown>; map?: unknown } | undefined
+      if (mapping?.fields?.id === undefined && mapping?.map === undefined) fail(child(child(child(at, 'mapping'), 'fields'), 'id'), 'is missing', "the API's own event id, e.g. id: 'uuid' (Okta) or id: '_document_id' (GitHub)")
+    },
+  ),
 })
 
 /** An object check, plus: exactly one of `keys` is present. */

@@ -60,6 +60,14 @@ function checkHosts(profile: TargetProfile, file: string): void {
 export function secretsOf(profile: TargetProfile): { key: string; secret: EnvSecret }[] {
   const reg = profile.identities.registration
   const out: { key: string; secret: EnvSecret }[] = []
+  // the evidence sources' credentials: a connection string with its password, an API token, a shared secret
+  const evidence = (s: EvidenceSourceSpec, key: string): void => {
+    if (s.kind === 'combined') s.sources.forEach((x, i) => evidence(x, `${key}.sources.${i}`))
+    if (s.kind === 'postgres') out.push({ key: `${key}.connectionEnv`, secret: { env: s.connectionEnv } })
+    if (s.kind === 'http-log-api' && s.auth) out.push({ key: `${key}.auth.env`, secret: { env: s.auth.env } })
+    if (s.kind === 'otlp-logs' && s.secretEnv) out.push({ key: `${key}.secretEnv`, secret: { env: s.secretEnv } })
+  }
+  evidence(profile.evidence.source, 'evidence.source')
   if (!reg) return out
   if (reg.initialAccessToken) out.push({ key: 'identities.registration.initialAccessToken.env', secret: reg.initialAccessToken })
   if (reg.tenancy?.via === 'initial-access-token') {

@@ -148,7 +148,8 @@ function withEvidenceEnv(spec: DeploymentSpec, env: Record<string, string> | und
 /** Every secret the profile names, registered with the redactor the deployment's logs go through. */
 function redactorFor(profile: TargetProfile, evidenceEnv: Record<string, string> = {}): Redactor {
   const redactor = new Redactor()
-  for (const { secret } of secretsOf(profile)) redactor.register(secretValue(secret))
+  // (the redactor refuses what is too short to find safely in a log line: such a value is no secret worth the name)
+  for (const { secret } of secretsOf(profile)) if (secretValue(secret).length >= 8) redactor.register(secretValue(secret))
   // the OTLP receiver's per-run secret header, should a component print its environment
   for (const [k, v] of Object.entries(evidenceEnv)) {
     const secret = k.endsWith('_HEADERS') ? decodeURIComponent(v.slice(v.indexOf('=') + 1)) : ''

@@ -36,9 +36,11 @@ async function load(source: Record<string, unknown>) {
 
 beforeEach(() => {
   process.env.GATECRASH_TEST_IAT = 'x'
+  process.env.GATECRASH_TEST_LOGS_TOKEN = 'logs-token-for-tests'
 })
 afterEach(() => {
   delete process.env.GATECRASH_TEST_IAT
+  delete process.env.GATECRASH_TEST_LOGS_TOKEN
 })
 
 describe('an http-log-api source in a target profile', () => {
@@ -46,6 +48,12 @@ describe('an http-log-api source in a target profile', () => {
     const { loaded, error } = await load(SOURCE)
     expect(error).toBeNull()
     expect(loaded!.profile.evidence.source).toMatchObject({ kind: 'http-log-api', next: 'link' })
+  })
+
+  test('its token\'s environment variable unset: refused at load, at its key, before anything starts', async () => {
+    delete process.env.GATECRASH_TEST_LOGS_TOKEN
+    const { error } = await load(SOURCE)
+    expect(error).toMatchObject({ code: 'ERR_PROFILE_INVALID', key: 'evidence.source.auth.env', hint: expect.stringContaining('export GATECRASH_TEST_LOGS_TOKEN=') })
   })
 
   test('refused at their keys: cursorParam with Link paging, a body cursor without `records`, a mapping without `id`', async () => {

@@ -1,14 +1,13 @@
 /**
- * The deployment's audit trail: one JSON object per line, appended synchronously so a decision is
- * on disk before its response leaves (a crash loses no decision that was answered). The field names
- * are this application's own (README.md, "Audit records"); a gatecrash profile maps them.
+ * The deployment's audit trail: one record per decision, in this application's field names
+ * (README.md, "Audit records"); a gatecrash profile maps them. AuditLog is the one front every
+ * component writes through, whatever the sink behind it (a JSON-lines file, a PostgreSQL table,
+ * OTLP log records, a paged log API: lib/audit-sink.ts picks one), so the record and flaw
+ * `denies-not-logged` are the same in every form.
  *
  * No raw token, proof or key is ever written: tokens appear as base64url SHA-256 (`token_sha256`),
  * keys as RFC 7638 thumbprints, proofs by the hash of their jti.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
-import path from 'node:path'
-
 export type Outcome = 'allowed' | 'denied'
 
 /** One decision, in this application's field names. */
@@ -39,26 +38,29 @@ export interface AuditRecord {
   facts?: Record<string, unknown>
 }
 
+/** Where the records go. write() never blocks the response on the network: an async sink queues. */
+export interface AuditSink {
+  write(record: AuditRecord): void
+  /** writes what was accepted (within a bounded time), then lets go of files, pools and sockets */
+  close(): Promise<void>
+}
+
 export class AuditLog {
-  readonly #fd: number
+  readonly #sink: AuditSink
   readonly #dropDenies: boolean
 
-  /** `file` '-' writes to stdout. `dropDenies` is flaw `denies-not-logged`. */
-  constructor(file: string, opts: { dropDenies?: boolean } = {}) {
-    if (file === '-') this.#fd = 1
-    else {
-      mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
-      this.#fd = openSync(file, 'a')
-    }
+  /** `dropDenies` is flaw `denies-not-logged`. */
+  constructor(sink: AuditSink, opts: { dropDenies?: boolean } = {}) {
+    this.#sink = sink
     this.#dropDenies = opts.dropDenies ?? false
   }
 
   write(record: AuditRecord): void {
     if (this.#dropDenies && record.outcome === 'denied') return
-    writeSync(this.#fd, JSON.stringify(record) + '\n')
+    this.#sink.write(record)
   }
 
-  close(): void {
-    if (this.#fd !== 1) closeSync(this.#fd)
+  close(): Promise<void> {
+    return this.#sink.close()
   }
 }

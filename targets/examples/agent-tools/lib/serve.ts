@@ -1,7 +1,8 @@
 /**
  * How both example servers start: bind 127.0.0.1 first (the port may be 0), answer 503 until the
  * handler built from the bound origin is in place, then print one `ready …` line; on SIGTERM or
- * SIGINT close the server and then whatever the caller registered (the store, the audit log).
+ * SIGINT close the server, then whatever the caller registered (the store, the audit log: an
+ * async sink flushes what it queued first), then exit, within a bounded time.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,8 +17,11 @@ export interface ServeOptions {
   /** builds the handler once the origin is known; answers it and the text after `ready ` */
   build(origin: string): { handle: Handler; ready: string }
   flaws: ReadonlySet<string>
-  close(): void
+  close(): void | Promise<void>
 }
+
+/** a flush that takes longer is abandoned: a stopped deployment must not hang its supervisor */
+const SHUTDOWN_TIMEOUT_MS = 8_000
 
 export function serve(opts: ServeOptions): void {
   let handle: Handler | null = null
@@ -45,7 +49,20 @@ export function serve(opts: ServeOptions): void {
   const stop = (): void => {
     server.close()
     server.closeAllConnections()
-    opts.close()
+    const timer = setTimeout(() => {
+      process.stderr.write(`shutdown did not finish within ${SHUTDOWN_TIMEOUT_MS} ms: exiting\n`)
+      process.exit(1)
+    }, SHUTDOWN_TIMEOUT_MS)
+    Promise.resolve()
+      .then(() => opts.close())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          clearTimeout(timer)
+          process.stderr.write(`shutdown failed: ${String((e as Error)?.message ?? e).slice(0, 200)}\n`)
+          process.exit(1)
+        },
+      )
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)

@@ -1,15 +1,17 @@
 /**
  * Starts the example resource server: `npx node targets/examples/agent-tools/rs/main.ts`
  * (environment: README.md). It binds to 127.0.0.1 only, prints one line `ready <public origin>`
- * once it serves, and answers `GET /healthz` (readiness).
+ * once it serves, and answers `GET /healthz` (readiness). Its audit records go where
+ * EXAMPLE_AUDIT_SINK says (README.md, "Audit sinks").
  */
-import { AuditLog } from '../lib/audit-log.ts'
+import { openAuditLog } from '../lib/audit-sink.ts'
 import { serve } from '../lib/serve.ts'
 import { buildApp } from './app.ts'
+import { SERVICE } from './audit.ts'
 import { rsConfigFromEnv } from './config.ts'
 
 const config = rsConfigFromEnv()
-const audit = new AuditLog(config.auditFile, { dropDenies: config.flaws.has('denies-not-logged') })
+const audit = await openAuditLog(process.env, { service: SERVICE, file: config.auditFile, dropDenies: config.flaws.has('denies-not-logged'), say: (line) => process.stdout.write(`${line}\n`) })
 
 serve({
   port: config.port,

@@ -1,0 +1,90 @@
+/**
+ * Representative audit records of the example (targets/examples/agent-tools/lib/audit-log.ts), for
+ * the audit sink tests: an allowed token exchange at the AS with a delegation chain and nested
+ * facts (lists, numbers, an object, a null), a refused tool call that trusted nobody (nulls, no
+ * trace), and an allowed tool call.
+ */
+import type { AuditRecord } from '../../../../../targets/examples/agent-tools/lib/audit-log.ts'
+
+export const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+
+export function sampleRecords(): AuditRecord[] {
+  return [
+    {
+      time: '2026-03-01T10:00:00.007Z',
+      service: 'agent-tools-as',
+      outcome: 'allowed',
+      why: 'ok',
+      http_status: 200,
+      oauth_error: null,
+      user: 'user_1',
+      user_kind: 'human',
+      client: 'client_child',
+      delegation: ['client_child', 'client_parent'],
+      key_thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+      audience: 'http://127.0.0.1:8100',
+      method: 'POST',
+      path: '/token',
+      tool: 'token.exchange',
+      tenant: 't_1',
+      scopes_needed: ['tickets:read'],
+      scopes_held: ['tickets:read', 'customers:read'],
+      trace: TRACE,
+      request_id: 'req-1',
+      token_id: 'jti-issued-1',
+      token_sha256: 'mV0n8NvIoyYyb1C4Ow1d0mrqGrjqG3S0rZ0GyEPXQvE',
+      subject_token_sha256: 'p8JNGQ8dC_AeO1bwHDPYBaaT1q0F5B8b3xPMH7F0Cfs',
+      facts: { requested_target: 'http://127.0.0.1:8101', subject_exp: 1772359500, iat_skew_s: 1.5, may_act: null, subject_actor: { sub: 'client_parent' }, granted_scope: ['tickets:read'] },
+    },
+    {
+      time: '2026-03-01T10:00:00.123Z',
+      service: 'agent-tools-rs',
+      outcome: 'denied',
+      why: 'token.bad_signature',
+      http_status: 401,
+      oauth_error: 'invalid_token',
+      user: null,
+      user_kind: null,
+      client: null,
+      delegation: [],
+      key_thumbprint: null,
+      audience: 'http://127.0.0.1:8101',
+      method: 'GET',
+      path: '/t/t_1/tickets/ticket_1',
+      tool: 'ticket.read',
+      tenant: 't_1',
+      scopes_needed: ['tickets:read'],
+      scopes_held: [],
+      trace: null,
+      request_id: null,
+      token_id: null,
+      token_sha256: 'Xq5sG0yWQkz7U6v1mJ8fL3pA2nR4tD9cE0bH5iK7oM1',
+      facts: {},
+    },
+    {
+      time: '2026-03-01T10:00:01.999Z',
+      service: 'agent-tools-rs',
+      outcome: 'allowed',
+      why: 'ok',
+      http_status: 200,
+      oauth_error: null,
+      user: 'client_top',
+      user_kind: 'agent',
+      client: 'client_top',
+      delegation: [],
+      key_thumbprint: 'aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9d',
+      audience: 'http://127.0.0.1:8102',
+      method: 'GET',
+      path: '/t/t_2/kb/kb_9',
+      tool: 'kb.read',
+      tenant: 't_2',
+      scopes_needed: ['kb:read'],
+      scopes_held: ['kb:read'],
+      trace: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      request_id: 'req-3',
+      token_id: 'jti-3',
+      token_sha256: 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2H1g0F9e',
+      facts: { token_tenant: 't_2' },
+    },
+  ]
+}

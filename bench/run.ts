@@ -11,7 +11,11 @@
  *      accuracy (achieved/target, scheduling lag p99) at 50 % and 90 % of it;
  *   3. the same against the reference target (provisioned population, real DPoP-bound tokens);
  *   4. harness RSS per identity at 10k and 100k identities (the harness's own identity objects,
- *      compact keys + the bounded KeyObject cache), and what a key-cache miss costs per signature.
+ *      compact keys + the bounded KeyObject cache), and what a key-cache miss costs per signature;
+ *   5. join: 1,000,000 attempts joined and graded against 1,000,000 records from the run store
+ *      (gradeStore), beside one SQL statement over the same rows (the floor), with heap and RSS;
+ *   6. ingest: per evidence source kind, read records/s and the live tail's lag at 200 records/s
+ *      (bench/lib/store-sections.ts).
  *
  * Every measurement is its own child process; the trivial server is one more (two with the CPU
  * section: the same server over https, its certificate made with openssl for the run). Loopback only; every
@@ -24,6 +28,8 @@
  *   npm run bench -- --cpu-reps 7       the CPU section's repetitions (default 5, or --reps if larger)
  *   npm run bench -- --only memory      just section 4 (~4 min); merged into latest.json, the other
  *                                       sections kept from the last run that measured them
+ *   npm run bench -- --only join        just section 5 (~4 min; --join-n 200000 for a smaller run)
+ *   npm run bench -- --only ingest      just section 6 (~1 min for the kinds that can run here)
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
@@ -34,6 +40,7 @@ import { fileURLToPath } from 'node:url'
 import { median, runChild } from './lib/child.ts'
 import { makeTestCerts, type TestCerts } from '../test/helpers/tls-certs.ts'
 import type { ProbeResult, SearchOptions, SearchResult } from './lib/open-model.ts'
+import { ingestSection, joinSection } from './lib/store-sections.ts'
 import { renderMarkdown, type BenchResults, type CpuRow, type KeyCacheSection, type MemoryRow, type OpenModelBlock } from './lib/report.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -49,13 +56,15 @@ interface Flags {
   floor: boolean
   /** run only these sections (the rest are kept from bench/results/latest.json) */
   only: Set<Section> | null
+  /** attempts (and records) of the join section */
+  joinN: number | null
 }
 
-type Section = 'cpu' | 'trivial' | 'reference' | 'memory'
-const SECTIONS: Section[] = ['cpu', 'trivial', 'reference', 'memory']
+type Section = 'cpu' | 'trivial' | 'reference' | 'memory' | 'join' | 'ingest'
+const SECTIONS: Section[] = ['cpu', 'trivial', 'reference', 'memory', 'join', 'ingest']
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { reps: 3, cpuReps: null, quick: false, skipReference: false, skipMemory: false, floor: false, only: null }
+  const f: Flags = { reps: 3, cpuReps: null, quick: false, skipReference: false, skipMemory: false, floor: false, only: null, joinN: null }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--reps') f.reps = Math.max(1, Math.min(20, Number(argv[++i]) || 3))
@@ -64,12 +73,13 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--skip-reference') f.skipReference = true
     else if (a === '--skip-memory') f.skipMemory = true
     else if (a === '--floor') f.floor = true
+    else if (a === '--join-n') f.joinN = Math.max(1000, Math.min(5_000_000, Number(argv[++i]) || 1_000_000))
     else if (a === '--only') {
       const list = (argv[++i] ?? '').split(',') as Section[]
       for (const x of list) if (!SECTIONS.includes(x)) throw new Error(`--only takes ${SECTIONS.join(',')}; got ${x}`)
       f.only = new Set(list)
     } else if (a === '--help' || a === '-h') {
-      console.log(`npm run bench -- [--reps N] [--cpu-reps N] [--quick] [--skip-reference] [--skip-memory] [--floor] [--only ${SECTIONS.join('|')}[,…]]`)
+      console.log(`npm run bench -- [--reps N] [--cpu-reps N] [--quick] [--skip-reference] [--skip-memory] [--floor] [--join-n N] [--only ${SECTIONS.join('|')}[,…]]`)
       process.exit(0)
     } else throw new Error(`unknown flag ${a}`)
   }
@@ -90,6 +100,13 @@ const FRACTIONS = [0.5, 0.9]
 const ACCURACY_MS = Q ? 1500 : 3000
 const ACCURACY_WARM_MS = Q ? 500 : 1000
 const MEMORY_SIZES = Q ? [10_000, 20_000] : [10_000, 100_000]
+const JOIN_N = flags.joinN ?? (Q ? 200_000 : 1_000_000)
+/** the join section's repetitions: a million-row join takes ~30 s, so --quick takes one */
+const JOIN_REPS = Q ? 1 : flags.reps
+/** ingest: records per throughput read; the default scenario's rate (scenarios/sandbox-validation.ts) for the lag window */
+const INGEST_N = Q ? 20_000 : 100_000
+const INGEST_RATE = 200
+const INGEST_LAG_MS = Q ? 5_000 : 15_000
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
 const started = Date.now()
@@ -390,7 +407,7 @@ const runs = (section: Section): boolean => flags.only === null || flags.only.ha
 async function main(): Promise<void> {
   const env = environment()
   log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavgStart.join(' ')}; ${flags.reps} repetitions${Q ? ', quick' : ''}${flags.only ? `; only ${[...flags.only].join(', ')}` : ''}`)
-  const results: BenchResults = { environment: env, settings: { connections: CONNECTIONS, reps: flags.reps, cpuReps: CPU_REPS, cpuWarmMs: CPU_WARM_MS, cpuMeasureMs: CPU_MEASURE_MS, clientIdentities: CLIENT_IDENTITIES, maxVUs: MAX_VUS, tolerance: TOLERANCE, accuracyMs: ACCURACY_MS, quick: Q }, cpu: null, openModel: [], memory: null, errors: [], elapsedS: 0 }
+  const results: BenchResults = { environment: env, settings: { connections: CONNECTIONS, reps: flags.reps, cpuReps: CPU_REPS, cpuWarmMs: CPU_WARM_MS, cpuMeasureMs: CPU_MEASURE_MS, clientIdentities: CLIENT_IDENTITIES, maxVUs: MAX_VUS, tolerance: TOLERANCE, accuracyMs: ACCURACY_MS, quick: Q, joinN: JOIN_N, joinReps: JOIN_REPS }, cpu: null, openModel: [], memory: null, errors: [], elapsedS: 0 }
   if (runs('cpu') || runs('trivial')) {
     const server = await startServer()
     log(`trivial server at ${server.origin}`)
@@ -440,6 +457,22 @@ async function main(): Promise<void> {
       results.errors.push(`memory: ${(e as Error).message.split('\n')[0]}`)
     }
   }
+  // Last: the join writes ~3.5 GB to the temporary folder and would disturb the CPU measurements.
+  if (runs('join')) {
+    try {
+      results.join = await joinSection({ n: JOIN_N, reps: JOIN_REPS, log })
+      if (results.join.problems.length > 0) results.errors.push(`join: ${results.join.problems.slice(0, 3).join('; ')}`)
+    } catch (e) {
+      results.errors.push(`join: ${(e as Error).message.split('\n')[0]}`)
+    }
+  }
+  if (runs('ingest')) {
+    try {
+      results.ingest = await ingestSection({ n: INGEST_N, rate: INGEST_RATE, durationMs: INGEST_LAG_MS, reps: JOIN_REPS, log })
+    } catch (e) {
+      results.errors.push(`ingest: ${(e as Error).message.split('\n')[0]}`)
+    }
+  }
   results.environment.loadavgEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
   results.elapsedS = Math.round((Date.now() - started) / 1000)
   if (flags.only) await mergeWithPrevious(results, flags.only)
@@ -483,6 +516,14 @@ async function mergeWithPrevious(results: BenchResults, only: Set<Section>): Pro
     results.memory = prev.memory
     results.keyCache = prev.keyCache
     keep('memory')
+  }
+  if (!only.has('join') && prev.join) {
+    results.join = prev.join
+    keep('join')
+  }
+  if (!only.has('ingest') && prev.ingest) {
+    results.ingest = prev.ingest
+    keep('ingest')
   }
   if (previous.length > 0) results.previous = previous
 }

@@ -59,6 +59,51 @@ export interface KeyCacheSection {
   rows: { key: string; label: string; cpuUsMedian: number; cpuUsRuns: number[] }[]
 }
 
+export interface JoinSection {
+  n: number
+  reps: number
+  setupMs: number
+  storeMb: number
+  /** what the generator intended (bench/lib/join-rows.ts) */
+  expected: { joined: number; trace: number; tokenWindow: number; verdicts: Record<string, number>; legit: number; attacks: number; cases: number }
+  gatecrash: {
+    wallMsRuns: number[]
+    wallMsMedian: number
+    cpuMsMedian: number
+    heapBeforeMbMedian: number
+    heapAfterMbMedian: number
+    /** heapUsed after GC, after − before the step, per repetition */
+    retainedMbRuns: number[]
+    rssBeforeMbMedian: number
+    peakRssMbMedian: number
+    joins?: { trace: number; tokenWindow: number; attemptsJoined: number }
+    verdicts?: Record<string, number>
+  }
+  floor: { wallMsRuns: number[]; wallMsMedian: number; indexMsMedian: number; peakRssMbMedian: number; matches: number }
+  ratioRuns: number[]
+  ratioMedian: number
+  /** where a repetition's joins or verdicts differed from what was intended (empty: none) */
+  problems: string[]
+}
+
+export type IngestRow =
+  | { kind: string; available: false; why: string }
+  | {
+      kind: string
+      available: true
+      records: number
+      recordsPerSecRuns: number[]
+      recordsPerSecMedian: number
+      writeMsMedian: number
+      lag?: { rate: number; seconds: number; written: number; read: number; p50Ms: number; p95Ms: number; maxMs: number; pollMs: number }
+    }
+
+/** the join section's criteria (issue 14) */
+export const JOIN_MAX_RATIO = 3
+export const JOIN_MAX_WALL_S = 30
+/** retained heap growth over the join + grade that still counts as flat */
+export const JOIN_MAX_RETAINED_MB = 32
+
 export interface BenchResults {
   environment: { node: string; cpus: number; cpuModel: string; loadavgStart: number[]; loadavgEnd?: number[]; commit: string; dirty: boolean; date: string }
   settings: Record<string, number | boolean>
@@ -66,6 +111,8 @@ export interface BenchResults {
   openModel: OpenModelBlock[]
   memory: MemoryRow[] | null
   keyCache?: KeyCacheSection
+  join?: JoinSection
+  ingest?: IngestRow[]
   /** `--only` runs: the sections kept from earlier runs, and which run measured them */
   previous?: { date: string; commit: string; dirty: boolean; sections: string[] }[]
   errors: string[]
@@ -81,6 +128,13 @@ export interface Acceptance {
 
 /** 5 KB read strictly: 5,000 bytes (5 KiB would be 5,120). */
 export const MEMORY_BUDGET_BYTES = 5000
+
+function median(values: number[]): number {
+  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (xs.length === 0) return Number.NaN
+  const mid = xs.length >> 1
+  return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2
+}
 
 const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '–')
 const pct = (x: number, d = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(d)} %` : '–')
@@ -118,6 +172,32 @@ export function acceptance(r: BenchResults): Acceptance[] {
       pass: big.requested >= 100_000 ? big.warmRss <= MEMORY_BUDGET_BYTES : null,
     })
   } else out.push({ check: '≤ 5 KB RSS per identity at 100k identities', measured: 'not measured', pass: null })
+  const j = r.join
+  if (j) {
+    const g = j.gatecrash
+    const ok = j.problems.length === 0
+    out.push({
+      check: `join + grade of ${fmt(j.n)} attempts against ${fmt(j.n)} records from the run store: joins and verdict mix as the generator intended, the SQL floor's match count equal`,
+      measured: ok ? `${fmt(g.joins?.attemptsJoined ?? 0)} attempts joined (${fmt(g.joins?.trace ?? 0)} by trace id, ${fmt(g.joins?.tokenWindow ?? 0)} by token and window); floor ${fmt(j.floor.matches)} matches; verdicts ${Object.entries(g.verdicts ?? {}).map(([v, n]) => `${v} ${fmt(n)}`).join(', ')}` : j.problems.slice(0, 3).join('; '),
+      pass: ok,
+    })
+    out.push({
+      check: `gatecrash join + grade ≤ ${JOIN_MAX_RATIO} × the SQL floor (one statement over the same rows, same run)`,
+      measured: `${fmt(g.wallMsMedian / 1000, 1)} s vs ${fmt(j.floor.wallMsMedian / 1000, 2)} s: ${fmt(j.ratioMedian, 1)} × (repetitions ${j.ratioRuns.map((x) => fmt(x, 1)).join(' / ')})`,
+      pass: j.ratioMedian <= JOIN_MAX_RATIO,
+    })
+    out.push({
+      check: `gatecrash join + grade of ${fmt(j.n)} ≤ ${JOIN_MAX_WALL_S} s wall time on this machine`,
+      measured: `${fmt(g.wallMsMedian / 1000, 1)} s (median; runs ${g.wallMsRuns.map((x) => fmt(x / 1000, 1)).join(' / ')})`,
+      pass: j.n >= 1_000_000 ? g.wallMsMedian <= JOIN_MAX_WALL_S * 1000 : null,
+    })
+    const retained = median(g.retainedMbRuns)
+    out.push({
+      check: `memory flat through the join + grade: retained heap growth after GC ≤ ${JOIN_MAX_RETAINED_MB} MB`,
+      measured: `heapUsed after GC ${fmt(g.heapBeforeMbMedian, 1)} → ${fmt(g.heapAfterMbMedian, 1)} MB (growth ${g.retainedMbRuns.map((x) => fmt(x, 1)).join(' / ')} MB); peak RSS ${fmt(g.peakRssMbMedian)} MB from ${fmt(g.rssBeforeMbMedian)} MB at the start`,
+      pass: retained <= JOIN_MAX_RETAINED_MB,
+    })
+  }
   return out
 }
 
@@ -185,6 +265,8 @@ export function renderMarkdown(r: BenchResults): string {
     if (hit && miss) L.push(`\nA miss adds **${fmt(miss.cpuUsMedian - hit.cpuUsMedian, 1)} µs** to a proof. Populations up to the cache size only miss once per key; beyond it, with identities drawn uniformly, about (1 − cache ÷ identities) of the proofs miss.`)
     L.push('')
   }
+  if (r.join) renderJoin(L, r.join)
+  if (r.ingest) renderIngest(L, r.ingest)
   if (r.errors.length > 0) {
     L.push('**Errors**')
     L.push('')
@@ -194,4 +276,35 @@ export function renderMarkdown(r: BenchResults): string {
   L.push('Reproduce: `npm ci && npm run bench` (Node 24 from node_modules; ~5 min; add `-- --quick` for a smoke run; `-- --floor` adds the KeyObject-only memory floor; `-- --help` for the rest). Results: `bench/results/latest.json`, `bench/results/latest.md`.')
   L.push('')
   return L.join('\n')
+}
+
+function renderJoin(L: string[], j: JoinSection): void {
+  const g = j.gatecrash
+  const e = j.expected
+  L.push(`**Join and grade from the run store** (issue 14): ${fmt(j.n)} attempts (${fmt(e.legit)} legit, ${fmt(e.attacks)} attacks over ${e.cases} catalog cases) and ${fmt(j.n)} hash-chained records, written through RunStore's append paths (${fmt(j.setupMs / 1000, 0)} s, run.db ${fmt(j.storeMb)} MB); ${fmt(e.trace)} records carry the attempt's trace id, ${fmt(e.tokenWindow)} only its token hash (joined by token and time window). Timed: gradeStore on a never-graded copy (lookup indexes, both joins, the tamper and integrity checks, every verdict, metrics, gates, verdicts written back), each run in its own process; the floor: the same rows in a plain node:sqlite database, its two indexes built and one SQL statement counting matches. ${j.reps} repetitions, order alternated, medians.`)
+  L.push('')
+  L.push('| step | wall time (median) | runs | CPU | heapUsed after GC before → after | peak RSS |')
+  L.push('|---|---|---|---|---|---|')
+  L.push(`| gatecrash join + grade (gradeStore) | **${fmt(g.wallMsMedian / 1000, 2)} s** | ${g.wallMsRuns.map((x) => fmt(x / 1000, 2)).join(' / ')} s | ${fmt(g.cpuMsMedian / 1000, 2)} s | ${fmt(g.heapBeforeMbMedian, 1)} → ${fmt(g.heapAfterMbMedian, 1)} MB | ${fmt(g.peakRssMbMedian)} MB |`)
+  L.push(`| floor: one SQL join, counting matches (indexes ${fmt(j.floor.indexMsMedian / 1000, 2)} s of it) | **${fmt(j.floor.wallMsMedian / 1000, 2)} s** | ${j.floor.wallMsRuns.map((x) => fmt(x / 1000, 2)).join(' / ')} s | – | – | ${fmt(j.floor.peakRssMbMedian)} MB |`)
+  L.push(`| ratio | **${fmt(j.ratioMedian, 1)} ×** | ${j.ratioRuns.map((x) => fmt(x, 1)).join(' / ')} | | | |`)
+  L.push('')
+  L.push(`Intended and found: verdicts ${Object.entries(e.verdicts).map(([v, n]) => `${v} ${fmt(n)}`).join(', ')}${j.problems.length ? `; **differences**: ${j.problems.join('; ')}` : '; every repetition matched'}.`)
+  L.push('')
+}
+
+function renderIngest(L: string[], rows: IngestRow[]): void {
+  L.push('**Evidence ingest per source kind** (issue 14): records written to the backend on loopback, then read through the source (openEvidenceSource) from the start, as the final read does; and the live lag: records written at the default scenario\'s rate while the run\'s EvidenceTail polls, time read − time written per record.')
+  L.push('')
+  L.push('| source kind | read records/s (median) | runs | lag p50 | lag p95 | lag window |')
+  L.push('|---|---|---|---|---|---|')
+  for (const r of rows) {
+    if (!r.available) {
+      L.push(`| ${r.kind} | not available: ${r.why} | – | – | – | – |`)
+      continue
+    }
+    const l = r.lag
+    L.push(`| ${r.kind} | **${fmt(r.recordsPerSecMedian)}** (${fmt(r.records)} records) | ${r.recordsPerSecRuns.map((x) => fmt(x)).join(' / ')} | ${l ? `${fmt(l.p50Ms)} ms` : '–'} | ${l ? `**${fmt(l.p95Ms)} ms**` : '–'} | ${l ? `${fmt(l.rate)}/s for ${fmt(l.seconds)} s, polled every ${fmt(l.pollMs / 1000)} s; ${fmt(l.read)} of ${fmt(l.written)} read` : '–'} |`)
+  }
+  L.push('')
 }

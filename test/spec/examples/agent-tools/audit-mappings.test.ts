@@ -22,10 +22,10 @@ import { OtlpSink } from '../../../../targets/examples/agent-tools/lib/audit-otl
 import { PostgresSink } from '../../../../targets/examples/agent-tools/lib/audit-postgres.ts'
 import { sampleRecords } from './helpers/audit-samples.ts'
 import { rawLogRecords, startOtlpCapture } from './helpers/otlp-capture.ts'
-import { postgresBin, startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres.ts'
+import { requirePostgres, startPostgres, type PostgresServer } from '../../../helpers/postgres.ts'
 
-const HAS_PG = postgresBin() !== null
-if (!HAS_PG) console.warn('audit-mappings.test.ts: PostgreSQL binaries not found under /usr/lib/postgresql: the postgres mapping is not compared')
+const PG_BIN = requirePostgres('audit-mappings.test.ts')
+const HAS_PG = PG_BIN !== null
 
 /** Applies a profile's mapping; any record it cannot map fails the test with the reason. */
 function mapAll(spec: unknown, raws: unknown[]) {
@@ -45,13 +45,16 @@ function mapAll(spec: unknown, raws: unknown[]) {
 const expected = (records: AuditRecord[]) => mapAll(jsonlMapping, records.map((r) => JSON.parse(JSON.stringify(r))))
 
 let tmp = ''
-let server: ThrowawayPostgres | null = null
+let server: (PostgresServer & { url: string }) | null = null
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'agent-tools-mappings-'))
-  if (HAS_PG) server = await startThrowawayPostgres()
+  if (PG_BIN) {
+    const started = await startPostgres(PG_BIN)
+    server = Object.assign(started, { url: started.superuserUrl() })
+  }
 }, 60_000)
 afterAll(async () => {
-  await server?.stop()
+  await server?.destroy()
   rmSync(tmp, { recursive: true, force: true })
 })
 

@@ -21,22 +21,25 @@ import { openAuditLog } from '../../../../targets/examples/agent-tools/lib/audit
 import { sampleRecords, TRACE } from './helpers/audit-samples.ts'
 import { freePort } from './helpers/deployment.ts'
 import { rawLogRecords, startOtlpCapture } from './helpers/otlp-capture.ts'
-import { postgresBin, startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres.ts'
+import { requirePostgres, startPostgres, type PostgresServer } from '../../../helpers/postgres.ts'
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../../../targets/examples/agent-tools')
 const API_TOKEN = 'audit-api-token-for-tests-0123456789'
 const SECRET = 'otlp-secret-for-tests-0123456789'
-const HAS_PG = postgresBin() !== null
-if (!HAS_PG) console.warn('audit-sinks.test.ts: PostgreSQL binaries not found under /usr/lib/postgresql: the postgres sink tests are skipped')
+const PG_BIN = requirePostgres('audit-sinks.test.ts')
+const HAS_PG = PG_BIN !== null
 
-let server: ThrowawayPostgres | null = null
+let server: (PostgresServer & { url: string }) | null = null
 let tmp = ''
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'agent-tools-sinks-'))
-  if (HAS_PG) server = await startThrowawayPostgres()
+  if (PG_BIN) {
+    const started = await startPostgres(PG_BIN)
+    server = Object.assign(started, { url: started.superuserUrl() })
+  }
 }, 60_000)
 afterAll(async () => {
-  await server?.stop()
+  await server?.destroy()
   rmSync(tmp, { recursive: true, force: true })
 })
 

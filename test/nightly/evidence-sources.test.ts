@@ -26,7 +26,7 @@ const SINKS: Exclude<ExampleSink, 'jsonl'>[] = ['postgres', 'otlp', 'http-log-ap
 let tables = 0
 
 function run(sink: Exclude<ExampleSink, 'jsonl'>, dir: string, flaw?: string) {
-  const env = sink === 'postgres' ? { AGENT_TOOLS_PG_URL: pg.superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: `nightly_audit_${++tables}` } : {}
+  const env: Record<string, string> = sink === 'postgres' ? { AGENT_TOOLS_PG_URL: pg.superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: `nightly_audit_${++tables}` } : {}
   return runExample({ dir, sink, env, scenario: path.resolve('scenarios', 'sandbox-validation.ts'), timeoutMs: 600_000, ...(flaw ? { flaw } : {}) })
 }
 

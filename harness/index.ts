@@ -18,7 +18,7 @@ export { CATALOG, CATALOG_VERSION } from './attacks/catalog.ts'
 export type { AttackCase } from './contracts/attack-case.ts'
 export type { EvidenceRecord } from './contracts/evidence.ts'
 export type { EvidenceMappingSpec, MappingFields, MappingRule, MappedPartial } from './contracts/evidence-mapping.ts'
-export type { TargetAdapter, StartedTarget, EvidenceSourceSpec, JsonlSourceSpec, TargetConnectionOptions, HostAllowance, TargetTlsOptions, ToolFixture } from './contracts/target.ts'
+export type { TargetAdapter, StartedTarget, EvidenceSourceSpec, JsonlSourceSpec, PostgresSourceSpec, OtlpLogsSourceSpec, HttpLogApiSourceSpec, TargetConnectionOptions, HostAllowance, TargetTlsOptions, ToolFixture } from './contracts/target.ts'
 // for target adapters that talk to their deployment themselves (readiness checks, admin hooks): the same host policy and TLS
 export { HostPolicy, acknowledgementFor } from './protocol/host-policy.ts'
 export { HttpClient } from './protocol/http.ts'

@@ -7,7 +7,10 @@
  * coverage, naming the attack cases whose refusals went unrecorded. The full-size runs are in the
  * nightly tier (test/nightly/evidence-sources.test.ts).
  */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RUN_FILES } from '../../harness/run/run-dir.ts'
 import { scratchDir, writeScenario } from '../helpers/cli.ts'
 import { exampleScenario, runExample, type ExampleSink } from '../helpers/example.ts'
 import { requirePostgres, startPostgres, type PostgresServer } from '../helpers/postgres.ts'
@@ -65,4 +68,42 @@ describe('the example deployment\'s audit trail where deployments keep it, read 
       })
     })
   }
+})
+
+describe.skipIf(!PG_BIN)('a source that goes away mid-run', () => {
+  it('PostgreSQL stopped for 3 s while measuring: an outage in run.json and the report, the records read before it kept, the tail reading again after', async () => {
+    const dir = await scratchDir()
+    const scenario = await writeScenario(dir, 'outage.ts', exampleScenario({ seconds: 8, rate: 30, cases: CASES }))
+    let restarted: Promise<void> = Promise.resolve()
+    const r = await runExample({
+      dir,
+      scenario,
+      sink: 'postgres',
+      env: { AGENT_TOOLS_PG_URL: pg!.superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: 'outage_audit' },
+      when: {
+        pattern: /measuring: /,
+        run: () => {
+          restarted = (async () => {
+            await new Promise((res) => setTimeout(res, 1_500))
+            await pg!.stop()
+            await new Promise((res) => setTimeout(res, 3_000))
+            await pg!.start()
+          })()
+        },
+      },
+    })
+    await restarted
+    expect(r.runJson, r.stderr.slice(-3000)).not.toBeNull()
+    const outages = r.runJson.evidence.outages as { from: string; to: string | null; polls: number; error: string }[]
+    expect(outages.length, r.stderr.slice(-2000)).toBeGreaterThanOrEqual(1)
+    expect(outages[0].polls).toBeGreaterThanOrEqual(1)
+    expect(outages[0].to).not.toBeNull()
+    expect(Date.parse(outages[0].to!) - Date.parse(outages[0].from)).toBeGreaterThanOrEqual(1_000)
+    // what was read before the outage and after it is graded: most attempts have their record
+    expect(r.runJson.evidence.records).toBeGreaterThan(100)
+    expect(r.runJson.evidence.matched).toBeGreaterThan(100)
+    const report = await readFile(path.join(r.runDir!, RUN_FILES.report), 'utf8')
+    expect(report).toMatch(/The evidence source could not be read (once|\d+ times) while measuring/)
+    expect(report).toContain(outages[0].from)
+  })
 })

@@ -26,7 +26,8 @@ export async function writeScenario(dir: string, name: string, body: string): Pr
   return file
 }
 
-export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?: string; interruptWhen?: RegExp; env?: Record<string, string> } = {}): Promise<CliResult> {
+/** `when`: calls `run` once, the first time the run's stderr matches `pattern` (e.g. to take a backend away mid-run) */
+export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?: string; interruptWhen?: RegExp; env?: Record<string, string>; when?: { pattern: RegExp; run: () => void } } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, ['bin/gatecrash.js', ...args], { env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -37,6 +38,11 @@ export async function runCli(args: string[], opts: { timeoutMs?: number; outDir?
     if (opts.interruptWhen && opts.interruptWhen.test(stderr)) {
       opts.interruptWhen = undefined
       child.kill('SIGINT')
+    }
+    if (opts.when && opts.when.pattern.test(stderr)) {
+      const { run } = opts.when
+      opts.when = undefined
+      run()
     }
   })
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 150_000)

@@ -54,7 +54,7 @@ export default defineScenario({
  * others as processes only; postgres needs AGENT_TOOLS_PG_URL in `env`). `env`: more of the CLI's
  * environment (AGENT_TOOLS_OTLP_PROTOCOL, AGENT_TOOLS_PG_TABLE, …).
  */
-export async function runExample(opts: { flaw?: string; scenario: string; dir: string; timeoutMs?: number; form?: 'processes' | 'container'; sink?: ExampleSink; env?: Record<string, string> }) {
+export async function runExample(opts: { flaw?: string; scenario: string; dir: string; timeoutMs?: number; form?: 'processes' | 'container'; sink?: ExampleSink; env?: Record<string, string>; when?: { pattern: RegExp; run: () => void } }) {
   const base = await freePortBlock()
   const out = path.join(opts.dir, 'runs')
   const env = {
@@ -66,6 +66,6 @@ export async function runExample(opts: { flaw?: string; scenario: string; dir: s
     ...(opts.sink === 'http-log-api' ? { AGENT_TOOLS_AUDIT_API_TOKEN: EXAMPLE_AUDIT_API_TOKEN } : {}),
     ...opts.env,
   }
-  return runCli(['run', opts.scenario, '--target', EXAMPLE_PROFILES[opts.sink ?? 'jsonl'], '--out', out], { outDir: out, env, timeoutMs: opts.timeoutMs ?? 150_000 })
+  return runCli(['run', opts.scenario, '--target', EXAMPLE_PROFILES[opts.sink ?? 'jsonl'], '--out', out], { outDir: out, env, timeoutMs: opts.timeoutMs ?? 150_000, ...(opts.when ? { when: opts.when } : {}) })
 }
 

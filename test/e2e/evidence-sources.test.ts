@@ -9,22 +9,13 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RUN_FILES } from '../../harness/run/run-dir.ts'
 import { scratchDir, writeScenario } from '../helpers/cli.ts'
 import { exampleScenario, runExample, type ExampleSink } from '../helpers/example.ts'
-import { requirePostgres, startPostgres, type PostgresServer } from '../helpers/postgres.ts'
+import { postgresForFile } from '../helpers/postgres.ts'
 
-const PG_BIN = requirePostgres('evidence-sources.test.ts')
-let pg: PostgresServer | undefined
-beforeAll(async () => {
-  if (!PG_BIN) return
-  pg = await startPostgres(PG_BIN)
-  await pg.createDatabase('agent_tools')
-}, 60_000)
-afterAll(async () => {
-  await pg?.destroy()
-})
+const postgres = postgresForFile('evidence-sources.test.ts', ['agent_tools'])
 
 const CASES = ['replay.dpop-jti-reuse', 'escalate.tool-scope', 'escalate.cross-tenant', 'unattributed.no-credential']
 /** the kind run.json names for each profile's source */
@@ -35,7 +26,7 @@ async function run(sink: Exclude<ExampleSink, 'jsonl'>, opts: { flaw?: string; e
   const scenario = await writeScenario(dir, 'sources.ts', exampleScenario({ seconds: 3, rate: 40, cases: CASES }))
   // each run its own table, so no run reads another's rows
   const table = `audit_${dir.replace(/\W/g, '').slice(-8).toLowerCase()}`
-  const env = { ...(sink === 'postgres' ? { AGENT_TOOLS_PG_URL: pg!.superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: table } : {}), ...opts.env }
+  const env = { ...(sink === 'postgres' ? { AGENT_TOOLS_PG_URL: postgres.server().superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: table } : {}), ...opts.env }
   return runExample({ dir, scenario, sink, env, ...(opts.flaw ? { flaw: opts.flaw } : {}) })
 }
 
@@ -44,7 +35,7 @@ const cases: [Exclude<ExampleSink, 'jsonl'>, Record<string, string>?][] = [['pos
 describe('the example deployment\'s audit trail where deployments keep it, read by each evidence source kind', () => {
   for (const [sink, env] of cases) {
     const name = `${sink}${env ? ` (${Object.values(env).join(', ')})` : ''}`
-    describe.skipIf(sink === 'postgres' && !PG_BIN)(name, () => {
+    describe.skipIf(sink === 'postgres' && !postgres.available)(name, () => {
       it('READY: every attempt recorded and attributed from the source', async () => {
         const r = await run(sink, { env })
         expect(r.code, r.stderr.slice(-3000)).toBe(0)
@@ -70,7 +61,7 @@ describe('the example deployment\'s audit trail where deployments keep it, read 
   }
 })
 
-describe.skipIf(!PG_BIN)('a source that goes away mid-run', () => {
+describe.skipIf(!postgres.available)('a source that goes away mid-run', () => {
   it('PostgreSQL stopped for 3 s while measuring: an outage in run.json and the report, the records read before it kept, the tail reading again after', async () => {
     const dir = await scratchDir()
     const scenario = await writeScenario(dir, 'outage.ts', exampleScenario({ seconds: 8, rate: 30, cases: CASES }))
@@ -79,15 +70,15 @@ describe.skipIf(!PG_BIN)('a source that goes away mid-run', () => {
       dir,
       scenario,
       sink: 'postgres',
-      env: { AGENT_TOOLS_PG_URL: pg!.superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: 'outage_audit' },
+      env: { AGENT_TOOLS_PG_URL: postgres.server().superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: 'outage_audit' },
       when: {
         pattern: /measuring: /,
         run: () => {
           restarted = (async () => {
             await new Promise((res) => setTimeout(res, 1_500))
-            await pg!.stop()
+            await postgres.server().stop()
             await new Promise((res) => setTimeout(res, 3_000))
-            await pg!.start()
+            await postgres.server().start()
           })()
         },
       },

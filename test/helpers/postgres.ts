@@ -21,6 +21,7 @@ import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
 import { closedPort } from './closed-port.ts'
 
 export const SUPERUSER = 'gatecrash'
@@ -232,5 +233,35 @@ export async function startPostgres(bin: string): Promise<PostgresServer> {
       }
       port = await closedPort()
     }
+  }
+}
+
+/** A test file's server: `available` is known when tests are collected (for skipIf); `server()` once they run. */
+export interface FilePostgres {
+  readonly available: boolean
+  server(): PostgresServer
+}
+
+/**
+ * One throwaway server for a test file: started before its tests (with `databases` created),
+ * destroyed after them; not available when the file skips for want of binaries (requirePostgres).
+ */
+export function postgresForFile(testFile: string, databases: readonly string[] = []): FilePostgres {
+  const bin = requirePostgres(testFile)
+  let started: PostgresServer | null = null
+  beforeAll(async () => {
+    if (!bin) return
+    started = await startPostgres(bin)
+    for (const db of databases) await started.createDatabase(db)
+  }, 60_000)
+  afterAll(async () => {
+    await started?.destroy()
+  })
+  return {
+    available: bin !== null,
+    server(): PostgresServer {
+      if (!started) throw new Error(`${testFile}: the PostgreSQL server is not running (no binaries, or asked for before beforeAll)`)
+      return started
+    },
   }
 }

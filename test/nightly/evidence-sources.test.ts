@@ -6,27 +6,19 @@
  * misconfiguration, NOT READY naming the cases whose refusals went unrecorded.
  */
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { scratchDir } from '../helpers/cli.ts'
 import { runExample, type ExampleSink } from '../helpers/example.ts'
-import { requirePostgres, startPostgres, type PostgresServer } from '../helpers/postgres.ts'
+import { postgresForFile } from '../helpers/postgres.ts'
 
-const PG_BIN = requirePostgres('evidence-sources.test.ts')
-if (!PG_BIN) throw new Error('the nightly tier needs PostgreSQL server binaries for the postgres evidence source (.ci/run installs them)')
-let pg: PostgresServer
-beforeAll(async () => {
-  pg = await startPostgres(PG_BIN)
-  await pg.createDatabase('agent_tools')
-}, 60_000)
-afterAll(async () => {
-  await pg?.destroy()
-})
+const postgres = postgresForFile('evidence-sources.test.ts', ['agent_tools'])
+if (!postgres.available) throw new Error('the nightly tier needs PostgreSQL server binaries for the postgres evidence source (.ci/run installs them)')
 
 const SINKS: Exclude<ExampleSink, 'jsonl'>[] = ['postgres', 'otlp', 'http-log-api']
 let tables = 0
 
 function run(sink: Exclude<ExampleSink, 'jsonl'>, dir: string, flaw?: string) {
-  const env: Record<string, string> = sink === 'postgres' ? { AGENT_TOOLS_PG_URL: pg.superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: `nightly_audit_${++tables}` } : {}
+  const env: Record<string, string> = sink === 'postgres' ? { AGENT_TOOLS_PG_URL: postgres.server().superuserUrl('agent_tools'), AGENT_TOOLS_PG_TABLE: `nightly_audit_${++tables}` } : {}
   return runExample({ dir, sink, env, scenario: path.resolve('scenarios', 'sandbox-validation.ts'), timeoutMs: 600_000, ...(flaw ? { flaw } : {}) })
 }
 

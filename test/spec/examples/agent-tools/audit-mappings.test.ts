@@ -22,10 +22,10 @@ import { OtlpSink } from '../../../../targets/examples/agent-tools/lib/audit-otl
 import { PostgresSink } from '../../../../targets/examples/agent-tools/lib/audit-postgres.ts'
 import { sampleRecords } from './helpers/audit-samples.ts'
 import { rawLogRecords, startOtlpCapture } from './helpers/otlp-capture.ts'
-import { requirePostgres, startPostgres, type PostgresServer } from '../../../helpers/postgres.ts'
+import { postgresForFile } from '../../../helpers/postgres.ts'
 
-const PG_BIN = requirePostgres('audit-mappings.test.ts')
-const HAS_PG = PG_BIN !== null
+const postgres = postgresForFile('audit-mappings.test.ts')
+const HAS_PG = postgres.available
 
 /** Applies a profile's mapping; any record it cannot map fails the test with the reason. */
 function mapAll(spec: unknown, raws: unknown[]) {
@@ -45,16 +45,10 @@ function mapAll(spec: unknown, raws: unknown[]) {
 const expected = (records: AuditRecord[]) => mapAll(jsonlMapping, records.map((r) => JSON.parse(JSON.stringify(r))))
 
 let tmp = ''
-let server: (PostgresServer & { url: string }) | null = null
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'agent-tools-mappings-'))
-  if (PG_BIN) {
-    const started = await startPostgres(PG_BIN)
-    server = Object.assign(started, { url: started.superuserUrl() })
-  }
 }, 60_000)
 afterAll(async () => {
-  await server?.destroy()
   rmSync(tmp, { recursive: true, force: true })
 })
 
@@ -80,10 +74,10 @@ describe('every profile maps a record to what the JSON-lines profile makes of it
 
   test.skipIf(!HAS_PG)('postgres: a row of the table', async () => {
     const records = sampleRecords()
-    const log = new AuditLog(await PostgresSink.open(server!.url, 'mapping_audit'))
+    const log = new AuditLog(await PostgresSink.open(postgres.server().superuserUrl(), 'mapping_audit'))
     for (const r of records) log.write(r)
     await log.close()
-    const c = new pg.Client({ connectionString: server!.url })
+    const c = new pg.Client({ connectionString: postgres.server().superuserUrl() })
     await c.connect()
     // the pool commits concurrent inserts in any order: the samples' own times order them
     const { rows } = await c.query('SELECT * FROM mapping_audit ORDER BY occurred_at')

@@ -21,25 +21,19 @@ import { openAuditLog } from '../../../../targets/examples/agent-tools/lib/audit
 import { sampleRecords, TRACE } from './helpers/audit-samples.ts'
 import { freePort } from './helpers/deployment.ts'
 import { rawLogRecords, startOtlpCapture } from './helpers/otlp-capture.ts'
-import { requirePostgres, startPostgres, type PostgresServer } from '../../../helpers/postgres.ts'
+import { postgresForFile } from '../../../helpers/postgres.ts'
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../../../targets/examples/agent-tools')
 const API_TOKEN = 'audit-api-token-for-tests-0123456789'
 const SECRET = 'otlp-secret-for-tests-0123456789'
-const PG_BIN = requirePostgres('audit-sinks.test.ts')
-const HAS_PG = PG_BIN !== null
+const postgres = postgresForFile('audit-sinks.test.ts')
+const HAS_PG = postgres.available
 
-let server: (PostgresServer & { url: string }) | null = null
 let tmp = ''
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'agent-tools-sinks-'))
-  if (PG_BIN) {
-    const started = await startPostgres(PG_BIN)
-    server = Object.assign(started, { url: started.superuserUrl() })
-  }
 }, 60_000)
 afterAll(async () => {
-  await server?.destroy()
   rmSync(tmp, { recursive: true, force: true })
 })
 
@@ -60,7 +54,7 @@ const allowedOnly = (rs: AuditRecord[]) => rs.filter((r) => r.outcome === 'allow
 
 describe.skipIf(!HAS_PG)('postgres sink', () => {
   const rows = async (table: string) => {
-    const c = new pg.Client({ connectionString: server!.url })
+    const c = new pg.Client({ connectionString: postgres.server().superuserUrl() })
     await c.connect()
     try {
       return (await c.query(`SELECT * FROM ${table} ORDER BY id`)).rows
@@ -70,7 +64,7 @@ describe.skipIf(!HAS_PG)('postgres sink', () => {
   }
 
   test('three components creating the table at once all start, and every record becomes one row', async () => {
-    const sinks = await Promise.all(['agent-tools-as', 'agent-tools-rs', 'agent-tools-rs'].map(() => PostgresSink.open(server!.url, 'race_audit')))
+    const sinks = await Promise.all(['agent-tools-as', 'agent-tools-rs', 'agent-tools-rs'].map(() => PostgresSink.open(postgres.server().superuserUrl(), 'race_audit')))
     const logs = sinks.map((s) => new AuditLog(s))
     const samples = sampleRecords()
     // 60 records over three pools of four connections: they commit in whatever order
@@ -86,15 +80,15 @@ describe.skipIf(!HAS_PG)('postgres sink', () => {
   })
 
   test('denies-not-logged: the deny records never reach the table', async () => {
-    const log = new AuditLog(await PostgresSink.open(server!.url, 'flaw_audit'), { dropDenies: true })
+    const log = new AuditLog(await PostgresSink.open(postgres.server().superuserUrl(), 'flaw_audit'), { dropDenies: true })
     for (const r of sampleRecords()) log.write(r)
     await log.close()
     expect((await rows('flaw_audit')).map((r) => r.why)).toEqual(allowedOnly(sampleRecords()).map((r) => r.why))
   })
 
   test('an insert that fails is said on stderr, not lost silently', async () => {
-    const sink = await PostgresSink.open(server!.url, 'dropped_audit')
-    const c = new pg.Client({ connectionString: server!.url })
+    const sink = await PostgresSink.open(postgres.server().superuserUrl(), 'dropped_audit')
+    const c = new pg.Client({ connectionString: postgres.server().superuserUrl() })
     await c.connect()
     await c.query('DROP TABLE dropped_audit')
     await c.end()
@@ -358,10 +352,10 @@ describe('a component with each sink, stopped by SIGTERM right after a decision'
   // An insert already sent commits even if the process is gone: eight decisions against a pool of
   // four connections leave four waiting in the process, which only the flush at SIGTERM writes.
   test.skipIf(!HAS_PG)('postgres (eight inserts held up by a lock until after SIGTERM)', async () => {
-    const c = new pg.Client({ connectionString: server!.url })
+    const c = new pg.Client({ connectionString: postgres.server().superuserUrl() })
     await c.connect()
     await oneDecision(
-      { EXAMPLE_AUDIT_SINK: 'postgres', EXAMPLE_AUDIT_PG_URL: server!.url, EXAMPLE_AUDIT_PG_TABLE: 'process_audit' },
+      { EXAMPLE_AUDIT_SINK: 'postgres', EXAMPLE_AUDIT_PG_URL: postgres.server().superuserUrl(), EXAMPLE_AUDIT_PG_TABLE: 'process_audit' },
       {
         ready: async () => {
           await c.query('BEGIN')

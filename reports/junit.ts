@@ -68,7 +68,8 @@ function caseTest(row: CaseRow, failedGates: readonly GateResult[], notCovered: 
       classname,
       outcome: {
         kind: 'failure',
-        type: row.verdict,
+        // a latency gate can blame cases whose every attempt was refused: then the gate is the whole story
+        type: row.verdict === 'pass' ? 'gate' : row.verdict,
         message: `${row.verdict}: fails ${failedGates.map(gateLine).join('; ')}`,
         text: [...caseSummary(row), 'failed gates:', ...failedGates.map((g) => `- ${gateLine(g)}`), ...examples].join('\n'),
       },

@@ -76,6 +76,14 @@ describe('junit.xml from run.json', () => {
     expect(named(doc, 'gatecrash_breaches count==0').failure).toBeUndefined()
   })
 
+  test('a latency gate blaming a case whose attempts all passed fails it too, typed by the gate', async () => {
+    const run = readyRun()
+    const gates = run.gates.map((g) => (g.metric === 'http_req_duration' ? { ...g, ok: false, observed: 300, cases: ['unattributed.no-credential'] } : g))
+    const doc = await read(renderJunit({ ...run, verdict: 'not-ready', gates }))
+    expect(doc.failures).toBe(2)
+    expect(named(doc, 'unattributed.no-credential').failure?.[0]).toMatchObject({ type: 'gate', message: 'pass: fails http_req_duration p(95)<250: observed 300' })
+  })
+
   test('the run identity is a property list on the gates suite', async () => {
     const doc = await read(renderJunit(failingRun().run))
     const props = Object.fromEntries((doc.testsuite?.[0].properties ?? []).map((p) => [p.name, String(p.value)]))

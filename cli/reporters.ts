@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Reporter } from '../harness/run/reporter.ts'
+import { RUN_FILES } from '../harness/run/run-dir.ts'
 import type { RunJson } from '../harness/contracts/run-json.ts'
 import { renderConsoleSummary } from '../reports/console.ts'
 import { writeAttemptsCsv, writeEvidenceCsv } from '../reports/csv.ts'
+import { renderJunit } from '../reports/junit.ts'
 import { renderMarkdown } from '../reports/markdown.ts'
 
 /** The reporters every run writes; the engine gets them from here, never imports reports/ itself. */
@@ -14,6 +16,14 @@ export function defaultReporters(): Reporter[] {
       async onRunEnd(run, files) {
         await writeFile(path.join(files.dir, 'report.md'), renderMarkdown(run))
         return ['report.md']
+      },
+    },
+    {
+      // CI test reporters (Jenkins, GitLab, GitHub) show the failed gates and the cases behind them
+      name: 'junit',
+      async onRunEnd(run, files) {
+        await writeFile(path.join(files.dir, RUN_FILES.junit), renderJunit(run))
+        return [RUN_FILES.junit]
       },
     },
     {

@@ -47,7 +47,7 @@ export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   gatecrash_evidence_tamper_evident: 'rate',
 }
 
-const VERDICT_COUNTERS: Partial<Record<Verdict, string>> = {
+export const VERDICT_COUNTERS: Partial<Record<Verdict, string>> = {
   breach: 'gatecrash_breaches',
   warn: 'gatecrash_warns',
   unrecorded: 'gatecrash_unrecorded',

@@ -30,5 +30,7 @@ export const RUN_FILES = {
   attemptsCsv: 'attempts.csv',
   evidenceCsv: 'evidence.csv',
   report: 'report.md',
+  /** the run as JUnit XML for CI test reporters (reports/junit.ts) */
+  junit: 'junit.xml',
   context: 'context.json',
 } as const

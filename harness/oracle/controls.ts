@@ -4,7 +4,11 @@
  * decided, never anew, so it agrees with the families and the gates:
  * - a case or check is `failed` when it is behind a failed gate, `not-covered` when none of its
  *   attempts proved anything (the coverage rule of run/finalize.ts), `warn` when it was exercised and
- *   its worst verdict is a warn or worse that no gate failed on, else `held`;
+ *   some attempt was accepted or wrongly refused (warn, false-deny, breach) without a gate failing
+ *   on it, else `held`;
+ * - except the audit-trail gates the mapping names (evidence coverage, attribution, integrity): their
+ *   failures are the audit controls' (AU-2, AU-3, AU-9…), shown there by the gate. A refusal that
+ *   held but was not recorded fails event logging, not access enforcement;
  * - a gate is `failed` when it failed, `not-covered` when it had no sample (e.g. the integrity gate
  *   of an unchained source), else `held`;
  * - a control is `failed` when any of its evidence failed, `not-exercised` when none of it proved
@@ -13,15 +17,16 @@
  */
 import type { ControlEvidence, Framework } from '../contracts/controls.ts'
 import type { CaseRow, ControlEvidenceResult, ControlRow, FrameworkControls, GateResult } from '../contracts/run-json.ts'
-import { VERDICTS } from '../contracts/verdict.ts'
+import type { Verdict } from '../contracts/verdict.ts'
 
-const WARN = VERDICTS.indexOf('warn')
+/** what the target decided wrongly, as against what it failed to record (unrecorded, misattributed: the audit gates' part) */
+const DECISION_PROBLEMS: readonly Verdict[] = ['warn', 'false-deny', 'breach']
 
 function caseResult(row: CaseRow, failing: ReadonlySet<string>): ControlEvidenceResult {
   if (failing.has(row.id)) return 'failed'
   const proving = row.attempts - (row.counts['not-covered'] ?? 0) - (row.counts.error ?? 0)
   if (proving <= 0) return 'not-covered'
-  return VERDICTS.indexOf(row.verdict) >= WARN ? 'warn' : 'held'
+  return DECISION_PROBLEMS.some((v) => (row.counts[v] ?? 0) > 0) ? 'warn' : 'held'
 }
 
 function gateResult(g: GateResult): ControlEvidenceResult {
@@ -38,7 +43,8 @@ export function controlsOf(
   cases: readonly CaseRow[],
   gates: readonly GateResult[],
 ): FrameworkControls[] {
-  const failing = new Set(gates.filter((g) => !g.ok).flatMap((g) => g.cases))
+  const auditGates = new Set(mapping.filter((m) => m.kind === 'gate').map((m) => m.id))
+  const failing = new Set(gates.filter((g) => !g.ok && !auditGates.has(metricName(g.metric))).flatMap((g) => g.cases))
   const rows = new Map(cases.map((r) => [r.id, r]))
   return frameworks.map((f) => {
     const byControl = new Map<string, ControlRow['evidence']>()

@@ -72,6 +72,15 @@ describe('control rollup', () => {
     expect(c['AU-9']).toMatchObject({ status: 'not-exercised', evidence: [{ result: 'not-covered' }] })
   })
 
+  test('a refusal that held but was not recorded fails the audit control through its gate, not the access control', () => {
+    const unrecorded: CaseRow = { ...row('escalate.tool-scope', 2), counts: { pass: 1, unrecorded: 1 }, verdict: 'unrecorded' }
+    const mapping: ControlEvidence[] = [...MAPPING, { kind: 'gate', id: 'gatecrash_evidence_coverage', controls: { 'nist-800-53': ['AU-9'] } }]
+    const [sp] = controlsOf([SP], mapping, [unrecorded], [gate('gatecrash_evidence_coverage', false, ['escalate.tool-scope'])])
+    const c = byId(sp.controls)
+    expect(c['AC-3']).toMatchObject({ status: 'held', evidence: [{ id: 'escalate.tool-scope', result: 'held' }] })
+    expect(c['AU-9']).toMatchObject({ status: 'failed', evidence: [{ kind: 'gate', id: 'gatecrash_evidence_coverage', result: 'failed' }] })
+  })
+
   test('a failed gate fails its control; attempts that all ended in errors prove nothing', () => {
     const errored: CaseRow = { ...row('escalate.tool-scope', 2, 'error') }
     const [sp] = controlsOf([SP], MAPPING, [errored], [gate('gatecrash_evidence_integrity{component:as}', false)])

@@ -3,6 +3,7 @@
  * case and check of the catalog is mapped in every framework it can be, and every id it names exists
  * in its framework, so a new case cannot ship unmapped and a typo cannot invent a control.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import { ISSUED_TOKEN_CHECKS } from '../../../harness/attacks/catalog/issued-token-checks.ts'
@@ -59,5 +60,23 @@ describe('control mapping', () => {
     expect(rowFor('replay.dpop-malformed.alg-none')?.sp).toContain('SC-13')
     expect(rowFor('replay.dpop-malformed.not-jwt')?.sp).not.toContain('SC-13')
     expect(rowFor('replay.dpop-jti-reuse.parallel')).toBe(rowFor('replay.dpop-jti-reuse'))
+  })
+})
+
+describe('docs/controls.md', () => {
+  const doc = readFileSync(new URL('../../../docs/controls.md', import.meta.url), 'utf8').split('\n')
+
+  test('every mapped control has its row with the mapping\'s count; every other control is named as not exercised', () => {
+    const wrong: string[] = []
+    for (const f of FRAMEWORKS) {
+      for (const c of f.controls) {
+        const n = mapping.filter((m) => (m.controls[f.id] ?? []).includes(c.id)).length
+        const cellId = f.id === 'refs' ? c.id : `\`${c.id.replace(/\|/g, '\\|')}\``
+        const row = doc.find((l) => l.startsWith(`| ${cellId} | `))
+        if (n > 0 && !row?.split(' | ')[2]?.startsWith(String(n))) wrong.push(`${f.id} ${c.id}: ${n} cases, docs row ${row ?? 'missing'}`)
+        if (n === 0 && !doc.some((l) => l.includes(c.id))) wrong.push(`${f.id} ${c.id}: not exercised and not named`)
+      }
+    }
+    expect(wrong).toEqual([])
   })
 })

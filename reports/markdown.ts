@@ -9,7 +9,7 @@
  * await writeFile(join(runDir, 'report.md'), renderMarkdown(runJson))
  * ```
  */
-import type { CaseRow, FamilyRow, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
+import type { CaseRow, ControlRow, FamilyRow, FrameworkControls, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
 import type { Verdict } from '../harness/contracts/verdict.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
@@ -159,6 +159,60 @@ function coverage(run: RunJson): string[] {
   return lines
 }
 
+const CONTROL_MARK: Record<ControlRow['status'], string> = { held: '✅', failed: '❌', 'not-exercised': '⬜' }
+
+/** Up to this many held cases are named; more are counted, so a control the whole catalog speaks to stays one line. */
+const NAMED_HELD = 3
+
+/** What stands behind a control: failures and warns by name, held ones by name while few. */
+function controlEvidence(c: ControlRow): string {
+  if (c.evidence.length === 0) return 'none selected'
+  const of = (r: ControlRow['evidence'][number]['result']) => c.evidence.filter((e) => e.result === r)
+  const names = (list: ControlRow['evidence']) => list.map((e) => `\`${cell(e.id)}\``).join(', ')
+  const held = of('held')
+  const parts = [
+    ...(of('failed').length ? [`failed: ${names(of('failed'))}`] : []),
+    ...(of('warn').length ? [`warn: ${names(of('warn'))}`] : []),
+    ...(held.length ? [held.length <= NAMED_HELD ? `held: ${names(held)}` : `${held.length} held`] : []),
+    ...(of('not-covered').length ? [`${of('not-covered').length} not covered`] : []),
+  ]
+  return parts.join('; ')
+}
+
+function frameworkControls(f: FrameworkControls): string[] {
+  const n = (s: ControlRow['status']) => f.controls.filter((c) => c.status === s).length
+  const lines = [
+    `### ${cell(f.name)} (${cell(f.version)})`,
+    '',
+    `${n('held')} of ${f.controls.length} mapped controls held${n('failed') ? `, ${n('failed')} failed` : ''}${n('not-exercised') ? `, ${n('not-exercised')} not exercised` : ''}. Source: ${cell(f.url)}`,
+  ]
+  if (f.controls.length > 0) {
+    lines.push('', ...table(['', 'control', 'title', 'cases', 'result'], f.controls.map((c) => [
+      CONTROL_MARK[c.status],
+      `\`${cell(c.id)}\``,
+      cell(c.title),
+      controlEvidence(c),
+      `**${c.status}**`,
+    ])))
+  }
+  const missing = (why: FrameworkControls['not_exercised'][number]['why']) => f.not_exercised.filter((c) => c.why === why).map((c) => `\`${cell(c.id)}\` ${cell(c.title)}`)
+  if (missing('not-run').length) lines.push('', `Not exercised by this run (its cases were not selected or not covered): ${missing('not-run').join('; ')}.`)
+  if (missing('not-in-catalog').length) lines.push('', `Not exercised by any case of the catalog: ${missing('not-in-catalog').join('; ')}.`)
+  return lines
+}
+
+/** The run's results per control framework, for a board that signs against a framework rather than a case list. */
+function controls(run: RunJson): string[] {
+  const list = run.controls ?? []
+  if (list.length === 0) return []
+  return [
+    '## Control mapping',
+    '',
+    'Each control with the cases, checks and audit-trail gates of this run behind it: failed when one of them failed a gate, held when what ran held, not exercised when nothing behind it proved anything. Why each case evidences each control: docs/controls.md.',
+    ...list.flatMap((f) => ['', ...frameworkControls(f)]),
+  ]
+}
+
 function legit(run: RunJson): string[] {
   const success = rateOf(run.metrics.gatecrash_legit_success)
   return ['## Legitimate traffic', '', `${run.legit.attempts} attempts; success ${pct(success)}; ${cell(counts(run.legit.counts))}.`]
@@ -262,6 +316,7 @@ export function renderMarkdown(run: RunJson): string {
     families(run),
     cases(run.cases),
     coverage(run),
+    controls(run),
     legit(run),
     latency(run),
     evidence(run),

@@ -111,6 +111,37 @@ export interface FamilyRow {
   result: 'held' | 'failed' | 'partial' | 'not-covered'
 }
 
+/** What one case, check or gate says about a control in this run (oracle/controls.ts). */
+export type ControlEvidenceResult = 'held' | 'failed' | 'warn' | 'not-covered'
+
+/** One control of a framework and how this run's evidence for it came out. */
+export interface ControlRow {
+  id: string
+  title: string
+  /**
+   * `failed`: a case, check or gate behind it failed a gate; `held`: exercised and none failed (a warn
+   * holds, and its entry says warn); `not-exercised`: nothing behind it ran or proved anything
+   */
+  status: 'held' | 'failed' | 'not-exercised'
+  /** the cases and checks (`case`) and run-wide gates (`gate`) of this run that evidence it, each with its result */
+  evidence: { kind: 'case' | 'gate'; id: string; result: ControlEvidenceResult }[]
+}
+
+/** One framework's controls as this run evidenced them (docs/controls.md). */
+export interface FrameworkControls {
+  framework: string
+  name: string
+  version: string
+  url: string
+  /** every control the catalog maps a case, check or gate to, in the framework's order */
+  controls: ControlRow[]
+  /**
+   * every control of the framework this run did not exercise: `not-in-catalog` (no case, check or
+   * gate of gatecrash speaks to it) or `not-run` (its cases were not selected, not covered or not run)
+   */
+  not_exercised: { id: string; title: string; why: 'not-in-catalog' | 'not-run' }[]
+}
+
 export interface TrendSummary {
   count: number
   min: number
@@ -175,6 +206,11 @@ export interface RunJson {
   coverage?: { case: string; covered: boolean; attempts: number; reason?: string }[]
   /** the cases grouped by family, each held, failed, partial or not covered; absent in runs made before it was reported */
   families?: FamilyRow[]
+  /**
+   * the run's results by control framework (OWASP ASI and NHI, NIST SP 800-53, NIST AI RMF, the
+   * cited specifications); absent in runs made before it was reported
+   */
+  controls?: FrameworkControls[]
   legit: { attempts: number; counts: Partial<Record<Verdict, number>> }
   evidence: {
     records: number

@@ -7,12 +7,15 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { CATALOG_VERSION, selectCases } from '../attacks/catalog.ts'
+import { FRAMEWORKS } from '../attacks/controls/frameworks.ts'
+import { controlEvidence } from '../attacks/controls/mapping.ts'
 import type { EvidenceIntegrity, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 import type { IssuedTokenSummary } from '../contracts/issued-token.ts'
 import { issuedNotCovered } from '../oracle/issued-ledger.ts'
 import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
 import { runVerdict } from '../oracle/gates.ts'
+import { controlsOf } from '../oracle/controls.ts'
 import { familiesOf } from '../oracle/families.ts'
 import { GRADER_VERSION } from '../oracle/grader-version.ts'
 import { summarizeMetrics } from '../oracle/metrics.ts'
@@ -202,6 +205,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     cases: graded.cases,
     coverage,
     families: familiesOf(graded.cases, coverage, gates),
+    controls: controlsOf(FRAMEWORKS, controlEvidence(), graded.cases, gates),
     legit: graded.legit,
     evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages) },
     delegation_samples: ctx.delegationSamples,

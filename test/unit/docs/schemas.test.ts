@@ -144,6 +144,15 @@ describe('gatecrash.run/1 (docs/schemas/run.v1.schema.json)', () => {
     expect(validateRun(run), problems(validateRun).join('\n')).toBe(true)
   })
 
+  test('its control mapping validates, and a control status outside the enum fails', () => {
+    const run = JSON.parse(JSON.stringify(failingRun().run)) as { controls: { controls: { status: string }[] }[] }
+    expect(run.controls.length).toBeGreaterThan(0)
+    expect(run.controls.some((f) => f.controls.length > 0)).toBe(true)
+    run.controls[0].controls[0].status = 'mostly-held'
+    expect(validateRun(run)).toBe(false)
+    expect(problems(validateRun).some((p) => p.startsWith('/controls/0/controls/0/status enum'))).toBe(true)
+  })
+
   test('an unknown run verdict fails', () => {
     const run = { ...(JSON.parse(JSON.stringify(failingRun().run)) as Record<string, unknown>), verdict: 'almost-ready' }
     expect(validateRun(run)).toBe(false)

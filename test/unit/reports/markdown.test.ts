@@ -142,3 +142,30 @@ describe('docs/architecture.md oracle rules: coverage (not covered is lost cover
     expect(md).toContain('| `b.setup` | 0 | no admin hook to revoke tokens |')
   })
 })
+
+describe('the Markdown report: control mapping', () => {
+  const { run } = failingRun()
+  const md = renderMarkdown(run)
+  const line = (start: string) => md.split('\n').find((l) => l.startsWith(start))
+
+  test('a NOT READY run shows, per framework, the controls its failing cases and gates fail', () => {
+    expect(run.verdict).toBe('not-ready')
+    expect(md.indexOf('## Control mapping')).toBeGreaterThan(md.indexOf('## Coverage'))
+    expect(md).toContain('### NIST SP 800-53 (Rev. 5)')
+    // escalate.tool-scope was refused but never recorded: access enforcement held, event logging failed
+    expect(line('| ✅ | `AC-3` |')).toBe('| ✅ | `AC-3` | Access Enforcement | held: `escalate.tool-scope` | **held** |')
+    expect(line('| ❌ | `AU-2` |')).toBe('| ❌ | `AU-2` | Event Logging | failed: `gatecrash_evidence_coverage` | **failed** |')
+    // the jti-reuse warn the scenario raised to a gate fails replay resistance
+    expect(line('| ❌ | `IA-2(8)` |')).toContain('failed: `replay.dpop-jti-reuse`')
+    expect(line('| ✅ | `AC-14` |')).toBe('| ✅ | `AC-14` | Permitted Actions Without Identification or Authentication | held: `unattributed.no-credential` | **held** |')
+    expect(md).toContain('### OWASP Top 10 for Agentic Applications (2026)')
+    expect(line('| ❌ | `ASI07` |')).toContain('failed: `replay.dpop-jti-reuse`')
+  })
+
+  test('the controls the run did not exercise are listed, saying whether the catalog has a case for them', () => {
+    const sp = md.split('### ').find((s) => s.startsWith('NIST SP 800-53')) ?? ''
+    expect(sp).toMatch(/Not exercised by any case of the catalog: .*`AC-4` Information Flow Enforcement/)
+    expect(sp).toMatch(/Not exercised by this run \(its cases were not selected or not covered\): .*`AC-2` Account Management/)
+    expect(md).toMatch(/Not exercised by any case of the catalog: `ASI01` Agent Goal Hijack/)
+  })
+})

@@ -7,6 +7,9 @@ import { RUN_SCHEMA, type RunJson } from '../../../harness/contracts/run-json.ts
 import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
 import { coverageOf } from '../../../harness/run/finalize.ts'
 import { familiesOf } from '../../../harness/oracle/families.ts'
+import { controlsOf } from '../../../harness/oracle/controls.ts'
+import { FRAMEWORKS } from '../../../harness/attacks/controls/frameworks.ts'
+import { controlEvidence } from '../../../harness/attacks/controls/mapping.ts'
 
 export function failingRun() {
   const attempts = [
@@ -45,6 +48,7 @@ export function failingRun() {
     cases: g.cases,
     coverage: coverageOf(g.cases, {}),
     families: familiesOf(g.cases, coverageOf(g.cases, {}) ?? [], gates),
+    controls: controlsOf(FRAMEWORKS, controlEvidence(), g.cases, gates),
     legit: g.legit,
     evidence: g.evidence,
     delegation_samples: [{ principal: 'user_1', chain: ['agent_1', 'subagent_1'], scope: 'tickets:read' }],

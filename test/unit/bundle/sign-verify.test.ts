@@ -324,4 +324,17 @@ describe('gatecrash report on a signed run', () => {
     expect(await exists(path.join(out, RUN_FILES.bundle))).toBe(false)
     expect((await runCli(['verify', dir, '--key', org.publicFile])).code).toBe(0)
   })
+
+  it('--out re-grades any run into the directory given, and refuses one that exists', async () => {
+    const dir = await copy()
+    const out = path.join(path.dirname(dir), 'regraded-here')
+    const r = await runCli(['report', dir, '--out', out])
+    expect([0, 99]).toContain(r.code)
+    expect(r.stderr).toContain(`re-grading a copy of ${dir} in ${out}`)
+    expect(JSON.parse(await readFile(path.join(out, RUN_FILES.runJson), 'utf8')).regraded).toBeDefined()
+    expect(JSON.parse(await readFile(path.join(dir, RUN_FILES.runJson), 'utf8')).regraded).toBeUndefined()
+    const again = await runCli(['report', dir, '--out', out])
+    expect(again.code).toBe(104)
+    expect(again.stderr).toContain('exists already')
+  })
 })

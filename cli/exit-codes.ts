@@ -9,6 +9,8 @@ export const EXIT = {
   aborted: 130,
   /** `gatecrash target check`: something a run needs does not work against the target (outside k6's 97–110) */
   targetCheckFailed: 120,
+  /** `gatecrash verify`: the signature, a digest or an evidence chain of a signed run does not hold */
+  verifyFailed: 121,
 } as const
 
 const BY_ERROR_CODE: Record<string, number> = {
@@ -24,6 +26,8 @@ const BY_ERROR_CODE: Record<string, number> = {
   ERR_RUN_ABORTED: EXIT.stoppedByUser,
   ERR_RUN_DIR: EXIT.invalidConfig,
   ERR_EVIDENCE_MAPPING: EXIT.invalidConfig,
+  ERR_BUNDLE_REFUSED: EXIT.invalidConfig,
+  ERR_BUNDLE_KEY: EXIT.invalidConfig,
 }
 
 export function exitCodeForError(e: unknown): number {

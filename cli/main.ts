@@ -18,14 +18,22 @@ usage:
                                              only with a fixture the profile declares, or once each with --call-writes
   gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
-  gatecrash report <run-dir>                 re-grade a run from its logs with today's gates and re-render its reports
+  gatecrash report <run-dir> [--out DIR]    re-grade a run from its logs with today's gates and re-render its reports;
+                                             a signed run (or --out) is re-graded into a new directory, never in place
+  gatecrash bundle sign <run-dir> [--key FILE | --key-env VAR] [--force]
+                                             sign every file of a finished run (DSSE envelope of an in-toto statement);
+                                             without a key: self-signed, which proves nothing about who ran it
+  gatecrash verify <run-dir> [--key FILE] [--json]
+                                             check a signed run against a public key you trust (--key or GATECRASH_TRUSTED_KEY):
+                                             signature, every file's digest, the evidence chains
   gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
   gatecrash selftest [--fast] [--json] [--flaw NAME]… [--correct-only]
                                              catalog × flawed reference targets: the detection matrix;
                                              --correct-only: the whole catalog against the correct target alone
 
 exit codes: 0 ready · 99 gates failed or an abortOnFail threshold crossed (not ready) · 104 invalid scenario, profile or flags · 105 stopped early
-            by the user · 107 scenario script error · 120 target check: a run cannot start · 1 internal error · 130 aborted (second Ctrl-C)`
+            by the user · 107 scenario script error · 120 target check: a run cannot start · 121 verify: a signed run does not hold
+            · 1 internal error · 130 aborted (second Ctrl-C)`
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -39,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/target.ts')).targetCommand(rest)
       case 'report':
         return await (await import('./commands/report.ts')).reportCommand(rest)
+      case 'bundle':
+        return await (await import('./commands/bundle.ts')).bundleCommand(rest)
+      case 'verify':
+        return await (await import('./commands/verify.ts')).verifyCommand(rest)
       case 'idp':
         return await (await import('./commands/idp.ts')).idpCommand(rest)
       case 'selftest':
@@ -50,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return command === undefined ? EXIT.invalidConfig : EXIT.ready
       default:
-        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, selftest, idp (gatecrash --help)' })
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, bundle, verify, selftest, idp (gatecrash --help)' })
     }
   } catch (e) {
     printError(e)

@@ -11,6 +11,7 @@
  */
 import type { CaseRow, ControlRow, FamilyRow, FrameworkControls, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
 import type { Verdict } from '../harness/contracts/verdict.ts'
+import { unsignedNote } from './bundle-note.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
@@ -280,7 +281,7 @@ function signOff(): string[] {
   return [
     '## Sign-off',
     '',
-    '> **Unsigned bundle.** This version of gatecrash does not sign the run directory: nothing in it proves these files are the ones the run wrote. Keep the bundle under your own integrity controls until signed bundles (`gatecrash verify`) are available.',
+    ...unsignedNote(),
     '',
     ...signer(1), '', ...signer(2), '', ...signer(3),
   ]

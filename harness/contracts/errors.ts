@@ -24,6 +24,8 @@ export type HarnessErrorCode =
   | 'ERR_RUN_ABORTED'
   | 'ERR_THRESHOLD_INVALID'
   | 'ERR_FAULT_INJECTION_FAILED'
+  | 'ERR_BUNDLE_REFUSED'
+  | 'ERR_BUNDLE_KEY'
 
 export interface HarnessErrorOptions {
   cause?: unknown
@@ -159,6 +161,21 @@ export class RunAborted extends HarnessError {
 export class ThresholdInvalid extends HarnessError {
   static override code = 'ERR_THRESHOLD_INVALID'
   override code = 'ERR_THRESHOLD_INVALID'
+}
+
+/**
+ * `gatecrash bundle sign` will not sign this run directory as it is: no run.json (the run never
+ * finished), signed already (without --force), a run store still open, a file it cannot digest.
+ */
+export class BundleRefused extends HarnessError {
+  static override code = 'ERR_BUNDLE_REFUSED'
+  override code = 'ERR_BUNDLE_REFUSED'
+}
+
+/** A signing or trusted key that cannot be read or is not Ed25519 or ECDSA P-256. Never quotes the key. */
+export class BundleKeyInvalid extends HarnessError {
+  static override code = 'ERR_BUNDLE_KEY'
+  override code = 'ERR_BUNDLE_KEY'
 }
 
 export function isHarnessError(e: unknown): e is HarnessError {

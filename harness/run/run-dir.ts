@@ -24,6 +24,10 @@ export const RUN_FILES = {
   runJson: 'run.json',
   /** the run store: attempts, evidence, verdicts (run-store.ts) */
   db: 'run.db',
+  /** `gatecrash bundle sign`: the DSSE envelope over every other file's digest (harness/bundle/); not a subject itself */
+  bundle: 'bundle.dsse.json',
+  /** the public half of a self-signed bundle's key, for convenience only: a verifier never trusts it unasked */
+  bundlePub: 'bundle.pub.pem',
   /** the logs of run directories written before the run store; `gatecrash report` imports them */
   attempts: 'attempts.jsonl',
   evidence: 'evidence.jsonl',

@@ -30,5 +30,9 @@ export const RUN_FILES = {
   attemptsCsv: 'attempts.csv',
   evidenceCsv: 'evidence.csv',
   report: 'report.md',
+  /** the same report as one self-contained page (reports/html) */
+  html: 'report.html',
+  /** report.html printed by Chromium; only `gatecrash report <run-dir> --pdf` writes it */
+  pdf: 'report.pdf',
   context: 'context.json',
 } as const

@@ -18,7 +18,9 @@ usage:
                                              only with a fixture the profile declares, or once each with --call-writes
   gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
-  gatecrash report <run-dir>                 re-grade a run from its logs with today's gates and re-render its reports
+  gatecrash report <run-dir> [--pdf]         re-grade a run from its logs with today's gates and re-render its reports
+                                             (report.md, report.html, CSVs); --pdf also prints report.html to report.pdf
+                                             with the system's Chromium (GATECRASH_CHROMIUM, default /usr/bin/chromium)
   gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
   gatecrash selftest [--fast] [--json] [--flaw NAME]… [--correct-only]
                                              catalog × flawed reference targets: the detection matrix;

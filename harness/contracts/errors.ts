@@ -24,6 +24,7 @@ export type HarnessErrorCode =
   | 'ERR_RUN_ABORTED'
   | 'ERR_THRESHOLD_INVALID'
   | 'ERR_FAULT_INJECTION_FAILED'
+  | 'ERR_BROWSER_UNAVAILABLE'
 
 export interface HarnessErrorOptions {
   cause?: unknown
@@ -159,6 +160,12 @@ export class RunAborted extends HarnessError {
 export class ThresholdInvalid extends HarnessError {
   static override code = 'ERR_THRESHOLD_INVALID'
   override code = 'ERR_THRESHOLD_INVALID'
+}
+
+/** No Chromium to print report.html with (`gatecrash report --pdf`): none at the path, or it would not start. */
+export class BrowserUnavailable extends HarnessError {
+  static override code = 'ERR_BROWSER_UNAVAILABLE'
+  override code = 'ERR_BROWSER_UNAVAILABLE'
 }
 
 export function isHarnessError(e: unknown): e is HarnessError {

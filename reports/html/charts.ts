@@ -16,7 +16,7 @@ const PLOT_W = W - LEFT - RIGHT
 /** Timelines longer than this many buckets are grouped (faults.ts group: volumes add, p95 worst, rates lowest). */
 const MAX_BUCKETS = 300
 
-export const COLORS = { legit: '#4e79a7', attacks: '#f28e2b', p95: '#59a14f', success: '#2f7d32', block: '#7b3294', breach: '#c62828', fault: '#fbe3b0', deny: '#f28e2b', all: '#4e79a7', gate: '#c62828' } as const
+export const COLORS = { legit: '#4e79a7', attacks: '#f28e2b', p95: '#0e7c86', success: '#2f7d32', block: '#7b3294', breach: '#c62828', fault: '#fbe3b0', deny: '#f28e2b', all: '#4e79a7', gate: '#c62828' } as const
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2))
 
@@ -189,7 +189,7 @@ export function latencyChart(metrics: RunJson['metrics'], gates: readonly GateRe
   const top = niceTop(Math.max(...series.flatMap((s) => rows.map((r) => s.t[r])), ...limits.map((l) => l.limit)))
   const barH = 11
   const rowH = series.length * barH + 10
-  const y0 = 30
+  const y0 = 30 + limits.length * 12
   const left = 110
   const plotW = W - left - 90
   const xv = (v: number): number => left + (v / top) * plotW
@@ -207,11 +207,13 @@ export function latencyChart(metrics: RunJson['metrics'], gates: readonly GateRe
       const y = ry + si * barH
       parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, xv(v) - left).toFixed(1)}" height="${barH - 2}" fill="${s.color}"><title>${text(`${s.name} ${r} ${ms(v)} ms`)}</title></rect>`)
       parts.push(`<text x="${(xv(v) + 4).toFixed(1)}" y="${y + barH - 3}" class="value">${esc(ms(v))}</text>`)
-      for (const l of limits.filter((l) => l.metric === s.name && l.pct === r)) {
-        const lx = xv(l.limit).toFixed(1)
-        parts.push(`<line x1="${lx}" x2="${lx}" y1="${y - 2}" y2="${y + barH}" stroke="${COLORS.gate}" class="gate-line"/><text x="${lx}" y="${y - 3}" text-anchor="middle" class="gate-label">gate ${l.limit} ms ${l.ok ? 'held' : 'failed'}</text>`)
-      }
     })
+  })
+  // a latency gate is a line across the chart at its limit, labelled with what it bounds
+  limits.forEach((l, i) => {
+    const lx = xv(l.limit).toFixed(1)
+    const which = l.metric === 'http_req_duration' ? 'all requests' : 'deny path'
+    parts.push(`<line x1="${lx}" x2="${lx}" y1="${y0 - 6}" y2="${axisY}" stroke="${COLORS.gate}" class="gate-line"/><text x="${lx}" y="${y0 - 10 - i * 12}" text-anchor="end" class="gate-label">gate ${esc(l.pct)} &lt; ${esc(fmt(l.limit))} ms (${which}): ${l.ok ? 'held' : 'failed'}</text>`)
   })
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${axisY}" y2="${axisY}" class="axis"/>`)
   parts.push(`<text x="${left + plotW / 2}" y="${axisY + 34}" text-anchor="middle" class="axis-label">milliseconds from the scheduled time</text>`)

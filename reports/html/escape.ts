@@ -18,9 +18,13 @@ export function text(value: string | number): string {
   return esc(typeof value === 'number' ? value : redact(value))
 }
 
-/** An id or metric name, set in code type; breaks anywhere so a long id cannot push a table off the page. */
+/**
+ * An id or metric name, set in code type. It may break after its separators (`.`, `_`, `-`, `{`,
+ * `:`, `,`, `/`), so a long case id or tagged metric wraps at a readable point instead of pushing a
+ * table off the page or being split mid-word.
+ */
 export function code(value: string): string {
-  return `<code>${text(value)}</code>`
+  return `<code>${redact(value).split(/(?<=[._\-{:,/])(?=.)/).map(esc).join('<wbr>')}</code>`
 }
 
 /** A shared report sentence (report-facts.ts) with its code spans. */

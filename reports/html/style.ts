@@ -16,7 +16,7 @@ h2 { font-size: 20px; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 2p
 h3 { font-size: 15px; margin: 20px 0 6px; }
 p { margin: 6px 0; }
 code { font: 12.5px/1.3 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace;
-  background: var(--code-bg); padding: 0 3px; border-radius: 3px; overflow-wrap: anywhere; word-break: break-word; }
+  background: var(--code-bg); padding: 0 3px; border-radius: 3px; overflow-wrap: break-word; }
 .muted { color: var(--muted); }
 nav.toc { font-size: 13px; margin: 14px 0 0; color: var(--muted); }
 nav.toc a { color: inherit; margin-right: 12px; white-space: nowrap; }
@@ -35,11 +35,11 @@ nav.toc a { color: inherit; margin-right: 12px; white-space: nowrap; }
 .note.bad { border-color: var(--bad); background: var(--bad-bg); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 10px 0; font-size: 13px; }
 dl.facts dt { color: var(--muted); }
-dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+dl.facts dd { margin: 0; overflow-wrap: break-word; min-width: 0; }
 
 .table-wrap { overflow-x: auto; margin: 8px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failed td { background: var(--bad-bg); }
@@ -54,7 +54,7 @@ tr.failed td { background: var(--bad-bg); }
 .badge-breach, .badge-unrecorded, .badge-misattributed, .badge-false-deny { color: var(--bad); border-color: var(--bad); }
 td.rule { min-width: 16em; }
 ul.examples { margin: 4px 0 12px; padding-left: 20px; }
-ul.examples li { margin: 2px 0; overflow-wrap: anywhere; }
+ul.examples li { margin: 2px 0; overflow-wrap: break-word; }
 
 figure.chart { margin: 10px 0 16px; }
 figure.chart svg { display: block; max-width: 100%; height: auto; font-family: system-ui, "Liberation Sans", Arial, sans-serif; }

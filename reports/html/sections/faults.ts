@@ -43,7 +43,7 @@ export const faultsSection: HtmlSection = {
     })
     const body = [
       '<p>The steady state under chaos: in every fault window no attack is accepted, and every attempt ends up in evidence (or the target records the gap). ' +
-        'Shaded bands mark the seconds a fault was in effect; time to recover counts seconds after healing until legitimate success is back above its threshold.</p>',
+        'Shaded bands mark each second in which a fault was in effect for any part of it; time to recover counts seconds after healing until legitimate success is back above its threshold.</p>',
       run.timeline?.length ? timelineChart(run.timeline, faults) : '<p class="muted">This run has no timeline.</p>',
       table(['', 'fault', 'what', 'state', 'attempts (throughput)', 'p95 ms', 'block rate', 'legit success', 'breaches', 'unrecorded', 'time to recover'], rows),
     ]

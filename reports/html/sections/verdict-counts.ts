@@ -16,8 +16,9 @@ export const verdictCountsSection: HtmlSection = {
     }))
     const success = pct(rateOf(run.metrics.gatecrash_legit_success))
     const body = `<p>${run.load.attacks} attack attempts and ${run.legit.attempts} legitimate ones; legitimate success ${esc(success)}, ` +
-      `block rate ${esc(pct(rateOf(run.metrics.gatecrash_block_rate)))}.</p>\n` +
-      table(['', 'verdict', 'attacks', 'legitimate', 'meaning'], rows)
+      `block rate ${esc(pct(rateOf(run.metrics.gatecrash_block_rate)))}. The attack column sums the case matrix: attack attempts, plus the checks ` +
+      `every run makes on each token issued and each record read (a check counts once per token or record it judged).</p>\n` +
+      table(['', 'verdict', 'attacks and checks', 'legitimate', 'meaning'], rows)
     return sectionHtml(this, body)
   },
 }

@@ -12,6 +12,8 @@ import { failingRun } from './run-fixture.ts'
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&`
 const JWT = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl'
 
+/** The page's text without the break opportunities code spans get at their separators. */
+const flat = (html: string): string => html.replaceAll('<wbr>', '')
 const unescape = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
 const attrValues = (html: string, name: string): string[] => [...html.matchAll(new RegExp(`${name}="([^"]*)"`, 'g'))].map((m) => unescape(m[1]))
 
@@ -56,7 +58,7 @@ function hostileRun(): RunJson {
 }
 
 describe('report.html: escaping', () => {
-  const html = renderHtml(hostileRun())
+  const html = flat(renderHtml(hostileRun()))
 
   test('hostile case ids, reasons, target names, gates, chains, outages and faults show as text, never as markup', () => {
     expect(html).not.toContain('<script>')
@@ -83,7 +85,7 @@ describe('report.html: escaping', () => {
 
 describe('report.html: content for an approval board', () => {
   const { run } = failingRun()
-  const html = renderHtml({ ...run, faults: [fault], timeline })
+  const html = flat(renderHtml({ ...run, faults: [fault], timeline }))
 
   test('the verdict comes first, big, with the one-line why naming the failed gates', () => {
     const verdict = html.indexOf('data-verdict="not-ready"')
@@ -102,6 +104,10 @@ describe('report.html: content for an approval board', () => {
     const row = html.split('\n').find((l) => l.includes('data-gate="gatecrash_evidence_coverage"'))!
     expect(row).toContain('data-ok="false"')
     expect(row).toContain('<code>escalate.tool-scope</code>')
+  })
+
+  test('long ids may wrap at their separators, never mid-word', () => {
+    expect(renderHtml(run)).toContain('<code>escalate.<wbr>tool-<wbr>scope</code>')
   })
 
   test('the case matrix carries grading, the rule and the references', () => {
@@ -127,7 +133,7 @@ describe('report.html: content for an approval board', () => {
   test('a token check is named by its token hash', () => {
     const r = structuredClone(run)
     r.cases[0].examples = [{ trace_id: '', token_hash: 'sha256:abc123', verdict: 'breach', why: 'typ is JWT' }]
-    expect(renderHtml(r)).toContain('token hash <code>sha256:abc123</code>')
+    expect(flat(renderHtml(r))).toContain('token hash <code>sha256:abc123</code>')
   })
 
   test('charts: the fault timeline with its window shaded, a legend and axis labels; latency percentiles', () => {
@@ -138,7 +144,7 @@ describe('report.html: content for an approval board', () => {
     expect(html).toContain('data-chart="latency"')
     expect(html).toContain('milliseconds from the scheduled time')
     // the scenario's p(95)<250 gate is drawn on the latency chart
-    expect(html).toMatch(/gate 250 ms (held|failed)/)
+    expect(html).toMatch(/gate p95 &lt; 250 ms \(all requests\): (held|failed)/)
   })
 
   test('no faults: no timeline chart and no faults section', () => {
@@ -150,7 +156,7 @@ describe('report.html: content for an approval board', () => {
   test('evidence integrity: an unchained source, outages and unmapped lines are shown', () => {
     const r = structuredClone(run)
     r.evidence = { ...r.evidence, integrity: 'unchained', source: 'jsonl', chains: [], outages: [{ from: 'a', to: 'b', polls: 3, error: 'ECONNREFUSED' }], unmapped: { count: 4, examples: ['not json'] } }
-    const out = renderHtml(r)
+    const out = flat(renderHtml(r))
     expect(out).toContain('data-unchained')
     expect(out).toContain('<strong>Audit trail not tamper-evident.</strong>')
     expect(out).toContain('ECONNREFUSED')

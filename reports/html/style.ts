@@ -52,7 +52,8 @@ tr.failed td { background: var(--bad-bg); }
 .badge-pass { color: var(--ok); border-color: var(--ok); }
 .badge-warn, .badge-not-covered, .badge-error { color: var(--warn); border-color: var(--warn); }
 .badge-breach, .badge-unrecorded, .badge-misattributed, .badge-false-deny { color: var(--bad); border-color: var(--bad); }
-td.rule { min-width: 16em; }
+table.gates td:nth-child(2) { min-width: 17em; }
+table.matrix td:nth-child(2) { min-width: 11em; }
 ul.examples { margin: 4px 0 12px; padding-left: 20px; }
 ul.examples li { margin: 2px 0; overflow-wrap: break-word; }
 
@@ -88,7 +89,7 @@ footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
   h3 { break-after: avoid; page-break-after: avoid; }
   .table-wrap { overflow: visible; }
   thead { display: table-header-group; }
-  tr, figure.chart, .note, .verdict, dl.facts { break-inside: avoid; page-break-inside: avoid; }
+  tr, figure.chart, .note, .verdict, dl.facts, .keep { break-inside: avoid; page-break-inside: avoid; }
   section.signoff { break-before: page; page-break-before: always; }
   a { color: inherit; text-decoration: none; }
 }

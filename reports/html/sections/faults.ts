@@ -47,6 +47,7 @@ export const faultsSection: HtmlSection = {
       run.timeline?.length ? timelineChart(run.timeline, faults) : '<p class="muted">This run has no timeline.</p>',
       table(['', 'fault', 'what', 'state', 'attempts (throughput)', 'p95 ms', 'block rate', 'legit success', 'breaches', 'unrecorded', 'time to recover'], rows),
     ]
-    return sectionHtml(this, body.join('\n'))
+    // in print, the heading, chart and table go to one page together rather than leave the heading behind
+    return sectionHtml(this, body.join('\n'), 'keep')
   },
 }

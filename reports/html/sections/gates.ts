@@ -22,7 +22,7 @@ export const gatesSection: HtmlSection = {
       ],
     }))
     const body = `<p>${esc(gatesSentence(run.gates))} A gate is a k6-style threshold on a metric of the run; any failed gate makes the run NOT READY.</p>\n` +
-      table(['ok', 'metric', 'threshold', 'observed', 'source', 'cases (or what failed) behind a failure'], rows)
+      table(['ok', 'metric', 'threshold', 'observed', 'source', 'cases (or what failed) behind a failure'], rows, { cls: 'gates' })
     return sectionHtml(this, body)
   },
 }

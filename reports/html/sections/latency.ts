@@ -18,6 +18,7 @@ export const latencySection: HtmlSection = {
       chart || '<p class="muted">No latency samples.</p>',
       table(['trend', 'count', 'min', 'avg', 'med', 'p90', 'p95', 'p99', 'max'], [row('http_req_duration', run.metrics.http_req_duration), row('deny_path_duration', run.metrics.deny_path_duration)]),
     ]
-    return sectionHtml(this, body.join('\n'))
+    // in print, the heading, chart and table go to one page together rather than leave the heading behind
+    return sectionHtml(this, body.join('\n'), 'keep')
   },
 }

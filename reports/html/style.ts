@@ -89,7 +89,10 @@ footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
   h3 { break-after: avoid; page-break-after: avoid; }
   .table-wrap { overflow: visible; }
   thead { display: table-header-group; }
-  tr, figure.chart, .note, .verdict, dl.facts, .keep { break-inside: avoid; page-break-inside: avoid; }
+  tr, figure.chart, .note, .verdict, dl.facts, .keep, table.small { break-inside: avoid; page-break-inside: avoid; }
+  /* a table or chart does not start a page alone, leaving its heading and intro behind */
+  section > p, section > h3 { break-after: avoid; page-break-after: avoid; }
+  .table-wrap, figure.chart { break-before: avoid; page-break-before: avoid; }
   section.signoff { break-before: page; page-break-before: always; }
   a { color: inherit; text-decoration: none; }
 }

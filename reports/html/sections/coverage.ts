@@ -17,6 +17,7 @@ export const coverageSection: HtmlSection = {
     } else {
       body += '\n<p>Every case asked for was covered.</p>'
     }
-    return sectionHtml(this, body)
+    // short: heading, text and table print on one page
+    return sectionHtml(this, body, 'keep')
   },
 }

@@ -18,7 +18,8 @@ export const verdictCountsSection: HtmlSection = {
     const body = `<p>${run.load.attacks} attack attempts and ${run.legit.attempts} legitimate ones; legitimate success ${esc(success)}, ` +
       `block rate ${esc(pct(rateOf(run.metrics.gatecrash_block_rate)))}. The attack column sums the case matrix: attack attempts, plus the checks ` +
       `every run makes on each token issued and each record read (a check counts once per token or record it judged).</p>\n` +
-      table(['', 'verdict', 'attacks and checks', 'legitimate', 'meaning'], rows)
-    return sectionHtml(this, body)
+      table(['', 'verdict', 'attacks and checks', 'legitimate', 'meaning'], rows, { cls: 'small' })
+    // short: heading, text and table print on one page
+    return sectionHtml(this, body, 'keep')
   },
 }

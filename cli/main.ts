@@ -18,8 +18,12 @@ usage:
                                              only with a fixture the profile declares, or once each with --call-writes
   gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
-  gatecrash report <run-dir> [--out DIR]    re-grade a run from its logs with today's gates and re-render its reports;
-                                             a signed run (or --out) is re-graded into a new directory, never in place
+  gatecrash report <run-dir> [--out DIR] [--pdf]
+                                             re-grade a run from its logs with today's gates and re-render its reports
+                                             (report.md, report.html, junit.xml, CSVs); a signed run (or --out) is
+                                             re-graded into a new directory, never in place; --pdf also prints
+                                             report.html to report.pdf with the system's Chromium (GATECRASH_CHROMIUM,
+                                             default /usr/bin/chromium)
   gatecrash bundle sign <run-dir> [--key FILE | --key-env VAR] [--force]
                                              sign every file of a finished run (DSSE envelope of an in-toto statement);
                                              without a key: self-signed, which proves nothing about who ran it

@@ -6,6 +6,7 @@ import type { RunJson } from '../harness/contracts/run-json.ts'
 import { renderConsoleSummary } from '../reports/console.ts'
 import { writeAttemptsCsv, writeEvidenceCsv } from '../reports/csv.ts'
 import { renderJunit } from '../reports/junit.ts'
+import { renderHtml } from '../reports/html/render.ts'
 import { renderMarkdown } from '../reports/markdown.ts'
 
 /** The reporters every run writes; the engine gets them from here, never imports reports/ itself. */
@@ -14,8 +15,15 @@ export function defaultReporters(): Reporter[] {
     {
       name: 'markdown',
       async onRunEnd(run, files) {
-        await writeFile(path.join(files.dir, 'report.md'), renderMarkdown(run))
-        return ['report.md']
+        await writeFile(path.join(files.dir, RUN_FILES.report), renderMarkdown(run))
+        return [RUN_FILES.report]
+      },
+    },
+    {
+      name: 'html',
+      async onRunEnd(run, files) {
+        await writeFile(path.join(files.dir, RUN_FILES.html), renderHtml(run))
+        return [RUN_FILES.html]
       },
     },
     {

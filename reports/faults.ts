@@ -67,18 +67,36 @@ export function group(timeline: readonly TimelineBucket[], size: number): Timeli
   return out
 }
 
+/** Time to recover in words, and whether it kept the scenario's allowance (null: no allowance or not measurable). */
+export function recoveryOf(f: FaultResult): { text: string; ok: boolean | null } {
+  if (f.error !== null || f.start === null) return { text: '—', ok: null }
+  if (f.recovered === null) return { text: 'no traffic after', ok: null }
+  if (!f.recovered) return { text: 'not recovered', ok: false }
+  if (f.recover_within_s === null) return { text: `${f.ttr_s} s`, ok: null }
+  const ok = f.ttr_s! <= f.recover_within_s
+  return { text: `${f.ttr_s} s (${ok ? '≤' : '>'} ${f.recover_within_s} s)`, ok }
+}
+
+/** What became of a fault: why it never applied, its error, or whether it healed (`bad`: a board should look). */
+export function faultEffect(f: FaultResult): { text: string; bad: boolean } {
+  if (f.skipped !== undefined) return { text: f.skipped, bad: false }
+  if (f.start === null) return { text: 'not reached', bad: false }
+  if (f.error !== null) return { text: f.error, bad: true }
+  return f.healed ? { text: 'healed', bad: false } : { text: 'not healed', bad: true }
+}
+
 function ttr(f: FaultResult): string {
-  if (f.error !== null || f.start === null) return '—'
-  if (f.recovered === null) return 'no traffic after'
-  if (!f.recovered) return '**not recovered**'
-  const limit = f.recover_within_s === null ? '' : f.ttr_s! <= f.recover_within_s ? ` (≤ ${f.recover_within_s} s ✅)` : ` (> ${f.recover_within_s} s ❌)`
-  return `${f.ttr_s} s${limit}`
+  const r = recoveryOf(f)
+  if (r.text === 'not recovered') return `**${r.text}**`
+  // `1 s (≤ 2 s)` → `1 s (≤ 2 s ✅)`
+  return r.ok === null ? r.text : r.text.replace(/\)$/, ` ${r.ok ? '✅' : '❌'})`)
 }
 
 function windowRow(f: FaultResult, gatesFailed: boolean): string[] {
   const d = f.during
   const mark = f.error !== null || gatesFailed ? '❌' : f.start === null ? '➖' : '✅'
-  const effect = f.skipped !== undefined ? cell(f.skipped) : f.start === null ? 'not reached' : f.error !== null ? cell(f.error) : f.healed ? 'healed' : '**not healed**'
+  const e = faultEffect(f)
+  const effect = e.text === 'not healed' ? `**${e.text}**` : cell(e.text)
   return [
     mark,
     `\`${f.id}\` ${cell(f.label)}`,

@@ -15,8 +15,7 @@ import { unsignedNote } from './bundle-note.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
-
-const VERDICT_TITLE: Record<RunJson['verdict'], string> = { ready: 'READY', 'not-ready': 'NOT READY', incomplete: 'INCOMPLETE' }
+import { counts, exampleSubject, fmtMs, gatesSentence, REVIEWERS, SIGN_OFF_FIELDS, VERDICT_TITLE, verdictNotes, type Note, type Rich } from './report-facts.ts'
 const VERDICT_MARK: Record<Verdict, string> = {
   pass: '✅',
   'not-covered': '➖',
@@ -37,8 +36,9 @@ function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)]
 }
 
-const counts = (c: Partial<Record<Verdict, number>>): string =>
-  Object.entries(c).map(([v, n]) => `${v} ${n}`).join(', ') || '—'
+/** Shared report sentences (report-facts.ts) in Markdown: code spans in backticks, the rest as table-safe text. */
+const rich = (r: Rich): string => r.map((p) => (typeof p === 'string' ? cell(p) : `\`${cell(p.code)}\``)).join('')
+const note = (n: Note): string => `> **${n.title}** ${rich(n.body)}`
 
 function summary(run: RunJson): string[] {
   const load = run.load
@@ -79,11 +79,10 @@ function summary(run: RunJson): string[] {
 }
 
 function gates(list: readonly GateResult[]): string[] {
-  const failed = list.filter((g) => !g.ok).length
   return [
     '## Gates',
     '',
-    failed === 0 ? `All ${list.length} gates hold.` : `${failed} of ${list.length} gates failed.`,
+    gatesSentence(list),
     '',
     ...table(['', 'gate', 'expression', 'observed', 'source', 'cases behind a failure'], list.map((g) => [
       g.ok ? '✅' : '❌',
@@ -117,8 +116,10 @@ function cases(rows: readonly CaseRow[]): string[] {
     lines.push('', '### Failing examples', '', 'Look these up in the target\'s audit trail by trace id.')
     for (const r of failing) {
       lines.push('', `**\`${cell(r.id)}\`**`, '')
-      // an issued-token check judges a token, not a request: it is named by hash
-      for (const e of r.examples) lines.push(`- ${e.trace_id ? `\`${cell(e.trace_id)}\`` : e.token_hash ? `token \`${cell(e.token_hash)}\`` : 'check'} — **${e.verdict}**: ${cell(e.why)}`)
+      for (const e of r.examples) {
+        const s = exampleSubject(e)
+        lines.push(`- ${s.kind === 'trace' ? `\`${cell(s.id!)}\`` : s.kind === 'token' ? `token \`${cell(s.id!)}\`` : 'check'} — **${e.verdict}**: ${cell(e.why)}`)
+      }
     }
   }
   return lines
@@ -269,46 +270,14 @@ function delegation(run: RunJson): string[] {
 }
 
 function signOff(): string[] {
-  // One block per owner a board usually needs (IAM, security, compliance); labels keep them separate lists.
-  const signer = (n: number): string[] => [
-    `**Reviewer ${n}**`,
-    '',
-    '- Name: ______________________________',
-    '- Role: ______________________________',
-    '- Date: ______________________________',
-    '- Decision (approve / reject): __________',
-  ]
-  return [
-    '## Sign-off',
-    '',
-    ...unsignedNote(),
-    '',
-    ...signer(1), '', ...signer(2), '', ...signer(3),
-  ]
-}
-
-/**
- * What stands next to the verdict: the trail's integrity, and a re-grade with gates the run was not
- * made with. A board must not read READY without them.
- */
-function verdictNotes(run: RunJson): string[] {
-  const notes: string[] = []
-  const broken = run.evidence.chains.filter((c) => !c.ok)
-  if (run.evidence.integrity === 'unchained') {
-    notes.push('> **Audit trail not tamper-evident.** The evidence source carries no hash chain, so this run cannot show that the records were not cut or rewritten afterwards; the integrity gate does not apply.')
-  } else if (broken.length > 0) {
-    notes.push(`> **Audit trail broken or rewritten.** ${broken.map((c) => `Chain \`${cell(c.component)}\`: ${cell(c.problem ?? '')}`).join(' ')}`)
-  }
-  if (run.regraded) {
-    const r = run.regraded
-    const added = r.new_gates.length > 0 ? ` Gates it was not judged by when it was made: ${r.new_gates.map((g) => `\`${cell(g)}\``).join(', ')}.` : ''
-    notes.push(`> **Re-graded** on ${cell(r.at)} by grader ${r.grader}; the run was made with grader ${r.from_grader}.${added}`)
-  }
-  return notes.flatMap((n, i) => (i === 0 ? [n] : ['', n]))
+  // one block per reviewer; labels keep them separate lists
+  const signer = (n: number): string[] => [`**Reviewer ${n}**`, '', ...SIGN_OFF_FIELDS.map((f) => `- ${f}: ${f === 'Name' || f === 'Role' || f === 'Date' ? '______________________________' : '__________'}`)]
+  const blocks = Array.from({ length: REVIEWERS }, (_, i) => signer(i + 1))
+  return ['## Sign-off', '', ...unsignedNote(), '', ...blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]))]
 }
 
 export function renderMarkdown(run: RunJson): string {
-  const notes = verdictNotes(run)
+  const notes = verdictNotes(run).map(note)
   const sections = [
     [`# gatecrash readiness report: ${VERDICT_TITLE[run.verdict]}`, '', `${cell(run.scenario.name)} against ${cell(run.target.name)} ${cell(run.target.version)}, run \`${cell(run.run_id)}\`.`, ...(notes.length > 0 ? ['', ...notes] : [])],
     summary(run),
@@ -325,8 +294,4 @@ export function renderMarkdown(run: RunJson): string {
     signOff(),
   ]
   return `${sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n')}\n`
-}
-
-function fmtMs(ms: number): string {
-  return ms < 10 ? ms.toFixed(2) : ms.toFixed(1)
 }

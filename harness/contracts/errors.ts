@@ -26,6 +26,7 @@ export type HarnessErrorCode =
   | 'ERR_FAULT_INJECTION_FAILED'
   | 'ERR_BUNDLE_REFUSED'
   | 'ERR_BUNDLE_KEY'
+  | 'ERR_BROWSER_UNAVAILABLE'
 
 export interface HarnessErrorOptions {
   cause?: unknown
@@ -176,6 +177,12 @@ export class BundleRefused extends HarnessError {
 export class BundleKeyInvalid extends HarnessError {
   static override code = 'ERR_BUNDLE_KEY'
   override code = 'ERR_BUNDLE_KEY'
+}
+
+/** No Chromium to print report.html with (`gatecrash report --pdf`): none at the path, or it would not start. */
+export class BrowserUnavailable extends HarnessError {
+  static override code = 'ERR_BROWSER_UNAVAILABLE'
+  override code = 'ERR_BROWSER_UNAVAILABLE'
 }
 
 export function isHarnessError(e: unknown): e is HarnessError {

@@ -36,5 +36,9 @@ export const RUN_FILES = {
   report: 'report.md',
   /** the run as JUnit XML for CI test reporters (reports/junit.ts) */
   junit: 'junit.xml',
+  /** the same report as one self-contained page (reports/html) */
+  html: 'report.html',
+  /** report.html printed by Chromium; only `gatecrash report <run-dir> --pdf` writes it */
+  pdf: 'report.pdf',
   context: 'context.json',
 } as const

@@ -1,0 +1,53 @@
+/**
+ * The fault timeline: the measured phase second by second with each fault window shaded (charts.ts),
+ * then one row per window with how the target behaved while it was in effect and its time to recover.
+ */
+import type { RunJson } from '../../../harness/contracts/run-json.ts'
+import { faultEffect, recoveryOf } from '../../faults.ts'
+import { ms, pct } from '../../format.ts'
+import { timelineChart } from '../charts.ts'
+import { code, esc, mark, table, text } from '../escape.ts'
+import { sectionHtml, type HtmlSection } from '../section.ts'
+
+const orDash = (v: number | null, f: (x: number) => string): string => (v === null ? '—' : esc(f(v)))
+
+export const faultsSection: HtmlSection = {
+  id: 'faults',
+  title: 'Faults and timeline',
+  render(run: RunJson) {
+    const faults = run.faults ?? []
+    if (faults.length === 0) return null
+    const failedWindows = new Set(run.gates.filter((g) => !g.ok && g.window).map((g) => g.window))
+    const rows = faults.map((f) => {
+      const e = faultEffect(f)
+      const r = recoveryOf(f)
+      const bad = e.bad || failedWindows.has(f.label) || r.ok === false
+      const d = f.during
+      return {
+        attrs: `data-fault="${esc(f.id)}"`,
+        cls: bad ? 'failed' : '',
+        cells: [
+          mark(bad ? 'bad' : f.start === null ? 'none' : 'ok'),
+          `${code(f.id)} ${text(f.label)}`,
+          text(f.detail),
+          text(e.text),
+          `${d.attempts} (${d.rate.toFixed(1)}/s)`,
+          orDash(d.p95_ms, ms),
+          orDash(d.block_rate, pct),
+          orDash(d.legit_success, pct),
+          String(d.breaches),
+          `${d.unrecorded}${d.gap_covered ? ` (+${d.gap_covered} in gap records)` : ''}`,
+          text(r.text),
+        ],
+      }
+    })
+    const body = [
+      '<p>The steady state under chaos: in every fault window no attack is accepted, and every attempt ends up in evidence (or the target records the gap). ' +
+        'Shaded bands mark each second in which a fault was in effect for any part of it; time to recover counts seconds after healing until legitimate success is back above its threshold.</p>',
+      run.timeline?.length ? timelineChart(run.timeline, faults) : '<p class="muted">This run has no timeline.</p>',
+      table(['', 'fault', 'what', 'state', 'attempts (throughput)', 'p95 ms', 'block rate', 'legit success', 'breaches', 'unrecorded', 'time to recover'], rows),
+    ]
+    // in print, the heading, chart and table go to one page together rather than leave the heading behind
+    return sectionHtml(this, body.join('\n'), 'keep')
+  },
+}

@@ -124,9 +124,10 @@ describe('report.html: content for an approval board', () => {
     expect([...at].sort((a, b) => a - b)).toEqual(at)
   })
 
-  test('failing examples by trace id; the sign-off block with the unsigned-bundle note', () => {
+  test('failing examples by trace id; the sign-off block with the signature note (written before any signing: it points to gatecrash verify)', () => {
     expect(html).toContain('trace <code>trace0004</code>')
-    expect(html).toContain('<strong>Unsigned bundle.</strong>')
+    expect(html).toContain('<strong>Signature.</strong>')
+    expect(html).toContain('gatecrash verify &lt;run-dir&gt; --key')
     expect(attrValues(html, 'data-signer')).toEqual(['1', '2', '3'])
   })
 

@@ -154,7 +154,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
   const summary = store.attemptSummary()
   const settleDeadline = summary.lastEnd + options.settleMs
   const measuredMs = ctx.scenarios.reduce((m, s) => Math.max(m, s.durationMs), 0) || Math.max(1, summary.lastEnd - (summary.firstScheduled ?? summary.lastEnd))
-  const { graded, gates, faults } = gradeStore(store, {
+  const { graded, gates, faults, reconstruction } = gradeStore(store, {
     thresholds: ctx.config.thresholds,
     faults: ctx.faults,
     settleDeadline,
@@ -164,6 +164,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     durationS: measuredMs / 1000,
     extraCounters: ctx.scenarios.map((s) => ({ name: 'dropped_iterations', value: s.dropped, tags: { scenario: s.name } })),
     issued: ctx.issuedTokens,
+    seed: ctx.seed,
   })
   const gateVerdict = runVerdict(gates)
   const coverage = coverageOf(graded.cases, { ...ctx.notCovered, ...(ctx.issuedTokens ? issuedNotCovered(ctx.issuedTokens) : {}) }) ?? []
@@ -204,6 +205,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     families: familiesOf(graded.cases, coverage, gates),
     legit: graded.legit,
     evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages) },
+    reconstruction,
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],

@@ -19,6 +19,10 @@ usage:
   gatecrash target start reference [--flaw NAME]... [--container NAME]...   start the reference target alone
   gatecrash target flaws                     the reference target's flaw switches
   gatecrash report <run-dir>                 re-grade a run from its logs with today's gates and re-render its reports
+  gatecrash trace <run-dir> <trace-id> [--json]
+                                             one transaction rebuilt from the target's records (principal → agent →
+                                             sub-agent → exchanges → the call) beside what the harness sent;
+                                             exit 99 when they differ, 104 for a trace id the run never sent
   gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
   gatecrash selftest [--fast] [--json] [--flaw NAME]… [--correct-only]
                                              catalog × flawed reference targets: the detection matrix;
@@ -39,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/target.ts')).targetCommand(rest)
       case 'report':
         return await (await import('./commands/report.ts')).reportCommand(rest)
+      case 'trace':
+        return await (await import('./commands/trace.ts')).traceCommand(rest)
       case 'idp':
         return await (await import('./commands/idp.ts')).idpCommand(rest)
       case 'selftest':
@@ -50,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return command === undefined ? EXIT.invalidConfig : EXIT.ready
       default:
-        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, selftest, idp (gatecrash --help)' })
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, trace, selftest, idp (gatecrash --help)' })
     }
   } catch (e) {
     printError(e)

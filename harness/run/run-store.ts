@@ -404,6 +404,11 @@ export class RunStore implements GradeSource, ReconstructSource {
     return row ? (JSON.parse(row.json) as EvidenceRecord) : undefined
   }
 
+  /** records carrying this trace id, in delivery order: a store never graded has no joins to read */
+  recordsByTrace(traceId: string): EvidenceRecord[] {
+    return (this.sql('SELECT json FROM evidence WHERE trace_id = ? ORDER BY rowid').all(traceId) as { json: string }[]).map((r) => JSON.parse(r.json) as EvidenceRecord)
+  }
+
   /** the first attempt that carried this trace id (`gatecrash trace`) */
   attemptByTrace(traceId: string): AttemptRecord | undefined {
     const row = this.sql('SELECT json FROM attempts WHERE trace_id = ? ORDER BY seq LIMIT 1').get(traceId) as { json: string } | undefined

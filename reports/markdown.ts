@@ -225,13 +225,13 @@ function reconstruction(run: RunJson): string[] {
       'Each chain goes from the call\'s token through the exchange records that issued it (token hashes, issued ← exchanged); `npx gatecrash trace <run-dir> <trace-id>` prints one in full.',
   )
   if (r.transactions.length === 0) return lines
-  lines.push('', ...table(['', 'trace', 'transaction', 'the harness acted as', 'rebuilt from evidence', 'exchanges (client: issued ← subject token)', 'the call', 'mismatch'], r.transactions.map((t) => [
+  lines.push('', ...table(['', 'trace', 'transaction', 'the harness acted as', 'rebuilt from evidence', 'exchanges (client: issued ← subject token, scope held)', 'the call', 'mismatch'], r.transactions.map((t) => [
     t.matched ? '✅' : '❌',
     `\`${cell(t.trace_id)}\``,
     t.case ? `\`${cell(t.case)}\`` : t.kind,
     `\`${cell(chainText(t.harness.principal, t.harness.actors))}\``,
     t.rebuilt ? `\`${cell(chainText(t.rebuilt.principal, t.rebuilt.actors))}\`` : '—',
-    t.hops.length === 0 ? '—' : t.hops.map((h) => `${cell(h.client_id ?? '?')}: \`${shortHash(h.token_hash)}\` ← \`${shortHash(h.parent_token_hash)}\`${h.scope_granted ? ` (${cell(h.scope_granted.join(' '))})` : ''}`).join('<br>'),
+    t.hops.length === 0 ? '—' : t.hops.map((h) => `${cell(h.client_id ?? '?')}: \`${shortHash(h.token_hash)}\` ← \`${shortHash(h.parent_token_hash)}\`${h.scope_held ? ` (held ${cell(h.scope_held.join(' '))})` : ''}`).join('<br>'),
     t.call ? `${cell(t.call.tool ?? '?')} ${t.call.decision} \`${cell(t.call.reason)}\` (${t.call.status})` : 'no record',
     t.mismatch ? cell(t.mismatch) : '—',
   ])))

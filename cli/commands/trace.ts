@@ -52,7 +52,7 @@ function rebuilt(t: ReconstructedTransaction): string[] {
   }
   for (const h of t.hops) {
     lines.push(`  exchange ${h.record_id} by ${h.client_id ?? '(no client)'}: ${h.decision}, issued ${h.token_hash ?? '(none)'} for subject ${h.parent_token_hash ?? '(none named)'}`)
-    lines.push(`    actors ${h.actors.join(', ') || '(none)'}; scope asked ${scopes(h.scope_requested)}, granted ${scopes(h.scope_granted)}`)
+    lines.push(`    actors ${h.actors.join(', ') || '(none)'}; scope required ${scopes(h.scope_required)}, held ${scopes(h.scope_held)}`)
   }
   if (t.call) {
     const c = t.call

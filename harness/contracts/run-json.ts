@@ -135,9 +135,9 @@ export interface ReconstructedHop {
   /** the subject token's hash (correlation.parent_token_hash) */
   parent_token_hash: string | null
   decision: 'allow' | 'deny'
-  /** scopes asked for and granted (scope.required / scope.held), when recorded */
-  scope_requested?: string[]
-  scope_granted?: string[]
+  /** the record's scope.required and scope.held, as recorded (what `held` means at an AS varies: the subject's, or what was granted) */
+  scope_required?: string[]
+  scope_held?: string[]
 }
 
 /** One transaction rebuilt from the target's records alone, beside what the harness sent. */

@@ -171,8 +171,8 @@ function hopOf(r: EvidenceRecord): ReconstructedHop {
     token_hash: r.correlation?.token_hash ?? null,
     parent_token_hash: r.correlation?.parent_token_hash ?? null,
     decision: r.decision,
-    ...(r.scope?.required ? { scope_requested: r.scope.required } : {}),
-    ...(r.scope?.held ? { scope_granted: r.scope.held } : {}),
+    ...(r.scope?.required ? { scope_required: r.scope.required } : {}),
+    ...(r.scope?.held ? { scope_held: r.scope.held } : {}),
   }
 }
 

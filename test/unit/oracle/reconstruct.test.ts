@@ -35,7 +35,7 @@ describe('rebuild: one transaction from its records and the exchange records the
   test('user → agent → sub-agent: hops the principal\'s first, ending at a token no exchange issued', () => {
     const t = rebuild(a, call(a), links(AGENT, SUB))
     expect(t).toMatchObject({ matched: true, rebuilt: { principal: 'user_1', actors: ['subagent_1', 'agent_1'] }, root_token_hash: T.assertion, call: { record_id: 'ev_call', token_hash: T.sub } })
-    expect(t.hops.map((h) => [h.record_id, h.token_hash, h.parent_token_hash, h.scope_granted])).toEqual([['ev_a', T.agent, T.assertion, ['tickets:read']], ['ev_s', T.sub, T.agent, ['tickets:read']]])
+    expect(t.hops.map((h) => [h.record_id, h.token_hash, h.parent_token_hash, h.scope_held])).toEqual([['ev_a', T.agent, T.assertion, ['tickets:read']], ['ev_s', T.sub, T.agent, ['tickets:read']]])
     expect(t.mismatch).toBeUndefined()
   })
 

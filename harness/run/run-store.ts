@@ -382,10 +382,14 @@ export class RunStore implements GradeSource, ReconstructSource {
     return row ? (JSON.parse(row.json) as AttemptRecord) : undefined
   }
 
+  /**
+   * Driven from the verdicts table (CROSS JOIN fixes the order): its rows are small, where a scan of
+   * attempts would read every attempt's JSON to find the few that failed.
+   */
   *attacksWithVerdict(verdicts: readonly Verdict[], size = 1_000): Generator<AttemptRecord> {
     const marks = verdicts.map(() => '?').join(', ')
-    const page = this.sql(`SELECT a.seq, a.json FROM attempts a JOIN verdicts v ON v.seq = a.seq
-      WHERE a.kind = 'attack' AND v.verdict IN (${marks}) AND a.seq > ? ORDER BY a.seq LIMIT ?`)
+    const page = this.sql(`SELECT a.seq, a.json FROM verdicts v CROSS JOIN attempts a ON a.seq = v.seq
+      WHERE v.verdict IN (${marks}) AND v.seq > ? AND a.kind = 'attack' ORDER BY v.seq LIMIT ?`)
     for (let after = Number.MIN_SAFE_INTEGER; ; ) {
       const rows = page.all(...verdicts, after, size) as { seq: number; json: string }[]
       if (rows.length === 0) return

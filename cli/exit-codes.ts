@@ -25,6 +25,7 @@ const BY_ERROR_CODE: Record<string, number> = {
   ERR_SCENARIO_LOAD: EXIT.scriptError,
   ERR_RUN_ABORTED: EXIT.stoppedByUser,
   ERR_RUN_DIR: EXIT.invalidConfig,
+  ERR_TRACE_UNKNOWN: EXIT.invalidConfig,
   ERR_EVIDENCE_MAPPING: EXIT.invalidConfig,
   ERR_BUNDLE_REFUSED: EXIT.invalidConfig,
   ERR_BUNDLE_KEY: EXIT.invalidConfig,

@@ -30,6 +30,10 @@ usage:
   gatecrash verify <run-dir> [--key FILE] [--json]
                                              check a signed run against a public key you trust (--key or GATECRASH_TRUSTED_KEY):
                                              signature, every file's digest, the evidence chains
+  gatecrash trace <run-dir> <trace-id> [--json]
+                                             one transaction rebuilt from the target's records (principal → agent →
+                                             sub-agent → exchanges → the call) beside what the harness sent;
+                                             exit 99 when they differ, 104 for a trace id the run never sent
   gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
   gatecrash selftest [--fast] [--json] [--flaw NAME]… [--correct-only]
                                              catalog × flawed reference targets: the detection matrix;
@@ -55,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/bundle.ts')).bundleCommand(rest)
       case 'verify':
         return await (await import('./commands/verify.ts')).verifyCommand(rest)
+      case 'trace':
+        return await (await import('./commands/trace.ts')).traceCommand(rest)
       case 'idp':
         return await (await import('./commands/idp.ts')).idpCommand(rest)
       case 'selftest':
@@ -66,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return command === undefined ? EXIT.invalidConfig : EXIT.ready
       default:
-        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, bundle, verify, selftest, idp (gatecrash --help)' })
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, trace, bundle, verify, selftest, idp (gatecrash --help)' })
     }
   } catch (e) {
     printError(e)

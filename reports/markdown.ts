@@ -260,6 +260,45 @@ function evidence(run: RunJson): string[] {
   return lines
 }
 
+/** `abcdef123456…`: enough of a token hash to tell hops apart in a table; run.json and `gatecrash trace` hold it whole. */
+const shortHash = (h: string | null): string => (h === null ? '—' : `${h.slice(0, 12)}…`)
+
+/**
+ * Who acted for whom, rebuilt from the target's records alone, beside what the harness did: the
+ * claim "every action can be reconstructed from the audit trail", shown transaction by transaction.
+ */
+function reconstruction(run: RunJson): string[] {
+  const r = run.reconstruction
+  if (!r) return []
+  const lines = ['## Reconstructed transactions', '']
+  if (r.not_covered) {
+    lines.push(`Not covered: ${cell(r.not_covered)}. The \`gatecrash_reconstruction\` gate has nothing to judge.`)
+    return lines
+  }
+  lines.push(
+    `${r.sampled} transactions rebuilt from the target's records alone (${r.legit} legitimate, sampled by seed; ${r.attacks} failing attack ${r.attacks === 1 ? 'attempt' : 'attempts'}): ` +
+      `${r.rebuilt} followed to the principal's own token, ${r.matched} naming the principal and actors the harness used. ` +
+      'Each chain goes from the call\'s token through the exchange records that issued it (token hashes, issued ← exchanged); `npx gatecrash trace <run-dir> <trace-id>` prints one in full.',
+  )
+  if (r.transactions.length === 0) return lines
+  lines.push('', ...table(['', 'trace', 'transaction', 'the harness acted as', 'rebuilt from evidence', 'exchanges (client: issued ← subject token, scope held)', 'the call', 'mismatch'], r.transactions.map((t) => [
+    t.matched ? '✅' : '❌',
+    `\`${cell(t.trace_id)}\``,
+    t.case ? `\`${cell(t.case)}\`` : t.kind,
+    `\`${cell(chainText(t.harness.principal, t.harness.actors))}\``,
+    t.rebuilt ? `\`${cell(chainText(t.rebuilt.principal, t.rebuilt.actors))}\`` : '—',
+    t.hops.length === 0 ? '—' : t.hops.map((h) => `${cell(h.client_id ?? '?')}: \`${shortHash(h.token_hash)}\` ← \`${shortHash(h.parent_token_hash)}\`${h.scope_held ? ` (held ${cell(h.scope_held.join(' '))})` : ''}`).join('<br>'),
+    t.call ? `${cell(t.call.tool ?? '?')} ${t.call.decision} \`${cell(t.call.reason)}\` (${t.call.status})` : 'no record',
+    t.mismatch ? cell(t.mismatch) : '—',
+  ])))
+  return lines
+}
+
+/** `principal → agent → sub-agent` (actors are kept current-first). */
+function chainText(principal: string | null, actors: readonly string[]): string {
+  return [principal ?? '(nobody)', ...[...actors].reverse()].join(' → ')
+}
+
 function delegation(run: RunJson): string[] {
   if (run.delegation_samples.length === 0) return []
   return [
@@ -290,6 +329,7 @@ export function renderMarkdown(run: RunJson): string {
     legit(run),
     latency(run),
     evidence(run),
+    reconstruction(run),
     delegation(run),
     signOff(),
   ]

@@ -62,8 +62,8 @@ export function verdictWhy(run: RunJson): Rich {
 }
 
 /**
- * What stands next to the verdict: the trail's integrity, and a re-grade with gates the run was not
- * made with. A board must not read READY without them.
+ * What stands next to the verdict: the trail's integrity, whether transactions could be rebuilt
+ * from it, and a re-grade with gates the run was not made with. A board must not read READY without them.
  */
 export function verdictNotes(run: RunJson): Note[] {
   const notes: Note[] = []
@@ -75,6 +75,9 @@ export function verdictNotes(run: RunJson): Note[] {
     })
   } else if (broken.length > 0) {
     notes.push({ title: 'Audit trail broken or rewritten.', body: broken.flatMap((c, i) => [i > 0 ? ' Chain ' : 'Chain ', { code: c.component }, `: ${c.problem ?? ''}`]) })
+  }
+  if (run.reconstruction?.not_covered) {
+    notes.push({ title: 'Transactions not rebuilt from the trail.', body: [`Not covered: ${run.reconstruction.not_covered}; the reconstruction gate does not apply.`] })
   }
   if (run.regraded) {
     const r = run.regraded

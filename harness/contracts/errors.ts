@@ -154,6 +154,12 @@ export class RunDirFailed extends HarnessError {
   override code = 'ERR_RUN_DIR'
 }
 
+/** `gatecrash trace`: no attempt of the run carried this trace id. */
+export class TraceUnknown extends HarnessError {
+  static override code = 'ERR_TRACE_UNKNOWN'
+  override code = 'ERR_TRACE_UNKNOWN'
+}
+
 export class RunAborted extends HarnessError {
   static override code = 'ERR_RUN_ABORTED'
   override code = 'ERR_RUN_ABORTED'

@@ -41,3 +41,13 @@ export function reasonArea(reason: string): string {
   const dot = reason.indexOf('.')
   return dot === -1 ? reason : reason.slice(0, dot)
 }
+
+/**
+ * An exchange record: the authorization server's record of an RFC 8693 token exchange, allowed or
+ * refused (docs/evidence-schema.md "Token exchange links"). Its `correlation.token_hash` is the
+ * issued token's hash, its `correlation.parent_token_hash` the subject token's, which is how a
+ * transaction is rebuilt from the trail alone (oracle/reconstruct.ts).
+ */
+export function isExchangeRecord(r: Pick<EvidenceRecord, 'resource' | 'reason'>): boolean {
+  return r.resource?.tool === 'token.exchange' || reasonArea(r.reason ?? '') === 'exchange'
+}

@@ -153,6 +153,45 @@ export interface TrendSummary {
   p99: number
 }
 
+/** One exchange record on a rebuilt chain (oracle/reconstruct.ts): ids and token hashes only. */
+export interface ReconstructedHop {
+  record_id: string
+  /** the client that made the exchange: the actor this hop adds */
+  client_id: string | null
+  principal: string | null
+  /** the record's act chain, current actor first */
+  actors: string[]
+  /** the issued token's hash (correlation.token_hash) */
+  token_hash: string | null
+  /** the subject token's hash (correlation.parent_token_hash) */
+  parent_token_hash: string | null
+  decision: 'allow' | 'deny'
+  /** the record's scope.required and scope.held, as recorded (what `held` means at an AS varies: the subject's, or what was granted) */
+  scope_required?: string[]
+  scope_held?: string[]
+}
+
+/** One transaction rebuilt from the target's records alone, beside what the harness sent. */
+export interface ReconstructedTransaction {
+  trace_id: string
+  seq: number
+  kind: 'legit' | 'attack'
+  case?: string
+  /** what the harness knows happened: the identity that sent it, its principal and actor chain (current actor first), the token it presented */
+  harness: { identity: string | null; principal: string | null; actors: string[]; token_hash: string | null }
+  /** the record of the call itself (a tool call, or the token request of an exchange case); null when none joined the attempt */
+  call: { record_id: string; component: string; tool: string | null; decision: 'allow' | 'deny'; reason: string; status: number; token_hash: string | null } | null
+  /** the exchanges that led to the call's token, the principal's first; the last is the token presented (or the exchange asked for) */
+  hops: ReconstructedHop[]
+  /** the first hop's subject token: the principal's own (an IdP assertion no exchange issued) */
+  root_token_hash: string | null
+  /** who acted for whom as the records alone tell it; null when a link is missing */
+  rebuilt: { principal: string | null; actors: string[] } | null
+  matched: boolean
+  /** why it does not match: the missing link or the differing party */
+  mismatch?: string
+}
+
 export interface RunJson {
   schema: typeof RUN_SCHEMA
   run_id: string
@@ -242,6 +281,24 @@ export interface RunJson {
     outages?: { from: string; to: string | null; polls: number; error: string }[]
     /** one per writer's chain: ok, or the first problem found (broken link, altered record, head cut back, history rewritten) */
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
+  }
+  /**
+   * transactions rebuilt from the target's records alone (oracle/reconstruct.ts): a seeded sample of
+   * legitimate calls and every failing attack. Absent in runs graded before grader 5.
+   */
+  reconstruction?: {
+    /** transactions judged: `legit` sampled plus `attacks` (every failing attack attempt) */
+    sampled: number
+    legit: number
+    attacks: number
+    /** chains followed from the call to the principal's subject token without a missing link */
+    rebuilt: number
+    /** rebuilt and naming the principal and actors the harness used */
+    matched: number
+    /** set when nothing could be judged: the target records no token exchange at all (or the run store predates reconstruction) */
+    not_covered?: string
+    /** every sampled legitimate transaction and the first failing attacks, mismatches first */
+    transactions: ReconstructedTransaction[]
   }
   /** sample delegation chains (principal → agent → sub-agent), by id only; `chain` is the actors, agent first, without the principal */
   delegation_samples: { principal: string; chain: string[]; scope: string }[]

@@ -34,6 +34,10 @@ export const DEFAULT_GATES: Readonly<Record<string, readonly string[]>> = {
   // A trail that was cut back or rewritten proves nothing about any attempt: not ready, whatever the
   // joins say. Unchained sources give no sample, so it does not apply to them (the report says so).
   gatecrash_evidence_integrity: ['rate==1'],
+  // Who acted on whose behalf, rebuilt from the target's records alone (oracle/reconstruct.ts) for a
+  // sample of legitimate calls and every failing attack. A target that records no token exchange
+  // gives no sample (nothing to judge, like an unchained source's integrity; the report says so).
+  gatecrash_reconstruction: ['rate==1'],
   // Issued-token checks graded by policy (attacks/catalog/issued-token-checks.ts): who acted for whom,
   // narrowing at every hop and the token's lifetime are what the approval board is told, so they
   // gate by default; the audience check (a SHOULD) is a warn a scenario may raise.

@@ -16,8 +16,11 @@
  *      is read for credentials (evidence.no-secrets); an accepted attack's allow record is no longer
  *      held to the refusal's attribution (it counted against attribution accuracy for a lawful
  *      SHOULD/MAY acceptance).
+ *   5: transactions are rebuilt from the target's records alone, a seeded sample of legitimate calls
+ *      and every failing attack, and must name the principal and actors the harness used
+ *      (gatecrash_reconstruction, oracle/reconstruct.ts).
  */
-export const GRADER_VERSION = 4
+export const GRADER_VERSION = 5
 
 /** Default gate keys by the grader version that added them; the rest date from version 1. */
 export const DEFAULT_GATE_SINCE: Readonly<Record<string, number>> = {
@@ -26,4 +29,5 @@ export const DEFAULT_GATE_SINCE: Readonly<Record<string, number>> = {
   'gatecrash_warns{case:issued.act-chain}': 4,
   'gatecrash_warns{case:issued.scope}': 4,
   'gatecrash_warns{case:issued.lifetime}': 4,
+  gatecrash_reconstruction: 5,
 }

@@ -45,6 +45,8 @@ export const METRIC_TYPES: Readonly<Record<string, MetricType>> = {
   gatecrash_evidence_integrity: 'rate',
   /** one sample per run: 1 when the evidence source carries a hash chain, 0 when it does not */
   gatecrash_evidence_tamper_evident: 'rate',
+  /** one sample per transaction rebuilt from evidence (oracle/reconstruct.ts): 1 rebuilt and matching the harness's view, 0 not */
+  gatecrash_reconstruction: 'rate',
 }
 
 export const VERDICT_COUNTERS: Partial<Record<Verdict, string>> = {

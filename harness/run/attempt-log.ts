@@ -81,6 +81,15 @@ export class AttemptLog {
     this.post({ evidence: records })
   }
 
+  /**
+   * Records read before the measured phase: not graded, but their token exchanges are kept (sent
+   * even when none are, so the store knows it looked), for rebuilding delegation chains from them.
+   */
+  keepExchanges(records: EvidenceRecord[]): void {
+    if (this.closed) return
+    this.post({ exchanges: records })
+  }
+
   /** A sample of the source's chain heads, stored after the evidence handed so far (run-store.ts addHeadSample). */
   appendHeads(heads: ChainHeads, at: number): void {
     if (this.closed) return

@@ -157,7 +157,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
   const summary = store.attemptSummary()
   const settleDeadline = summary.lastEnd + options.settleMs
   const measuredMs = ctx.scenarios.reduce((m, s) => Math.max(m, s.durationMs), 0) || Math.max(1, summary.lastEnd - (summary.firstScheduled ?? summary.lastEnd))
-  const { graded, gates, faults } = gradeStore(store, {
+  const { graded, gates, faults, reconstruction } = gradeStore(store, {
     thresholds: ctx.config.thresholds,
     faults: ctx.faults,
     settleDeadline,
@@ -167,6 +167,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     durationS: measuredMs / 1000,
     extraCounters: ctx.scenarios.map((s) => ({ name: 'dropped_iterations', value: s.dropped, tags: { scenario: s.name } })),
     issued: ctx.issuedTokens,
+    seed: ctx.seed,
   })
   const gateVerdict = runVerdict(gates)
   const coverage = coverageOf(graded.cases, { ...ctx.notCovered, ...(ctx.issuedTokens ? issuedNotCovered(ctx.issuedTokens) : {}) }) ?? []
@@ -208,6 +209,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     controls: controlsOf(FRAMEWORKS, controlEvidence(), graded.cases, gates),
     legit: graded.legit,
     evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages) },
+    reconstruction,
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],

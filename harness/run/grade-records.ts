@@ -25,6 +25,8 @@ export interface GradeRecordsInput extends Omit<GradeStoreInput, 'durationS'> {
   heads?: readonly { after: number; heads: ChainHeads; at?: number }[]
   /** default 1 s */
   durationS?: number
+  /** records read before measuring (not graded): their token exchanges are kept for reconstruction, as a run keeps provisioning's */
+  before?: readonly EvidenceRecord[]
 }
 
 export interface GradedRecords extends Omit<StoreGrading['graded'], 'attempts'> {
@@ -32,6 +34,7 @@ export interface GradedRecords extends Omit<StoreGrading['graded'], 'attempts'> 
   attempts: GradedAttempt[]
   gates: StoreGrading['gates']
   faults: StoreGrading['faults']
+  reconstruction: StoreGrading['reconstruction']
   match: EvidenceMatch
 }
 
@@ -39,6 +42,7 @@ export function gradeRecords(input: GradeRecordsInput): GradedRecords {
   const store = RunStore.open(':memory:')
   try {
     store.appendAttempts(input.attempts)
+    if (input.before) store.keepExchanges(input.before)
     let delivered = 0
     for (const s of [...(input.heads ?? [])].sort((a, b) => a.after - b.after)) {
       store.appendEvidence(input.evidence.slice(delivered, s.after))
@@ -46,8 +50,8 @@ export function gradeRecords(input: GradeRecordsInput): GradedRecords {
       store.addHeadSample(s.heads, s.at ?? 0)
     }
     store.appendEvidence(input.evidence.slice(delivered))
-    const { graded, gates, faults } = gradeStore(store, { ...input, durationS: input.durationS ?? 1 })
-    return { ...graded, attempts: readVerdicts(store), gates, faults, match: readJoins(store, input.settleDeadline) }
+    const { graded, gates, faults, reconstruction } = gradeStore(store, { ...input, durationS: input.durationS ?? 1 })
+    return { ...graded, attempts: readVerdicts(store), gates, faults, reconstruction, match: readJoins(store, input.settleDeadline) }
   } finally {
     store.close()
   }

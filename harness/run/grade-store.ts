@@ -15,6 +15,7 @@ import type { GateResult } from '../contracts/run-json.ts'
 import { ChaosGrading, storedEvidence, type ChaosOutcome } from '../oracle/faults/chaos-grading.ts'
 import { evaluateGates, explainIntegrity } from '../oracle/gates.ts'
 import { gradeStream, type GradeStreamResult } from '../oracle/grade-stream.ts'
+import { explainReconstruction, reconstruct, type Reconstruction } from '../oracle/reconstruct.ts'
 import type { ExtraCounter } from '../oracle/metrics.ts'
 import type { ThresholdMap } from '../oracle/thresholds.ts'
 import type { RunStore } from './run-store.ts'
@@ -41,12 +42,15 @@ export interface GradeStoreInput {
   pageSize?: number
   /** what the issued-token checks concluded (absent in runs made before grader 4) */
   issued?: IssuedTokenSummary
+  /** the run's seed: which legitimate transactions reconstruction samples (default 1) */
+  seed?: number
 }
 
 export interface StoreGrading {
   graded: GradeStreamResult
   gates: GateResult[]
   faults: ChaosOutcome
+  reconstruction: Reconstruction
 }
 
 export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGrading {
@@ -71,9 +75,11 @@ export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGradin
   const checks = { tokens: input.issued?.tokens ?? 0, max_lifetime_s: input.issued?.max_lifetime_s ?? 0, checks: [...kept, graded.secrets] }
   graded.cases.push(...issuedCaseRows(checks, ISSUED_TOKEN_CHECKS))
   addIssuedMetrics(graded.metrics, checks, ISSUED_TOKEN_CHECKS)
+  // After the verdicts are stored: every failing attack is rebuilt from its records, with a sample of legitimate calls.
+  const reconstruction = reconstruct(store, { seed: input.seed ?? 1, metrics: graded.metrics })
   if (input.settleDeadline !== undefined) store.setMeta('settle_deadline', String(input.settleDeadline))
   store.commit()
   const faults = chaos.finish()
-  const gates = [...explainIntegrity(evaluateGates(graded.metrics, input.thresholds), graded.evidence.chains), ...faults.gates]
-  return { graded, gates, faults }
+  const gates = [...explainReconstruction(explainIntegrity(evaluateGates(graded.metrics, input.thresholds), graded.evidence.chains), reconstruction), ...faults.gates]
+  return { graded, gates, faults, reconstruction }
 }

@@ -17,7 +17,12 @@
  *   redelivered  id, json: a record id delivered again with other content (history rewritten)
  *   verification component, problem: what the re-read of the run's history after the settle window
  *             found that the first read did not (a record no longer served, a link broken since)
- *   meta      key PK, value (schema version; the settle deadline of the last grading)
+ *   exchanges rowid PK, id UNIQUE, token_hash, decision, json: every token-exchange record the run
+ *             read (contracts/evidence.ts isExchangeRecord), those provisioning wrote before the
+ *             measured phase included, indexed by the issued token's hash: the links
+ *             oracle/reconstruct.ts follows from a call back to its principal
+ *   meta      key PK, value (schema version; the settle deadline of the last grading; `exchanges`
+ *             once the run kept provisioning's exchange records)
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
  *
@@ -27,11 +32,12 @@
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { AttemptRecord } from '../contracts/attempt.ts'
-import type { EvidenceRecord } from '../contracts/evidence.ts'
+import { isExchangeRecord, type EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
 import type { EvidenceJoin, GradeSource, StoredRecord } from '../oracle/grade-stream.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
-import type { GradedAttempt } from '../contracts/verdict.ts'
+import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
+import type { ReconstructSource } from '../oracle/reconstruct.ts'
 
 export const RUN_DB_SCHEMA = 'gatecrash.run-db/1'
 
@@ -49,6 +55,8 @@ CREATE TABLE IF NOT EXISTS tampered (rowid INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS heads (sample INTEGER PRIMARY KEY, after_rowid INTEGER NOT NULL, at REAL NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS redelivered (id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS verification (component TEXT NOT NULL, problem TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS exchanges (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, token_hash TEXT, decision TEXT NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS exchanges_token ON exchanges(token_hash) WHERE token_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS verdicts (seq INTEGER PRIMARY KEY, verdict TEXT NOT NULL, why TEXT NOT NULL, evidence_id TEXT,
   matched INTEGER NOT NULL, faithful INTEGER);
 `
@@ -75,7 +83,7 @@ const tsMs = (ts: string): number | null => {
   return Number.isFinite(t) ? t : null
 }
 
-export class RunStore implements GradeSource {
+export class RunStore implements GradeSource, ReconstructSource {
   readonly file: string
   readonly db: DatabaseSync
   private readonly cache = new Map<string, StatementSync>()
@@ -173,6 +181,7 @@ export class RunStore implements GradeSource {
           const c = r.correlation ?? {}
           const json = JSON.stringify(r)
           const changes = insert.run(r.id, c.trace_id || null, c.token_hash || null, tsMs(r.ts), r.component, json).changes
+          if (changes > 0 && isExchangeRecord(r)) this.insertExchange(r, json)
           if (changes === 0) {
             skipped++
             // The same id again is a page read twice; with other content, the source rewrote it.
@@ -183,6 +192,22 @@ export class RunStore implements GradeSource {
       })
     }
     return skipped
+  }
+
+  private insertExchange(r: EvidenceRecord, json: string): void {
+    this.sql('INSERT OR IGNORE INTO exchanges (id, token_hash, decision, json) VALUES (?, ?, ?, ?)').run(r.id, r.correlation?.token_hash || null, r.decision, json)
+  }
+
+  /**
+   * Keeps the exchange records among records read before the measured phase (provisioning's: every
+   * identity's delegation), which are not graded and so not stored as evidence; marks the store as
+   * having kept them, so reconstruction knows an empty table means the target records no exchanges.
+   */
+  keepExchanges(records: readonly EvidenceRecord[]): void {
+    this.transaction(() => {
+      for (const r of records) if (isExchangeRecord(r)) this.insertExchange(r, JSON.stringify(r))
+      this.setMeta('exchanges', 'kept')
+    })
   }
 
   /**
@@ -333,6 +358,65 @@ export class RunStore implements GradeSource {
     const row = this.sql(`SELECT e.id FROM evidence e JOIN tampered t ON t.rowid = e.rowid
       WHERE e.trace_id = ? ORDER BY e.rowid DESC LIMIT 1`).get(traceId) as { id: string } | undefined
     return row?.id
+  }
+
+  // ---- ReconstructSource: what reconstruction asks (oracle/reconstruct.ts), a few indexed lookups per transaction ----
+
+  exchangesKept(): boolean {
+    return this.getMeta('exchanges') !== undefined
+  }
+
+  exchangeCount(): number {
+    return (this.sql('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n
+  }
+
+  seqRange(): { min: number; max: number } | null {
+    const row = this.sql('SELECT min(seq) AS min, max(seq) AS max FROM attempts').get() as { min: number | null; max: number | null }
+    return row.min === null || row.max === null ? null : { min: row.min, max: row.max }
+  }
+
+  /** the attempt with this seq if it is legitimate and a record joined it (an unrecorded one is evidence coverage's to fail) */
+  recordedLegit(seq: number): AttemptRecord | undefined {
+    const row = this.sql(`SELECT json FROM attempts a WHERE seq = ? AND kind = 'legit'
+      AND EXISTS (SELECT 1 FROM joins j WHERE j.seq = a.seq)`).get(seq) as { json: string } | undefined
+    return row ? (JSON.parse(row.json) as AttemptRecord) : undefined
+  }
+
+  /**
+   * Driven from the verdicts table (CROSS JOIN fixes the order): its rows are small, where a scan of
+   * attempts would read every attempt's JSON to find the few that failed.
+   */
+  *attacksWithVerdict(verdicts: readonly Verdict[], size = 1_000): Generator<AttemptRecord> {
+    const marks = verdicts.map(() => '?').join(', ')
+    const page = this.sql(`SELECT a.seq, a.json FROM verdicts v CROSS JOIN attempts a ON a.seq = v.seq
+      WHERE v.verdict IN (${marks}) AND v.seq > ? AND a.kind = 'attack' ORDER BY v.seq LIMIT ?`)
+    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+      const rows = page.all(...verdicts, after, size) as { seq: number; json: string }[]
+      if (rows.length === 0) return
+      after = rows[rows.length - 1].seq
+      for (const r of rows) yield JSON.parse(r.json) as AttemptRecord
+    }
+  }
+
+  recordsOf(seq: number): EvidenceRecord[] {
+    return this.joinedRecords(seq, seq).map((j) => j.record)
+  }
+
+  /** the first allowed exchange record that issued the token with this hash */
+  exchangeIssuing(tokenHash: string): EvidenceRecord | undefined {
+    const row = this.sql(`SELECT json FROM exchanges WHERE token_hash = ? AND decision = 'allow' ORDER BY rowid LIMIT 1`).get(tokenHash) as { json: string } | undefined
+    return row ? (JSON.parse(row.json) as EvidenceRecord) : undefined
+  }
+
+  /** records carrying this trace id, in delivery order: a store never graded has no joins to read */
+  recordsByTrace(traceId: string): EvidenceRecord[] {
+    return (this.sql('SELECT json FROM evidence WHERE trace_id = ? ORDER BY rowid').all(traceId) as { json: string }[]).map((r) => JSON.parse(r.json) as EvidenceRecord)
+  }
+
+  /** the first attempt that carried this trace id (`gatecrash trace`) */
+  attemptByTrace(traceId: string): AttemptRecord | undefined {
+    const row = this.sql('SELECT json FROM attempts WHERE trace_id = ? ORDER BY seq LIMIT 1').get(traceId) as { json: string } | undefined
+    return row ? (JSON.parse(row.json) as AttemptRecord) : undefined
   }
 
   addVerdicts(graded: readonly GradedAttempt[]): void {

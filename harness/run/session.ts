@@ -18,6 +18,7 @@ import type { FaultInjector } from '../chaos/injector.ts'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import { parseDuration } from '../contracts/duration.ts'
 import type { ChainHeads, EvidenceProblems, EvidenceSource } from '../contracts/evidence-source.ts'
+import { isExchangeRecord, type EvidenceRecord } from '../contracts/evidence.ts'
 import type { RunIdentity } from '../contracts/identity.ts'
 import type { StartedTarget, TargetAdapter, TargetConnectionOptions } from '../contracts/target.ts'
 import { headsOf } from '../evidence/chain.ts'
@@ -222,7 +223,11 @@ export class RunSession {
       if (source.integrity === 'chained') Object.assign(heads, headsOf(page.records))
       if (page.problems) problems = mergeProblems(problems, page.problems)
       this.ctx.evidenceCursor = page.cursor ?? this.ctx.evidenceCursor
+      // provisioning's exchanges are every identity's delegation: reconstruction follows them
+      const exchanges = page.records.filter((r) => isExchangeRecord(r) && !before(r, this.ctx.startedAt))
+      if (exchanges.length > 0) this.#attempts.keepExchanges(exchanges)
     }
+    this.#attempts.keepExchanges([])
     this.ctx.chainStart = source.integrity === 'chained' ? heads : {}
     // Not the run's lines, but a mapping that fails on them will fail on the run's too: say so now.
     if (problems) {
@@ -398,3 +403,13 @@ export class RunSession {
   }
 }
 
+/**
+ * Slack for a target clock behind the harness's. A deployment's audit log may hold years of
+ * history; only exchanges from about this run's start on can have delegated its identities.
+ */
+const EXCHANGE_CLOCK_SLACK_MS = 10 * 60_000
+
+function before(r: EvidenceRecord, startedAt: string): boolean {
+  const t = Date.parse(r.ts)
+  return Number.isFinite(t) && t < Date.parse(startedAt) - EXCHANGE_CLOCK_SLACK_MS
+}

@@ -5,7 +5,7 @@
  * per attempt and stalls of tens of ms in-thread, ~1 µs per attempt to hand rows to this thread).
  *
  * Protocol, in order (each message is handled before the next, so a reply covers everything sent
- * before it): { rows } → one transaction; { evidence } → appended in delivery order; { heads } → a head sample after them; { sync, id } → { synced, id }; { close } → { closed, dropped }.
+ * before it): { rows } → one transaction; { evidence } → appended in delivery order; { exchanges } → provisioning's exchange records kept (run-store.ts keepExchanges); { heads } → a head sample after them; { sync, id } → { synced, id }; { close } → { closed, dropped }.
  * Failures go back as { error } and the thread stays up, so the main side can report them at close.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -13,7 +13,7 @@ import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
 import { RunStore } from './run-store.ts'
 
-export type WriterRequest = { rows: unknown[] } | { evidence: EvidenceRecord[] } | { heads: ChainHeads; at: number } | { sync: number } | { close: true }
+export type WriterRequest = { rows: unknown[] } | { evidence: EvidenceRecord[] } | { exchanges: EvidenceRecord[] } | { heads: ChainHeads; at: number } | { sync: number } | { close: true }
 export type WriterReply = { ready: true } | { synced: number } | { closed: true; dropped: number } | { error: string }
 
 const port = parentPort
@@ -33,6 +33,8 @@ if (port) {
         if (store) dropped += store.insertAttemptRows(m.rows)
       } else if ('evidence' in m) {
         store?.appendEvidence(m.evidence)
+      } else if ('exchanges' in m) {
+        store?.keepExchanges(m.exchanges)
       } else if ('heads' in m) {
         store?.addHeadSample(m.heads, m.at)
       } else if ('sync' in m) {

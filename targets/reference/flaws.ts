@@ -63,6 +63,15 @@ const DEFINITIONS = {
     caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
     caughtByGate: 'gatecrash_evidence_integrity',
   },
+  // The authorization server's exchange records losing their link (docs/evidence-schema.md, "Token
+  // exchange links"): every record is still there and right on its own, so no case's verdict
+  // changes; only rebuilding transactions from the trail shows it (caughtByGate). caughtBy names
+  // the cases whose traffic the fast self-test sends beside its legitimate calls.
+  'evidence-exchange-unlinked': {
+    control: 'an exchange record names the issued token in correlation.token_hash and the subject token in parent_token_hash, so every call traces back through the exchanges to its principal (NIST SP 800-53 AU-3, AU-10); here it names the subject token where the issued one belongs, and none as the parent',
+    caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'],
+    caughtByGate: 'gatecrash_reconstruction',
+  },
   // No attack case can address the sink's write side (the target contract names only its read API):
   // a spec test of the reference target catches it (caughtBySpec).
   'evidence-sink-unauthenticated': {

@@ -33,7 +33,7 @@ describe('gatecrash report <run-dir>', () => {
     expect(regraded.cases).toEqual(first.runJson.cases)
     expect(regraded.gates).toEqual(first.runJson.gates)
     // made by this grader: nothing new to say beyond the re-grade itself
-    expect(regraded.regraded).toMatchObject({ from_grader: 4, grader: 4, new_gates: [] })
+    expect(regraded.regraded).toMatchObject({ from_grader: 5, grader: 5, new_gates: [] })
     // the issued-token checks are re-graded from what the run kept (context.json), not lost
     expect(regraded.cases.filter((c: { id: string }) => c.id.startsWith('issued.')).length).toBe(7)
 
@@ -48,7 +48,7 @@ describe('gatecrash report <run-dir>', () => {
     expect(fromOld.code, fromOld.stderr).toBe(0)
     const upgraded = JSON.parse(await readFile(path.join(first.runDir!, 'run.json'), 'utf8'))
     const issuedGates = ['gatecrash_warns{case:issued.act-chain}', 'gatecrash_warns{case:issued.scope}', 'gatecrash_warns{case:issued.lifetime}']
-    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 4, new_gates: ['gatecrash_evidence_integrity', 'gatecrash_false_denies{kind:attack}', ...issuedGates] })
+    expect(upgraded.regraded).toMatchObject({ from_grader: 1, grader: 5, new_gates: ['gatecrash_evidence_integrity', 'gatecrash_false_denies{kind:attack}', ...issuedGates, 'gatecrash_reconstruction'] })
     expect(upgraded.gates.find((g: { metric: string }) => g.metric === 'gatecrash_evidence_integrity')).toMatchObject({ ok: true, source: 'default' })
     expect(await readFile(path.join(first.runDir!, RUN_FILES.report), 'utf8')).toContain('Gates it was not judged by when it was made: `gatecrash_evidence_integrity`, `gatecrash_false_denies{kind:attack}`, `gatecrash_warns{case:issued.act-chain}`')
 

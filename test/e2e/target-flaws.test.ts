@@ -19,7 +19,7 @@ describe('gatecrash target flaws', () => {
     }
     const failOpen = referenceTarget.flaws.filter((f) => f.caughtBy.length === 0 && f.caughtBySpec === undefined)
     expect(failOpen.map((f) => f.name).sort()).toEqual(['evidence-drop-when-sink-down', 'jwks-fail-open', 'replay-store-fail-open'])
-    expect(referenceTarget.flaws.filter((f) => f.caughtByGate).map((f) => f.name).sort()).toEqual(['evidence-history-rewritten', 'evidence-tail-truncated'])
+    expect(referenceTarget.flaws.filter((f) => f.caughtByGate).map((f) => f.name).sort()).toEqual(['evidence-exchange-unlinked', 'evidence-history-rewritten', 'evidence-tail-truncated'])
     // outside the target contract: only the target's own spec test reaches it
     expect(referenceTarget.flaws.filter((f) => f.caughtBySpec).map((f) => f.name)).toEqual(['evidence-sink-unauthenticated'])
   })

@@ -136,6 +136,8 @@ const GATE_ROWS: Readonly<Record<string, Row>> = {
   gatecrash_evidence_coverage: { sp: ['AU-2', 'AU-12'], rmf: ACCOUNTABILITY },
   gatecrash_attribution_accuracy: { sp: ['AU-3', 'AU-10'], rmf: ACCOUNTABILITY },
   gatecrash_evidence_integrity: { sp: ['AU-9', 'AU-10'], rmf: ACCOUNTABILITY },
+  // who acted on whose behalf, rebuilt from the records alone: their content and non-repudiation
+  gatecrash_reconstruction: { sp: ['AU-3', 'AU-10'], rmf: ACCOUNTABILITY },
 }
 
 /** The table row for a case or check id: the longest key that is the id or a prefix of it ending at a segment. */

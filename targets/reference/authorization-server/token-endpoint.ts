@@ -13,6 +13,7 @@ import { Refusal } from '../shared/oauth-error.ts'
 import { ReplayStoreUnavailable } from '../shared/replay-store.ts'
 import { flawed, type AsContext } from './as-context.ts'
 import { asRecord, newAudit, type Audit } from './as-evidence.ts'
+import type { RecordInput } from '../evidence-writer/evidence-writer.ts'
 import { authenticateClient } from './client-auth.ts'
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from './client-registry.ts'
 import { anonymousExchangeGrant, clientCredentialsGrant, tokenExchangeGrant, TYPE_ACCESS_TOKEN, type Grant } from './grants.ts'
@@ -98,6 +99,18 @@ async function checkProof(ctx: AsContext, req: IncomingMessage, audit: Audit): P
   return proof.jkt
 }
 
+/**
+ * The token request's evidence record. Flaw evidence-exchange-unlinked: an exchange's record names
+ * the token the request presented (its subject token) where the issued token belongs, and no
+ * subject token, as an audit layer that logs "the request's token" does. Each record still reads
+ * right on its own, but no call can be traced through it back to whoever delegated.
+ */
+function tokenRecord(ctx: AsContext, audit: Audit, status: number, reason: string, error?: string): RecordInput {
+  const record = asRecord(ctx.issuer, audit, status, reason, error)
+  if (!flawed(ctx, 'evidence-exchange-unlinked') || audit.tool !== 'token.exchange') return record
+  return { ...record, correlation: { ...record.correlation, token_hash: audit.parentHash, parent_token_hash: null } }
+}
+
 async function issue(ctx: AsContext, grant: Grant, jkt: string | null, audit: Audit): Promise<Record<string, unknown>> {
   const iat = Math.floor(Date.now() / 1000)
   const ttlS = ctx.tokenTtlByClient.get(grant.clientId) ?? ctx.tokenTtlS
@@ -120,7 +133,7 @@ async function issue(ctx: AsContext, grant: Grant, jkt: string | null, audit: Au
   })
   audit.held = grant.scope
   audit.issued = { jti, hash: b64urlSha256(token) }
-  if (!ctx.writer.append(asRecord(ctx.issuer, audit, 200, 'ok'))) {
+  if (!ctx.writer.append(tokenRecord(ctx, audit, 200, 'ok'))) {
     throw new Refusal(503, 'temporarily_unavailable', 'system.evidence_unavailable', 'evidence cannot be recorded')
   }
   return {
@@ -208,7 +221,7 @@ export async function handleToken(ctx: AsContext, req: IncomingMessage, res: Ser
       : new Refusal(500, 'server_error', 'system.internal_error', 'internal error')
     if (!(e instanceof Refusal) && !(e instanceof ReplayStoreUnavailable)) process.stderr.write(`as: token request failed: ${e instanceof Error ? e.stack : String(e)}\n`)
     Object.assign(audit.detail, refusal.detail)
-    const recorded = refusal.reason === 'system.evidence_unavailable' || ctx.writer.append(asRecord(ctx.issuer, audit, refusal.status, refusal.reason, refusal.error))
+    const recorded = refusal.reason === 'system.evidence_unavailable' || ctx.writer.append(tokenRecord(ctx, audit, refusal.status, refusal.reason, refusal.error))
     if (!recorded) {
       return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'evidence cannot be recorded', reason: 'system.evidence_unavailable' })
     }

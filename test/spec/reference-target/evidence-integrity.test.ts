@@ -258,7 +258,7 @@ describe('sink flaws that change acknowledged records (caught by the gatecrash_e
       expect(f, name).toMatchObject({ caughtBy: ['escalate.tool-scope', 'unattributed.no-credential'], caughtByGate: 'gatecrash_evidence_integrity' })
       expect(f!.control, name).toMatch(/NIST SP 800-53 AU-9/)
     }
-    expect(referenceTarget.flaws.filter((f) => f.caughtByGate !== undefined).map((f) => f.name)).toEqual(['evidence-tail-truncated', 'evidence-history-rewritten'])
+    expect(referenceTarget.flaws.filter((f) => f.caughtByGate === 'gatecrash_evidence_integrity').map((f) => f.name)).toEqual(['evidence-tail-truncated', 'evidence-history-rewritten'])
   })
 })
 

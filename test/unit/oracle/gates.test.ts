@@ -76,6 +76,7 @@ describe('docs/architecture.md scenario shape: thresholds merged with the defaul
       ['gatecrash_legit_success{ fault : no }', 'scenario', ['rate>=0.99']],
       ['gatecrash_false_denies{kind:attack}', 'default', ['count==0']],
       ['gatecrash_evidence_integrity', 'default', ['rate==1']],
+      ['gatecrash_reconstruction', 'default', ['rate==1']],
       ['gatecrash_warns{case:issued.act-chain}', 'default', ['count==0']],
       ['gatecrash_warns{case:issued.scope}', 'default', ['count==0']],
       ['gatecrash_warns{case:issued.lifetime}', 'default', ['count==0']],

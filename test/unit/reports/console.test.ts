@@ -13,7 +13,9 @@ describe('console summary', () => {
     expect(lines[3]).toMatch(/^ {2}p95 http_req_duration \d+(\.\d+)? ms {2}deny path \d+(\.\d+)? ms$/)
     expect(lines).toContain('  ✗ gatecrash_evidence_coverage rate==1  observed 0.8333  cases: escalate.tool-scope')
     expect(lines).toContain('  ✗ gatecrash_warns{case:replay.dpop-jti-reuse} count==0  observed 1  cases: replay.dpop-jti-reuse')
-    expect(lines.at(-1)).toBe(`  2 of ${run.gates.length} gates failed`)
+    // the unrecorded escalate.tool-scope attempt cannot be rebuilt from the trail either
+    expect(lines).toContain('  ✗ gatecrash_reconstruction rate==1  observed 0.75  cases: escalate.tool-scope')
+    expect(lines.at(-1)).toBe(`  3 of ${run.gates.length} gates failed`)
   })
 
   test('the attack families at a glance: how many held, and which failed', () => {

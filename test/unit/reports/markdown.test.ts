@@ -169,3 +169,33 @@ describe('the Markdown report: control mapping', () => {
     expect(md).toMatch(/Not exercised by any case of the catalog: `ASI01` Agent Goal Hijack/)
   })
 })
+
+describe('the Markdown report: transactions rebuilt from the target\'s records, beside what the harness did', () => {
+  const { run } = failingRun()
+  const md = renderMarkdown(run)
+  const section = md.slice(md.indexOf('## Reconstructed transactions'), md.indexOf('## Sample delegation chains'))
+
+  test('a section after the evidence: counts, then each chain from evidence beside the harness\'s, by token hash prefix', () => {
+    expect(md.indexOf('## Evidence')).toBeLessThan(md.indexOf('## Reconstructed transactions'))
+    expect(section).toContain('4 transactions rebuilt from the target\'s records alone (2 legitimate, sampled by seed; 2 failing attack attempts): 3 followed to the principal\'s own token, 3 naming the principal and actors the harness used.')
+    const first = section.split('\n').find((l) => l.includes('`trace0001`'))
+    expect(first).toMatch(/^\| ✅ \| `trace0001` \| legit \| `user_1 → agent_1 → subagent_1` \| `user_1 → agent_1 → subagent_1` \| agent_1: `.{12}…` ← `.{12}…` \(held tickets:read\)<br>subagent_1: `.{12}…` ← `.{12}…` \(held tickets:read\) \| tickets\.read allow `ok` \(200\) \| — \|$/)
+  })
+
+  test('a failing attack that left no record: no chain, and why', () => {
+    const line = section.split('\n').find((l) => l.includes('`trace0004`'))
+    expect(line).toMatch(/^\| ❌ \| `trace0004` \| `escalate\.tool-scope` \| `user_1 → agent_1 → subagent_1` \| — \| — \| no record \| no record of the call joined it/)
+  })
+
+  test('no token hash is shown whole in the table, and no raw token anywhere', () => {
+    expect(section).not.toMatch(/[A-Za-z0-9_-]{43}/)
+    expect(section).not.toMatch(/eyJ/)
+  })
+
+  test('a target that records no token exchange: the section and a note under the title say it is not covered', () => {
+    const notCovered = { sampled: 0, legit: 0, attacks: 0, rebuilt: 0, matched: 0, transactions: [], not_covered: 'the target records no token exchange' }
+    const text = renderMarkdown({ ...run, reconstruction: notCovered })
+    expect(text.split('## Run')[0]).toContain('> **Transactions not rebuilt from the trail.** Not covered: the target records no token exchange; the reconstruction gate does not apply.')
+    expect(text).toContain('Not covered: the target records no token exchange. The `gatecrash_reconstruction` gate has nothing to judge.')
+  })
+})

@@ -10,20 +10,39 @@ import { familiesOf } from '../../../harness/oracle/families.ts'
 import { controlsOf } from '../../../harness/oracle/controls.ts'
 import { FRAMEWORKS } from '../../../harness/attacks/controls/frameworks.ts'
 import { controlEvidence } from '../../../harness/attacks/controls/mapping.ts'
+import { tokenHash } from '../../../harness/protocol/token-hash.ts'
+
+/** Token hashes of the fixture's delegation: the principal's assertion → agent_1's token → subagent_1's token. */
+export const FIXTURE_TOKENS = { principal: tokenHash('assertion of user_1'), agent: tokenHash('token of agent_1'), sub: tokenHash('token of subagent_1') }
+
+/** The exchanges provisioning recorded before measuring (kept for reconstruction, not graded). */
+function provisioning() {
+  const exchange = (id: string, clientId: string, actors: string[], token: string, subject: string) => ({
+    id, component: 'as', decision: 'allow' as const, reason: 'ok', status: 200, principal: { sub: 'user_1', type: 'user' as const }, client_id: clientId, actors,
+    resource: { aud: 'http://127.0.0.1:4000', method: 'POST', path: '/token', tool: 'token.exchange', tenant: 't_1' },
+    scope: { required: ['tickets:read'], held: ['tickets:read'] },
+    correlation: { token_hash: token, parent_token_hash: subject },
+  })
+  return chain([
+    exchange('ev_as_1', 'agent_1', ['agent_1'], FIXTURE_TOKENS.agent, FIXTURE_TOKENS.principal),
+    exchange('ev_as_2', 'subagent_1', ['subagent_1', 'agent_1'], FIXTURE_TOKENS.sub, FIXTURE_TOKENS.agent),
+  ])
+}
 
 export function failingRun() {
+  const token = { token_hash: FIXTURE_TOKENS.sub }
   const attempts = [
-    legit(1),
-    legit(2),
-    attack(3, 'escalate.tool-scope'),
-    attack(4, 'escalate.tool-scope'),
-    attack(5, 'replay.dpop-jti-reuse', { status: 200, error_code: null, challenge_scheme: null }),
+    legit(1, token),
+    legit(2, token),
+    attack(3, 'escalate.tool-scope', token),
+    attack(4, 'escalate.tool-scope', token),
+    attack(5, 'replay.dpop-jti-reuse', { ...token, status: 200, error_code: null, challenge_scheme: null }),
     attack(6, 'unattributed.no-credential'),
   ]
   // attempt 4 (escalate.tool-scope) is refused but never recorded
   const evidence = chain(attempts.filter((a) => a.seq !== 4).map((a) => recordFor(a)))
   const thresholds = { 'gatecrash_warns{case:replay.dpop-jti-reuse}': ['count==0'], http_req_duration: ['p(95)<250'] }
-  const g = gradeRecords({ attempts, evidence, catalog: CATALOG, durationS: 10, thresholds, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
+  const g = gradeRecords({ attempts, evidence, before: provisioning(), catalog: CATALOG, durationS: 10, thresholds, cases: ['escalate.tool-scope', 'replay.dpop-jti-reuse', 'unattributed.no-credential'] })
   const { metrics, gates } = g
   const run: RunJson = {
     schema: RUN_SCHEMA,
@@ -51,6 +70,7 @@ export function failingRun() {
     controls: controlsOf(FRAMEWORKS, controlEvidence(), g.cases, gates),
     legit: g.legit,
     evidence: g.evidence,
+    reconstruction: g.reconstruction,
     delegation_samples: [{ principal: 'user_1', chain: ['agent_1', 'subagent_1'], scope: 'tickets:read' }],
     files: ['run.json', 'report.md'],
   }

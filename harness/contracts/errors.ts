@@ -24,6 +24,7 @@ export type HarnessErrorCode =
   | 'ERR_RUN_ABORTED'
   | 'ERR_THRESHOLD_INVALID'
   | 'ERR_FAULT_INJECTION_FAILED'
+  | 'ERR_RUNS_INCOMPARABLE'
 
 export interface HarnessErrorOptions {
   cause?: unknown
@@ -159,6 +160,12 @@ export class RunAborted extends HarnessError {
 export class ThresholdInvalid extends HarnessError {
   static override code = 'ERR_THRESHOLD_INVALID'
   override code = 'ERR_THRESHOLD_INVALID'
+}
+
+/** Two runs with no attack case in common (`gatecrash diff`, `run --baseline`): every case would read as lost coverage. */
+export class RunsIncomparable extends HarnessError {
+  static override code = 'ERR_RUNS_INCOMPARABLE'
+  override code = 'ERR_RUNS_INCOMPARABLE'
 }
 
 export function isHarnessError(e: unknown): e is HarnessError {

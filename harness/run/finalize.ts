@@ -57,6 +57,8 @@ export interface RunContext {
   evidenceProblems?: EvidenceProblems
   /** when the live tail could not read the source (evidence-tail.ts) */
   evidenceOutages?: EvidenceOutage[]
+  /** how long after an attempt ended its record was first read while measuring (progress.ts); absent: nothing joined live */
+  evidenceLag?: RunJson['evidence']['lag']
   /** the grader version the run was made with (absent before version 2) */
   grader?: number
   /** selected cases that could not be exercised against this target, with the reason (set-up, carriers) */
@@ -203,7 +205,7 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     coverage,
     families: familiesOf(graded.cases, coverage, gates),
     legit: graded.legit,
-    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages) },
+    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages), ...(ctx.evidenceLag ? { lag: ctx.evidenceLag } : {}) },
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],

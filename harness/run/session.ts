@@ -303,6 +303,8 @@ export class RunSession {
       await this.#chaos?.heal()
       this.ctx.evidenceTailCursor = await this.#tail.stop()
       if (this.#tail.outages.length > 0) this.ctx.evidenceOutages = this.#tail.outages
+      // after the tail's last poll, whose records the progress line joined too
+      this.ctx.evidenceLag = progress.evidenceLagSummary() ?? undefined
     }
   }
 

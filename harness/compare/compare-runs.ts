@@ -202,7 +202,7 @@ function signedPct(from: number, to: number): string {
 function contextNotes(baseline: RunJson, run: RunJson): string[] {
   const notes: string[] = []
   const differ = (what: string, a: unknown, b: unknown) => {
-    if (JSON.stringify(a) !== JSON.stringify(b)) notes.push(`${what} differs: ${fmt(a)} → ${fmt(b)}`)
+    if (JSON.stringify(a) !== JSON.stringify(b)) notes.push(`${what}: ${fmt(a)} → ${fmt(b)}`)
   }
   differ('scenario', baseline.scenario.name, run.scenario.name)
   differ('target', `${baseline.target.name} ${baseline.target.version}`.trim(), `${run.target.name} ${run.target.version}`.trim())

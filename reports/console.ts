@@ -1,6 +1,6 @@
 /**
  * The end-of-run summary printed to the terminal: the verdict, volume, the security rates, p95
- * latency and every failed gate with the cases behind it. Plain text unless `color` is set (the
+ * latency, every failed gate with the cases behind it and, with a baseline, what changed since it. Plain text unless `color` is set (the
  * CLI sets it for a TTY), so CI logs stay greppable.
  *
  * @example
@@ -9,6 +9,7 @@
  * ```
  */
 import type { RunJson } from '../harness/contracts/run-json.ts'
+import { renderComparisonLines } from './comparison.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
 
@@ -59,5 +60,7 @@ export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {})
       ? `  ${paint('green', '✓')} all ${run.gates.length} gates hold`
       : `  ${failed.length} of ${run.gates.length} gates failed`,
   )
+  // last, so a CI log's tail answers both questions: ready on its own gates, and worse than the baseline or not
+  if (run.comparison) lines.push(...renderComparisonLines(run.comparison, { paint }))
   return lines
 }

@@ -11,6 +11,7 @@
  */
 import type { CaseRow, FamilyRow, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
 import type { Verdict } from '../harness/contracts/verdict.ts'
+import { renderComparisonMarkdown } from './comparison.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
@@ -258,6 +259,7 @@ export function renderMarkdown(run: RunJson): string {
     [`# gatecrash readiness report: ${VERDICT_TITLE[run.verdict]}`, '', `${cell(run.scenario.name)} against ${cell(run.target.name)} ${cell(run.target.version)}, run \`${cell(run.run_id)}\`.`, ...(notes.length > 0 ? ['', ...notes] : [])],
     summary(run),
     gates(run.gates),
+    run.comparison ? renderComparisonMarkdown(run.comparison, cell) : [],
     renderFaults(run),
     families(run),
     cases(run.cases),

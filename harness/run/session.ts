@@ -74,6 +74,8 @@ export interface SessionOptions {
    * Absent: loopback only, system roots.
    */
   connection?: TargetConnectionOptions
+  /** compare the run with this finished run when it ends (run.json `comparison`); read and checked by run.ts first */
+  baseline?: RunContext['baseline']
 }
 
 export interface RunOutcome {
@@ -159,6 +161,7 @@ export class RunSession {
       chainStart: {},
       evidenceCursor: null,
       grader: GRADER_VERSION,
+      ...(options.baseline ? { baseline: options.baseline } : {}),
     }
     const session = new RunSession(options, ctx, attempts, hosts)
     await session.#save()

@@ -19,8 +19,13 @@ export interface ConsoleOptions {
 
 const ANSI = { red: 31, green: 32, yellow: 33, bold: 1 } as const
 
+/** Colours for a TTY, plain text otherwise (CI logs stay greppable); `gatecrash diff` paints with it too. */
+export function painter(color: boolean | undefined): (code: keyof typeof ANSI, text: string) => string {
+  return (code, text) => (color ? `\u001b[${ANSI[code]}m${text}\u001b[0m` : text)
+}
+
 export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {}): string[] {
-  const paint = (code: keyof typeof ANSI, text: string): string => (options.color ? `\u001b[${ANSI[code]}m${text}\u001b[0m` : text)
+  const paint = painter(options.color)
   const verdict =
     run.verdict === 'ready' ? paint('green', 'READY') : run.verdict === 'not-ready' ? paint('red', 'NOT READY') : paint('yellow', 'INCOMPLETE')
   const m = run.metrics

@@ -8,10 +8,9 @@ import { compareRuns } from '../../harness/compare/compare-runs.ts'
 import { CliUsage } from '../../harness/contracts/errors.ts'
 import { readRunJson } from '../../harness/run/read-run-json.ts'
 import { renderComparisonLines } from '../../reports/comparison.ts'
+import { painter } from '../../reports/console.ts'
 import { EXIT } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
-
-const ANSI = { red: 31, green: 32, yellow: 33, bold: 1 } as const
 
 export async function diffCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { json: { type: 'boolean' }, strict: { type: 'boolean' } }, 'diff')
@@ -21,8 +20,7 @@ export async function diffCommand(args: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ run_id: run.run_id, ...comparison }, null, 2)}\n`)
   } else {
-    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
-    const paint = (code: keyof typeof ANSI, text: string): string => (color ? `\u001b[${ANSI[code]}m${text}\u001b[0m` : text)
+    const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)
     const lines = [`${paint('bold', 'gatecrash diff')}  run ${run.run_id} (${run.verdict})  against baseline ${baseline.run_id} (${baseline.verdict})`, ...renderComparisonLines(comparison, { paint })]
     process.stdout.write(`${lines.join('\n')}\n`)
   }

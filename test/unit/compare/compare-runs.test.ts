@@ -118,6 +118,16 @@ describe('compareRuns: hard regressions', () => {
     expect(absent.hard).toContainEqual({ kind: 'coverage', subject: 'escalate.tool-scope', baseline: 'pass', now: null, detail: 'covered → not covered: not in this run' })
   })
 
+  it('not covered in the baseline: covered and passing now is an improvement, covered and failing now is hard', () => {
+    const was = run({ id: 'r-base', verdicts: { 'escalate.tool-scope': 'not-covered' } })
+    expect(compareRuns(was, run()).improvements).toEqual([
+      { kind: 'coverage', subject: 'escalate.tool-scope', baseline: 'not-covered', now: 'pass', detail: 'not covered → covered (pass)' },
+      { kind: 'family', subject: 'escalate.tool-scope', baseline: 'not-covered', now: 'held', detail: 'not-covered → held' },
+    ])
+    const failing = compareRuns(was, run({ verdicts: { 'escalate.tool-scope': 'breach' } }))
+    expect(failing.hard).toContainEqual({ kind: 'case', subject: 'escalate.tool-scope', baseline: 'not-covered', now: 'breach', detail: 'not-covered → breach (5 of 20 attempts breach)' })
+  })
+
   it('runs made before coverage was reported: covered is read from the case rows', () => {
     const was = base()
     delete was.coverage

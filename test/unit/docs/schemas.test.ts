@@ -150,7 +150,7 @@ describe('gatecrash.run/1 (docs/schemas/run.v1.schema.json)', () => {
     const now = failingRun().run
     // the baseline held where this run warns: a hard regression, an improvement and a soft change besides
     baseline.cases = baseline.cases.map((c) => (c.id === 'replay.dpop-jti-reuse' ? { ...c, verdict: 'pass' as const, counts: { pass: c.attempts } } : c))
-    now.metrics.http_req_duration = { ...now.metrics.http_req_duration, count: 10, p95: baseline.metrics.http_req_duration.p95 + 500 }
+    now.metrics.http_req_duration = { ...now.metrics.http_req_duration, count: 10, p95: baseline.metrics.http_req_duration.p95 + 1000 }
     now.evidence.lag = { seen: 5, p50_ms: 400, p95_ms: 900, p99_ms: 1000 }
     baseline.evidence.lag = { seen: 5, p50_ms: 400, p95_ms: 950, p99_ms: 1000 }
     baseline.metrics.http_req_duration = { ...baseline.metrics.http_req_duration, count: 10 }

@@ -11,7 +11,8 @@ const USAGE = `gatecrash: load and chaos tests for the privilege boundaries of A
 usage:
   gatecrash run <scenario.ts> [--target reference|<profile.ts>] [--flaw NAME]... [--seed N] [--out DIR]
                               [--agents N] [--rate R] [--duration D] [--workers N]
-                              [--container replay-store|evidence-sink]...
+                              [--container replay-store|evidence-sink]... [--baseline <run-dir> [--strict]]
+                                             --baseline: compare with a finished run when done (as diff does)
   gatecrash catalog [--json]                 attack cases with rules and expected responses
   gatecrash target check <profile.ts>|reference [--json] [--call-writes]
                                              one of everything a run does, before a run; write tools are called
@@ -34,6 +35,10 @@ usage:
                                              one transaction rebuilt from the target's records (principal → agent →
                                              sub-agent → exchanges → the call) beside what the harness sent;
                                              exit 99 when they differ, 104 for a trace id the run never sent
+  gatecrash diff <baseline-run-dir> <run-dir> [--json] [--strict]
+                                             what got worse since the baseline: case verdicts, gates, coverage,
+                                             families (hard); latency and evidence lag beyond tolerance (soft,
+                                             counted with --strict); improvements
   gatecrash idp init [--key-file PATH]       the workforce IdP's stable key, and the issuer and JWKS an AS must trust
   gatecrash selftest [--fast] [--json] [--flaw NAME]… [--correct-only]
                                              catalog × flawed reference targets: the detection matrix;
@@ -41,7 +46,8 @@ usage:
 
 exit codes: 0 ready · 99 gates failed or an abortOnFail threshold crossed (not ready) · 104 invalid scenario, profile or flags · 105 stopped early
             by the user · 107 scenario script error · 120 target check: a run cannot start · 121 verify: a signed run does not hold
-            · 1 internal error · 130 aborted (second Ctrl-C)`
+            · 122 regressed against the baseline (diff, or run --baseline of a run READY on its own gates) · 1 internal error
+            · 130 aborted (second Ctrl-C)`
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -61,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/verify.ts')).verifyCommand(rest)
       case 'trace':
         return await (await import('./commands/trace.ts')).traceCommand(rest)
+      case 'diff':
+        return await (await import('./commands/diff.ts')).diffCommand(rest)
       case 'idp':
         return await (await import('./commands/idp.ts')).idpCommand(rest)
       case 'selftest':
@@ -72,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return command === undefined ? EXIT.invalidConfig : EXIT.ready
       default:
-        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, trace, bundle, verify, selftest, idp (gatecrash --help)' })
+        throw new CliUsage(`unknown command '${command}'`, { hint: 'commands: run, catalog, target, report, diff, trace, bundle, verify, selftest, idp (gatecrash --help)' })
     }
   } catch (e) {
     printError(e)

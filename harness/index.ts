@@ -23,3 +23,6 @@ export type { TargetAdapter, StartedTarget, EvidenceSourceSpec, JsonlSourceSpec,
 export { HostPolicy, acknowledgementFor } from './protocol/host-policy.ts'
 export { HttpClient } from './protocol/http.ts'
 export * as errors from './contracts/errors.ts'
+export { compareRuns, type CompareOptions } from './compare/compare-runs.ts'
+export { DEFAULT_TOLERANCE } from './compare/tolerance.ts'
+export type { RunJson, RunComparison, RunChange, ChangeTolerance } from './contracts/run-json.ts'

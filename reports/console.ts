@@ -1,6 +1,6 @@
 /**
  * The end-of-run summary printed to the terminal: the verdict, volume, the security rates, p95
- * latency and every failed gate with the cases behind it. Plain text unless `color` is set (the
+ * latency, every failed gate with the cases behind it and, with a baseline, what changed since it. Plain text unless `color` is set (the
  * CLI sets it for a TTY), so CI logs stay greppable.
  *
  * @example
@@ -9,6 +9,7 @@
  * ```
  */
 import type { RunJson } from '../harness/contracts/run-json.ts'
+import { renderComparisonLines } from './comparison.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
 
@@ -18,8 +19,13 @@ export interface ConsoleOptions {
 
 const ANSI = { red: 31, green: 32, yellow: 33, bold: 1 } as const
 
+/** Colours for a TTY, plain text otherwise (CI logs stay greppable); `gatecrash diff` paints with it too. */
+export function painter(color: boolean | undefined): (code: keyof typeof ANSI, text: string) => string {
+  return (code, text) => (color ? `\u001b[${ANSI[code]}m${text}\u001b[0m` : text)
+}
+
 export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {}): string[] {
-  const paint = (code: keyof typeof ANSI, text: string): string => (options.color ? `\u001b[${ANSI[code]}m${text}\u001b[0m` : text)
+  const paint = painter(options.color)
   const verdict =
     run.verdict === 'ready' ? paint('green', 'READY') : run.verdict === 'not-ready' ? paint('red', 'NOT READY') : paint('yellow', 'INCOMPLETE')
   const m = run.metrics
@@ -59,5 +65,7 @@ export function renderConsoleSummary(run: RunJson, options: ConsoleOptions = {})
       ? `  ${paint('green', '✓')} all ${run.gates.length} gates hold`
       : `  ${failed.length} of ${run.gates.length} gates failed`,
   )
+  // last, so a CI log's tail answers both questions: ready on its own gates, and worse than the baseline or not
+  if (run.comparison) lines.push(...renderComparisonLines(run.comparison, { paint }))
   return lines
 }

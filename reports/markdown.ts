@@ -12,6 +12,7 @@
 import type { CaseRow, ControlRow, FamilyRow, FrameworkControls, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
 import type { Verdict } from '../harness/contracts/verdict.ts'
 import { unsignedNote } from './bundle-note.ts'
+import { renderComparisonMarkdown } from './comparison.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
 import { redact } from './redact.ts'
@@ -321,6 +322,7 @@ export function renderMarkdown(run: RunJson): string {
     [`# gatecrash readiness report: ${VERDICT_TITLE[run.verdict]}`, '', `${cell(run.scenario.name)} against ${cell(run.target.name)} ${cell(run.target.version)}, run \`${cell(run.run_id)}\`.`, ...(notes.length > 0 ? ['', ...notes] : [])],
     summary(run),
     gates(run.gates),
+    run.comparison ? renderComparisonMarkdown(run.comparison, cell) : [],
     renderFaults(run),
     families(run),
     cases(run.cases),

@@ -5,7 +5,7 @@ import { copyForRegrade, isSignedRun, regradedDirFor } from '../../harness/run/r
 import { RUN_FILES } from '../../harness/run/run-dir.ts'
 import { requireChromium } from '../../reports/html/browser.ts'
 import { printPdf } from '../../reports/html/pdf.ts'
-import { EXIT } from '../exit-codes.ts'
+import { exitCodeForRun } from '../exit-codes.ts'
 import { parseFlags } from '../main.ts'
 import { defaultReporters, printSummary } from '../reporters.ts'
 
@@ -46,5 +46,6 @@ export async function reportCommand(args: string[]): Promise<number> {
   printSummary(run, dir)
   // reporters are isolated so one cannot lose the others' files; the PDF was asked for, so its failure fails the command
   if (pdfFailed) throw pdfFailed
-  return run.verdict === 'ready' ? EXIT.ready : EXIT.gatesFailed
+  // a run made with --baseline is compared again, its re-grade against the same baseline
+  return exitCodeForRun(run)
 }

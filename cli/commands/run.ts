@@ -1,7 +1,7 @@
 import { CliUsage } from '../../harness/contracts/errors.ts'
 import type { TargetAdapter, TargetStartOptions } from '../../harness/contracts/target.ts'
 import { run } from '../../harness/run/run.ts'
-import { EXIT, exitCodeForError } from '../exit-codes.ts'
+import { EXIT, exitCodeForError, exitCodeForRun } from '../exit-codes.ts'
 import { parseFlags, printError } from '../main.ts'
 import { defaultReporters, printSummary } from '../reporters.ts'
 import { resolveTarget } from '../targets.ts'
@@ -19,10 +19,13 @@ export async function runCommand(args: string[]): Promise<number> {
       rate: { type: 'string' },
       duration: { type: 'string' },
       workers: { type: 'string' },
+      baseline: { type: 'string' },
+      strict: { type: 'boolean' },
     },
     'run',
   )
   if (positionals.length !== 1) throw new CliUsage('run takes exactly one scenario file', { hint: 'gatecrash run scenarios/sandbox-validation.ts' })
+  if (values.strict && values.baseline === undefined) throw new CliUsage('--strict counts soft changes against a baseline; it needs --baseline', { hint: 'gatecrash run <scenario> --baseline runs/<run-id> --strict' })
   const target = await withContainers(await resolveTarget(values.target as string), values.container as string[] | undefined)
 
   // First Ctrl-C stops gracefully (the run directory is still written, exit 105); a second aborts.
@@ -52,6 +55,7 @@ export async function runCommand(args: string[]): Promise<number> {
       outRoot: values.out as string,
       reporters: defaultReporters(),
       stop: stop.signal,
+      ...(values.baseline === undefined ? {} : { baseline: { dir: values.baseline as string, strict: Boolean(values.strict) } }),
     })
     printSummary(outcome.run, outcome.dir)
     if (outcome.failure) {
@@ -59,7 +63,7 @@ export async function runCommand(args: string[]): Promise<number> {
       return exitCodeForError(outcome.failure)
     }
     if (stop.signal.aborted) return EXIT.stoppedByUser
-    return outcome.run.verdict === 'ready' ? EXIT.ready : EXIT.gatesFailed
+    return exitCodeForRun(outcome.run)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

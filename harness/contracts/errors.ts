@@ -27,6 +27,7 @@ export type HarnessErrorCode =
   | 'ERR_BUNDLE_REFUSED'
   | 'ERR_BUNDLE_KEY'
   | 'ERR_BROWSER_UNAVAILABLE'
+  | 'ERR_RUNS_INCOMPARABLE'
 
 export interface HarnessErrorOptions {
   cause?: unknown
@@ -189,6 +190,12 @@ export class BundleKeyInvalid extends HarnessError {
 export class BrowserUnavailable extends HarnessError {
   static override code = 'ERR_BROWSER_UNAVAILABLE'
   override code = 'ERR_BROWSER_UNAVAILABLE'
+}
+
+/** Two runs with no attack case in common (`gatecrash diff`, `run --baseline`): every case would read as lost coverage. */
+export class RunsIncomparable extends HarnessError {
+  static override code = 'ERR_RUNS_INCOMPARABLE'
+  override code = 'ERR_RUNS_INCOMPARABLE'
 }
 
 export function isHarnessError(e: unknown): e is HarnessError {

@@ -279,6 +279,13 @@ export interface RunJson {
      * before stays; the final read after the settle window decides what is graded. Absent: none.
      */
     outages?: { from: string; to: string | null; polls: number; error: string }[]
+    /**
+     * how long after an attempt ended the harness first read its record while measuring, ms (the
+     * live tail polls once a second, so up to a second of it is the poll); joined by trace id only,
+     * so `seen` may be fewer than the records. Absent: no live tail (the self-test's sweep), no
+     * record joined while measuring, or a run made before it was reported
+     */
+    lag?: { seen: number; p50_ms: number; p95_ms: number; p99_ms: number }
     /** one per writer's chain: ok, or the first problem found (broken link, altered record, head cut back, history rewritten) */
     chains: { component: string; records: number; ok: boolean; problem: string | null }[]
   }
@@ -306,5 +313,44 @@ export interface RunJson {
   faults?: FaultResult[]
   /** 1 s buckets of the measured phase (present when the scenario has faults) */
   timeline?: TimelineBucket[]
+  /** `gatecrash run --baseline <dir>`: this run against that one (harness/compare) */
+  comparison?: RunComparison
   files: string[]
+}
+
+/**
+ * One difference between a baseline run and a later one. `hard`: something the baseline proved is
+ * not proven now (a case's verdict, a gate, coverage, a family); `soft`: a figure that moved
+ * beyond its tolerance (latency, evidence lag).
+ */
+export interface RunChange {
+  kind: 'case' | 'gate' | 'coverage' | 'family' | 'latency' | 'evidence-lag'
+  /** a case id, a gate (`metric expression`, with its window), a family, or a figure (`http_req_duration p95`) */
+  subject: string
+  /** verdicts and results as words; figures in ms (null: absent on that side) */
+  baseline: string | number | null
+  now: string | number | null
+  /** one line saying what changed, e.g. `pass → warn (12 of 40 attempts warn)` */
+  detail: string
+}
+
+/** A figure's tolerance: a change counts only beyond both (now > baseline × (1 + relative) and now − baseline > absolute_ms). */
+export interface ChangeTolerance {
+  relative: number
+  absolute_ms: number
+}
+
+export interface RunComparison {
+  baseline: { run_id: string; scenario: string; target: string; verdict: RunVerdict }
+  /** soft regressions count as regressions (`--strict`) */
+  strict: boolean
+  /** a hard regression, or a soft one under `strict` */
+  regressed: boolean
+  hard: RunChange[]
+  soft: RunChange[]
+  /** what is better than the baseline: a case that holds now, a gate that holds, a figure beyond its tolerance the other way */
+  improvements: RunChange[]
+  /** what makes the two runs less comparable (another scenario, target, seed or load; cases only one of them has) */
+  notes: string[]
+  tolerance: { latency: ChangeTolerance; evidence_lag: ChangeTolerance }
 }

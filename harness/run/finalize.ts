@@ -13,7 +13,8 @@ import type { EvidenceIntegrity, EvidenceProblems, EvidenceSource } from '../con
 import type { FaultWindowRecord } from '../contracts/fault-window.ts'
 import type { IssuedTokenSummary } from '../contracts/issued-token.ts'
 import { issuedNotCovered } from '../oracle/issued-ledger.ts'
-import { RUN_SCHEMA, type RunJson } from '../contracts/run-json.ts'
+import { RUN_SCHEMA, type RunComparison, type RunJson } from '../contracts/run-json.ts'
+import { compareRuns } from '../compare/compare-runs.ts'
 import { runVerdict } from '../oracle/gates.ts'
 import { controlsOf } from '../oracle/controls.ts'
 import { familiesOf } from '../oracle/families.ts'
@@ -26,6 +27,7 @@ import type { EvidenceOutage } from './evidence-tail.ts'
 import { gradeStore } from './grade-store.ts'
 import type { ScenarioStats } from './measure/measure.ts'
 import { runReporters, type Reporter } from './reporter.ts'
+import { readRunJson } from './read-run-json.ts'
 import { RUN_FILES } from './run-dir.ts'
 import { RunStore } from './run-store.ts'
 import { storeRows } from './store-rows.ts'
@@ -60,12 +62,19 @@ export interface RunContext {
   evidenceProblems?: EvidenceProblems
   /** when the live tail could not read the source (evidence-tail.ts) */
   evidenceOutages?: EvidenceOutage[]
+  /** how long after an attempt ended its record was first read while measuring (progress.ts); absent: nothing joined live */
+  evidenceLag?: RunJson['evidence']['lag']
   /** the grader version the run was made with (absent before version 2) */
   grader?: number
   /** selected cases that could not be exercised against this target, with the reason (set-up, carriers) */
   notCovered?: Record<string, string>
   /** what the issued-token checks concluded about every token the run received (grader 4 on) */
   issuedTokens?: IssuedTokenSummary
+  /**
+   * `run --baseline`: the run directory to compare with (absolute) and whether soft regressions
+   * count; kept here so `gatecrash report` compares its re-grade with the same baseline
+   */
+  baseline?: { dir: string; strict: boolean }
 }
 
 export interface FinalizeOptions {
@@ -208,11 +217,15 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
     families: familiesOf(graded.cases, coverage, gates),
     controls: controlsOf(FRAMEWORKS, controlEvidence(), graded.cases, gates),
     legit: graded.legit,
-    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages) },
+    evidence: { ...graded.evidence, ...(ctx.evidenceSource ? { source: ctx.evidenceSource } : {}), ...mappingOutcome(ctx.evidenceProblems), ...outagesOf(ctx.evidenceOutages), ...(ctx.evidenceLag ? { lag: ctx.evidenceLag } : {}) },
     reconstruction,
     delegation_samples: ctx.delegationSamples,
     ...(faults.faults.length > 0 ? { faults: faults.faults, timeline: faults.timeline } : {}),
     files: [RUN_FILES.runJson, RUN_FILES.db, RUN_FILES.context],
+  }
+  if (ctx.baseline) {
+    const comparison = await compareWithBaseline(ctx.baseline, run, options.log)
+    if (comparison) run.comparison = comparison
   }
   const written = await runReporters(options.reporters, run, storeRows(store, ctx.dir, settleDeadline), (name, e) =>
     options.log(`warning: reporter ${name} failed: ${(e as Error).message}`),
@@ -220,6 +233,20 @@ export async function gradeRun(ctx: RunContext, store: RunStore, options: Pick<F
   run.files.push(...written)
   await writeFile(path.join(ctx.dir, RUN_FILES.runJson), JSON.stringify(run, null, 2) + '\n')
   return run
+}
+
+/**
+ * The run against its baseline, for run.json and the reports. The baseline was read and found
+ * comparable before the run started (run.ts); if it has gone or changed since, the run is still
+ * written, without a comparison, and says why.
+ */
+async function compareWithBaseline(baseline: NonNullable<RunContext['baseline']>, run: RunJson, log: (line: string) => void): Promise<RunComparison | undefined> {
+  try {
+    return compareRuns(await readRunJson(baseline.dir), run, { strict: baseline.strict })
+  } catch (e) {
+    log(`warning: no comparison with the baseline ${baseline.dir}: ${(e as Error).message}`)
+    return undefined
+  }
 }
 
 /**

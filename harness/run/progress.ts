@@ -79,6 +79,13 @@ export class Progress {
     }
   }
 
+  /** The evidence lag so far, for run.json's `evidence.lag`; null until a record joined an attempt by trace id. */
+  evidenceLagSummary(): { seen: number; p50_ms: number; p95_ms: number; p99_ms: number } | null {
+    if (this.evidenceSeen === 0) return null
+    const at = (p: number) => this.evidenceLag.percentile(p)
+    return { seen: this.evidenceSeen, p50_ms: at(50), p95_ms: at(95), p99_ms: at(99) }
+  }
+
   line(): string {
     const now = Date.now()
     if (now - this.windowStart >= 1000) {

@@ -75,6 +75,8 @@ export interface SessionOptions {
    * Absent: loopback only, system roots.
    */
   connection?: TargetConnectionOptions
+  /** compare the run with this finished run when it ends (run.json `comparison`); read and checked by run.ts first */
+  baseline?: RunContext['baseline']
 }
 
 export interface RunOutcome {
@@ -160,6 +162,7 @@ export class RunSession {
       chainStart: {},
       evidenceCursor: null,
       grader: GRADER_VERSION,
+      ...(options.baseline ? { baseline: options.baseline } : {}),
     }
     const session = new RunSession(options, ctx, attempts, hosts)
     await session.#save()
@@ -308,6 +311,8 @@ export class RunSession {
       await this.#chaos?.heal()
       this.ctx.evidenceTailCursor = await this.#tail.stop()
       if (this.#tail.outages.length > 0) this.ctx.evidenceOutages = this.#tail.outages
+      // after the tail's last poll, whose records the progress line joined too
+      this.ctx.evidenceLag = progress.evidenceLagSummary() ?? undefined
     }
   }
 

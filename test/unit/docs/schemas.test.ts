@@ -14,6 +14,7 @@ import { recordHash } from '../../../harness/evidence/chain.ts'
 import { lossRecord, RefusalTally } from '../../../targets/reference/evidence-writer/gap-records.ts'
 import { populate, TENANT, type Population } from '../../spec/reference-target/helpers/population.ts'
 import { TYPE_AT, World, type HttpResult } from '../../spec/reference-target/helpers/world.ts'
+import { compareRuns } from '../../../harness/compare/compare-runs.ts'
 import { failingRun } from '../reports/run-fixture.ts'
 
 function loadSchema(name: string): Record<string, unknown> {
@@ -151,6 +152,30 @@ describe('gatecrash.run/1 (docs/schemas/run.v1.schema.json)', () => {
     run.controls[0].controls[0].status = 'mostly-held'
     expect(validateRun(run)).toBe(false)
     expect(problems(validateRun).some((p) => p.startsWith('/controls/0/controls/0/status enum'))).toBe(true)
+  })
+
+  test('with evidence.lag and a comparison against a baseline (gatecrash run --baseline), as compareRuns() writes it', () => {
+    const baseline = failingRun().run
+    const now = failingRun().run
+    // the baseline held where this run warns: a hard regression, an improvement and a soft change besides
+    baseline.cases = baseline.cases.map((c) => (c.id === 'replay.dpop-jti-reuse' ? { ...c, verdict: 'pass' as const, counts: { pass: c.attempts } } : c))
+    now.metrics.http_req_duration = { ...now.metrics.http_req_duration, count: 10, p95: baseline.metrics.http_req_duration.p95 + 1000 }
+    now.evidence.lag = { seen: 5, p50_ms: 400, p95_ms: 900, p99_ms: 1000 }
+    baseline.evidence.lag = { seen: 5, p50_ms: 400, p95_ms: 950, p99_ms: 1000 }
+    baseline.metrics.http_req_duration = { ...baseline.metrics.http_req_duration, count: 10 }
+    now.comparison = compareRuns(baseline, now)
+    expect(now.comparison.hard.length).toBeGreaterThan(0)
+    expect(now.comparison.soft.length).toBeGreaterThan(0)
+    const run = JSON.parse(JSON.stringify(now)) as unknown
+    expect(validateRun(run), problems(validateRun).join('\n')).toBe(true)
+  })
+
+  test('a comparison change of an unknown kind fails', () => {
+    const now = failingRun().run
+    now.comparison = compareRuns(failingRun().run, failingRun().run)
+    const run = JSON.parse(JSON.stringify(now)) as { comparison: { hard: unknown[] } }
+    run.comparison.hard.push({ kind: 'mood', subject: 'x', baseline: null, now: null, detail: '' })
+    expect(validateRun(run)).toBe(false)
   })
 
   test('an unknown run verdict fails', () => {

@@ -119,4 +119,15 @@ describe('live progress', () => {
     p.activeFaults = () => [{ label: 'pause replay-store 5s–13s' }]
     expect(p.line()).toMatch(/faults: pause replay-store 5s–13s$/)
   })
+
+  test('the lag summary run.json carries (evidence.lag): none before a record joined, then its percentiles in ms', () => {
+    const p = new Progress({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream)
+    const attempts = [1, 2, 3, 4].map((i) => legit(i, { ended_at: 2_000_000 }))
+    for (const a of attempts) p.observe(a)
+    expect(p.evidenceLagSummary()).toBeNull()
+    const rec = (trace: string) => ({ correlation: { trace_id: trace } }) as unknown as EvidenceRecord
+    p.observeEvidence(attempts.slice(0, 3).map((a) => rec(a.trace_id)), 2_000_400)
+    p.observeEvidence([rec(attempts[3].trace_id)], 2_001_400)
+    expect(p.evidenceLagSummary()).toEqual({ seen: 4, p50_ms: 400, p95_ms: 1400, p99_ms: 1400 })
+  })
 })

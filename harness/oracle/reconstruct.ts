@@ -47,8 +47,13 @@ export const MAX_LISTED_ATTACKS = 20
 const PROBES_PER_SAMPLE = 50
 /** delegation deeper than this is taken for records that link in a loop */
 const MAX_HOPS = 32
-/** attack verdicts that fail a run: for each, the trail must still tell who acted for whom */
-export const FAILING_ATTACK: readonly Verdict[] = ['warn', 'false-deny', 'unrecorded', 'misattributed', 'breach']
+/**
+ * Attack verdicts that fail a run: for each, the trail must still tell who acted for whom. Not
+ * `warn`: an attack a SHOULD or MAY rule lets the target accept is held to the attribution of its
+ * refusal, which does not describe the transaction the target lawfully let happen (the grader holds
+ * such an allow record to nothing either, grader 4); the legitimate sample judges those chains.
+ */
+export const FAILING_ATTACK: readonly Verdict[] = ['false-deny', 'unrecorded', 'misattributed', 'breach']
 
 export const RECONSTRUCTION_METRIC = 'gatecrash_reconstruction'
 

@@ -16,7 +16,7 @@ import { CONTROL_STATUS_LABEL, CONTROLS_INTRO, evidenceGroups, frameworkSentence
 import { renderComparisonMarkdown } from './comparison.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
-import { NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts } from './reconstruction-facts.ts'
+import { chainText, NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts } from './reconstruction-facts.ts'
 import { redact } from './redact.ts'
 import { counts, exampleSubject, fmtMs, gatesSentence, REVIEWERS, SIGN_OFF_FIELDS, VERDICT_TITLE, verdictNotes, type Note, type Rich } from './report-facts.ts'
 const VERDICT_MARK: Record<Verdict, string> = {
@@ -258,8 +258,8 @@ function reconstruction(run: RunJson): string[] {
     t.matched ? '✅' : '❌',
     `\`${cell(t.trace)}\``,
     'case' in t.subject ? `\`${cell(t.subject.case)}\`` : t.subject.kind,
-    `\`${cell(t.harness)}\``,
-    t.rebuilt ? `\`${cell(t.rebuilt)}\`` : '—',
+    `\`${cell(chainText(t.harness))}\``,
+    t.rebuilt ? `\`${cell(chainText(t.rebuilt))}\`` : '—',
     t.hops.length === 0 ? '—' : t.hops.map((h) => `${cell(h.client)}: \`${h.token}\` ← \`${h.parent}\`${h.scope ? ` (held ${cell(h.scope)})` : ''}`).join('<br>'),
     t.call ? rich(t.call) : NO_CALL_RECORD,
     t.mismatch ? cell(t.mismatch) : '—',

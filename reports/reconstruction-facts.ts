@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * const t = transactionFacts(run.reconstruction.transactions[0])
- * console.log(t.harness, t.rebuilt ?? '—', t.hops.map((h) => `${h.client}: ${h.token} ← ${h.parent}`))
+ * console.log(chainText(t.harness), t.rebuilt ? chainText(t.rebuilt) : '—', t.hops.map((h) => `${h.client}: ${h.token} ← ${h.parent}`))
  * ```
  */
 import type { ReconstructedTransaction, RunJson } from '../harness/contracts/run-json.ts'
@@ -35,10 +35,13 @@ export function notCoveredSentence(notCovered: string): Rich {
 /** `abcdef123456…`: enough of a token hash to tell hops apart in a table. */
 export const shortHash = (h: string | null): string => (h === null ? '—' : `${h.slice(0, 12)}…`)
 
-/** `principal → agent → sub-agent` (actors are kept current-first). */
-export function chainText(principal: string | null, actors: readonly string[]): string {
-  return [principal ?? '(nobody)', ...[...actors].reverse()].join(' → ')
+/** `[principal, agent, sub-agent]`: who acted for whom, principal first (run.json keeps actors current-first). */
+export function chainParties(principal: string | null, actors: readonly string[]): string[] {
+  return [principal ?? '(nobody)', ...[...actors].reverse()]
 }
+
+/** `principal → agent → sub-agent` */
+export const chainText = (parties: readonly string[]): string => parties.join(' → ')
 
 /** The table's columns, in order; the first is the matched mark. */
 export const TRANSACTION_HEAD = ['', 'trace', 'transaction', 'the harness acted as', 'rebuilt from evidence', 'exchanges (client: issued ← subject token, scope held)', 'the call', 'mismatch'] as const
@@ -57,9 +60,10 @@ export interface TransactionFacts {
   matched: boolean
   /** the attack case, or `legit` / `attack` when it has none */
   subject: { case: string } | { kind: string }
-  harness: string
+  /** the parties, principal first (chainText joins them) */
+  harness: string[]
   /** null: a link is missing, nothing rebuilt */
-  rebuilt: string | null
+  rebuilt: string[] | null
   hops: HopFacts[]
   /** the call's record (tool, decision, reason as code, status); null: no record joined the attempt */
   call: Rich | null
@@ -71,8 +75,8 @@ export function transactionFacts(t: ReconstructedTransaction): TransactionFacts 
     trace: t.trace_id,
     matched: t.matched,
     subject: t.case ? { case: t.case } : { kind: t.kind },
-    harness: chainText(t.harness.principal, t.harness.actors),
-    rebuilt: t.rebuilt ? chainText(t.rebuilt.principal, t.rebuilt.actors) : null,
+    harness: chainParties(t.harness.principal, t.harness.actors),
+    rebuilt: t.rebuilt ? chainParties(t.rebuilt.principal, t.rebuilt.actors) : null,
     hops: t.hops.map((h) => ({ client: h.client_id ?? '?', token: shortHash(h.token_hash), parent: shortHash(h.parent_token_hash), scope: h.scope_held ? h.scope_held.join(' ') : null })),
     call: t.call ? [`${t.call.tool ?? '?'} ${t.call.decision} `, { code: t.call.reason }, ` (${t.call.status})`] : null,
     mismatch: t.mismatch ?? null,

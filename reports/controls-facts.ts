@@ -45,11 +45,11 @@ export interface EvidenceGroup {
 const EVIDENCE_ORDER: readonly ControlEvidenceResult[] = ['failed', 'warn', 'held', 'not-covered']
 const EVIDENCE_LABEL: Record<ControlEvidenceResult, string> = { failed: 'failed', warn: 'warn', held: 'held', 'not-covered': 'not covered' }
 
-/** What stands behind a control, worst first; empty when nothing of the run speaks to it ("none selected"). */
-export function evidenceGroups(c: ControlRow): EvidenceGroup[] {
+/** What stands behind a control, worst first; empty when nothing of the run speaks to it ("none selected"). `namedHeld`: a page with room names more. */
+export function evidenceGroups(c: ControlRow, namedHeld = NAMED_HELD): EvidenceGroup[] {
   return EVIDENCE_ORDER.map((result) => {
     const ids = c.evidence.filter((e) => e.result === result).map((e) => e.id)
-    const named = result === 'failed' || result === 'warn' || (result === 'held' && ids.length <= NAMED_HELD)
+    const named = result === 'failed' || result === 'warn' || (result === 'held' && ids.length <= namedHeld)
     return { result, label: EVIDENCE_LABEL[result], ids, named }
   }).filter((g) => g.ids.length > 0)
 }

@@ -16,7 +16,7 @@ import { CONTROL_STATUS_LABEL, CONTROLS_INTRO, evidenceGroups, frameworkSentence
 import { renderComparisonMarkdown } from './comparison.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
-import { chainText, NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts } from './reconstruction-facts.ts'
+import { chainText, listedSentence, NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts } from './reconstruction-facts.ts'
 import { redact } from './redact.ts'
 import { counts, exampleSubject, fmtMs, gatesSentence, REVIEWERS, SIGN_OFF_FIELDS, VERDICT_TITLE, verdictNotes, type Note, type Rich } from './report-facts.ts'
 const VERDICT_MARK: Record<Verdict, string> = {
@@ -252,7 +252,8 @@ function reconstruction(run: RunJson): string[] {
     lines.push(rich(notCoveredSentence(r.not_covered)))
     return lines
   }
-  lines.push(rich(reconstructionSentence(r)))
+  const listed = listedSentence(r)
+  lines.push(`${rich(reconstructionSentence(r))}${listed ? ` ${cell(listed)}` : ''}`)
   if (r.transactions.length === 0) return lines
   lines.push('', ...table([...TRANSACTION_HEAD], r.transactions.map(transactionFacts).map((t) => [
     t.matched ? '✅' : '❌',

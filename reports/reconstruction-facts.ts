@@ -27,6 +27,21 @@ export function reconstructionSentence(r: Reconstruction): Rich {
   ]
 }
 
+/**
+ * When the table holds fewer transactions than were judged (run.json lists every sampled legitimate
+ * one but only the first failing attacks, mismatches first): how many it shows, so its rows are not
+ * taken for all of them. Null when it shows every one.
+ */
+export function listedSentence(r: Reconstruction): string | null {
+  const shown = r.transactions.length
+  if (shown >= r.sampled) return null
+  const attacks = shown - r.legit
+  return `The table lists ${shown} of the ${r.sampled}: every legitimate one and the first ${attacks} failing attack ${attacks === 1 ? 'attempt' : 'attempts'}, mismatches first; run.json counts all of them.`
+}
+
+/** A transaction's kind in words, for one with no attack case. */
+export const KIND_LABEL: Record<ReconstructedTransaction['kind'], string> = { legit: 'legitimate', attack: 'attack' }
+
 /** A target whose records hold no token exchange: nothing to rebuild, so the gate does not apply. */
 export function notCoveredSentence(notCovered: string): Rich {
   return [`Not covered: ${notCovered}. The `, { code: 'gatecrash_reconstruction' }, ' gate has nothing to judge.']
@@ -58,7 +73,7 @@ export interface HopFacts {
 export interface TransactionFacts {
   trace: string
   matched: boolean
-  /** the attack case, or `legit` / `attack` when it has none */
+  /** the attack case, or `legitimate` / `attack` when it has none */
   subject: { case: string } | { kind: string }
   /** the parties, principal first (chainText joins them) */
   harness: string[]
@@ -74,7 +89,7 @@ export function transactionFacts(t: ReconstructedTransaction): TransactionFacts 
   return {
     trace: t.trace_id,
     matched: t.matched,
-    subject: t.case ? { case: t.case } : { kind: t.kind },
+    subject: t.case ? { case: t.case } : { kind: KIND_LABEL[t.kind] },
     harness: chainParties(t.harness.principal, t.harness.actors),
     rebuilt: t.rebuilt ? chainParties(t.rebuilt.principal, t.rebuilt.actors) : null,
     hops: t.hops.map((h) => ({ client: h.client_id ?? '?', token: shortHash(h.token_hash), parent: shortHash(h.parent_token_hash), scope: h.scope_held ? h.scope_held.join(' ') : null })),

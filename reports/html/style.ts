@@ -18,8 +18,8 @@ p { margin: 6px 0; }
 code { font: 12.5px/1.3 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace;
   background: var(--code-bg); padding: 0 3px; border-radius: 3px; overflow-wrap: break-word; }
 .muted { color: var(--muted); }
-nav.toc { font-size: 13px; margin: 14px 0 0; color: var(--muted); }
-nav.toc a { color: inherit; margin-right: 12px; white-space: nowrap; }
+nav.toc { font-size: 13px; margin: 14px 0 0; color: var(--muted); display: flex; flex-wrap: wrap; gap: 2px 12px; }
+nav.toc a { color: inherit; white-space: nowrap; }
 
 .verdict { border: 3px solid; border-radius: 8px; padding: 18px 22px; margin: 4px 0 14px; }
 .verdict-ready { border-color: var(--ok); background: var(--ok-bg); }
@@ -74,6 +74,7 @@ ul.controls-missing li { break-inside: avoid; margin: 1px 0; }
 ol.hops { margin: 0; padding-left: 1.3em; }
 ol.hops li { margin: 0 0 2px; }
 .chain { white-space: normal; }
+.same { color: var(--ok); }
 table.matrix td:nth-child(2) { min-width: 11em; }
 ul.examples { margin: 4px 0 12px; padding-left: 20px; }
 ul.examples li { margin: 2px 0; overflow-wrap: break-word; }

@@ -16,12 +16,17 @@ const ROW_CLASS: Record<ControlRow['status'], string> = { held: '', failed: 'fai
 const anchor = (f: FrameworkControls): string => `controls-${esc(f.framework)}`
 const status = (s: ControlRow['status']): string => `<span class="badge badge-${esc(s)}">${esc(CONTROL_STATUS_LABEL[s])}</span>`
 
-/** The cases, checks and gates behind a control, worst first: `failed: a, b; 4 held`. */
+/** Held cases named in a cell before they are only counted: a table cell wraps, where report.md keeps one line. */
+const NAMED_HELD_HTML = 8
+
+/** The cases, checks and gates behind a control, worst first: `failed: a, b; held: c, d`; many held ones counted (named on hover). */
 function evidence(c: ControlRow): string {
-  const groups = evidenceGroups(c)
+  const groups = evidenceGroups(c, NAMED_HELD_HTML)
   if (groups.length === 0) return `<span class="muted">${esc(NO_EVIDENCE)}</span>`
   return groups
-    .map((g) => `<span class="ev ev-${esc(g.result)}">${g.named ? `${esc(g.label)}:</span> ${g.ids.map(code).join(', ')}` : `${g.ids.length} ${esc(g.label)}</span>`}`)
+    .map((g) => (g.named
+      ? `<span class="ev ev-${esc(g.result)}">${esc(g.label)}:</span> ${g.ids.map(code).join(', ')}`
+      : `<span class="ev ev-${esc(g.result)}" title="${text(g.ids.join(', '))}">${g.ids.length} ${esc(g.label)}</span>`))
     .join('; ')
 }
 
@@ -58,7 +63,7 @@ function framework(f: FrameworkControls): string {
   if (rows.length > 0) out.push(table(['', 'control', 'title', 'cases, checks and gates behind it', 'status'], rows, { cls: 'controls' }))
   for (const l of notExercised(f)) {
     // the controls this run did not reach are rows of the table already: named there, counted here
-    if (l.why === 'not-run') out.push(`<p class="lead" data-not-exercised="not-run">${esc(l.lead)}: the ${l.controls.length} ${l.controls.length === 1 ? 'row' : 'rows'} marked not exercised above.</p>`)
+    if (l.why === 'not-run') out.push(`<p data-not-exercised="not-run">${esc(l.lead)}: the ${l.controls.length} ${l.controls.length === 1 ? 'row' : 'rows'} marked not exercised above.</p>`)
     else out.push(`<p class="lead">${esc(l.lead)}:</p>`, `<ul class="controls-missing" data-not-exercised="${esc(l.why)}">${l.controls.map((c) => `<li data-missing-control="${esc(c.id)}">${code(c.id)} ${text(c.title)}</li>`).join('')}</ul>`)
   }
   out.push('</div>')

@@ -5,13 +5,19 @@
  * shared with report.md); a target that records no exchange is said to be not covered.
  */
 import type { RunJson } from '../../../harness/contracts/run-json.ts'
-import { NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts, type HopFacts } from '../../reconstruction-facts.ts'
+import { chainText, listedSentence, NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts, type HopFacts } from '../../reconstruction-facts.ts'
 import { code, esc, mark, rich, table, text } from '../escape.ts'
 import { sectionHtml, type HtmlSection } from '../section.ts'
 
 const chain = (parties: readonly string[]): string => `<span class="chain">${parties.map(code).join(' → ')}</span>`
 const hop = (h: HopFacts): string =>
   `<li>${text(h.client)}: ${code(h.token)} ← ${code(h.parent)}${h.scope ? ` <span class="muted">(held ${text(h.scope)})</span>` : ''}</li>`
+
+/** The harness's chain over the rebuilt one; a rebuilt chain naming the same parties is said to, not printed twice. */
+function who(harness: readonly string[], rebuilt: readonly string[] | null): string {
+  const evidence = rebuilt === null ? '<strong>not rebuilt</strong>' : chainText(rebuilt) === chainText(harness) ? '<span class="same">the same</span>' : chain(rebuilt)
+  return `<div><span class="muted">harness:</span> ${chain(harness)}</div><div><span class="muted">evidence:</span> ${evidence}</div>`
+}
 
 export const reconstructionSection: HtmlSection = {
   id: 'reconstruction',
@@ -20,7 +26,8 @@ export const reconstructionSection: HtmlSection = {
     const r = run.reconstruction
     if (!r) return null
     if (r.not_covered) return sectionHtml(this, `<p class="note" data-reconstruction-not-covered>${rich(notCoveredSentence(r.not_covered))}</p>`)
-    const body = [`<p>${rich(reconstructionSentence(r))}</p>`]
+    const listed = listedSentence(r)
+    const body = [`<p>${rich(reconstructionSentence(r))}${listed ? ` <span data-listed="${r.transactions.length}">${esc(listed)}</span>` : ''}</p>`]
     if (r.transactions.length > 0) {
       const rows = r.transactions.map(transactionFacts).map((t) => ({
         attrs: `data-transaction="${esc(t.trace)}" data-matched="${t.matched}"`,
@@ -28,7 +35,7 @@ export const reconstructionSection: HtmlSection = {
         cells: [
           mark(t.matched ? 'ok' : 'bad'),
           `${code(t.trace)}<div class="muted">${'case' in t.subject ? code(t.subject.case) : text(t.subject.kind)}</div>`,
-          `<div><span class="muted">harness:</span> ${chain(t.harness)}</div><div><span class="muted">evidence:</span> ${t.rebuilt ? chain(t.rebuilt) : '<strong>not rebuilt</strong>'}</div>`,
+          who(t.harness, t.rebuilt),
           t.hops.length === 0 ? '—' : `<ol class="hops">${t.hops.map(hop).join('')}</ol>`,
           t.call ? rich(t.call) : esc(NO_CALL_RECORD),
           t.mismatch ? text(t.mismatch) : '—',

@@ -259,7 +259,25 @@ describe('report.html: reconstructed transactions', () => {
     expect(first).toContain('aria-label="ok"')
     const chain = '<span class="chain"><code>user_1</code> → <code>agent_1</code> → <code>subagent_1</code></span>'
     expect(first).toContain(`<span class="muted">harness:</span> ${chain}`)
-    expect(first).toContain(`<span class="muted">evidence:</span> ${chain}`)
+    // the same parties rebuilt: said, not printed twice
+    expect(first).toContain('<span class="muted">evidence:</span> <span class="same">the same</span>')
+    expect(first).toContain('<code>trace0001</code><div class="muted">legitimate</div>')
+    expect(section).not.toContain('data-listed')
+  })
+
+  test('a chain rebuilt with other parties is printed beside the harness\'s', () => {
+    const r = structuredClone(run)
+    r.reconstruction!.transactions[0] = { ...r.reconstruction!.transactions[0], rebuilt: { principal: 'user_2', actors: ['agent_1'] }, matched: false, mismatch: 'the records name user_2' }
+    const row = rowOf(sectionOf(flat(renderHtml(r)), 'reconstruction'), 'data-transaction="trace0001"')
+    expect(row).toContain('<span class="muted">evidence:</span> <span class="chain"><code>user_2</code> → <code>agent_1</code></span>')
+    expect(row).toContain('class="failed"')
+    expect(row).toContain('the records name user_2')
+  })
+
+  test('a table listing fewer transactions than were judged says how many it lists', () => {
+    const r = structuredClone(run)
+    r.reconstruction!.transactions = r.reconstruction!.transactions.slice(0, 3)
+    expect(sectionOf(flat(renderHtml(r)), 'reconstruction')).toContain('<span data-listed="3">The table lists 3 of the 4: every legitimate one and the first 1 failing attack attempt, mismatches first; run.json counts all of them.</span>')
   })
 
   test('each hop: the client, the issued token\'s hash prefix ← the subject token\'s, the scope held', () => {

@@ -10,8 +10,10 @@ import { code, esc, mark, rich, table, text } from '../escape.ts'
 import { sectionHtml, type HtmlSection } from '../section.ts'
 
 const chain = (parties: readonly string[]): string => `<span class="chain">${parties.map(code).join(' → ')}</span>`
+/** A token hash prefix: kept on one line (it has no readable break point, unlike an id) */
+const hash = (prefix: string): string => `<code class="hash">${text(prefix)}</code>`
 const hop = (h: HopFacts): string =>
-  `<li>${text(h.client)}: ${code(h.token)} ← ${code(h.parent)}${h.scope ? ` <span class="muted">(held ${text(h.scope)})</span>` : ''}</li>`
+  `<li>${text(h.client)}: ${hash(h.token)} ← ${hash(h.parent)}${h.scope ? ` <span class="muted">(held ${text(h.scope)})</span>` : ''}</li>`
 
 /** The harness's chain over the rebuilt one; a rebuilt chain naming the same parties is said to, not printed twice. */
 function who(harness: readonly string[], rebuilt: readonly string[] | null): string {

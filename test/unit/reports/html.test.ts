@@ -248,7 +248,7 @@ describe('report.html: reconstructed transactions', () => {
   const { run } = failingRun()
   const html = flat(renderHtml(run))
   const section = sectionOf(html, 'reconstruction')
-  const prefix = (h: string): string => `<code>${h.slice(0, 12)}…</code>`
+  const prefix = (h: string): string => `<code class="hash">${h.slice(0, 12)}…</code>`
 
   test('the counts sentence, then a row per transaction with the harness\'s chain over the one rebuilt from evidence', () => {
     expect(section).toContain('4 transactions rebuilt from the target&#39;s records alone (2 legitimate, sampled by seed; 2 failing attack attempts): 3 followed to the principal&#39;s own token, 3 naming the principal and actors the harness used.')

@@ -75,7 +75,7 @@ ol.hops { margin: 0; padding-left: 1.3em; }
 ol.hops li { margin: 0 0 2px; }
 .chain { white-space: normal; }
 .same { color: var(--ok); }
-code.hash { white-space: nowrap; }
+code.hash, code.nowrap { white-space: nowrap; }
 table.matrix td:nth-child(2) { min-width: 11em; }
 ul.examples { margin: 4px 0 12px; padding-left: 20px; }
 ul.examples li { margin: 2px 0; overflow-wrap: break-word; }

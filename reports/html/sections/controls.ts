@@ -13,6 +13,12 @@ import { sectionHtml, type HtmlSection } from '../section.ts'
 const STATE: Record<ControlRow['status'], 'ok' | 'bad' | 'none'> = { held: 'ok', failed: 'bad', 'not-exercised': 'none' }
 const ROW_CLASS: Record<ControlRow['status'], string> = { held: '', failed: 'failed', 'not-exercised': 'idle' }
 
+/**
+ * A control id: a short one (`MEASURE 2.10`, `AC-6(10)`) stays on one line, where code() would break
+ * it after its `.` or `-` in a narrow printed column; a long one (`draft-ietf-oauth-rfc7523bis`) may still wrap.
+ */
+const controlId = (id: string): string => (id.length <= 12 ? `<code class="nowrap">${text(id)}</code>` : code(id))
+
 const anchor = (f: FrameworkControls): string => `controls-${esc(f.framework)}`
 const status = (s: ControlRow['status']): string => `<span class="badge badge-${esc(s)}">${esc(CONTROL_STATUS_LABEL[s])}</span>`
 
@@ -53,7 +59,7 @@ function framework(f: FrameworkControls): string {
   const rows = f.controls.map((c) => ({
     attrs: `data-control="${esc(c.id)}" data-framework="${esc(f.framework)}" data-status="${esc(c.status)}"`,
     cls: ROW_CLASS[c.status],
-    cells: [mark(STATE[c.status]), code(c.id), text(c.title), evidence(c), status(c.status)],
+    cells: [mark(STATE[c.status]), controlId(c.id), text(c.title), evidence(c), status(c.status)],
   }))
   const out = [
     `<div class="framework" id="${anchor(f)}" data-framework="${esc(f.framework)}">`,
@@ -64,7 +70,7 @@ function framework(f: FrameworkControls): string {
   for (const l of notExercised(f)) {
     // the controls this run did not reach are rows of the table already: named there, counted here
     if (l.why === 'not-run') out.push(`<p data-not-exercised="not-run">${esc(l.lead)}: the ${l.controls.length} ${l.controls.length === 1 ? 'row' : 'rows'} marked not exercised above.</p>`)
-    else out.push(`<p class="lead">${esc(l.lead)}:</p>`, `<ul class="controls-missing" data-not-exercised="${esc(l.why)}">${l.controls.map((c) => `<li data-missing-control="${esc(c.id)}">${code(c.id)} ${text(c.title)}</li>`).join('')}</ul>`)
+    else out.push(`<p class="lead">${esc(l.lead)}:</p>`, `<ul class="controls-missing" data-not-exercised="${esc(l.why)}">${l.controls.map((c) => `<li data-missing-control="${esc(c.id)}">${controlId(c.id)} ${text(c.title)}</li>`).join('')}</ul>`)
   }
   out.push('</div>')
   return out.join('\n')

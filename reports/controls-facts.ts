@@ -1,5 +1,5 @@
 /**
- * What the control mapping says, apart from how a report marks it up (report.md's "Control
+ * What the control mapping says, apart from how a report marks it up (the Markdown report's "Control
  * mapping", report.html's): per framework, how many controls held, failed or were not exercised;
  * per control, the cases, checks and gates behind it grouped by result; the controls the run did not
  * exercise and why. Ids and titles come unescaped and unredacted; each renderer does both.

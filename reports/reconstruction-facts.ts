@@ -1,5 +1,5 @@
 /**
- * What the reconstructed transactions say, apart from how a report marks them up (report.md's
+ * What the reconstructed transactions say, apart from how a report marks them up (the Markdown report's
  * "Reconstructed transactions", report.html's): the counts sentence, the not-covered sentence, and
  * per transaction the harness's chain beside the one rebuilt from evidence, each exchange hop by
  * token hash prefix (never a token, never a whole hash: run.json and `gatecrash trace` hold those).

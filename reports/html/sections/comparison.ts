@@ -2,7 +2,7 @@
  * "Compared with <baseline>": what got worse since the baseline run (hard regressions, then figures
  * beyond their tolerance) and what got better, with the notes that make the two runs less
  * comparable. Only for a run made with `--baseline` (or re-graded with one); the lists and their
- * wording are report.md's (comparison.ts).
+ * wording are the Markdown report's (comparison.ts).
  */
 import type { RunJson } from '../../../harness/contracts/run-json.ts'
 import { COMPARISON_NOTES_LEAD, comparisonLists, comparisonOutcome, type ChangeList } from '../../comparison.ts'

@@ -3,7 +3,7 @@
  * NIST AI RMF, the cited specifications) rather than a case list. An overview of every framework,
  * then per framework each mapped control with the cases, checks and gates behind it and their
  * results, and the controls the run did not exercise, saying why. Counts, groups and wording are
- * report.md's (controls-facts.ts).
+ * the Markdown report's (controls-facts.ts).
  */
 import type { ControlRow, FrameworkControls, RunJson } from '../../../harness/contracts/run-json.ts'
 import { CONTROL_STATUS_LABEL, CONTROLS_INTRO, evidenceGroups, frameworkCounts, frameworkSentence, NO_EVIDENCE, notExercised } from '../../controls-facts.ts'
@@ -22,7 +22,7 @@ const controlId = (id: string): string => (id.length <= 12 ? `<code class="nowra
 const anchor = (f: FrameworkControls): string => `controls-${esc(f.framework)}`
 const status = (s: ControlRow['status']): string => `<span class="badge badge-${esc(s)}">${esc(CONTROL_STATUS_LABEL[s])}</span>`
 
-/** Held cases named in a cell before they are only counted: a table cell wraps, where report.md keeps one line. */
+/** Held cases named in a cell before they are only counted: a table cell wraps, where the Markdown report keeps one line. */
 const NAMED_HELD_HTML = 8
 
 /** The cases, checks and gates behind a control, worst first: `failed: a, b; held: c, d`; many held ones counted (named on hover). */

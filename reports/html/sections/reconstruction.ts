@@ -2,7 +2,7 @@
  * Reconstructed transactions: who acted for whom, rebuilt from the target's records alone, beside
  * what the harness did — the claim "every action can be reconstructed from the audit trail", shown
  * transaction by transaction. Token hashes only as a 12-character prefix (reconstruction-facts.ts,
- * shared with report.md); a target that records no exchange is said to be not covered.
+ * shared with the Markdown report); a target that records no exchange is said to be not covered.
  */
 import type { RunJson } from '../../../harness/contracts/run-json.ts'
 import { chainText, listedSentence, NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts, type HopFacts } from '../../reconstruction-facts.ts'
@@ -43,7 +43,7 @@ export const reconstructionSection: HtmlSection = {
           t.mismatch ? text(t.mismatch) : '—',
         ],
       }))
-      // report.md's columns with two pairs merged, so the page needs no sideways scrolling: the trace over its case, the harness's chain over the rebuilt one
+      // the Markdown report's columns with two pairs merged, so the page needs no sideways scrolling: the trace over its case, the harness's chain over the rebuilt one
       const [, trace, , , , hops, call, mismatch] = TRANSACTION_HEAD
       body.push(table(['', esc(trace), 'who acted for whom', esc(hops), esc(call), esc(mismatch)], rows, { cls: 'transactions' }))
     }

@@ -12,9 +12,11 @@
 import type { CaseRow, ControlRow, FamilyRow, FrameworkControls, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'
 import type { Verdict } from '../harness/contracts/verdict.ts'
 import { unsignedNote } from './bundle-note.ts'
+import { CONTROL_STATUS_LABEL, CONTROLS_INTRO, evidenceGroups, frameworkSentence, NO_EVIDENCE, notExercised } from './controls-facts.ts'
 import { renderComparisonMarkdown } from './comparison.ts'
 import { renderFaults } from './faults.ts'
 import { ms, observed, pct, rateOf } from './format.ts'
+import { chainText, listedSentence, NO_CALL_RECORD, notCoveredSentence, reconstructionSentence, TRANSACTION_HEAD, transactionFacts } from './reconstruction-facts.ts'
 import { redact } from './redact.ts'
 import { counts, exampleSubject, fmtMs, gatesSentence, REVIEWERS, SIGN_OFF_FIELDS, VERDICT_TITLE, verdictNotes, type Note, type Rich } from './report-facts.ts'
 const VERDICT_MARK: Record<Verdict, string> = {
@@ -164,43 +166,25 @@ function coverage(run: RunJson): string[] {
 
 const CONTROL_MARK: Record<ControlRow['status'], string> = { held: '✅', failed: '❌', 'not-exercised': '⬜' }
 
-/** Up to this many held cases are named; more are counted, so a control the whole catalog speaks to stays one line. */
-const NAMED_HELD = 3
-
 /** What stands behind a control: failures and warns by name, held ones by name while few. */
 function controlEvidence(c: ControlRow): string {
-  if (c.evidence.length === 0) return 'none selected'
-  const of = (r: ControlRow['evidence'][number]['result']) => c.evidence.filter((e) => e.result === r)
-  const names = (list: ControlRow['evidence']) => list.map((e) => `\`${cell(e.id)}\``).join(', ')
-  const held = of('held')
-  const parts = [
-    ...(of('failed').length ? [`failed: ${names(of('failed'))}`] : []),
-    ...(of('warn').length ? [`warn: ${names(of('warn'))}`] : []),
-    ...(held.length ? [held.length <= NAMED_HELD ? `held: ${names(held)}` : `${held.length} held`] : []),
-    ...(of('not-covered').length ? [`${of('not-covered').length} not covered`] : []),
-  ]
-  return parts.join('; ')
+  const groups = evidenceGroups(c)
+  if (groups.length === 0) return NO_EVIDENCE
+  return groups.map((g) => (g.named ? `${g.label}: ${g.ids.map((id) => `\`${cell(id)}\``).join(', ')}` : `${g.ids.length} ${g.label}`)).join('; ')
 }
 
 function frameworkControls(f: FrameworkControls): string[] {
-  const n = (s: ControlRow['status']) => f.controls.filter((c) => c.status === s).length
-  const lines = [
-    `### ${cell(f.name)} (${cell(f.version)})`,
-    '',
-    `${n('held')} of ${f.controls.length} mapped controls held${n('failed') ? `, ${n('failed')} failed` : ''}${n('not-exercised') ? `, ${n('not-exercised')} not exercised` : ''}. Source: ${cell(f.url)}`,
-  ]
+  const lines = [`### ${cell(f.name)} (${cell(f.version)})`, '', `${frameworkSentence(f)} Source: ${cell(f.url)}`]
   if (f.controls.length > 0) {
     lines.push('', ...table(['', 'control', 'title', 'cases', 'result'], f.controls.map((c) => [
       CONTROL_MARK[c.status],
       `\`${cell(c.id)}\``,
       cell(c.title),
       controlEvidence(c),
-      `**${c.status}**`,
+      `**${CONTROL_STATUS_LABEL[c.status]}**`,
     ])))
   }
-  const missing = (why: FrameworkControls['not_exercised'][number]['why']) => f.not_exercised.filter((c) => c.why === why).map((c) => `\`${cell(c.id)}\` ${cell(c.title)}`)
-  if (missing('not-run').length) lines.push('', `Not exercised by this run (its cases were not selected or not covered): ${missing('not-run').join('; ')}.`)
-  if (missing('not-in-catalog').length) lines.push('', `Not exercised by any case of the catalog: ${missing('not-in-catalog').join('; ')}.`)
+  for (const l of notExercised(f)) lines.push('', `${l.lead}: ${l.controls.map((c) => `\`${cell(c.id)}\` ${cell(c.title)}`).join('; ')}.`)
   return lines
 }
 
@@ -208,12 +192,7 @@ function frameworkControls(f: FrameworkControls): string[] {
 function controls(run: RunJson): string[] {
   const list = run.controls ?? []
   if (list.length === 0) return []
-  return [
-    '## Control mapping',
-    '',
-    'Each control with the cases, checks and audit-trail gates of this run behind it: failed when one of them failed a gate, held when what ran held, not exercised when nothing behind it proved anything. Why each case evidences each control: docs/controls.md.',
-    ...list.flatMap((f) => ['', ...frameworkControls(f)]),
-  ]
+  return ['## Control mapping', '', CONTROLS_INTRO, ...list.flatMap((f) => ['', ...frameworkControls(f)])]
 }
 
 function legit(run: RunJson): string[] {
@@ -261,9 +240,6 @@ function evidence(run: RunJson): string[] {
   return lines
 }
 
-/** `abcdef123456…`: enough of a token hash to tell hops apart in a table; run.json and `gatecrash trace` hold it whole. */
-const shortHash = (h: string | null): string => (h === null ? '—' : `${h.slice(0, 12)}…`)
-
 /**
  * Who acted for whom, rebuilt from the target's records alone, beside what the harness did: the
  * claim "every action can be reconstructed from the audit trail", shown transaction by transaction.
@@ -273,31 +249,23 @@ function reconstruction(run: RunJson): string[] {
   if (!r) return []
   const lines = ['## Reconstructed transactions', '']
   if (r.not_covered) {
-    lines.push(`Not covered: ${cell(r.not_covered)}. The \`gatecrash_reconstruction\` gate has nothing to judge.`)
+    lines.push(rich(notCoveredSentence(r.not_covered)))
     return lines
   }
-  lines.push(
-    `${r.sampled} transactions rebuilt from the target's records alone (${r.legit} legitimate, sampled by seed; ${r.attacks} failing attack ${r.attacks === 1 ? 'attempt' : 'attempts'}): ` +
-      `${r.rebuilt} followed to the principal's own token, ${r.matched} naming the principal and actors the harness used. ` +
-      'Each chain goes from the call\'s token through the exchange records that issued it (token hashes, issued ← exchanged); `npx gatecrash trace <run-dir> <trace-id>` prints one in full.',
-  )
+  const listed = listedSentence(r)
+  lines.push(`${rich(reconstructionSentence(r))}${listed ? ` ${cell(listed)}` : ''}`)
   if (r.transactions.length === 0) return lines
-  lines.push('', ...table(['', 'trace', 'transaction', 'the harness acted as', 'rebuilt from evidence', 'exchanges (client: issued ← subject token, scope held)', 'the call', 'mismatch'], r.transactions.map((t) => [
+  lines.push('', ...table([...TRANSACTION_HEAD], r.transactions.map(transactionFacts).map((t) => [
     t.matched ? '✅' : '❌',
-    `\`${cell(t.trace_id)}\``,
-    t.case ? `\`${cell(t.case)}\`` : t.kind,
-    `\`${cell(chainText(t.harness.principal, t.harness.actors))}\``,
-    t.rebuilt ? `\`${cell(chainText(t.rebuilt.principal, t.rebuilt.actors))}\`` : '—',
-    t.hops.length === 0 ? '—' : t.hops.map((h) => `${cell(h.client_id ?? '?')}: \`${shortHash(h.token_hash)}\` ← \`${shortHash(h.parent_token_hash)}\`${h.scope_held ? ` (held ${cell(h.scope_held.join(' '))})` : ''}`).join('<br>'),
-    t.call ? `${cell(t.call.tool ?? '?')} ${t.call.decision} \`${cell(t.call.reason)}\` (${t.call.status})` : 'no record',
+    `\`${cell(t.trace)}\``,
+    'case' in t.subject ? `\`${cell(t.subject.case)}\`` : t.subject.kind,
+    `\`${cell(chainText(t.harness))}\``,
+    t.rebuilt ? `\`${cell(chainText(t.rebuilt))}\`` : '—',
+    t.hops.length === 0 ? '—' : t.hops.map((h) => `${cell(h.client)}: \`${h.token}\` ← \`${h.parent}\`${h.scope ? ` (held ${cell(h.scope)})` : ''}`).join('<br>'),
+    t.call ? rich(t.call) : NO_CALL_RECORD,
     t.mismatch ? cell(t.mismatch) : '—',
   ])))
   return lines
-}
-
-/** `principal → agent → sub-agent` (actors are kept current-first). */
-function chainText(principal: string | null, actors: readonly string[]): string {
-  return [principal ?? '(nobody)', ...[...actors].reverse()].join(' → ')
 }
 
 function delegation(run: RunJson): string[] {

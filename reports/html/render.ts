@@ -14,6 +14,8 @@ import { VERDICT_TITLE } from '../report-facts.ts'
 import { esc, text } from './escape.ts'
 import type { HtmlSection } from './section.ts'
 import { casesSection } from './sections/cases.ts'
+import { comparisonSection } from './sections/comparison.ts'
+import { controlsSection } from './sections/controls.ts'
 import { coverageSection } from './sections/coverage.ts'
 import { delegationSection } from './sections/delegation.ts'
 import { evidenceSection } from './sections/evidence.ts'
@@ -21,25 +23,27 @@ import { examplesSection } from './sections/examples.ts'
 import { faultsSection } from './sections/faults.ts'
 import { gatesSection } from './sections/gates.ts'
 import { latencySection } from './sections/latency.ts'
+import { reconstructionSection } from './sections/reconstruction.ts'
 import { signOffSection } from './sections/sign-off.ts'
 import { verdictCountsSection } from './sections/verdict-counts.ts'
 import { renderVerdict } from './sections/verdict.ts'
 import { STYLE } from './style.ts'
 
 /**
- * The page below the verdict, in the order a board asks its questions. Extension points, for
- * sections whose run.json fields are still being built (issue 15): the control mapping (`controls`)
- * goes right after the gates, reconstructed transactions (`reconstruction`) right after the failing
- * examples. Each is one HtmlSection inserted here, returning null for runs without its field.
+ * The page below the verdict, in the order a board asks its questions: the gates, what changed since
+ * the baseline (`--baseline` runs only), the control mapping, the cases; reconstructed transactions
+ * right after the failing examples they explain. A section returns null for runs without its
+ * run.json field (runs made before it was reported).
  */
 export const SECTIONS: readonly HtmlSection[] = [
   gatesSection,
-  // ← control mapping (run.json `controls`)
+  comparisonSection,
+  controlsSection,
   casesSection,
   verdictCountsSection,
   coverageSection,
   examplesSection,
-  // ← reconstructed transactions (run.json `reconstruction`)
+  reconstructionSection,
   faultsSection,
   latencySection,
   evidenceSection,

@@ -18,8 +18,8 @@ p { margin: 6px 0; }
 code { font: 12.5px/1.3 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace;
   background: var(--code-bg); padding: 0 3px; border-radius: 3px; overflow-wrap: break-word; }
 .muted { color: var(--muted); }
-nav.toc { font-size: 13px; margin: 14px 0 0; color: var(--muted); }
-nav.toc a { color: inherit; margin-right: 12px; white-space: nowrap; }
+nav.toc { font-size: 13px; margin: 14px 0 0; color: var(--muted); display: flex; flex-wrap: wrap; gap: 2px 12px; }
+nav.toc a { color: inherit; white-space: nowrap; }
 
 .verdict { border: 3px solid; border-radius: 8px; padding: 18px 22px; margin: 4px 0 14px; }
 .verdict-ready { border-color: var(--ok); background: var(--ok-bg); }
@@ -33,6 +33,7 @@ nav.toc a { color: inherit; margin-right: 12px; white-space: nowrap; }
 .verdict .subject { margin-top: 6px; color: var(--muted); }
 .note { border-left: 4px solid var(--warn); background: var(--warn-bg); padding: 8px 12px; margin: 8px 0; }
 .note.bad { border-color: var(--bad); background: var(--bad-bg); }
+.note.ok { border-color: var(--ok); background: var(--ok-bg); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 10px 0; font-size: 13px; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: break-word; min-width: 0; }
@@ -52,7 +53,29 @@ tr.failed td { background: var(--bad-bg); }
 .badge-pass { color: var(--ok); border-color: var(--ok); }
 .badge-warn, .badge-not-covered, .badge-error { color: var(--warn); border-color: var(--warn); }
 .badge-breach, .badge-unrecorded, .badge-misattributed, .badge-false-deny { color: var(--bad); border-color: var(--bad); }
+.badge-held { color: var(--ok); border-color: var(--ok); }
+.badge-failed { color: #fff; background: var(--bad); border-color: var(--bad); }
+.badge-not-exercised { color: var(--muted); }
+tr.idle td { color: var(--muted); }
+.ev-failed { color: var(--bad); font-weight: 600; }
+.ev-warn { color: var(--warn); font-weight: 600; }
+.ev-held { color: var(--ok); }
 table.gates td:nth-child(2) { min-width: 17em; }
+table.controls td:nth-child(2) { min-width: 8em; }
+table.controls td:nth-child(3) { min-width: 14em; }
+table.transactions th { white-space: normal; }
+table.transactions td:nth-child(3) { min-width: 15em; }
+table.transactions td:nth-child(4) { min-width: 19em; }
+table.small { width: auto; }
+h3 .edition { font-weight: 400; color: var(--muted); }
+p.lead { margin-top: 10px; font-weight: 600; }
+ul.controls-missing { columns: 2; column-gap: 28px; margin: 4px 0 12px; padding-left: 20px; font-size: 13px; }
+ul.controls-missing li { break-inside: avoid; margin: 1px 0; }
+ol.hops { margin: 0; padding-left: 1.3em; }
+ol.hops li { margin: 0 0 2px; }
+.chain { white-space: normal; }
+.same { color: var(--ok); }
+code.hash, code.nowrap { white-space: nowrap; }
 table.matrix td:nth-child(2) { min-width: 11em; }
 ul.examples { margin: 4px 0 12px; padding-left: 20px; }
 ul.examples li { margin: 2px 0; overflow-wrap: break-word; }
@@ -77,7 +100,7 @@ svg .gate-label { font-size: 10px; fill: #b42318; }
 .signer .field { margin: 18px 0 0; border-bottom: 1px solid #8c959f; font-size: 12px; color: var(--muted); padding-bottom: 2px; }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 
-@media (max-width: 760px) { .signers { grid-template-columns: 1fr; } .verdict .word { font-size: 34px; } }
+@media (max-width: 760px) { ul.controls-missing { columns: 1; } .signers { grid-template-columns: 1fr; } .verdict .word { font-size: 34px; } }
 
 @page { size: A4; margin: 14mm 12mm; }
 @media print {

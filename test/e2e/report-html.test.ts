@@ -3,7 +3,8 @@
  * with a short fault so the charts have windows to draw, opened from file:// in headless Chromium
  * (playwright-core driving the system's Chromium, reports/html/browser.ts). The page must make no
  * request besides its own document, log no error, show the verdict, every gate and every case,
- * and draw its SVG charts; `gatecrash report --pdf` must print it to a PDF whose text holds the
+ * every mapped control and every rebuilt transaction, fit its tables to the page, and draw its SVG
+ * charts; `gatecrash report --pdf` must print it to a PDF whose text holds the
  * verdict and every gate. Full-page screenshots and the PDF's pages are kept under .tmp/artifacts/.
  *
  * Skips (saying why) where there is no Chromium, unless CI requires it
@@ -83,6 +84,21 @@ async function checkPage(r: CliResult, name: string): Promise<string> {
     expect(await page.locator(`[data-gate="${g.metric}"]`).getAttribute('data-ok')).toBe('false')
   }
 
+  // the control mapping: every framework's controls with their status, failed ones marked
+  const controls = await page.locator('[data-section="controls"] tr[data-control]').evaluateAll((els) =>
+    els.map((e) => `${e.getAttribute('data-framework')} ${e.getAttribute('data-control')} ${e.getAttribute('data-status')}${e.classList.contains('failed') ? ' marked' : ''}`))
+  expect(r.runJson.controls.length).toBeGreaterThan(0)
+  expect(controls).toEqual(r.runJson.controls.flatMap((f: any) => f.controls.map((c: any) => `${f.framework} ${c.id} ${c.status}${c.status === 'failed' ? ' marked' : ''}`)))
+  // reconstructed transactions: a row per transaction by trace id, or the section says it is not covered
+  const rec = r.runJson.reconstruction
+  expect(rec).toBeDefined()
+  const transactions = await page.locator('[data-section="reconstruction"] tr[data-transaction]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-transaction')} ${e.getAttribute('data-matched')}`))
+  expect(transactions).toEqual(rec.transactions.map((t: any) => `${t.trace_id} ${t.matched}`))
+  expect(await page.locator('[data-reconstruction-not-covered]').count()).toBe(rec.not_covered ? 1 : 0)
+  // no table is cut at the page's edge (wide tables wrap instead of scrolling sideways)
+  const scrolled = await page.locator('.table-wrap').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.closest('section')?.id))
+  expect(scrolled).toEqual([])
+
   // the charts render: real boxes, the fault window drawn inside the timeline
   for (const chart of ['timeline', 'latency']) {
     const box = await page.locator(`svg[data-chart="${chart}"]`).boundingBox()
@@ -107,7 +123,7 @@ async function checkPage(r: CliResult, name: string): Promise<string> {
 describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   let notReady: CliResult
 
-  it('READY run: opened from file://, no request, no error; verdict, gates, cases and charts are there', async () => {
+  it('READY run: opened from file://, no request, no error; verdict, gates, cases, controls, transactions and charts are there', async () => {
     const r = await run('ready')
     expect(r.code, r.stderr).toBe(0)
     expect(r.runJson.verdict).toBe('ready')

@@ -14,7 +14,7 @@ describe('console summary', () => {
     expect(lines).toContain('  ✗ gatecrash_evidence_coverage rate==1  observed 0.8333  cases: escalate.tool-scope')
     expect(lines).toContain('  ✗ gatecrash_warns{case:replay.dpop-jti-reuse} count==0  observed 1  cases: replay.dpop-jti-reuse')
     // the unrecorded escalate.tool-scope attempt cannot be rebuilt from the trail either
-    expect(lines).toContain('  ✗ gatecrash_reconstruction rate==1  observed 0.75  cases: escalate.tool-scope')
+    expect(lines).toContain('  ✗ gatecrash_reconstruction rate==1  observed 0.6667  cases: escalate.tool-scope')
     expect(lines.at(-1)).toBe(`  3 of ${run.gates.length} gates failed`)
   })
 

@@ -251,7 +251,7 @@ describe('report.html: reconstructed transactions', () => {
   const prefix = (h: string): string => `<code class="hash">${h.slice(0, 12)}…</code>`
 
   test('the counts sentence, then a row per transaction with the harness\'s chain over the one rebuilt from evidence', () => {
-    expect(section).toContain('4 transactions rebuilt from the target&#39;s records alone (2 legitimate, sampled by seed; 2 failing attack attempts): 3 followed to the principal&#39;s own token, 3 naming the principal and actors the harness used.')
+    expect(section).toContain('3 transactions rebuilt from the target&#39;s records alone (2 legitimate, sampled by seed; 1 failing attack attempt): 2 followed to the principal&#39;s own token, 2 naming the principal and actors the harness used.')
     expect(section).toContain('<code>npx gatecrash trace &lt;run-dir&gt; &lt;trace-id&gt;</code>')
     expect(attrValues(section, 'data-transaction')).toEqual(run.reconstruction!.transactions.map((t) => t.trace_id))
     const first = rowOf(section, 'data-transaction="trace0001"')
@@ -276,8 +276,8 @@ describe('report.html: reconstructed transactions', () => {
 
   test('a table listing fewer transactions than were judged says how many it lists', () => {
     const r = structuredClone(run)
-    r.reconstruction!.transactions = r.reconstruction!.transactions.slice(0, 3)
-    expect(sectionOf(flat(renderHtml(r)), 'reconstruction')).toContain('<span data-listed="3">The table lists 3 of the 4: every legitimate one and the first 1 failing attack attempt, mismatches first; run.json counts all of them.</span>')
+    r.reconstruction!.transactions = r.reconstruction!.transactions.slice(0, 2)
+    expect(sectionOf(flat(renderHtml(r)), 'reconstruction')).toContain('<span data-listed="2">The table lists 2 of the 3: every legitimate one and the first 0 failing attack attempts, mismatches first; run.json counts all of them.</span>')
   })
 
   test('each hop: the client, the issued token\'s hash prefix ← the subject token\'s, the scope held', () => {

@@ -66,7 +66,7 @@ describe('junit.xml from run.json', () => {
     const failure = named(doc, 'escalate.tool-scope').failure?.[0]
     expect(failure?.type).toBe('unrecorded')
     // unrecorded, so its transaction cannot be rebuilt from the trail either
-    expect(failure?.message).toBe('unrecorded: fails gatecrash_evidence_coverage rate==1: observed 0.8333; gatecrash_reconstruction rate==1: observed 0.75')
+    expect(failure?.message).toBe('unrecorded: fails gatecrash_evidence_coverage rate==1: observed 0.8333; gatecrash_reconstruction rate==1: observed 0.6667')
     expect(failure?.inner).toContain('rule: RFC 6750 §3.1')
     expect(failure?.inner).toContain('- trace trace0004 — unrecorded: refused with 403')
 

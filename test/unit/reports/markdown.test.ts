@@ -177,7 +177,7 @@ describe('the Markdown report: transactions rebuilt from the target\'s records, 
 
   test('a section after the evidence: counts, then each chain from evidence beside the harness\'s, by token hash prefix', () => {
     expect(md.indexOf('## Evidence')).toBeLessThan(md.indexOf('## Reconstructed transactions'))
-    expect(section).toContain('4 transactions rebuilt from the target\'s records alone (2 legitimate, sampled by seed; 2 failing attack attempts): 3 followed to the principal\'s own token, 3 naming the principal and actors the harness used.')
+    expect(section).toContain('3 transactions rebuilt from the target\'s records alone (2 legitimate, sampled by seed; 1 failing attack attempt): 2 followed to the principal\'s own token, 2 naming the principal and actors the harness used.')
     const first = section.split('\n').find((l) => l.includes('`trace0001`'))
     expect(first).toMatch(/^\| ✅ \| `trace0001` \| legitimate \| `user_1 → agent_1 → subagent_1` \| `user_1 → agent_1 → subagent_1` \| agent_1: `.{12}…` ← `.{12}…` \(held tickets:read\)<br>subagent_1: `.{12}…` ← `.{12}…` \(held tickets:read\) \| tickets\.read allow `ok` \(200\) \| — \|$/)
   })

@@ -155,13 +155,17 @@ describe.skipIf(!engine)('chaos in containers: process faults through testcontai
     const gone = await exitedPid()
     const orphan = await labelledContainer(gone)
     await orphan.pause()
+    // a state folder of its own: other test files on this engine start containers and mark the shared one
+    const stateDir = await scratchDir()
     try {
-      await markContainersUsed()
+      await markContainersUsed(stateDir)
       const logs: string[] = []
-      await cleanupIfContainersWereUsed((l) => logs.push(l))
+      await cleanupIfContainersWereUsed((l) => logs.push(l), stateDir)
       expect(logs.join('\n')).toContain(`pid ${gone}`)
-      expect((await gatecrashContainers(client)).map((c) => c.id)).not.toContain(orphan.id)
-      expect(existsSync(CONTAINERS_MARK), 'nothing left: the mark goes too').toBe(false)
+      const left = await gatecrashContainers(client)
+      expect(left.map((c) => c.id)).not.toContain(orphan.id)
+      // the mark goes once no gatecrash container is left; a live harness's (another test's deployment) keeps it
+      expect(existsSync(path.join(stateDir, path.basename(CONTAINERS_MARK))), `gatecrash containers left: ${left.length}`).toBe(left.length > 0)
     } finally {
       await orphan.remove({ force: true }).catch(() => {})
     }

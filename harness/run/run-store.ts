@@ -29,7 +29,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
-import type { EvidenceJoin, GradeSource, StoredRecord } from '../oracle/grade-stream.ts'
+import type { EvidenceJoin, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 
@@ -56,11 +56,16 @@ CREATE TABLE IF NOT EXISTS verdicts (seq INTEGER PRIMARY KEY, verdict TEXT NOT N
 const READ_INDEXES = `
 CREATE INDEX IF NOT EXISTS attempts_trace ON attempts(trace_id);
 CREATE INDEX IF NOT EXISTS attempts_token_window ON attempts(token_hash, ended_at, started_at) WHERE token_hash IS NOT NULL;
-CREATE INDEX IF NOT EXISTS attempts_group ON attempts(case_id, group_id) WHERE group_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS evidence_trace ON evidence(trace_id) WHERE trace_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS evidence_untraced ON evidence(ts, rowid) WHERE trace_id IS NULL AND token_hash IS NOT NULL;
 CREATE INDEX IF NOT EXISTS joins_seq ON joins(seq);
 `
+
+/**
+ * Indexes only some runs need, built the first time a grading asks (each is a sort of a whole
+ * table, a second or so per million rows): concurrency groups, and the trace ids of altered records.
+ */
+const GROUP_INDEX = 'CREATE INDEX IF NOT EXISTS attempts_group ON attempts(case_id, group_id) WHERE group_id IS NOT NULL'
+const EVIDENCE_TRACE_INDEX = 'CREATE INDEX IF NOT EXISTS evidence_trace ON evidence(trace_id) WHERE trace_id IS NOT NULL'
 
 /** An attempt as the columns of its row, in table order; built on the hot path, inserted by the writer thread. */
 export type AttemptRow = [seq: number, traceId: string, tokenHash: string | null, kind: string, caseId: string | null, group: string | null, startedAt: number, endedAt: number, json: string]
@@ -81,6 +86,8 @@ export class RunStore implements GradeSource {
   private readonly cache = new Map<string, StatementSync>()
   /** the longest attempt, bounding the token-window candidate range (set when grading starts) */
   private maxDurationMs = 0
+  /** lazy indexes (GROUP_INDEX, EVIDENCE_TRACE_INDEX) known to exist on this connection */
+  private readonly built = new Set<string>()
 
   private constructor(file: string, db: DatabaseSync) {
     this.file = file
@@ -260,11 +267,17 @@ export class RunStore implements GradeSource {
 
   *evidencePages(size: number): Generator<StoredRecord[]> {
     for (let after = 0; ; ) {
-      const rows = this.sql('SELECT rowid, json FROM evidence WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, size) as { rowid: number; json: string }[]
+      const rows = this.sql('SELECT rowid, ts, json FROM evidence WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, size) as { rowid: number; ts: number | null; json: string }[]
       if (rows.length === 0) return
       after = rows[rows.length - 1].rowid
-      yield rows.map((r) => ({ rowid: r.rowid, record: JSON.parse(r.json) as EvidenceRecord }))
+      yield rows.map((r) => ({ rowid: r.rowid, ts: r.ts, record: JSON.parse(r.json) as EvidenceRecord }))
     }
+  }
+
+  private index(sql: string): void {
+    if (this.built.has(sql)) return
+    this.db.exec(sql)
+    this.built.add(sql)
   }
 
   joinByTrace(from: number, to: number): void {
@@ -318,18 +331,22 @@ export class RunStore implements GradeSource {
     }
   }
 
-  joinedRecords(from: number, to: number): { seq: number; record: EvidenceRecord }[] {
-    const rows = this.sql(`SELECT j.seq, e.json FROM joins j JOIN evidence e ON e.rowid = j.rowid
-      WHERE j.seq BETWEEN ? AND ? ORDER BY j.seq, j.rowid`).all(from, to) as { seq: number; json: string }[]
-    return rows.map((r) => ({ seq: r.seq, record: JSON.parse(r.json) as EvidenceRecord }))
+  joinedRecords(from: number, to: number): JoinedRecord[] {
+    const rows = this.sql(`SELECT j.seq, e.ts, e.json FROM joins j JOIN evidence e ON e.rowid = j.rowid
+      WHERE j.seq BETWEEN ? AND ? ORDER BY j.seq, j.rowid`).all(from, to) as { seq: number; ts: number | null; json: string }[]
+    return rows.map((r) => ({ seq: r.seq, ts: r.ts, record: JSON.parse(r.json) as EvidenceRecord }))
   }
 
   groupMembers(caseId: string, group: string): AttemptRecord[] {
+    this.index(GROUP_INDEX)
     const rows = this.sql(`SELECT json FROM attempts WHERE case_id = ? AND group_id = ? AND kind = 'attack' ORDER BY seq`).all(caseId, group) as { json: string }[]
     return rows.map((r) => JSON.parse(r.json) as AttemptRecord)
   }
 
   tamperedIdForTrace(traceId: string): string | undefined {
+    // asked for every unrecorded attempt: with no altered record there is nothing to find
+    if (this.sql('SELECT 1 FROM tampered LIMIT 1').get() === undefined) return undefined
+    this.index(EVIDENCE_TRACE_INDEX)
     const row = this.sql(`SELECT e.id FROM evidence e JOIN tampered t ON t.rowid = e.rowid
       WHERE e.trace_id = ? ORDER BY e.rowid DESC LIMIT 1`).get(traceId) as { id: string } | undefined
     return row?.id

@@ -8,8 +8,11 @@
  *
  * Three passes, each in a fixed order so the result does not depend on page sizes:
  * 1. every record in delivery order: hash it once for the tamper check and the integrity check
- *    (links, hashes, head samples, the re-read: evidence/integrity.ts), count late ones, and join it to the
- *    attempt with its trace id (every attempt carries a fresh W3C trace id, so the join is exact);
+ *    (links, hashes, head samples, the re-read: evidence/integrity.ts), count late ones
+ *    (evidence-checks.ts), and join it to the attempt with its trace id (every attempt carries a
+ *    fresh W3C trace id, so the join is exact). A store may run the checks in another thread
+ *    (checkEvidenceAside) while this one makes the joins, which are then corrected for the altered
+ *    records (joinAside);
  * 2. untraced records with a token hash, in time order: each claims the nearest unclaimed attempt
  *    of its token within the window (targets that do not propagate trace context);
  * 3. attempts in send order (seq): grade each with the records joined to it, judge concurrency
@@ -24,11 +27,10 @@ import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
-import { recordHash } from '../evidence/chain.ts'
-import { IntegrityTracker, type HeadSample } from '../evidence/integrity.ts'
-import { CaseRowsBuilder, MAX_EXAMPLES } from './case-rows.ts'
+import type { HeadSample } from '../evidence/integrity.ts'
+import { CaseRowsBuilder } from './case-rows.ts'
 import type { IssuedCheckOutcome } from '../contracts/issued-token.ts'
-import { credentialShapes } from '../protocol/redact.ts'
+import { EvidenceChecks, lateCheck, type EvidenceCheckInput, type EvidenceCheckResult } from './evidence-checks.ts'
 import { gradeLegit, gradeOne } from './grade-attempt.ts'
 import { judgeFor } from './group-judges.ts'
 import type { MetricSet } from './metric-set.ts'
@@ -65,8 +67,17 @@ export interface EvidenceJoin {
 export interface GradeSource {
   /** drops the output of an earlier grading (joins, tamper marks, verdicts) */
   resetGrading(): void
+  /**
+   * Starts pass 1's record checks (evidence-checks.ts) elsewhere, over the records as stored now,
+   * while this thread goes on with indexes and joins; or undefined to have them run here. The
+   * function returned waits for their result and the rowids of the altered records, or gives
+   * undefined if they could not finish (then they run here after all).
+   */
+  checkEvidenceAside?(input: EvidenceCheckInput, size: number): (() => { result: EvidenceCheckResult; tampered: number[] } | undefined) | undefined
   /** every record in delivery order */
   evidencePages(size: number): Iterable<StoredRecord[]>
+  /** the lowest and highest rowid of the records, or null when there are none */
+  evidenceBounds(): { first: number; last: number } | null
   /**
    * joins each record with rowid in [from, to] that carries a trace id and is not marked tampered
    * to the first attempt (lowest seq) carrying that trace id (match.ts: should one repeat, the first
@@ -74,7 +85,10 @@ export interface GradeSource {
    */
   joinByTrace(from: number, to: number): void
   addJoins(joins: readonly EvidenceJoin[]): void
+  /** marks records altered, dropping any join they made (made before they were known to be) */
   addTampered(rowids: readonly number[]): void
+  /** drops every token-window join (pass 2 is run again when records turn out altered after it) */
+  dropTokenJoins(): void
   /** untampered records without a trace id but with a token hash and a readable ts, by (ts, rowid) */
   tokenRecordPages(size: number): Iterable<{ rowid: number; tokenHash: string; ts: number }[]>
   /**
@@ -146,15 +160,21 @@ const PAGE = 1_000
 
 export function gradeStream(source: GradeSource, input: GradeStreamInput): GradeStreamResult {
   const size = input.pageSize ?? PAGE
-  const deadline = input.settleDeadline
-  // the store's ts column is Date.parse(record.ts) when finite (run-store.ts), so this is that
-  // comparison without parsing the date again per record
-  const isLate = (ts: number | null): boolean => deadline !== undefined && ts !== null && ts > deadline
+  const isLate = lateCheck(input.settleDeadline)
+  const checkInput: EvidenceCheckInput = { integrity: input.integrity ?? 'chained', chainStart: input.chainStart, settleDeadline: input.settleDeadline }
+  // Started before the indexes are built, so the records are parsed and hashed meanwhile.
+  const aside = source.checkEvidenceAside?.(checkInput, size)
   source.resetGrading()
-  const integrity = input.integrity ?? 'chained'
-  const secrets: IssuedCheckOutcome = { id: 'evidence.no-secrets', checked: 0, failed: 0, not_judged: 0, examples: [] }
-  const evidence = joinEvidence(source, size, isLate, integrity, input.chainStart, secrets)
-  joinByToken(source, size, input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS)
+  const windowMs = input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS
+  let checked: EvidenceCheckResult
+  const elsewhere = aside && joinAside(source, aside, windowMs, size)
+  if (elsewhere) checked = elsewhere
+  else {
+    checked = joinEvidence(source, size, checkInput)
+    joinByToken(source, size, windowMs)
+  }
+  const { evidence, secrets } = checked
+  const integrity = checkInput.integrity
   const graded = gradeAttempts(source, size, isLate, input)
   // One sample per chain: the integrity gate fails on any broken or rewritten one. An unchained
   // source gives none (nothing to judge) and says so instead.
@@ -163,53 +183,45 @@ export function gradeStream(source: GradeSource, input: GradeStreamInput): Grade
   return { ...graded, secrets, metrics, evidence: { ...evidence, matched: graded.matched } }
 }
 
-/**
- * The evidence schema's "No secrets": a record's detail (the free-form part; the schema's patterns
- * already guard the hash fields) must hold nothing credential-shaped. Reported by kind, never by value.
- */
-function scanForSecrets(record: EvidenceRecord, out: IssuedCheckOutcome): void {
-  out.checked++
-  if (record.detail === undefined) return
-  const kinds = credentialShapes(JSON.stringify(record.detail))
-  if (kinds.length === 0) return
-  out.failed++
-  if (out.examples.length < MAX_EXAMPLES) out.examples.push({ token_hash: '', source: `record ${record.id}`, ref: record.component, why: `its detail holds ${kinds.join(' and ')}` })
-}
-
 /** Pass 1: tamper check, integrity check, late count and trace-id joins, in delivery order. */
-function joinEvidence(source: GradeSource, size: number, isLate: (ts: number | null) => boolean, integrity: EvidenceIntegrity, chainStart: Record<string, string | null> | undefined, secrets: IssuedCheckOutcome): Omit<RunJson['evidence'], 'matched'> {
-  const chains = integrity === 'chained' ? new IntegrityTracker(chainStart, source.headSamples()) : null
-  let records = 0
-  let late = 0
-  let tampered = 0
+function joinEvidence(source: GradeSource, size: number, input: EvidenceCheckInput): EvidenceCheckResult {
+  const checks = new EvidenceChecks(input, source.headSamples())
   for (const page of source.evidencePages(size)) {
     if (page.length === 0) continue
     const altered: number[] = []
-    for (const { rowid, ts, record } of page) {
-      records++
-      scanForSecrets(record, secrets)
-      // A record whose hash does not recompute was altered after it was written: it proves
-      // nothing, so it joins no attempt; it still counts in its chain. Unchained records carry no
-      // hash to check.
-      const hashOk = chains === null || recordHash(record) === record.hash
-      chains?.add(record, rowid, hashOk)
-      if (!hashOk) {
-        tampered++
-        altered.push(rowid)
-        continue
-      }
-      if (isLate(ts)) late++
-    }
+    for (const { rowid, ts, record } of page) if (!checks.add(rowid, ts, record)) altered.push(rowid)
     source.addTampered(altered)
     source.joinByTrace(page[0].rowid, page[page.length - 1].rowid)
     source.pageDone?.()
   }
-  if (chains) {
-    for (const { id, record } of source.redeliveredRecords()) chains.redelivered(record.component, id)
-    for (const { component, problem } of source.verificationProblems()) chains.failVerification(component, problem)
+  return checks.finish(source.redeliveredRecords(), source.verificationProblems())
+}
+
+/** rowids per trace-join statement when the checks run elsewhere (each page commits) */
+const TRACE_JOIN_SPAN = 50_000
+
+/**
+ * Passes 1 and 2 with the record checks running elsewhere: the joins are made before the altered
+ * records are known, and corrected after. An altered record's trace join is its own (it depends on
+ * no other record), so dropping it gives what excluding it would have; a token-window claim
+ * depends on every claim before it, so pass 2 runs again, from none, when any record was altered.
+ */
+function joinAside(source: GradeSource, aside: () => { result: EvidenceCheckResult; tampered: number[] } | undefined, windowMs: number, size: number): EvidenceCheckResult | undefined {
+  const bounds = source.evidenceBounds()
+  for (let from = bounds?.first ?? 1; bounds && from <= bounds.last; from += TRACE_JOIN_SPAN) {
+    source.joinByTrace(from, Math.min(bounds.last, from + TRACE_JOIN_SPAN - 1))
+    source.pageDone?.()
   }
-  const checked = chains?.finish() ?? []
-  return { records, late, tampered, integrity, chains: checked.map(({ component, records: n, ok, problem }) => ({ component, records: n, ok, problem })) }
+  joinByToken(source, size, windowMs)
+  const done = aside()
+  if (!done) return undefined
+  if (done.tampered.length > 0) {
+    source.addTampered(done.tampered)
+    source.dropTokenJoins()
+    source.pageDone?.()
+    joinByToken(source, size, windowMs)
+  }
+  return done.result
 }
 
 /**

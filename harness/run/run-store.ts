@@ -30,6 +30,8 @@ import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
 import type { EvidenceJoin, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
+import type { EvidenceCheckInput } from '../oracle/evidence-checks.ts'
+import { checkInWorker, type AsideOutcome } from './evidence-check-aside.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 
@@ -89,9 +91,17 @@ export class RunStore implements GradeSource {
   /** lazy indexes (GROUP_INDEX, EVIDENCE_TRACE_INDEX) known to exist on this connection */
   private readonly built = new Set<string>()
 
+  /** records from which grading checks them in a worker thread (evidence-check-worker.ts); tests move it */
+  static checkAsideFrom = 20_000
+
   private constructor(file: string, db: DatabaseSync) {
     this.file = file
     this.db = db
+  }
+
+  /** A second, read-only connection to a run store on disk (the worker's), which writes nothing, not even the schema. */
+  static openReadOnly(file: string): RunStore {
+    return new RunStore(file, new DatabaseSync(file, { readOnly: true, timeout: 5_000 }))
   }
 
   /** Opens (creating if needed) a run store; a store a crashed run left behind is recovered from its WAL here. */
@@ -299,7 +309,31 @@ export class RunStore implements GradeSource {
     if (rowids.length === 0) return
     this.writing()
     const insert = this.sql('INSERT OR IGNORE INTO tampered (rowid) VALUES (?)')
-    for (const rowid of rowids) insert.run(rowid)
+    const unjoin = this.sql('DELETE FROM joins WHERE rowid = ?')
+    for (const rowid of rowids) {
+      insert.run(rowid)
+      unjoin.run(rowid)
+    }
+  }
+
+  dropTokenJoins(): void {
+    this.writing()
+    this.sql(`DELETE FROM joins WHERE via = 'token-window'`).run()
+  }
+
+  evidenceBounds(): { first: number; last: number } | null {
+    const row = this.sql('SELECT min(rowid) AS first, max(rowid) AS last FROM evidence').get() as { first: number | null; last: number | null }
+    return row.first === null || row.last === null ? null : { first: row.first, last: row.last }
+  }
+
+  /**
+   * Pass 1's record checks in a worker thread with a connection of its own (WAL: it reads while
+   * this one writes), for a store on disk with enough records to pay for starting one.
+   */
+  checkEvidenceAside(input: EvidenceCheckInput, size: number): (() => AsideOutcome | undefined) | undefined {
+    if (this.file === ':memory:' || this.evidenceCount() < RunStore.checkAsideFrom) return undefined
+    this.commit()
+    return checkInWorker(this.file, input, size)
   }
 
   *tokenRecordPages(size: number): Generator<{ rowid: number; tokenHash: string; ts: number }[]> {

@@ -36,6 +36,21 @@ describe('issue 14: a faster grader grades exactly as before', () => {
     expect(plain).toEqual(JSON.parse(await readFile(FIXTURE, 'utf8')))
   })
 
+  test('the same with the record checks in a worker thread and in the grading thread (run-store.ts checkEvidenceAside)', async () => {
+    const golden = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>
+    const from = RunStore.checkAsideFrom
+    try {
+      for (const aside of [0, Number.POSITIVE_INFINITY]) {
+        RunStore.checkAsideFrom = aside
+        for (const [name, g] of Object.entries(stores)) {
+          expect(JSON.parse(JSON.stringify(await graded(g, 'disk', 500))), `${name} aside from ${aside}`).toEqual(golden[name])
+        }
+      }
+    } finally {
+      RunStore.checkAsideFrom = from
+    }
+  })
+
   test('the same in memory and at odd page sizes', async () => {
     const golden = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>
     for (const [name, g] of Object.entries(stores)) {

@@ -11,8 +11,8 @@
  *    (links, hashes, head samples, the re-read: evidence/integrity.ts), count late ones
  *    (evidence-checks.ts), and join it to the attempt with its trace id (every attempt carries a
  *    fresh W3C trace id, so the join is exact). A store may run the checks in another thread
- *    (checkEvidenceAside) while this one makes the joins, which are then corrected for the altered
- *    records (joinAside);
+ *    (checkEvidenceAside) while this one makes the joins (and, given `restart`, grades), which are
+ *    then corrected for the altered records, if any (gradeStream);
  * 2. untraced records with a token hash, in time order: each claims the nearest unclaimed attempt
  *    of its token within the window (targets that do not propagate trace context);
  * 3. attempts in send order (seq): grade each with the records joined to it, judge concurrency
@@ -138,6 +138,12 @@ export interface GradeStreamInput {
   adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly EvidenceRecord[]) => GradedAttempt
   /** sees every final grade once, for folds of its own */
   observe?: (a: AttemptRecord, g: GradedAttempt) => void
+  /**
+   * Lets pass 3 start before a store's record checks (checkEvidenceAside) are done. Should they
+   * find altered records, that grading is dropped and made again on the corrected joins, with the
+   * callbacks this returns: fresh ones, since the first ones saw grades that no longer stand.
+   */
+  restart?: () => Pick<GradeStreamInput, 'adjust' | 'observe'>
 }
 
 export interface GradeStreamResult {
@@ -161,24 +167,52 @@ const PAGE = 1_000
 export function gradeStream(source: GradeSource, input: GradeStreamInput): GradeStreamResult {
   const size = input.pageSize ?? PAGE
   const isLate = lateCheck(input.settleDeadline)
+  const windowMs = input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS
   const checkInput: EvidenceCheckInput = { integrity: input.integrity ?? 'chained', chainStart: input.chainStart, settleDeadline: input.settleDeadline }
   // Started before the indexes are built, so the records are parsed and hashed meanwhile.
   const aside = source.checkEvidenceAside?.(checkInput, size)
   source.resetGrading()
-  const windowMs = input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS
-  let checked: EvidenceCheckResult
-  const elsewhere = aside && joinAside(source, aside, windowMs, size)
-  if (elsewhere) checked = elsewhere
-  else {
-    checked = joinEvidence(source, size, checkInput)
+  if (!aside) {
+    const checked = joinEvidence(source, size, checkInput)
     joinByToken(source, size, windowMs)
+    return finishStream(checked, gradeAttempts(source, size, isLate, input), input)
   }
+  // The checks run elsewhere: both joins are made as if no record were altered, and corrected
+  // below if some were. An altered record's trace join is its own (it depends on no other record),
+  // so dropping it gives what excluding it would have; a token-window claim depends on every claim
+  // before it, so pass 2 is made again, from none.
+  const bounds = source.evidenceBounds()
+  for (let from = bounds?.first ?? 1; bounds && from <= bounds.last; from += TRACE_JOIN_SPAN) {
+    source.joinByTrace(from, Math.min(bounds.last, from + TRACE_JOIN_SPAN - 1))
+    source.pageDone?.()
+  }
+  joinByToken(source, size, windowMs)
+  // With a way to start over, pass 3 does not wait for the checks either: a run whose records were
+  // not altered (the usual one) is then graded while they are checked.
+  const early = input.restart ? gradeAttempts(source, size, isLate, input) : undefined
+  const done = aside()
+  if (done && done.tampered.length === 0) return finishStream(done.result, early ?? gradeAttempts(source, size, isLate, input), input)
+  let checked: EvidenceCheckResult
+  source.dropTokenJoins()
+  if (done) {
+    source.addTampered(done.tampered)
+    source.pageDone?.()
+    checked = done.result
+  } else {
+    // the checks failed elsewhere: here then, remaking the trace joins with them
+    source.pageDone?.()
+    checked = joinEvidence(source, size, checkInput)
+  }
+  joinByToken(source, size, windowMs)
+  // the early grading saw joins since corrected: dropped, with the callbacks that saw it
+  return finishStream(checked, gradeAttempts(source, size, isLate, early && input.restart ? { ...input, ...input.restart() } : input), input)
+}
+
+function finishStream(checked: EvidenceCheckResult, graded: ReturnType<typeof gradeAttempts>, input: GradeStreamInput): GradeStreamResult {
   const { evidence, secrets } = checked
-  const integrity = checkInput.integrity
-  const graded = gradeAttempts(source, size, isLate, input)
   // One sample per chain: the integrity gate fails on any broken or rewritten one. An unchained
   // source gives none (nothing to judge) and says so instead.
-  graded.metrics.addEvidenceIntegrity(integrity, evidence.chains)
+  graded.metrics.addEvidenceIntegrity(evidence.integrity ?? 'chained', evidence.chains)
   const metrics = graded.metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters })
   return { ...graded, secrets, metrics, evidence: { ...evidence, matched: graded.matched } }
 }
@@ -197,32 +231,8 @@ function joinEvidence(source: GradeSource, size: number, input: EvidenceCheckInp
   return checks.finish(source.redeliveredRecords(), source.verificationProblems())
 }
 
-/** rowids per trace-join statement when the checks run elsewhere (each page commits) */
+/** rowids per trace-join statement when the checks run elsewhere (each span commits) */
 const TRACE_JOIN_SPAN = 50_000
-
-/**
- * Passes 1 and 2 with the record checks running elsewhere: the joins are made before the altered
- * records are known, and corrected after. An altered record's trace join is its own (it depends on
- * no other record), so dropping it gives what excluding it would have; a token-window claim
- * depends on every claim before it, so pass 2 runs again, from none, when any record was altered.
- */
-function joinAside(source: GradeSource, aside: () => { result: EvidenceCheckResult; tampered: number[] } | undefined, windowMs: number, size: number): EvidenceCheckResult | undefined {
-  const bounds = source.evidenceBounds()
-  for (let from = bounds?.first ?? 1; bounds && from <= bounds.last; from += TRACE_JOIN_SPAN) {
-    source.joinByTrace(from, Math.min(bounds.last, from + TRACE_JOIN_SPAN - 1))
-    source.pageDone?.()
-  }
-  joinByToken(source, size, windowMs)
-  const done = aside()
-  if (!done) return undefined
-  if (done.tampered.length > 0) {
-    source.addTampered(done.tampered)
-    source.dropTokenJoins()
-    source.pageDone?.()
-    joinByToken(source, size, windowMs)
-  }
-  return done.result
-}
 
 /**
  * Pass 2, match.ts's fallback: one token serves many attempts of an agent, so each record (in time

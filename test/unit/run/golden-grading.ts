@@ -10,7 +10,7 @@
  * timestamps, late records (one exactly at the deadline), credential-shaped detail, a second record
  * per attempt, records joining nothing, unrecorded attempts, a concurrency group, transport errors,
  * a case not in the catalog, altered records on one chain, head samples, a redelivered record and a
- * re-read problem. Store B: the store fixtures' mixed traffic with synthetic group and control
+ * re-read problem; and the same without altered records. Store B: the store fixtures' mixed traffic with synthetic group and control
  * cases and a fault window (chaos adjust).
  *
  * Regenerate (only when grading is meant to change): GATECRASH_WRITE_GOLDEN=1 npx vitest run --project fast test/unit/run/golden-grading.test.ts
@@ -42,8 +42,12 @@ export interface GoldenStore {
   input: Omit<GradeStoreInput, 'pageSize'>
 }
 
-/** Store A: the bench rows with irregular ones mixed in (see the header). */
-export function benchStore(n = 20_000): GoldenStore {
+/**
+ * Store A: the bench rows with irregular ones mixed in (see the header). `alter`: whether some
+ * records are altered after writing (without, a grading that runs ahead of its record checks keeps
+ * what it graded; with, it grades again).
+ */
+export function benchStore(n = 20_000, alter = true): GoldenStore {
   const chainer = new Chainer()
   const attempts: AttemptRecord[] = []
   const records: EvidenceRecord[] = []
@@ -88,7 +92,7 @@ export function benchStore(n = 20_000): GoldenStore {
     records.push(chainer.chain({ ...rec, decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'dpop.jti_replay', status: ok ? 200 : 401, correlation: { trace_id: base.trace_id, token_hash: base.token_hash } }))
   }
   // altered after writing, on one chain only, so the others stay intact
-  const altered = records.map((r, i) => (r.component === 'rs-2/1' && i % 997 === 3 ? { ...r, reason: `${r.reason}.altered` } : r))
+  const altered = records.map((r, i) => (alter && r.component === 'rs-2/1' && i % 997 === 3 ? { ...r, reason: `${r.reason}.altered` } : r))
   const third = Math.floor(altered.length / 3)
   const deliveries = [
     { records: altered.slice(0, third), heads: { ...headsOf(altered.slice(0, third)), ghost: 'not-a-head' } },

@@ -20,6 +20,8 @@
  *   meta      key PK, value (schema version; the settle deadline of the last grading)
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
+ * WAL also lets grading read the records through a second, read-only connection in a worker thread
+ * (evidence-check-aside.ts) while this one writes joins and verdicts.
  *
  * The lookup indexes are built when grading starts, not kept up to date while recording: a random
  * trace id index costs several times the insert itself per row on the hot path, and building it

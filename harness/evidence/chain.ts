@@ -30,8 +30,28 @@ export function canonicalJson(value: unknown): string {
 const keyJson = new Map<string, string>()
 const KEY_CACHE_MAX = 1024
 
+/**
+ * Object.keys(o) in UTF-16 code-unit order, as Array.prototype.sort orders strings: a record's
+ * objects have a few keys each, and an insertion sort of those is about twice as fast as sort()
+ * (keys are unique, so the order is the same).
+ */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o)
+  if (keys.length > 16) return keys.sort()
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]
+    let j = i - 1
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j]
+      j--
+    }
+    keys[j + 1] = k
+  }
+  return keys
+}
+
 function objectJson(o: Record<string, unknown>, skip: string | undefined): string {
-  const keys = Object.keys(o).sort()
+  const keys = sortedKeys(o)
   let out = '{'
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]

@@ -8,8 +8,11 @@
  *
  * Three passes, each in a fixed order so the result does not depend on page sizes:
  * 1. every record in delivery order: hash it once for the tamper check and the integrity check
- *    (links, hashes, head samples, the re-read: evidence/integrity.ts), count late ones, and join it to the
- *    attempt with its trace id (every attempt carries a fresh W3C trace id, so the join is exact);
+ *    (links, hashes, head samples, the re-read: evidence/integrity.ts), count late ones
+ *    (evidence-checks.ts), and join it to the attempt with its trace id (every attempt carries a
+ *    fresh W3C trace id, so the join is exact). A store may run the checks in another thread
+ *    (checkEvidenceAside) while this one makes the joins (and, given `restart`, grades), which are
+ *    then corrected for the altered records, if any (gradeStream);
  * 2. untraced records with a token hash, in time order: each claims the nearest unclaimed attempt
  *    of its token within the window (targets that do not propagate trace context);
  * 3. attempts in send order (seq): grade each with the records joined to it, judge concurrency
@@ -24,11 +27,10 @@ import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
-import { recordHash } from '../evidence/chain.ts'
-import { IntegrityTracker, type HeadSample } from '../evidence/integrity.ts'
-import { CaseRowsBuilder, MAX_EXAMPLES } from './case-rows.ts'
+import type { HeadSample } from '../evidence/integrity.ts'
+import { CaseRowsBuilder } from './case-rows.ts'
 import type { IssuedCheckOutcome } from '../contracts/issued-token.ts'
-import { credentialShapes } from '../protocol/redact.ts'
+import { EvidenceChecks, lateCheck, type EvidenceCheckInput, type EvidenceCheckResult } from './evidence-checks.ts'
 import { gradeLegit, gradeOne } from './grade-attempt.ts'
 import { judgeFor } from './group-judges.ts'
 import type { MetricSet } from './metric-set.ts'
@@ -43,6 +45,15 @@ export const DEFAULT_TOKEN_WINDOW_MS = 2_000
 export interface StoredRecord {
   /** the record's position in delivery order */
   rowid: number
+  /** Date.parse(record.ts) as the store keeps it (run-store.ts `tsMs`), null when not a time */
+  ts: number | null
+  record: EvidenceRecord
+}
+
+export interface JoinedRecord {
+  seq: number
+  /** as in StoredRecord */
+  ts: number | null
   record: EvidenceRecord
 }
 
@@ -56,8 +67,17 @@ export interface EvidenceJoin {
 export interface GradeSource {
   /** drops the output of an earlier grading (joins, tamper marks, verdicts) */
   resetGrading(): void
+  /**
+   * Starts pass 1's record checks (evidence-checks.ts) elsewhere, over the records as stored now,
+   * while this thread goes on with indexes and joins; or undefined to have them run here. The
+   * function returned waits for their result and the rowids of the altered records, or gives
+   * undefined if they could not finish (then they run here after all).
+   */
+  checkEvidenceAside?(input: EvidenceCheckInput, size: number): (() => { result: EvidenceCheckResult; tampered: number[] } | undefined) | undefined
   /** every record in delivery order */
   evidencePages(size: number): Iterable<StoredRecord[]>
+  /** the lowest and highest rowid of the records, or null when there are none */
+  evidenceBounds(): { first: number; last: number } | null
   /**
    * joins each record with rowid in [from, to] that carries a trace id and is not marked tampered
    * to the first attempt (lowest seq) carrying that trace id (match.ts: should one repeat, the first
@@ -65,7 +85,10 @@ export interface GradeSource {
    */
   joinByTrace(from: number, to: number): void
   addJoins(joins: readonly EvidenceJoin[]): void
+  /** marks records altered, dropping any join they made (made before they were known to be) */
   addTampered(rowids: readonly number[]): void
+  /** drops every token-window join (pass 2 is run again when records turn out altered after it) */
+  dropTokenJoins(): void
   /** untampered records without a trace id but with a token hash and a readable ts, by (ts, rowid) */
   tokenRecordPages(size: number): Iterable<{ rowid: number; tokenHash: string; ts: number }[]>
   /**
@@ -76,7 +99,7 @@ export interface GradeSource {
   /** attempts in seq order */
   attemptPages(size: number): Iterable<AttemptRecord[]>
   /** records joined to attempts with seq in [from, to], in delivery order */
-  joinedRecords(from: number, to: number): { seq: number; record: EvidenceRecord }[]
+  joinedRecords(from: number, to: number): JoinedRecord[]
   /** the attack attempts of one concurrency group, in seq order */
   groupMembers(caseId: string, group: string): AttemptRecord[]
   /** the id of the last-delivered tampered record carrying a trace id */
@@ -115,6 +138,12 @@ export interface GradeStreamInput {
   adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly EvidenceRecord[]) => GradedAttempt
   /** sees every final grade once, for folds of its own */
   observe?: (a: AttemptRecord, g: GradedAttempt) => void
+  /**
+   * Lets pass 3 start before a store's record checks (checkEvidenceAside) are done. Should they
+   * find altered records, that grading is dropped and made again on the corrected joins, with the
+   * callbacks this returns: fresh ones, since the first ones saw grades that no longer stand.
+   */
+  restart?: () => Pick<GradeStreamInput, 'adjust' | 'observe'>
 }
 
 export interface GradeStreamResult {
@@ -128,76 +157,82 @@ export interface GradeStreamResult {
   attempts: number
 }
 
-const PAGE = 5_000
+/**
+ * Rows per page. Small enough that a page's parsed records and attempts die young (a scavenge, not
+ * a full collection, frees them: with 5,000 the collector cost a sixth of a million-row grading),
+ * large enough that each page's statements cost nothing against its rows.
+ */
+const PAGE = 1_000
 
 export function gradeStream(source: GradeSource, input: GradeStreamInput): GradeStreamResult {
   const size = input.pageSize ?? PAGE
-  const isLate = (r: EvidenceRecord): boolean => {
-    if (input.settleDeadline === undefined) return false
-    const t = Date.parse(r.ts)
-    return Number.isFinite(t) && t > input.settleDeadline
-  }
+  const isLate = lateCheck(input.settleDeadline)
+  const windowMs = input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS
+  const checkInput: EvidenceCheckInput = { integrity: input.integrity ?? 'chained', chainStart: input.chainStart, settleDeadline: input.settleDeadline }
+  // Started before the indexes are built, so the records are parsed and hashed meanwhile.
+  const aside = source.checkEvidenceAside?.(checkInput, size)
   source.resetGrading()
-  const integrity = input.integrity ?? 'chained'
-  const secrets: IssuedCheckOutcome = { id: 'evidence.no-secrets', checked: 0, failed: 0, not_judged: 0, examples: [] }
-  const evidence = joinEvidence(source, size, isLate, integrity, input.chainStart, secrets)
-  joinByToken(source, size, input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS)
-  const graded = gradeAttempts(source, size, isLate, input)
+  if (!aside) {
+    const checked = joinEvidence(source, size, checkInput)
+    joinByToken(source, size, windowMs)
+    return finishStream(checked, gradeAttempts(source, size, isLate, input), input)
+  }
+  // The checks run elsewhere: both joins are made as if no record were altered, and corrected
+  // below if some were. An altered record's trace join is its own (it depends on no other record),
+  // so dropping it gives what excluding it would have; a token-window claim depends on every claim
+  // before it, so pass 2 is made again, from none.
+  const bounds = source.evidenceBounds()
+  for (let from = bounds?.first ?? 1; bounds && from <= bounds.last; from += TRACE_JOIN_SPAN) {
+    source.joinByTrace(from, Math.min(bounds.last, from + TRACE_JOIN_SPAN - 1))
+    source.pageDone?.()
+  }
+  joinByToken(source, size, windowMs)
+  // With a way to start over, pass 3 does not wait for the checks either: a run whose records were
+  // not altered (the usual one) is then graded while they are checked.
+  const early = input.restart ? gradeAttempts(source, size, isLate, input) : undefined
+  const done = aside()
+  if (done && done.tampered.length === 0) return finishStream(done.result, early ?? gradeAttempts(source, size, isLate, input), input)
+  let checked: EvidenceCheckResult
+  source.dropTokenJoins()
+  if (done) {
+    source.addTampered(done.tampered)
+    source.pageDone?.()
+    checked = done.result
+  } else {
+    // the checks failed elsewhere: here then, remaking the trace joins with them
+    source.pageDone?.()
+    checked = joinEvidence(source, size, checkInput)
+  }
+  joinByToken(source, size, windowMs)
+  // the early grading saw joins since corrected: dropped, with the callbacks that saw it
+  return finishStream(checked, gradeAttempts(source, size, isLate, early && input.restart ? { ...input, ...input.restart() } : input), input)
+}
+
+function finishStream(checked: EvidenceCheckResult, graded: ReturnType<typeof gradeAttempts>, input: GradeStreamInput): GradeStreamResult {
+  const { evidence, secrets } = checked
   // One sample per chain: the integrity gate fails on any broken or rewritten one. An unchained
   // source gives none (nothing to judge) and says so instead.
-  graded.metrics.addEvidenceIntegrity(integrity, evidence.chains)
+  graded.metrics.addEvidenceIntegrity(evidence.integrity ?? 'chained', evidence.chains)
   const metrics = graded.metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters })
   return { ...graded, secrets, metrics, evidence: { ...evidence, matched: graded.matched } }
 }
 
-/**
- * The evidence schema's "No secrets": a record's detail (the free-form part; the schema's patterns
- * already guard the hash fields) must hold nothing credential-shaped. Reported by kind, never by value.
- */
-function scanForSecrets(record: EvidenceRecord, out: IssuedCheckOutcome): void {
-  out.checked++
-  if (record.detail === undefined) return
-  const kinds = credentialShapes(JSON.stringify(record.detail))
-  if (kinds.length === 0) return
-  out.failed++
-  if (out.examples.length < MAX_EXAMPLES) out.examples.push({ token_hash: '', source: `record ${record.id}`, ref: record.component, why: `its detail holds ${kinds.join(' and ')}` })
-}
-
 /** Pass 1: tamper check, integrity check, late count and trace-id joins, in delivery order. */
-function joinEvidence(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, integrity: EvidenceIntegrity, chainStart: Record<string, string | null> | undefined, secrets: IssuedCheckOutcome): Omit<RunJson['evidence'], 'matched'> {
-  const chains = integrity === 'chained' ? new IntegrityTracker(chainStart, source.headSamples()) : null
-  let records = 0
-  let late = 0
-  let tampered = 0
+function joinEvidence(source: GradeSource, size: number, input: EvidenceCheckInput): EvidenceCheckResult {
+  const checks = new EvidenceChecks(input, source.headSamples())
   for (const page of source.evidencePages(size)) {
     if (page.length === 0) continue
     const altered: number[] = []
-    for (const { rowid, record } of page) {
-      records++
-      scanForSecrets(record, secrets)
-      // A record whose hash does not recompute was altered after it was written: it proves
-      // nothing, so it joins no attempt; it still counts in its chain. Unchained records carry no
-      // hash to check.
-      const hashOk = chains === null || recordHash(record) === record.hash
-      chains?.add(record, rowid, hashOk)
-      if (!hashOk) {
-        tampered++
-        altered.push(rowid)
-        continue
-      }
-      if (isLate(record)) late++
-    }
+    for (const { rowid, ts, record } of page) if (!checks.add(rowid, ts, record)) altered.push(rowid)
     source.addTampered(altered)
     source.joinByTrace(page[0].rowid, page[page.length - 1].rowid)
     source.pageDone?.()
   }
-  if (chains) {
-    for (const { id, record } of source.redeliveredRecords()) chains.redelivered(record.component, id)
-    for (const { component, problem } of source.verificationProblems()) chains.failVerification(component, problem)
-  }
-  const checked = chains?.finish() ?? []
-  return { records, late, tampered, integrity, chains: checked.map(({ component, records: n, ok, problem }) => ({ component, records: n, ok, problem })) }
+  return checks.finish(source.redeliveredRecords(), source.verificationProblems())
 }
+
+/** rowids per trace-join statement when the checks run elsewhere (each span commits) */
+const TRACE_JOIN_SPAN = 50_000
 
 /**
  * Pass 2, match.ts's fallback: one token serves many attempts of an agent, so each record (in time
@@ -224,7 +259,7 @@ function joinByToken(source: GradeSource, size: number, windowMs: number): void 
 }
 
 /** Pass 3: verdicts, group judges, metrics, the case table and legit counts. */
-function gradeAttempts(source: GradeSource, size: number, isLate: (r: EvidenceRecord) => boolean, input: GradeStreamInput) {
+function gradeAttempts(source: GradeSource, size: number, isLate: (ts: number | null) => boolean, input: GradeStreamInput) {
   const caseById = new Map(input.catalog.map((c) => [c.id, c]))
   const judged = new Set(input.catalog.filter((c) => judgeFor(c)).map((c) => c.id))
   const metrics = new MetricsBuilder(input.catalog, { faultWindows: input.faultWindows })
@@ -242,9 +277,11 @@ function gradeAttempts(source: GradeSource, size: number, isLate: (r: EvidenceRe
     const joined = bySeq(source.joinedRecords(first, page[page.length - 1].seq))
     const out: GradedAttempt[] = []
     const split = (seq: number) => {
-      const all = joined.get(seq) ?? (seq < first || seq > page[page.length - 1].seq ? source.joinedRecords(seq, seq).map((j) => j.record) : [])
-      const inTime = all.filter((r) => !isLate(r))
-      return { inTime, late: all.length === inTime.length ? [] : all.filter(isLate) }
+      const all = joined.get(seq) ?? (seq < first || seq > page[page.length - 1].seq ? source.joinedRecords(seq, seq) : [])
+      const inTime: EvidenceRecord[] = []
+      const late: EvidenceRecord[] = []
+      for (const j of all) (isLate(j.ts) ? late : inTime).push(j.record)
+      return { inTime, late }
     }
     const individual = (a: AttemptRecord) => {
       const { inTime, late } = split(a.seq)
@@ -305,12 +342,12 @@ function gradeAttempts(source: GradeSource, size: number, isLate: (r: EvidenceRe
   }
 }
 
-function bySeq(rows: readonly { seq: number; record: EvidenceRecord }[]): Map<number, EvidenceRecord[]> {
-  const out = new Map<number, EvidenceRecord[]>()
-  for (const { seq, record } of rows) {
-    const list = out.get(seq)
-    if (list) list.push(record)
-    else out.set(seq, [record])
+function bySeq(rows: readonly JoinedRecord[]): Map<number, JoinedRecord[]> {
+  const out = new Map<number, JoinedRecord[]>()
+  for (const row of rows) {
+    const list = out.get(row.seq)
+    if (list) list.push(row)
+    else out.set(row.seq, [row])
   }
   return out
 }

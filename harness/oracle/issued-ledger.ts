@@ -15,7 +15,7 @@ import type { Verdict } from '../contracts/verdict.ts'
 import { tokenHash } from '../protocol/token-hash.ts'
 import { judgeIssuedToken, type IssuedCheckId } from './issued-token.ts'
 import { MAX_EXAMPLES } from './case-rows.ts'
-import { addSample, type MetricSet, type Tags } from './metric-set.ts'
+import { addSample, tagKey, type MetricSet, type Tags } from './metric-set.ts'
 
 /** JWK members that hold private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4). */
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
@@ -127,6 +127,8 @@ export function addIssuedMetrics(set: MetricSet, summary: IssuedTokenSummary, ch
     const tags: Tags = { kind: 'check', case: c.id, class: c.class, grading: c.grading, tool: '', scenario: '', fault: 'no' }
     if (o.failed > 0) addSample(set, failedVerdict(c) === 'breach' ? 'gatecrash_breaches' : 'gatecrash_warns', 'counter', o.failed, tags)
     if (o.not_judged > 0) addSample(set, 'gatecrash_not_covered', 'counter', o.not_judged, tags)
-    for (let i = 0; i < o.checked; i++) addSample(set, 'gatecrash_issued_tokens', 'rate', i < o.failed ? 0 : 1, tags)
+    // one sample per record checked (a million for evidence.no-secrets), so the tag key is made once
+    const key = tagKey(tags)
+    for (let i = 0; i < o.checked; i++) addSample(set, 'gatecrash_issued_tokens', 'rate', i < o.failed ? 0 : 1, tags, key)
   }
 }

@@ -55,10 +55,13 @@ export interface StoreGrading {
 
 export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGrading {
   const catalog = input.catalog ?? CATALOG
-  const chaos = new ChaosGrading({ windows: input.faults ?? [], catalog, thresholds: input.thresholds, evidence: storedEvidence(store) })
+  const newChaos = () => new ChaosGrading({ windows: input.faults ?? [], catalog, thresholds: input.thresholds, evidence: storedEvidence(store) })
+  let chaos = newChaos()
   const graded = gradeStream(store, {
     faultWindows: chaos.metricWindows,
     adjust: chaos.adjust,
+    // the fault windows' folds start over with the grading (their windows are the same)
+    restart: () => ((chaos = newChaos()), { adjust: chaos.adjust }),
     catalog,
     settleDeadline: input.settleDeadline,
     chainStart: input.chainStart,

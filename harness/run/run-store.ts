@@ -25,6 +25,8 @@
  *             once the run kept provisioning's exchange records)
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
+ * WAL also lets grading read the records through a second, read-only connection in a worker thread
+ * (evidence-check-aside.ts) while this one writes joins and verdicts.
  *
  * The lookup indexes are built when grading starts, not kept up to date while recording: a random
  * trace id index costs several times the insert itself per row on the hot path, and building it
@@ -34,7 +36,9 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import { isExchangeRecord, type EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
-import type { EvidenceJoin, GradeSource, StoredRecord } from '../oracle/grade-stream.ts'
+import type { EvidenceJoin, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
+import type { EvidenceCheckInput } from '../oracle/evidence-checks.ts'
+import { checkInWorker, type AsideOutcome } from './evidence-check-aside.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 import type { ReconstructSource } from '../oracle/reconstruct.ts'
@@ -64,11 +68,16 @@ CREATE TABLE IF NOT EXISTS verdicts (seq INTEGER PRIMARY KEY, verdict TEXT NOT N
 const READ_INDEXES = `
 CREATE INDEX IF NOT EXISTS attempts_trace ON attempts(trace_id);
 CREATE INDEX IF NOT EXISTS attempts_token_window ON attempts(token_hash, ended_at, started_at) WHERE token_hash IS NOT NULL;
-CREATE INDEX IF NOT EXISTS attempts_group ON attempts(case_id, group_id) WHERE group_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS evidence_trace ON evidence(trace_id) WHERE trace_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS evidence_untraced ON evidence(ts, rowid) WHERE trace_id IS NULL AND token_hash IS NOT NULL;
 CREATE INDEX IF NOT EXISTS joins_seq ON joins(seq);
 `
+
+/**
+ * Indexes only some runs need, built the first time a grading asks (each is a sort of a whole
+ * table, a second or so per million rows): concurrency groups, and the trace ids of altered records.
+ */
+const GROUP_INDEX = 'CREATE INDEX IF NOT EXISTS attempts_group ON attempts(case_id, group_id) WHERE group_id IS NOT NULL'
+const EVIDENCE_TRACE_INDEX = 'CREATE INDEX IF NOT EXISTS evidence_trace ON evidence(trace_id) WHERE trace_id IS NOT NULL'
 
 /** An attempt as the columns of its row, in table order; built on the hot path, inserted by the writer thread. */
 export type AttemptRow = [seq: number, traceId: string, tokenHash: string | null, kind: string, caseId: string | null, group: string | null, startedAt: number, endedAt: number, json: string]
@@ -89,10 +98,20 @@ export class RunStore implements GradeSource, ReconstructSource {
   private readonly cache = new Map<string, StatementSync>()
   /** the longest attempt, bounding the token-window candidate range (set when grading starts) */
   private maxDurationMs = 0
+  /** lazy indexes (GROUP_INDEX, EVIDENCE_TRACE_INDEX) known to exist on this connection */
+  private readonly built = new Set<string>()
+
+  /** records from which grading checks them in a worker thread (evidence-check-worker.ts); tests move it */
+  static checkAsideFrom = 20_000
 
   private constructor(file: string, db: DatabaseSync) {
     this.file = file
     this.db = db
+  }
+
+  /** A second, read-only connection to a run store on disk (the worker's), which writes nothing, not even the schema. */
+  static openReadOnly(file: string): RunStore {
+    return new RunStore(file, new DatabaseSync(file, { readOnly: true, timeout: 5_000 }))
   }
 
   /** Opens (creating if needed) a run store; a store a crashed run left behind is recovered from its WAL here. */
@@ -285,11 +304,17 @@ export class RunStore implements GradeSource, ReconstructSource {
 
   *evidencePages(size: number): Generator<StoredRecord[]> {
     for (let after = 0; ; ) {
-      const rows = this.sql('SELECT rowid, json FROM evidence WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, size) as { rowid: number; json: string }[]
+      const rows = this.sql('SELECT rowid, ts, json FROM evidence WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, size) as { rowid: number; ts: number | null; json: string }[]
       if (rows.length === 0) return
       after = rows[rows.length - 1].rowid
-      yield rows.map((r) => ({ rowid: r.rowid, record: JSON.parse(r.json) as EvidenceRecord }))
+      yield rows.map((r) => ({ rowid: r.rowid, ts: r.ts, record: JSON.parse(r.json) as EvidenceRecord }))
     }
+  }
+
+  private index(sql: string): void {
+    if (this.built.has(sql)) return
+    this.db.exec(sql)
+    this.built.add(sql)
   }
 
   joinByTrace(from: number, to: number): void {
@@ -311,7 +336,31 @@ export class RunStore implements GradeSource, ReconstructSource {
     if (rowids.length === 0) return
     this.writing()
     const insert = this.sql('INSERT OR IGNORE INTO tampered (rowid) VALUES (?)')
-    for (const rowid of rowids) insert.run(rowid)
+    const unjoin = this.sql('DELETE FROM joins WHERE rowid = ?')
+    for (const rowid of rowids) {
+      insert.run(rowid)
+      unjoin.run(rowid)
+    }
+  }
+
+  dropTokenJoins(): void {
+    this.writing()
+    this.sql(`DELETE FROM joins WHERE via = 'token-window'`).run()
+  }
+
+  evidenceBounds(): { first: number; last: number } | null {
+    const row = this.sql('SELECT min(rowid) AS first, max(rowid) AS last FROM evidence').get() as { first: number | null; last: number | null }
+    return row.first === null || row.last === null ? null : { first: row.first, last: row.last }
+  }
+
+  /**
+   * Pass 1's record checks in a worker thread with a connection of its own (WAL: it reads while
+   * this one writes), for a store on disk with enough records to pay for starting one.
+   */
+  checkEvidenceAside(input: EvidenceCheckInput, size: number): (() => AsideOutcome | undefined) | undefined {
+    if (this.file === ':memory:' || this.evidenceCount() < RunStore.checkAsideFrom) return undefined
+    this.commit()
+    return checkInWorker(this.file, input, size)
   }
 
   *tokenRecordPages(size: number): Generator<{ rowid: number; tokenHash: string; ts: number }[]> {
@@ -343,18 +392,22 @@ export class RunStore implements GradeSource, ReconstructSource {
     }
   }
 
-  joinedRecords(from: number, to: number): { seq: number; record: EvidenceRecord }[] {
-    const rows = this.sql(`SELECT j.seq, e.json FROM joins j JOIN evidence e ON e.rowid = j.rowid
-      WHERE j.seq BETWEEN ? AND ? ORDER BY j.seq, j.rowid`).all(from, to) as { seq: number; json: string }[]
-    return rows.map((r) => ({ seq: r.seq, record: JSON.parse(r.json) as EvidenceRecord }))
+  joinedRecords(from: number, to: number): JoinedRecord[] {
+    const rows = this.sql(`SELECT j.seq, e.ts, e.json FROM joins j JOIN evidence e ON e.rowid = j.rowid
+      WHERE j.seq BETWEEN ? AND ? ORDER BY j.seq, j.rowid`).all(from, to) as { seq: number; ts: number | null; json: string }[]
+    return rows.map((r) => ({ seq: r.seq, ts: r.ts, record: JSON.parse(r.json) as EvidenceRecord }))
   }
 
   groupMembers(caseId: string, group: string): AttemptRecord[] {
+    this.index(GROUP_INDEX)
     const rows = this.sql(`SELECT json FROM attempts WHERE case_id = ? AND group_id = ? AND kind = 'attack' ORDER BY seq`).all(caseId, group) as { json: string }[]
     return rows.map((r) => JSON.parse(r.json) as AttemptRecord)
   }
 
   tamperedIdForTrace(traceId: string): string | undefined {
+    // asked for every unrecorded attempt: with no altered record there is nothing to find
+    if (this.sql('SELECT 1 FROM tampered LIMIT 1').get() === undefined) return undefined
+    this.index(EVIDENCE_TRACE_INDEX)
     const row = this.sql(`SELECT e.id FROM evidence e JOIN tampered t ON t.rowid = e.rowid
       WHERE e.trace_id = ? ORDER BY e.rowid DESC LIMIT 1`).get(traceId) as { id: string } | undefined
     return row?.id

@@ -169,13 +169,27 @@ async function postgresBackend(): Promise<Backend> {
   }
 }
 
+/**
+ * The same mapping for a log record whose attributes are the audit line's fields: the receiver hands
+ * the mapping `{ time, body, trace_id, attributes: { … }, resource, … }` (docs/evidence-sources/otlp-logs.md).
+ */
+function underAttributes(mapping: EvidenceMappingSpec): EvidenceMappingSpec {
+  const at = (path: string): string => `attributes.${path}`
+  const fields = Object.fromEntries(Object.entries(mapping.fields).map(([field, rule]) => {
+    if (typeof rule === 'string') return [field, at(rule)]
+    if (rule && typeof rule === 'object' && 'from' in rule) return [field, { ...rule, from: typeof rule.from === 'string' ? at(rule.from) : rule.from.map(at) }]
+    return [field, rule]
+  }))
+  return { ...mapping, fields } as EvidenceMappingSpec
+}
+
 async function otlpBackend(): Promise<Backend> {
   const { LoggerProvider, BatchLogRecordProcessor } = await import('@opentelemetry/sdk-logs')
   const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto')
   let provider: InstanceType<typeof LoggerProvider> | undefined
   let logger: ReturnType<InstanceType<typeof LoggerProvider>['getLogger']> | undefined
   return {
-    spec: { kind: 'otlp-logs', mapping: RAW_MAPPING },
+    spec: { kind: 'otlp-logs', mapping: underAttributes(RAW_MAPPING) },
     async attach(source) {
       if (!source.exportEnv) throw new Error('the otlp-logs source has no exportEnv()')
       const env = await source.exportEnv()

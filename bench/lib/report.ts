@@ -294,7 +294,7 @@ function renderJoin(L: string[], j: JoinSection): void {
 }
 
 function renderIngest(L: string[], rows: IngestRow[]): void {
-  L.push('**Evidence ingest per source kind** (issue 14): records written to the backend on loopback, then read through the source (openEvidenceSource) from the start, as the final read does; and the live lag: records written at the default scenario\'s rate while the run\'s EvidenceTail polls, time read − time written per record.')
+  L.push('**Evidence ingest per source kind** (issue 14): records written to the backend on loopback, then read through the source (openEvidenceSource) from the start, as the final read does (otlp-logs: the SDK\'s export to the receiver, which maps each record as it acknowledges it, plus that read); and the live lag: records written at the default scenario\'s rate while the run\'s EvidenceTail polls, time read − time written per record.')
   L.push('')
   L.push('| source kind | read records/s (median) | runs | lag p50 | lag p95 | lag window |')
   L.push('|---|---|---|---|---|---|')

@@ -23,6 +23,11 @@ export function text(value: string | number): string {
  * `:`, `,`, `/`), so a long case id or tagged metric wraps at a readable point instead of pushing a
  * table off the page or being split mid-word.
  */
+/** A short value that must not break (a threshold such as `rate>=0.999`): one unbroken code span. */
+export function codeWhole(value: string): string {
+  return `<code class="nowrap">${esc(redact(value))}</code>`
+}
+
 export function code(value: string): string {
   return `<code>${redact(value).split(/(?<=[._\-{:,/])(?=.)/).map(esc).join('<wbr>')}</code>`
 }

@@ -42,6 +42,7 @@ dl.facts dd { margin: 0; overflow-wrap: break-word; min-width: 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
+code.nowrap { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failed td { background: var(--bad-bg); }
 .mark { display: inline-block; min-width: 1.4em; text-align: center; font-weight: 700; border-radius: 3px; }

@@ -2,7 +2,7 @@
 import type { RunJson } from '../../../harness/contracts/run-json.ts'
 import { observed } from '../../format.ts'
 import { gatesSentence } from '../../report-facts.ts'
-import { code, esc, mark, table, text } from '../escape.ts'
+import { code, codeWhole, esc, mark, table, text } from '../escape.ts'
 import { sectionHtml, type HtmlSection } from '../section.ts'
 
 export const gatesSection: HtmlSection = {
@@ -15,7 +15,7 @@ export const gatesSection: HtmlSection = {
       cells: [
         mark(g.ok ? 'ok' : 'bad'),
         code(g.metric),
-        code(g.expression),
+        codeWhole(g.expression),
         `<span class="num">${esc(observed(g.observed))}</span>`,
         text(g.source),
         g.ok ? '—' : [g.cases.length > 0 ? g.cases.map(code).join(', ') : '', g.detail ? text(g.detail) : ''].filter(Boolean).join(' — ') || '—',

@@ -92,8 +92,20 @@ function ttr(f: FaultResult): string {
   return r.ok === null ? r.text : r.text.replace(/\)$/, ` ${r.ok ? '✅' : '❌'})`)
 }
 
-function windowRow(f: FaultResult, gatesFailed: boolean): string[] {
+/** A fault window's figures as table cells (attempts, p95, block rate, legit success, breaches, unrecorded): the same in both reports. */
+export function windowFigures(f: FaultResult): string[] {
   const d = f.during
+  return [
+    `${d.attempts} (${d.rate.toFixed(1)}/s)`,
+    orDash(d.p95_ms, ms),
+    orDash(d.block_rate, pct),
+    orDash(d.legit_success, pct),
+    String(d.breaches),
+    `${d.unrecorded}${d.gap_covered ? ` (+${d.gap_covered} in gap records)` : ''}`,
+  ]
+}
+
+function windowRow(f: FaultResult, gatesFailed: boolean): string[] {
   const mark = f.error !== null || gatesFailed ? '❌' : f.start === null ? '➖' : '✅'
   const e = faultEffect(f)
   const effect = e.text === 'not healed' ? `**${e.text}**` : cell(e.text)
@@ -102,12 +114,7 @@ function windowRow(f: FaultResult, gatesFailed: boolean): string[] {
     `\`${f.id}\` ${cell(f.label)}`,
     cell(f.detail),
     effect,
-    `${d.attempts} (${d.rate.toFixed(1)}/s)`,
-    orDash(d.p95_ms, ms),
-    orDash(d.block_rate, pct),
-    orDash(d.legit_success, pct),
-    String(d.breaches),
-    `${d.unrecorded}${d.gap_covered ? ` (+${d.gap_covered} in gap records)` : ''}`,
+    ...windowFigures(f),
     ttr(f),
   ]
 }

@@ -35,7 +35,7 @@ const KEY_CACHE_MAX = 1024
  * objects have a few keys each, and an insertion sort of those is about twice as fast as sort()
  * (keys are unique, so the order is the same).
  */
-function sortedKeys(o: object): string[] {
+export function sortedKeys(o: object): string[] {
   const keys = Object.keys(o)
   if (keys.length > 16) return keys.sort()
   for (let i = 1; i < keys.length; i++) {

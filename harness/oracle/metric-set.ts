@@ -21,6 +21,7 @@
  * aggregate(set, 'http_req_duration', { kind: 'p', p: 95 }, {})   // ≈ 12.5 (HDR bucket, 3 significant digits)
  * ```
  */
+import { sortedKeys } from '../evidence/chain.ts'
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import type { TrendSummary } from '../contracts/run-json.ts'
 
@@ -94,19 +95,7 @@ export function defineMetric(set: MetricSet, name: string, type: MetricType): Me
  * sort, map and join (the same text: keys are unique, and `>` orders them as sort() does).
  */
 export function tagKey(tags: Tags): string {
-  const keys = Object.keys(tags)
-  if (keys.length > 16) keys.sort()
-  else {
-    for (let i = 1; i < keys.length; i++) {
-      const k = keys[i]
-      let j = i - 1
-      while (j >= 0 && keys[j] > k) {
-        keys[j + 1] = keys[j]
-        j--
-      }
-      keys[j + 1] = k
-    }
-  }
+  const keys = sortedKeys(tags)
   let out = ''
   for (let i = 0; i < keys.length; i++) out += `${i > 0 ? '\u0001' : ''}${keys[i]}\u0000${tags[keys[i]]}`
   return out

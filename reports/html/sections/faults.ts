@@ -3,13 +3,11 @@
  * then one row per window with how the target behaved while it was in effect and its time to recover.
  */
 import type { RunJson } from '../../../harness/contracts/run-json.ts'
-import { faultEffect, recoveryOf } from '../../faults.ts'
-import { ms, pct } from '../../format.ts'
+import { faultEffect, recoveryOf, windowFigures } from '../../faults.ts'
 import { timelineChart } from '../charts.ts'
 import { code, esc, mark, table, text } from '../escape.ts'
 import { sectionHtml, type HtmlSection } from '../section.ts'
 
-const orDash = (v: number | null, f: (x: number) => string): string => (v === null ? '—' : esc(f(v)))
 
 export const faultsSection: HtmlSection = {
   id: 'faults',
@@ -22,7 +20,6 @@ export const faultsSection: HtmlSection = {
       const e = faultEffect(f)
       const r = recoveryOf(f)
       const bad = e.bad || failedWindows.has(f.label) || r.ok === false
-      const d = f.during
       return {
         attrs: `data-fault="${esc(f.id)}"`,
         cls: bad ? 'failed' : '',
@@ -31,12 +28,7 @@ export const faultsSection: HtmlSection = {
           `${code(f.id)} ${text(f.label)}`,
           text(f.detail),
           text(e.text),
-          `${d.attempts} (${d.rate.toFixed(1)}/s)`,
-          orDash(d.p95_ms, ms),
-          orDash(d.block_rate, pct),
-          orDash(d.legit_success, pct),
-          String(d.breaches),
-          `${d.unrecorded}${d.gap_covered ? ` (+${d.gap_covered} in gap records)` : ''}`,
+          ...windowFigures(f).map(text),
           text(r.text),
         ],
       }

@@ -20,8 +20,12 @@ describe('issue: a long run at the top rate keeps memory flat', () => {
       for (const p of report.phases) expect(p.retainedHeapMb, p.phase).toBeLessThan(40)
       const warmPeak = Math.max(...warm.phases.map((p) => p.peakRssMb))
       const peak = Math.max(...report.phases.map((p) => p.peakRssMb))
-      // ten times the attempts of the warm-up run, well under 200 MB more
-      expect(peak - warmPeak).toBeLessThan(200)
+      // ten times the attempts of the warm-up run, well under 300 MB more. Since grading checks the
+      // records in a worker thread (issue 14's join work) a second V8 heap and a second SQLite
+      // connection's cache join the working set, and V8 sizes that heap up for a long grading:
+      // +272 MB at 1M over the 100k run, while the retained heap stays ~12 MB (checked above) and
+      // RSS stays within a band while grading (below), so it does not grow with attempts
+      expect(peak - warmPeak).toBeLessThan(300)
       // flat: over the last 80 % of recording and of grading, RSS stays within a band. The band is
       // V8's: its heap's committed size swings by up to ~100 MB between full collections however
       // little is live (what is live is checked above); the old in-memory path grew by GBs here.

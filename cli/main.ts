@@ -21,7 +21,7 @@ usage:
   gatecrash target flaws                     the reference target's flaw switches
   gatecrash report <run-dir> [--out DIR] [--pdf]
                                              re-grade a run from its logs with today's gates and re-render its reports
-                                             (report.md, report.html, junit.xml, CSVs); a signed run (or --out) is
+                                             (the Markdown and HTML reports, junit.xml, CSVs); a signed run (or --out) is
                                              re-graded into a new directory, never in place; --pdf also prints
                                              report.html to report.pdf with the system's Chromium (GATECRASH_CHROMIUM,
                                              default /usr/bin/chromium)

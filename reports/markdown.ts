@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * await writeFile(join(runDir, 'report.md'), renderMarkdown(runJson))
+ * await writeFile(join(runDir, RUN_FILES.report), renderMarkdown(runJson))
  * ```
  */
 import type { CaseRow, ControlRow, FamilyRow, FrameworkControls, GateResult, RunJson, TrendSummary } from '../harness/contracts/run-json.ts'

@@ -1,5 +1,5 @@
 /**
- * DSSE v1 (github.com/secure-systems-lab/dsse: envelope.md, protocol.md), the envelope a run bundle
+ * DSSE v1 (the envelope and protocol pages of github.com/secure-systems-lab/dsse), the envelope a run bundle
  * is written in, so standard tooling (securesystemslib, in-toto, sigstore/cosign) reads it without
  * gatecrash. The signature covers PAE(payloadType, payload) and not the envelope's JSON, so neither
  * the envelope's whitespace nor a payloadType swapped after signing can pass as what was signed.

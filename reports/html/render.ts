@@ -2,7 +2,7 @@
  * report.html: the readiness report as one self-contained page for an approval board — inline CSS,
  * inline SVG charts, no script and nothing fetched, so it opens the same from a run directory, an
  * artifact store or a mail attachment, and prints (or becomes report.pdf through `gatecrash report
- * --pdf`). Rendered from run.json alone, like report.md, whose sentences it shares (report-facts.ts).
+ * --pdf`). Rendered from run.json alone, like the Markdown report, whose sentences it shares (report-facts.ts).
  *
  * @example
  * ```ts

@@ -4,6 +4,7 @@
  * reference target (exit 0, fault windows in run.json and the Markdown report) and against each fail-open flaw
  * (exit 99, the failing gate naming the fault window and the case that got through).
  */
+import { RUN_FILES } from '../../harness/run/run-dir.ts'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -71,7 +72,7 @@ describe('chaos: the boundary fails closed under faults', () => {
     ])
     expect(r.runJson.timeline.length).toBeGreaterThanOrEqual(9)
     expect(r.runJson.timeline.filter((b: any) => b.faults.includes('f2')).length).toBeGreaterThanOrEqual(2)
-    const md = await readFile(path.join(r.runDir!, 'report.md'), 'utf8')
+    const md = await readFile(path.join(r.runDir!, RUN_FILES.report), 'utf8')
     expect(md).toContain('## Faults')
     expect(md).toContain(`\`f1\` ${JWKS}`)
     expect(md).toContain(`\`f2\` ${PAUSE}`)

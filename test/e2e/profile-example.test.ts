@@ -6,6 +6,7 @@
  * case; the same two runs on the example's container form (one local image, host networking) give
  * the same verdicts. The full-size runs and every misconfiguration are in the nightly tier.
  */
+import { RUN_FILES } from '../../harness/run/run-dir.ts'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -39,7 +40,7 @@ describe('a deployment gatecrash did not write, through its target profile', () 
     expect(run.metrics.gatecrash_attribution_accuracy.rate).toBe(1)
     expect(run.evidence).toMatchObject({ integrity: 'unchained', source: 'jsonl+jsonl+jsonl' })
     expect(run.coverage.filter((c: { covered: boolean }) => !c.covered)).toEqual([])
-    const report = await readFile(path.join(r.runDir!, 'report.md'), 'utf8')
+    const report = await readFile(path.join(r.runDir!, RUN_FILES.report), 'utf8')
     expect(report).toContain('Audit trail not tamper-evident')
     // the deployment's own output went beside the run directory, not into it
     expect(r.stderr).toMatch(/cleanup: deleted \d+ of \d+ clients the run registered/)

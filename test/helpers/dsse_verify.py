@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """An independent check of a gatecrash run bundle, sharing no code with it: the DSSE PAE written out
-from the spec (github.com/secure-systems-lab/dsse protocol.md), the signature checked by
+from the spec (the protocol page of github.com/secure-systems-lab/dsse), the signature checked by
 securesystemslib's SSlibKey (0.26, as Debian ships it: its signer API has no DSSE envelope class, so
 the envelope is read here), the keyid recomputed from the key, and each subject's sha256 recomputed.
 

@@ -12,7 +12,7 @@ import { failingRun } from '../reports/run-fixture.ts'
 
 describe('DSSE v1', () => {
   it('PAE is the spec example byte for byte', () => {
-    // github.com/secure-systems-lab/dsse protocol.md, "Test vectors" in spirit: lengths in bytes, ASCII decimal
+    // the protocol page of github.com/secure-systems-lab/dsse, "Test vectors" in spirit: lengths in bytes, ASCII decimal
     expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world')
     expect(pae('t', Buffer.from('é')).toString()).toBe('DSSEv1 1 t 2 é')
   })

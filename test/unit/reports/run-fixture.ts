@@ -1,4 +1,5 @@
 /** A run.json built through the real oracle pipeline (grade → metrics → gates) from hand-built logs. */
+import { RUN_FILES } from '../../../harness/run/run-dir.ts'
 import { CATALOG, CATALOG_VERSION } from '../../../harness/attacks/catalog.ts'
 import { runVerdict } from '../../../harness/oracle/gates.ts'
 import { gradeRecords } from '../../../harness/run/grade-records.ts'
@@ -72,7 +73,7 @@ export function failingRun() {
     evidence: g.evidence,
     reconstruction: g.reconstruction,
     delegation_samples: [{ principal: 'user_1', chain: ['agent_1', 'subagent_1'], scope: 'tickets:read' }],
-    files: ['run.json', 'report.md'],
+    files: [RUN_FILES.runJson, RUN_FILES.report],
   }
   return { run, attempts, evidence, graded: g }
 }

@@ -278,6 +278,8 @@ export class RunSession {
     if (!this.#stop.aborted) {
       reach = new EvidenceReach(await warmUp({ identities: s.identities, rs, pools: this.#pools, log: this.#log }))
       await this.#awaitReach(reach)
+      // judged: the measured phase's records go to the store only
+      reach = undefined
     }
     if (this.#stop.aborted) return
     this.#log(`measuring: ${Object.entries(config.scenarios).map(([n, e]) => `${n} ${describeExecutor(e)}`).join('; ')}`)

@@ -1,23 +1,10 @@
 /** The comparison as the console, `gatecrash diff` and the report show it (reports/comparison.ts). */
 import { describe, expect, test } from 'vitest'
-import { compareRuns } from '../../../harness/compare/compare-runs.ts'
-import type { RunJson } from '../../../harness/contracts/run-json.ts'
 import { renderConsoleSummary } from '../../../reports/console.ts'
 import { renderMarkdown } from '../../../reports/markdown.ts'
-import { failingRun } from './run-fixture.ts'
+import { comparedRun, failingRun } from './run-fixture.ts'
 
-/** the fixture's failing run against a baseline where replay.dpop-jti-reuse passed and its gate held, with a p95 slower beyond tolerance now */
-function compared(strict = false): RunJson {
-  const baseline = failingRun().run
-  baseline.run_id = 'r-baseline'
-  baseline.cases = baseline.cases.map((c) => (c.id === 'replay.dpop-jti-reuse' ? { ...c, verdict: 'pass' as const, counts: { pass: c.attempts }, examples: [] } : c))
-  baseline.gates = baseline.gates.map((g) => (g.metric === 'gatecrash_warns{case:replay.dpop-jti-reuse}' ? { ...g, ok: true, observed: 0, cases: [] } : g))
-  baseline.metrics.http_req_duration = { ...baseline.metrics.http_req_duration, count: 10, p95: 20, p99: 20 }
-  const run = failingRun().run
-  run.metrics.http_req_duration = { ...run.metrics.http_req_duration, count: 10, p95: 600, p99: 20 }
-  run.comparison = compareRuns(baseline, run, { strict })
-  return run
-}
+const compared = comparedRun
 
 describe('comparison in the reports', () => {
   test('console: the comparison is the summary\'s last lines, regressions first with baseline → now', () => {

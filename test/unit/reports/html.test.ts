@@ -9,7 +9,7 @@ import { compareRuns } from '../../../harness/compare/compare-runs.ts'
 import type { FaultResult, RunJson, TimelineBucket } from '../../../harness/contracts/run-json.ts'
 import { renderHtml, SECTIONS } from '../../../reports/html/render.ts'
 import { sectionHtml } from '../../../reports/html/section.ts'
-import { failingRun, FIXTURE_TOKENS } from './run-fixture.ts'
+import { comparedRun, failingRun, FIXTURE_TOKENS } from './run-fixture.ts'
 
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&`
 const JWT = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl'
@@ -314,18 +314,7 @@ describe('report.html: reconstructed transactions', () => {
 })
 
 describe('report.html: compared with a baseline', () => {
-  /** the fixture's failing run against a baseline where replay.dpop-jti-reuse passed and its gate held, with a p95 slower beyond tolerance now */
-  function compared(strict = false): RunJson {
-    const baseline = failingRun().run
-    baseline.run_id = 'r-baseline'
-    baseline.cases = baseline.cases.map((c) => (c.id === 'replay.dpop-jti-reuse' ? { ...c, verdict: 'pass' as const, counts: { pass: c.attempts }, examples: [] } : c))
-    baseline.gates = baseline.gates.map((g) => (g.metric === 'gatecrash_warns{case:replay.dpop-jti-reuse}' ? { ...g, ok: true, observed: 0, cases: [] } : g))
-    baseline.metrics.http_req_duration = { ...baseline.metrics.http_req_duration, count: 10, p95: 20, p99: 20 }
-    const run = failingRun().run
-    run.metrics.http_req_duration = { ...run.metrics.http_req_duration, count: 10, p95: 600, p99: 20 }
-    run.comparison = compareRuns(baseline, run, { strict })
-    return run
-  }
+  const compared = comparedRun
   const html = flat(renderHtml(compared()))
   const section = sectionOf(html, 'comparison')
 

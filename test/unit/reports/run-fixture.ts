@@ -1,5 +1,6 @@
 /** A run.json built through the real oracle pipeline (grade → metrics → gates) from hand-built logs. */
 import { RUN_FILES } from '../../../harness/run/run-dir.ts'
+import { compareRuns } from '../../../harness/compare/compare-runs.ts'
 import { CATALOG, CATALOG_VERSION } from '../../../harness/attacks/catalog.ts'
 import { runVerdict } from '../../../harness/oracle/gates.ts'
 import { gradeRecords } from '../../../harness/run/grade-records.ts'
@@ -76,4 +77,17 @@ export function failingRun() {
     files: [RUN_FILES.runJson, RUN_FILES.report],
   }
   return { run, attempts, evidence, graded: g }
+}
+
+/** The fixture's failing run against a baseline where replay.dpop-jti-reuse passed and its gate held, with a p95 slower beyond tolerance now. */
+export function comparedRun(strict = false): RunJson {
+  const baseline = failingRun().run
+  baseline.run_id = 'r-baseline'
+  baseline.cases = baseline.cases.map((c) => (c.id === 'replay.dpop-jti-reuse' ? { ...c, verdict: 'pass' as const, counts: { pass: c.attempts }, examples: [] } : c))
+  baseline.gates = baseline.gates.map((g) => (g.metric === 'gatecrash_warns{case:replay.dpop-jti-reuse}' ? { ...g, ok: true, observed: 0, cases: [] } : g))
+  baseline.metrics.http_req_duration = { ...baseline.metrics.http_req_duration, count: 10, p95: 20, p99: 20 }
+  const run = failingRun().run
+  run.metrics.http_req_duration = { ...run.metrics.http_req_duration, count: 10, p95: 600, p99: 20 }
+  run.comparison = compareRuns(baseline, run, { strict })
+  return run
 }

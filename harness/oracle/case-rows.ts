@@ -27,6 +27,12 @@ function emptyRow(id: string, c: AttackCase | undefined): CaseRow {
 
 type Example = CaseRow['examples'][number] & { seq: number }
 
+/** A CaseRowsBuilder's content as plain data. */
+export interface CaseRowsPart {
+  rows: CaseRow[]
+  examples: [string, Example[]][]
+}
+
 const rank = (v: Verdict): number => VERDICTS.indexOf(v)
 /** Worst first, then in send order, so the first example is the one to look at. */
 const before = (x: Example, y: Example): boolean => rank(x.verdict) > rank(y.verdict) || (x.verdict === y.verdict && x.seq < y.seq)
@@ -62,8 +68,28 @@ export class CaseRowsBuilder {
     row.counts[g.verdict] = (row.counts[g.verdict] ?? 0) + 1
     row.verdict = row.attempts === 1 ? g.verdict : worse(row.verdict, g.verdict)
     if (g.verdict === 'pass') return
+    this.#example(id, { trace_id: a.trace_id, verdict: g.verdict, why: g.why, seq: a.seq })
+  }
+
+  /** What this builder holds, as plain data (it crosses threads: oracle/verdict-pass.ts). */
+  part(): CaseRowsPart {
+    return { rows: [...this.rows.values()], examples: [...this.examples] }
+  }
+
+  /** Folds in a part built over later attempts in send order: the result is what adding them here would have made. */
+  merge(part: CaseRowsPart): void {
+    for (const r of part.rows) {
+      const row = this.rowFor(r.id)
+      if (r.attempts === 0) continue
+      row.verdict = row.attempts === 0 ? r.verdict : worse(row.verdict, r.verdict)
+      row.attempts += r.attempts
+      for (const [v, n] of Object.entries(r.counts)) row.counts[v as Verdict] = (row.counts[v as Verdict] ?? 0) + (n ?? 0)
+    }
+    for (const [id, list] of part.examples) for (const e of list) this.#example(id, e)
+  }
+
+  #example(id: string, e: Example): void {
     const list = this.examples.get(id) ?? []
-    const e: Example = { trace_id: a.trace_id, verdict: g.verdict, why: g.why, seq: a.seq }
     if (list.length === MAX_EXAMPLES && !before(e, list[list.length - 1])) return
     const at = list.findIndex((x) => before(e, x))
     list.splice(at === -1 ? list.length : at, 0, e)

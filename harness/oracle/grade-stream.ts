@@ -17,7 +17,8 @@
  *    of its token within the window (targets that do not propagate trace context);
  * 3. attempts in send order (seq): grade each with the records joined to it, judge concurrency
  *    groups together (members are fetched whole when the first is met), feed metrics and the case
- *    table, write the verdicts back.
+ *    table, write the verdicts back (verdict-pass.ts). A store may have another thread grade
+ *    shares of the attempts once its checks are done (GradeAside.share), merged in seq order.
  * Records stamped after the settle deadline are late: joined for the report's sake, never counted
  * as evidence, so a slow sink shows up as `unrecorded`.
  */
@@ -28,13 +29,13 @@ import type { EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
-import { CaseRowsBuilder } from './case-rows.ts'
 import type { IssuedCheckOutcome } from '../contracts/issued-token.ts'
-import { EvidenceChecks, lateCheck, type EvidenceCheckInput, type EvidenceCheckResult } from './evidence-checks.ts'
-import { gradeLegit, gradeOne } from './grade-attempt.ts'
-import { judgeFor } from './group-judges.ts'
+import { EvidenceChecks, type EvidenceCheckInput, type EvidenceCheckResult } from './evidence-checks.ts'
 import type { MetricSet } from './metric-set.ts'
-import { MetricsBuilder, type ExtraCounter, type FaultWindow } from './metrics.ts'
+import type { ExtraCounter, FaultWindow } from './metrics.ts'
+import { gradeRange, PartMerger, type VerdictPart, type VerdictPassInput, type VerdictSource, type VerdictTotal } from './verdict-pass.ts'
+
+export type { JoinedRecord } from './verdict-pass.ts'
 
 /**
  * Slack either side of an attempt for the token-hash join: the target's clock and the harness's
@@ -50,34 +51,62 @@ export interface StoredRecord {
   record: EvidenceRecord
 }
 
-export interface JoinedRecord {
-  seq: number
-  /** as in StoredRecord */
-  ts: number | null
-  record: EvidenceRecord
-}
-
 export interface EvidenceJoin {
   rowid: number
   seq: number
   via: 'trace' | 'token-window'
 }
 
+/**
+ * The second thread of a store's grading (run/grade-aside.ts): pass 1's record checks, then, if
+ * asked, shares of pass 3.
+ */
+export interface GradeAside {
+  /**
+   * Waits for the record checks: their result and the rowids of the altered records, or undefined
+   * if they could not finish (then they run here after all). A share not started by then never is.
+   */
+  checks(): { result: EvidenceCheckResult; tampered: number[] } | undefined
+  /**
+   * Has the other thread grade ranges of seqs too, once its checks are done and found no altered
+   * record (the joins are made by then and committed). Both threads take ranges in turn from one
+   * counter; undefined when this grading cannot be shared (then this thread grades them all).
+   */
+  share?(ranges: readonly SeqRange[], input: SharedPassInput, size: number): VerdictShare
+}
+
+export interface SeqRange {
+  from: number
+  to: number
+}
+
+/** What another thread needs to grade (the callbacks cannot cross threads, so a shared pass has none). */
+export type SharedPassInput = Omit<VerdictPassInput, 'adjust' | 'observe'>
+
+export interface VerdictShare {
+  /** the next range for this thread, or -1 when all are taken */
+  claim(): number
+  /** ranges the other thread has graded since last asked, with their verdicts */
+  take(): { index: number; part: VerdictPart; verdicts: GradedAttempt[] }[]
+  /** waits until the other thread takes no more ranges */
+  finish(): void
+}
+
 /** What the streaming grader asks of a store. RunStore (run/run-store.ts) answers it from SQLite. */
-export interface GradeSource {
+export interface GradeSource extends VerdictSource {
   /** drops the output of an earlier grading (joins, tamper marks, verdicts) */
   resetGrading(): void
   /**
    * Starts pass 1's record checks (evidence-checks.ts) elsewhere, over the records as stored now,
-   * while this thread goes on with indexes and joins; or undefined to have them run here. The
-   * function returned waits for their result and the rowids of the altered records, or gives
-   * undefined if they could not finish (then they run here after all).
+   * while this thread goes on with indexes and joins; or undefined to have them run here.
    */
-  checkEvidenceAside?(input: EvidenceCheckInput, size: number): (() => { result: EvidenceCheckResult; tampered: number[] } | undefined) | undefined
+  checkEvidenceAside?(input: EvidenceCheckInput, size: number): GradeAside | undefined
   /** every record in delivery order */
   evidencePages(size: number): Iterable<StoredRecord[]>
   /** the lowest and highest rowid of the records, or null when there are none */
   evidenceBounds(): { first: number; last: number } | null
+  /** the lowest and highest seq of the attempts, or null when there are none */
+  seqRange(): { min: number; max: number } | null
   /**
    * joins each record with rowid in [from, to] that carries a trace id and is not marked tampered
    * to the first attempt (lowest seq) carrying that trace id (match.ts: should one repeat, the first
@@ -96,14 +125,6 @@ export interface GradeSource {
    * within windowMs of t (a superset is fine: distances are checked here), in seq order
    */
   tokenCandidates(tokenHash: string, t: number, windowMs: number): { seq: number; started_at: number; ended_at: number }[]
-  /** attempts in seq order */
-  attemptPages(size: number): Iterable<AttemptRecord[]>
-  /** records joined to attempts with seq in [from, to], in delivery order */
-  joinedRecords(from: number, to: number): JoinedRecord[]
-  /** the attack attempts of one concurrency group, in seq order */
-  groupMembers(caseId: string, group: string): AttemptRecord[]
-  /** the id of the last-delivered tampered record carrying a trace id */
-  tamperedIdForTrace(traceId: string): string | undefined
   /** the source's chain heads as sampled during the run, each after the records delivered before it */
   headSamples(): HeadSample[]
   /** record ids the source delivered again with other content */
@@ -155,6 +176,8 @@ export interface GradeStreamResult {
   metrics: MetricSet
   /** attempts graded */
   attempts: number
+  /** in-time records joined to them (as evidence.matched) */
+  matched: number
 }
 
 /**
@@ -164,9 +187,15 @@ export interface GradeStreamResult {
  */
 const PAGE = 1_000
 
+/**
+ * Attempts per range when another thread shares pass 3: enough that a range's statements and its
+ * merge cost nothing against its attempts, few enough that the two threads end close together.
+ * Tests make it small, so a small store is split across many ranges.
+ */
+export const shareRange = { attempts: 25_000 }
+
 export function gradeStream(source: GradeSource, input: GradeStreamInput): GradeStreamResult {
   const size = input.pageSize ?? PAGE
-  const isLate = lateCheck(input.settleDeadline)
   const windowMs = input.windowMs ?? DEFAULT_TOKEN_WINDOW_MS
   const checkInput: EvidenceCheckInput = { integrity: input.integrity ?? 'chained', chainStart: input.chainStart, settleDeadline: input.settleDeadline }
   // Started before the indexes are built, so the records are parsed and hashed meanwhile.
@@ -175,7 +204,7 @@ export function gradeStream(source: GradeSource, input: GradeStreamInput): Grade
   if (!aside) {
     const checked = joinEvidence(source, size, checkInput)
     joinByToken(source, size, windowMs)
-    return finishStream(checked, gradeAttempts(source, size, isLate, input), input)
+    return finishStream(checked, verdictPass(source, size, input), input)
   }
   // The checks run elsewhere: both joins are made as if no record were altered, and corrected
   // below if some were. An altered record's trace join is its own (it depends on no other record),
@@ -188,10 +217,11 @@ export function gradeStream(source: GradeSource, input: GradeStreamInput): Grade
   }
   joinByToken(source, size, windowMs)
   // With a way to start over, pass 3 does not wait for the checks either: a run whose records were
-  // not altered (the usual one) is then graded while they are checked.
-  const early = input.restart ? gradeAttempts(source, size, isLate, input) : undefined
-  const done = aside()
-  if (done && done.tampered.length === 0) return finishStream(done.result, early ?? gradeAttempts(source, size, isLate, input), input)
+  // not altered (the usual one) is then graded while they are checked, and by both threads once
+  // they are.
+  const early = input.restart ? verdictPass(source, size, input, aside) : undefined
+  const done = aside.checks()
+  if (done && done.tampered.length === 0) return finishStream(done.result, early ?? verdictPass(source, size, input), input)
   let checked: EvidenceCheckResult
   source.dropTokenJoins()
   if (done) {
@@ -205,16 +235,56 @@ export function gradeStream(source: GradeSource, input: GradeStreamInput): Grade
   }
   joinByToken(source, size, windowMs)
   // the early grading saw joins since corrected: dropped, with the callbacks that saw it
-  return finishStream(checked, gradeAttempts(source, size, isLate, early && input.restart ? { ...input, ...input.restart() } : input), input)
+  return finishStream(checked, verdictPass(source, size, early && input.restart ? { ...input, ...input.restart() } : input), input)
 }
 
-function finishStream(checked: EvidenceCheckResult, graded: ReturnType<typeof gradeAttempts>, input: GradeStreamInput): GradeStreamResult {
+function finishStream(checked: EvidenceCheckResult, graded: VerdictTotal, input: GradeStreamInput): GradeStreamResult {
   const { evidence, secrets } = checked
   // One sample per chain: the integrity gate fails on any broken or rewritten one. An unchained
   // source gives none (nothing to judge) and says so instead.
   graded.metrics.addEvidenceIntegrity(evidence.integrity ?? 'chained', evidence.chains)
   const metrics = graded.metrics.finish({ durationS: input.durationS, extraCounters: input.extraCounters })
-  return { ...graded, secrets, metrics, evidence: { ...evidence, matched: graded.matched } }
+  return { cases: graded.cases.build(), legit: graded.legit, metrics, matched: graded.matched, attempts: graded.attempts, secrets, evidence: { ...evidence, matched: graded.matched } }
+}
+
+/**
+ * Pass 3, in this thread alone, or shared with the aside's thread when it can be: the callbacks
+ * (`adjust`, `observe`: a run's fault windows) fold attempts in send order across the whole run, so
+ * a grading with them stays in one thread.
+ */
+function verdictPass(source: GradeSource, size: number, input: GradeStreamInput, aside?: GradeAside): VerdictTotal {
+  const pass: VerdictPassInput = { catalog: input.catalog, settleDeadline: input.settleDeadline, faultWindows: input.faultWindows, adjust: input.adjust, observe: input.observe }
+  const write = (out: GradedAttempt[]): void => {
+    source.addVerdicts(out)
+    source.pageDone?.()
+  }
+  const seqs = source.seqRange()
+  const count = seqs ? Math.ceil((seqs.max - seqs.min + 1) / shareRange.attempts) : 0
+  const share = !seqs || count < 2 || input.adjust || input.observe || !aside?.share ? undefined : aside.share
+  const merged = new PartMerger(pass, input.cases)
+  if (!share || !seqs) {
+    merged.add(0, gradeRange(source, pass, size, write))
+    return merged.total
+  }
+  const span = Math.ceil((seqs.max - seqs.min + 1) / count)
+  const ranges: SeqRange[] = Array.from({ length: count }, (_, k) => ({ from: seqs.min + k * span, to: Math.min(seqs.max, seqs.min + (k + 1) * span - 1) }))
+  const { catalog, settleDeadline, faultWindows } = pass
+  const shared = share(ranges, { catalog, settleDeadline, faultWindows }, size)
+  const collect = (): void => {
+    for (const d of shared.take()) {
+      write(d.verdicts)
+      merged.add(d.index, d.part)
+    }
+  }
+  for (let k = shared.claim(); k >= 0; k = shared.claim()) {
+    merged.add(k, gradeRange(source, pass, size, write, ranges[k]))
+    collect()
+  }
+  shared.finish()
+  collect()
+  // a range the other thread took and could not grade is graded here
+  for (let k = 0; k < count; k++) if (!merged.has(k)) merged.add(k, gradeRange(source, pass, size, write, ranges[k]))
+  return merged.total
 }
 
 /** Pass 1: tamper check, integrity check, late count and trace-id joins, in delivery order. */
@@ -256,98 +326,4 @@ function joinByToken(source: GradeSource, size: number, windowMs: number): void 
     }
     source.pageDone?.()
   }
-}
-
-/** Pass 3: verdicts, group judges, metrics, the case table and legit counts. */
-function gradeAttempts(source: GradeSource, size: number, isLate: (ts: number | null) => boolean, input: GradeStreamInput) {
-  const caseById = new Map(input.catalog.map((c) => [c.id, c]))
-  const judged = new Set(input.catalog.filter((c) => judgeFor(c)).map((c) => c.id))
-  const metrics = new MetricsBuilder(input.catalog, { faultWindows: input.faultWindows })
-  const cases = new CaseRowsBuilder(input.catalog, input.cases)
-  const legit: RunJson['legit'] = { attempts: 0, counts: {} }
-  let matched = 0
-  let attempts = 0
-  /** groups already judged → their highest seq (forgotten once pages have moved past it) */
-  const judgedGroups = new Map<string, number>()
-
-  for (const page of source.attemptPages(size)) {
-    if (page.length === 0) continue
-    const first = page[0].seq
-    for (const [key, maxSeq] of judgedGroups) if (maxSeq < first) judgedGroups.delete(key)
-    const joined = bySeq(source.joinedRecords(first, page[page.length - 1].seq))
-    const out: GradedAttempt[] = []
-    const split = (seq: number) => {
-      const all = joined.get(seq) ?? (seq < first || seq > page[page.length - 1].seq ? source.joinedRecords(seq, seq) : [])
-      const inTime: EvidenceRecord[] = []
-      const late: EvidenceRecord[] = []
-      for (const j of all) (isLate(j.ts) ? late : inTime).push(j.record)
-      return { inTime, late }
-    }
-    const individual = (a: AttemptRecord) => {
-      const { inTime, late } = split(a.seq)
-      const c = a.case === undefined ? undefined : caseById.get(a.case)
-      let g = gradeOne(a, c, inTime, late)
-      // grade.ts: an unrecorded attempt whose record was altered says so (asked only then: it is rare)
-      if (g.verdict === 'unrecorded') {
-        const altered = source.tamperedIdForTrace(a.trace_id)
-        if (altered) g = gradeOne(a, c, inTime, late, altered)
-      }
-      return { g, inTime, late }
-    }
-    const emit = (a: AttemptRecord, graded: GradedAttempt, inTime: readonly EvidenceRecord[]): void => {
-      const g = input.adjust ? input.adjust(a, graded, inTime) : graded
-      out.push(g)
-      input.observe?.(a, g)
-      metrics.add(a, g)
-      cases.add(a, g)
-      attempts++
-      matched += inTime.length
-      if (a.kind === 'legit') {
-        legit.attempts++
-        legit.counts[g.verdict] = (legit.counts[g.verdict] ?? 0) + 1
-      }
-    }
-
-    for (const a of page) {
-      if (!(a.kind === 'attack' && a.group && a.case && judged.has(a.case))) {
-        const { g, inTime } = individual(a)
-        emit(a, g, inTime)
-        continue
-      }
-      // Concurrency case (docs/architecture.md: "N parallel replays of one proof: at most one 2xx"): the
-      // group's members are few and close in seq, so the first one met brings in the rest.
-      const key = `${a.case}\u0000${a.group}`
-      if (judgedGroups.has(key)) continue
-      const c = caseById.get(a.case) as AttackCase
-      const members = source.groupMembers(a.case, a.group).map((m) => ({ attempt: m, ...individual(m) }))
-      const verdicts = new Map(members.map((m) => [m.attempt.seq, m.g]))
-      const regrade = (x: AttemptRecord): GradedAttempt => {
-        const m = members.find((y) => y.attempt === x) as (typeof members)[number]
-        return gradeLegit(x, m.inTime, m.late)
-      }
-      const judge = judgeFor(c)
-      if (judge) for (const g of judge(members.map((m) => ({ attempt: m.attempt, graded: m.g })), c, regrade)) verdicts.set(g.seq, g)
-      for (const m of members) emit(m.attempt, verdicts.get(m.attempt.seq) as GradedAttempt, m.inTime)
-      judgedGroups.set(key, members.reduce((x, m) => Math.max(x, m.attempt.seq), a.seq))
-    }
-    source.addVerdicts(out)
-    source.pageDone?.()
-  }
-  return {
-    cases: cases.build(),
-    legit,
-    metrics,
-    matched,
-    attempts,
-  }
-}
-
-function bySeq(rows: readonly JoinedRecord[]): Map<number, JoinedRecord[]> {
-  const out = new Map<number, JoinedRecord[]>()
-  for (const row of rows) {
-    const list = out.get(row.seq)
-    if (list) list.push(row)
-    else out.set(row.seq, [row])
-  }
-  return out
 }

@@ -44,6 +44,11 @@ export interface Series {
   lastOrder: number
   /** trends only: the samples in integer microseconds */
   hist: RecordableHistogram | null
+  /**
+   * trends of a set that defers them (createMetricSet's `deferTrends`): the samples in integer
+   * microseconds, recorded into a histogram when the set is merged (mergeMetricSet)
+   */
+  values?: number[]
 }
 
 export interface Metric {
@@ -59,6 +64,12 @@ export interface MetricSet {
   metrics: Map<string, Metric>
   /** samples added so far (orders gauge values across series) */
   samples: number
+  /**
+   * Trend samples kept as numbers instead of histograms: a part of a grading shared between
+   * threads (oracle/verdict-pass.ts) holds a few thousand, where an HDR histogram per series would
+   * take ~160 KB of native memory each, per part, until a collection notices.
+   */
+  deferTrends?: boolean
 }
 
 export type Aggregation =
@@ -73,8 +84,8 @@ export const AGGREGATIONS_BY_TYPE: Readonly<Record<MetricType, readonly Aggregat
   trend: ['avg', 'min', 'max', 'med', 'p'],
 }
 
-export function createMetricSet(durationS: number): MetricSet {
-  return { durationS, metrics: new Map(), samples: 0 }
+export function createMetricSet(durationS: number, options: { deferTrends?: boolean } = {}): MetricSet {
+  return { durationS, metrics: new Map(), samples: 0, ...(options.deferTrends ? { deferTrends: true } : {}) }
 }
 
 /** Declares a metric so it exists (and a counter reads 0) even when nothing was sampled. */
@@ -108,12 +119,24 @@ export function tagKey(tags: Tags): string {
 const toMicros = (ms: number): number => Math.max(1, Math.round(ms * 1000))
 
 export function addSample(set: MetricSet, name: string, type: MetricType, value: number, tags: Tags, key: string = tagKey(tags)): void {
+  sampleInto(set, seriesFor(set, name, type, tags, key), value)
+}
+
+/** The series of `name` for one tag set (its key: tagKey(tags)), made when first asked for. */
+export function seriesFor(set: MetricSet, name: string, type: MetricType, tags: Tags, key: string): Series {
   const metric = defineMetric(set, name, type)
   let s = metric.series.get(key)
   if (!s) {
-    s = { tags, count: 0, sum: 0, min: Infinity, max: -Infinity, passes: 0, last: 0, lastOrder: -1, hist: type === 'trend' ? createHistogram() : null }
+    const trend = type === 'trend'
+    s = { tags, count: 0, sum: 0, min: Infinity, max: -Infinity, passes: 0, last: 0, lastOrder: -1, hist: trend && !set.deferTrends ? createHistogram() : null }
+    if (trend && set.deferTrends) s.values = []
     metric.series.set(key, s)
   }
+  return s
+}
+
+/** One sample into a series of `set` (from seriesFor: a caller adding many keeps it). */
+export function sampleInto(set: MetricSet, s: Series, value: number): void {
   s.count++
   s.sum += value
   if (value < s.min) s.min = value
@@ -121,7 +144,48 @@ export function addSample(set: MetricSet, name: string, type: MetricType, value:
   if (value !== 0) s.passes++
   s.last = value
   s.lastOrder = set.samples++
-  s.hist?.record(toMicros(value))
+  if (s.hist) s.hist.record(toMicros(value))
+  else s.values?.push(toMicros(value))
+}
+
+/**
+ * Folds `part` into `into` as if its samples had been added after those already there: a grading
+ * split over threads (oracle/verdict-pass.ts) builds one set per share of the attempts and merges
+ * them in send order, so counts, sums, extremes, histograms, each series' latest value and the
+ * order series first appear are what one thread adding every sample would have made.
+ */
+export function mergeMetricSet(into: MetricSet, part: MetricSet): void {
+  const offset = into.samples
+  for (const m of part.metrics.values()) {
+    const metric = defineMetric(into, m.name, m.type)
+    for (const [key, s] of m.series) {
+      const lastOrder = s.lastOrder < 0 ? -1 : offset + s.lastOrder
+      const t = metric.series.get(key)
+      if (!t) {
+        const { values, ...rest } = s
+        const hist = s.hist || values ? createHistogram() : null
+        if (hist) fill(hist, s)
+        metric.series.set(key, { ...rest, lastOrder, hist })
+        continue
+      }
+      t.count += s.count
+      t.sum += s.sum
+      if (s.min < t.min) t.min = s.min
+      if (s.max > t.max) t.max = s.max
+      t.passes += s.passes
+      if (lastOrder >= 0) {
+        t.last = s.last
+        t.lastOrder = lastOrder
+      }
+      if (t.hist) fill(t.hist, s)
+    }
+  }
+  into.samples += part.samples
+}
+
+function fill(hist: RecordableHistogram, from: Series): void {
+  if (from.hist) hist.add(from.hist)
+  if (from.values) for (const v of from.values) hist.record(v)
 }
 
 /** Series whose tags carry every filter tag with the same value (an absent tag reads as ''). */

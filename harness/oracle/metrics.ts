@@ -17,7 +17,7 @@
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
 import type { RunJson } from '../contracts/run-json.ts'
-import { addSample, aggregate, createMetricSet, defineMetric, seriesOf, tagKey, trendSummary, type MetricSet, type MetricType, type Tags } from './metric-set.ts'
+import { addSample, aggregate, createMetricSet, defineMetric, sampleInto, seriesFor, seriesOf, tagKey, trendSummary, type MetricSet, type MetricType, type Series, type Tags } from './metric-set.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 import { attackHeld, legitServed } from './grade-attempt.ts'
 
@@ -86,6 +86,14 @@ export function attemptTags(a: AttemptRecord, c: AttackCase | undefined, faultWi
   }
 }
 
+/**
+ * tagKey(attemptTags(a, c, windows)) for an attempt inside a fault window or not, without building
+ * the tags: asked once per graded attempt (tests hold the two equal).
+ */
+export function attemptTagKey(a: AttemptRecord, c: AttackCase | undefined, inFault: boolean): string {
+  return `case\u0000${a.kind === 'attack' ? (a.case ?? '') : ''}\u0001class\u0000${c?.class ?? ''}\u0001fault\u0000${inFault ? 'yes' : 'no'}\u0001grading\u0000${c?.grading ?? ''}\u0001kind\u0000${a.kind}\u0001scenario\u0000${a.scenario}\u0001tool\u0000${a.tool}`
+}
+
 const is2xx = (status: number): boolean => status >= 200 && status < 300
 
 /** Feeds graded attempts into a metric set one at a time: memory is one series per tag set, never per attempt. */
@@ -93,11 +101,12 @@ export class MetricsBuilder {
   readonly set: MetricSet
   private readonly caseById: ReadonlyMap<string, AttackCase>
   private readonly faultWindows: readonly FaultWindow[]
-  /** tag-set key → the one tags object its series share */
-  private readonly interned = new Map<string, Tags>()
+  /** tag-set key → the one tags object its series share, and those series by metric name */
+  private readonly interned = new Map<string, { tags: Tags; series: Map<string, Series> }>()
 
-  constructor(catalog: readonly AttackCase[], options: { durationS?: number; faultWindows?: readonly FaultWindow[] } = {}) {
-    this.set = createMetricSet(options.durationS ?? 0)
+  /** `deferTrends`: see MetricSet.deferTrends */
+  constructor(catalog: readonly AttackCase[], options: { durationS?: number; faultWindows?: readonly FaultWindow[]; deferTrends?: boolean } = {}) {
+    this.set = createMetricSet(options.durationS ?? 0, { deferTrends: options.deferTrends })
     this.caseById = new Map(catalog.map((c) => [c.id, c]))
     this.faultWindows = options.faultWindows ?? []
     // Declare everything up front: a gate on a metric nobody sampled must still find it (a counter reads 0).
@@ -106,12 +115,17 @@ export class MetricsBuilder {
 
   add(a: AttemptRecord, g: GradedAttempt): void {
     const c = a.case === undefined ? undefined : this.caseById.get(a.case)
-    const fresh = attemptTags(a, c, this.faultWindows)
-    // One key per attempt, not per sample: up to nine samples share it.
-    const key = tagKey(fresh)
-    let tags = this.interned.get(key)
-    if (!tags) this.interned.set(key, (tags = fresh))
-    const add = (name: string, type: MetricType, value: number): void => addSample(this.set, name, type, value, tags, key)
+    const inFault = this.faultWindows.some((w) => a.scheduled_at >= w.start && a.scheduled_at < w.end)
+    // One key per attempt, not per sample: up to nine samples share it, and its series are kept with it.
+    const key = attemptTagKey(a, c, inFault)
+    let entry = this.interned.get(key)
+    if (!entry) this.interned.set(key, (entry = { tags: attemptTags(a, c, this.faultWindows), series: new Map() }))
+    const tagged = entry
+    const add = (name: string, type: MetricType, value: number): void => {
+      let s = tagged.series.get(name)
+      if (!s) tagged.series.set(name, (s = seriesFor(this.set, name, type, tagged.tags, key)))
+      sampleInto(this.set, s, value)
+    }
     const attack = a.kind === 'attack'
     const sent = a.status !== null || a.transport_error !== null
     // Not-covered attempts (unknown case, never sent) prove nothing: they stay out of every security rate.

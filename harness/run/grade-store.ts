@@ -57,11 +57,13 @@ export function gradeStore(store: RunStore, input: GradeStoreInput): StoreGradin
   const catalog = input.catalog ?? CATALOG
   const newChaos = () => new ChaosGrading({ windows: input.faults ?? [], catalog, thresholds: input.thresholds, evidence: storedEvidence(store) })
   let chaos = newChaos()
+  // A run without faults has nothing to adjust, and a grading without callbacks can be shared between threads.
+  const callbacks = () => (chaos.enabled ? { adjust: chaos.adjust } : {})
   const graded = gradeStream(store, {
     faultWindows: chaos.metricWindows,
-    adjust: chaos.adjust,
+    ...callbacks(),
     // the fault windows' folds start over with the grading (their windows are the same)
-    restart: () => ((chaos = newChaos()), { adjust: chaos.adjust }),
+    restart: () => ((chaos = newChaos()), callbacks()),
     catalog,
     settleDeadline: input.settleDeadline,
     chainStart: input.chainStart,

@@ -26,7 +26,7 @@
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
  * WAL also lets grading read the records through a second, read-only connection in a worker thread
- * (evidence-check-aside.ts) while this one writes joins and verdicts.
+ * (grade-aside.ts) while this one writes joins and verdicts.
  *
  * The lookup indexes are built when grading starts, not kept up to date while recording: a random
  * trace id index costs several times the insert itself per row on the hot path, and building it
@@ -36,9 +36,9 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import { isExchangeRecord, type EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
-import type { EvidenceJoin, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
+import type { EvidenceJoin, GradeAside, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
 import type { EvidenceCheckInput } from '../oracle/evidence-checks.ts'
-import { checkInWorker, type AsideOutcome } from './evidence-check-aside.ts'
+import { startAside } from './grade-aside.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 import type { ReconstructSource } from '../oracle/reconstruct.ts'
@@ -101,17 +101,21 @@ export class RunStore implements GradeSource, ReconstructSource {
   /** lazy indexes (GROUP_INDEX, EVIDENCE_TRACE_INDEX) known to exist on this connection */
   private readonly built = new Set<string>()
 
-  /** records from which grading checks them in a worker thread (evidence-check-worker.ts); tests move it */
+  /** records from which grading checks them in a worker thread (grade-aside-worker.ts); tests move it */
   static checkAsideFrom = 20_000
 
-  private constructor(file: string, db: DatabaseSync) {
+  /** a worker's connection (openReadOnly): it builds no index, the grading thread does */
+  private readonly readOnly: boolean
+
+  private constructor(file: string, db: DatabaseSync, readOnly = false) {
     this.file = file
     this.db = db
+    this.readOnly = readOnly
   }
 
   /** A second, read-only connection to a run store on disk (the worker's), which writes nothing, not even the schema. */
   static openReadOnly(file: string): RunStore {
-    return new RunStore(file, new DatabaseSync(file, { readOnly: true, timeout: 5_000 }))
+    return new RunStore(file, new DatabaseSync(file, { readOnly: true, timeout: 5_000 }), true)
   }
 
   /** Opens (creating if needed) a run store; a store a crashed run left behind is recovered from its WAL here. */
@@ -312,7 +316,7 @@ export class RunStore implements GradeSource, ReconstructSource {
   }
 
   private index(sql: string): void {
-    if (this.built.has(sql)) return
+    if (this.built.has(sql) || this.readOnly) return
     this.db.exec(sql)
     this.built.add(sql)
   }
@@ -354,13 +358,18 @@ export class RunStore implements GradeSource, ReconstructSource {
   }
 
   /**
-   * Pass 1's record checks in a worker thread with a connection of its own (WAL: it reads while
-   * this one writes), for a store on disk with enough records to pay for starting one.
+   * Pass 1's record checks, then shares of pass 3, in a worker thread with a connection of its own
+   * (WAL: it reads while this one writes), for a store on disk with enough records to pay for
+   * starting one. Before it grades, this connection commits the joins and builds the group index
+   * (the worker's connection is read-only).
    */
-  checkEvidenceAside(input: EvidenceCheckInput, size: number): (() => AsideOutcome | undefined) | undefined {
+  checkEvidenceAside(input: EvidenceCheckInput, size: number): GradeAside | undefined {
     if (this.file === ':memory:' || this.evidenceCount() < RunStore.checkAsideFrom) return undefined
     this.commit()
-    return checkInWorker(this.file, input, size)
+    return startAside(this.file, input, size, () => {
+      this.commit()
+      this.index(GROUP_INDEX)
+    })
   }
 
   *tokenRecordPages(size: number): Generator<{ rowid: number; tokenHash: string; ts: number }[]> {
@@ -383,9 +392,9 @@ export class RunStore implements GradeSource, ReconstructSource {
       ORDER BY seq`).all(tokenHash, t - windowMs, t + windowMs + this.maxDurationMs, t + windowMs) as { seq: number; started_at: number; ended_at: number }[]
   }
 
-  *attemptPages(size: number): Generator<AttemptRecord[]> {
-    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
-      const rows = this.sql('SELECT seq, json FROM attempts WHERE seq > ? ORDER BY seq LIMIT ?').all(after, size) as { seq: number; json: string }[]
+  *attemptPages(size: number, from = Number.MIN_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): Generator<AttemptRecord[]> {
+    for (let after = from - 1; ; ) {
+      const rows = this.sql('SELECT seq, json FROM attempts WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').all(after, to, size) as { seq: number; json: string }[]
       if (rows.length === 0) return
       after = rows[rows.length - 1].seq
       yield rows.map((r) => JSON.parse(r.json) as AttemptRecord)

@@ -113,6 +113,11 @@ export class ChaosGrading {
     )
   }
 
+  /** whether the run had faults: without, `adjust` changes nothing and need not be called */
+  get enabled(): boolean {
+    return this.#enabled
+  }
+
   /**
    * Each graded attempt, once, with the records joined to it: returns its grade with a fail-closed
    * refusal during a fault counted as such and any recorded evidence gap applied.

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { CATALOG } from '../../../harness/attacks/catalog.ts'
 import { gradeRecords } from '../../../harness/run/grade-records.ts'
-import { aggregate, sampleCount, seriesOf } from '../../../harness/oracle/metric-set.ts'
+import { aggregate, sampleCount, seriesOf, tagKey } from '../../../harness/oracle/metric-set.ts'
 import type { FaultWindowRecord } from '../../../harness/contracts/fault-window.ts'
-import { summarizeMetrics } from '../../../harness/oracle/metrics.ts'
+import { attemptTagKey, attemptTags, summarizeMetrics } from '../../../harness/oracle/metrics.ts'
 import { attack, legit, metricsTraffic, T0 } from './fixtures.ts'
 
 const { attempts, evidence } = metricsTraffic()
@@ -33,6 +33,16 @@ describe('metrics: k6-style metric set from graded attempts', () => {
       [expect.objectContaining({ kind: 'legit', case: '', grading: '', fault: 'yes' }), 1],
     ])
     expect(sampleCount(set, 'gatecrash_attempts')).toBe(7)
+  })
+
+  test('an attempt\'s series key, built without its tags, is the key of its tags (legit, attack, unknown case, in and out of a fault)', () => {
+    const byId = new Map(CATALOG.map((c) => [c.id, c]))
+    for (const a of [...attempts, { ...attempts[0], kind: 'attack' as const, case: 'no.such-case' }]) {
+      const c = a.case === undefined ? undefined : byId.get(a.case)
+      for (const windows of [[], [{ start: a.scheduled_at, end: a.scheduled_at + 1 }]]) {
+        expect(attemptTagKey(a, c, windows.length > 0)).toBe(tagKey(attemptTags(a, c, windows)))
+      }
+    }
   })
 
   test('memory is per tag set, not per sample: attempts with the same tags share one series', () => {

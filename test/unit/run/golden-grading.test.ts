@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { shareRange } from '../../../harness/oracle/grade-stream.ts'
 import { RunStore } from '../../../harness/run/run-store.ts'
 import { benchStore, fill, gradeGolden, mixedStore, type GoldenStore } from './golden-grading.ts'
 import { removeScratch, scratch } from './store-fixtures.ts'
@@ -15,15 +16,55 @@ afterAll(removeScratch)
 const FIXTURE = new URL('./golden-grading.json', import.meta.url)
 const WRITE = process.env.GATECRASH_WRITE_GOLDEN === '1'
 
-/** `failed`: the record checks start elsewhere but never answer (a worker that died): graded here after the joins were made */
-async function graded(g: GoldenStore, where: 'disk' | 'memory', pageSize?: number, failed = false): Promise<unknown> {
+/**
+ * `failed`: the record checks start elsewhere but never answer (a worker that died): graded here
+ * after the joins were made. `shared`: counts the ranges the worker graded, and after its first
+ * range this thread waits for the worker's first part, so the worker surely grades some.
+ */
+async function graded(g: GoldenStore, where: 'disk' | 'memory', pageSize?: number, failed = false, shared?: { parts: number }): Promise<unknown> {
   const store = RunStore.open(where === 'memory' ? ':memory:' : path.join(await scratch(), 'run.db'))
-  if (failed) store.checkEvidenceAside = () => () => undefined
+  if (failed) store.checkEvidenceAside = () => ({ checks: () => undefined })
+  if (shared) store.checkEvidenceAside = countShared(store.checkEvidenceAside.bind(store), shared)
   try {
     fill(store, g)
     return gradeGolden(store, g, pageSize)
   } finally {
     store.close()
+  }
+}
+
+function countShared(start: RunStore['checkEvidenceAside'], shared: { parts: number }): RunStore['checkEvidenceAside'] {
+  return (input, size) => {
+    const aside = start(input, size)
+    if (!aside?.share) return aside
+    const share = aside.share.bind(aside)
+    return {
+      checks: () => aside.checks(),
+      share: (ranges, pass, pageSize) => {
+        const inner = share(ranges, pass, pageSize)
+        const waiting: ReturnType<typeof inner.take> = []
+        const take = () => {
+          const got = [...waiting.splice(0), ...inner.take()]
+          shared.parts += got.length
+          return got
+        }
+        let claims = 0
+        return {
+          claim: () => {
+            if (claims++ === 1) {
+              const pause = new Int32Array(new SharedArrayBuffer(4))
+              for (const until = Date.now() + 30_000; waiting.length === 0 && Date.now() < until; ) {
+                waiting.push(...inner.take())
+                Atomics.wait(pause, 0, 0, 5)
+              }
+            }
+            return inner.claim()
+          },
+          take,
+          finish: () => inner.finish(),
+        }
+      },
+    }
   }
 }
 
@@ -52,6 +93,30 @@ describe('issue 14: a faster grader grades exactly as before', () => {
       for (const [name, g] of Object.entries(stores)) expect(JSON.parse(JSON.stringify(await graded(g, 'disk', undefined, true))), `${name}, checks failed`).toEqual(golden[name])
     } finally {
       RunStore.checkAsideFrom = from
+    }
+  })
+
+  test('the same with the verdict pass shared between two threads in ranges of a few attempts (grade-aside.ts)', async () => {
+    const golden = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>
+    const from = RunStore.checkAsideFrom
+    const attempts = shareRange.attempts
+    try {
+      RunStore.checkAsideFrom = 0
+      // ranges that cut through concurrency groups and pages (the group's range judges it whole);
+      // only a store with no altered record and no fault is shared (the others are graded in one thread)
+      for (const [range, names] of [[41, ['clean']], [333, Object.keys(stores)]] as const) {
+        shareRange.attempts = range
+        for (const name of names) {
+          const shared = { parts: 0 }
+          // only the clean store is shared: the pause waits for a part of the worker's
+          const now = await graded(stores[name as keyof typeof stores], 'disk', 50, false, name === 'clean' ? shared : undefined)
+          expect(JSON.parse(JSON.stringify(now)), `${name} in ranges of ${range}`).toEqual(golden[name])
+          if (name === 'clean') expect(shared.parts, 'ranges the worker graded').toBeGreaterThan(0)
+        }
+      }
+    } finally {
+      RunStore.checkAsideFrom = from
+      shareRange.attempts = attempts
     }
   })
 

@@ -1,0 +1,141 @@
+/**
+ * The second thread of a grading over a run store on disk (grade-aside-worker.ts). It parses and
+ * hashes the run's records for the record checks (oracle/evidence-checks.ts) while the grading
+ * thread builds its lookup indexes and makes the joins; then, if asked, it grades ranges of
+ * attempts (oracle/verdict-pass.ts) beside the grading thread, both taking ranges in turn from one
+ * shared counter (bench `join`: on two cores this halves the verdict pass, the longest step).
+ * Grading is synchronous from end to end (finalize.ts, `gatecrash report`), so this thread blocks
+ * on shared flags and reads the worker's answers from the port directly, without the event loop.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import type { GradedAttempt } from '../contracts/verdict.ts'
+import type { EvidenceCheckInput, EvidenceCheckResult } from '../oracle/evidence-checks.ts'
+import type { GradeAside, SeqRange, SharedPassInput, VerdictShare } from '../oracle/grade-stream.ts'
+import type { VerdictPart } from '../oracle/verdict-pass.ts'
+
+export interface AsideOutcome {
+  result: EvidenceCheckResult
+  /** rowids of the records whose hash does not recompute, in delivery order */
+  tampered: number[]
+}
+
+/** Slots of the shared Int32Array both threads block and count on. */
+export const FLAG = {
+  /** 1 once the checks' answer is on the port, whatever happened */
+  checked: 0,
+  /** 1 once the worker's code runs */
+  started: 1,
+  /** what the worker does after its checks: 0 not said yet, 1 grade ranges (the plan is on the port), 2 stop */
+  command: 2,
+  /** the next range to grade, taken by both threads with Atomics.add */
+  next: 3,
+  /** 1 once the worker takes no more ranges and has posted every part it graded */
+  shared: 4,
+  /** ranges in the plan */
+  ranges: 5,
+} as const
+
+/** What grade-aside-worker.ts is started with. */
+export interface AsideData {
+  file: string
+  input: EvidenceCheckInput
+  size: number
+  flags: Int32Array
+  port: MessagePort
+}
+
+/** The plan the worker reads when told to grade. */
+export interface SharePlan {
+  ranges: readonly SeqRange[]
+  input: SharedPassInput
+  size: number
+}
+
+export type AsideMessage =
+  | { kind: 'checks'; ok: true; outcome: AsideOutcome }
+  | { kind: 'checks'; ok: false; error: string }
+  | { kind: 'part'; index: number; part: VerdictPart; verdicts: GradedAttempt[] }
+  | { kind: 'share-failed'; error: string }
+
+/**
+ * How long a worker may take to start running its code. One that fails before (Node refuses the
+ * worker's flags, say) never answers and its error event needs the event loop this thread is
+ * blocking, so the wait gives up and the checks run in this thread instead.
+ */
+const STARTUP_MS = 30_000
+
+/**
+ * Starts the checks in a worker. `prepareShare` runs in this thread before a share starts (the
+ * store builds there the indexes the worker's read-only connection cannot).
+ */
+export function startAside(file: string, input: EvidenceCheckInput, size: number, prepareShare: () => void): GradeAside {
+  const flags = new Int32Array(new SharedArrayBuffer(6 * 4))
+  const { port1, port2 } = new MessageChannel()
+  let worker: Worker
+  try {
+    const data: AsideData = { file, input, size, flags, port: port2 }
+    // The process's Node flags are inherited, unless one is for `-e` input, which a worker refuses
+    // (and naming flags instead refuses V8's, such as --expose-gc).
+    const execArgv = process.execArgv.some((a) => a.startsWith('--input-type')) ? [] : undefined
+    worker = new Worker(new URL('./grade-aside-worker.ts', import.meta.url), { workerData: data, transferList: [port2], ...(execArgv ? { execArgv } : {}) })
+  } catch {
+    port1.close()
+    return { checks: () => undefined }
+  }
+  worker.unref()
+  // a failure after its code started is answered on the port; before, STARTUP_MS ends the wait
+  worker.on('error', () => {})
+
+  let checks: AsideMessage | undefined
+  const parts: Extract<AsideMessage, { kind: 'part' }>[] = []
+  const drain = (): void => {
+    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) {
+      const message = m.message as AsideMessage
+      if (message.kind === 'checks') checks = message
+      else if (message.kind === 'part') parts.push(message)
+    }
+  }
+  const started = (): boolean => Atomics.wait(flags, FLAG.started, 0, STARTUP_MS) !== 'timed-out'
+  const tell = (command: 1 | 2): void => {
+    if (Atomics.compareExchange(flags, FLAG.command, 0, command) === 0) Atomics.notify(flags, FLAG.command)
+  }
+  let sharing = false
+  const end = (): void => {
+    port1.close()
+    void worker.terminate()
+  }
+
+  return {
+    checks() {
+      if (!sharing) tell(2)
+      if (started()) Atomics.wait(flags, FLAG.checked, 0)
+      drain()
+      if (!sharing) end()
+      return checks?.kind === 'checks' && checks.ok ? checks.outcome : undefined
+    },
+    share(ranges: readonly SeqRange[], pass: SharedPassInput, pageSize: number): VerdictShare {
+      prepareShare()
+      sharing = true
+      const plan: SharePlan = { ranges, input: pass, size: pageSize }
+      port1.postMessage(plan)
+      Atomics.store(flags, FLAG.ranges, ranges.length)
+      tell(1)
+      return {
+        claim: () => {
+          const k = Atomics.add(flags, FLAG.next, 1)
+          return k < ranges.length ? k : -1
+        },
+        take: () => {
+          drain()
+          return parts.splice(0)
+        },
+        finish: () => {
+          if (started()) Atomics.wait(flags, FLAG.shared, 0)
+          drain()
+          // the checks' answer is read from the buffer afterwards (checks())
+          sharing = false
+        },
+      }
+    },
+  }
+}

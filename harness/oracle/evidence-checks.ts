@@ -3,7 +3,7 @@
  * 1): the tamper check (the hash recomputes), the integrity check (evidence/integrity.ts), the late
  * count and the "No secrets" scan. A fold with no I/O, so it gives the same result wherever it
  * runs: in the grading thread, or in a worker reading the same run store while the grading thread
- * builds its indexes and joins (run/evidence-check-worker.ts), which is where a run's million
+ * builds its indexes and joins (run/grade-aside-worker.ts), which is where a run's million
  * records are parsed and hashed.
  */
 import type { EvidenceRecord } from '../contracts/evidence.ts'

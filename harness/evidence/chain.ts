@@ -74,6 +74,29 @@ export function recordHash(record: Omit<EvidenceRecord, 'hash'> & { hash?: strin
   return b64urlSha256(objectJson(record as unknown as Record<string, unknown>, 'hash'))
 }
 
+/**
+ * Whether a record stored in canonical form (`canonicalJson(record)`, run/run-store.ts) still has
+ * the hash it carries: the hash recomputed over the stored text with its own `"hash"` member cut
+ * out, which is JCS of the record without it, without parsing and re-serialising the record.
+ * Undefined when the text holds no such member (then ask recordHash of the parsed record).
+ *
+ * The first `"hash":"<hash>"` in the text is the record's own member: quotes inside a string are
+ * escaped, so it cannot be part of a value, and a nested object holding the same hash before it
+ * would need the hash inside the very text it is computed over (a SHA-256 fixed point).
+ */
+export function storedHashRecomputes(canonical: string, hash: string): boolean | undefined {
+  const member = `"hash":${JSON.stringify(hash)}`
+  const at = canonical.indexOf(member)
+  if (at < 1) return undefined
+  const end = at + member.length
+  const before = canonical[at - 1]
+  let without: string
+  if (before === ',') without = canonical.slice(0, at - 1) + canonical.slice(end)
+  else if (before === '{') without = canonical.slice(0, at) + canonical.slice(canonical[end] === ',' ? end + 1 : end)
+  else return undefined
+  return b64urlSha256(without) === hash
+}
+
 /** The last hash per writer in records read in delivery order: the heads a later read must link to. */
 export function headsOf(records: readonly EvidenceRecord[]): Record<string, string | null> {
   const heads: Record<string, string | null> = {}

@@ -10,7 +10,7 @@ import type { EvidenceRecord } from '../contracts/evidence.ts'
 import type { ChainHeads, EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { IssuedCheckOutcome } from '../contracts/issued-token.ts'
 import type { RunJson } from '../contracts/run-json.ts'
-import { recordHash } from '../evidence/chain.ts'
+import { recordHash, storedHashRecomputes } from '../evidence/chain.ts'
 import { IntegrityTracker, type HeadSample } from '../evidence/integrity.ts'
 import { credentialShapes } from '../protocol/redact.ts'
 import { MAX_EXAMPLES } from './case-rows.ts'
@@ -31,6 +31,20 @@ export interface EvidenceCheckResult {
 /** Late: stamped after the settle deadline. `ts` is Date.parse(record.ts) as the store keeps it (null: not a time). */
 export function lateCheck(settleDeadline: number | undefined): (ts: number | null) => boolean {
   return (ts) => settleDeadline !== undefined && ts !== null && ts > settleDeadline
+}
+
+/** A record as a canonical store keeps it (run/run-store.ts schema /2): its chain fields in columns, its text in RFC 8785 form. */
+export interface StoredEvidenceRow {
+  rowid: number
+  /** as in StoredRecord */
+  ts: number | null
+  id: string
+  component: string
+  /** the record's prev and hash when they are strings, else null */
+  prev: string | null
+  hash: string | null
+  /** canonicalJson(record) */
+  json: string
 }
 
 export class EvidenceChecks {
@@ -64,6 +78,29 @@ export class EvidenceChecks {
       return false
     }
     if (this.#isLate(ts)) this.#late++
+    return true
+  }
+
+  /**
+   * add() for a record as a canonical store keeps it: the same checks, with its hash recomputed
+   * over the stored text (evidence/chain.ts storedHashRecomputes) and its chain fields read from
+   * their columns, so it is parsed only when it holds `detail` to scan, or lacks a chain field as
+   * a string (then add() judges it whole, as for any store).
+   */
+  addStored(row: StoredEvidenceRow): boolean {
+    const chained = this.#chains !== null
+    const hashOk = chained && row.hash !== null && row.prev !== null ? storedHashRecomputes(row.json, row.hash) : chained ? undefined : true
+    if (hashOk === undefined) return this.add(row.rowid, row.ts, JSON.parse(row.json) as EvidenceRecord)
+    this.#records++
+    // `"detail":` anywhere (a nested key too) is a superset of the records with a detail member
+    if (row.json.includes('"detail":')) this.#scanForSecrets(JSON.parse(row.json) as EvidenceRecord)
+    else this.#secrets.checked++
+    this.#chains?.add({ id: row.id, component: row.component, prev: row.prev, hash: row.hash } as EvidenceRecord, row.rowid, hashOk)
+    if (!hashOk) {
+      this.#tampered++
+      return false
+    }
+    if (this.#isLate(row.ts)) this.#late++
     return true
   }
 

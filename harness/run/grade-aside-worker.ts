@@ -29,7 +29,11 @@ try {
   try {
     const checks = new EvidenceChecks(input, store.headSamples())
     const tampered: number[] = []
-    for (const page of store.evidencePages(size)) for (const r of page) if (!checks.add(r.rowid, r.ts, r.record)) tampered.push(r.rowid)
+    if (store.canonical) {
+      for (const page of store.storedEvidencePages(size)) for (const r of page) if (!checks.addStored(r)) tampered.push(r.rowid)
+    } else {
+      for (const page of store.evidencePages(size)) for (const r of page) if (!checks.add(r.rowid, r.ts, r.record)) tampered.push(r.rowid)
+    }
     post({ kind: 'checks', ok: true, outcome: { result: checks.finish(store.redeliveredRecords(), store.verificationProblems()), tampered } })
     // altered records change the joins: whatever is graded before they are corrected is dropped
     clean = tampered.length === 0

@@ -5,10 +5,13 @@
  * fit in memory: attempts stream in while the run goes (through AttemptLog's writer thread),
  * evidence streams in page by page after it, and the grader and the CSV writers read it back in pages.
  *
- * Schema (gatecrash.run-db/1):
+ * Schema (gatecrash.run-db/2):
  *   attempts  seq PK, trace_id, token_hash, kind, case_id, group_id, started_at, ended_at, json
  *   evidence  rowid PK (delivery order), id UNIQUE, trace_id, token_hash, ts (epoch ms or NULL),
- *             component, json
+ *             component, prev, hash (the record's chain fields when strings), json: the record in
+ *             canonical form (RFC 8785), the form its hash is computed over, so the tamper check
+ *             hashes the stored text (its own "hash" member cut out) without parsing and
+ *             re-serialising a million records (bench `join`)
  *   joins     evidence rowid PK → seq, via ('trace' | 'token-window')         ┐ grading output,
  *   tampered  evidence rowid PK (hash does not recompute)                     │ cleared and
  *   verdicts  seq PK, verdict, why, evidence_id, matched, faithful            ┘ rewritten per grading
@@ -23,6 +26,8 @@
  *             oracle/reconstruct.ts follows from a call back to its principal
  *   meta      key PK, value (schema version; the settle deadline of the last grading; `exchanges`
  *             once the run kept provisioning's exchange records)
+ * A /1 store (evidence json as the source served it, no prev and hash columns) gets the columns
+ * when opened, empty, and its records are checked by parsing them, as before.
  * WAL mode with synchronous=NORMAL: a commit is durable against a crash of the process without an
  * fsync per transaction; a killed run leaves run.db plus run.db-wal, which SQLite replays on open.
  * WAL also lets grading read the records through a second, read-only connection in a worker thread
@@ -35,15 +40,16 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import { isExchangeRecord, type EvidenceRecord } from '../contracts/evidence.ts'
+import { canonicalJson } from '../evidence/chain.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
 import type { EvidenceJoin, GradeAside, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
-import type { EvidenceCheckInput } from '../oracle/evidence-checks.ts'
+import type { EvidenceCheckInput, StoredEvidenceRow } from '../oracle/evidence-checks.ts'
 import { startAside } from './grade-aside.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 import type { ReconstructSource } from '../oracle/reconstruct.ts'
 
-export const RUN_DB_SCHEMA = 'gatecrash.run-db/1'
+export const RUN_DB_SCHEMA = 'gatecrash.run-db/2'
 
 /** Rows per write transaction: a crash loses at most one uncommitted batch. */
 export const MAX_ROWS_PER_TRANSACTION = 1_000
@@ -53,7 +59,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY, trace_id TEXT NOT NULL, token_hash TEXT, kind TEXT NOT NULL,
   case_id TEXT, group_id TEXT, started_at REAL NOT NULL, ended_at REAL NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS evidence (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, trace_id TEXT, token_hash TEXT, ts REAL,
-  component TEXT NOT NULL, json TEXT NOT NULL);
+  component TEXT NOT NULL, prev TEXT, hash TEXT, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS joins (rowid INTEGER PRIMARY KEY, seq INTEGER NOT NULL, via TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tampered (rowid INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS heads (sample INTEGER PRIMARY KEY, after_rowid INTEGER NOT NULL, at REAL NOT NULL, json TEXT NOT NULL);
@@ -123,6 +129,9 @@ export class RunStore implements GradeSource, ReconstructSource {
     const db = new DatabaseSync(file, { timeout: 5_000 })
     db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;')
     db.exec(SCHEMA)
+    // a /1 store: the chain columns, empty (its records keep the form they were stored in)
+    const columns = new Set((db.prepare('PRAGMA table_info(evidence)').all() as { name: string }[]).map((c) => c.name))
+    for (const c of ['prev', 'hash']) if (!columns.has(c)) db.exec(`ALTER TABLE evidence ADD COLUMN ${c} TEXT`)
     db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', RUN_DB_SCHEMA)
     return new RunStore(file, db)
   }
@@ -196,14 +205,15 @@ export class RunStore implements GradeSource, ReconstructSource {
    * id already stored (a page read twice) is skipped; returns how many were.
    */
   appendEvidence(records: readonly EvidenceRecord[]): number {
-    const insert = this.sql('INSERT OR IGNORE INTO evidence (id, trace_id, token_hash, ts, component, json) VALUES (?, ?, ?, ?, ?, ?)')
+    const insert = this.sql('INSERT OR IGNORE INTO evidence (id, trace_id, token_hash, ts, component, prev, hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
     let skipped = 0
     for (let i = 0; i < records.length; i += MAX_ROWS_PER_TRANSACTION) {
       this.transaction(() => {
         for (const r of records.slice(i, i + MAX_ROWS_PER_TRANSACTION)) {
           const c = r.correlation ?? {}
-          const json = JSON.stringify(r)
-          const changes = insert.run(r.id, c.trace_id || null, c.token_hash || null, tsMs(r.ts), r.component, json).changes
+          const json = this.recordJson(r)
+          const chain = this.canonical ? [typeof r.prev === 'string' ? r.prev : null, typeof r.hash === 'string' ? r.hash : null] : [null, null]
+          const changes = insert.run(r.id, c.trace_id || null, c.token_hash || null, tsMs(r.ts), r.component, ...chain, json).changes
           if (changes > 0 && isExchangeRecord(r)) this.insertExchange(r, json)
           if (changes === 0) {
             skipped++
@@ -215,6 +225,17 @@ export class RunStore implements GradeSource, ReconstructSource {
       })
     }
     return skipped
+  }
+
+  #canonical: boolean | undefined
+  /** whether the store keeps records in canonical form with their chain fields in columns (schema /2 from its start) */
+  get canonical(): boolean {
+    return (this.#canonical ??= this.getMeta('schema') === RUN_DB_SCHEMA)
+  }
+
+  /** A record as stored: canonical in a /2 store; in a /1 one as before, so one store holds one form. */
+  private recordJson(r: EvidenceRecord): string {
+    return this.canonical ? canonicalJson(r) : JSON.stringify(r)
   }
 
   private insertExchange(r: EvidenceRecord, json: string): void {
@@ -254,7 +275,7 @@ export class RunStore implements GradeSource, ReconstructSource {
   compareServed(r: EvidenceRecord): boolean {
     const stored = this.sql('SELECT json FROM evidence WHERE id = ?').get(r.id) as { json: string } | undefined
     if (!stored) return false
-    const json = JSON.stringify(r)
+    const json = this.recordJson(r)
     if (stored.json !== json) this.sql('INSERT INTO redelivered (id, json) VALUES (?, ?)').run(r.id, json)
     return true
   }
@@ -312,6 +333,20 @@ export class RunStore implements GradeSource, ReconstructSource {
       if (rows.length === 0) return
       after = rows[rows.length - 1].rowid
       yield rows.map((r) => ({ rowid: r.rowid, ts: r.ts, record: JSON.parse(r.json) as EvidenceRecord }))
+    }
+  }
+
+  /**
+   * Every record in delivery order as stored, for the record checks of a canonical store
+   * (EvidenceChecks.addStored): no record is parsed here.
+   */
+  *storedEvidencePages(size: number): Generator<StoredEvidenceRow[]> {
+    const page = this.sql('SELECT rowid, ts, id, component, prev, hash, json FROM evidence WHERE rowid > ? ORDER BY rowid LIMIT ?')
+    for (let after = 0; ; ) {
+      const rows = page.all(after, size) as unknown as StoredEvidenceRow[]
+      if (rows.length === 0) return
+      after = rows[rows.length - 1].rowid
+      yield rows
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import type { EvidenceRecord } from '../../../harness/contracts/evidence.ts'
-import { recordHash } from '../../../harness/evidence/chain.ts'
+import { canonicalJson, recordHash, storedHashRecomputes } from '../../../harness/evidence/chain.ts'
 import { checkChain } from '../../../harness/evidence/integrity.ts'
 import { gradeRecords, type GradeRecordsInput } from '../../../harness/run/grade-records.ts'
 import { chain, legit, recordFor } from './fixtures.ts'
@@ -95,5 +95,25 @@ describe('checkChain (the same rules, for one writer\'s records in memory)', () 
   test('names the first bad record and the head', () => {
     expect(checkChain('rs-1', trail)).toEqual({ component: 'rs-1', records: 6, brokenAt: null, problem: null, head: trail[5].hash })
     expect(checkChain('rs-1', trail.filter((r) => r.id !== 'ev_2'))).toMatchObject({ brokenAt: 1, problem: 'record ev_3: prev does not link to the record before', head: null })
+  })
+})
+
+describe('storedHashRecomputes (the tamper check over a canonical store\'s text, evidence-schema "Integrity")', () => {
+  test('an intact record recomputes; one field changed does not; a record without its member is not judged here', () => {
+    const r = trail[2]
+    expect(storedHashRecomputes(canonicalJson(r), r.hash as string)).toBe(true)
+    expect(storedHashRecomputes(canonicalJson({ ...r, decision: 'deny' }), r.hash as string)).toBe(false)
+    expect(storedHashRecomputes(canonicalJson({ ...r, hash: undefined }), r.hash as string)).toBeUndefined()
+    // each answer is the one recordHash gives on the parsed record
+    for (const x of trail) expect(storedHashRecomputes(canonicalJson(x), x.hash as string)).toBe(recordHash(x) === x.hash)
+  })
+
+  test('a nested "hash" member (in detail, before the record\'s own) is kept: only the record\'s own is cut', () => {
+    const withDetail = { ...trail[0], detail: { hash: 'not-the-record-hash', note: 'x' } } as EvidenceRecord
+    const sealed = { ...withDetail, hash: recordHash(withDetail) }
+    expect(storedHashRecomputes(canonicalJson(sealed), sealed.hash as string)).toBe(true)
+    // the same value nested and on the record: the nested one was hashed, so it stays; tampering still shows
+    const copy = { ...sealed, detail: { hash: sealed.hash } } as EvidenceRecord
+    expect(storedHashRecomputes(canonicalJson(copy), sealed.hash as string)).toBe(recordHash(copy) === copy.hash)
   })
 })

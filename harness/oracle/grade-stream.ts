@@ -69,7 +69,7 @@ export interface GradeAside {
   checks(): { result: EvidenceCheckResult; tampered: number[] } | undefined
   /**
    * Has the other thread grade ranges of seqs too, once its checks are done and found no altered
-   * record (the joins are made by then and committed). Both threads take ranges in turn from one
+   * record (the joins are made by then and committed), and write their verdicts to the store. Both threads take ranges in turn from one
    * counter; undefined when this grading cannot be shared (then this thread grades them all).
    */
   share?(ranges: readonly SeqRange[], input: SharedPassInput, size: number): VerdictShare
@@ -86,8 +86,8 @@ export type SharedPassInput = Omit<VerdictPassInput, 'adjust' | 'observe'>
 export interface VerdictShare {
   /** the next range for this thread, or -1 when all are taken */
   claim(): number
-  /** ranges the other thread has graded since last asked, with their verdicts */
-  take(): { index: number; part: VerdictPart; verdicts: GradedAttempt[] }[]
+  /** ranges the other thread has graded since last asked (it has written their verdicts) */
+  take(): { index: number; part: VerdictPart }[]
   /** waits until the other thread takes no more ranges */
   finish(): void
 }
@@ -271,10 +271,7 @@ function verdictPass(source: GradeSource, size: number, input: GradeStreamInput,
   const { catalog, settleDeadline, faultWindows } = pass
   const shared = share(ranges, { catalog, settleDeadline, faultWindows }, size)
   const collect = (): void => {
-    for (const d of shared.take()) {
-      write(d.verdicts)
-      merged.add(d.index, d.part)
-    }
+    for (const d of shared.take()) merged.add(d.index, d.part)
   }
   for (let k = shared.claim(); k >= 0; k = shared.claim()) {
     merged.add(k, gradeRange(source, pass, size, write, ranges[k]))

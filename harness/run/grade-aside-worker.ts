@@ -1,7 +1,7 @@
 /**
  * The worker side of grade-aside.ts: opens the run store read-only, feeds every record in delivery
  * order to the grader's record checks and answers on its port; then, told to, grades ranges of
- * attempts taken from the shared counter and posts each part. It says it started first; everything
+ * attempts taken from the shared counter, writes their verdicts and posts each part. It says it started first; everything
  * after is inside one try, module loading included (dynamic imports), so the grading thread
  * waiting on a flag is always released.
  */
@@ -57,15 +57,22 @@ try {
   port.close()
 }
 
+/**
+ * Writes the verdicts of its ranges through a connection of its own, a page per transaction as the
+ * grading thread does (WAL: one writer at a time, the other waits its turn for a millisecond or
+ * so), rather than sending a million verdicts over for that thread to write.
+ */
 async function share(plan: SharePlan): Promise<void> {
   const { RunStore } = await import('./run-store.ts')
   const { gradeRange } = await import('../oracle/verdict-pass.ts')
-  const store = RunStore.openReadOnly(file)
+  const store = RunStore.open(file)
   try {
+    const write = (out: GradedAttempt[]): void => {
+      store.addVerdicts(out)
+      store.pageDone()
+    }
     for (let k = Atomics.add(flags, FLAG.next, 1); k < plan.ranges.length; k = Atomics.add(flags, FLAG.next, 1)) {
-      const verdicts: GradedAttempt[] = []
-      const part = gradeRange(store, plan.input, plan.size, (out) => verdicts.push(...out), plan.ranges[k])
-      post({ kind: 'part', index: k, part, verdicts })
+      post({ kind: 'part', index: k, part: gradeRange(store, plan.input, plan.size, write, plan.ranges[k]) })
     }
   } finally {
     store.close()

@@ -8,7 +8,6 @@
  * on shared flags and reads the worker's answers from the port directly, without the event loop.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import type { GradedAttempt } from '../contracts/verdict.ts'
 import type { EvidenceCheckInput, EvidenceCheckResult } from '../oracle/evidence-checks.ts'
 import type { GradeAside, SeqRange, SharedPassInput, VerdictShare } from '../oracle/grade-stream.ts'
 import type { VerdictPart } from '../oracle/verdict-pass.ts'
@@ -54,7 +53,7 @@ export interface SharePlan {
 export type AsideMessage =
   | { kind: 'checks'; ok: true; outcome: AsideOutcome }
   | { kind: 'checks'; ok: false; error: string }
-  | { kind: 'part'; index: number; part: VerdictPart; verdicts: GradedAttempt[] }
+  | { kind: 'part'; index: number; part: VerdictPart }
   | { kind: 'share-failed'; error: string }
 
 /**

@@ -182,10 +182,11 @@ export interface GradeStreamResult {
 
 /**
  * Rows per page. Small enough that a page's parsed records and attempts die young (a scavenge, not
- * a full collection, frees them: with 5,000 the collector cost a sixth of a million-row grading),
- * large enough that each page's statements cost nothing against its rows.
+ * a full collection, frees them: with 5,000 the collector cost a sixth of a million-row grading,
+ * and 250 against 1,000 saved another ~4 % of its CPU and ~100 MB of peak RSS), large enough that
+ * each page's statements cost nothing against its rows.
  */
-const PAGE = 1_000
+const PAGE = 250
 
 /**
  * Attempts per range when another thread shares pass 3: enough that a range's statements and its

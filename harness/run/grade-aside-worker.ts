@@ -1,9 +1,9 @@
 /**
  * The worker side of grade-aside.ts: opens the run store read-only, feeds every record in delivery
  * order to the grader's record checks and answers on its port; then, told to, grades ranges of
- * attempts taken from the shared counter, writes their verdicts and posts each part. It says it started first; everything
- * after is inside one try, module loading included (dynamic imports), so the grading thread
- * waiting on a flag is always released.
+ * attempts taken from the shared counter, writes their verdicts and posts each part. It says it
+ * started first; everything after is inside a try, module loading included (dynamic imports), so
+ * the grading thread waiting on a flag is always released.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads'
 import type { GradedAttempt } from '../contracts/verdict.ts'
@@ -50,8 +50,8 @@ try {
     const plan = receiveMessageOnPort(port)?.message as SharePlan | undefined
     if (plan) await share(plan)
   }
-} catch (e) {
-  post({ kind: 'share-failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) })
+} catch {
+  // a range taken and not posted is graded by the grading thread (its verdicts replace any written here)
 } finally {
   raise(FLAG.shared)
   port.close()

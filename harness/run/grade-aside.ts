@@ -30,9 +30,8 @@ export const FLAG = {
   next: 3,
   /** 1 once the worker takes no more ranges and has posted every part it graded */
   shared: 4,
-  /** ranges in the plan */
-  ranges: 5,
 } as const
+const FLAGS = 5
 
 /** What grade-aside-worker.ts is started with. */
 export interface AsideData {
@@ -54,7 +53,6 @@ export type AsideMessage =
   | { kind: 'checks'; ok: true; outcome: AsideOutcome }
   | { kind: 'checks'; ok: false; error: string }
   | { kind: 'part'; index: number; part: VerdictPart }
-  | { kind: 'share-failed'; error: string }
 
 /**
  * How long a worker may take to start running its code. One that fails before (Node refuses the
@@ -64,11 +62,12 @@ export type AsideMessage =
 const STARTUP_MS = 30_000
 
 /**
- * Starts the checks in a worker. `prepareShare` runs in this thread before a share starts (the
- * store builds there the indexes the worker's read-only connection cannot).
+ * Starts the checks in a worker. `prepareShare` runs in this thread before a share starts: the
+ * store commits its joins there and builds the indexes the worker's grading reads, so the worker
+ * writes nothing but verdicts.
  */
 export function startAside(file: string, input: EvidenceCheckInput, size: number, prepareShare: () => void): GradeAside {
-  const flags = new Int32Array(new SharedArrayBuffer(6 * 4))
+  const flags = new Int32Array(new SharedArrayBuffer(FLAGS * 4))
   const { port1, port2 } = new MessageChannel()
   let worker: Worker
   try {
@@ -94,7 +93,9 @@ export function startAside(file: string, input: EvidenceCheckInput, size: number
       else if (message.kind === 'part') parts.push(message)
     }
   }
-  const started = (): boolean => Atomics.wait(flags, FLAG.started, 0, STARTUP_MS) !== 'timed-out'
+  // asked before each wait; a worker that never started is waited for once
+  let running: boolean | undefined
+  const started = (): boolean => (running ??= Atomics.wait(flags, FLAG.started, 0, STARTUP_MS) !== 'timed-out')
   const tell = (command: 1 | 2): void => {
     if (Atomics.compareExchange(flags, FLAG.command, 0, command) === 0) Atomics.notify(flags, FLAG.command)
   }
@@ -117,7 +118,6 @@ export function startAside(file: string, input: EvidenceCheckInput, size: number
       sharing = true
       const plan: SharePlan = { ranges, input: pass, size: pageSize }
       port1.postMessage(plan)
-      Atomics.store(flags, FLAG.ranges, ranges.length)
       tell(1)
       return {
         claim: () => {

@@ -261,16 +261,15 @@ function verdictPass(source: GradeSource, size: number, input: GradeStreamInput,
   }
   const seqs = source.seqRange()
   const count = seqs ? Math.ceil((seqs.max - seqs.min + 1) / shareRange.attempts) : 0
-  const share = !seqs || count < 2 || input.adjust || input.observe || !aside?.share ? undefined : aside.share
   const merged = new PartMerger(pass, input.cases)
-  if (!share || !seqs) {
+  if (!seqs || count < 2 || input.adjust || input.observe || !aside?.share) {
     merged.add(0, gradeRange(source, pass, size, write))
     return merged.total
   }
   const span = Math.ceil((seqs.max - seqs.min + 1) / count)
   const ranges: SeqRange[] = Array.from({ length: count }, (_, k) => ({ from: seqs.min + k * span, to: Math.min(seqs.max, seqs.min + (k + 1) * span - 1) }))
   const { catalog, settleDeadline, faultWindows } = pass
-  const shared = share(ranges, { catalog, settleDeadline, faultWindows }, size)
+  const shared = aside.share(ranges, { catalog, settleDeadline, faultWindows }, size)
   const collect = (): void => {
     for (const d of shared.take()) merged.add(d.index, d.part)
   }

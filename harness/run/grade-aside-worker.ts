@@ -7,7 +7,7 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads'
 import type { GradedAttempt } from '../contracts/verdict.ts'
-import { FLAG, type AsideData, type AsideMessage, type SharePlan } from './grade-aside.ts'
+import { FLAG, writeTurn, type AsideData, type AsideMessage, type SharePlan } from './grade-aside.ts'
 
 const { file, input, size, flags, port } = workerData as AsideData
 /** a grading thread that never says whether to share has failed; waiting longer helps nobody */
@@ -59,13 +59,14 @@ try {
 
 /**
  * Writes the verdicts of its ranges through a connection of its own, a page per transaction as the
- * grading thread does (WAL: one writer at a time, the other waits its turn for a millisecond or
- * so), rather than sending a million verdicts over for that thread to write.
+ * grading thread does, the two taking turns (grade-aside.ts writeTurn), rather than sending a
+ * million verdicts over for that thread to write.
  */
 async function share(plan: SharePlan): Promise<void> {
   const { RunStore } = await import('./run-store.ts')
   const { gradeRange } = await import('../oracle/verdict-pass.ts')
   const store = RunStore.open(file)
+  store.writeTurn = writeTurn(flags)
   try {
     const write = (out: GradedAttempt[]): void => {
       store.addVerdicts(out)

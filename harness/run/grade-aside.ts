@@ -30,8 +30,43 @@ export const FLAG = {
   next: 3,
   /** 1 once the worker takes no more ranges and has posted every part it graded */
   shared: 4,
+  /** 1 while one of the two holds its turn to write run.db (writeTurn) */
+  write: 5,
 } as const
-const FLAGS = 5
+const FLAGS = 6
+
+/** A thread's turn to write run.db while the two grade side by side. */
+export interface WriteTurn {
+  /** waits for the turn; false if it gave up waiting (SQLite's own lock still serialises the writes) */
+  take(): boolean
+  give(): void
+}
+
+/** How long a thread waits for its turn before writing anyway: the other one holding it this long has failed. */
+const TURN_WAIT_MS = 10_000
+
+/**
+ * Turns to write, taken through a shared flag. Left to SQLite's lock, the two threads' page
+ * commits collided often, and its busy handler sleeps a millisecond or more on each collision
+ * (bench `join`: ~0.45 s of each thread's verdict pass spent so); a waiter here wakes the moment
+ * the turn is given.
+ */
+export function writeTurn(flags: Int32Array): WriteTurn {
+  return {
+    take() {
+      const until = Date.now() + TURN_WAIT_MS
+      while (Atomics.compareExchange(flags, FLAG.write, 0, 1) !== 0) {
+        if (Date.now() > until) return false
+        Atomics.wait(flags, FLAG.write, 1, 50)
+      }
+      return true
+    },
+    give() {
+      Atomics.store(flags, FLAG.write, 0)
+      Atomics.notify(flags, FLAG.write, 1)
+    },
+  }
+}
 
 /** What grade-aside-worker.ts is started with. */
 export interface AsideData {
@@ -61,12 +96,16 @@ export type AsideMessage =
  */
 const STARTUP_MS = 30_000
 
-/**
- * Starts the checks in a worker. `prepareShare` runs in this thread before a share starts: the
- * store commits its joins there and builds the indexes the worker's grading reads, so the worker
- * writes nothing but verdicts.
- */
-export function startAside(file: string, input: EvidenceCheckInput, size: number, prepareShare: () => void): GradeAside {
+/** What the store does in this thread around a share. */
+export interface ShareHooks {
+  /** before the worker grades: the store commits its joins and builds the indexes the worker's grading reads (so the worker writes nothing but verdicts), and writes by turns from now */
+  begin(turn: WriteTurn): void
+  /** once the worker grades no more */
+  end(): void
+}
+
+/** Starts the checks in a worker. */
+export function startAside(file: string, input: EvidenceCheckInput, size: number, hooks: ShareHooks): GradeAside {
   const flags = new Int32Array(new SharedArrayBuffer(FLAGS * 4))
   const { port1, port2 } = new MessageChannel()
   let worker: Worker
@@ -114,7 +153,7 @@ export function startAside(file: string, input: EvidenceCheckInput, size: number
       return checks?.kind === 'checks' && checks.ok ? checks.outcome : undefined
     },
     share(ranges: readonly SeqRange[], pass: SharedPassInput, pageSize: number): VerdictShare {
-      prepareShare()
+      hooks.begin(writeTurn(flags))
       sharing = true
       const plan: SharePlan = { ranges, input: pass, size: pageSize }
       port1.postMessage(plan)
@@ -130,6 +169,7 @@ export function startAside(file: string, input: EvidenceCheckInput, size: number
         },
         finish: () => {
           if (started()) Atomics.wait(flags, FLAG.shared, 0)
+          hooks.end()
           drain()
           // the checks' answer is read from the buffer afterwards (checks())
           sharing = false

@@ -44,7 +44,7 @@ import { canonicalJson } from '../evidence/chain.ts'
 import type { ChainHeads } from '../contracts/evidence-source.ts'
 import type { EvidenceJoin, GradeAside, GradeSource, JoinedRecord, StoredRecord } from '../oracle/grade-stream.ts'
 import type { EvidenceCheckInput, StoredEvidenceRow } from '../oracle/evidence-checks.ts'
-import { startAside } from './grade-aside.ts'
+import { startAside, type WriteTurn } from './grade-aside.ts'
 import type { HeadSample } from '../evidence/integrity.ts'
 import type { GradedAttempt, Verdict } from '../contracts/verdict.ts'
 import type { ReconstructSource } from '../oracle/reconstruct.ts'
@@ -171,8 +171,17 @@ export class RunStore implements GradeSource, ReconstructSource {
 
   /** Commits the transaction grading keeps open between pages, if any. */
   commit(): void {
-    if (this.db.isTransaction) this.db.exec('COMMIT')
+    if (!this.db.isTransaction) return
+    this.db.exec('COMMIT')
+    if (this.#turnHeld) {
+      this.#turnHeld = false
+      this.writeTurn?.give()
+    }
   }
+
+  /** set while another thread writes this store too (grade-aside.ts): each write transaction waits for its turn */
+  writeTurn: WriteTurn | undefined
+  #turnHeld = false
 
   close(): void {
     if (!this.db.isOpen) return
@@ -333,7 +342,9 @@ export class RunStore implements GradeSource, ReconstructSource {
 
   /** Grading writes inside one transaction per page; BEGIN lazily, COMMIT in pageDone. */
   private writing(): void {
-    if (!this.db.isTransaction) this.db.exec('BEGIN')
+    if (this.db.isTransaction) return
+    this.#turnHeld = this.writeTurn?.take() ?? false
+    this.db.exec('BEGIN')
   }
 
   pageDone(): void {
@@ -414,9 +425,16 @@ export class RunStore implements GradeSource, ReconstructSource {
   checkEvidenceAside(input: EvidenceCheckInput, size: number): GradeAside | undefined {
     if (this.file === ':memory:' || this.evidenceCount() < RunStore.checkAsideFrom) return undefined
     this.commit()
-    return startAside(this.file, input, size, () => {
-      this.commit()
-      this.index(GROUP_INDEX)
+    return startAside(this.file, input, size, {
+      begin: (turn) => {
+        this.commit()
+        this.index(GROUP_INDEX)
+        this.writeTurn = turn
+      },
+      end: () => {
+        this.commit()
+        this.writeTurn = undefined
+      },
     })
   }
 

@@ -71,14 +71,7 @@ export class EvidenceChecks {
   add(rowid: number, ts: number | null, record: EvidenceRecord): boolean {
     this.#records++
     this.#scanForSecrets(record)
-    const hashOk = this.#chains === null || recordHash(record) === record.hash
-    this.#chains?.add(record, rowid, hashOk)
-    if (!hashOk) {
-      this.#tampered++
-      return false
-    }
-    if (this.#isLate(ts)) this.#late++
-    return true
+    return this.#tally(record, rowid, ts, this.#chains === null || recordHash(record) === record.hash)
   }
 
   /**
@@ -88,19 +81,27 @@ export class EvidenceChecks {
    * a string (then add() judges it whole, as for any store).
    */
   addStored(row: StoredEvidenceRow): boolean {
-    const chained = this.#chains !== null
-    const hashOk = chained && row.hash !== null && row.prev !== null ? storedHashRecomputes(row.json, row.hash) : chained ? undefined : true
-    if (hashOk === undefined) return this.add(row.rowid, row.ts, JSON.parse(row.json) as EvidenceRecord)
+    let hashOk = true
+    if (this.#chains !== null) {
+      const ok = row.hash !== null && row.prev !== null ? storedHashRecomputes(row.json, row.hash) : undefined
+      if (ok === undefined) return this.add(row.rowid, row.ts, JSON.parse(row.json) as EvidenceRecord)
+      hashOk = ok
+    }
     this.#records++
     // `"detail":` anywhere (a nested key too) is a superset of the records with a detail member
     if (row.json.includes('"detail":')) this.#scanForSecrets(JSON.parse(row.json) as EvidenceRecord)
     else this.#secrets.checked++
-    this.#chains?.add({ id: row.id, component: row.component, prev: row.prev, hash: row.hash } as EvidenceRecord, row.rowid, hashOk)
+    return this.#tally({ id: row.id, component: row.component, prev: row.prev, hash: row.hash } as EvidenceRecord, row.rowid, row.ts, hashOk)
+  }
+
+  /** The chain, tamper and late counts of one record (its chain fields are all `chain` needs). */
+  #tally(chain: EvidenceRecord, rowid: number, ts: number | null, hashOk: boolean): boolean {
+    this.#chains?.add(chain, rowid, hashOk)
     if (!hashOk) {
       this.#tampered++
       return false
     }
-    if (this.#isLate(row.ts)) this.#late++
+    if (this.#isLate(ts)) this.#late++
     return true
   }
 

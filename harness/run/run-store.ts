@@ -143,14 +143,14 @@ export class RunStore implements GradeSource, ReconstructSource {
     return s
   }
 
-  private readonly arrayCache = new Map<string, StatementSync>()
   /** As sql(), answering rows as arrays in column order: the hot reads of grading skip an object per row. */
   private arrays(text: string): StatementSync {
-    let s = this.arrayCache.get(text)
+    const key = `arrays\u0000${text}`
+    let s = this.cache.get(key)
     if (!s) {
       s = this.db.prepare(text)
       s.setReturnArrays(true)
-      this.arrayCache.set(text, s)
+      this.cache.set(key, s)
     }
     return s
   }

@@ -51,6 +51,13 @@ export interface StoredRecord {
   record: EvidenceRecord
 }
 
+/** An untraced record and the attempts it may join by token hash and time window (GradeSource.tokenClaimPages). */
+export interface TokenClaim {
+  rowid: number
+  ts: number
+  candidates: { seq: number; started_at: number; ended_at: number }[]
+}
+
 export interface EvidenceJoin {
   rowid: number
   seq: number
@@ -118,13 +125,13 @@ export interface GradeSource extends VerdictSource {
   addTampered(rowids: readonly number[]): void
   /** drops every token-window join (pass 2 is run again when records turn out altered after it) */
   dropTokenJoins(): void
-  /** untampered records without a trace id but with a token hash and a readable ts, by (ts, rowid) */
-  tokenRecordPages(size: number): Iterable<{ rowid: number; tokenHash: string; ts: number }[]>
   /**
-   * attempts of a token that no record has joined yet and whose [started_at, ended_at] may come
-   * within windowMs of t (a superset is fine: distances are checked here), in seq order
+   * untampered records without a trace id but with a token hash and a readable ts, by (ts, rowid),
+   * a page at a time, each with the attempts of its token that no record had joined when the page
+   * was read and whose [started_at, ended_at] may come within windowMs of its ts (a superset is
+   * fine: distances are checked here), in seq order
    */
-  tokenCandidates(tokenHash: string, t: number, windowMs: number): { seq: number; started_at: number; ended_at: number }[]
+  tokenClaimPages(size: number, windowMs: number): Iterable<TokenClaim[]>
   /** the source's chain heads as sampled during the run, each after the records delivered before it */
   headSamples(): HeadSample[]
   /** record ids the source delivered again with other content */
@@ -307,20 +314,26 @@ const TRACE_JOIN_SPAN = 50_000
  * by trace id are claimed already: their target propagates trace context.
  */
 function joinByToken(source: GradeSource, size: number, windowMs: number): void {
-  for (const page of source.tokenRecordPages(size)) {
+  for (const page of source.tokenClaimPages(size, windowMs)) {
+    // the page's candidates were read before its own claims: those are kept here
+    const claimed = new Set<number>()
+    const joins: EvidenceJoin[] = []
     for (const r of page) {
       let best: number | undefined
       let bestDistance = Infinity
-      for (const a of source.tokenCandidates(r.tokenHash, r.ts, windowMs)) {
+      for (const a of r.candidates) {
+        if (claimed.has(a.seq)) continue
         const distance = r.ts < a.started_at ? a.started_at - r.ts : r.ts > a.ended_at ? r.ts - a.ended_at : 0
         if (distance <= windowMs && distance < bestDistance) {
           best = a.seq
           bestDistance = distance
         }
       }
-      // Written at once: the next record must see this attempt as claimed.
-      if (best !== undefined) source.addJoins([{ rowid: r.rowid, seq: best, via: 'token-window' }])
+      if (best === undefined) continue
+      claimed.add(best)
+      joins.push({ rowid: r.rowid, seq: best, via: 'token-window' })
     }
+    source.addJoins(joins)
     source.pageDone?.()
   }
 }

@@ -7,6 +7,8 @@ import { RunStore } from '../../../harness/run/run-store.ts'
 import { attack, chain, legit, recordFor } from '../oracle/fixtures.ts'
 import { contextFor } from './crash-fixtures.ts'
 import { regrade } from '../../../harness/run/regrade.ts'
+import { gradeStore } from '../../../harness/run/grade-store.ts'
+import { shareRange } from '../../../harness/oracle/grade-stream.ts'
 import { scratch, removeScratch } from './store-fixtures.ts'
 
 afterAll(removeScratch)
@@ -65,6 +67,40 @@ describe('the attempt log records into run.db from a writer thread', () => {
     const dir = await scratch()
     await mkdir(path.join(dir, 'run.db'))
     await expect(AttemptLog.open(path.join(dir, 'run.db'))).rejects.toThrow(/cannot open the run store/)
+  })
+})
+
+describe('issue 14: the group index is built only where a concurrency group may be', () => {
+  test('meta grouped: 0 in a new store until the writer thread stores a grouped attempt, then 1; a shared grading builds attempts_group unless it is 0', async () => {
+    const from = RunStore.checkAsideFrom
+    const range = shareRange.attempts
+    RunStore.checkAsideFrom = 0
+    shareRange.attempts = 5
+    try {
+      // undefined: a store made before the key (it may hold groups)
+      for (const grouped of [false, true, undefined]) {
+        const file = path.join(await scratch(), 'run.db')
+        const log = await AttemptLog.open(file)
+        const attempts = Array.from({ length: 20 }, (_, i) => (i === 6 && grouped !== false ? attack(i + 1, 'replay.dpop-jti-reuse', { group: 'grp-1' }) : legit(i + 1)))
+        for (const a of attempts) log.append(a)
+        await log.close()
+        const store = RunStore.open(file)
+        try {
+          if (grouped === undefined) store.sql(`DELETE FROM meta WHERE key = 'grouped'`).run()
+          expect(store.getMeta('grouped'), String(grouped)).toBe(grouped === undefined ? undefined : grouped ? '1' : '0')
+          store.appendEvidence(chain(attempts.map((a) => recordFor(a))))
+          const { graded } = gradeStore(store, { durationS: 1 })
+          expect(graded.attempts).toBe(20)
+          const built = store.sql(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'attempts_group'`).get() as { n: number }
+          expect(built.n, `group index with grouped ${grouped}`).toBe(grouped === false ? 0 : 1)
+        } finally {
+          store.close()
+        }
+      }
+    } finally {
+      RunStore.checkAsideFrom = from
+      shareRange.attempts = range
+    }
   })
 })
 

@@ -58,9 +58,9 @@ try {
 }
 
 /**
- * Writes the verdicts of its ranges through a connection of its own, a page per transaction as the
- * grading thread does, the two taking turns (grade-aside.ts writeTurn), rather than sending a
- * million verdicts over for that thread to write.
+ * Writes the verdicts of its ranges through a connection of its own, in batches as the grading
+ * thread does (run-store.ts VERDICT_BATCH), the two taking turns (grade-aside.ts writeTurn), rather
+ * than sending a million verdicts over for that thread to write.
  */
 async function share(plan: SharePlan): Promise<void> {
   const { RunStore } = await import('./run-store.ts')
@@ -73,7 +73,10 @@ async function share(plan: SharePlan): Promise<void> {
       store.pageDone()
     }
     for (let k = Atomics.add(flags, FLAG.next, 1); k < plan.ranges.length; k = Atomics.add(flags, FLAG.next, 1)) {
-      post({ kind: 'part', index: k, part: gradeRange(store, plan.input, plan.size, write, plan.ranges[k]) })
+      const part = gradeRange(store, plan.input, plan.size, write, plan.ranges[k])
+      // a part posted is a range whose verdicts are written
+      store.flushVerdicts()
+      post({ kind: 'part', index: k, part })
     }
   } finally {
     store.close()

@@ -39,6 +39,8 @@ const FLAGS = 6
 export interface WriteTurn {
   /** waits for the turn; false if it gave up waiting (SQLite's own lock still serialises the writes) */
   take(): boolean
+  /** takes the turn if no one holds it, without waiting */
+  tryTake(): boolean
   give(): void
 }
 
@@ -49,7 +51,8 @@ const TURN_WAIT_MS = 10_000
  * Turns to write, taken through a shared flag. Left to SQLite's lock, the two threads' page
  * commits collided often, and its busy handler sleeps a millisecond or more on each collision
  * (bench `join`: ~0.45 s of each thread's verdict pass spent so); a waiter here wakes the moment
- * the turn is given.
+ * the turn is given. Verdicts wait for a free turn (tryTake) while their batch is not full, so a
+ * thread rarely waits at all (run-store.ts VERDICT_BATCH).
  */
 export function writeTurn(flags: Int32Array): WriteTurn {
   return {
@@ -60,6 +63,9 @@ export function writeTurn(flags: Int32Array): WriteTurn {
         Atomics.wait(flags, FLAG.write, 1, 50)
       }
       return true
+    },
+    tryTake() {
+      return Atomics.compareExchange(flags, FLAG.write, 0, 1) === 0
     },
     give() {
       Atomics.store(flags, FLAG.write, 0)

@@ -86,6 +86,14 @@ CREATE INDEX IF NOT EXISTS joins_seq ON joins(seq);
 const GROUP_INDEX = 'CREATE INDEX IF NOT EXISTS attempts_group ON attempts(case_id, group_id) WHERE group_id IS NOT NULL'
 const EVIDENCE_TRACE_INDEX = 'CREATE INDEX IF NOT EXISTS evidence_trace ON evidence(trace_id) WHERE trace_id IS NOT NULL'
 
+/**
+ * Verdicts per write while two threads grade one store (grade-aside.ts): a batch is written once
+ * `min` wait and the write turn is free, or at `max` whatever it takes. A transaction per page of
+ * 250 made both threads wait for each other's commits and write the verdicts' last pages again
+ * with each one.
+ */
+const VERDICT_BATCH = { min: 1_000, max: 5_000 }
+
 /** An attempt as the columns of its row, in table order; built on the hot path, inserted by the writer thread. */
 export type AttemptRow = [seq: number, traceId: string, tokenHash: string | null, kind: string, caseId: string | null, group: string | null, startedAt: number, endedAt: number, json: string]
 export const ATTEMPT_ROW_LENGTH = 9
@@ -188,6 +196,7 @@ export class RunStore implements GradeSource, ReconstructSource {
 
   close(): void {
     if (!this.db.isOpen) return
+    this.flushVerdicts()
     this.commit()
     this.db.close()
   }
@@ -359,10 +368,10 @@ export class RunStore implements GradeSource, ReconstructSource {
     this.maxDurationMs = Math.max(0, row.d ?? 0)
   }
 
-  /** Grading writes inside one transaction per page; BEGIN lazily, COMMIT in pageDone. */
-  private writing(): void {
+  /** Grading writes inside one transaction per page; BEGIN lazily, COMMIT in pageDone. `held`: the write turn is taken already. */
+  private writing(held = false): void {
     if (this.db.isTransaction) return
-    this.#turnHeld = this.writeTurn?.take() ?? false
+    this.#turnHeld = held || (this.writeTurn?.take() ?? false)
     this.db.exec('BEGIN')
   }
 
@@ -451,6 +460,7 @@ export class RunStore implements GradeSource, ReconstructSource {
         this.writeTurn = turn
       },
       end: () => {
+        this.flushVerdicts()
         this.commit()
         this.writeTurn = undefined
       },
@@ -574,9 +584,36 @@ export class RunStore implements GradeSource, ReconstructSource {
     return row ? (JSON.parse(row.json) as AttemptRecord) : undefined
   }
 
+  /**
+   * Writes verdicts; while another thread writes this store too (writeTurn), they wait here for a
+   * batch instead (see VERDICT_BATCH), written by a later call, flushVerdicts or close.
+   */
   addVerdicts(graded: readonly GradedAttempt[]): void {
     if (graded.length === 0) return
+    if (!this.writeTurn) {
+      this.writing()
+      this.#insertVerdicts(graded)
+      return
+    }
+    for (const g of graded) this.#queued.push(g)
+    if (this.#queued.length < VERDICT_BATCH.min || this.db.isTransaction) return
+    const held = this.writeTurn.tryTake()
+    if (!held && this.#queued.length < VERDICT_BATCH.max) return
+    this.writing(held)
+    this.#insertVerdicts(this.#queued.splice(0))
+  }
+
+  /** Writes and commits the verdicts waiting for a batch (a shared grading's range is written before its part is posted). */
+  flushVerdicts(): void {
+    if (this.#queued.length === 0) return
     this.writing()
+    this.#insertVerdicts(this.#queued.splice(0))
+    this.commit()
+  }
+
+  #queued: GradedAttempt[] = []
+
+  #insertVerdicts(graded: readonly GradedAttempt[]): void {
     const insert = this.sql('INSERT OR REPLACE INTO verdicts (seq, verdict, why, evidence_id, matched, faithful) VALUES (?, ?, ?, ?, ?, ?)')
     for (const g of graded) insert.run(g.seq, g.verdict, g.why, g.evidence_id ?? null, g.matched ? 1 : 0, g.faithful === null ? null : g.faithful ? 1 : 0)
   }

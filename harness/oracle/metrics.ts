@@ -96,14 +96,46 @@ export function attemptTagKey(a: AttemptRecord, c: AttackCase | undefined, inFau
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300
 
+/** The metrics an attempt samples, by index (MetricsBuilder keeps a tag set's series in an array, not a map by name). */
+const ATTEMPT_METRICS: readonly (readonly [string, MetricType])[] = [
+  ['gatecrash_attempts', 'counter'],
+  ['http_reqs', 'counter'],
+  ['http_req_failed', 'rate'],
+  ['http_req_duration', 'trend'],
+  ['deny_path_duration', 'trend'],
+  ['gatecrash_block_rate', 'rate'],
+  ['gatecrash_evidence_coverage', 'rate'],
+  ['gatecrash_attribution_accuracy', 'rate'],
+  ['gatecrash_legit_success', 'rate'],
+  ...Object.values(VERDICT_COUNTERS).map((name) => [name, 'counter'] as const),
+]
+const M = { attempts: 0, reqs: 1, failed: 2, duration: 3, denyDuration: 4, block: 5, coverage: 6, attribution: 7, legitSuccess: 8 } as const
+const VERDICT_METRIC: Partial<Record<Verdict, number>> = Object.fromEntries(Object.entries(VERDICT_COUNTERS).map(([v, name]) => [v, ATTEMPT_METRICS.findIndex(([n]) => n === name)]))
+
+/** One tag set of attempt samples: its tags, its key and its series (ATTEMPT_METRICS order). */
+interface TagSet {
+  tags: Tags
+  key: string
+  series: (Series | undefined)[]
+}
+
+function lookup<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key)
+  if (v === undefined) map.set(key, (v = make()))
+  return v
+}
+
 /** Feeds graded attempts into a metric set one at a time: memory is one series per tag set, never per attempt. */
 export class MetricsBuilder {
   readonly set: MetricSet
   private readonly caseById: ReadonlyMap<string, AttackCase>
   private readonly faultWindows: readonly FaultWindow[]
-  /** tag-set key → the one tags object its series share, and those series by metric name */
-  private readonly interned = new Map<string, { tags: Tags; series: Map<string, Series> }>()
-
+  /**
+   * kind → case → tool → scenario → [outside fault windows, inside]: the tag set an attempt's
+   * samples go to, found without building its key per attempt (a million-attempt grading spent
+   * more on building and hashing that string than on its samples)
+   */
+  private readonly tagSets = new Map<string, Map<string, Map<string, Map<string, [TagSet?, TagSet?]>>>>()
   /** `deferTrends`: see MetricSet.deferTrends */
   constructor(catalog: readonly AttackCase[], options: { durationS?: number; faultWindows?: readonly FaultWindow[]; deferTrends?: boolean } = {}) {
     this.set = createMetricSet(options.durationS ?? 0, { deferTrends: options.deferTrends })
@@ -115,15 +147,11 @@ export class MetricsBuilder {
 
   add(a: AttemptRecord, g: GradedAttempt): void {
     const c = a.case === undefined ? undefined : this.caseById.get(a.case)
-    const inFault = this.faultWindows.some((w) => a.scheduled_at >= w.start && a.scheduled_at < w.end)
-    // One key per attempt, not per sample: up to nine samples share it, and its series are kept with it.
-    const key = attemptTagKey(a, c, inFault)
-    let entry = this.interned.get(key)
-    if (!entry) this.interned.set(key, (entry = { tags: attemptTags(a, c, this.faultWindows), series: new Map() }))
-    const tagged = entry
-    const add = (name: string, type: MetricType, value: number): void => {
-      let s = tagged.series.get(name)
-      if (!s) tagged.series.set(name, (s = seriesFor(this.set, name, type, tagged.tags, key)))
+    const inFault = this.faultWindows.length > 0 && this.faultWindows.some((w) => a.scheduled_at >= w.start && a.scheduled_at < w.end)
+    const tagged = this.#tagSet(a, c, inFault)
+    const add = (metric: number, value: number): void => {
+      let s = tagged.series[metric]
+      if (!s) s = tagged.series[metric] = seriesFor(this.set, ATTEMPT_METRICS[metric][0], ATTEMPT_METRICS[metric][1], tagged.tags, tagged.key)
       sampleInto(this.set, s, value)
     }
     const attack = a.kind === 'attack'
@@ -131,28 +159,38 @@ export class MetricsBuilder {
     // Not-covered attempts (unknown case, never sent) prove nothing: they stay out of every security rate.
     const judged = g.verdict !== 'not-covered'
 
-    add('gatecrash_attempts', 'counter', 1)
-    const counter = VERDICT_COUNTERS[g.verdict]
-    if (counter) add(counter, 'counter', 1)
+    add(M.attempts, 1)
+    const counter = VERDICT_METRIC[g.verdict]
+    if (counter !== undefined) add(counter, 1)
     if (sent) {
-      add('http_reqs', 'counter', 1)
+      add(M.reqs, 1)
       // k6 with a response callback: a request failed when it got no response or not the kind of
       // answer its traffic expects (legit: 2xx; attack: a refusal). A wrong refusal code is a warn, not a failure.
       const failed = a.status === null || (attack ? is2xx(a.status) : !is2xx(a.status))
-      add('http_req_failed', 'rate', failed ? 1 : 0)
+      add(M.failed, failed ? 1 : 0)
     }
     if (a.status !== null) {
       // Open-model latency from the scheduled time, so a stalled target is not hidden (coordinated omission).
       const ms = Math.max(0, a.ended_at - a.scheduled_at)
-      add('http_req_duration', 'trend', ms)
-      if (attack && !is2xx(a.status)) add('deny_path_duration', 'trend', ms)
+      add(M.duration, ms)
+      if (attack && !is2xx(a.status)) add(M.denyDuration, ms)
       // a control is served by a correct target: it has nothing to block (a refusal of one is a false deny)
       // an issued-token case answered with a lawfully narrower token was held too (attackHeld)
-      if (attack && judged && !c?.control) add('gatecrash_block_rate', 'rate', attackHeld(a, g) ? 1 : 0)
+      if (attack && judged && !c?.control) add(M.block, attackHeld(a, g) ? 1 : 0)
     }
-    if (judged && g.verdict !== 'error') add('gatecrash_evidence_coverage', 'rate', g.matched ? 1 : 0)
-    if (judged && g.matched && g.faithful !== null) add('gatecrash_attribution_accuracy', 'rate', g.faithful ? 1 : 0)
-    if (!attack) add('gatecrash_legit_success', 'rate', legitServed(a) ? 1 : 0)
+    if (judged && g.verdict !== 'error') add(M.coverage, g.matched ? 1 : 0)
+    if (judged && g.matched && g.faithful !== null) add(M.attribution, g.faithful ? 1 : 0)
+    if (!attack) add(M.legitSuccess, legitServed(a) ? 1 : 0)
+  }
+
+  #tagSet(a: AttemptRecord, c: AttackCase | undefined, inFault: boolean): TagSet {
+    const byCase = lookup(this.tagSets, a.kind, () => new Map())
+    // by the case whatever the kind: its catalog entry gives the class and grading tags
+    const byTool = lookup(byCase, a.case ?? '', () => new Map())
+    const byScenario = lookup(byTool, a.tool, () => new Map())
+    const both = lookup(byScenario, a.scenario, (): [TagSet?, TagSet?] => [undefined, undefined])
+    const at = inFault ? 1 : 0
+    return (both[at] ??= { tags: attemptTags(a, c, this.faultWindows), key: attemptTagKey(a, c, inFault), series: [] })
   }
 
   /**

@@ -37,6 +37,25 @@ export interface EvidenceRecord {
   hash: string
 }
 
+/**
+ * The part of a record the grader reads (oracle/grade-attempt.ts, attribution.ts,
+ * faults/fail-closed.ts, typed to take no more). The run store keeps it beside each record, so
+ * grading a million records parses a third of their text (run/run-store.ts `grading`).
+ */
+export type GradingRecord = Pick<EvidenceRecord, 'id' | 'decision' | 'reason' | 'principal' | 'client_id' | 'actors' | 'detail'> & {
+  resource: Pick<EvidenceRecord['resource'], 'aud' | 'tool' | 'tenant'>
+}
+
+/**
+ * A record's GradingRecord, each member as the record has it (absent stays absent, a malformed
+ * value stays that value), so the grader judges the view exactly as it judges the record.
+ */
+export function gradingRecord(r: EvidenceRecord): GradingRecord {
+  const res = r.resource as unknown
+  const resource = typeof res === 'object' && res !== null && !Array.isArray(res) ? { aud: r.resource.aud, tool: r.resource.tool, tenant: r.resource.tenant } : r.resource
+  return { id: r.id, decision: r.decision, reason: r.reason, principal: r.principal, client_id: r.client_id, actors: r.actors, resource, detail: r.detail }
+}
+
 export function reasonArea(reason: string): string {
   const dot = reason.indexOf('.')
   return dot === -1 ? reason : reason.slice(0, dot)

@@ -80,15 +80,18 @@ export function recordHash(record: Omit<EvidenceRecord, 'hash'> & { hash?: strin
  * out, which is JCS of the record without it, without parsing and re-serialising the record.
  * Undefined when the text holds no such member (then ask recordHash of the parsed record).
  *
- * The first `"hash":"<hash>"` in the text is the record's own member: quotes inside a string are
- * escaped, so it cannot be part of a value, and a nested object holding the same hash before it
- * would need the hash inside the very text it is computed over (a SHA-256 fixed point).
+ * The first occurrence of the hash value in the text, preceded by `"hash":"`, is the record's own
+ * member: the value occurring earlier, as another member's or as a nested "hash", would put the
+ * hash inside the very text it is computed over (a SHA-256 fixed point). A hash a string escapes
+ * (a quote, a backslash) is no SHA-256 in base64url: whatever is cut, it does not recompute, as
+ * recordHash would find. The value is searched for, not the whole member: building the member
+ * per record cost a third of the search.
  */
 export function storedHashRecomputes(canonical: string, hash: string): boolean | undefined {
-  const member = `"hash":${JSON.stringify(hash)}`
-  const at = canonical.indexOf(member)
-  if (at < 1) return undefined
-  const end = at + member.length
+  const value = canonical.indexOf(hash)
+  const at = value - MEMBER_PREFIX.length
+  if (value < 0 || at < 1 || !canonical.startsWith(MEMBER_PREFIX, at) || canonical.charCodeAt(value + hash.length) !== QUOTE) return undefined
+  const end = value + hash.length + 1
   const before = canonical[at - 1]
   let without: string
   if (before === ',') without = canonical.slice(0, at - 1) + canonical.slice(end)
@@ -96,6 +99,9 @@ export function storedHashRecomputes(canonical: string, hash: string): boolean |
   else return undefined
   return b64urlSha256(without) === hash
 }
+
+const MEMBER_PREFIX = '"hash":"'
+const QUOTE = 34
 
 /** The last hash per writer in records read in delivery order: the heads a later read must link to. */
 export function headsOf(records: readonly EvidenceRecord[]): Record<string, string | null> {

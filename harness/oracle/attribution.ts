@@ -5,7 +5,7 @@
  */
 import type { ExpectedAttribution } from '../contracts/attempt.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
-import { reasonArea, type Decision, type EvidenceRecord } from '../contracts/evidence.ts'
+import { reasonArea, type Decision, type GradingRecord } from '../contracts/evidence.ts'
 
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
 const chain = (actors: readonly string[]): string => `[${actors.join(' > ')}]`
@@ -21,15 +21,15 @@ export function observedDecision(status: number | null): Decision | null {
 }
 
 /** Several components may write for one request (gateway, RS): judge the one that agrees with the outcome. */
-export function pickRecord(records: readonly EvidenceRecord[], want: Decision | null): EvidenceRecord {
+export function pickRecord<R extends GradingRecord>(records: readonly R[], want: Decision | null): R {
   return (want && records.find((r) => r.decision === want)) || records[0]
 }
 
-function decisionProblem(r: EvidenceRecord, observed: Decision | null): string[] {
+function decisionProblem(r: GradingRecord, observed: Decision | null): string[] {
   return observed && r.decision !== observed ? [`decision: response was ${observed}, recorded ${r.decision}`] : []
 }
 
-function principalProblems(r: EvidenceRecord, expected: ExpectedAttribution, withType: boolean): string[] {
+function principalProblems(r: GradingRecord, expected: ExpectedAttribution, withType: boolean): string[] {
   const p: string[] = []
   if (r.principal?.sub !== expected.principal.sub) p.push(`principal.sub: expected ${show(expected.principal.sub)}, recorded ${show(r.principal?.sub)}`)
   if (withType && r.principal?.type !== expected.principal.type) p.push(`principal.type: expected ${expected.principal.type}, recorded ${show(r.principal?.type)}`)
@@ -43,7 +43,7 @@ function principalProblems(r: EvidenceRecord, expected: ExpectedAttribution, wit
  * schema, so they are compared only where the record carries them: an absent field is incomplete
  * evidence, a different one is a wrong attribution.
  */
-export function legitRecordProblems(r: EvidenceRecord, expected: ExpectedAttribution, status: number | null): string[] {
+export function legitRecordProblems(r: GradingRecord, expected: ExpectedAttribution, status: number | null): string[] {
   const p = [...decisionProblem(r, observedDecision(status)), ...principalProblems(r, expected, true)]
   if (r.resource?.tool !== expected.tool) p.push(`resource.tool: expected ${show(expected.tool)}, recorded ${show(r.resource?.tool)}`)
   if (r.resource?.tenant !== expected.tenant) p.push(`resource.tenant: expected ${show(expected.tenant)}, recorded ${show(r.resource?.tenant)}`)
@@ -60,7 +60,7 @@ export function legitRecordProblems(r: EvidenceRecord, expected: ExpectedAttribu
  * without a credential, else to the token's principal and actor chain. With no status (transport
  * error) the outcome is unknown, so only attribution is checked.
  */
-export function attackRecordProblems(r: EvidenceRecord, c: AttackCase, expected: ExpectedAttribution, status: number | null): string[] {
+export function attackRecordProblems(r: GradingRecord, c: AttackCase, expected: ExpectedAttribution, status: number | null): string[] {
   const observed = observedDecision(status)
   const p = decisionProblem(r, observed)
   if (observed === 'deny' && r.decision === 'deny' && reasonArea(r.reason) !== c.evidence.area) {
@@ -75,6 +75,6 @@ export function attackRecordProblems(r: EvidenceRecord, c: AttackCase, expected:
 }
 
 /** Detail fields the catalog asks for that the record lacks: reported, never failing (docs/evidence-schema.md: all optional). */
-export function missingDetail(r: EvidenceRecord, fields: readonly string[]): string[] {
+export function missingDetail(r: GradingRecord, fields: readonly string[]): string[] {
   return fields.filter((f) => r.detail?.[f] === undefined)
 }

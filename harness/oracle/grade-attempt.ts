@@ -4,7 +4,7 @@
  */
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { AttackCase, ExpectedResponse } from '../contracts/attack-case.ts'
-import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { GradingRecord } from '../contracts/evidence.ts'
 import { attackRecordProblems, legitRecordProblems, missingDetail, pickRecord } from './attribution.ts'
 import { worse, type GradedAttempt, type Verdict } from '../contracts/verdict.ts'
 
@@ -57,17 +57,17 @@ export function matchesExpected(a: AttemptRecord, alternatives: readonly Expecte
   )
 }
 
-function lateNote(late: readonly EvidenceRecord[]): string {
+function lateNote(late: readonly GradingRecord[]): string {
   return late.length > 0 ? `; record ${late.map((r) => r.id).join(', ')} arrived after the settle deadline` : ''
 }
 
-function result(a: AttemptRecord, verdict: Verdict, why: string[], record: EvidenceRecord | undefined, matched: boolean, faithful: boolean | null): GradedAttempt {
+function result(a: AttemptRecord, verdict: Verdict, why: string[], record: GradingRecord | undefined, matched: boolean, faithful: boolean | null): GradedAttempt {
   const g: GradedAttempt = { seq: a.seq, verdict, why: why.join('; '), matched, faithful }
   if (record) g.evidence_id = record.id
   return g
 }
 
-export function gradeLegit(a: AttemptRecord, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[]): GradedAttempt {
+export function gradeLegit(a: AttemptRecord, records: readonly GradingRecord[], late: readonly GradingRecord[]): GradedAttempt {
   const record = records.length > 0 ? pickRecord(records, a.status !== null && is2xx(a.status) ? 'allow' : 'deny') : undefined
   const problems = record ? legitRecordProblems(record, a.expected, a.status) : []
   const faithful = record ? problems.length === 0 : null
@@ -90,7 +90,7 @@ export function gradeLegit(a: AttemptRecord, records: readonly EvidenceRecord[],
  * clients, not a crossed boundary. The mismatch goes into `why`, and a board can gate it with
  * `gatecrash_warns{case:<id>}`.
  */
-export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[]): GradedAttempt {
+export function gradeAttack(a: AttemptRecord, c: AttackCase | undefined, records: readonly GradingRecord[], late: readonly GradingRecord[]): GradedAttempt {
   if (!c) return result(a, 'not-covered', [`case ${JSON.stringify(a.case ?? null)} is not in this catalog version`], undefined, records.length > 0, null)
   if (a.status === null && !a.transport_error) {
     return result(a, 'not-covered', ['the attempt was not sent (no response, no transport error)'], undefined, records.length > 0, null)
@@ -170,7 +170,7 @@ function widerThanCeiling(a: Pick<AttemptRecord, 'ceiling' | 'issued'>): string 
  * allow like any legitimate call. Refusing it is not a crossed boundary, so it grades as a warn
  * (or as the case's grading says), never a breach.
  */
-function gradeControl(a: AttemptRecord, c: AttackCase, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[]): GradedAttempt {
+function gradeControl(a: AttemptRecord, c: AttackCase, records: readonly GradingRecord[], late: readonly GradingRecord[]): GradedAttempt {
   const g = gradeLegit(a, records, late)
   if (g.verdict !== 'false-deny') return g
   const verdict: Verdict = c.grading === 'must' ? 'false-deny' : 'warn'
@@ -182,7 +182,7 @@ function gradeControl(a: AttemptRecord, c: AttackCase, records: readonly Evidenc
  * a record with the attempt's trace id whose hash fails: it joined nothing, and an unrecorded
  * verdict says why.
  */
-export function gradeOne(a: AttemptRecord, c: AttackCase | undefined, records: readonly EvidenceRecord[], late: readonly EvidenceRecord[], altered?: string): GradedAttempt {
+export function gradeOne(a: AttemptRecord, c: AttackCase | undefined, records: readonly GradingRecord[], late: readonly GradingRecord[], altered?: string): GradedAttempt {
   const g = a.kind === 'legit' ? gradeLegit(a, records, late) : gradeAttack(a, c, records, late)
   return altered && g.verdict === 'unrecorded' ? { ...g, why: `${g.why}; record ${altered} fails its hash (altered after it was written)` } : g
 }

@@ -24,7 +24,7 @@
  */
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
-import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { EvidenceRecord, GradingRecord } from '../contracts/evidence.ts'
 import type { EvidenceIntegrity } from '../contracts/evidence-source.ts'
 import type { CaseRow, RunJson } from '../contracts/run-json.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
@@ -163,7 +163,7 @@ export interface GradeStreamInput {
    * joined to it, and may return a changed grade (e.g. harness/chaos: a recorded evidence gap);
    * what it returns is what metrics, the case table and the verdicts table get
    */
-  adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly EvidenceRecord[]) => GradedAttempt
+  adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly GradingRecord[]) => GradedAttempt
   /** sees every final grade once, for folds of its own */
   observe?: (a: AttemptRecord, g: GradedAttempt) => void
   /**

@@ -11,7 +11,7 @@
  */
 import type { AttemptRecord } from '../contracts/attempt.ts'
 import type { AttackCase } from '../contracts/attack-case.ts'
-import type { EvidenceRecord } from '../contracts/evidence.ts'
+import type { GradingRecord } from '../contracts/evidence.ts'
 import type { RunJson } from '../contracts/run-json.ts'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 import { CaseRowsBuilder, type CaseRowsPart } from './case-rows.ts'
@@ -25,7 +25,8 @@ export interface JoinedRecord {
   seq: number
   /** Date.parse(record.ts) as the store keeps it, null when not a time */
   ts: number | null
-  record: EvidenceRecord
+  /** what the grader reads of the record (a whole record will do) */
+  record: GradingRecord
 }
 
 /** What pass 3 asks of a store (run/run-store.ts answers it from SQLite). */
@@ -46,7 +47,7 @@ export interface VerdictPassInput {
   settleDeadline?: number
   faultWindows?: readonly FaultWindow[]
   /** see GradeStreamInput.adjust */
-  adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly EvidenceRecord[]) => GradedAttempt
+  adjust?: (a: AttemptRecord, g: GradedAttempt, records: readonly GradingRecord[]) => GradedAttempt
   /** see GradeStreamInput.observe */
   observe?: (a: AttemptRecord, g: GradedAttempt) => void
 }
@@ -87,8 +88,8 @@ export function gradeRange(source: VerdictSource, input: VerdictPassInput, size:
     const out: GradedAttempt[] = []
     const split = (seq: number) => {
       const all = joined.get(seq) ?? (seq < first || seq > last ? source.joinedRecords(seq, seq) : [])
-      const inTime: EvidenceRecord[] = []
-      const late: EvidenceRecord[] = []
+      const inTime: GradingRecord[] = []
+      const late: GradingRecord[] = []
       for (const j of all) (isLate(j.ts) ? late : inTime).push(j.record)
       return { inTime, late }
     }
@@ -103,7 +104,7 @@ export function gradeRange(source: VerdictSource, input: VerdictPassInput, size:
       }
       return { g, inTime, late }
     }
-    const emit = (a: AttemptRecord, graded: GradedAttempt, inTime: readonly EvidenceRecord[]): void => {
+    const emit = (a: AttemptRecord, graded: GradedAttempt, inTime: readonly GradingRecord[]): void => {
       const g = input.adjust ? input.adjust(a, graded, inTime) : graded
       out.push(g)
       input.observe?.(a, g)

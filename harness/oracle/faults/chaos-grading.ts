@@ -18,7 +18,7 @@
  */
 import type { AttemptRecord } from '../../contracts/attempt.ts'
 import type { AttackCase } from '../../contracts/attack-case.ts'
-import type { EvidenceRecord } from '../../contracts/evidence.ts'
+import type { EvidenceRecord, GradingRecord } from '../../contracts/evidence.ts'
 import type { ThresholdMap } from '../thresholds.ts'
 import type { GradedAttempt } from '../../contracts/verdict.ts'
 import type { FaultResult, GateResult, TimelineBucket } from '../../contracts/run-json.ts'
@@ -122,7 +122,7 @@ export class ChaosGrading {
    * Each graded attempt, once, with the records joined to it: returns its grade with a fail-closed
    * refusal during a fault counted as such and any recorded evidence gap applied.
    */
-  readonly adjust = (a: AttemptRecord, graded: GradedAttempt, records: readonly EvidenceRecord[] = []): GradedAttempt => {
+  readonly adjust = (a: AttemptRecord, graded: GradedAttempt, records: readonly GradingRecord[] = []): GradedAttempt => {
     if (!this.#enabled) return graded
     const closed = a.kind === 'attack' ? gradeFailClosed(a, graded, this.#stats.caseOf(a), records, windowOf(a, this.windows)) : graded
     const { g, gap } = this.#gaps.apply(a, closed)

@@ -10,7 +10,7 @@
  */
 import type { AttemptRecord } from '../../contracts/attempt.ts'
 import type { AttackCase } from '../../contracts/attack-case.ts'
-import { reasonArea, type EvidenceRecord } from '../../contracts/evidence.ts'
+import { reasonArea, type GradingRecord } from '../../contracts/evidence.ts'
 import { attackRecordProblems } from '../attribution.ts'
 import type { GradedAttempt } from '../../contracts/verdict.ts'
 import type { FaultWindowRecord } from '../../contracts/fault-window.ts'
@@ -22,7 +22,7 @@ const isRefusal = (status: number | null): boolean => status !== null && status 
 const CLOCK_REASONS = /^(dpop\.iat|client\.assertion_(expired|claims|iat))/
 
 /** The refusal record that shows the fault, not the attack, decided (or undefined). */
-function faultRefusal(a: AttemptRecord, records: readonly EvidenceRecord[], window: FaultWindowRecord): EvidenceRecord | undefined {
+function faultRefusal(a: AttemptRecord, records: readonly GradingRecord[], window: FaultWindowRecord): GradingRecord | undefined {
   if (isUnavailable(a.status)) return records.find((x) => x.decision === 'deny' && reasonArea(x.reason) === 'system')
   if (window.kind === 'clock-skew' && isRefusal(a.status)) return records.find((x) => x.decision === 'deny' && CLOCK_REASONS.test(x.reason))
   return undefined
@@ -33,7 +33,7 @@ function faultRefusal(a: AttemptRecord, records: readonly EvidenceRecord[], wind
  * a 5xx with a `system.*` deny record, or, while agents' clocks are off, a refusal of the skewed
  * proof or assertion itself.
  */
-export function gradeFailClosed(a: AttemptRecord, g: GradedAttempt, c: AttackCase | undefined, records: readonly EvidenceRecord[], window: FaultWindowRecord | undefined): GradedAttempt {
+export function gradeFailClosed(a: AttemptRecord, g: GradedAttempt, c: AttackCase | undefined, records: readonly GradingRecord[], window: FaultWindowRecord | undefined): GradedAttempt {
   if (!window || !c || c.control || a.kind !== 'attack') return g
   if (g.verdict !== 'warn' && g.verdict !== 'misattributed') return g
   const r = faultRefusal(a, records, window)

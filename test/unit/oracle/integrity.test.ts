@@ -116,4 +116,17 @@ describe('storedHashRecomputes (the tamper check over a canonical store\'s text,
     const copy = { ...sealed, detail: { hash: sealed.hash } } as EvidenceRecord
     expect(storedHashRecomputes(canonicalJson(copy), sealed.hash as string)).toBe(recordHash(copy) === copy.hash)
   })
+
+  test('the hash value found elsewhere first, or one a string escapes, is never judged intact (as recordHash judges it)', () => {
+    const r = trail[1]
+    // the value earlier in another member (the record altered so): not judged intact here either
+    const echoed = { ...r, client_id: r.hash } as EvidenceRecord
+    expect(storedHashRecomputes(canonicalJson(echoed), r.hash as string)).not.toBe(true)
+    expect(recordHash(echoed) === echoed.hash).toBe(false)
+    for (const odd of ['a"b', 'back\\slash', `${r.hash}"`, '']) {
+      const x = { ...r, hash: odd } as EvidenceRecord
+      expect(storedHashRecomputes(canonicalJson(x), odd), JSON.stringify(odd)).not.toBe(true)
+      expect(recordHash(x) === x.hash).toBe(false)
+    }
+  })
 })

@@ -9,7 +9,7 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads'
 import type { GradedAttempt } from '../contracts/verdict.ts'
 import { FLAG, writeTurn, type AsideData, type AsideMessage, type SharePlan } from './grade-aside.ts'
 
-const { file, input, size, flags, port } = workerData as AsideData
+const { file, input, size, views, flags, port } = workerData as AsideData
 /** a grading thread that never says whether to share has failed; waiting longer helps nobody */
 const COMMAND_WAIT_MS = 30 * 60_000
 
@@ -66,6 +66,7 @@ async function share(plan: SharePlan): Promise<void> {
   const { RunStore } = await import('./run-store.ts')
   const { gradeRange } = await import('../oracle/verdict-pass.ts')
   const store = RunStore.open(file)
+  store.viewsTrusted = views
   store.writeTurn = writeTurn(flags)
   try {
     const write = (out: GradedAttempt[]): void => {

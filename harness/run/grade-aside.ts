@@ -79,6 +79,8 @@ export interface AsideData {
   file: string
   input: EvidenceCheckInput
   size: number
+  /** whether its grading reads the records' views (run-store.ts viewsTrusted) */
+  views: boolean
   flags: Int32Array
   port: MessagePort
 }
@@ -111,12 +113,12 @@ export interface ShareHooks {
 }
 
 /** Starts the checks in a worker. */
-export function startAside(file: string, input: EvidenceCheckInput, size: number, hooks: ShareHooks): GradeAside {
+export function startAside(file: string, input: EvidenceCheckInput, size: number, views: boolean, hooks: ShareHooks): GradeAside {
   const flags = new Int32Array(new SharedArrayBuffer(FLAGS * 4))
   const { port1, port2 } = new MessageChannel()
   let worker: Worker
   try {
-    const data: AsideData = { file, input, size, flags, port: port2 }
+    const data: AsideData = { file, input, size, views, flags, port: port2 }
     // The process's Node flags are inherited, unless one is for `-e` input, which a worker refuses
     // (and naming flags instead refuses V8's, such as --expose-gc).
     const execArgv = process.execArgv.some((a) => a.startsWith('--input-type')) ? [] : undefined

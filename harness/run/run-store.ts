@@ -13,10 +13,10 @@
  *             hashes the stored text (its own "hash" member cut out) without parsing and
  *             re-serialising a million records (bench `join`)
  *   record_views  evidence rowid PK, ts, json: the part of the record the grader reads
- *             (contracts/evidence.ts GradingRecord), a third of its text, which grading parses
- *             instead (bench `join`: ~1 µs less per record); a table of its own, so the scans of
- *             evidence stay as short. A store made before it (no meta `views`) is graded from the
- *             records' whole text
+ *             (contracts/evidence.ts GradingRecord), a third of its text, which the grading of
+ *             the run that wrote it parses instead (bench `join`: ~1 µs less per record; see
+ *             `viewsTrusted`); a table of its own, so the scans of evidence stay as short. A store
+ *             made before it (no meta `views`) is graded from the records' whole text
  *   joins     evidence rowid PK → seq, via ('trace' | 'token-window')         ┐ grading output,
  *   tampered  evidence rowid PK (hash does not recompute)                     │ cleared and
  *   verdicts  seq PK, verdict, why, evidence_id, matched, faithful            ┘ rewritten per grading
@@ -466,7 +466,7 @@ export class RunStore implements GradeSource, ReconstructSource {
   checkEvidenceAside(input: EvidenceCheckInput, size: number): GradeAside | undefined {
     if (this.file === ':memory:' || this.evidenceCount() < RunStore.checkAsideFrom) return undefined
     this.commit()
-    return startAside(this.file, input, size, {
+    return startAside(this.file, input, size, this.views, {
       begin: (turn) => {
         this.commit()
         if (this.mayHaveGroups()) this.index(GROUP_INDEX)
@@ -517,10 +517,18 @@ export class RunStore implements GradeSource, ReconstructSource {
     }
   }
 
+  /**
+   * Whether grading may read the records' views (record_views) instead of their whole text: set
+   * by the run that wrote them, for its own grading (finalize.ts). A view is the harness's copy,
+   * which the record checks do not verify, so a re-grade of a stored run (`gatecrash report`)
+   * reads the text the records' hashes cover: a doctored view cannot change its verdicts.
+   */
+  viewsTrusted = false
+
   #views: boolean | undefined
-  /** whether every record has its view in record_views (a store made since they are kept) */
-  private get views(): boolean {
-    return (this.#views ??= this.getMeta('views') === '1')
+  /** whether grading reads views: trusted, and every record has one (a store made since they are kept) */
+  get views(): boolean {
+    return this.viewsTrusted && (this.#views ??= this.getMeta('views') === '1')
   }
 
   /** each record's view (record_views), or its whole text in a store made before views were kept */

@@ -21,8 +21,10 @@ const WRITE = process.env.GATECRASH_WRITE_GOLDEN === '1'
  * after the joins were made. `shared`: counts the ranges the worker graded, and after its first
  * range this thread waits for the worker's first part, so the worker surely grades some.
  */
-async function graded(g: GoldenStore, where: 'disk' | 'memory', pageSize?: number, failed = false, shared?: { parts: number }, schema1 = false): Promise<unknown> {
+async function graded(g: GoldenStore, where: 'disk' | 'memory', pageSize?: number, failed = false, shared?: { parts: number }, schema1 = false, doctor?: (store: RunStore) => void): Promise<unknown> {
   const store = RunStore.open(where === 'memory' ? ':memory:' : path.join(await scratch(), 'run.db'))
+  // the grading of the run that wrote the store (finalize.ts), unless a doctored view is under test
+  store.viewsTrusted = !doctor
   // a store written before /2 (as opened now: records as served, chain columns empty)
   if (schema1) store.setMeta('schema', 'gatecrash.run-db/1')
   expect(store.canonical).toBe(!schema1)
@@ -32,6 +34,8 @@ async function graded(g: GoldenStore, where: 'disk' | 'memory', pageSize?: numbe
     fill(store, g)
     // nor record views: its records are graded from their whole text
     if (schema1) store.setMeta('views', '0')
+    doctor?.(store)
+    expect(store.views, 'grading reads views').toBe(store.viewsTrusted && !schema1)
     return gradeGolden(store, g, pageSize)
   } finally {
     store.close()
@@ -125,6 +129,28 @@ describe('issue 14: a faster grader grades exactly as before', () => {
     } finally {
       RunStore.checkAsideFrom = from
       shareRange.attempts = attempts
+    }
+  })
+
+  test('a re-grade reads the whole records, the text their hashes cover: a doctored record view changes no verdict', async () => {
+    const golden = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>
+    const from = RunStore.checkAsideFrom
+    try {
+      // every view says allow, for a principal no attempt expects
+      const doctor = (store: RunStore) => void store.sql(`UPDATE record_views SET json = json_set(json, '$.decision', 'allow', '$.principal.sub', 'forged')`).run()
+      for (const aside of [0, Number.POSITIVE_INFINITY]) {
+        RunStore.checkAsideFrom = aside
+        const now = await graded(stores.clean, 'disk', undefined, false, undefined, false, doctor)
+        expect(JSON.parse(JSON.stringify(now)), `aside from ${aside}`).toEqual(golden.clean)
+      }
+      // read, those views would have changed the verdicts
+      const trusting = await graded(stores.clean, 'disk', undefined, false, undefined, false, (store) => {
+        doctor(store)
+        store.viewsTrusted = true
+      })
+      expect(JSON.parse(JSON.stringify(trusting))).not.toEqual(golden.clean)
+    } finally {
+      RunStore.checkAsideFrom = from
     }
   })
 

@@ -40,7 +40,8 @@ export interface EvidenceRecord {
 /**
  * The part of a record the grader reads (oracle/grade-attempt.ts, attribution.ts,
  * faults/fail-closed.ts, typed to take no more). The run store keeps it beside each record, so
- * grading a million records parses a third of their text (run/run-store.ts `grading`).
+ * the grading of the run that wrote it parses a third of each record's text (run/run-store.ts
+ * `record_views`).
  */
 export type GradingRecord = Pick<EvidenceRecord, 'id' | 'decision' | 'reason' | 'principal' | 'client_id' | 'actors' | 'detail'> & {
   resource: Pick<EvidenceRecord['resource'], 'aud' | 'tool' | 'tenant'>

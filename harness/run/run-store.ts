@@ -148,8 +148,10 @@ export class RunStore implements GradeSource, ReconstructSource {
     // a /1 store: the chain columns, empty (its records keep the form they were stored in)
     const columns = new Set((db.prepare('PRAGMA table_info(evidence)').all() as { name: string }[]).map((c) => c.name))
     for (const c of ['prev', 'hash']) if (!columns.has(c)) db.exec(`ALTER TABLE evidence ADD COLUMN ${c} TEXT`)
-    // a new store says whether it holds grouped attempts; one made before it said so may
-    const made = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', RUN_DB_SCHEMA).changes > 0 && db.prepare('SELECT 1 FROM attempts LIMIT 1').get() === undefined
+    // a new store says whether it holds grouped attempts and that every record has a view; one
+    // made before it said so may hold groups and records without views
+    const empty = (table: string): boolean => db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined
+    const made = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', RUN_DB_SCHEMA).changes > 0 && empty('attempts') && empty('evidence')
     if (made) {
       db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('grouped', '0')
       db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('views', '1')
